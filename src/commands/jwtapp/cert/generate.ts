@@ -1,0 +1,87 @@
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Messages } from '@salesforce/core';
+import {
+  DEFAULT_SUBJECT,
+  DEFAULT_VALIDITY_DAYS,
+  generateKeyAndCertificate,
+  KEY_SIZES,
+  parseSubject,
+  type KeySize,
+} from '../../../certificate/generate.js';
+import { assertWritable, keyPairPaths, writeKeyPair } from '../../../certificate/files.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.cert.generate');
+
+export type CertGenerateResult = {
+  keyFile: string;
+  certificateFile: string;
+  subject: string;
+  keySize: number;
+  sha256Fingerprint: string;
+  notBefore: string;
+  notAfter: string;
+};
+
+export default class CertGenerate extends SfCommand<CertGenerateResult> {
+  public static readonly summary = messages.getMessage('summary');
+  public static readonly description = messages.getMessage('description');
+  public static readonly examples = messages.getMessages('examples');
+
+  public static readonly flags = {
+    'output-dir': Flags.directory({
+      char: 'd',
+      summary: messages.getMessage('flags.output-dir.summary'),
+      default: '.',
+    }),
+    days: Flags.integer({
+      summary: messages.getMessage('flags.days.summary'),
+      default: DEFAULT_VALIDITY_DAYS,
+      min: 1,
+      max: 36_500,
+    }),
+    'key-size': Flags.option({
+      summary: messages.getMessage('flags.key-size.summary'),
+      options: KEY_SIZES.map(String) as ['2048', '3072', '4096'],
+      default: '2048',
+    })(),
+    subject: Flags.string({
+      summary: messages.getMessage('flags.subject.summary'),
+      default: DEFAULT_SUBJECT,
+    }),
+    force: Flags.boolean({
+      summary: messages.getMessage('flags.force.summary'),
+      default: false,
+    }),
+  };
+
+  public async run(): Promise<CertGenerateResult> {
+    const { flags } = await this.parse(CertGenerate);
+    const paths = keyPairPaths(flags['output-dir']);
+    // Both checks come before the key is made, so a refused run leaves nothing behind.
+    parseSubject(flags.subject);
+    await assertWritable(paths, flags.force);
+
+    const generated = await generateKeyAndCertificate(Number(flags['key-size']) as KeySize, {
+      subject: flags.subject,
+      days: flags.days,
+    });
+    await writeKeyPair(paths, generated, flags.force);
+
+    const { certificate } = generated;
+    const result: CertGenerateResult = {
+      ...paths,
+      subject: certificate.subject,
+      keySize: certificate.keySize ?? Number(flags['key-size']),
+      sha256Fingerprint: certificate.sha256Fingerprint,
+      notBefore: certificate.notBefore,
+      notAfter: certificate.notAfter,
+    };
+    this.logSuccess(messages.getMessage('success', [result.keySize]));
+    this.log(messages.getMessage('info.keyFile', [result.keyFile]));
+    this.log(messages.getMessage('info.certificateFile', [result.certificateFile]));
+    this.log(messages.getMessage('info.fingerprint', [result.sha256Fingerprint]));
+    this.log(messages.getMessage('info.validity', [result.notBefore, result.notAfter]));
+    return result;
+  }
+}

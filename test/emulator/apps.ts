@@ -1,0 +1,168 @@
+import type { ComponentVersion, MetadataBody, OrgState, SetupEntityType, User } from './org.js';
+
+/** What the token endpoint needs to know of an app of either kind. */
+export type OAuthApp = {
+  kind: 'connected-app' | 'external-client-app';
+  /** The ConnectedApplication / ExternalClientApplication Id that SetupEntityAccess.SetupEntityId takes. */
+  id: string;
+  name: string;
+  label: string;
+  consumerKey: string | undefined;
+  certificate: string | undefined;
+  /** Metadata scope enums (`Api`, `RefreshToken`, …). */
+  scopes: string[];
+  adminApproved: boolean;
+  profileNames: string[];
+  enabled: boolean;
+};
+
+export const setupEntityTypeOf = (app: Pick<OAuthApp, 'kind'>): SetupEntityType =>
+  app.kind === 'connected-app' ? 'ConnectedApplication' : 'ExternalClientApplication';
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+const sub = (body: MetadataBody, field: string): MetadataBody => {
+  const v = body[field];
+  return typeof v === 'object' && !Array.isArray(v) ? v : {};
+};
+
+/** `Api, RefreshToken` → [`Api`, `RefreshToken`] (ECAs keep scopes as one comma-separated string). */
+export const splitCommaList = (v: unknown): string[] =>
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+    : [];
+
+export const ECA_COMPONENT_TYPES = [
+  'ExtlClntAppOauthSettings',
+  'ExtlClntAppGlobalOauthSettings',
+  'ExtlClntAppOauthConfigurablePolicies',
+  'ExtlClntAppConfigurablePolicies',
+] as const;
+
+/** The components of an External Client App, found by their `externalClientApplication` field. */
+export const ecaComponents = (
+  appName: string,
+  componentsOf: (type: string) => ComponentVersion[]
+): Record<(typeof ECA_COMPONENT_TYPES)[number], MetadataBody> => {
+  const find = (type: string): MetadataBody =>
+    componentsOf(type).find(
+      (c) => str(c.body?.externalClientApplication)?.toLowerCase() === appName.toLowerCase()
+    )?.body ?? {};
+  return {
+    ExtlClntAppOauthSettings: find('ExtlClntAppOauthSettings'),
+    ExtlClntAppGlobalOauthSettings: find('ExtlClntAppGlobalOauthSettings'),
+    ExtlClntAppOauthConfigurablePolicies: find('ExtlClntAppOauthConfigurablePolicies'),
+    ExtlClntAppConfigurablePolicies: find('ExtlClntAppConfigurablePolicies'),
+  };
+};
+
+const connectedApp = (c: ComponentVersion): OAuthApp => {
+  const body = c.body ?? {};
+  const oauth = sub(body, 'oauthConfig');
+  return {
+    kind: 'connected-app',
+    id: c.id,
+    name: c.fullName,
+    label: str(body.label) ?? c.fullName,
+    consumerKey: str(oauth.consumerKey),
+    certificate: str(oauth.certificate),
+    scopes: strings(oauth.scopes),
+    adminApproved: oauth.isAdminApproved === true,
+    profileNames: strings(body.profileName),
+    enabled: true,
+  };
+};
+
+const externalClientApp = (c: ComponentVersion, componentsOf: (type: string) => ComponentVersion[]): OAuthApp => {
+  const body = c.body ?? {};
+  const parts = ecaComponents(c.fullName, componentsOf);
+  const global = parts.ExtlClntAppGlobalOauthSettings;
+  const policies = parts.ExtlClntAppOauthConfigurablePolicies;
+  return {
+    kind: 'external-client-app',
+    id: c.id,
+    name: c.fullName,
+    label: str(body.label) ?? c.fullName,
+    consumerKey: str(global.consumerKey),
+    certificate: str(global.certificate),
+    scopes: splitCommaList(parts.ExtlClntAppOauthSettings.commaSeparatedOauthScopes),
+    adminApproved: policies.permittedUsersPolicyType === 'AdminApprovedPreAuthorized',
+    profileNames: [],
+    // An ECA without a configurable-policies component is enabled; `isEnabled=false` disables it.
+    enabled: parts.ExtlClntAppConfigurablePolicies.isEnabled !== false,
+  };
+};
+
+/** Every app of either kind, as the org was at a point in time. */
+export const appsAsOf = (org: OrgState, at: number): OAuthApp[] => {
+  const componentsOf = (type: string): ComponentVersion[] => org.componentsAsOf(type, at);
+  return [
+    ...componentsOf('ConnectedApp').map(connectedApp),
+    ...componentsOf('ExternalClientApplication').map((c) => externalClientApp(c, componentsOf)),
+  ];
+};
+
+export const currentApps = (org: OrgState): OAuthApp[] => appsAsOf(org, Number.POSITIVE_INFINITY);
+
+/** A user is pre-authorized through a listed profile or an assigned permission set that has the app. */
+export const isPreAuthorized = (org: OrgState, app: OAuthApp, user: User): boolean => {
+  const profile = org.profileOf(user);
+  if (app.profileNames.some((p) => p.toLowerCase() === profile.Name.toLowerCase())) return true;
+  const permissionSetIds = new Set(org.permissionSetsOf(user).map((p) => p.Id));
+  return org.setupEntityAccess.some((a) => a.SetupEntityId === app.id && permissionSetIds.has(a.ParentId));
+};
+
+/**
+ * Metadata scope enums and the OAuth scope names a token reports. Salesforce folds `profile`, `email`,
+ * `address` and `phone` into `Basic`, and `offline_access` into `RefreshToken`, when it stores an app.
+ */
+export const SCOPE_ENUMS: Record<string, string> = {
+  Api: 'api',
+  Basic: 'id',
+  Chatter: 'chatter_api',
+  CustomApplications: 'visualforce',
+  CustomPermissions: 'custom_permissions',
+  Full: 'full',
+  OpenID: 'openid',
+  RefreshToken: 'refresh_token',
+  Web: 'web',
+  Wave: 'wave_api',
+  Eclair: 'eclair_api',
+  Pardot: 'pardot_api',
+  Lightning: 'lightning',
+  Content: 'content',
+  CDPIngest: 'cdp_ingest_api',
+  CDPProfile: 'cdp_profile_api',
+  CDPQuery: 'cdp_query_api',
+  Forgot_Password: 'forgot_password',
+  UserRegistration: 'user_registration_api',
+  Interaction: 'interaction_api',
+  Einstein_GPT: 'einstein_gpt_api',
+  Sfap_Api: 'sfap_api',
+  MCP_Api: 'mcp_api',
+};
+
+/** Accepted on write, stored as the enum on the right. */
+export const SCOPE_ALIASES_ON_WRITE: Record<string, string> = {
+  Profile: 'Basic',
+  Email: 'Basic',
+  Address: 'Basic',
+  Phone: 'Basic',
+  OfflineAccess: 'RefreshToken',
+};
+
+export const normaliseScopes = (scopes: string[]): string[] => [
+  ...new Set(scopes.map((s) => SCOPE_ALIASES_ON_WRITE[s] ?? s)),
+];
+
+export const isKnownScope = (scope: string): boolean => scope in SCOPE_ENUMS || scope in SCOPE_ALIASES_ON_WRITE;
+
+export const oauthScopeNames = (scopes: string[]): string[] =>
+  normaliseScopes(scopes).map((s) => SCOPE_ENUMS[s] ?? s.toLowerCase());
+
+/** Whether a session of these scopes may call the REST and SOAP APIs. */
+export const grantsApiAccess = (oauthScopes: string[]): boolean =>
+  oauthScopes.includes('api') || oauthScopes.includes('full');

@@ -1,0 +1,46 @@
+/**
+ * `npm run --silent emulator -- [--port N] [--propagation-ms N] [--allow-connected-app-creation]
+ * [--sandbox] [--fault-rate R --fault-seed S]`: starts a loopback org, prints one JSON line when it is
+ * ready, and serves until SIGTERM or SIGINT.
+ */
+import { parseArgs } from 'node:util';
+import { Emulator } from './server.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    'propagation-ms': { type: 'string', default: '0' },
+    'allow-connected-app-creation': { type: 'boolean', default: false },
+    sandbox: { type: 'boolean', default: false },
+    'fault-rate': { type: 'string', default: '0' },
+    'fault-seed': { type: 'string', default: '1' },
+  },
+  strict: true,
+});
+
+const number = (name: string, text: string): number => {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) {
+    process.stderr.write(`--${name} must be a non-negative number, got ${text}\n`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const emulator = new Emulator({
+  port: number('port', values.port),
+  propagationMs: number('propagation-ms', values['propagation-ms']),
+  allowConnectedAppCreation: values['allow-connected-app-creation'],
+  sandbox: values.sandbox,
+  faultRate: number('fault-rate', values['fault-rate']),
+  faultSeed: number('fault-seed', values['fault-seed']),
+});
+
+const ready = await emulator.start();
+process.stdout.write(`${JSON.stringify(ready)}\n`);
+
+const shutdown = (): void => {
+  void emulator.stop().then(() => process.exit(0));
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

@@ -1,0 +1,568 @@
+import { randomBytes, X509Certificate } from 'node:crypto';
+import type { KeyPrefixedObject } from './ids.js';
+import type { ComponentVersion, MetadataBody, MetadataValue, OrgState, User } from './org.js';
+import { ecaComponents, isKnownScope, normaliseScopes, setupEntityTypeOf, splitCommaList } from './apps.js';
+import { developerNameProblem } from './rest.js';
+import {
+  COMPLEX_TYPES,
+  ECA_TYPES,
+  METADATA_TYPES,
+  MIN_API_VERSION,
+  type FieldType,
+  type TypeDefinition,
+} from './metadata-types.js';
+import {
+  children,
+  escapeXml,
+  METADATA_NS,
+  sfFault,
+  SoapFault,
+  soapResponse,
+  textOf,
+  type Envelope,
+  type XmlNode,
+} from './soap.js';
+import type { Reply } from './http.js';
+
+/** The Metadata API's per-call limit for the CRUD operations. */
+const MAX_COMPONENTS_PER_CALL = 10;
+
+type SaveError = { statusCode: string; message: string; fields?: string[] };
+type SaveOutcome = { fullName: string; errors: SaveError[]; created?: boolean };
+
+class SaveRefused extends Error {
+  public constructor(public readonly error: SaveError) {
+    super(error.message);
+  }
+}
+
+const refuse = (statusCode: string, message: string, fields?: string[]): never => {
+  throw new SaveRefused({ statusCode, message, fields });
+};
+
+/** The SOAP Metadata API (`/services/Soap/m/NN.N`): CRUD of the app, ECA and permission set types. */
+export class MetadataApi {
+  public constructor(private readonly org: OrgState) {}
+
+  public handle(envelope: Envelope, apiVersion: number, user: User): Reply {
+    // The Metadata API as a whole needs "Modify All Data" or "Modify Metadata".
+    if (!this.org.isAdmin(user)) {
+      throw sfFault(
+        'INSUFFICIENT_ACCESS',
+        'use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions'
+      );
+    }
+    const op = envelope.operation;
+    const body = envelope.body;
+    switch (op) {
+      case 'createMetadata':
+      case 'updateMetadata':
+      case 'upsertMetadata':
+        return this.save(op, children(body, 'metadata'), apiVersion);
+      case 'readMetadata':
+        return this.read(textOf(children(body, 'type')[0]), children(body, 'fullNames').map(textOf), apiVersion);
+      case 'deleteMetadata':
+        return this.delete(textOf(children(body, 'type')[0]), children(body, 'fullNames').map(textOf), apiVersion);
+      case 'listMetadata':
+        return this.list(children(body, 'queries'), apiVersion);
+      default:
+        throw new SoapFault('soapenv:Client', `No operation available for request {${METADATA_NS}}${op}`);
+    }
+  }
+
+  // ---- writes -------------------------------------------------------------------
+
+  private save(op: 'createMetadata' | 'updateMetadata' | 'upsertMetadata', nodes: XmlNode[], apiVersion: number): Reply {
+    limitComponents(nodes.length);
+    const types = new Set(nodes.map((n) => (typeof n === 'string' ? '' : String(n['@type'] ?? ''))));
+    const [type] = [...types];
+    if (types.size !== 1 || !type) {
+      throw sfFault('INVALID_TYPE', 'All components in one call must be of the same type, given as xsi:type');
+    }
+    const definition = typeDefinition(type, apiVersion);
+    // Parse all before saving any: a malformed element fails the whole call, as a SOAP fault does.
+    const bodies = nodes.map((n) => decode(n, definition, type));
+    const outcomes = bodies.map((body) => this.saveOne(op, type, body));
+    const results = outcomes
+      .map((o) => {
+        const created = op === 'upsertMetadata' ? `<created>${String(o.created ?? false)}</created>` : '';
+        return `<result>${created}${errorsXml(o.errors)}<fullName>${escapeXml(o.fullName)}</fullName><success>${String(o.errors.length === 0)}</success></result>`;
+      })
+      .join('');
+    return soapResponse(op, results);
+  }
+
+  private saveOne(op: string, type: string, body: MetadataBody): SaveOutcome {
+    const fullName = typeof body.fullName === 'string' ? body.fullName : '';
+    try {
+      if (!fullName) refuse('REQUIRED_FIELD_MISSING', 'Required field is missing: fullName', ['fullName']);
+      const exists = this.exists(type, fullName);
+      if (op === 'createMetadata' && exists) {
+        refuse('DUPLICATE_DEVELOPER_NAME', `There is already a ${type} named ${fullName}.`, ['fullName']);
+      }
+      if (op === 'updateMetadata' && !exists) {
+        refuse('INVALID_CROSS_REFERENCE_KEY', `In field: fullName - no ${type} named ${fullName} found`, ['fullName']);
+      }
+      const creating = !exists;
+      if (type === 'PermissionSet') this.savePermissionSet(fullName, body, creating);
+      else this.saveComponent(type, fullName, body, creating);
+      return { fullName, errors: [], created: creating };
+    } catch (e) {
+      if (e instanceof SaveRefused) return { fullName, errors: [e.error] };
+      throw e;
+    }
+  }
+
+  private exists(type: string, fullName: string): boolean {
+    return type === 'PermissionSet'
+      ? this.org.findPermissionSetByName(fullName) !== undefined
+      : this.org.component(type, fullName) !== undefined;
+  }
+
+  private saveComponent(type: string, fullName: string, given: MetadataBody, creating: boolean): void {
+    const definition = METADATA_TYPES[type];
+    const problem = developerNameProblem(fullName);
+    if (problem) refuse('FIELD_INTEGRITY_EXCEPTION', `${fullName}: ${problem}`, ['fullName']);
+    const missing = missingRequired(given, definition);
+    if (missing) refuse('REQUIRED_FIELD_MISSING', `Required field is missing: ${missing}`, [missing]);
+    const previous = this.org.component(type, fullName);
+    // An update replaces the component: what the request omits is gone, except what Salesforce keeps itself.
+    const body: MetadataBody = { ...given, fullName: previous?.fullName ?? fullName };
+    let idObject: KeyPrefixedObject = 'MetadataComponent';
+    let accessNames: string[] | undefined;
+
+    if (type === 'ConnectedApp') {
+      if (creating && !this.org.options.allowConnectedAppCreation) {
+        refuse(
+          'FIELD_INTEGRITY_EXCEPTION',
+          'You can no longer create connected apps. Create an external client app instead, or contact Salesforce Customer Support to enable connected app creation.'
+        );
+      }
+      idObject = 'ConnectedApplication';
+      const oauth = asBody(body.oauthConfig);
+      if (oauth) {
+        const scopes = asStrings(oauth.scopes);
+        if (scopes.length === 0) refuse('FIELD_INTEGRITY_EXCEPTION', 'At least one OAuth scope is required.', ['scopes']);
+        body.oauthConfig = {
+          ...oauth,
+          scopes: normaliseScopes(scopes),
+          ...this.credentials(oauth, asBody(previous?.body?.oauthConfig), creating),
+        };
+        delete (body.oauthConfig as MetadataBody).consumerSecret;
+        this.checkCertificate(oauth.certificate);
+        if (oauth.isClientCredentialEnabled === true) this.checkRunAsUser(oauth.oauthClientCredentialUser);
+      }
+      for (const profile of asStrings(body.profileName)) {
+        if (!this.org.profiles.some((p) => p.Name.toLowerCase() === profile.toLowerCase())) {
+          refuse('INVALID_CROSS_REFERENCE_KEY', `In field: profileName - no Profile named ${profile} found`, ['profileName']);
+        }
+      }
+      accessNames = asStrings(body.permissionSetName);
+      delete body.permissionSetName;
+    } else if (type === 'ExternalClientApplication') {
+      idObject = 'ExternalClientApplication';
+    } else if ((ECA_TYPES as readonly string[]).includes(type)) {
+      this.checkEcaLink(type, fullName, body, previous);
+      if (type === 'ExtlClntAppGlobalOauthSettings') {
+        Object.assign(body, this.credentials(body, previous?.body, creating));
+        delete body.consumerSecret;
+        this.checkCertificate(body.certificate);
+      }
+      if (type === 'ExtlClntAppOauthSettings') {
+        const scopes = splitCommaList(body.commaSeparatedOauthScopes);
+        for (const s of scopes) {
+          if (!isKnownScope(s)) {
+            refuse('FIELD_INTEGRITY_EXCEPTION', `Invalid OAuth scope: ${s}`, ['commaSeparatedOauthScopes']);
+          }
+        }
+        body.commaSeparatedOauthScopes = normaliseScopes(scopes).join(',');
+      }
+      if (type === 'ExtlClntAppOauthConfigurablePolicies') {
+        accessNames = splitCommaList(body.commaSeparatedPermissionSet);
+        delete body.commaSeparatedPermissionSet;
+        if (body.isClientCredentialsFlowEnabled === true) this.checkRunAsUser(body.clientCredentialsFlowUser);
+      }
+    }
+
+    // Permission sets named in the component must exist before anything is written.
+    const accessSets = (accessNames ?? []).map(
+      (name) =>
+        this.org.findPermissionSetByName(name) ??
+        refuse('INVALID_CROSS_REFERENCE_KEY', `no PermissionSet named ${name} found`, ['permissionSetName'])
+    );
+    const version = this.org.putComponent(type, fullName, body, idObject);
+    if (creating && (type === 'ConnectedApp' || type === 'ExtlClntAppGlobalOauthSettings')) {
+      this.org.consumerSecrets.set(version.id, randomBytes(32).toString('hex').toUpperCase());
+    }
+    if (accessNames !== undefined) this.replaceAccess(type, version, body, accessSets.map((p) => p.Id));
+  }
+
+  /**
+   * The consumer key: kept if given on create (then it must be well-formed and unused), generated if not,
+   * and never changed afterwards. The secret is generated by Salesforce and never returned.
+   */
+  private credentials(given: MetadataBody, previous: MetadataBody | undefined, creating: boolean): MetadataBody {
+    const key = typeof given.consumerKey === 'string' && given.consumerKey.length > 0 ? given.consumerKey : undefined;
+    if (!creating && previous) {
+      const existing = String(previous.consumerKey ?? '');
+      if (key && key !== existing) {
+        refuse('FIELD_INTEGRITY_EXCEPTION', 'The consumer key cannot be changed once the app exists.', ['consumerKey']);
+      }
+      return { consumerKey: existing };
+    }
+    if (key) {
+      if (!/^[A-Za-z0-9]{8,256}$/.test(key)) {
+        refuse('FIELD_INTEGRITY_EXCEPTION', 'The consumer key must be 8 to 256 alphanumeric characters.', ['consumerKey']);
+      }
+      if (this.consumerKeyInUse(key)) {
+        refuse('DUPLICATE_VALUE', 'This consumer key is already in use. Enter a unique consumer key.', ['consumerKey']);
+      }
+      return { consumerKey: key };
+    }
+    return { consumerKey: `3MVG9${randomBytes(60).toString('base64url').replace(/-/g, '.').slice(0, 80)}` };
+  }
+
+  private consumerKeyInUse(key: string): boolean {
+    const keys = [
+      ...this.org.componentsOf('ConnectedApp').map((c) => asBody(c.body?.oauthConfig)?.consumerKey),
+      ...this.org.componentsOf('ExtlClntAppGlobalOauthSettings').map((c) => c.body?.consumerKey),
+    ];
+    return keys.includes(key);
+  }
+
+  private checkCertificate(certificate: MetadataValue | undefined): void {
+    if (certificate === undefined) return;
+    try {
+      new X509Certificate(String(certificate));
+    } catch {
+      refuse('FIELD_INTEGRITY_EXCEPTION', 'The certificate is not a valid X.509 certificate in PEM format.', ['certificate']);
+    }
+  }
+
+  private checkRunAsUser(username: MetadataValue | undefined): void {
+    const user = typeof username === 'string' ? this.org.findUserByUsername(username) : undefined;
+    if (!user?.IsActive) {
+      refuse(
+        'FIELD_INTEGRITY_EXCEPTION',
+        'The client credentials flow needs an active run-as user.',
+        ['oauthClientCredentialUser']
+      );
+    }
+  }
+
+  /** An ECA component names its app in `externalClientApplication`; each app has at most one of each type. */
+  private checkEcaLink(type: string, fullName: string, body: MetadataBody, previous: ComponentVersion | undefined): void {
+    const appName = String(body.externalClientApplication ?? '');
+    if (!this.org.component('ExternalClientApplication', appName)) {
+      refuse(
+        'INVALID_CROSS_REFERENCE_KEY',
+        `In field: externalClientApplication - no ExternalClientApplication named ${appName} found`,
+        ['externalClientApplication']
+      );
+    }
+    if (previous && String(previous.body?.externalClientApplication).toLowerCase() !== appName.toLowerCase()) {
+      refuse('FIELD_INTEGRITY_EXCEPTION', 'externalClientApplication cannot be changed.', ['externalClientApplication']);
+    }
+    const sibling = this.org
+      .componentsOf(type)
+      .find(
+        (c) =>
+          c.fullName.toLowerCase() !== fullName.toLowerCase() &&
+          String(c.body?.externalClientApplication).toLowerCase() === appName.toLowerCase()
+      );
+    if (sibling) {
+      refuse('DUPLICATE_VALUE', `${appName} already has a ${type}: ${sibling.fullName}.`, ['externalClientApplication']);
+    }
+  }
+
+  /** The permission sets an app's metadata lists are its SetupEntityAccess rows; a save replaces them. */
+  private replaceAccess(type: string, version: ComponentVersion, body: MetadataBody, permissionSetIds: string[]): void {
+    const app =
+      type === 'ConnectedApp'
+        ? { id: version.id, kind: 'connected-app' as const }
+        : { id: this.org.component('ExternalClientApplication', String(body.externalClientApplication))?.id ?? '', kind: 'external-client-app' as const };
+    const rows = this.org.setupEntityAccess;
+    for (let i = rows.length - 1; i >= 0; i--) {
+      if (rows[i].SetupEntityId === app.id && !permissionSetIds.includes(rows[i].ParentId)) rows.splice(i, 1);
+    }
+    for (const parentId of permissionSetIds) {
+      if (!rows.some((r) => r.SetupEntityId === app.id && r.ParentId === parentId)) {
+        rows.push({ Id: this.org.newId('SetupEntityAccess'), ParentId: parentId, SetupEntityId: app.id, SetupEntityType: setupEntityTypeOf(app) });
+      }
+    }
+  }
+
+  private savePermissionSet(fullName: string, body: MetadataBody, creating: boolean): void {
+    const problem = developerNameProblem(fullName);
+    if (problem) refuse('FIELD_INTEGRITY_EXCEPTION', `${fullName}: ${problem}`, ['fullName']);
+    if (typeof body.label !== 'string') refuse('REQUIRED_FIELD_MISSING', 'Required field is missing: label', ['label']);
+    const description = typeof body.description === 'string' ? body.description : null;
+    const existing = this.org.findPermissionSetByName(fullName);
+    if (creating || !existing) {
+      this.org.permissionSets.push({
+        Id: this.org.newId('PermissionSet'),
+        Name: fullName,
+        Label: String(body.label),
+        Description: description,
+        IsOwnedByProfile: false,
+        ProfileId: null,
+        NamespacePrefix: null,
+        IsCustom: true,
+      });
+    } else {
+      existing.Label = String(body.label);
+      existing.Description = description;
+    }
+  }
+
+  // ---- reads --------------------------------------------------------------------
+
+  private read(type: string, fullNames: string[], apiVersion: number): Reply {
+    limitComponents(fullNames.length);
+    const definition = typeDefinition(type, apiVersion);
+    const records = fullNames
+      .map((name) => {
+        const body = this.readBody(type, name);
+        return body ? `<records xsi:type="${type}">${encode(body, definition)}</records>` : '<records xsi:nil="true"/>';
+      })
+      .join('');
+    return soapResponse('readMetadata', `<result>${records}</result>`);
+  }
+
+  private readBody(type: string, fullName: string): MetadataBody | undefined {
+    if (type === 'PermissionSet') {
+      const p = this.org.findPermissionSetByName(fullName);
+      return p ? { fullName: p.Name, label: p.Label, ...(p.Description ? { description: p.Description } : {}) } : undefined;
+    }
+    const component = this.org.component(type, fullName);
+    if (!component?.body) return undefined;
+    const body: MetadataBody = { ...component.body };
+    const accessNames = (appId: string): string[] =>
+      this.org.setupEntityAccess
+        .filter((a) => a.SetupEntityId === appId)
+        .map((a) => this.org.permissionSets.find((p) => p.Id === a.ParentId)?.Name)
+        .filter((n): n is string => n !== undefined);
+    if (type === 'ConnectedApp') {
+      const names = accessNames(component.id);
+      if (names.length > 0) body.permissionSetName = names;
+    }
+    if (type === 'ExtlClntAppOauthConfigurablePolicies') {
+      const app = this.org.component('ExternalClientApplication', String(body.externalClientApplication));
+      const names = app ? accessNames(app.id) : [];
+      if (names.length > 0) body.commaSeparatedPermissionSet = names.join(',');
+    }
+    return body;
+  }
+
+  private delete(type: string, fullNames: string[], apiVersion: number): Reply {
+    limitComponents(fullNames.length);
+    typeDefinition(type, apiVersion);
+    const results = fullNames
+      .map((name) => {
+        const errors: SaveError[] = [];
+        if (type === 'PermissionSet') {
+          const p = this.org.findPermissionSetByName(name);
+          if (!p) errors.push({ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: `no PermissionSet named ${name} found` });
+          else if (this.org.assignments.some((a) => a.PermissionSetId === p.Id)) {
+            errors.push({ statusCode: 'DELETE_FAILED', message: 'This permission set is assigned to users.' });
+          } else {
+            this.org.permissionSets.splice(this.org.permissionSets.indexOf(p), 1);
+            this.removeAccessOf((a) => a.ParentId === p.Id);
+          }
+        } else {
+          const component = this.org.component(type, name);
+          if (!component) {
+            errors.push({ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: `no ${type} named ${name} found` });
+          } else {
+            this.deleteComponent(type, component);
+          }
+        }
+        return `<result>${errorsXml(errors)}<fullName>${escapeXml(name)}</fullName><success>${String(errors.length === 0)}</success></result>`;
+      })
+      .join('');
+    return soapResponse('deleteMetadata', results);
+  }
+
+  /** Deleting an app takes its grants with it; deleting an ECA header takes its components. */
+  private deleteComponent(type: string, component: ComponentVersion): void {
+    if (type === 'ExternalClientApplication') {
+      const parts = ecaComponents(component.fullName, (t) => this.org.componentsOf(t));
+      for (const [partType, partBody] of Object.entries(parts)) {
+        if (typeof partBody.fullName === 'string') this.org.deleteComponent(partType, partBody.fullName);
+      }
+    }
+    this.org.deleteComponent(type, component.fullName);
+    if (type === 'ConnectedApp' || type === 'ExternalClientApplication') {
+      this.removeAccessOf((a) => a.SetupEntityId === component.id);
+      this.org.consumerSecrets.delete(component.id);
+    }
+  }
+
+  private removeAccessOf(predicate: (a: OrgState['setupEntityAccess'][number]) => boolean): void {
+    const rows = this.org.setupEntityAccess;
+    for (let i = rows.length - 1; i >= 0; i--) if (predicate(rows[i])) rows.splice(i, 1);
+  }
+
+  private list(queries: XmlNode[], apiVersion: number): Reply {
+    if (queries.length > 3) throw sfFault('INVALID_QUERY', 'listMetadata takes at most 3 queries');
+    const admin = this.org.users[0];
+    const props = queries.flatMap((q) => {
+      const type = textOf(children(q, 'type')[0]);
+      typeDefinition(type, apiVersion);
+      const entries: Array<{ fullName: string; id: string; created: string; modified: string }> =
+        type === 'PermissionSet'
+          ? this.org.permissionSets
+              .filter((p) => !p.IsOwnedByProfile)
+              .map((p) => ({ fullName: p.Name, id: p.Id, created: '', modified: '' }))
+          : this.org.componentsOf(type).map((c) => ({ fullName: c.fullName, id: c.id, created: c.createdDate, modified: c.lastModifiedDate }));
+      return entries.map((e) => {
+        const stamp = e.modified || new Date(this.org.now()).toISOString();
+        return (
+          '<result>' +
+          `<createdById>${admin.Id}</createdById><createdByName>${escapeXml(admin.Name)}</createdByName>` +
+          `<createdDate>${e.created || stamp}</createdDate><fileName>${escapeXml(fileNameOf(type, e.fullName))}</fileName>` +
+          `<fullName>${escapeXml(e.fullName)}</fullName><id>${e.id}</id>` +
+          `<lastModifiedById>${admin.Id}</lastModifiedById><lastModifiedByName>${escapeXml(admin.Name)}</lastModifiedByName>` +
+          `<lastModifiedDate>${stamp}</lastModifiedDate><manageableState>unmanaged</manageableState>` +
+          `<type>${type}</type></result>`
+        );
+      });
+    });
+    return soapResponse('listMetadata', props.join(''));
+  }
+}
+
+// ---- encoding -------------------------------------------------------------------------
+
+const FOLDERS: Record<string, [string, string]> = {
+  ConnectedApp: ['connectedApps', 'connectedApp'],
+  ExternalClientApplication: ['externalClientApps', 'eca'],
+  ExtlClntAppOauthSettings: ['extlClntAppOauthSettings', 'ecaOauth'],
+  ExtlClntAppGlobalOauthSettings: ['extlClntAppGlobalOauthSets', 'ecaGlblOauth'],
+  ExtlClntAppOauthConfigurablePolicies: ['extlClntAppOauthPolicies', 'ecaOauthPlcy'],
+  ExtlClntAppConfigurablePolicies: ['extlClntAppPolicies', 'ecaPlcy'],
+  PermissionSet: ['permissionsets', 'permissionset'],
+};
+
+const fileNameOf = (type: string, fullName: string): string => {
+  const [folder, suffix] = FOLDERS[type] ?? [type, type];
+  return `${folder}/${fullName}.${suffix}`;
+};
+
+const limitComponents = (count: number): void => {
+  if (count > MAX_COMPONENTS_PER_CALL) {
+    throw sfFault(
+      'EXCEEDED_ID_LIMIT',
+      `record limit reached. cannot submit more than ${MAX_COMPONENTS_PER_CALL} records in this operation`
+    );
+  }
+};
+
+const typeDefinition = (type: string, apiVersion: number): TypeDefinition => {
+  const definition = METADATA_TYPES[type];
+  if (!definition || apiVersion < (MIN_API_VERSION[type] ?? 0)) {
+    throw sfFault('INVALID_TYPE', `Unknown type name '${type}' specified in the request at API version ${apiVersion.toFixed(1)}`);
+  }
+  return definition;
+};
+
+const isNil = (node: XmlNode): boolean => typeof node === 'object' && node['@nil'] === 'true';
+
+const invalidElement = (name: string, typeName: string): SoapFault =>
+  new SoapFault('soapenv:Client', `Element {${METADATA_NS}}${name} invalid at this location in type ${typeName}`);
+
+/** XML element → plain data of the field types, refusing what the WSDL does not allow. */
+const decode = (node: XmlNode, definition: TypeDefinition, typeName: string): MetadataBody => {
+  const body: MetadataBody = {};
+  if (typeof node === 'string') return body;
+  for (const [name, raw] of Object.entries(node)) {
+    if (name.startsWith('@') || name === '#text') continue;
+    const field = definition.fields[name];
+    if (!field) throw invalidElement(name, typeName);
+    const values = (Array.isArray(raw) ? raw : [raw]).filter((v) => !isNil(v));
+    if (typeof field === 'object' && 'list' in field) {
+      body[name] = values.map((v) => decodeValue(v, field.list, name));
+    } else {
+      if (values.length > 1) throw invalidElement(name, typeName);
+      if (values.length === 1) body[name] = decodeValue(values[0], field, name);
+    }
+  }
+  return body;
+};
+
+const decodeValue = (node: XmlNode, field: FieldType, name: string): MetadataValue => {
+  if (field === 'string') return textOf(node);
+  if (field === 'boolean') {
+    const t = textOf(node).trim();
+    if (t !== 'true' && t !== 'false' && t !== '1' && t !== '0') {
+      throw new SoapFault('soapenv:Client', `'${t}' is not a valid value for the type xsd:boolean`);
+    }
+    return t === 'true' || t === '1';
+  }
+  if (field === 'int') {
+    const t = textOf(node).trim();
+    if (!/^-?\d+$/.test(t)) throw new SoapFault('soapenv:Client', `'${t}' is not a valid value for the type xsd:int`);
+    return Number(t);
+  }
+  if ('enum' in field) {
+    const t = textOf(node).trim();
+    if (!field.values.includes(t)) {
+      throw new SoapFault('soapenv:Client', `'${t}' is not a valid value for the enum '${field.enum}'`);
+    }
+    return t;
+  }
+  if ('complex' in field) return decode(node, COMPLEX_TYPES[field.complex], field.complex);
+  throw new SoapFault('soapenv:Client', `Element ${name} cannot be a list here`);
+};
+
+/** Plain data → XML elements in WSDL order. */
+const encode = (body: MetadataBody, definition: TypeDefinition): string =>
+  Object.entries(definition.fields)
+    .map(([name, field]) => {
+      const value = body[name];
+      if (value === undefined) return '';
+      const values = Array.isArray(value) ? value : [value];
+      const inner = typeof field === 'object' && 'list' in field ? field.list : field;
+      return values.map((v) => `<${name}>${encodeValue(v, inner)}</${name}>`).join('');
+    })
+    .join('');
+
+const encodeValue = (value: MetadataValue, field: FieldType): string => {
+  if (typeof field === 'object' && 'complex' in field && typeof value === 'object' && !Array.isArray(value)) {
+    return encode(value, COMPLEX_TYPES[field.complex]);
+  }
+  return escapeXml(String(value));
+};
+
+const errorsXml = (errors: SaveError[]): string =>
+  errors
+    .map(
+      (e) =>
+        `<errors>${(e.fields ?? []).map((f) => `<fields>${escapeXml(f)}</fields>`).join('')}` +
+        `<message>${escapeXml(e.message)}</message><statusCode>${e.statusCode}</statusCode></errors>`
+    )
+    .join('');
+
+/** The first required field missing, nested complex fields included (`oauthConfig.callbackUrl`). */
+const missingRequired = (body: MetadataBody, definition: TypeDefinition, prefix = ''): string | undefined => {
+  for (const field of definition.required) {
+    if (body[field] === undefined || body[field] === '') return `${prefix}${field}`;
+  }
+  for (const [name, field] of Object.entries(definition.fields)) {
+    const value = body[name];
+    const inner = typeof field === 'object' && 'list' in field ? field.list : field;
+    if (typeof inner !== 'object' || !('complex' in inner) || value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      const nested = asBody(v);
+      const missing = nested ? missingRequired(nested, COMPLEX_TYPES[inner.complex], `${prefix}${name}.`) : undefined;
+      if (missing) return missing;
+    }
+  }
+  return undefined;
+};
+
+const asBody = (v: MetadataValue | undefined): MetadataBody | undefined =>
+  typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+
+const asStrings = (v: MetadataValue | undefined): string[] =>
+  Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : typeof v === 'string' ? [v] : [];

@@ -1,0 +1,187 @@
+import { createVerify, randomBytes, X509Certificate } from 'node:crypto';
+import { formParams, json, type Reply, type Request } from './http.js';
+import type { OrgState, User } from './org.js';
+import { appsAsOf, isPreAuthorized, oauthScopeNames, type OAuthApp } from './apps.js';
+
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+export const PRODUCTION_LOGIN = 'https://login.salesforce.com';
+export const SANDBOX_LOGIN = 'https://test.salesforce.com';
+
+export type Session = { token: string; userId: string; scopes: string[]; appId: string | undefined };
+
+/**
+ * The token endpoint's refusals, with Salesforce's codes and texts (all HTTP 400, as Salesforce answers
+ * them). Clients and the plugin's diagnosis match on these exact strings.
+ */
+export const OAUTH_ERRORS = {
+  unsupportedGrant: { error: 'unsupported_grant_type', error_description: 'grant type not supported' },
+  invalidClientId: { error: 'invalid_client_id', error_description: 'client identifier invalid' },
+  invalidAssertion: { error: 'invalid_grant', error_description: 'invalid assertion' },
+  audienceInvalid: { error: 'invalid_grant', error_description: 'audience is invalid' },
+  notApproved: { error: 'invalid_grant', error_description: "user hasn't approved this consumer" },
+  authenticationFailure: { error: 'invalid_grant', error_description: 'authentication failure' },
+  notAdminApproved: { error: 'invalid_app_access', error_description: 'user is not admin approved to access this app' },
+  appNotFound: { error: 'app_not_found', error_description: 'External client app is not installed in this org' },
+} as const;
+
+type OAuthError = (typeof OAUTH_ERRORS)[keyof typeof OAUTH_ERRORS];
+
+const refuse = (e: OAuthError): Reply => json(400, e);
+
+/** Access tokens the emulator issued, and who they belong to. */
+export class Sessions {
+  private readonly byToken = new Map<string, Session>();
+
+  public constructor(private readonly org: OrgState) {}
+
+  /** Salesforce's opaque access tokens start with the org Id and a `!`. */
+  public issue(user: User, scopes: string[], appId: string | undefined): Session {
+    const token = `${this.org.orgId.slice(0, 15)}!AQ${randomBytes(48).toString('base64url')}`;
+    const session: Session = { token, userId: user.Id, scopes, appId };
+    this.byToken.set(token, session);
+    return session;
+  }
+
+  public lookup(token: string | undefined): Session | undefined {
+    return token ? this.byToken.get(token) : undefined;
+  }
+}
+
+type Jwt = { header: Record<string, unknown>; claims: Record<string, unknown>; signingInput: string; signature: Buffer };
+
+const decodeJwt = (assertion: string): Jwt | undefined => {
+  const parts = assertion.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const header = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8')) as unknown;
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as unknown;
+    if (!isObject(header) || !isObject(claims)) return undefined;
+    return { header, claims, signingInput: `${parts[0]}.${parts[1]}`, signature: Buffer.from(parts[2], 'base64url') };
+  } catch {
+    return undefined;
+  }
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** RS256 over the uploaded certificate's public key; an expired certificate no longer verifies anything. */
+const signatureMatches = (jwt: Jwt, certificatePem: string | undefined, now: number): boolean => {
+  if (!certificatePem || jwt.header.alg !== 'RS256') return false;
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(certificatePem);
+  } catch {
+    return false;
+  }
+  if (Date.parse(cert.validTo) < now || Date.parse(cert.validFrom) > now) return false;
+  return createVerify('RSA-SHA256').update(jwt.signingInput).verify(cert.publicKey, jwt.signature);
+};
+
+/**
+ * `exp` must be in the future. Salesforce reads it as seconds, so an `exp` in milliseconds (what
+ * @salesforce/core sends) is simply far in the future and accepted.
+ */
+const expiryValid = (exp: unknown, now: number): boolean => typeof exp === 'number' && exp * 1000 > now;
+
+export class OAuthEndpoints {
+  public constructor(
+    private readonly org: OrgState,
+    private readonly sessions: Sessions,
+    private readonly baseUrl: () => string
+  ) {}
+
+  /** The audiences this org's token endpoint accepts: its own URL, and the generic login host of its kind. */
+  public audiences(): string[] {
+    const own = this.baseUrl();
+    return [own, `${own}/`, this.org.options.sandbox ? SANDBOX_LOGIN : PRODUCTION_LOGIN];
+  }
+
+  public token(req: Request): Reply {
+    const params = formParams(req);
+    const grantType = params.get('grant_type');
+    if (grantType !== JWT_BEARER_GRANT) return refuse(OAUTH_ERRORS.unsupportedGrant);
+    return this.jwtBearer(params.get('assertion') ?? '');
+  }
+
+  public userinfo(session: Session): Reply {
+    const user = this.org.findUser(session.userId);
+    if (!user) return json(403, { error: 'forbidden', error_description: 'user not found' });
+    return json(200, {
+      sub: this.identityUrl(user),
+      user_id: user.Id,
+      organization_id: this.org.orgId,
+      preferred_username: user.Username,
+      nickname: user.Alias,
+      name: user.Name,
+      email: user.Email,
+      email_verified: true,
+      given_name: user.FirstName,
+      family_name: user.LastName,
+      zoneinfo: user.TimeZoneSidKey,
+      active: user.IsActive,
+      user_type: 'STANDARD',
+      language: user.LanguageLocaleKey,
+      locale: user.LocaleSidKey,
+      utcOffset: 0,
+      updated_at: new Date(this.org.now()).toISOString(),
+      is_app_installed: session.appId !== undefined,
+      urls: {
+        rest: `${this.baseUrl()}/services/data/v{version}/`,
+        sobjects: `${this.baseUrl()}/services/data/v{version}/sobjects/`,
+        query: `${this.baseUrl()}/services/data/v{version}/query/`,
+        metadata: `${this.baseUrl()}/services/Soap/m/{version}/${this.org.orgId.slice(0, 15)}`,
+        profile: `${this.baseUrl()}/${user.Id}`,
+      },
+    });
+  }
+
+  public identityUrl(user: User): string {
+    return `${this.baseUrl()}/id/${this.org.orgId}/${user.Id}`;
+  }
+
+  private jwtBearer(assertion: string): Reply {
+    const now = this.org.now();
+    const jwt = decodeJwt(assertion);
+    if (!jwt) return refuse(OAUTH_ERRORS.invalidAssertion);
+    const { iss, sub, aud, exp } = jwt.claims;
+
+    // The token endpoint sees app changes only once they have propagated.
+    const apps = appsAsOf(this.org, now - this.org.options.propagationMs);
+    const app = apps.find((a) => a.consumerKey !== undefined && a.consumerKey === iss);
+    if (!app) return refuse(OAUTH_ERRORS.invalidClientId);
+    if (!app.enabled) return refuse(OAUTH_ERRORS.appNotFound);
+    if (!signatureMatches(jwt, app.certificate, now)) return refuse(OAUTH_ERRORS.invalidAssertion);
+    if (!expiryValid(exp, now)) return refuse(OAUTH_ERRORS.invalidAssertion);
+    const audiences = Array.isArray(aud) ? aud : [aud];
+    if (!audiences.some((a) => typeof a === 'string' && this.audiences().includes(a))) {
+      return refuse(OAUTH_ERRORS.audienceInvalid);
+    }
+    const user = typeof sub === 'string' ? this.org.findUserByUsername(sub) : undefined;
+    if (!user) return refuse(OAUTH_ERRORS.notApproved);
+    if (!user.IsActive) return refuse(OAUTH_ERRORS.authenticationFailure);
+    const refusal = this.policyRefusal(app, user);
+    if (refusal) return refuse(refusal);
+    return this.grant(app, user);
+  }
+
+  /**
+   * Admin-approved apps admit only pre-authorized users. Self-authorized apps need the user's own
+   * interactive approval, which a server-to-server flow never gives.
+   */
+  private policyRefusal(app: OAuthApp, user: User): OAuthError | undefined {
+    if (!app.adminApproved) return OAUTH_ERRORS.notApproved;
+    return isPreAuthorized(this.org, app, user) ? undefined : OAUTH_ERRORS.notAdminApproved;
+  }
+
+  private grant(app: OAuthApp, user: User): Reply {
+    const scopes = oauthScopeNames(app.scopes);
+    const session = this.sessions.issue(user, scopes, app.id);
+    return json(200, {
+      access_token: session.token,
+      scope: scopes.join(' '),
+      instance_url: this.baseUrl(),
+      id: this.identityUrl(user),
+      token_type: 'Bearer',
+    });
+  }
+}

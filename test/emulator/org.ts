@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { IdFactory, type KeyPrefixedObject } from './ids.js';
+
+/** A row of an sObject as the REST API returns it (without `attributes`). */
+export type SObjectRow = Record<string, string | number | boolean | null>;
+
+export type Profile = { Id: string; Name: string; isAdmin: boolean; apiOnly: boolean };
+
+export type User = {
+  Id: string;
+  Username: string;
+  FirstName: string;
+  LastName: string;
+  Name: string;
+  Email: string;
+  Alias: string;
+  IsActive: boolean;
+  ProfileId: string;
+  UserType: 'Standard';
+  TimeZoneSidKey: string;
+  LanguageLocaleKey: string;
+  LocaleSidKey: string;
+};
+
+export type PermissionSet = {
+  Id: string;
+  Name: string;
+  Label: string;
+  Description: string | null;
+  IsOwnedByProfile: boolean;
+  ProfileId: string | null;
+  NamespacePrefix: string | null;
+  IsCustom: boolean;
+};
+
+export type PermissionSetAssignment = { Id: string; AssigneeId: string; PermissionSetId: string };
+
+export type SetupEntityType = 'ConnectedApplication' | 'ExternalClientApplication';
+
+export type SetupEntityAccess = { Id: string; ParentId: string; SetupEntityId: string; SetupEntityType: SetupEntityType };
+
+/** One stored version of a metadata component; `body` is undefined once the component is deleted. */
+export type ComponentVersion = {
+  at: number;
+  id: string;
+  type: string;
+  fullName: string;
+  body: MetadataBody | undefined;
+  createdDate: string;
+  lastModifiedDate: string;
+};
+
+/** A metadata component as plain data: strings, booleans, numbers, nested components and arrays of them. */
+export type MetadataValue = string | boolean | number | MetadataBody | MetadataValue[];
+export type MetadataBody = { [field: string]: MetadataValue };
+
+export type OrgOptions = {
+  /** Sandboxes (and scratch orgs) log in at test.salesforce.com; production at login.salesforce.com. */
+  sandbox: boolean;
+  /** How long an app change takes to reach the token endpoint. */
+  propagationMs: number;
+  /** New Connected Apps are blocked since Spring '26 unless Salesforce Support re-enables them. */
+  allowConnectedAppCreation: boolean;
+  /** The clock, so tests can move time without sleeping. */
+  now: () => number;
+};
+
+export const USERNAME_DOMAIN = 'emulator.jwtapp.test';
+
+/**
+ * The org's data: users, profiles, permission sets and their grants as sObject rows, and metadata
+ * components with their history (the token endpoint sees the history `propagationMs` late).
+ */
+export class OrgState {
+  public readonly orgId: string;
+  public readonly orgName = 'jwtapp Emulator';
+  public readonly ids: IdFactory;
+  public readonly profiles: Profile[] = [];
+  public readonly users: User[] = [];
+  public readonly permissionSets: PermissionSet[] = [];
+  public readonly assignments: PermissionSetAssignment[] = [];
+  public readonly setupEntityAccess: SetupEntityAccess[] = [];
+  public readonly consumerSecrets = new Map<string, string>();
+  /** Every version of every component, oldest first, keyed by `type:fullName` in lower case. */
+  private readonly components = new Map<string, ComponentVersion[]>();
+
+  public constructor(public readonly options: OrgOptions) {
+    this.ids = new IdFactory(randomBytes(2).toString('hex').slice(0, 3).toUpperCase());
+    this.orgId = this.ids.next('Organization');
+    this.seed();
+  }
+
+  public now(): number {
+    return this.options.now();
+  }
+
+  public newId(object: KeyPrefixedObject): string {
+    return this.ids.next(object);
+  }
+
+  public findUserByUsername(username: string): User | undefined {
+    const wanted = username.toLowerCase();
+    return this.users.find((u) => u.Username.toLowerCase() === wanted);
+  }
+
+  public findUser(id: string): User | undefined {
+    return this.users.find((u) => u.Id === id);
+  }
+
+  public profileOf(user: User): Profile {
+    const profile = this.profiles.find((p) => p.Id === user.ProfileId);
+    if (!profile) throw new Error(`emulator bug: user ${user.Username} has no profile`);
+    return profile;
+  }
+
+  public isAdmin(user: User): boolean {
+    return this.profileOf(user).isAdmin;
+  }
+
+  public findPermissionSetByName(name: string): PermissionSet | undefined {
+    return this.permissionSets.find((p) => p.Name.toLowerCase() === name.toLowerCase() && !p.IsOwnedByProfile);
+  }
+
+  /** The permission sets assigned to a user, the one owned by their profile included (as Salesforce lists it). */
+  public permissionSetsOf(user: User): PermissionSet[] {
+    const ids = new Set(this.assignments.filter((a) => a.AssigneeId === user.Id).map((a) => a.PermissionSetId));
+    return this.permissionSets.filter((p) => ids.has(p.Id) || p.ProfileId === user.ProfileId);
+  }
+
+  // ---- metadata components -------------------------------------------------
+
+  /** The current version of a component, or undefined if it does not exist (or was deleted). */
+  public component(type: string, fullName: string): ComponentVersion | undefined {
+    const current = this.components.get(componentKey(type, fullName))?.at(-1);
+    return current?.body ? current : undefined;
+  }
+
+  /** The current components of a type. */
+  public componentsOf(type: string): ComponentVersion[] {
+    return this.componentsAsOf(type, Number.POSITIVE_INFINITY);
+  }
+
+  /** The components of a type as they were at a point in time: what a lagging server still sees. */
+  public componentsAsOf(type: string, at: number): ComponentVersion[] {
+    const result: ComponentVersion[] = [];
+    for (const versions of this.components.values()) {
+      if (versions[0].type !== type) continue;
+      const seen = [...versions].reverse().find((v) => v.at <= at);
+      if (seen?.body) result.push(seen);
+    }
+    return result;
+  }
+
+  /** Stores a new version of a component (created or replaced); its Id and creation date are kept. */
+  public putComponent(type: string, fullName: string, body: MetadataBody, idObject: KeyPrefixedObject): ComponentVersion {
+    const key = componentKey(type, fullName);
+    const versions = this.components.get(key) ?? [];
+    const previous = versions.at(-1);
+    const at = this.now();
+    const stamp = new Date(at).toISOString();
+    const version: ComponentVersion = {
+      at,
+      id: previous?.body ? previous.id : this.newId(idObject),
+      type,
+      fullName: previous?.body ? previous.fullName : fullName,
+      body,
+      createdDate: previous?.body ? previous.createdDate : stamp,
+      lastModifiedDate: stamp,
+    };
+    versions.push(version);
+    this.components.set(key, versions);
+    return version;
+  }
+
+  public deleteComponent(type: string, fullName: string): boolean {
+    const current = this.component(type, fullName);
+    if (!current) return false;
+    this.components.get(componentKey(type, fullName))?.push({ ...current, at: this.now(), body: undefined });
+    return true;
+  }
+
+  private seed(): void {
+    const profile = (Name: string, isAdmin: boolean, apiOnly = false): Profile => {
+      const p: Profile = { Id: this.newId('Profile'), Name, isAdmin, apiOnly };
+      this.profiles.push(p);
+      // Every profile owns a hidden permission set; SOQL on PermissionSetAssignment shows it.
+      this.permissionSets.push({
+        Id: this.newId('PermissionSet'),
+        Name: `X00e${p.Id.slice(3, 15)}`,
+        Label: p.Name,
+        Description: null,
+        IsOwnedByProfile: true,
+        ProfileId: p.Id,
+        NamespacePrefix: null,
+        IsCustom: false,
+      });
+      return p;
+    };
+    const admin = profile('System Administrator', true);
+    const standard = profile('Standard User', false);
+    profile('Minimum Access - Salesforce', false);
+    profile('Read Only', false);
+    profile('Minimum Access - API Only Integrations', false, true);
+
+    const user = (first: string, last: string, alias: string, prof: Profile, active: boolean): User => {
+      const u: User = {
+        Id: this.newId('User'),
+        Username: `${alias}@${USERNAME_DOMAIN}`,
+        FirstName: first,
+        LastName: last,
+        Name: `${first} ${last}`,
+        Email: `${alias}@${USERNAME_DOMAIN}`,
+        Alias: alias,
+        IsActive: active,
+        ProfileId: prof.Id,
+        UserType: 'Standard',
+        TimeZoneSidKey: 'Europe/London',
+        LanguageLocaleKey: 'en_US',
+        LocaleSidKey: 'en_US',
+      };
+      this.users.push(u);
+      return u;
+    };
+    user('Ada', 'Admin', 'admin', admin, true);
+    user('Ivy', 'Integration', 'integration', standard, true);
+    user('Otto', 'Former', 'inactive', standard, false);
+  }
+}
+
+const componentKey = (type: string, fullName: string): string => `${type}:${fullName}`.toLowerCase();

@@ -1,0 +1,380 @@
+import { json, restError, type Reply, type Request } from './http.js';
+import { toId18 } from './ids.js';
+import type { OrgState, SObjectRow, User } from './org.js';
+import { currentApps, setupEntityTypeOf } from './apps.js';
+import { runQuery, SoqlError, type ObjectDefinition } from './soql.js';
+
+/** API versions the emulator serves: the current release (Winter '27, v68.0) and older ones. */
+export const API_VERSIONS = Array.from({ length: 68 - 31 + 1 }, (_, i) => `${31 + i}.0`);
+export const LATEST_API_VERSION = API_VERSIONS[API_VERSIONS.length - 1];
+
+type WritableObject = 'PermissionSet' | 'PermissionSetAssignment' | 'SetupEntityAccess';
+
+/** The REST data API (`/services/data/vNN.N/...`) over the org's objects. */
+export class RestApi {
+  public constructor(private readonly org: OrgState) {}
+
+  public latestVersion(): string {
+    return LATEST_API_VERSION;
+  }
+
+  public servesVersion(version: string): boolean {
+    return API_VERSIONS.includes(version);
+  }
+
+  public versions(): Reply {
+    return json(
+      200,
+      API_VERSIONS.map((version) => ({ label: `v${version}`, url: `/services/data/v${version}`, version }))
+    );
+  }
+
+  /** `rest` is the path after `/services/data/vNN.N`. */
+  public handle(req: Request, version: string, rest: string, user: User): Reply {
+    if (!API_VERSIONS.includes(version)) return notFound();
+    const base = `/services/data/v${version}`;
+    const segments = rest.split('/').filter((s) => s.length > 0);
+    const [resource, objectName, id] = segments;
+    if (!resource && req.method === 'GET') {
+      return json(200, {
+        sobjects: `${base}/sobjects`,
+        query: `${base}/query`,
+        tooling: `${base}/tooling`,
+        composite: `${base}/composite`,
+      });
+    }
+    if (resource === 'query' && req.method === 'GET') return this.query(req, version, this.objects());
+    if (resource === 'tooling' && objectName === 'query' && req.method === 'GET') {
+      return this.query(req, version, this.toolingObjects());
+    }
+    if (resource === 'composite' && objectName === 'sobjects' && req.method === 'POST') {
+      return this.compositeCreate(req, user);
+    }
+    if (resource === 'sobjects' && objectName && segments.length <= 3) {
+      const def = this.object(objectName);
+      if (!def) return restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+      if (req.method === 'GET' && id) return this.retrieve(def, id, version, req.query.get('fields'));
+      if (req.method === 'POST' && !id) return this.createOne(def.name, parseJson(req.body), user);
+      if (req.method === 'DELETE' && id) return this.remove(def.name, id, user);
+    }
+    return notFound();
+  }
+
+  // ---- reads ------------------------------------------------------------------
+
+  private query(req: Request, version: string, objects: ObjectDefinition[]): Reply {
+    const q = req.query.get('q');
+    if (!q) return restError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+    try {
+      const records = runQuery(q, objects, (object, id) => `/services/data/v${version}/sobjects/${object}/${id}`);
+      return json(200, { totalSize: records.length, done: true, records });
+    } catch (e) {
+      if (e instanceof SoqlError) return restError(400, e.errorCode, `\n${q}\n^\nERROR at Row:1:Column:1\n${e.message}`);
+      throw e;
+    }
+  }
+
+  private retrieve(def: ObjectDefinition, rawId: string, version: string, fields: string | null): Reply {
+    const id = toId18(rawId);
+    const row = id ? def.rows().find((r) => r.Id === id) : undefined;
+    if (!row) return restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    const wanted = fields ? fields.split(',').map((f) => f.trim()) : def.fields;
+    const record: Record<string, unknown> = {
+      attributes: { type: def.name, url: `/services/data/v${version}/sobjects/${def.name}/${String(row.Id)}` },
+    };
+    for (const name of wanted) {
+      const field = def.fields.find((f) => f.toLowerCase() === name.toLowerCase());
+      if (!field) return restError(400, 'INVALID_FIELD', `No such column '${name}' on entity '${def.name}'.`);
+      record[field] = row[field] ?? null;
+    }
+    return json(200, record);
+  }
+
+  // ---- writes -----------------------------------------------------------------
+
+  private createOne(objectName: string, body: unknown, user: User): Reply {
+    const result = this.insert(objectName, body, user);
+    return result.success ? json(201, result) : json(400, result.errors);
+  }
+
+  /** `/composite/sobjects`: up to 200 records in one request, each saved or refused on its own. */
+  private compositeCreate(req: Request, user: User): Reply {
+    const body = parseJson(req.body) as { allOrNone?: boolean; records?: unknown[] } | undefined;
+    const records = body?.records;
+    if (!Array.isArray(records) || records.length === 0 || records.length > 200) {
+      return restError(400, 'INVALID_FIELD', 'records: between 1 and 200 records are required');
+    }
+    if (body?.allOrNone) {
+      return restError(400, 'FEATURE_NOT_ENABLED', 'allOrNone is not supported by this emulator');
+    }
+    return json(
+      200,
+      records.map((r) => {
+        const type = (r as { attributes?: { type?: unknown } }).attributes?.type;
+        if (typeof type !== 'string') {
+          return saveError('INVALID_TYPE', 'attributes.type is required', []);
+        }
+        const def = this.object(type);
+        return def ? this.insert(def.name, r, user) : saveError('INVALID_TYPE', `sObject type '${type}' is not supported.`, []);
+      })
+    );
+  }
+
+  private insert(objectName: string, body: unknown, user: User): SaveResult {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return saveError('JSON_PARSER_ERROR', 'The request body must be a JSON object', []);
+    }
+    const { attributes, ...fields } = body as Record<string, unknown>;
+    void attributes;
+    const writable = WRITABLE[objectName as WritableObject];
+    if (!writable) {
+      return saveError('CANNOT_INSERT_UPDATE_ACTIVATE_ENTITY', `entity type ${objectName} does not support insert`, []);
+    }
+    for (const name of Object.keys(fields)) {
+      if (!writable.fields.includes(name)) {
+        return saveError('INVALID_FIELD', `No such column '${name}' on sobject of type ${objectName}`, [name]);
+      }
+    }
+    const missing = writable.required.filter((f) => fields[f] === undefined || fields[f] === null || fields[f] === '');
+    if (missing.length > 0) {
+      return saveError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
+    }
+    if (!this.org.isAdmin(user)) {
+      return saveError(
+        'INSUFFICIENT_ACCESS_OR_READONLY',
+        'insufficient access rights on object id',
+        []
+      );
+    }
+    switch (objectName as WritableObject) {
+      case 'PermissionSet':
+        return this.insertPermissionSet(fields);
+      case 'PermissionSetAssignment':
+        return this.insertAssignment(fields);
+      case 'SetupEntityAccess':
+        return this.insertAccess(fields);
+    }
+  }
+
+  private insertPermissionSet(fields: Record<string, unknown>): SaveResult {
+    const name = String(fields.Name);
+    const nameProblem = developerNameProblem(name);
+    if (nameProblem) return saveError('FIELD_INTEGRITY_EXCEPTION', nameProblem, ['Name']);
+    if (this.org.permissionSets.some((p) => p.Name.toLowerCase() === name.toLowerCase())) {
+      return saveError(
+        'DUPLICATE_DEVELOPER_NAME',
+        'The API name you entered is already in use. Enter a unique API name.',
+        ['Name']
+      );
+    }
+    const Id = this.org.newId('PermissionSet');
+    this.org.permissionSets.push({
+      Id,
+      Name: name,
+      Label: String(fields.Label),
+      Description: typeof fields.Description === 'string' ? fields.Description : null,
+      IsOwnedByProfile: false,
+      ProfileId: null,
+      NamespacePrefix: null,
+      IsCustom: true,
+    });
+    return saved(Id);
+  }
+
+  private insertAssignment(fields: Record<string, unknown>): SaveResult {
+    const assignee = this.org.findUser(toId18(String(fields.AssigneeId)) ?? '');
+    const permissionSet = this.org.permissionSets.find((p) => p.Id === toId18(String(fields.PermissionSetId)));
+    if (!assignee) return saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', ['AssigneeId']);
+    if (!permissionSet || permissionSet.IsOwnedByProfile) {
+      return saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', ['PermissionSetId']);
+    }
+    const existing = this.org.assignments.find(
+      (a) => a.AssigneeId === assignee.Id && a.PermissionSetId === permissionSet.Id
+    );
+    if (existing) {
+      return saveError(
+        'DUPLICATE_VALUE',
+        `duplicate value found: <unknown> duplicates value on record with id: <unknown>`,
+        []
+      );
+    }
+    const Id = this.org.newId('PermissionSetAssignment');
+    this.org.assignments.push({ Id, AssigneeId: assignee.Id, PermissionSetId: permissionSet.Id });
+    return saved(Id);
+  }
+
+  private insertAccess(fields: Record<string, unknown>): SaveResult {
+    const parent = this.org.permissionSets.find((p) => p.Id === toId18(String(fields.ParentId)));
+    const app = currentApps(this.org).find((a) => a.id === toId18(String(fields.SetupEntityId)));
+    if (!parent) return saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', ['ParentId']);
+    if (!app) return saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', ['SetupEntityId']);
+    if (this.org.setupEntityAccess.some((a) => a.ParentId === parent.Id && a.SetupEntityId === app.id)) {
+      return saveError(
+        'DUPLICATE_VALUE',
+        'duplicate value found: <unknown> duplicates value on record with id: <unknown>',
+        []
+      );
+    }
+    const Id = this.org.newId('SetupEntityAccess');
+    this.org.setupEntityAccess.push({ Id, ParentId: parent.Id, SetupEntityId: app.id, SetupEntityType: setupEntityTypeOf(app) });
+    return saved(Id);
+  }
+
+  private remove(objectName: string, rawId: string, user: User): Reply {
+    const id = toId18(rawId);
+    if (!this.org.isAdmin(user)) {
+      return restError(400, 'INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id');
+    }
+    const table =
+      objectName === 'PermissionSetAssignment'
+        ? this.org.assignments
+        : objectName === 'SetupEntityAccess'
+          ? this.org.setupEntityAccess
+          : objectName === 'PermissionSet'
+            ? this.org.permissionSets
+            : undefined;
+    if (!table) return restError(400, 'INVALID_TYPE', `entity type ${objectName} does not support delete`);
+    const index = table.findIndex((r) => r.Id === id);
+    if (index < 0) return restError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
+    if (objectName === 'PermissionSet' && this.org.assignments.some((a) => a.PermissionSetId === id)) {
+      return restError(400, 'DELETE_FAILED', 'This permission set is assigned to users; remove the assignments first.');
+    }
+    table.splice(index, 1);
+    return { status: 204 };
+  }
+
+  // ---- the objects ------------------------------------------------------------
+
+  private object(name: string): ObjectDefinition | undefined {
+    return this.objects().find((o) => o.name.toLowerCase() === name.toLowerCase());
+  }
+
+  public objects(): ObjectDefinition[] {
+    const org = this.org;
+    const rows = <T extends object>(list: T[]) => (): SObjectRow[] => list.map((r) => ({ ...r }) as SObjectRow);
+    return [
+      {
+        name: 'Organization',
+        fields: ['Id', 'Name', 'IsSandbox', 'OrganizationType', 'InstanceName', 'NamespacePrefix', 'TrialExpirationDate'],
+        rows: () => [
+          {
+            Id: org.orgId,
+            Name: org.orgName,
+            IsSandbox: org.options.sandbox,
+            OrganizationType: 'Developer Edition',
+            InstanceName: 'EMU1',
+            NamespacePrefix: null,
+            TrialExpirationDate: null,
+          },
+        ],
+      },
+      {
+        name: 'User',
+        fields: ['Id', 'Username', 'Name', 'FirstName', 'LastName', 'Email', 'Alias', 'IsActive', 'ProfileId', 'UserType', 'TimeZoneSidKey', 'LanguageLocaleKey', 'LocaleSidKey'],
+        parents: { Profile: { field: 'ProfileId', object: 'Profile' } },
+        rows: rows(org.users),
+      },
+      {
+        name: 'Profile',
+        fields: ['Id', 'Name'],
+        rows: () => org.profiles.map((p) => ({ Id: p.Id, Name: p.Name })),
+      },
+      {
+        name: 'PermissionSet',
+        fields: ['Id', 'Name', 'Label', 'Description', 'IsOwnedByProfile', 'ProfileId', 'NamespacePrefix', 'IsCustom'],
+        parents: { Profile: { field: 'ProfileId', object: 'Profile' } },
+        rows: rows(org.permissionSets),
+      },
+      {
+        name: 'PermissionSetAssignment',
+        fields: ['Id', 'AssigneeId', 'PermissionSetId'],
+        parents: {
+          Assignee: { field: 'AssigneeId', object: 'User' },
+          PermissionSet: { field: 'PermissionSetId', object: 'PermissionSet' },
+        },
+        // Salesforce lists the assignment of each user's profile permission set too.
+        rows: () => [
+          ...org.assignments.map((a) => ({ ...a })),
+          ...org.users.flatMap((u) =>
+            org.permissionSets
+              .filter((p) => p.ProfileId === u.ProfileId)
+              .map((p) => ({ Id: `0Pa${p.Id.slice(3, 9)}${u.Id.slice(9)}`, AssigneeId: u.Id, PermissionSetId: p.Id }))
+          ),
+        ],
+      },
+      {
+        name: 'SetupEntityAccess',
+        fields: ['Id', 'ParentId', 'SetupEntityId', 'SetupEntityType'],
+        parents: { Parent: { field: 'ParentId', object: 'PermissionSet' } },
+        rows: rows(org.setupEntityAccess),
+      },
+      {
+        name: 'ConnectedApplication',
+        fields: ['Id', 'Name', 'OptionsAllowAdminApprovedUsersOnly'],
+        rows: () =>
+          currentApps(org)
+            .filter((a) => a.kind === 'connected-app')
+            .map((a) => ({ Id: a.id, Name: a.label, OptionsAllowAdminApprovedUsersOnly: a.adminApproved })),
+      },
+      {
+        name: 'ExternalClientApplication',
+        fields: ['Id', 'DeveloperName', 'MasterLabel', 'NamespacePrefix'],
+        rows: () =>
+          currentApps(org)
+            .filter((a) => a.kind === 'external-client-app')
+            .map((a) => ({ Id: a.id, DeveloperName: a.name, MasterLabel: a.label, NamespacePrefix: null })),
+      },
+    ];
+  }
+
+  /** The Tooling API's objects: none of the org's sandboxes exist here. */
+  private toolingObjects(): ObjectDefinition[] {
+    return [
+      {
+        name: 'SandboxProcess',
+        fields: ['Id', 'SandboxName', 'SandboxOrganization', 'Status', 'LicenseType', 'SourceId', 'CreatedDate', 'EndDate'],
+        rows: () => [],
+      },
+    ];
+  }
+}
+
+type SaveResult =
+  | { id: string; success: true; errors: [] }
+  | { success: false; errors: Array<{ statusCode: string; message: string; fields: string[] }> };
+
+const saved = (id: string): SaveResult => ({ id, success: true, errors: [] });
+
+const saveError = (statusCode: string, message: string, fields: string[]): SaveResult => ({
+  success: false,
+  errors: [{ statusCode, message, fields }],
+});
+
+const notFound = (): Reply => restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
+const WRITABLE: Record<WritableObject, { fields: string[]; required: string[] }> = {
+  PermissionSet: { fields: ['Name', 'Label', 'Description'], required: ['Name', 'Label'] },
+  PermissionSetAssignment: { fields: ['AssigneeId', 'PermissionSetId'], required: ['AssigneeId', 'PermissionSetId'] },
+  SetupEntityAccess: { fields: ['ParentId', 'SetupEntityId'], required: ['ParentId', 'SetupEntityId'] },
+};
+
+/**
+ * Salesforce's API-name rule (developer names of permission sets, apps, …): begins with a letter, only
+ * letters, digits and single underscores, does not end with an underscore, at most 80 characters.
+ */
+export const developerNameProblem = (name: string, maxLength = 80): string | undefined => {
+  if (name.length === 0) return 'The API name is required.';
+  if (name.length > maxLength) return `The API name can have at most ${maxLength} characters.`;
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name) || name.includes('__') || name.endsWith('_')) {
+    return 'The API name can only contain underscores and alphanumeric characters. It must be unique, begin with a letter, not include spaces, not end with an underscore, and not contain two consecutive underscores.';
+  }
+  return undefined;
+};

@@ -1,0 +1,233 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bearerToken, json, readRequest, restError, writeReply, type Reply, type Request } from './http.js';
+import { OrgState, type OrgOptions, type User } from './org.js';
+import { OAuthEndpoints, Sessions, type Session } from './oauth.js';
+import { RestApi } from './rest.js';
+import { MetadataApi } from './metadata.js';
+import { parseEnvelope, SoapFault, soapFault, soapOperationOf, sfFault } from './soap.js';
+import { currentApps, grantsApiAccess } from './apps.js';
+import { FaultInjector } from './faults.js';
+
+export type EmulatorOptions = Partial<OrgOptions> & {
+  port?: number;
+  /** Share of API calls (not token or control calls) answered with a 503 or a dropped connection. */
+  faultRate?: number;
+  faultSeed?: number;
+};
+
+export type RequestLogEntry = { method: string; path: string; soapOperation: string | null; status: number };
+
+/** What `npm run emulator` prints when it is ready: the contract other tooling reads. */
+export type ReadyLine = {
+  instanceUrl: string;
+  orgId: string;
+  sandbox: boolean;
+  apiVersion: string;
+  admin: { username: string; accessToken: string };
+  integrationUser: { username: string };
+  inactiveUser: { username: string };
+};
+
+const CONTROL_PREFIX = '/__emulator/';
+
+/** A loopback Salesforce org: OAuth, REST and the SOAP Metadata API over one HTTP server. */
+export class Emulator {
+  public readonly org: OrgState;
+  public readonly requests: RequestLogEntry[] = [];
+  private readonly sessions: Sessions;
+  private readonly oauth: OAuthEndpoints;
+  private readonly rest: RestApi;
+  private readonly metadata: MetadataApi;
+  private readonly faults: FaultInjector;
+  private readonly server: Server;
+  private adminSession!: Session;
+  private url = '';
+
+  public constructor(private readonly options: EmulatorOptions = {}) {
+    this.org = new OrgState({
+      sandbox: options.sandbox ?? false,
+      propagationMs: options.propagationMs ?? 0,
+      allowConnectedAppCreation: options.allowConnectedAppCreation ?? false,
+      now: options.now ?? Date.now,
+    });
+    this.sessions = new Sessions(this.org);
+    this.oauth = new OAuthEndpoints(this.org, this.sessions, () => this.url);
+    this.rest = new RestApi(this.org);
+    this.metadata = new MetadataApi(this.org);
+    this.faults = new FaultInjector(options.faultRate ?? 0, options.faultSeed ?? 1);
+    this.server = createServer((req, res) => {
+      void readRequest(req).then((request) => {
+        if (!request.path.startsWith(CONTROL_PREFIX) && request.path !== '/services/oauth2/token') {
+          const fault = this.faults.next();
+          if (fault === 'drop') {
+            this.log(request, 0);
+            req.socket.destroy();
+            return;
+          }
+          if (fault === 'unavailable') {
+            const reply = restError(503, 'SERVER_UNAVAILABLE', 'Service Unavailable');
+            this.log(request, reply.status);
+            writeReply(res, reply, new Date(this.org.now()));
+            return;
+          }
+        }
+        let reply: Reply;
+        try {
+          reply = this.route(request);
+        } catch (e) {
+          reply = restError(500, 'UNKNOWN_EXCEPTION', `emulator error: ${(e as Error).stack ?? String(e)}`);
+        }
+        if (!request.path.startsWith(CONTROL_PREFIX)) this.log(request, reply.status);
+        writeReply(res, reply, new Date(this.org.now()));
+      });
+    });
+    // Clients keep connections alive; don't let them hold the process open at close.
+    this.server.keepAliveTimeout = 1000;
+  }
+
+  public get instanceUrl(): string {
+    return this.url;
+  }
+
+  public async start(): Promise<ReadyLine> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.adminSession = this.sessions.issue(this.user('admin'), ['full'], undefined);
+    return this.readyLine();
+  }
+
+  public async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  public readyLine(): ReadyLine {
+    return {
+      instanceUrl: this.url,
+      orgId: this.org.orgId,
+      sandbox: this.org.options.sandbox,
+      apiVersion: this.rest.latestVersion(),
+      admin: { username: this.user('admin').Username, accessToken: this.adminSession.token },
+      integrationUser: { username: this.user('integration').Username },
+      inactiveUser: { username: this.user('inactive').Username },
+    };
+  }
+
+  /** Everything a test may want to read back: apps of both kinds with their metadata, and the grants. */
+  public state(): Record<string, unknown> {
+    const org = this.org;
+    const componentsOf = (type: string): Array<{ id: string; fullName: string; metadata: unknown }> =>
+      org.componentsOf(type).map((c) => ({ id: c.id, fullName: c.fullName, metadata: c.body }));
+    return {
+      orgId: org.orgId,
+      sandbox: org.options.sandbox,
+      apps: currentApps(org),
+      connectedApps: componentsOf('ConnectedApp'),
+      externalClientApps: componentsOf('ExternalClientApplication').map((header) => ({
+        ...header,
+        components: Object.fromEntries(
+          [
+            'ExtlClntAppOauthSettings',
+            'ExtlClntAppGlobalOauthSettings',
+            'ExtlClntAppOauthConfigurablePolicies',
+            'ExtlClntAppConfigurablePolicies',
+          ].map((type) => [
+            type,
+            componentsOf(type).find(
+              (c) =>
+                String((c.metadata as Record<string, unknown>).externalClientApplication).toLowerCase() ===
+                header.fullName.toLowerCase()
+            ) ?? null,
+          ])
+        ),
+      })),
+      permissionSets: org.permissionSets.filter((p) => !p.IsOwnedByProfile),
+      setupEntityAccess: org.setupEntityAccess,
+      permissionSetAssignments: org.assignments,
+      users: org.users.map((u) => ({ ...u, Profile: org.profileOf(u).Name })),
+      profiles: org.profiles.map((p) => ({ Id: p.Id, Name: p.Name })),
+    };
+  }
+
+  private user(alias: string): User {
+    const user = this.org.users.find((u) => u.Alias === alias);
+    if (!user) throw new Error(`emulator bug: no seeded user ${alias}`);
+    return user;
+  }
+
+  private log(req: Request, status: number): void {
+    this.requests.push({
+      method: req.method,
+      path: req.path,
+      soapOperation: req.path.startsWith('/services/Soap/') ? soapOperationOf(req.body) : null,
+      status,
+    });
+  }
+
+  private route(req: Request): Reply {
+    const { method, path } = req;
+    if (path === `${CONTROL_PREFIX}state` && method === 'GET') return json(200, this.state());
+    if (path === `${CONTROL_PREFIX}requests` && method === 'GET') return json(200, this.requests);
+    if (path === `${CONTROL_PREFIX}requests` && method === 'DELETE') {
+      this.requests.length = 0;
+      return { status: 204 };
+    }
+    if (path === '/services/oauth2/token' && method === 'POST') return this.oauth.token(req);
+    if (path === '/services/data' || path === '/services/data/') {
+      return method === 'GET' ? this.rest.versions() : notFound();
+    }
+
+    const soap = /^\/services\/Soap\/m\/(\d+\.\d)(?:\/.*)?$/.exec(path);
+    if (soap && method === 'POST') return this.soap(req, soap[1]);
+
+    const session = this.sessions.lookup(bearerToken(req));
+    if (!session) {
+      return restError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    }
+    const user = this.org.findUser(session.userId);
+    if (!user?.IsActive) return restError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+
+    if (path === '/services/oauth2/userinfo' && (method === 'GET' || method === 'POST')) {
+      return this.oauth.userinfo(session);
+    }
+    const data = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
+    if (data) {
+      if (!this.apiAllowed(session)) {
+        return restError(403, 'API_DISABLED_FOR_ORG', 'The REST API is not enabled for this session: the app lacks the api scope');
+      }
+      return this.rest.handle(req, data[1], data[2] ?? '', user);
+    }
+    return notFound();
+  }
+
+  private soap(req: Request, version: string): Reply {
+    try {
+      const envelope = parseEnvelope(req.body);
+      const session = this.sessions.lookup(envelope.sessionId);
+      const user = session ? this.org.findUser(session.userId) : undefined;
+      if (!session || !user?.IsActive) {
+        throw sfFault('INVALID_SESSION_ID', 'Invalid Session ID found in SessionHeader: Illegal Session');
+      }
+      if (!this.apiAllowed(session)) {
+        throw sfFault('API_DISABLED_FOR_ORG', 'The Metadata API is not enabled for this session: the app lacks the api scope');
+      }
+      if (!this.rest.servesVersion(version)) {
+        throw sfFault('UNSUPPORTED_API_VERSION', `Invalid Api version specified on URL: ${version}`);
+      }
+      return this.metadata.handle(envelope, Number(version), user);
+    } catch (e) {
+      if (e instanceof SoapFault) return soapFault(e);
+      throw e;
+    }
+  }
+
+  private apiAllowed(session: Session): boolean {
+    return session.appId === undefined || grantsApiAccess(session.scopes);
+  }
+}
+
+const notFound = (): Reply => restError(404, 'NOT_FOUND', 'The requested resource does not exist');
