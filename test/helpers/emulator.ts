@@ -1,0 +1,51 @@
+import { Emulator, type EmulatorOptions, type ReadyLine, type RequestLogEntry } from '../emulator/server.js';
+
+export type RunningEmulator = {
+  emulator: Emulator;
+  ready: ReadyLine;
+  url: string;
+  /** GET /__emulator/state, read over HTTP like any outside tool would. */
+  state: () => Promise<EmulatorState>;
+  /** GET /__emulator/requests. */
+  requests: () => Promise<RequestLogEntry[]>;
+  clearRequests: () => Promise<void>;
+  stop: () => Promise<void>;
+};
+
+export type EmulatorState = {
+  orgId: string;
+  apps: Array<{ kind: string; id: string; name: string; consumerKey?: string; certificate?: string; scopes: string[]; adminApproved: boolean; enabled: boolean }>;
+  connectedApps: Array<{ id: string; fullName: string; metadata: Record<string, unknown> }>;
+  externalClientApps: Array<{ id: string; fullName: string; metadata: Record<string, unknown>; components: Record<string, { fullName: string; metadata: Record<string, unknown> } | null> }>;
+  permissionSets: Array<{ Id: string; Name: string; Label: string }>;
+  setupEntityAccess: Array<{ Id: string; ParentId: string; SetupEntityId: string; SetupEntityType: string }>;
+  permissionSetAssignments: Array<{ Id: string; AssigneeId: string; PermissionSetId: string }>;
+  users: Array<{ Id: string; Username: string; IsActive: boolean; Profile: string }>;
+};
+
+/** Starts an emulator in this process on a free loopback port; tests talk to it over real HTTP. */
+export const startEmulator = async (options: EmulatorOptions = {}): Promise<RunningEmulator> => {
+  const emulator = new Emulator(options);
+  const ready = await emulator.start();
+  const url = ready.instanceUrl;
+  return {
+    emulator,
+    ready,
+    url,
+    state: async () => (await (await fetch(`${url}/__emulator/state`)).json()) as EmulatorState,
+    requests: async () => (await (await fetch(`${url}/__emulator/requests`)).json()) as RequestLogEntry[],
+    clearRequests: async () => {
+      await fetch(`${url}/__emulator/requests`, { method: 'DELETE' });
+    },
+    stop: () => emulator.stop(),
+  };
+};
+
+/** A clock tests can move: the emulator's propagation delay is measured on it, not on real time. */
+export class FakeClock {
+  public constructor(public current = Date.now()) {}
+  public readonly now = (): number => this.current;
+  public advance(ms: number): void {
+    this.current += ms;
+  }
+}

@@ -1,0 +1,92 @@
+import { AuthInfo, Connection } from '@salesforce/core';
+import type { RunningEmulator } from './emulator.js';
+import { generateKeyAndCertificate, type KeyAndCertificate } from '../../src/certificate/generate.js';
+
+/** A @salesforce/core Connection for the emulator's admin, as `sf org login access-token` would make. */
+export const adminConnection = async (emu: RunningEmulator): Promise<Connection> =>
+  connectionFor(emu, emu.ready.admin.accessToken);
+
+export const connectionFor = async (emu: RunningEmulator, accessToken: string): Promise<Connection> => {
+  const authInfo = await AuthInfo.create({
+    accessTokenOptions: { accessToken, instanceUrl: emu.url, loginUrl: emu.url },
+  });
+  return Connection.create({ authInfo, connectionOptions: { version: emu.ready.apiVersion } });
+};
+
+let cachedKey: Promise<KeyAndCertificate> | undefined;
+/** One key and certificate per test run: RSA key generation is the slow part of most tests. */
+export const testKey = (): Promise<KeyAndCertificate> =>
+  (cachedKey ??= generateKeyAndCertificate(2048, { subject: 'CN=jwtapp-test', days: 30 }));
+
+export const otherKey = (): Promise<KeyAndCertificate> =>
+  generateKeyAndCertificate(2048, { subject: 'CN=jwtapp-other', days: 30 });
+
+export type JwtAppFixture = { name: string; consumerKey: string; permissionSet: string };
+
+/**
+ * Sets up, through the Metadata and REST APIs, what an admin does by hand in the seeds: an External Client
+ * App with the certificate, admin-approved, a permission set granting it, assigned to the user.
+ */
+export const configureJwtApp = async (
+  conn: Connection,
+  options: { name: string; certificatePem: string; username?: string; scopes?: string; assign?: boolean }
+): Promise<JwtAppFixture> => {
+  const { name } = options;
+  const permissionSet = `${name}_Access`;
+  await check(conn.metadata.create('PermissionSet', { fullName: permissionSet, label: `${name} access` }));
+  await check(
+    conn.metadata.create('ExternalClientApplication', {
+      fullName: name,
+      label: name,
+      contactEmail: 'admin@example.com',
+      distributionState: 'Local',
+    })
+  );
+  await check(
+    conn.metadata.create('ExtlClntAppOauthSettings', {
+      fullName: `${name}_oauth`,
+      externalClientApplication: name,
+      label: name,
+      commaSeparatedOauthScopes: options.scopes ?? 'Api,RefreshToken',
+    })
+  );
+  await check(
+    conn.metadata.create('ExtlClntAppGlobalOauthSettings', {
+      fullName: `${name}_glbloauth`,
+      externalClientApplication: name,
+      label: name,
+      callbackUrl: 'http://localhost:1717/OauthRedirect',
+      certificate: options.certificatePem,
+    })
+  );
+  await check(
+    conn.metadata.create('ExtlClntAppOauthConfigurablePolicies', {
+      fullName: `${name}_oauthPlcy`,
+      externalClientApplication: name,
+      label: name,
+      permittedUsersPolicyType: 'AdminApprovedPreAuthorized',
+      commaSeparatedPermissionSet: permissionSet,
+    })
+  );
+  const global = (await conn.metadata.read('ExtlClntAppGlobalOauthSettings', `${name}_glbloauth`)) as unknown as {
+    consumerKey: string;
+  };
+  if (options.assign !== false && options.username) {
+    await assign(conn, options.username, permissionSet);
+  }
+  return { name, consumerKey: global.consumerKey, permissionSet };
+};
+
+export const assign = async (conn: Connection, username: string, permissionSet: string): Promise<void> => {
+  const user = await conn.singleRecordQuery<{ Id: string }>(`SELECT Id FROM User WHERE Username = '${username}'`);
+  const ps = await conn.singleRecordQuery<{ Id: string }>(`SELECT Id FROM PermissionSet WHERE Name = '${permissionSet}'`);
+  await conn.sobject('PermissionSetAssignment').create({ AssigneeId: user.Id, PermissionSetId: ps.Id });
+};
+
+type SaveResult = { success: boolean; fullName: string; errors?: unknown };
+const check = async (result: Promise<SaveResult | SaveResult[]>): Promise<void> => {
+  const r = await result;
+  for (const one of Array.isArray(r) ? r : [r]) {
+    if (!one.success) throw new Error(`metadata save of ${one.fullName} failed: ${JSON.stringify(one.errors)}`);
+  }
+};

@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
+/** The real sf executable: the current @salesforce/cli, a devDependency. */
+export const SF_RUN = join(REPO_ROOT, 'node_modules', '@salesforce', 'cli', 'bin', 'run.js');
+
+export type SfRun = { status: number; stdout: string; stderr: string; json: SfJson | undefined };
+export type SfJson = { status: number; result?: unknown; name?: string; message?: string; actions?: string[]; warnings?: string[] };
+
+/** A throw-away HOME for the real sf: its auth files, config and linked plugins live and die there. */
+export const sfHome = (): string => mkdtempSync(join(tmpdir(), 'jwtapp-sf-home-'));
+
+/** Runs the real `sf` under the Node running the tests (Node 22, brought by the repo). */
+export const runSf = (args: string[], options: { home: string; env?: Record<string, string>; cwd?: string }): Promise<SfRun> =>
+  new Promise((done, fail) => {
+    const child = spawn(process.execPath, [SF_RUN, ...args], {
+      cwd: options.cwd ?? options.home,
+      env: {
+        ...process.env,
+        HOME: options.home,
+        USERPROFILE: options.home,
+        SF_DISABLE_TELEMETRY: 'true',
+        SF_AUTOUPDATE_DISABLE: 'true',
+        SF_USE_GENERIC_UNIX_KEYCHAIN: 'true',
+        FORCE_COLOR: '0',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      let json: SfJson | undefined;
+      if (args.includes('--json')) {
+        try {
+          json = JSON.parse(stdout) as SfJson;
+        } catch {
+          json = undefined;
+        }
+      }
+      done({ status: code ?? -1, stdout, stderr, json });
+    });
+  });
+
+/** Links this plugin (built in lib/) into the real sf of that HOME, offline: no npm install. */
+export const linkPlugin = async (home: string): Promise<void> => {
+  const run = await runSf(['plugins', 'link', REPO_ROOT, '--no-install'], { home });
+  if (run.status !== 0) throw new Error(`sf plugins link failed: ${run.stderr}`);
+};
