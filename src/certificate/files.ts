@@ -25,8 +25,9 @@ const exists = async (path: string): Promise<boolean> =>
 /** Refuses, before anything is made, to replace a key or certificate unless asked to (`--force`). */
 export const assertWritable = async (paths: KeyPairPaths, force: boolean): Promise<void> => {
   if (force) return;
-  const taken = [];
-  for (const path of [paths.keyFile, paths.certificateFile]) if (await exists(path)) taken.push(path);
+  const candidates = [paths.keyFile, paths.certificateFile];
+  const present = await Promise.all(candidates.map(exists));
+  const taken = candidates.filter((_, i) => present[i]);
   if (taken.length > 0) throw messages.createError('error.FilesExist', [taken.join(', ')]);
 };
 

@@ -34,7 +34,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     url,
     state: async () => (await (await fetch(`${url}/__emulator/state`)).json()) as EmulatorState,
     requests: async () => (await (await fetch(`${url}/__emulator/requests`)).json()) as RequestLogEntry[],
-    clearRequests: async () => {
+    clearRequests: async (): Promise<void> => {
       await fetch(`${url}/__emulator/requests`, { method: 'DELETE' });
     },
     stop: () => emulator.stop(),

@@ -1,6 +1,6 @@
 import { AuthInfo, Connection } from '@salesforce/core';
-import type { RunningEmulator } from './emulator.js';
 import { generateKeyAndCertificate, type KeyAndCertificate } from '../../src/certificate/generate.js';
+import type { RunningEmulator } from './emulator.js';
 
 /** A @salesforce/core Connection for the emulator's admin, as `sf org login access-token` would make. */
 export const adminConnection = async (emu: RunningEmulator): Promise<Connection> =>

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { FakeClock, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, otherKey, testKey, type JwtAppFixture } from '../helpers/org.js';
-import { runSf, sfHome } from '../helpers/sf.js';
+import { runSf, sfHome, type SfRun } from '../helpers/sf.js';
 
 /** The real `sf` logging in to the emulator: what succeeds there, and what the emulator refuses. */
 describe('the real sf CLI against the emulator', () => {
@@ -31,7 +31,7 @@ describe('the real sf CLI against the emulator', () => {
 
   after(() => emu.stop());
 
-  const loginJwt = (username: string, clientId: string, key: string) =>
+  const loginJwt = (username: string, clientId: string, key: string): Promise<SfRun> =>
     runSf(['org', 'login', 'jwt', '--username', username, '--client-id', clientId, '--jwt-key-file', key, '--instance-url', emu.url, '--json'], { home });
 
   it('logs in with sf org login access-token', async () => {
