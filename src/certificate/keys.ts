@@ -1,0 +1,113 @@
+import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Messages } from '@salesforce/core';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
+
+/** Salesforce accepts RSA keys of 2048 bits and more for signed JWTs. */
+export const MIN_KEY_SIZE = 2048;
+
+/** Exit code of every local input error: nothing was sent to Salesforce. */
+export const LOCAL_INPUT_EXIT_CODE = 3;
+
+/** Where key material came from, for messages: a file path or an environment variable. */
+export type KeySource = { kind: 'file'; path: string } | { kind: 'env'; variable: string };
+
+const describeSource = (source: KeySource): string =>
+  source.kind === 'file' ? source.path : `the environment variable ${source.variable}`;
+
+const localError = (name: string, tokens: Array<string | number>): Error => {
+  const error = messages.createError(`error.${name}`, tokens);
+  error.exitCode = LOCAL_INPUT_EXIT_CODE;
+  return error;
+};
+
+/** Reads a key file, or an environment variable holding the key's contents (as CI secrets do). */
+export const readKeyText = async (source: KeySource): Promise<string> => {
+  if (source.kind === 'file') {
+    try {
+      return await readFile(source.path, 'utf8');
+    } catch (e) {
+      throw localError('KeyFileUnreadable', [source.path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]);
+    }
+  }
+  const value = process.env[source.variable];
+  if (!value?.trim()) throw localError('KeyVariableEmpty', [source.variable]);
+  // CI secret stores often flatten the PEM's line breaks into literal "\n".
+  return value.replace(/\\n/g, '\n');
+};
+
+const PEM_LABEL = /-----BEGIN ([A-Z0-9 ]+)-----/;
+
+/**
+ * The private key that signs JWTs, refused before any request when it cannot work: not PEM, a certificate
+ * or public key in its place, encrypted, not RSA, or too small.
+ */
+export const parsePrivateKey = (text: string, source: KeySource): KeyObject => {
+  const where = describeSource(source);
+  const label = PEM_LABEL.exec(text)?.[1];
+  if (!label) throw localError('NotPem', [where]);
+  if (label === 'CERTIFICATE') throw localError('CertificateGivenAsKey', [where]);
+  if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY') throw localError('PublicKeyGivenAsKey', [where]);
+  if (label === 'ENCRYPTED PRIVATE KEY' || /Proc-Type:\s*4,ENCRYPTED/.test(text)) {
+    throw localError('EncryptedKey', [where]);
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: text, format: 'pem' });
+  } catch (e) {
+    throw localError('UnreadableKey', [where, (e as Error).message]);
+  }
+  if (key.asymmetricKeyType !== 'rsa') throw localError('NotRsaKey', [where, key.asymmetricKeyType ?? 'unknown']);
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < MIN_KEY_SIZE) throw localError('KeyTooSmall', [where, bits, MIN_KEY_SIZE]);
+  return key;
+};
+
+export const readCertificate = async (path: string): Promise<X509Certificate> => {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw localError('CertificateFileUnreadable', [path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]);
+  }
+  try {
+    return new X509Certificate(text);
+  } catch {
+    throw localError('NotCertificate', [path]);
+  }
+};
+
+export const keyMatchesCertificate = (key: KeyObject, certificate: X509Certificate): boolean =>
+  certificate.checkPrivateKey(key);
+
+/** Refuses a certificate that does not belong to the key, or that is not valid at `now`. */
+export const assertCertificateUsable = (key: KeyObject, certificate: X509Certificate, path: string, now: Date): void => {
+  if (!keyMatchesCertificate(key, certificate)) throw localError('KeyCertificateMismatch', [path]);
+  const notAfter = new Date(certificate.validTo);
+  if (notAfter.getTime() <= now.getTime()) throw localError('CertificateExpired', [path, notAfter.toISOString()]);
+  const notBefore = new Date(certificate.validFrom);
+  if (notBefore.getTime() > now.getTime()) throw localError('CertificateNotYetValid', [path, notBefore.toISOString()]);
+};
+
+/** The public half, e.g. to compare with a certificate uploaded to an app. */
+export const publicKeyOf = (key: KeyObject): KeyObject => createPublicKey(key);
+
+export type SigningKeyInput = { keyFile?: string; keyVariable?: string; certificateFile?: string; now: Date };
+
+/**
+ * The key that signs the JWT, with every local check done before any request: readable, PEM, an RSA
+ * private key of 2048 bits or more, unencrypted; matching the certificate and the certificate valid,
+ * when one is given.
+ */
+export const loadSigningKey = async (input: SigningKeyInput): Promise<KeyObject> => {
+  const source: KeySource = input.keyFile
+    ? { kind: 'file', path: input.keyFile }
+    : { kind: 'env', variable: input.keyVariable ?? '' };
+  const key = parsePrivateKey(await readKeyText(source), source);
+  if (input.certificateFile) {
+    assertCertificateUsable(key, await readCertificate(input.certificateFile), input.certificateFile, input.now);
+  }
+  return key;
+};

@@ -1,0 +1,63 @@
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Messages } from '@salesforce/core';
+import { jwtLoginFlags, loginUrlOf } from '../../flags.js';
+import { checkJwtLogin, loginFailure } from '../../oauth/verify.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.token');
+
+export type TokenResult = {
+  accessToken: string;
+  instanceUrl: string;
+  tokenType: string;
+  scopes: string[];
+  username: string;
+  orgId?: string;
+  userId?: string;
+};
+
+export default class Token extends SfCommand<TokenResult> {
+  public static readonly summary = messages.getMessage('summary');
+  public static readonly description = messages.getMessage('description');
+  public static readonly examples = messages.getMessages('examples');
+
+  public static readonly flags = {
+    ...jwtLoginFlags,
+    wait: Flags.duration({
+      char: 'w',
+      unit: 'minutes',
+      summary: messages.getMessage('flags.wait.summary'),
+      defaultValue: 0,
+      min: 0,
+      max: 60,
+    }),
+  };
+
+  public async run(): Promise<TokenResult> {
+    const { flags } = await this.parse(Token);
+    const { report, grant } = await checkJwtLogin({
+      username: flags.username,
+      clientId: flags['client-id'],
+      loginUrl: loginUrlOf(flags['instance-url']),
+      audience: flags.audience ? loginUrlOf(flags.audience) : undefined,
+      keyFile: flags['jwt-key-file'],
+      keyVariable: flags['jwt-key-env'],
+      waitMs: flags.wait.milliseconds,
+    });
+    report.warnings.forEach((w) => this.warn(w));
+    if (!grant) throw loginFailure(report);
+
+    // Printing the token is this command's job: stdout carries it, and nothing else, for $(...) capture.
+    this.log(grant.accessToken);
+    this.logToStderr(messages.getMessage('info.instanceUrl', [grant.instanceUrl]));
+    return {
+      accessToken: grant.accessToken,
+      instanceUrl: grant.instanceUrl,
+      tokenType: grant.tokenType,
+      scopes: grant.scopes,
+      username: report.username,
+      ...(report.orgId ? { orgId: report.orgId } : {}),
+      ...(report.userId ? { userId: report.userId } : {}),
+    };
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Flags that `verify` and `token` share, named as `sf org login jwt` names them so a pipeline can swap
+ * one command for the other.
+ */
+import { Flags } from '@salesforce/sf-plugins-core';
+import { Messages } from '@salesforce/core';
+import { PRODUCTION_LOGIN_URL } from './oauth/audience.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'flags');
+
+export const jwtLoginFlags = {
+  username: Flags.string({
+    // eslint-disable-next-line sf-plugin/dash-o
+    char: 'o',
+    summary: messages.getMessage('username.summary'),
+    required: true,
+  }),
+  'client-id': Flags.string({
+    char: 'i',
+    summary: messages.getMessage('client-id.summary'),
+    required: true,
+  }),
+  'jwt-key-file': Flags.file({
+    char: 'f',
+    summary: messages.getMessage('jwt-key-file.summary'),
+    exactlyOne: ['jwt-key-file', 'jwt-key-env'],
+  }),
+  'jwt-key-env': Flags.string({
+    summary: messages.getMessage('jwt-key-env.summary'),
+    description: messages.getMessage('jwt-key-env.description'),
+    exactlyOne: ['jwt-key-file', 'jwt-key-env'],
+  }),
+  'instance-url': Flags.url({
+    char: 'r',
+    summary: messages.getMessage('instance-url.summary'),
+    description: messages.getMessage('instance-url.description'),
+    default: new URL(PRODUCTION_LOGIN_URL),
+  }),
+  audience: Flags.url({
+    summary: messages.getMessage('audience.summary'),
+    description: messages.getMessage('audience.description'),
+  }),
+};
+
+/** `--instance-url` as given, without the trailing slash URL parsing adds to a bare origin. */
+export const loginUrlOf = (url: URL): string => url.href.replace(/\/$/, '');

@@ -1,0 +1,157 @@
+import { Messages } from '@salesforce/core';
+import type { TokenOutcome } from './token.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'oauth');
+
+/**
+ * - `permanent`: the configuration is wrong; retrying changes nothing.
+ * - `propagating`: also what Salesforce answers for a few minutes after an app change, so `--wait` retries it.
+ * - `transient`: the server or network failed; retried too.
+ */
+export type Persistence = 'permanent' | 'propagating' | 'transient';
+
+export type Diagnosis = {
+  /** The error's name without the `Error` suffix, e.g. `UserNotApproved`. */
+  name: string;
+  /** The OAuth `error` code, or `http_<status>` / `unreachable`. */
+  code: string;
+  /** Salesforce's `error_description`, verbatim. */
+  description: string;
+  persistence: Persistence;
+  cause: string;
+  actions: string[];
+};
+
+export type DiagnosisContext = {
+  loginUrl: string;
+  clientId: string;
+  username: string;
+  audience: string;
+};
+
+type Entry = {
+  name: string;
+  persistence: Persistence;
+  matches: (error: string, description: string) => boolean;
+  /** Tokens for the cause and for the actions. */
+  tokens: (c: DiagnosisContext) => { cause: string[]; actions: string[] };
+};
+
+const has = (text: string, fragment: string): boolean => text.toLowerCase().includes(fragment);
+
+/**
+ * The catalogue of token-endpoint refusals (SPEC §1; seed 002's troubleshooting table; Salesforce Help
+ * "OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration"). Matched on Salesforce's texts, which
+ * are stable across releases; first match wins, so the specific entries come before the generic ones.
+ */
+const CATALOGUE: Entry[] = [
+  {
+    name: 'ClientIdInvalid',
+    persistence: 'propagating',
+    matches: (e) => e === 'invalid_client_id',
+    tokens: (c) => ({ cause: [c.clientId, c.loginUrl], actions: [] }),
+  },
+  {
+    name: 'UserNotApproved',
+    persistence: 'propagating',
+    matches: (_e, d) => has(d, "hasn't approved this consumer") || has(d, 'has not approved this consumer'),
+    tokens: (c) => ({ cause: [c.username], actions: [c.username] }),
+  },
+  {
+    name: 'UserNotAdminApproved',
+    persistence: 'permanent',
+    matches: (e, d) => e === 'invalid_app_access' || has(d, 'not admin approved'),
+    tokens: (c) => ({ cause: [c.username], actions: [c.username, c.username] }),
+  },
+  {
+    name: 'AudienceInvalid',
+    persistence: 'permanent',
+    matches: (_e, d) => has(d, 'audience'),
+    tokens: (c) => ({ cause: [c.audience, c.loginUrl], actions: [] }),
+  },
+  {
+    name: 'IpRestricted',
+    persistence: 'permanent',
+    matches: (_e, d) => has(d, 'ip restricted'),
+    tokens: (c) => ({ cause: [c.username], actions: [] }),
+  },
+  {
+    name: 'AuthenticationFailure',
+    persistence: 'permanent',
+    matches: (_e, d) => has(d, 'authentication failure') || has(d, 'inactive user') || has(d, 'user is inactive'),
+    tokens: (c) => ({ cause: [c.username], actions: [] }),
+  },
+  {
+    name: 'NoClientCredentialsUser',
+    persistence: 'permanent',
+    matches: (_e, d) => has(d, 'no client credentials user enabled'),
+    tokens: () => ({ cause: [], actions: [] }),
+  },
+  {
+    name: 'DomainNotSupported',
+    persistence: 'permanent',
+    matches: (_e, d) => has(d, 'request not supported on this domain'),
+    tokens: (c) => ({ cause: [c.loginUrl], actions: [] }),
+  },
+  {
+    name: 'InvalidClientCredentials',
+    persistence: 'permanent',
+    matches: (e, d) => e === 'invalid_client' || has(d, 'invalid client credentials'),
+    tokens: () => ({ cause: [], actions: [] }),
+  },
+  {
+    name: 'AppNotInstalled',
+    persistence: 'permanent',
+    matches: (e, d) => e === 'app_not_found' || has(d, 'not installed in this org'),
+    tokens: (c) => ({ cause: [c.loginUrl], actions: [] }),
+  },
+  {
+    name: 'UnsupportedGrantType',
+    persistence: 'permanent',
+    matches: (e) => e === 'unsupported_grant_type',
+    tokens: (c) => ({ cause: [c.loginUrl], actions: [] }),
+  },
+  {
+    // Last of the invalid_grant family: "invalid assertion", and other signature/expiry complaints.
+    name: 'InvalidAssertion',
+    persistence: 'permanent',
+    matches: (e, d) => has(d, 'invalid assertion') || has(d, 'expired') || (e === 'invalid_grant' && has(d, 'signature')),
+    tokens: () => ({ cause: [], actions: [] }),
+  },
+];
+
+const build = (name: string, code: string, description: string, persistence: Persistence, tokens: { cause: string[]; actions: string[] }): Diagnosis => ({
+  name,
+  code,
+  description,
+  persistence,
+  cause: messages.getMessage(`${name}.cause`, tokens.cause),
+  actions: messages.getMessages(`${name}.actions`, tokens.actions),
+});
+
+/** Explains a failed token request: what went wrong, why, and what to do. */
+export const diagnose = (outcome: Exclude<TokenOutcome, { kind: 'granted' }>, context: DiagnosisContext): Diagnosis => {
+  switch (outcome.kind) {
+    case 'unreachable':
+      return build('LoginUrlUnreachable', 'unreachable', outcome.message, 'transient', { cause: [context.loginUrl, outcome.message], actions: [] });
+    case 'http-error':
+      return build('LoginServer', `http_${outcome.status}`, outcome.body, outcome.status >= 500 ? 'transient' : 'permanent', {
+        cause: [context.loginUrl, String(outcome.status)],
+        actions: [],
+      });
+    case 'refused': {
+      const entry = CATALOGUE.find((e) => e.matches(outcome.error, outcome.description));
+      if (!entry) return build('UnknownOAuthError', outcome.error, outcome.description, outcome.status >= 500 ? 'transient' : 'permanent', { cause: [], actions: [] });
+      return build(entry.name, outcome.error, outcome.description, entry.persistence, entry.tokens(context));
+    }
+  }
+};
+
+/** `invalid_grant: audience is invalid`, the way Salesforce's own tools print OAuth errors. */
+export const oauthErrorText = (d: Diagnosis): string => (d.description ? `${d.code}: ${d.description}` : d.code);
+
+export const refusedMessage = (d: Diagnosis): string => messages.getMessage('refused', [`${oauthErrorText(d)}. ${d.cause}`]);
+
+export const stillFailingMessage = (d: Diagnosis, attempts: number, elapsedMs: number): string =>
+  messages.getMessage('stillFailing', [attempts, Math.round(elapsedMs / 1000), `${oauthErrorText(d)}. ${d.cause}`]);

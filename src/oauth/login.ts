@@ -1,0 +1,65 @@
+import type { KeyObject } from 'node:crypto';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { clock } from './clock.js';
+import { diagnose, type Diagnosis, type DiagnosisContext } from './diagnosis.js';
+import { jwtClaims, signAssertion } from './jwt.js';
+import { requestToken, type TokenGrant, type TokenOutcome } from './token.js';
+
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/** Everything a JWT bearer login needs; the audience is resolved by the caller (see audience.ts). */
+export type JwtLogin = DiagnosisContext & { key: KeyObject };
+
+export type LoginProgress = { attempt: number; elapsedMs: number; diagnosis: Diagnosis; nextDelayMs: number };
+
+type Common = { attempts: number; elapsedMs: number; clockSkewMs: number | undefined };
+export type LoginCheck =
+  | (Common & { ok: true; grant: TokenGrant })
+  | (Common & { ok: false; diagnosis: Diagnosis; waitedOut: boolean });
+
+export type RetryOptions = {
+  /** How long to keep retrying answers that may be propagation or a passing failure; 0 = one attempt. */
+  waitMs: number;
+  onRetry?: (progress: LoginProgress) => void;
+  policy?: BackoffPolicy;
+};
+
+/** One JWT bearer token request, signed at the moment it is sent (so a retry never sends an old JWT). */
+export const requestJwtToken = (login: JwtLogin): Promise<TokenOutcome> =>
+  requestToken(login.loginUrl, {
+    // eslint-disable-next-line camelcase
+    grant_type: JWT_BEARER_GRANT,
+    assertion: signAssertion(jwtClaims(login.clientId, login.username, login.audience, clock.now()), login.key),
+  });
+
+/**
+ * Requests a token until it is granted, the answer is permanent, or the wait runs out. Each attempt is
+ * one request; between attempts the pause grows exponentially up to a cap, never past the deadline.
+ */
+export const retryTokenRequest = async (
+  request: () => Promise<TokenOutcome>,
+  context: DiagnosisContext,
+  options: RetryOptions
+): Promise<LoginCheck> => {
+  const start = clock.now();
+  const deadline = start + options.waitMs;
+  let clockSkewMs: number | undefined;
+  for (let attempt = 1; ; attempt++) {
+    // eslint-disable-next-line no-await-in-loop
+    const outcome = await request();
+    const now = clock.now();
+    if (outcome.kind !== 'unreachable' && outcome.serverDate) clockSkewMs = outcome.serverDate.getTime() - now;
+    const common = { attempts: attempt, elapsedMs: now - start, clockSkewMs };
+    if (outcome.kind === 'granted') return { ...common, ok: true, grant: outcome.grant };
+
+    const diagnosis = diagnose(outcome, context);
+    const remaining = deadline - now;
+    if (diagnosis.persistence === 'permanent' || remaining <= 0) {
+      return { ...common, ok: false, diagnosis, waitedOut: diagnosis.persistence !== 'permanent' && options.waitMs > 0 };
+    }
+    const nextDelayMs = Math.min(backoffDelay(attempt, options.policy ?? DEFAULT_BACKOFF), remaining);
+    options.onRetry?.({ attempt, elapsedMs: now - start, diagnosis, nextDelayMs });
+    // eslint-disable-next-line no-await-in-loop
+    await clock.sleep(nextDelayMs);
+  }
+};

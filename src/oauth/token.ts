@@ -1,0 +1,83 @@
+/** What the token endpoint answered, kept whole: the OAuth error code and text, and the server's clock. */
+export type TokenGrant = {
+  accessToken: string;
+  instanceUrl: string;
+  /** The identity URL, `…/id/<orgId>/<userId>`. */
+  id: string;
+  scopes: string[];
+  tokenType: string;
+};
+
+export type TokenOutcome =
+  | { kind: 'granted'; grant: TokenGrant; serverDate: Date | undefined }
+  | { kind: 'refused'; status: number; error: string; description: string; serverDate: Date | undefined }
+  | { kind: 'http-error'; status: number; body: string; serverDate: Date | undefined }
+  | { kind: 'unreachable'; message: string };
+
+export const TOKEN_PATH = '/services/oauth2/token';
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export const tokenUrl = (loginUrl: string): string => new URL(TOKEN_PATH, loginUrl).toString();
+
+const parseDate = (header: string | null): Date | undefined => {
+  const ms = header ? Date.parse(header) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * One POST to the token endpoint. Plain fetch rather than jsforce's OAuth2: diagnosis needs the raw
+ * `error` code (jsforce keeps only the description), the HTTP status and the `Date` header.
+ */
+export const requestToken = async (loginUrl: string, form: Record<string, string>): Promise<TokenOutcome> => {
+  let response: Response;
+  try {
+    response = await fetch(tokenUrl(loginUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams(form).toString(),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    return { kind: 'unreachable', message: cause?.code ?? cause?.message ?? (e as Error).message };
+  }
+  const serverDate = parseDate(response.headers.get('date'));
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    body = undefined;
+  }
+  if (response.ok && isRecord(body) && typeof body.access_token === 'string') {
+    return {
+      kind: 'granted',
+      serverDate,
+      grant: {
+        accessToken: body.access_token,
+        instanceUrl: String(body.instance_url ?? ''),
+        id: String(body.id ?? ''),
+        scopes: typeof body.scope === 'string' ? body.scope.split(' ').filter((s) => s.length > 0) : [],
+        tokenType: String(body.token_type ?? 'Bearer'),
+      },
+    };
+  }
+  if (isRecord(body) && typeof body.error === 'string') {
+    return {
+      kind: 'refused',
+      status: response.status,
+      error: body.error,
+      description: typeof body.error_description === 'string' ? body.error_description : '',
+      serverDate,
+    };
+  }
+  return { kind: 'http-error', status: response.status, body: text.slice(0, 500), serverDate };
+};
+
+/** `https://…/id/00D…/005…` → the org and user Ids. */
+export const parseIdentityUrl = (id: string): { orgId: string; userId: string } | undefined => {
+  const m = /\/id\/([a-zA-Z0-9]{15,18})\/([a-zA-Z0-9]{15,18})\/?$/.exec(id);
+  return m ? { orgId: m[1], userId: m[2] } : undefined;
+};

@@ -1,0 +1,135 @@
+import { Messages, SfError } from '@salesforce/core';
+import { loadSigningKey } from '../certificate/keys.js';
+import { defaultAudience } from './audience.js';
+import { clock } from './clock.js';
+import { refusedMessage, stillFailingMessage, type Diagnosis, type Persistence } from './diagnosis.js';
+import { fetchIdentity } from './identity.js';
+import { requestJwtToken, retryTokenRequest, type LoginProgress } from './login.js';
+import type { TokenGrant } from './token.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'oauth');
+
+/** Exit codes of a login check, documented in the README. */
+export const EXIT_CODES = { ok: 0, localInput: 3, configuration: 4, stillFailing: 5 } as const;
+
+/** Warn when the clocks differ by more than this; the JWT lives 180 s. */
+const SKEW_WARNING_MS = 60_000;
+
+export type JwtLoginInput = {
+  username: string;
+  clientId: string;
+  loginUrl: string;
+  audience?: string;
+  keyFile?: string;
+  keyVariable?: string;
+  certificateFile?: string;
+  waitMs: number;
+  onRetry?: (progress: LoginProgress) => void;
+};
+
+export type LoginError = {
+  name: string;
+  code: string;
+  description: string;
+  cause: string;
+  actions: string[];
+  persistence: Persistence;
+};
+
+/** What a login check found, the same for humans and `--json`. Never holds the token. */
+export type LoginReport = {
+  success: boolean;
+  username: string;
+  clientId: string;
+  loginUrl: string;
+  audience: string;
+  orgId?: string;
+  userId?: string;
+  instanceUrl?: string;
+  scopes: string[];
+  attempts: number;
+  elapsedMs: number;
+  clockSkewMs?: number;
+  warnings: string[];
+  error?: LoginError;
+};
+
+export type LoginCheckResult = { report: LoginReport; grant: TokenGrant | undefined };
+
+/**
+ * Local checks, then one token request per attempt (retried only while the answer may be propagation or a
+ * passing failure), then who the token belongs to. A refused login is a report, not an exception:
+ * `loginFailure` turns it into the named error.
+ */
+export const checkJwtLogin = async (input: JwtLoginInput): Promise<LoginCheckResult> => {
+  const key = await loadSigningKey({ ...input, now: new Date(clock.now()) });
+  const audience = input.audience ?? defaultAudience(input.loginUrl);
+  const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience };
+  const check = await retryTokenRequest(() => requestJwtToken({ ...context, key }), context, {
+    waitMs: input.waitMs,
+    onRetry: input.onRetry,
+  });
+
+  const report: LoginReport = {
+    success: check.ok,
+    username: input.username,
+    clientId: input.clientId,
+    loginUrl: input.loginUrl,
+    audience,
+    scopes: [],
+    attempts: check.attempts,
+    elapsedMs: check.elapsedMs,
+    ...(check.clockSkewMs === undefined ? {} : { clockSkewMs: check.clockSkewMs }),
+    warnings: [],
+  };
+  if (check.clockSkewMs !== undefined && Math.abs(check.clockSkewMs) > SKEW_WARNING_MS) {
+    report.warnings.push(
+      messages.getMessage('warning.ClockSkew', [Math.round(Math.abs(check.clockSkewMs) / 1000), check.clockSkewMs > 0 ? 'behind' : 'ahead of'])
+    );
+  }
+  if (!check.ok) {
+    const d = check.diagnosis;
+    report.error = {
+      name: `${d.name}Error`,
+      code: d.code,
+      description: d.description,
+      cause: d.cause,
+      actions: d.actions,
+      persistence: d.persistence,
+    };
+    return { report, grant: undefined };
+  }
+
+  const { grant } = check;
+  report.instanceUrl = grant.instanceUrl;
+  report.scopes = grant.scopes;
+  const identity = await fetchIdentity(grant);
+  if (identity) {
+    report.orgId = identity.orgId;
+    report.userId = identity.userId;
+    if (identity.username && identity.username.toLowerCase() !== input.username.toLowerCase()) {
+      report.warnings.push(messages.getMessage('warning.UsernameMismatch', [identity.username, input.username]));
+    }
+  }
+  if (!grant.scopes.includes('api') && !grant.scopes.includes('full')) {
+    report.warnings.push(messages.getMessage('warning.NoApiScope', [grant.scopes.join(' ') || 'none']));
+  }
+  return { report, grant };
+};
+
+/**
+ * The named error for a refused login: exit 4 when the configuration is wrong, 5 when the answer was
+ * one that propagation or an outage explains and it still came when the wait ran out (or no wait was
+ * asked for). The report travels along as the `--json` result.
+ */
+export const loginFailure = (report: LoginReport): SfError => {
+  const e = report.error;
+  if (!e) throw new Error('loginFailure called for a successful login');
+  const diagnosis: Diagnosis = { ...e, name: e.name.replace(/Error$/, '') };
+  const transient = e.persistence !== 'permanent';
+  const message =
+    transient && report.attempts > 1 ? stillFailingMessage(diagnosis, report.attempts, report.elapsedMs) : refusedMessage(diagnosis);
+  const error = new SfError(message, e.name, e.actions, transient ? EXIT_CODES.stillFailing : EXIT_CODES.configuration);
+  return Object.assign(error, { result: report });
+};

@@ -1,0 +1,182 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { expect } from 'chai';
+import { AuthInfo } from '@salesforce/core';
+import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
+import { clock } from '../../src/oauth/clock.js';
+import { DEFAULT_BACKOFF } from '../../src/oauth/backoff.js';
+import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
+import { FakeClock, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
+import { adminConnection, configureJwtApp, otherKey, testKey, type JwtAppFixture } from '../helpers/org.js';
+import { runCommand, type CommandRun } from '../helpers/command.js';
+import { useFakeClock } from '../helpers/time.js';
+
+const PROPAGATION_MS = 5 * 60_000;
+
+describe('sf jwtapp verify', () => {
+  const fake = new FakeClock();
+  let emu: RunningEmulator;
+  let app: JwtAppFixture;
+  let dir: string;
+  let keyFile: string;
+  let certFile: string;
+  let integration: string;
+
+  useFakeClock(fake);
+
+  before(async () => {
+    emu = await startEmulator({ propagationMs: PROPAGATION_MS, now: fake.now });
+    integration = emu.ready.integrationUser.username;
+    dir = await mkdtemp(join(tmpdir(), 'jwtapp-verify-'));
+    const key = await testKey();
+    keyFile = join(dir, 'server.key');
+    certFile = join(dir, 'server.crt');
+    await writeFile(keyFile, key.privateKeyPem, { mode: 0o600 });
+    await writeFile(certFile, key.certificatePem);
+    app = await configureJwtApp(await adminConnection(emu), { name: 'Verify_App', certificatePem: key.certificatePem, username: integration });
+    fake.advance(PROPAGATION_MS + 1);
+  });
+  after(() => emu.stop());
+
+  const verify = (...args: string[]): Promise<CommandRun<VerifyResult>> =>
+    runCommand<VerifyResult>(Verify, ['--instance-url', emu.url, '--json', ...args]);
+
+  const tokenRequests = async (): Promise<number> =>
+    (await emu.requests()).filter((r) => r.path === '/services/oauth2/token').length;
+
+  describe('a login that works', () => {
+    it('reports the user, org, instance and granted scopes, and exits 0', async () => {
+      const run = await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile);
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const state = await emu.state();
+      const user = state.users.find((u) => u.Username === integration);
+      expect(run.json?.result).to.deep.include({
+        success: true,
+        username: integration,
+        clientId: app.consumerKey,
+        orgId: emu.ready.orgId,
+        userId: user?.Id,
+        instanceUrl: emu.url,
+        scopes: ['api', 'refresh_token'],
+        attempts: 1,
+        audience: emu.url,
+        saved: false,
+      });
+      expect(run.json?.result?.error).to.equal(undefined);
+    });
+
+    it('never prints the access token', async () => {
+      const json = await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile);
+      const human = await runCommand<VerifyResult>(Verify, ['--instance-url', emu.url, '-o', integration, '-i', app.consumerKey, '-f', keyFile]);
+      expect(human.exitCode).to.equal(0);
+      expect(human.stdout).to.include('JWT login works').and.include(integration);
+      for (const out of [json.stdout, human.stdout + human.stderr]) expect(out).not.to.match(/00D[A-Za-z0-9]{12,15}!/);
+    });
+
+    it('takes the key from an environment variable, with its line breaks written as \\n', async () => {
+      process.env.JWTAPP_TEST_KEY = (await testKey()).privateKeyPem.replace(/\n/g, '\\n');
+      const run = await verify('-o', integration, '-i', app.consumerKey, '--jwt-key-env', 'JWTAPP_TEST_KEY');
+      delete process.env.JWTAPP_TEST_KEY;
+      expect(run.exitCode, run.stdout).to.equal(0);
+      expect(run.json?.result?.success).to.equal(true);
+    });
+
+    it('accepts the certificate the key belongs to', async () => {
+      const run = await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile, '--certificate-file', certFile);
+      expect(run.exitCode, run.stdout).to.equal(0);
+    });
+
+    it('stores the login in the sf auth store with --alias, like sf org login jwt', async () => {
+      const run = await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile, '--alias', 'ci-bot');
+      expect(run.exitCode, run.stdout).to.equal(0);
+      expect(run.json?.result).to.include({ saved: true, alias: 'ci-bot' });
+      const stored = await AuthInfo.create({ username: integration });
+      expect(stored.getFields()).to.include({ clientId: app.consumerKey, orgId: emu.ready.orgId, privateKey: keyFile });
+      const { StateAggregator } = await import('@salesforce/core');
+      expect((await StateAggregator.getInstance()).aliases.getUsername('ci-bot')).to.equal(integration);
+    });
+  });
+
+  describe('local checks, before any request', () => {
+    const expectLocalError = async (run: CommandRun<VerifyResult>, name: string, text: string): Promise<void> => {
+      expect(run.exitCode, run.stdout).to.equal(3);
+      expect(run.json?.name).to.equal(name);
+      expect(run.json?.message).to.include(text);
+      expect(run.json?.actions?.length).to.be.greaterThan(0);
+    };
+    let before: number;
+    beforeEach(async () => {
+      before = await tokenRequests();
+    });
+    afterEach(async () => {
+      expect(await tokenRequests(), 'no token request may be sent').to.equal(before);
+    });
+
+    const write = async (name: string, text: string): Promise<string> => {
+      const path = join(dir, name);
+      await writeFile(path, text);
+      return path;
+    };
+
+    it('refuses a key file it cannot read', async () => {
+      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', join(dir, 'missing.key')), 'KeyFileUnreadableError', 'ENOENT');
+    });
+
+    it('refuses a file that is not PEM', async () => {
+      const path = await write('garbage.key', 'not a key at all');
+      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'NotPemError', 'not in PEM format');
+    });
+
+    it('refuses the certificate given in place of the key', async () => {
+      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', certFile), 'CertificateGivenAsKeyError', 'holds a certificate');
+    });
+
+    it('refuses a public key given in place of the private key', async () => {
+      const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const path = await write('public.pem', publicKey.export({ type: 'spki', format: 'pem' }) as string);
+      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'PublicKeyGivenAsKeyError', 'public key');
+    });
+
+    it('refuses an encrypted key', async () => {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const pem = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string;
+      const path = await write('encrypted.key', pem);
+      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'EncryptedKeyError', 'encrypted');
+    });
+
+    it('refuses a key that is not RSA', async () => {
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const path = await write('ec.key', privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'NotRsaKeyError', 'ec key');
+    });
+
+    it('refuses an RSA key under 2048 bits', async () => {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+      const path = await write('small.key', privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'KeyTooSmallError', '1024 bits');
+    });
+
+    it('refuses a key that does not belong to --certificate-file', async () => {
+      const other = await otherKey();
+      const path = await write('other.crt', other.certificatePem);
+      await expectLocalError(
+        await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile, '--certificate-file', path),
+        'KeyCertificateMismatchError',
+        'does not belong'
+      );
+    });
+
+    it('refuses an expired certificate', async () => {
+      const old = await generateKeyAndCertificate(2048, { subject: 'CN=old', days: 1, notBefore: new Date(fake.now() - 10 * 86_400_000) });
+      const key = await write('old.key', old.privateKeyPem);
+      const cert = await write('old.crt', old.certificatePem);
+      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', key, '--certificate-file', cert), 'CertificateExpiredError', 'expired on');
+    });
+
+    it('refuses an empty key variable', async () => {
+      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '--jwt-key-env', 'JWTAPP_UNSET_VARIABLE'), 'KeyVariableEmptyError', 'JWTAPP_UNSET_VARIABLE');
+    });
+  });
+});
