@@ -2,6 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { AuthInfo } from '@salesforce/core';
 import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
@@ -177,6 +179,158 @@ describe('sf jwtapp verify', () => {
 
     it('refuses an empty key variable', async () => {
       await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '--jwt-key-env', 'JWTAPP_UNSET_VARIABLE'), 'KeyVariableEmptyError', 'JWTAPP_UNSET_VARIABLE');
+    });
+  });
+
+  describe('what Salesforce refuses, explained', () => {
+    let selfAuthorized: JwtAppFixture;
+    let disabled: JwtAppFixture;
+    before(async () => {
+      const conn = await adminConnection(emu);
+      const { certificatePem } = await testKey();
+      selfAuthorized = await configureJwtApp(conn, { name: 'Self_App', certificatePem, username: integration, permittedUsers: 'AllSelfAuthorized' });
+      disabled = await configureJwtApp(conn, { name: 'Disabled_App', certificatePem, username: integration, enabled: false });
+      fake.advance(PROPAGATION_MS + 1);
+    });
+
+    const expectRefusal = async (
+      run: CommandRun<VerifyResult>,
+      expected: { name: string; exitCode: number; code: string; description: string; action: string }
+    ): Promise<void> => {
+      expect(run.exitCode, run.stdout).to.equal(expected.exitCode);
+      expect(run.json?.name).to.equal(expected.name);
+      expect(run.json?.message).to.include(`${expected.code}: ${expected.description}`);
+      expect(run.json?.actions?.join('\n')).to.include(expected.action);
+      const result = run.json?.result as VerifyResult;
+      expect(result.success).to.equal(false);
+      expect(result.error).to.deep.include({ name: expected.name, code: expected.code, description: expected.description });
+      expect(result.error?.cause.length).to.be.greaterThan(20);
+    };
+
+    it('explains a client id that names no app (exit 5: it may be propagation)', async () => {
+      await expectRefusal(await verify('-o', integration, '-i', 'NoSuchConsumerKey123', '-f', keyFile), {
+        name: 'ClientIdInvalidError',
+        exitCode: 5,
+        code: 'invalid_client_id',
+        description: 'client identifier invalid',
+        action: '--wait',
+      });
+    });
+
+    it('explains a self-authorized app: the user has not approved it', async () => {
+      await expectRefusal(await verify('-o', integration, '-i', selfAuthorized.consumerKey, '-f', keyFile), {
+        name: 'UserNotApprovedError',
+        exitCode: 5,
+        code: 'invalid_grant',
+        description: "user hasn't approved this consumer",
+        action: 'Admin approved users are pre-authorized',
+      });
+    });
+
+    it('explains a user without the permission set that grants the app', async () => {
+      await expectRefusal(await verify('-o', emu.ready.admin.username, '-i', app.consumerKey, '-f', keyFile), {
+        name: 'UserNotAdminApprovedError',
+        exitCode: 4,
+        code: 'invalid_app_access',
+        description: 'user is not admin approved to access this app',
+        action: `--on-behalf-of ${emu.ready.admin.username}`,
+      });
+    });
+
+    it('explains an audience the org does not take', async () => {
+      await expectRefusal(await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile, '--audience', 'https://test.salesforce.com'), {
+        name: 'AudienceInvalidError',
+        exitCode: 4,
+        code: 'invalid_grant',
+        description: 'audience is invalid',
+        action: '--audience https://login.salesforce.com',
+      });
+    });
+
+    it('explains a key that does not match the uploaded certificate', async () => {
+      const other = join(dir, 'unrelated.key');
+      await writeFile(other, (await otherKey()).privateKeyPem, { mode: 0o600 });
+      await expectRefusal(await verify('-o', integration, '-i', app.consumerKey, '-f', other), {
+        name: 'InvalidAssertionError',
+        exitCode: 4,
+        code: 'invalid_grant',
+        description: 'invalid assertion',
+        action: 'sf jwtapp cert rotate',
+      });
+    });
+
+    it('explains an inactive user', async () => {
+      await expectRefusal(await verify('-o', emu.ready.inactiveUser.username, '-i', app.consumerKey, '-f', keyFile), {
+        name: 'AuthenticationFailureError',
+        exitCode: 4,
+        code: 'invalid_grant',
+        description: 'authentication failure',
+        action: 'Setup > Users',
+      });
+    });
+
+    it('explains a disabled External Client App', async () => {
+      await expectRefusal(await verify('-o', integration, '-i', disabled.consumerKey, '-f', keyFile), {
+        name: 'AppNotInstalledError',
+        exitCode: 4,
+        code: 'app_not_found',
+        description: 'External client app is not installed in this org',
+        action: 'enable the app',
+      });
+    });
+
+    it('explains a login URL where nothing answers', async () => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const run = await runCommand<VerifyResult>(Verify, ['--instance-url', `http://127.0.0.1:${port}`, '-o', integration, '-i', app.consumerKey, '-f', keyFile, '--json']);
+      expect(run.exitCode).to.equal(5);
+      expect(run.json?.name).to.equal('LoginUrlUnreachableError');
+      expect(run.json?.message).to.include('ECONNREFUSED');
+    });
+
+    it('warns about a clock that differs from the server\'s, which explains an "invalid assertion"', async () => {
+      const skewed = await startEmulator({ now: () => fake.now() + 10 * 60_000 });
+      try {
+        const run = await runCommand<VerifyResult>(Verify, ['--instance-url', skewed.url, '-o', integration, '-i', app.consumerKey, '-f', keyFile, '--json']);
+        expect(run.json?.result?.clockSkewMs).to.be.within(599_000, 601_000);
+        expect(run.stderr + JSON.stringify(run.json)).to.include('seconds behind Salesforce');
+      } finally {
+        await skewed.stop();
+      }
+    });
+  });
+
+  describe('--wait', () => {
+    it('retries across a propagation delay and succeeds within one capped interval of the app becoming active', async () => {
+      const { certificatePem } = await testKey();
+      const fresh = await configureJwtApp(await adminConnection(emu), { name: 'Fresh_App', certificatePem, username: integration });
+      const createdAt = fake.now();
+      const run = await verify('-o', integration, '-i', fresh.consumerKey, '-f', keyFile, '--wait', '10');
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const result = run.json?.result as VerifyResult;
+      expect(result.attempts).to.be.greaterThan(3);
+      const activeAt = createdAt + PROPAGATION_MS;
+      const finishedAt = createdAt + result.elapsedMs;
+      expect(finishedAt).to.be.at.least(activeAt);
+      expect(finishedAt - activeAt).to.be.at.most(DEFAULT_BACKOFF.maxMs);
+    });
+
+    it('stops at once on a permanent refusal', async () => {
+      const run = await verify('-o', emu.ready.inactiveUser.username, '-i', app.consumerKey, '-f', keyFile, '--wait', '10');
+      expect(run.exitCode).to.equal(4);
+      expect(run.json?.result?.attempts).to.equal(1);
+    });
+
+    it('gives up when the wait runs out, with exit 5 and the last answer', async () => {
+      const started = fake.now();
+      const run = await verify('-o', integration, '-i', 'NeverPropagatesKey1', '-f', keyFile, '--wait', '1');
+      expect(run.exitCode).to.equal(5);
+      expect(run.json?.name).to.equal('ClientIdInvalidError');
+      expect(run.json?.message).to.match(/^Still failing after \d+ attempts in 60 seconds: invalid_client_id/);
+      expect(fake.now() - started).to.equal(60_000);
+      expect(run.json?.result?.attempts).to.be.greaterThan(2);
     });
   });
 });

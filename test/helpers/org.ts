@@ -29,7 +29,15 @@ export type JwtAppFixture = { name: string; consumerKey: string; permissionSet: 
  */
 export const configureJwtApp = async (
   conn: Connection,
-  options: { name: string; certificatePem: string; username?: string; scopes?: string; assign?: boolean }
+  options: {
+    name: string;
+    certificatePem: string;
+    username?: string;
+    scopes?: string;
+    assign?: boolean;
+    permittedUsers?: 'AdminApprovedPreAuthorized' | 'AllSelfAuthorized';
+    enabled?: boolean;
+  }
 ): Promise<JwtAppFixture> => {
   const { name } = options;
   const permissionSet = `${name}_Access`;
@@ -64,10 +72,20 @@ export const configureJwtApp = async (
       fullName: `${name}_oauthPlcy`,
       externalClientApplication: name,
       label: name,
-      permittedUsersPolicyType: 'AdminApprovedPreAuthorized',
+      permittedUsersPolicyType: options.permittedUsers ?? 'AdminApprovedPreAuthorized',
       commaSeparatedPermissionSet: permissionSet,
     })
   );
+  if (options.enabled !== undefined) {
+    await check(
+      conn.metadata.create('ExtlClntAppConfigurablePolicies', {
+        fullName: `${name}_plcy`,
+        externalClientApplication: name,
+        label: name,
+        isEnabled: options.enabled,
+      })
+    );
+  }
   const global = (await conn.metadata.read('ExtlClntAppGlobalOauthSettings', `${name}_glbloauth`)) as unknown as {
     consumerKey: string;
   };
