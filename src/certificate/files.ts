@@ -1,7 +1,7 @@
-import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Messages } from '@salesforce/core';
+import { writeAtomically } from '../output/files.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
@@ -31,26 +31,13 @@ export const assertWritable = async (paths: KeyPairPaths, force: boolean): Promi
   if (taken.length > 0) throw messages.createError('error.FilesExist', [taken.join(', ')]);
 };
 
-/**
- * Writes the key (mode 0600, owner only) and the certificate (0644). Each goes to a temporary file in the
- * same folder first and is renamed into place, so a reader never sees half a key and an existing file
- * keeps no looser mode than 0600.
- */
+/** Writes the key (mode 0600, owner only) and the certificate (0644). */
 export const writeKeyPair = async (
   paths: KeyPairPaths,
   contents: { privateKeyPem: string; certificatePem: string },
   force: boolean
 ): Promise<void> => {
   await assertWritable(paths, force);
-  await mkdir(resolve(paths.keyFile, '..'), { recursive: true });
   await writeAtomically(paths.keyFile, contents.privateKeyPem, 0o600);
   await writeAtomically(paths.certificateFile, contents.certificatePem, 0o644);
-};
-
-const writeAtomically = async (path: string, text: string, mode: number): Promise<void> => {
-  const temporary = join(resolve(path, '..'), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  await writeFile(temporary, text, { mode, flag: 'wx' });
-  // The umask may have narrowed the mode; set it exactly.
-  await chmod(temporary, mode);
-  await rename(temporary, path);
 };

@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { AuthInfo } from '@salesforce/core';
 import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
-import { clock } from '../../src/oauth/clock.js';
 import { DEFAULT_BACKOFF } from '../../src/oauth/backoff.js';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { FakeClock, startEmulator, type RunningEmulator } from '../helpers/emulator.js';

@@ -50,6 +50,9 @@ export class RestApi {
     if (resource === 'composite' && objectName === 'sobjects' && req.method === 'POST') {
       return this.compositeCreate(req, user);
     }
+    if (resource === 'composite' && objectName === 'batch' && req.method === 'POST') {
+      return this.batch(req, user);
+    }
     if (resource === 'sobjects' && objectName && segments.length <= 3) {
       const def = this.object(objectName);
       if (!def) return restError(404, 'NOT_FOUND', 'The requested resource does not exist');
@@ -118,6 +121,32 @@ export class RestApi {
         return def ? this.insert(def.name, r, user) : saveError('INVALID_TYPE', `sObject type '${type}' is not supported.`, []);
       })
     );
+  }
+
+  /**
+   * `/composite/batch`: up to 25 independent subrequests in one call (GET queries and retrieves here),
+   * each answered with its own status, as Salesforce's Batch resource does.
+   */
+  private batch(req: Request, user: User): Reply {
+    const body = parseJson(req.body) as { batchRequests?: Array<{ method?: string; url?: string }> } | undefined;
+    const requests = body?.batchRequests;
+    if (!Array.isArray(requests) || requests.length === 0 || requests.length > 25) {
+      return restError(400, 'INVALID_BATCH_REQUEST', 'batchRequests: between 1 and 25 subrequests are required');
+    }
+    const results = requests.map((sub) => {
+      const m = /^\/?(?:services\/data\/)?v(\d+\.\d)(\/[^?]*)(?:\?(.*))?$/.exec(sub.url ?? '');
+      if (!m || (sub.method ?? 'GET').toUpperCase() !== 'GET') {
+        return { statusCode: 400, result: [{ errorCode: 'INVALID_BATCH_REQUEST', message: `Unsupported subrequest: ${sub.method ?? ''} ${sub.url ?? ''}` }] };
+      }
+      const reply = this.handle(
+        { method: 'GET', path: `/services/data/v${m[1]}${m[2]}`, query: new URLSearchParams(m[3] ?? ''), headers: {}, body: '' },
+        m[1],
+        m[2],
+        user
+      );
+      return { statusCode: reply.status, result: reply.body ? (JSON.parse(reply.body) as unknown) : null };
+    });
+    return json(200, { hasErrors: results.some((r) => r.statusCode >= 400), results });
   }
 
   private insert(objectName: string, body: unknown, user: User): SaveResult {

@@ -10,7 +10,7 @@ export type CommandRun<T> = {
   error: (Error & { name: string; actions?: string[]; exitCode?: number }) | undefined;
 };
 
-type CommandClass<T> = { run(argv: string[], root: string): Promise<T> } & (abstract new (...args: never[]) => SfCommand<T>);
+type CommandClass<T> = { run(argv: string[], root: string): Promise<unknown> } & (abstract new (...args: never[]) => SfCommand<T>);
 
 /**
  * Runs a command in this process, as `sf` would (same oclif config, same flag parsing), and captures what

@@ -41,9 +41,9 @@ export const configureJwtApp = async (
 ): Promise<JwtAppFixture> => {
   const { name } = options;
   const permissionSet = `${name}_Access`;
-  await check(conn.metadata.create('PermissionSet', { fullName: permissionSet, label: `${name} access` }));
+  await check(metadataOf(conn).create('PermissionSet', { fullName: permissionSet, label: `${name} access` }));
   await check(
-    conn.metadata.create('ExternalClientApplication', {
+    metadataOf(conn).create('ExternalClientApplication', {
       fullName: name,
       label: name,
       contactEmail: 'admin@example.com',
@@ -51,7 +51,7 @@ export const configureJwtApp = async (
     })
   );
   await check(
-    conn.metadata.create('ExtlClntAppOauthSettings', {
+    metadataOf(conn).create('ExtlClntAppOauthSettings', {
       fullName: `${name}_oauth`,
       externalClientApplication: name,
       label: name,
@@ -59,7 +59,7 @@ export const configureJwtApp = async (
     })
   );
   await check(
-    conn.metadata.create('ExtlClntAppGlobalOauthSettings', {
+    metadataOf(conn).create('ExtlClntAppGlobalOauthSettings', {
       fullName: `${name}_glbloauth`,
       externalClientApplication: name,
       label: name,
@@ -68,7 +68,7 @@ export const configureJwtApp = async (
     })
   );
   await check(
-    conn.metadata.create('ExtlClntAppOauthConfigurablePolicies', {
+    metadataOf(conn).create('ExtlClntAppOauthConfigurablePolicies', {
       fullName: `${name}_oauthPlcy`,
       externalClientApplication: name,
       label: name,
@@ -78,7 +78,7 @@ export const configureJwtApp = async (
   );
   if (options.enabled !== undefined) {
     await check(
-      conn.metadata.create('ExtlClntAppConfigurablePolicies', {
+      metadataOf(conn).create('ExtlClntAppConfigurablePolicies', {
         fullName: `${name}_plcy`,
         externalClientApplication: name,
         label: name,
@@ -86,7 +86,7 @@ export const configureJwtApp = async (
       })
     );
   }
-  const global = (await conn.metadata.read('ExtlClntAppGlobalOauthSettings', `${name}_glbloauth`)) as unknown as {
+  const global = (await metadataOf(conn).read('ExtlClntAppGlobalOauthSettings', `${name}_glbloauth`)) as unknown as {
     consumerKey: string;
   };
   if (options.assign !== false && options.username) {
@@ -102,6 +102,15 @@ export const assign = async (conn: Connection, username: string, permissionSet: 
 };
 
 type SaveResult = { success: boolean; fullName: string; errors?: unknown };
+
+/** jsforce types metadata type names as the union it knows; the ECA types are newer than its list. */
+export const metadataOf = (
+  conn: Connection
+): {
+  create(type: string, metadata: object | object[]): Promise<SaveResult | SaveResult[]>;
+  update(type: string, metadata: object | object[]): Promise<SaveResult | SaveResult[]>;
+  read(type: string, fullName: string): Promise<Record<string, unknown>>;
+} => conn.metadata as never;
 const check = async (result: Promise<SaveResult | SaveResult[]>): Promise<void> => {
   const r = await result;
   for (const one of Array.isArray(r) ? r : [r]) {

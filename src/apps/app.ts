@@ -1,0 +1,73 @@
+import type { Connection } from '@salesforce/core';
+
+export type AppKind = 'connected-app' | 'external-client-app';
+
+/** A metadata component as jsforce reads and writes it: plain fields, nested objects, arrays. */
+export type MetadataRecord = Record<string, unknown>;
+
+/** What `setup` wants the app to be; everything else about an existing app is kept as it is. */
+export type DesiredApp = {
+  name: string;
+  label: string;
+  contactEmail: string;
+  /** The certificate to upload; undefined keeps the one the app has. */
+  certificatePem: string | undefined;
+  /** Metadata scope enums the app must have (others it has are kept). */
+  scopes: string[];
+  /** Used when the app is created, or has no callback URL. */
+  callbackUrl: string;
+  /** The permission set pre-authorized for the app. */
+  permissionSet: string;
+};
+
+/** The app as it is in the org, in the terms setup compares. */
+export type AppSnapshot = {
+  kind: AppKind;
+  name: string;
+  label: string;
+  consumerKey: string | undefined;
+  certificatePem: string | undefined;
+  scopes: string[];
+  adminApproved: boolean;
+  /** Permission sets the app's metadata lists as pre-authorized. */
+  permissionSets: string[];
+};
+
+/** One difference between the app as it is and as setup wants it. */
+export type AppFieldChange = { field: 'app' | 'certificate' | 'scopes' | 'permittedUsers' | 'permissionSets'; from: string; to: string };
+
+/**
+ * The two app kinds behind one interface. `read` and `write` talk to the org; `snapshot` and `changes`
+ * are plain functions over what was read, so planning needs no request.
+ */
+export type AppKindHandler<Existing> = {
+  kind: AppKind;
+  /** The app's components, or undefined when no app of this kind has that name. */
+  read(conn: Connection, name: string): Promise<Existing | undefined>;
+  snapshot(existing: Existing): AppSnapshot;
+  /**
+   * Read → merge → write: an update replaces a whole component, so every component written is the one
+   * read with only setup's fields changed. Components with nothing to change are not written.
+   */
+  write(conn: Connection, existing: Existing | undefined, desired: DesiredApp): Promise<void>;
+  /** The consumer key, read back after a create. */
+  readConsumerKey(conn: Connection, name: string): Promise<string | undefined>;
+};
+
+const pemBody = (pem: string | undefined): string => (pem ?? '').replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+
+export const sameCertificate = (a: string | undefined, b: string | undefined): boolean => pemBody(a) === pemBody(b);
+
+/** jsforce gives a repeated element as an array and a single one as a value. */
+export const asList = (v: unknown): string[] =>
+  v === undefined || v === null || v === '' ? [] : (Array.isArray(v) ? v : [v]).map(String);
+
+export const asText = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+/** A readMetadata answer for a name that does not exist has no fullName. */
+export const existing = (record: MetadataRecord | undefined): MetadataRecord | undefined =>
+  record && typeof record.fullName === 'string' && record.fullName.length > 0 ? record : undefined;
+
+/** Strip what a read returns but a write must not send back. */
+export const writable = (record: MetadataRecord): MetadataRecord =>
+  Object.fromEntries(Object.entries(record).filter(([k, v]) => !k.startsWith('$') && v !== undefined && v !== null));

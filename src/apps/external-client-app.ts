@@ -1,0 +1,113 @@
+import type { Connection } from '@salesforce/core';
+import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type MetadataRecord } from './app.js';
+import { readComponent, saveComponents } from './save.js';
+import { mergeScopes } from './scopes.js';
+
+/**
+ * An External Client App is a header and components that name it in `externalClientApplication`. Setup
+ * (and Salesforce's own Setup UI) name them `<App>_oauth`, `<App>_glbloauth`, `<App>_oauthPlcy`,
+ * `<App>_plcy`.
+ */
+export const ECA_PARTS = {
+  header: { type: 'ExternalClientApplication', suffix: '' },
+  oauth: { type: 'ExtlClntAppOauthSettings', suffix: '_oauth' },
+  global: { type: 'ExtlClntAppGlobalOauthSettings', suffix: '_glbloauth' },
+  oauthPolicies: { type: 'ExtlClntAppOauthConfigurablePolicies', suffix: '_oauthPlcy' },
+} as const;
+
+type Part = keyof typeof ECA_PARTS;
+export type ExternalClientApp = Record<Part, MetadataRecord | undefined> & { header: MetadataRecord };
+
+const partName = (app: string, part: Part): string => `${app}${ECA_PARTS[part].suffix}`;
+
+const splitList = (v: unknown): string[] =>
+  asList(v)
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+
+const link = (desired: DesiredApp): MetadataRecord => ({ externalClientApplication: desired.name, label: desired.label });
+
+/**
+ * Each component setup wants, merged into the one read (an update replaces a component): only the
+ * certificate, the required scopes, the admin-approved policy and the permission set change.
+ */
+export const mergeExternalClientApp = (current: ExternalClientApp | undefined, desired: DesiredApp): ExternalClientApp => {
+  const header = current?.header
+    ? writable(current.header)
+    : { fullName: desired.name, label: desired.label, contactEmail: desired.contactEmail, distributionState: 'Local' };
+  const oauth = current?.oauth ? writable(current.oauth) : { fullName: partName(desired.name, 'oauth'), ...link(desired) };
+  const global = current?.global
+    ? writable(current.global)
+    : { fullName: partName(desired.name, 'global'), ...link(desired), callbackUrl: desired.callbackUrl };
+  delete global.consumerSecret;
+  const policies = current?.oauthPolicies
+    ? writable(current.oauthPolicies)
+    : { fullName: partName(desired.name, 'oauthPolicies'), ...link(desired) };
+  const permissionSets = splitList(policies.commaSeparatedPermissionSet);
+  return {
+    header,
+    oauth: { ...oauth, commaSeparatedOauthScopes: mergeScopes(splitList(oauth.commaSeparatedOauthScopes), desired.scopes).join(',') },
+    global: {
+      ...global,
+      callbackUrl: asText(global.callbackUrl) ?? desired.callbackUrl,
+      certificate: desired.certificatePem ?? global.certificate,
+    },
+    oauthPolicies: {
+      ...policies,
+      permittedUsersPolicyType: 'AdminApprovedPreAuthorized',
+      commaSeparatedPermissionSet: (permissionSets.some((p) => p.toLowerCase() === desired.permissionSet.toLowerCase())
+        ? permissionSets
+        : [...permissionSets, desired.permissionSet]
+      ).join(','),
+    },
+  };
+};
+
+export const externalClientAppSnapshot = (app: ExternalClientApp): AppSnapshot => ({
+  kind: 'external-client-app',
+  name: String(app.header.fullName),
+  label: asText(app.header.label) ?? String(app.header.fullName),
+  consumerKey: asText(app.global?.consumerKey),
+  certificatePem: asText(app.global?.certificate),
+  scopes: splitList(app.oauth?.commaSeparatedOauthScopes),
+  adminApproved: app.oauthPolicies?.permittedUsersPolicyType === 'AdminApprovedPreAuthorized',
+  permissionSets: splitList(app.oauthPolicies?.commaSeparatedPermissionSet),
+});
+
+/** Compares what would be sent with what was read, so an unchanged component is not written. */
+const sameRecord = (a: MetadataRecord | undefined, b: MetadataRecord): boolean =>
+  a !== undefined && JSON.stringify(normalise(writable(a))) === JSON.stringify(normalise(b));
+
+const normalise = (r: MetadataRecord): MetadataRecord =>
+  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]).sort(([x], [y]) => String(x).localeCompare(String(y))));
+
+const readParts = async (conn: Connection, name: string): Promise<ExternalClientApp | undefined> => {
+  const header = await readComponent(conn, ECA_PARTS.header.type, name);
+  if (!header) return undefined;
+  const [oauth, global, oauthPolicies] = await Promise.all(
+    (['oauth', 'global', 'oauthPolicies'] as const).map((part) => readComponent(conn, ECA_PARTS[part].type, partName(name, part)))
+  );
+  return { header, oauth, global, oauthPolicies };
+};
+
+export const externalClientApps: AppKindHandler<ExternalClientApp> = {
+  kind: 'external-client-app',
+  read: readParts,
+  snapshot: externalClientAppSnapshot,
+  async write(conn, current, desired) {
+    const merged = mergeExternalClientApp(current, desired);
+    // The header first (the components name it), then each component that is new or changed.
+    for (const part of ['header', 'oauth', 'global', 'oauthPolicies'] as const) {
+      const before = current?.[part];
+      const after = merged[part];
+      if (!after || sameRecord(before, after)) continue;
+      // eslint-disable-next-line no-await-in-loop
+      await saveComponents(conn, before ? 'update' : 'create', ECA_PARTS[part].type, [after]);
+    }
+  },
+  async readConsumerKey(conn, name) {
+    const global = await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));
+    return asText(global?.consumerKey);
+  },
+};

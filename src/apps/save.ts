@@ -1,0 +1,49 @@
+import { Messages, SfError, type Connection } from '@salesforce/core';
+import type { MetadataRecord } from './app.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
+
+type SaveResult = { success: boolean; fullName: string; errors?: unknown };
+/** jsforce types metadata type names as a union of the ones it knows; the ECA types are newer. */
+type MetadataType = Parameters<Connection['metadata']['read']>[0];
+type SaveError = { statusCode?: string; message?: string };
+
+const errorsOf = (result: SaveResult): SaveError[] => {
+  const e = result.errors;
+  if (!e) return [];
+  return (Array.isArray(e) ? e : [e]) as SaveError[];
+};
+
+/** Why Salesforce refused to save a component, as a named error that says what to do. */
+export const saveFailure = (type: string, result: SaveResult): SfError => {
+  const errors = errorsOf(result);
+  const text = errors.map((e) => `${e.statusCode ?? 'ERROR'}: ${e.message ?? ''}`).join('; ');
+  const codes = errors.map((e) => e.statusCode ?? '');
+  if (type === 'ConnectedApp' && errors.some((e) => /connected app/i.test(e.message ?? '') && /creat/i.test(e.message ?? ''))) {
+    return messages.createError('error.ConnectedAppCreationBlocked', [result.fullName, text]);
+  }
+  if (codes.includes('DUPLICATE_VALUE') && /consumer key/i.test(text)) {
+    return messages.createError('error.ConsumerKeyTaken', [text]);
+  }
+  return messages.createError('error.MetadataSaveFailed', [type, result.fullName, text]);
+};
+
+type Operation = 'create' | 'update';
+
+/** createMetadata / updateMetadata of one type, refusing on the first failed component. */
+export const saveComponents = async (conn: Connection, operation: Operation, type: string, records: MetadataRecord[]): Promise<void> => {
+  if (records.length === 0) return;
+  const metadata = records as Array<{ fullName: string }>;
+  const results = (await (operation === 'create'
+    ? conn.metadata.create(type as MetadataType, metadata)
+    : conn.metadata.update(type as MetadataType, metadata))) as unknown as SaveResult | SaveResult[];
+  for (const result of Array.isArray(results) ? results : [results]) {
+    if (!result.success) throw saveFailure(type, result);
+  }
+};
+
+export const readComponent = async (conn: Connection, type: string, fullName: string): Promise<MetadataRecord | undefined> => {
+  const record = (await conn.metadata.read(type as MetadataType, fullName)) as unknown as MetadataRecord | undefined;
+  return record && typeof record.fullName === 'string' && record.fullName.length > 0 ? record : undefined;
+};
