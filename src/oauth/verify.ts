@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import { Messages, SfError } from '@salesforce/core';
 import { loadSigningKey } from '../certificate/keys.js';
 import { defaultAudience } from './audience.js';
@@ -62,8 +63,14 @@ export type LoginCheckResult = { report: LoginReport; grant: TokenGrant | undefi
  * passing failure), then who the token belongs to. A refused login is a report, not an exception:
  * `loginFailure` turns it into the named error.
  */
-export const checkJwtLogin = async (input: JwtLoginInput): Promise<LoginCheckResult> => {
-  const key = await loadSigningKey({ ...input, now: new Date(clock.now()) });
+export const checkJwtLogin = async (input: JwtLoginInput): Promise<LoginCheckResult> =>
+  checkLoginWithKey({ ...input, key: await loadSigningKey({ ...input, now: new Date(clock.now()) }) });
+
+/** The same check with a key already loaded and checked (setup has it in memory). */
+export const checkLoginWithKey = async (
+  input: Omit<JwtLoginInput, 'keyFile' | 'keyVariable' | 'certificateFile'> & { key: KeyObject }
+): Promise<LoginCheckResult> => {
+  const { key } = input;
   const audience = input.audience ?? defaultAudience(input.loginUrl);
   const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience };
   const check = await retryTokenRequest(() => requestJwtToken({ ...context, key }), context, {

@@ -21,3 +21,6 @@ Object.assign(process.env, {
 });
 delete process.env.SF_ACCESS_TOKEN;
 delete process.env.SF_TARGET_ORG;
+
+// Every in-process command run registers signal handlers (oclif, the spinner); many runs are expected here.
+process.setMaxListeners(0);

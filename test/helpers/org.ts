@@ -2,6 +2,18 @@ import { AuthInfo, Connection } from '@salesforce/core';
 import { generateKeyAndCertificate, type KeyAndCertificate } from '../../src/certificate/generate.js';
 import type { RunningEmulator } from './emulator.js';
 
+/**
+ * Stores the emulator's admin in the sf auth store (this test run's throw-away HOME) under an alias, as
+ * `sf org login access-token --alias` would, so commands can take `--target-org <alias>`.
+ */
+export const storeAdminLogin = async (emu: RunningEmulator, alias: string): Promise<void> => {
+  const authInfo = await AuthInfo.create({
+    accessTokenOptions: { accessToken: emu.ready.admin.accessToken, instanceUrl: emu.url, loginUrl: emu.url },
+  });
+  await authInfo.save();
+  await authInfo.handleAliasAndDefaultSettings({ alias, setDefault: false, setDefaultDevHub: false });
+};
+
 /** A @salesforce/core Connection for the emulator's admin, as `sf org login access-token` would make. */
 export const adminConnection = async (emu: RunningEmulator): Promise<Connection> =>
   connectionFor(emu, emu.ready.admin.accessToken);

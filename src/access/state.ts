@@ -1,0 +1,77 @@
+import type { Connection } from '@salesforce/core';
+import { soqlString } from './soql.js';
+
+export type OrgUser = { id: string; username: string; email: string | undefined; isActive: boolean; profile: string | undefined };
+export type PermissionSetRecord = { id: string; name: string; label: string };
+
+/** Who and what setup grants: the user, the permission set, its assignment and its app access rows. */
+export type AccessState = {
+  user: OrgUser | undefined;
+  permissionSet: PermissionSetRecord | undefined;
+  assignmentId: string | undefined;
+  /** SetupEntityAccess rows of the permission set: which apps it grants. */
+  appAccess: Array<{ id: string; setupEntityId: string; setupEntityType: string }>;
+  /** The Id of an External Client App of that name, if one exists. */
+  externalClientAppId: string | undefined;
+};
+
+type QueryResult<T> = { totalSize: number; records: T[] };
+type BatchResponse = { hasErrors: boolean; results: Array<{ statusCode: number; result: unknown }> };
+
+type UserRow = { Id: string; Username: string; Email?: string; IsActive: boolean; Profile?: { Name?: string } | null };
+type PermissionSetRow = { Id: string; Name: string; Label: string };
+type IdRow = { Id: string };
+type AccessRow = { Id: string; SetupEntityId: string; SetupEntityType: string };
+
+export class BatchQueryError extends Error {
+  public constructor(public readonly query: string, public readonly status: number, public readonly detail: unknown) {
+    super(`query failed (HTTP ${status}): ${query}: ${JSON.stringify(detail)}`);
+  }
+}
+
+/**
+ * Reads all of it in one request: the REST Batch resource runs up to 25 queries in one round trip
+ * (`/composite/batch`), where one query each would cost five.
+ */
+export const readAccessState = async (
+  conn: Connection,
+  names: { username: string; permissionSet: string; appName: string }
+): Promise<AccessState> => {
+  const u = soqlString(names.username);
+  const ps = soqlString(names.permissionSet);
+  const queries = [
+    `SELECT Id, Username, Email, IsActive, Profile.Name FROM User WHERE Username = ${u}`,
+    `SELECT Id, Name, Label FROM PermissionSet WHERE Name = ${ps}`,
+    `SELECT Id FROM PermissionSetAssignment WHERE Assignee.Username = ${u} AND PermissionSet.Name = ${ps}`,
+    `SELECT Id, SetupEntityId, SetupEntityType FROM SetupEntityAccess WHERE Parent.Name = ${ps}`,
+    `SELECT Id, DeveloperName FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(names.appName)}`,
+  ];
+  const version = conn.getApiVersion();
+  const response = await conn.request<BatchResponse>({
+    method: 'POST',
+    url: `/services/data/v${version}/composite/batch`,
+    body: JSON.stringify({
+      haltOnError: false,
+      batchRequests: queries.map((q) => ({ method: 'GET', url: `v${version}/query?q=${encodeURIComponent(q)}` })),
+    }),
+    headers: { 'content-type': 'application/json' },
+  });
+  const records = <T>(index: number): T[] => {
+    const r = response.results[index];
+    if (r.statusCode >= 400) throw new BatchQueryError(queries[index], r.statusCode, r.result);
+    return (r.result as QueryResult<T>).records;
+  };
+  const [user] = records<UserRow>(0);
+  const [permissionSet] = records<PermissionSetRow>(1);
+  const [assignment] = records<IdRow>(2);
+  const [eca] = records<IdRow>(4);
+  return {
+    user: user
+      ? { id: user.Id, username: user.Username, email: user.Email, isActive: user.IsActive, profile: user.Profile?.Name ?? undefined }
+      : undefined,
+    permissionSet: permissionSet ? { id: permissionSet.Id, name: permissionSet.Name, label: permissionSet.Label } : undefined,
+    assignmentId: assignment?.Id,
+    appAccess: records<AccessRow>(3).map((r) => ({ id: r.Id, setupEntityId: r.SetupEntityId, setupEntityType: r.SetupEntityType })),
+    externalClientAppId: eca?.Id,
+  };
+};

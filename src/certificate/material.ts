@@ -1,0 +1,153 @@
+import type { KeyObject, X509Certificate } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { Messages } from '@salesforce/core';
+import { certificateForKey, DEFAULT_SUBJECT, generateKeyAndCertificate } from './generate.js';
+import { describeCertificate, type CertificateInfo } from './inspect.js';
+import { keyPairPaths } from './files.js';
+import { assertCertificateUsable, LOCAL_INPUT_EXIT_CODE, parsePrivateKey, readCertificate, readKeyText } from './keys.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
+
+/**
+ * The key and certificate setup uploads and logs in with, and the files it still has to write. Nothing is
+ * written here: a dry run plans with the same material, and a real run writes the files first.
+ */
+export type KeyMaterial = {
+  origin: 'generated' | 'reused' | 'brought';
+  keyFile: string | undefined;
+  certificateFile: string;
+  key: KeyObject | undefined;
+  privateKeyPem: string | undefined;
+  certificatePem: string;
+  certificate: CertificateInfo;
+  pendingFiles: Array<{ path: string; text: string; mode: number }>;
+};
+
+export type KeyMaterialRequest = {
+  outputDir: string;
+  privateKeyFile?: string;
+  certificateFile?: string;
+  certDays: number;
+  force: boolean;
+  now: Date;
+};
+
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false
+  );
+
+const localError = (name: string, tokens: Array<string | number>): Error => {
+  const error = messages.createError(`error.${name}`, tokens);
+  error.exitCode = LOCAL_INPUT_EXIT_CODE;
+  return error;
+};
+
+const readKey = async (path: string): Promise<{ key: KeyObject; pem: string }> => {
+  const source = { kind: 'file' as const, path };
+  const pem = await readKeyText(source);
+  return { key: parsePrivateKey(pem, source), pem };
+};
+
+/** A brought certificate must outlive the validity asked for, so setup does not hand over one about to lapse. */
+const assertLastsLongEnough = (certificate: X509Certificate, path: string, request: KeyMaterialRequest): void => {
+  const notAfter = new Date(certificate.validTo);
+  const needed = new Date(request.now.getTime() + request.certDays * 86_400_000);
+  if (notAfter < needed) throw localError('CertificateExpiresTooSoon', [path, notAfter.toISOString(), request.certDays]);
+};
+
+/**
+ * - `--private-key-file` and `--certificate-file`: both checked (RSA ≥ 2048, matching, valid long enough).
+ * - `--private-key-file` alone: a certificate is made for it, into the output folder.
+ * - `--certificate-file` alone: uploaded as is; the login cannot be verified without the key.
+ * - neither: the key pair in the output folder from an earlier run is reused if it is whole and matching
+ *   (so a re-run changes nothing), a new one is generated if there is none (or with --force).
+ */
+export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<KeyMaterial> => {
+  const { now } = request;
+  const paths = keyPairPaths(request.outputDir);
+
+  if (request.certificateFile) {
+    const certificate = await readCertificate(request.certificateFile);
+    const certificatePem = certificate.toString();
+    const brought = request.privateKeyFile ? await readKey(request.privateKeyFile) : undefined;
+    if (brought) assertCertificateUsable(brought.key, certificate, request.certificateFile, now);
+    else if (new Date(certificate.validTo) <= now) throw localError('CertificateExpired', [request.certificateFile, new Date(certificate.validTo).toISOString()]);
+    assertLastsLongEnough(certificate, request.certificateFile, request);
+    return {
+      origin: 'brought',
+      keyFile: request.privateKeyFile,
+      certificateFile: request.certificateFile,
+      key: brought?.key,
+      privateKeyPem: brought?.pem,
+      certificatePem,
+      certificate: describeCertificate(certificatePem),
+      pendingFiles: [],
+    };
+  }
+
+  if (request.privateKeyFile) {
+    const brought = await readKey(request.privateKeyFile);
+    const reusable = await reusableCertificate(paths.certificateFile, brought.key, request);
+    const certificatePem = reusable ?? (await certificateForKey(brought.key, { subject: DEFAULT_SUBJECT, days: request.certDays, notBefore: now }));
+    if (!reusable && !request.force && (await exists(paths.certificateFile))) {
+      throw localError('FilesExist', [paths.certificateFile]);
+    }
+    return {
+      origin: 'brought',
+      keyFile: request.privateKeyFile,
+      certificateFile: paths.certificateFile,
+      key: brought.key,
+      privateKeyPem: brought.pem,
+      certificatePem,
+      certificate: describeCertificate(certificatePem),
+      pendingFiles: reusable ? [] : [{ path: paths.certificateFile, text: certificatePem, mode: 0o644 }],
+    };
+  }
+
+  const [keyExists, certExists] = await Promise.all([exists(paths.keyFile), exists(paths.certificateFile)]);
+  if (!request.force && (keyExists || certExists)) {
+    if (!keyExists || !certExists) throw localError('IncompleteKeyPair', [keyExists ? paths.keyFile : paths.certificateFile, request.outputDir]);
+    const previous = await readKey(paths.keyFile);
+    const certificate = await readCertificate(paths.certificateFile);
+    assertCertificateUsable(previous.key, certificate, paths.certificateFile, now);
+    const certificatePem = certificate.toString();
+    return {
+      origin: 'reused',
+      ...paths,
+      key: previous.key,
+      privateKeyPem: previous.pem,
+      certificatePem,
+      certificate: describeCertificate(certificatePem),
+      pendingFiles: [],
+    };
+  }
+  const generated = await generateKeyAndCertificate(2048, { subject: DEFAULT_SUBJECT, days: request.certDays, notBefore: now });
+  const { createPrivateKey } = await import('node:crypto');
+  return {
+    origin: 'generated',
+    ...paths,
+    key: createPrivateKey(generated.privateKeyPem),
+    privateKeyPem: generated.privateKeyPem,
+    certificatePem: generated.certificatePem,
+    certificate: generated.certificate,
+    pendingFiles: [
+      { path: paths.keyFile, text: generated.privateKeyPem, mode: 0o600 },
+      { path: paths.certificateFile, text: generated.certificatePem, mode: 0o644 },
+    ],
+  };
+};
+
+/** The certificate an earlier run made for this key, if it still fits. */
+const reusableCertificate = async (path: string, key: KeyObject, request: KeyMaterialRequest): Promise<string | undefined> => {
+  if (request.force || !(await exists(path))) return undefined;
+  try {
+    const certificate = await readCertificate(path);
+    if (!certificate.checkPrivateKey(key) || new Date(certificate.validTo) <= request.now) return undefined;
+    return certificate.toString();
+  } catch {
+    return undefined;
+  }
+};

@@ -1,0 +1,113 @@
+import { Messages } from '@salesforce/core';
+import type { AccessState } from '../access/state.js';
+import { sameCertificate, type AppFieldChange, type AppKind, type AppSnapshot, type DesiredApp } from '../apps/app.js';
+import { hasScopes, normaliseScopes } from '../apps/scopes.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
+
+export type AppTypeChoice = 'auto' | AppKind;
+
+/** What the org has now: the grants, and the app of either kind with that name. */
+export type CurrentState = {
+  access: AccessState;
+  connectedApp: AppSnapshot | undefined;
+  externalClientApp: AppSnapshot | undefined;
+};
+
+/** One step of a plan, in the order it is applied. */
+export type Change =
+  | { kind: 'write-file'; path: string; what: 'private key' | 'certificate' }
+  | { kind: 'create-permission-set'; name: string; label: string }
+  | { kind: 'assign-permission-set'; permissionSet: string; username: string }
+  | { kind: 'create-app'; appKind: AppKind; name: string; fields: AppFieldChange[] }
+  | { kind: 'update-app'; appKind: AppKind; name: string; fields: AppFieldChange[] };
+
+export type Plan = {
+  appKind: AppKind;
+  appExists: boolean;
+  changes: Change[];
+};
+
+const LABEL: Record<AppKind, string> = { 'connected-app': 'Connected App', 'external-client-app': 'External Client App' };
+export const appKindLabel = (kind: AppKind): string => LABEL[kind];
+
+/**
+ * Which app setup works on: an existing app of that name whatever its kind (seed 000 updates an existing
+ * Connected App), otherwise a new External Client App — new Connected Apps are blocked in current orgs.
+ */
+export const chooseApp = (choice: AppTypeChoice, current: CurrentState, name: string): { kind: AppKind; snapshot: AppSnapshot | undefined } => {
+  const { connectedApp, externalClientApp } = current;
+  if (choice === 'auto') {
+    if (connectedApp && externalClientApp) throw messages.createError('error.AmbiguousAppName', [name]);
+    if (connectedApp) return { kind: 'connected-app', snapshot: connectedApp };
+    return { kind: 'external-client-app', snapshot: externalClientApp };
+  }
+  const other = choice === 'connected-app' ? externalClientApp : connectedApp;
+  const mine = choice === 'connected-app' ? connectedApp : externalClientApp;
+  if (!mine && other) throw messages.createError('error.AppKindMismatch', [name, appKindLabel(other.kind), appKindLabel(choice)]);
+  return { kind: choice, snapshot: mine };
+};
+
+/** The differences between the app as it is and as wanted; for a new app, what it is created with. */
+export const appFieldChanges = (current: AppSnapshot | undefined, desired: DesiredApp): AppFieldChange[] => {
+  const changes: AppFieldChange[] = [];
+  if (desired.certificatePem !== undefined && !sameCertificate(current?.certificatePem, desired.certificatePem)) {
+    changes.push({ field: 'certificate', from: current?.certificatePem ? 'another certificate' : 'none', to: 'the new certificate' });
+  }
+  if (!current || !hasScopes(current.scopes, desired.scopes)) {
+    const have = current ? normaliseScopes(current.scopes) : [];
+    changes.push({
+      field: 'scopes',
+      from: have.join(', ') || 'none',
+      to: [...have, ...normaliseScopes(desired.scopes).filter((s) => !have.includes(s))].join(', '),
+    });
+  }
+  if (!current?.adminApproved) {
+    changes.push({ field: 'permittedUsers', from: current ? 'all users may self-authorize' : 'none', to: 'admin approved users are pre-authorized' });
+  }
+  if (!current?.permissionSets.some((p) => p.toLowerCase() === desired.permissionSet.toLowerCase())) {
+    changes.push({
+      field: 'permissionSets',
+      from: current?.permissionSets.join(', ') || 'none',
+      to: [...(current?.permissionSets ?? []), desired.permissionSet].join(', '),
+    });
+  }
+  return changes;
+};
+
+/**
+ * The changes, in the order that is safe to apply: files first (a key is never lost to a failed run);
+ * the permission set before the app that names it; the assignment before an existing live app is
+ * switched to admin-approved (its user is not locked out), and after a new app (a refused app leaves no
+ * assignment behind).
+ */
+export const planSetup = (
+  current: CurrentState,
+  desired: DesiredApp & { username: string; permissionSetLabel: string; appType: AppTypeChoice },
+  files: Array<{ path: string; what: 'private key' | 'certificate' }>
+): Plan => {
+  const { access } = current;
+  if (!access.user) throw messages.createError('error.UnknownUser', [desired.username]);
+  if (!access.user.isActive) throw messages.createError('error.InactiveUser', [desired.username]);
+  const { kind, snapshot } = chooseApp(desired.appType, current, desired.name);
+
+  const changes: Change[] = files.map((f) => ({ kind: 'write-file', ...f }));
+  if (!access.permissionSet) {
+    changes.push({ kind: 'create-permission-set', name: desired.permissionSet, label: desired.permissionSetLabel });
+  }
+  const assign: Change[] = access.assignmentId
+    ? []
+    : [{ kind: 'assign-permission-set', permissionSet: desired.permissionSet, username: access.user.username }];
+  const fields = appFieldChanges(snapshot, desired);
+  if (!snapshot) {
+    changes.push({ kind: 'create-app', appKind: kind, name: desired.name, fields }, ...assign);
+  } else {
+    changes.push(...assign);
+    if (fields.length > 0) changes.push({ kind: 'update-app', appKind: kind, name: desired.name, fields });
+  }
+  return { appKind: kind, appExists: snapshot !== undefined, changes };
+};
+
+/** Changes to the org (not files): what "unchanged" means for a re-run. */
+export const orgChanges = (plan: Plan): Change[] => plan.changes.filter((c) => c.kind !== 'write-file');

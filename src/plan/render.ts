@@ -1,0 +1,31 @@
+import { Messages } from '@salesforce/core';
+import { appKindLabel, type Change } from './plan.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
+
+const FIELD_NAMES: Record<string, string> = {
+  certificate: 'certificate',
+  scopes: 'OAuth scopes',
+  permittedUsers: 'permitted users',
+  permissionSets: 'pre-authorized permission sets',
+};
+
+/** One line per change, the same words in the dry-run plan and in the applied run's report. */
+export const describeChange = (change: Change): string => {
+  switch (change.kind) {
+    case 'write-file':
+      return messages.getMessage('change.writeFile', [change.what, change.path]);
+    case 'create-permission-set':
+      return messages.getMessage('change.createPermissionSet', [change.name]);
+    case 'assign-permission-set':
+      return messages.getMessage('change.assignPermissionSet', [change.permissionSet, change.username]);
+    case 'create-app':
+    case 'update-app':
+      return messages.getMessage(change.kind === 'create-app' ? 'change.createApp' : 'change.updateApp', [
+        appKindLabel(change.appKind),
+        change.name,
+        change.fields.map((f) => `${FIELD_NAMES[f.field] ?? f.field}: ${f.to}`).join('; '),
+      ]);
+  }
+};

@@ -1,0 +1,136 @@
+import { Messages, type Connection } from '@salesforce/core';
+import { readAccessState, type AccessState } from '../access/state.js';
+import { assignPermissionSet, createPermissionSet, deleteRecord } from '../access/grants.js';
+import type { AppKind, AppKindHandler, AppSnapshot, DesiredApp } from '../apps/app.js';
+import { connectedApps } from '../apps/connected-app.js';
+import { externalClientApps, type ExternalClientApp } from '../apps/external-client-app.js';
+import type { MetadataRecord } from '../apps/app.js';
+import type { KeyMaterial } from '../certificate/material.js';
+import { writeAtomically } from '../output/files.js';
+import { planSetup, orgChanges, type AppTypeChoice, type CurrentState, type Plan } from './plan.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
+
+export type SetupRequest = DesiredApp & {
+  username: string;
+  permissionSetLabel: string;
+  appType: AppTypeChoice;
+};
+
+/** What was read, so the result can say what the org had. */
+export type ReadState = {
+  current: CurrentState;
+  connectedApp: MetadataRecord | undefined;
+  externalClientApp: ExternalClientApp | undefined;
+};
+
+export type AppliedSetup = {
+  plan: Plan;
+  consumerKey: string | undefined;
+  userId: string;
+};
+
+/** The Metadata API refuses every call of a user without "Modify All Data" / "Modify Metadata". */
+const asNotAdmin = (e: unknown): never => {
+  const text = e instanceof Error ? `${e.name} ${e.message}` : String(e);
+  if (/INSUFFICIENT_ACCESS/.test(text)) throw messages.createError('error.NotAdmin');
+  throw e;
+};
+
+/**
+ * The current state in as few requests as the APIs allow: one REST batch for the user, the permission
+ * set, its assignment and access, and whether an External Client App of that name exists; then the app's
+ * metadata — one read for a Connected App, the header and three components for an External Client App.
+ */
+export const readSetupState = async (conn: Connection, request: SetupRequest): Promise<ReadState> => {
+  const access: AccessState = await readAccessState(conn, {
+    username: request.username,
+    permissionSet: request.permissionSet,
+    appName: request.name,
+  });
+  const wantsEca = request.appType !== 'connected-app' && access.externalClientAppId !== undefined;
+  const connectedApp = wantsEca ? undefined : await connectedApps.read(conn, request.name).catch(asNotAdmin);
+  const externalClientApp =
+    access.externalClientAppId !== undefined ? await externalClientApps.read(conn, request.name).catch(asNotAdmin) : undefined;
+  return {
+    current: {
+      access,
+      connectedApp: connectedApp ? connectedApps.snapshot(connectedApp) : undefined,
+      externalClientApp: externalClientApp ? externalClientApps.snapshot(externalClientApp) : undefined,
+    },
+    connectedApp,
+    externalClientApp,
+  };
+};
+
+export const planFromState = (state: ReadState, request: SetupRequest, material: KeyMaterial): Plan =>
+  planSetup(
+    state.current,
+    request,
+    material.pendingFiles.map((f) => ({ path: f.path, what: f.mode === 0o600 ? 'private key' : 'certificate' }))
+  );
+
+const handler = (kind: AppKind): AppKindHandler<unknown> =>
+  (kind === 'connected-app' ? connectedApps : externalClientApps) as AppKindHandler<unknown>;
+
+/**
+ * Applies a plan in its order. A refused app write undoes the permission set this run created, so the
+ * org is left as it was; the key files stay (they hold nothing the org knows yet).
+ */
+export const applySetup = async (
+  conn: Connection,
+  state: ReadState,
+  plan: Plan,
+  request: SetupRequest,
+  material: KeyMaterial,
+  onStep: (description: string) => void
+): Promise<AppliedSetup> => {
+  const access = state.current.access;
+  const user = access.user;
+  if (!user) throw messages.createError('error.UnknownUser', [request.username]);
+  let permissionSetId = access.permissionSet?.id;
+  let createdPermissionSet = false;
+  const existingApp: unknown = plan.appKind === 'connected-app' ? state.connectedApp : state.externalClientApp;
+
+  for (const change of plan.changes) {
+    switch (change.kind) {
+      case 'write-file': {
+        const file = material.pendingFiles.find((f) => f.path === change.path);
+        onStep(messages.getMessage('step.writeFile', [change.what, change.path]));
+        // eslint-disable-next-line no-await-in-loop
+        if (file) await writeAtomically(file.path, file.text, file.mode);
+        break;
+      }
+      case 'create-permission-set':
+        onStep(messages.getMessage('step.createPermissionSet', [change.name]));
+        // eslint-disable-next-line no-await-in-loop
+        permissionSetId = await createPermissionSet(conn, change.name, change.label, messages.getMessage('permissionSetDescription', [request.name]));
+        createdPermissionSet = true;
+        break;
+      case 'assign-permission-set':
+        onStep(messages.getMessage('step.assignPermissionSet', [change.permissionSet, change.username]));
+        // eslint-disable-next-line no-await-in-loop
+        await assignPermissionSet(conn, permissionSetId ?? '', user.id);
+        break;
+      case 'create-app':
+      case 'update-app':
+        onStep(messages.getMessage(change.kind === 'create-app' ? 'step.createApp' : 'step.updateApp', [change.name]));
+        try {
+          // eslint-disable-next-line no-await-in-loop
+          await handler(change.appKind).write(conn, existingApp, request);
+        } catch (e) {
+          // eslint-disable-next-line no-await-in-loop
+          if (createdPermissionSet && permissionSetId) await deleteRecord(conn, 'PermissionSet', permissionSetId).catch(() => undefined);
+          throw e;
+        }
+        break;
+    }
+  }
+
+  const snapshot: AppSnapshot | undefined = plan.appKind === 'connected-app' ? state.current.connectedApp : state.current.externalClientApp;
+  const consumerKey = plan.appExists ? snapshot?.consumerKey : await handler(plan.appKind).readConsumerKey(conn, request.name);
+  return { plan, consumerKey, userId: user.id };
+};
+
+export const isUnchanged = (plan: Plan): boolean => orgChanges(plan).length === 0;
