@@ -18,6 +18,8 @@ export type DesiredApp = {
   callbackUrl: string;
   /** The permission set pre-authorized for the app. */
   permissionSet: string;
+  /** A consumer key of your choice for a new app; Salesforce makes one otherwise. Fixed once created. */
+  consumerKey?: string;
 };
 
 /** The app as it is in the org, in the terms setup compares. */

@@ -1,6 +1,6 @@
 import type { Connection } from '@salesforce/core';
 import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type MetadataRecord } from './app.js';
-import { readComponent, saveComponents } from './save.js';
+import { deleteComponent, readComponent, saveComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
 
 /**
@@ -39,7 +39,12 @@ export const mergeExternalClientApp = (current: ExternalClientApp | undefined, d
   const oauth = current?.oauth ? writable(current.oauth) : { fullName: partName(desired.name, 'oauth'), ...link(desired) };
   const global = current?.global
     ? writable(current.global)
-    : { fullName: partName(desired.name, 'global'), ...link(desired), callbackUrl: desired.callbackUrl };
+    : {
+        fullName: partName(desired.name, 'global'),
+        ...link(desired),
+        callbackUrl: desired.callbackUrl,
+        ...(desired.consumerKey ? { consumerKey: desired.consumerKey } : {}),
+      };
   delete global.consumerSecret;
   const policies = current?.oauthPolicies
     ? writable(current.oauthPolicies)
@@ -97,13 +102,25 @@ export const externalClientApps: AppKindHandler<ExternalClientApp> = {
   snapshot: externalClientAppSnapshot,
   async write(conn, current, desired) {
     const merged = mergeExternalClientApp(current, desired);
-    // The header first (the components name it), then each component that is new or changed.
-    for (const part of ['header', 'oauth', 'global', 'oauthPolicies'] as const) {
-      const before = current?.[part];
-      const after = merged[part];
-      if (!after || sameRecord(before, after)) continue;
-      // eslint-disable-next-line no-await-in-loop
-      await saveComponents(conn, before ? 'update' : 'create', ECA_PARTS[part].type, [after]);
+    const created: Part[] = [];
+    try {
+      // The header first (the components name it), then each component that is new or changed.
+      for (const part of ['header', 'oauth', 'global', 'oauthPolicies'] as const) {
+        const before = current?.[part];
+        const after = merged[part];
+        if (!after || sameRecord(before, after)) continue;
+        // eslint-disable-next-line no-await-in-loop
+        await saveComponents(conn, before ? 'update' : 'create', ECA_PARTS[part].type, [after]);
+        if (!before) created.push(part);
+      }
+    } catch (e) {
+      // A component refused (a consumer key taken, say): remove what this write created, newest first,
+      // so no half-made app is left in the org.
+      for (const part of created.reverse()) {
+        // eslint-disable-next-line no-await-in-loop
+        await deleteComponent(conn, ECA_PARTS[part].type, String(merged[part]?.fullName)).catch(() => undefined);
+      }
+      throw e;
     }
   },
   async readConsumerKey(conn, name) {

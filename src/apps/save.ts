@@ -47,3 +47,7 @@ export const readComponent = async (conn: Connection, type: string, fullName: st
   const record = (await conn.metadata.read(type as MetadataType, fullName)) as unknown as MetadataRecord | undefined;
   return record && typeof record.fullName === 'string' && record.fullName.length > 0 ? record : undefined;
 };
+
+export const deleteComponent = async (conn: Connection, type: string, fullName: string): Promise<void> => {
+  await conn.metadata.delete(type as MetadataType, fullName);
+};

@@ -91,6 +91,9 @@ export const planSetup = (
   if (!access.user) throw messages.createError('error.UnknownUser', [desired.username]);
   if (!access.user.isActive) throw messages.createError('error.InactiveUser', [desired.username]);
   const { kind, snapshot } = chooseApp(desired.appType, current, desired.name);
+  if (snapshot && desired.consumerKey && snapshot.consumerKey !== desired.consumerKey) {
+    throw messages.createError('error.ConsumerKeyImmutable', [desired.name]);
+  }
 
   const changes: Change[] = files.map((f) => ({ kind: 'write-file', ...f }));
   if (!access.permissionSet) {

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { storeAdminLogin } from '../helpers/org.js';
+import { writeFile } from 'node:fs/promises';
+import { FakeClock, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
+import { adminConnection, configureJwtApp, metadataOf, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
+import { useFakeClock } from '../helpers/time.js';
+import Token, { type TokenResult } from '../../src/commands/jwtapp/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 
 const WRITE_OPERATIONS = new Set(['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata']);
@@ -82,6 +85,265 @@ describe('sf jwtapp setup', () => {
       expect(again.json?.result?.changes).to.deep.equal([]);
       expect(again.json?.result?.clientId).to.equal(run.json?.result?.clientId);
       expect(await writes()).to.deep.equal([]);
+    });
+  });
+
+  describe('seed 000: an existing Connected App with settings of its own', () => {
+    const NAME = 'SuccessPro_Connected_App';
+    let ca: RunningEmulator;
+    let run: CommandRun<SetupResult>;
+    let consumerKey: string;
+
+    const appMetadata = async (): Promise<Record<string, unknown>> =>
+      (await ca.state()).connectedApps.find((a) => a.fullName === NAME)?.metadata ?? {};
+
+    before(async () => {
+      ca = await startEmulator({ allowConnectedAppCreation: true });
+      await storeAdminLogin(ca, 'emu-ca-admin');
+      const conn = await adminConnection(ca);
+      await metadataOf(conn).create('PermissionSet', { fullName: 'SuccessPro_Users', label: 'SuccessPro users' });
+      const saved = await metadataOf(conn).create('ConnectedApp', {
+        fullName: NAME,
+        label: 'SuccessPro Connected App',
+        contactEmail: 'dev@actifi.example',
+        description: 'Made by hand, as seed 000 describes',
+        oauthConfig: { callbackUrl: 'https://successpro.example.com/oauth/callback', scopes: ['Web', 'Chatter', 'OpenID'], isAdminApproved: false },
+        oauthPolicy: { ipRelaxation: 'BYPASS', refreshTokenPolicy: 'infinite' },
+        profileName: ['Standard User'],
+        permissionSetName: ['SuccessPro_Users'],
+      });
+      expect(saved).to.include({ success: true });
+      consumerKey = String(((await appMetadata()).oauthConfig as Record<string, unknown>).consumerKey);
+      await ca.clearRequests();
+      dir = await mkdtemp(join(tmpdir(), 'jwtapp-setup-seed000-'));
+      run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-ca-admin', '--name', NAME, '--username', ca.ready.integrationUser.username, '--output-dir', dir, '--json']);
+    });
+    after(() => ca.stop());
+
+    it('updates the Connected App (not a new External Client App) and keeps its consumer key', () => {
+      expect(run.exitCode, run.stdout).to.equal(0);
+      expect(run.json?.result).to.deep.include({ status: 'updated', clientId: consumerKey });
+      expect(run.json?.result?.app.kind).to.equal('connected-app');
+    });
+
+    it('keeps the callback URL, other scopes, the profile, the other permission set, policies and description', async () => {
+      const app = await appMetadata();
+      const oauth = app.oauthConfig as Record<string, unknown>;
+      expect(oauth.callbackUrl).to.equal('https://successpro.example.com/oauth/callback');
+      expect(oauth.scopes).to.have.members(['Web', 'Chatter', 'OpenID', 'Api', 'RefreshToken']);
+      expect(app.profileName).to.deep.equal(['Standard User']);
+      expect(app.oauthPolicy).to.deep.equal({ ipRelaxation: 'BYPASS', refreshTokenPolicy: 'infinite' });
+      expect(app.description).to.equal('Made by hand, as seed 000 describes');
+      const state = await ca.state();
+      const granted = state.setupEntityAccess.filter((a) => a.SetupEntityId === state.connectedApps[0].id).map((a) => state.permissionSets.find((p) => p.Id === a.ParentId)?.Name);
+      expect(granted).to.have.members(['SuccessPro_Users', `${NAME}_Access`]);
+    });
+
+    it('adds the certificate, admin-approved and the permission set, and the user logs in', async () => {
+      const oauth = (await appMetadata()).oauthConfig as Record<string, unknown>;
+      expect(oauth.isAdminApproved).to.equal(true);
+      expect(new X509Certificate(String(oauth.certificate)).fingerprint256).to.equal(run.json?.result?.certificateFingerprint);
+      expect(run.json?.result?.verification?.success).to.equal(true);
+    });
+
+    it('assigns the permission set before it switches the live app to admin-approved', async () => {
+      const log = await ca.requests();
+      const assignment = log.findIndex((r) => r.method === 'POST' && r.path.endsWith('/sobjects/PermissionSetAssignment'));
+      const update = log.findIndex((r) => r.soapOperation === 'updateMetadata');
+      expect(assignment).to.be.greaterThan(-1);
+      expect(update).to.be.greaterThan(assignment);
+    });
+  });
+
+  describe('seed 003: scopes given as OAuth names, some of which Salesforce folds together', () => {
+    const SCOPES = 'id, profile, email, address, phone, api, openid, refresh_token';
+
+    it('sets them on a new app and finds them unchanged on a re-run', async () => {
+      const first = await setup('--name', 'Seed003_App', '--username', integration, '--output-dir', dir, '--scopes', SCOPES);
+      expect(first.exitCode, first.stdout).to.equal(0);
+      const app = (await emu.state()).apps.find((a) => a.name === 'Seed003_App');
+      expect(app?.scopes).to.have.members(['Basic', 'Api', 'OpenID', 'RefreshToken']);
+      expect(first.json?.result?.verification?.scopes).to.have.members(['id', 'api', 'openid', 'refresh_token']);
+      await emu.clearRequests();
+      const again = await setup('--name', 'Seed003_App', '--username', integration, '--output-dir', dir, '--scopes', SCOPES);
+      expect(again.json?.result?.status).to.equal('unchanged');
+      expect(await writes()).to.deep.equal([]);
+    });
+  });
+
+  describe('--dry-run', () => {
+    it('prints the plan and writes nothing, to the org or to disk', async () => {
+      await emu.clearRequests();
+      const run = await setup('--name', 'Dry_Run_App', '--username', integration, '--output-dir', dir, '--dry-run');
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const result = run.json?.result as SetupResult;
+      expect(result).to.include({ status: 'planned', dryRun: true });
+      expect(result.changes.map((c) => c.kind)).to.deep.equal(['write-file', 'write-file', 'create-permission-set', 'create-app', 'assign-permission-set']);
+      expect(result.changes[3].description).to.include('Create the External Client App Dry_Run_App');
+      expect(await writes()).to.deep.equal([]);
+      expect((await emu.requests()).filter((r) => r.path === '/services/oauth2/token')).to.deep.equal([]);
+      const { readdir } = await import('node:fs/promises');
+      expect(await readdir(dir)).to.deep.equal([]);
+    });
+
+    it('shows the plan in human output', async () => {
+      const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-admin', '--name', 'Dry_Run_App', '--username', integration, '--output-dir', dir, '--dry-run']);
+      expect(run.stdout).to.include('Dry run').and.include('Create the permission set Dry_Run_App_Access').and.include(`Assign the permission set Dry_Run_App_Access to ${integration}`);
+    });
+  });
+
+  describe('across a propagation delay', () => {
+    const fake = new FakeClock();
+    let slow: RunningEmulator;
+    useFakeClock(fake);
+    before(async () => {
+      slow = await startEmulator({ propagationMs: 6 * 60_000, now: fake.now });
+      await storeAdminLogin(slow, 'emu-slow-admin');
+    });
+    after(() => slow.stop());
+
+    it('waits until the new app reaches the token endpoint, then reports the login verified', async () => {
+      const started = fake.now();
+      const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-slow-admin', '--name', 'Slow_App', '--username', slow.ready.integrationUser.username, '--output-dir', dir, '--json']);
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const verification = run.json?.result?.verification;
+      expect(verification?.success).to.equal(true);
+      expect(verification?.attempts).to.be.greaterThan(3);
+      expect(fake.now() - started).to.be.within(6 * 60_000, 6 * 60_000 + 20_000);
+    });
+
+    it('stops after --wait with exit 5 when the app has not propagated yet, the org changes kept', async () => {
+      const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-slow-admin', '--name', 'Slower_App', '--username', slow.ready.integrationUser.username, '--output-dir', join(dir, 'slower'), '--wait', '1', '--json']);
+      expect(run.exitCode).to.equal(5);
+      expect(run.json?.name).to.equal('ClientIdInvalidError');
+      expect((run.json?.result as SetupResult | undefined)?.status).to.equal('created');
+      expect((await slow.state()).apps.some((a) => a.name === 'Slower_App')).to.equal(true);
+    });
+  });
+
+  describe('files for CI', () => {
+    it('writes an env file (0600) without the key unless asked, and the settings JSON of seed 004', async () => {
+      const env = join(dir, 'jwt.env');
+      const settings = join(dir, 'settings.json');
+      const run = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--env-file', env, '--settings-file', settings);
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const text = await readFile(env, 'utf8');
+      expect(text).to.include(`SF_USERNAME=${integration}`).and.include(`SF_CLIENT_ID=${run.json?.result?.clientId ?? ''}`).and.include(`SF_JWT_KEY_FILE=${join(dir, 'server.key')}`);
+      expect(text).not.to.include('PRIVATE KEY');
+      expect((await stat(env)).mode & 0o777).to.equal(0o600);
+      const json = JSON.parse(await readFile(settings, 'utf8')) as Record<string, string>;
+      expect(json).to.include({ Username: integration, ClientId: run.json?.result?.clientId, InstanceUrl: emu.url, InstanceAPIVersion: 'v68.0' });
+      expect(json.PrivateKey).to.equal((await readFile(join(dir, 'server.key'), 'utf8')).trim());
+      expect((await stat(settings)).mode & 0o777).to.equal(0o600);
+
+      const withKey = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--env-file', env, '--env-file-include-key');
+      expect(withKey.json?.result?.status).to.equal('unchanged');
+      expect(await readFile(env, 'utf8')).to.include('SF_JWT_KEY="-----BEGIN PRIVATE KEY-----\\n');
+    });
+  });
+
+  describe('bad input: a named error, and nothing half-done in the org', () => {
+    let requestsBefore: number;
+    let stateBefore: string;
+    beforeEach(async () => {
+      requestsBefore = (await emu.requests()).length;
+      const state = await emu.state();
+      stateBefore = JSON.stringify({ apps: state.apps.map((a) => a.name), ps: state.permissionSets.map((p) => p.Name), psa: state.permissionSetAssignments.length });
+    });
+    const expectNothingChanged = async (): Promise<void> => {
+      const state = await emu.state();
+      expect(JSON.stringify({ apps: state.apps.map((a) => a.name), ps: state.permissionSets.map((p) => p.Name), psa: state.permissionSetAssignments.length })).to.equal(stateBefore);
+    };
+    const expectNoRequest = async (): Promise<void> => {
+      expect((await emu.requests()).length).to.equal(requestsBefore);
+    };
+    const expectError = (run: CommandRun<SetupResult>, name: string, text: string): void => {
+      expect(run.exitCode, run.stdout).to.not.equal(0);
+      expect(run.json?.name).to.equal(name);
+      expect(run.json?.message).to.include(text);
+      expect(run.json?.actions?.length ?? 0).to.be.greaterThan(0);
+    };
+
+    it('refuses an unknown org alias', async () => {
+      const run = await runCommand<SetupResult>(Setup, ['--target-org', 'no-such-alias', '--name', 'X_App', '--json']);
+      expect(run.exitCode).to.not.equal(0);
+      expect(run.json?.name).to.equal('NamedOrgNotFoundError');
+      await expectNoRequest();
+    });
+
+    it('refuses an unknown username, before any write', async () => {
+      expectError(await setup('--name', 'Bad_User_App', '--username', 'nobody@nowhere.example', '--output-dir', dir), 'UnknownUserError', 'nobody@nowhere.example');
+      await expectNothingChanged();
+      const since = (await emu.requests()).slice(requestsBefore);
+      expect(since.filter((r) => r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation))).to.deep.equal([]);
+      expect(since.filter((r) => r.method !== 'GET' && r.path.includes('/sobjects'))).to.deep.equal([]);
+    });
+
+    it('refuses an inactive username, before any write', async () => {
+      expectError(await setup('--name', 'Inactive_App', '--username', emu.ready.inactiveUser.username, '--output-dir', dir), 'InactiveUserError', 'inactive');
+      await expectNothingChanged();
+    });
+
+    it('refuses an app name Salesforce would reject, before any request', async () => {
+      expectError(await setup('--name', 'My App-1', '--username', integration, '--output-dir', dir), 'InvalidAppNameError', 'letters, digits and underscores');
+      await expectNoRequest();
+    });
+
+    it('refuses an unknown scope, before any request', async () => {
+      expectError(await setup('--name', 'Scope_App', '--username', integration, '--scopes', 'api,refresh_token,superpowers', '--output-dir', dir), 'UnknownScopeError', 'superpowers');
+      await expectNoRequest();
+    });
+
+    it('explains an org that refuses new Connected Apps, and leaves no permission set behind', async () => {
+      expectError(await setup('--name', 'Legacy_App', '--app-type', 'connected-app', '--username', integration, '--output-dir', dir), 'ConnectedAppCreationBlockedError', 'Legacy_App');
+      await expectNothingChanged();
+    });
+
+    it('refuses a target org whose user is not an admin, before any write', async () => {
+      const { certificatePem, privateKeyPem } = await testKey();
+      const app = await configureJwtApp(await adminConnection(emu), { name: 'Non_Admin_Door', certificatePem, username: integration });
+      const keyFile = join(dir, 'door.key');
+      await writeFile(keyFile, privateKeyPem, { mode: 0o600 });
+      const token = await runCommand<TokenResult>(Token, ['-r', emu.url, '-o', integration, '-i', app.consumerKey, '-f', keyFile, '--json']);
+      await storeLogin(emu, String(token.json?.result?.accessToken), 'emu-integration');
+      requestsBefore = (await emu.requests()).length;
+      const state = await emu.state();
+      stateBefore = JSON.stringify({ apps: state.apps.map((a) => a.name), ps: state.permissionSets.map((p) => p.Name), psa: state.permissionSetAssignments.length });
+      const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-integration', '--name', 'Not_Allowed_App', '--username', integration, '--output-dir', join(dir, 'na'), '--json']);
+      expectError(run, 'NotAdminError', 'Modify All Data');
+      await expectNothingChanged();
+    });
+
+    it('refuses a consumer key another app has, and leaves no permission set behind', async () => {
+      const taken = (await emu.state()).apps.find((a) => a.consumerKey)?.consumerKey ?? '';
+      const key = taken.replace(/[^A-Za-z0-9]/g, '');
+      const owner = await setup('--name', 'Key_Owner_App', '--username', integration, '--output-dir', join(dir, 'owner'), '--consumer-key', key, '--wait', '0');
+      expect(owner.exitCode, owner.stdout).to.equal(0);
+      const state = await emu.state();
+      stateBefore = JSON.stringify({ apps: state.apps.map((a) => a.name), ps: state.permissionSets.map((p) => p.Name), psa: state.permissionSetAssignments.length });
+      expectError(await setup('--name', 'Key_Thief_App', '--username', integration, '--output-dir', join(dir, 'thief'), '--consumer-key', key), 'ConsumerKeyTakenError', 'already');
+      await expectNothingChanged();
+    });
+
+    it('refuses a certificate that does not belong to the key, before any request', async () => {
+      const mine = join(dir, 'mine.key');
+      const theirs = join(dir, 'theirs.crt');
+      await writeFile(mine, (await testKey()).privateKeyPem, { mode: 0o600 });
+      await writeFile(theirs, (await otherKey()).certificatePem);
+      const run = await setup('--name', 'Mismatch_App', '--username', integration, '--private-key-file', mine, '--certificate-file', theirs);
+      expectError(run, 'KeyCertificateMismatchError', 'does not belong');
+      expect(run.exitCode).to.equal(3);
+      await expectNoRequest();
+    });
+
+    it('refuses a key file left without its certificate in the output folder, before any request', async () => {
+      const broken = join(dir, 'broken');
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(broken);
+      await writeFile(join(broken, 'server.key'), (await testKey()).privateKeyPem, { mode: 0o600 });
+      expectError(await setup('--name', 'Broken_App', '--username', integration, '--output-dir', broken), 'IncompleteKeyPairError', 'server.key');
+      await expectNoRequest();
+      expect(await readFile(join(broken, 'server.key'), 'utf8')).to.equal((await testKey()).privateKeyPem);
     });
   });
 });

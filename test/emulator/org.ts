@@ -65,6 +65,10 @@ export type OrgOptions = {
   now: () => number;
 };
 
+/**
+ * Usernames are unique across all of Salesforce, so each emulated org gets its own username domain: two
+ * emulators (or a test's several) never share a user, and sf's auth store keeps them apart.
+ */
 export const USERNAME_DOMAIN = 'emulator.jwtapp.test';
 
 /**
@@ -81,6 +85,7 @@ export class OrgState {
   public readonly assignments: PermissionSetAssignment[] = [];
   public readonly setupEntityAccess: SetupEntityAccess[] = [];
   public readonly consumerSecrets = new Map<string, string>();
+  public readonly usernameDomain = `org${randomBytes(3).toString('hex')}.${USERNAME_DOMAIN}`;
   /** Every version of every component, oldest first, keyed by `type:fullName` in lower case. */
   private readonly components = new Map<string, ComponentVersion[]>();
 
@@ -205,11 +210,11 @@ export class OrgState {
     const user = (first: string, last: string, alias: string, prof: Profile, active: boolean): User => {
       const u: User = {
         Id: this.newId('User'),
-        Username: `${alias}@${USERNAME_DOMAIN}`,
+        Username: `${alias}@${this.usernameDomain}`,
         FirstName: first,
         LastName: last,
         Name: `${first} ${last}`,
-        Email: `${alias}@${USERNAME_DOMAIN}`,
+        Email: `${alias}@${this.usernameDomain}`,
         Alias: alias,
         IsActive: active,
         ProfileId: prof.Id,

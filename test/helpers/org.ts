@@ -6,9 +6,12 @@ import type { RunningEmulator } from './emulator.js';
  * Stores the emulator's admin in the sf auth store (this test run's throw-away HOME) under an alias, as
  * `sf org login access-token --alias` would, so commands can take `--target-org <alias>`.
  */
-export const storeAdminLogin = async (emu: RunningEmulator, alias: string): Promise<void> => {
+export const storeAdminLogin = (emu: RunningEmulator, alias: string): Promise<void> =>
+  storeLogin(emu, emu.ready.admin.accessToken, alias);
+
+export const storeLogin = async (emu: RunningEmulator, accessToken: string, alias: string): Promise<void> => {
   const authInfo = await AuthInfo.create({
-    accessTokenOptions: { accessToken: emu.ready.admin.accessToken, instanceUrl: emu.url, loginUrl: emu.url },
+    accessTokenOptions: { accessToken, instanceUrl: emu.url, loginUrl: emu.url },
   });
   await authInfo.save();
   await authInfo.handleAliasAndDefaultSettings({ alias, setDefault: false, setDefaultDevHub: false });

@@ -50,6 +50,7 @@ export default class Setup extends SfCommand<SetupResult> {
     username: Flags.string({ summary: messages.getMessage('flags.username.summary') }),
     'permission-set': Flags.string({ summary: messages.getMessage('flags.permission-set.summary') }),
     scopes: Flags.string({ summary: messages.getMessage('flags.scopes.summary'), default: 'api,refresh_token' }),
+    'consumer-key': Flags.string({ summary: messages.getMessage('flags.consumer-key.summary') }),
     'callback-url': Flags.url({ summary: messages.getMessage('flags.callback-url.summary'), default: new URL('http://localhost:1717/OauthRedirect') }),
     'app-type': Flags.option({
       summary: messages.getMessage('flags.app-type.summary'),
@@ -90,6 +91,10 @@ export default class Setup extends SfCommand<SetupResult> {
     const permissionSetProblem = appNameProblem(permissionSet);
     if (permissionSetProblem) throw messages.createError('error.InvalidPermissionSetName', [permissionSet, permissionSetProblem]);
     const scopes = [...new Set([...parseScopes(flags.scopes), ...REQUIRED_SCOPES])];
+    const consumerKey = flags['consumer-key'];
+    if (consumerKey !== undefined && !/^[A-Za-z0-9]{8,256}$/.test(consumerKey)) {
+      throw messages.createError('error.InvalidConsumerKey', [consumerKey]);
+    }
 
     // Everything local first: a bad key or certificate ends the run before any request.
     const material = await resolveKeyMaterial({
@@ -109,6 +114,7 @@ export default class Setup extends SfCommand<SetupResult> {
       scopes,
       callbackUrl: flags['callback-url'].href,
       permissionSet,
+      ...(consumerKey ? { consumerKey } : {}),
       username: flags.username ?? adminUsername,
       permissionSetLabel: `${flags.label ?? name.replace(/_/g, ' ')} access`,
       appType: flags['app-type'] as AppTypeChoice,
