@@ -7,13 +7,20 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
-import { AuthInfo, Connection } from '@salesforce/core';
 import type { ReadyLine } from '../test/emulator/server.js';
-import { configureJwtApp } from '../test/helpers/org.js';
-import { linkPlugin, REPO_ROOT, runSf, sfHome } from '../test/helpers/sf.js';
+import { linkPlugin, REPO_ROOT, runSf, sfHome, type SfRun } from '../test/helpers/sf.js';
 
 const step = (text: string): void => {
   process.stdout.write(`\n=== ${text}\n`);
+};
+
+/** Prints what the real sf printed, and stops the demo if it did not exit as expected. */
+const show = async (pending: Promise<SfRun>, quiet = false, expectedStatus = 0): Promise<SfRun> => {
+  const run = await pending;
+  if (!quiet) process.stdout.write(run.stdout + run.stderr.replace(/^Warning: Using insecure protocol.*\n/gm, ''));
+  if (run.status !== expectedStatus) throw new Error(`exit code ${run.status}, expected ${expectedStatus}`);
+  process.stdout.write(`(exit code ${run.status})\n`);
+  return run;
 };
 
 const startEmulator = async (): Promise<{ child: ChildProcessByStdio<null, Readable, null>; ready: ReadyLine }> => {
@@ -32,35 +39,37 @@ const main = async (): Promise<void> => {
   const { child, ready } = await startEmulator();
   process.stdout.write(`${JSON.stringify({ ...ready, admin: { ...ready.admin, accessToken: '<redacted>' } })}\n`);
   try {
-    step('Linking this plugin into the real sf CLI');
+    step('Linking this plugin into the real sf CLI (sf plugins link)');
     await linkPlugin(home);
 
-    step('sf jwtapp cert generate --output-dir certs');
-    const cert = await runSf(['jwtapp', 'cert', 'generate', '--output-dir', 'certs'], { home });
-    process.stdout.write(cert.stdout + cert.stderr);
-    if (cert.status !== 0) throw new Error('cert generate failed');
-
-    step('Configuring an External Client App through the Metadata API (what sf jwtapp setup will do)');
-    const authInfo = await AuthInfo.create({
-      accessTokenOptions: { accessToken: ready.admin.accessToken, instanceUrl: ready.instanceUrl, loginUrl: ready.instanceUrl },
+    step('sf org login access-token --alias emu   (the admin, as any sf user logs in)');
+    const admin = await runSf(['org', 'login', 'access-token', '--instance-url', ready.instanceUrl, '--alias', 'emu', '--no-prompt'], {
+      home,
+      env: { SF_ACCESS_TOKEN: ready.admin.accessToken },
     });
-    const conn = await Connection.create({ authInfo, connectionOptions: { version: ready.apiVersion } });
-    const { readFile } = await import('node:fs/promises');
-    const app = await configureJwtApp(conn, {
-      name: 'Demo_Integration',
-      certificatePem: await readFile(join(home, 'certs', 'server.crt'), 'utf8'),
-      username: ready.integrationUser.username,
-    });
-    process.stdout.write(`External Client App ${app.name}, consumer key ${app.consumerKey}\n`);
+    if (admin.status !== 0) throw new Error(`admin login failed: ${admin.stderr}`);
 
-    step(`sf org login jwt --username ${ready.integrationUser.username} ...`);
-    const login = await runSf(
-      ['org', 'login', 'jwt', '--username', ready.integrationUser.username, '--client-id', app.consumerKey, '--jwt-key-file', join(home, 'certs', 'server.key'), '--instance-url', ready.instanceUrl],
-      { home }
-    );
-    process.stdout.write(login.stdout + login.stderr);
-    if (login.status !== 0) throw new Error('sf org login jwt failed');
-    step('Done: the integration user logged in with the JWT bearer flow.');
+    const integration = ready.integrationUser.username;
+    step(`sf jwtapp setup --target-org emu --name Demo_Integration --username ${integration} --output-dir certs --dry-run`);
+    await show(runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs', '--dry-run'], { home }));
+
+    step(`sf jwtapp setup --target-org emu --name Demo_Integration --username ${integration} --output-dir certs`);
+    await show(runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs'], { home }));
+
+    step('The same command again (--json): a configured org is left unchanged');
+    const again = await show(runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs', '--json'], { home }), true);
+    const result = again.json?.result as { status: string; changes: unknown[]; clientId: string; keyFile: string; loginUrl: string };
+    process.stdout.write(`status: ${result.status}, changes: ${result.changes.length}\n`);
+
+    step(`sf jwtapp verify --username ${integration} --client-id <consumer key> --jwt-key-file certs/server.key --instance-url ${ready.instanceUrl}`);
+    await show(runSf(['jwtapp', 'verify', '-o', integration, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { home }));
+
+    step('sf jwtapp verify for a user the app does not pre-authorize: the refusal, explained');
+    await show(runSf(['jwtapp', 'verify', '-o', ready.admin.username, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { home }), false, 4);
+
+    step(`sf org login jwt --username ${integration} ... (the real sf, with what setup printed)`);
+    await show(runSf(['org', 'login', 'jwt', '--username', integration, '--client-id', result.clientId, '--jwt-key-file', result.keyFile, '--instance-url', result.loginUrl], { home }));
+    step('Done: set up, verified, and logged in with the JWT bearer flow, all through the real sf.');
   } finally {
     child.kill('SIGTERM');
   }

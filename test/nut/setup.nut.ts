@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
+import { linkPlugin, runSf, sfHome } from '../helpers/sf.js';
+
+type SetupJson = { status: string; clientId: string; keyFile: string; username: string; loginUrl: string; verification: { success: boolean } };
+
+/** setup through the real `sf`, then the real `sf org login jwt` with what setup printed and wrote. */
+describe('sf jwtapp setup through the real sf', () => {
+  let emu: RunningEmulator;
+  let home: string;
+
+  before(async () => {
+    emu = await startEmulator();
+    home = sfHome();
+    await linkPlugin(home);
+    const login = await runSf(['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', 'emu', '--no-prompt', '--json'], {
+      home,
+      env: { SF_ACCESS_TOKEN: emu.ready.admin.accessToken },
+    });
+    expect(login.status, login.stderr).to.equal(0);
+  });
+  after(() => emu.stop());
+
+  it('sets up an app whose key and client id log in with sf org login jwt', async () => {
+    const integration = emu.ready.integrationUser.username;
+    const setup = await runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Nut_Setup', '--username', integration, '--output-dir', 'certs', '--json'], { home });
+    expect(setup.status, setup.stdout + setup.stderr).to.equal(0);
+    const result = setup.json?.result as SetupJson;
+    expect(result).to.include({ status: 'created', username: integration, keyFile: join(home, 'certs', 'server.key') });
+    expect(result.verification.success).to.equal(true);
+
+    const login = await runSf(
+      ['org', 'login', 'jwt', '--username', integration, '--client-id', result.clientId, '--jwt-key-file', result.keyFile, '--instance-url', result.loginUrl, '--json'],
+      { home }
+    );
+    expect(login.status, login.stdout + login.stderr).to.equal(0);
+    expect(login.json?.result).to.include({ username: integration, orgId: emu.ready.orgId });
+  });
+
+  it('reports a re-run as unchanged, in human output', async () => {
+    const again = await runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Nut_Setup', '--username', emu.ready.integrationUser.username, '--output-dir', 'certs'], { home });
+    expect(again.status, again.stderr).to.equal(0);
+    expect(again.stdout).to.include('Nothing to change').and.include('Nut_Setup was already set up: unchanged');
+    expect(again.stdout).to.include('sf org login jwt --username');
+  });
+});
