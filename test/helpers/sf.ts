@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { cp, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,8 @@ export const runSf = (args: string[], options: { home: string; env?: Record<stri
         SF_DISABLE_TELEMETRY: 'true',
         SF_AUTOUPDATE_DISABLE: 'true',
         SF_USE_GENERIC_UNIX_KEYCHAIN: 'true',
+        // The packed plugin is linked (see packedPlugin); it is not a source checkout to transpile.
+        OCLIF_DISABLE_LINKED_ESM_WARNING: 'true',
         FORCE_COLOR: '0',
         ...options.env,
       },
@@ -49,8 +52,33 @@ export const runSf = (args: string[], options: { home: string; env?: Record<stri
     });
   });
 
-/** Links this plugin (built in lib/) into the real sf of that HOME, offline: no npm install. */
+let packed: Promise<string> | undefined;
+
+/**
+ * The plugin as `npm pack` ships it — the files package.json lists (lib/, messages/, the oclif manifest)
+ * and no sources or tsconfig — with the repo's node_modules beside it. Linking this, rather than the repo,
+ * makes sf run the compiled code users get: linked from the repo, oclif would transpile src/ with tsx.
+ */
+export const packedPlugin = (): Promise<string> =>
+  (packed ??= (async (): Promise<string> => {
+    const pjson = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { files: string[]; devDependencies?: unknown };
+    const dir = await mkdtemp(join(tmpdir(), 'jwtapp-packed-'));
+    // Without devDependencies (tsx among them) oclif runs a linked ESM plugin from lib/, as it runs an
+    // installed one; with them it would register tsx and look for sources.
+    delete pjson.devDependencies;
+    await writeFile(join(dir, 'package.json'), JSON.stringify(pjson, undefined, 2));
+    for (const entry of pjson.files.map((f) => f.replace(/^\//, ''))) {
+      // eslint-disable-next-line no-await-in-loop
+      await cp(join(REPO_ROOT, entry), join(dir, entry), { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT' || entry === 'lib' || entry === 'oclif.manifest.json') throw e;
+      });
+    }
+    await symlink(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
+    return dir;
+  })());
+
+/** Links the packed plugin into the real sf of that HOME, offline: no npm install. */
 export const linkPlugin = async (home: string): Promise<void> => {
-  const run = await runSf(['plugins', 'link', REPO_ROOT, '--no-install'], { home });
+  const run = await runSf(['plugins', 'link', await packedPlugin(), '--no-install'], { home });
   if (run.status !== 0) throw new Error(`sf plugins link failed: ${run.stderr}`);
 };

@@ -1,0 +1,91 @@
+/**
+ * `npm run bench`: figures, not assertions.
+ * - HTTP requests a `sf jwtapp setup` makes on a fresh org and on a re-run (the emulator's request log);
+ * - wall time of `sf jwtapp verify` against `sf org login jwt` doing the same login, both through the
+ *   real sf against the same emulator, as a ratio;
+ * - start-up: `sf jwtapp verify --help` against `sf org login jwt --help`, as a ratio.
+ */
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startEmulator } from '../test/helpers/emulator.js';
+import { linkPlugin, runSf, sfHome, type SfRun } from '../test/helpers/sf.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Median wall time of RUNS runs, after one warm-up run (Node's compile cache, the disk cache). */
+const timed = async (label: string, run: () => Promise<SfRun>): Promise<number> => {
+  const times: number[] = [];
+  for (let i = -1; i < RUNS; i++) {
+    const start = performance.now();
+    // eslint-disable-next-line no-await-in-loop
+    const result = await run();
+    if (i >= 0) times.push(performance.now() - start);
+    if (result.status !== 0) throw new Error(`${label} failed: ${result.stderr}`);
+  }
+  return median(times);
+};
+
+const main = async (): Promise<void> => {
+  const emu = await startEmulator();
+  const home = sfHome();
+  try {
+    await linkPlugin(home);
+    const login = await runSf(['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', 'emu', '--no-prompt'], {
+      home,
+      env: { SF_ACCESS_TOKEN: emu.ready.admin.accessToken },
+    });
+    if (login.status !== 0) throw new Error(login.stderr);
+    const integration = emu.ready.integrationUser.username;
+    const setupArgs = ['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Bench_App', '--username', integration, '--output-dir', 'certs', '--json'];
+
+    const count = async (): Promise<{ total: number; reads: number; writes: number; token: number }> => {
+      const log = await emu.requests();
+      const writes = log.filter(
+        (r) => ['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata'].includes(r.soapOperation ?? '') || (r.method !== 'GET' && r.path.includes('/sobjects'))
+      ).length;
+      const token = log.filter((r) => r.path.startsWith('/services/oauth2/')).length;
+      return { total: log.length, writes, token, reads: log.length - writes - token };
+    };
+
+    await emu.clearRequests();
+    const fresh = await runSf(setupArgs, { home });
+    if (fresh.status !== 0) throw new Error(fresh.stdout);
+    const freshCount = await count();
+    await emu.clearRequests();
+    const rerun = await runSf(setupArgs, { home });
+    if (rerun.status !== 0) throw new Error(rerun.stdout);
+    const rerunCount = await count();
+    const { clientId } = (fresh.json?.result ?? {}) as { clientId: string };
+    const keyFile = join(home, 'certs', 'server.key');
+
+    const verify = await timed('sf jwtapp verify', () => runSf(['jwtapp', 'verify', '-o', integration, '-i', clientId, '-f', keyFile, '-r', emu.url], { home }));
+    const loginJwt = await timed('sf org login jwt', () => runSf(['org', 'login', 'jwt', '-o', integration, '-i', clientId, '-f', keyFile, '-r', emu.url], { home }));
+    const ownHelp = await timed('sf jwtapp verify --help', () => runSf(['jwtapp', 'verify', '--help'], { home }));
+    const builtInHelp = await timed('sf org login jwt --help', () => runSf(['org', 'login', 'jwt', '--help'], { home }));
+    const orgDisplayHelp = await timed('sf org display --help', () => runSf(['org', 'display', '--help'], { home }));
+
+    const rows = [
+      ['setup, fresh org: HTTP requests', `${freshCount.total} (reads ${freshCount.reads}, writes ${freshCount.writes}, oauth ${freshCount.token})`],
+      ['setup, re-run on a configured org: HTTP requests', `${rerunCount.total} (reads ${rerunCount.reads}, writes ${rerunCount.writes}, oauth ${rerunCount.token})`],
+      [`sf jwtapp verify, median of ${RUNS}`, `${verify.toFixed(0)} ms`],
+      [`sf org login jwt, median of ${RUNS}`, `${loginJwt.toFixed(0)} ms`],
+      ['verify / sf org login jwt', (verify / loginJwt).toFixed(2)],
+      [`sf jwtapp verify --help, median of ${RUNS}`, `${ownHelp.toFixed(0)} ms`],
+      [`sf org login jwt --help, median of ${RUNS}`, `${builtInHelp.toFixed(0)} ms`],
+      [`sf org display --help, median of ${RUNS}`, `${orgDisplayHelp.toFixed(0)} ms`],
+      ['start-up: jwtapp verify help / org login jwt help', (ownHelp / builtInHelp).toFixed(2)],
+      ['start-up: jwtapp verify help / org display help', (ownHelp / orgDisplayHelp).toFixed(2)],
+    ];
+    const width = Math.max(...rows.map(([k]) => k.length));
+    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+  } finally {
+    await emu.stop();
+  }
+};
+
+await main();
