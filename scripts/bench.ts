@@ -1,9 +1,8 @@
 /**
- * `npm run bench`: figures, not assertions.
- * - HTTP requests a `sf jwtapp setup` makes on a fresh org and on a re-run (the emulator's request log);
- * - wall time of `sf jwtapp verify` against `sf org login jwt` doing the same login, both through the
- *   real sf against the same emulator, as a ratio;
- * - start-up: `sf jwtapp verify --help` against `sf org login jwt --help`, as a ratio.
+ * `npm run bench`: figures, not assertions. The HTTP requests a `sf jwtapp setup` makes on a fresh org and
+ * on a re-run (from the emulator's request log); the wall time of `sf jwtapp verify` against
+ * `sf org login jwt` making the same login, both through the real sf against the same emulator; the
+ * start-up of `sf jwtapp verify --help` against built-in commands' help.
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';

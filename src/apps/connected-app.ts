@@ -26,7 +26,7 @@ export const mergeConnectedApp = (current: MetadataRecord | undefined, desired: 
     oauthConfig: {
       ...oauth,
       callbackUrl: asText(oauth.callbackUrl) ?? desired.callbackUrl,
-      ...(current || !desired.consumerKey ? {} : { consumerKey: desired.consumerKey }),
+      ...(current === undefined && desired.consumerKey ? { consumerKey: desired.consumerKey } : {}),
       certificate: desired.certificatePem ?? oauth.certificate,
       isAdminApproved: true,
       scopes: mergeScopes(asList(oauth.scopes), desired.scopes),

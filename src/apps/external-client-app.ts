@@ -85,7 +85,11 @@ const sameRecord = (a: MetadataRecord | undefined, b: MetadataRecord): boolean =
   a !== undefined && JSON.stringify(normalise(writable(a))) === JSON.stringify(normalise(b));
 
 const normalise = (r: MetadataRecord): MetadataRecord =>
-  Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]).sort(([x], [y]) => String(x).localeCompare(String(y))));
+  Object.fromEntries(
+    Object.entries(r)
+      .map(([k, v]): [string, unknown] => [k, typeof v === 'boolean' ? String(v) : v])
+      .sort(([x], [y]) => x.localeCompare(y))
+  );
 
 const readParts = async (conn: Connection, name: string): Promise<ExternalClientApp | undefined> => {
   const header = await readComponent(conn, ECA_PARTS.header.type, name);

@@ -7,6 +7,7 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
  * OAuth scope names (what vendor guides and `scope=` use) → Metadata API enums
  * (`ConnectedAppOauthAccessScope`, also the values of an ECA's `commaSeparatedOauthScopes`).
  */
+/* eslint-disable camelcase -- OAuth scope names are Salesforce's, snake_case on the wire */
 const OAUTH_NAME_TO_ENUM: Record<string, string> = {
   api: 'Api',
   refresh_token: 'RefreshToken',
@@ -37,6 +38,7 @@ const OAUTH_NAME_TO_ENUM: Record<string, string> = {
   sfap_api: 'Sfap_Api',
   mcp_api: 'MCP_Api',
 };
+/* eslint-enable camelcase */
 
 const ENUMS = new Set([...Object.values(OAUTH_NAME_TO_ENUM), 'OfflineAccess']);
 

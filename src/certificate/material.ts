@@ -62,8 +62,8 @@ const assertLastsLongEnough = (certificate: X509Certificate, path: string, reque
  * - `--private-key-file` and `--certificate-file`: both checked (RSA ≥ 2048, matching, valid long enough).
  * - `--private-key-file` alone: a certificate is made for it, into the output folder.
  * - `--certificate-file` alone: uploaded as is; the login cannot be verified without the key.
- * - neither: the key pair in the output folder from an earlier run is reused if it is whole and matching
- *   (so a re-run changes nothing), a new one is generated if there is none (or with --force).
+ * - neither: the key pair an earlier run left in the output folder is reused if whole and matching, so a
+ * re-run changes nothing; a new pair is generated if there is none, or with --force.
  */
 export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<KeyMaterial> => {
   const { now } = request;

@@ -1,4 +1,9 @@
+import { resolve } from 'node:path';
+import { Messages } from '@salesforce/core';
 import { writeAtomically } from './files.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'output');
 
 /** What a pipeline needs to log in as the integration user. */
 export type PipelineLogin = {
@@ -59,3 +64,24 @@ export const settingsJsonText = (login: PipelineLogin, privateKeyPem: string): s
   )}\n`;
 
 export const writeSecretFile = (path: string, text: string): Promise<void> => writeAtomically(path, text, 0o600);
+
+export type CiFiles = { envFile?: string; settingsFile?: string };
+
+/** The files a pipeline asked for (--env-file, --settings-file), written 0600. */
+export const writeCiFiles = async (
+  login: PipelineLogin,
+  material: { privateKeyPem: string | undefined },
+  request: { envFile?: string; includeKeyInEnvFile: boolean; settingsFile?: string }
+): Promise<CiFiles> => {
+  const files: CiFiles = {};
+  if (request.envFile) {
+    files.envFile = resolve(request.envFile);
+    await writeSecretFile(files.envFile, envFileText(login, request.includeKeyInEnvFile ? material.privateKeyPem : undefined));
+  }
+  if (request.settingsFile) {
+    if (!material.privateKeyPem) throw messages.createError('error.SettingsNeedKey');
+    files.settingsFile = resolve(request.settingsFile);
+    await writeSecretFile(files.settingsFile, settingsJsonText(login, material.privateKeyPem));
+  }
+  return files;
+};

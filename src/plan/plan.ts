@@ -69,7 +69,7 @@ export const appFieldChanges = (current: AppSnapshot | undefined, desired: Desir
   if (!current?.permissionSets.some((p) => p.toLowerCase() === desired.permissionSet.toLowerCase())) {
     changes.push({
       field: 'permissionSets',
-      from: current?.permissionSets.join(', ') || 'none',
+      from: current && current.permissionSets.length > 0 ? current.permissionSets.join(', ') : 'none',
       to: [...(current?.permissionSets ?? []), desired.permissionSet].join(', '),
     });
   }

@@ -34,7 +34,7 @@ export type AppliedSetup = {
 /** The Metadata API refuses every call of a user without "Modify All Data" / "Modify Metadata". */
 const asNotAdmin = (e: unknown): never => {
   const text = e instanceof Error ? `${e.name} ${e.message}` : String(e);
-  if (/INSUFFICIENT_ACCESS/.test(text)) throw messages.createError('error.NotAdmin');
+  if (text.includes('INSUFFICIENT_ACCESS')) throw messages.createError('error.NotAdmin');
   throw e;
 };
 

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
-import { writeFile } from 'node:fs/promises';
 import { FakeClock, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, metadataOf, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
 import { useFakeClock } from '../helpers/time.js';
@@ -216,7 +216,7 @@ describe('sf jwtapp setup', () => {
       const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-slow-admin', '--name', 'Slower_App', '--username', slow.ready.integrationUser.username, '--output-dir', join(dir, 'slower'), '--wait', '1', '--json']);
       expect(run.exitCode).to.equal(5);
       expect(run.json?.name).to.equal('ClientIdInvalidError');
-      expect((run.json?.result as SetupResult | undefined)?.status).to.equal('created');
+      expect((run.json?.result)?.status).to.equal('created');
       expect((await slow.state()).apps.some((a) => a.name === 'Slower_App')).to.equal(true);
     });
   });
@@ -315,8 +315,7 @@ describe('sf jwtapp setup', () => {
     });
 
     it('refuses a consumer key another app has, and leaves no permission set behind', async () => {
-      const taken = (await emu.state()).apps.find((a) => a.consumerKey)?.consumerKey ?? '';
-      const key = taken.replace(/[^A-Za-z0-9]/g, '');
+      const key = `JwtappOwnKey${Date.now()}`;
       const owner = await setup('--name', 'Key_Owner_App', '--username', integration, '--output-dir', join(dir, 'owner'), '--consumer-key', key, '--wait', '0');
       expect(owner.exitCode, owner.stdout).to.equal(0);
       const state = await emu.state();

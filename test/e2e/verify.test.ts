@@ -101,7 +101,7 @@ describe('sf jwtapp verify', () => {
   });
 
   describe('local checks, before any request', () => {
-    const expectLocalError = async (run: CommandRun<VerifyResult>, name: string, text: string): Promise<void> => {
+    const expectLocalError = (run: CommandRun<VerifyResult>, name: string, text: string): void => {
       expect(run.exitCode, run.stdout).to.equal(3);
       expect(run.json?.name).to.equal(name);
       expect(run.json?.message).to.include(text);
@@ -122,47 +122,47 @@ describe('sf jwtapp verify', () => {
     };
 
     it('refuses a key file it cannot read', async () => {
-      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', join(dir, 'missing.key')), 'KeyFileUnreadableError', 'ENOENT');
+      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', join(dir, 'missing.key')), 'KeyFileUnreadableError', 'ENOENT');
     });
 
     it('refuses a file that is not PEM', async () => {
       const path = await write('garbage.key', 'not a key at all');
-      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'NotPemError', 'not in PEM format');
+      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'NotPemError', 'not in PEM format');
     });
 
     it('refuses the certificate given in place of the key', async () => {
-      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', certFile), 'CertificateGivenAsKeyError', 'holds a certificate');
+      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', certFile), 'CertificateGivenAsKeyError', 'holds a certificate');
     });
 
     it('refuses a public key given in place of the private key', async () => {
       const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const path = await write('public.pem', publicKey.export({ type: 'spki', format: 'pem' }) as string);
-      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'PublicKeyGivenAsKeyError', 'public key');
+      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'PublicKeyGivenAsKeyError', 'public key');
     });
 
     it('refuses an encrypted key', async () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const pem = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string;
       const path = await write('encrypted.key', pem);
-      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'EncryptedKeyError', 'encrypted');
+      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'EncryptedKeyError', 'encrypted');
     });
 
     it('refuses a key that is not RSA', async () => {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const path = await write('ec.key', privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
-      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'NotRsaKeyError', 'ec key');
+      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'NotRsaKeyError', 'ec key');
     });
 
     it('refuses an RSA key under 2048 bits', async () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
       const path = await write('small.key', privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
-      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'KeyTooSmallError', '1024 bits');
+      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'KeyTooSmallError', '1024 bits');
     });
 
     it('refuses a key that does not belong to --certificate-file', async () => {
       const other = await otherKey();
       const path = await write('other.crt', other.certificatePem);
-      await expectLocalError(
+      expectLocalError(
         await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile, '--certificate-file', path),
         'KeyCertificateMismatchError',
         'does not belong'
@@ -173,11 +173,11 @@ describe('sf jwtapp verify', () => {
       const old = await generateKeyAndCertificate(2048, { subject: 'CN=old', days: 1, notBefore: new Date(fake.now() - 10 * 86_400_000) });
       const key = await write('old.key', old.privateKeyPem);
       const cert = await write('old.crt', old.certificatePem);
-      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', key, '--certificate-file', cert), 'CertificateExpiredError', 'expired on');
+      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', key, '--certificate-file', cert), 'CertificateExpiredError', 'expired on');
     });
 
     it('refuses an empty key variable', async () => {
-      await expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '--jwt-key-env', 'JWTAPP_UNSET_VARIABLE'), 'KeyVariableEmptyError', 'JWTAPP_UNSET_VARIABLE');
+      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '--jwt-key-env', 'JWTAPP_UNSET_VARIABLE'), 'KeyVariableEmptyError', 'JWTAPP_UNSET_VARIABLE');
     });
   });
 
@@ -192,10 +192,10 @@ describe('sf jwtapp verify', () => {
       fake.advance(PROPAGATION_MS + 1);
     });
 
-    const expectRefusal = async (
+    const expectRefusal = (
       run: CommandRun<VerifyResult>,
       expected: { name: string; exitCode: number; code: string; description: string; action: string }
-    ): Promise<void> => {
+    ): void => {
       expect(run.exitCode, run.stdout).to.equal(expected.exitCode);
       expect(run.json?.name).to.equal(expected.name);
       expect(run.json?.message).to.include(`${expected.code}: ${expected.description}`);
@@ -207,7 +207,7 @@ describe('sf jwtapp verify', () => {
     };
 
     it('explains a client id that names no app (exit 5: it may be propagation)', async () => {
-      await expectRefusal(await verify('-o', integration, '-i', 'NoSuchConsumerKey123', '-f', keyFile), {
+      expectRefusal(await verify('-o', integration, '-i', 'NoSuchConsumerKey123', '-f', keyFile), {
         name: 'ClientIdInvalidError',
         exitCode: 5,
         code: 'invalid_client_id',
@@ -217,7 +217,7 @@ describe('sf jwtapp verify', () => {
     });
 
     it('explains a self-authorized app: the user has not approved it', async () => {
-      await expectRefusal(await verify('-o', integration, '-i', selfAuthorized.consumerKey, '-f', keyFile), {
+      expectRefusal(await verify('-o', integration, '-i', selfAuthorized.consumerKey, '-f', keyFile), {
         name: 'UserNotApprovedError',
         exitCode: 5,
         code: 'invalid_grant',
@@ -227,7 +227,7 @@ describe('sf jwtapp verify', () => {
     });
 
     it('explains a user without the permission set that grants the app', async () => {
-      await expectRefusal(await verify('-o', emu.ready.admin.username, '-i', app.consumerKey, '-f', keyFile), {
+      expectRefusal(await verify('-o', emu.ready.admin.username, '-i', app.consumerKey, '-f', keyFile), {
         name: 'UserNotAdminApprovedError',
         exitCode: 4,
         code: 'invalid_app_access',
@@ -237,7 +237,7 @@ describe('sf jwtapp verify', () => {
     });
 
     it('explains an audience the org does not take', async () => {
-      await expectRefusal(await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile, '--audience', 'https://test.salesforce.com'), {
+      expectRefusal(await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile, '--audience', 'https://test.salesforce.com'), {
         name: 'AudienceInvalidError',
         exitCode: 4,
         code: 'invalid_grant',
@@ -249,7 +249,7 @@ describe('sf jwtapp verify', () => {
     it('explains a key that does not match the uploaded certificate', async () => {
       const other = join(dir, 'unrelated.key');
       await writeFile(other, (await otherKey()).privateKeyPem, { mode: 0o600 });
-      await expectRefusal(await verify('-o', integration, '-i', app.consumerKey, '-f', other), {
+      expectRefusal(await verify('-o', integration, '-i', app.consumerKey, '-f', other), {
         name: 'InvalidAssertionError',
         exitCode: 4,
         code: 'invalid_grant',
@@ -259,7 +259,7 @@ describe('sf jwtapp verify', () => {
     });
 
     it('explains an inactive user', async () => {
-      await expectRefusal(await verify('-o', emu.ready.inactiveUser.username, '-i', app.consumerKey, '-f', keyFile), {
+      expectRefusal(await verify('-o', emu.ready.inactiveUser.username, '-i', app.consumerKey, '-f', keyFile), {
         name: 'AuthenticationFailureError',
         exitCode: 4,
         code: 'invalid_grant',
@@ -269,7 +269,7 @@ describe('sf jwtapp verify', () => {
     });
 
     it('explains a disabled External Client App', async () => {
-      await expectRefusal(await verify('-o', integration, '-i', disabled.consumerKey, '-f', keyFile), {
+      expectRefusal(await verify('-o', integration, '-i', disabled.consumerKey, '-f', keyFile), {
         name: 'AppNotInstalledError',
         exitCode: 4,
         code: 'app_not_found',

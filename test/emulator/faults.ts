@@ -21,7 +21,7 @@ export class FaultInjector {
 
   /** mulberry32: small, fast, and good enough to spread faults evenly. */
   private random(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    this.state = (this.state + 0x6d_2b_79_f5) >>> 0;
     let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);

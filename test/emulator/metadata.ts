@@ -24,6 +24,15 @@ import {
 } from './soap.js';
 import type { Reply } from './http.js';
 
+/** A component ready to store, and the permission sets it pre-authorizes (undefined: it cannot). */
+type Prepared = { body: MetadataBody; accessNames: string[] | undefined };
+
+/** The sObject whose Id a component of the type gets (SetupEntityAccess takes the apps' Ids). */
+const ID_OBJECT: Partial<Record<string, KeyPrefixedObject>> = {
+  ConnectedApp: 'ConnectedApplication',
+  ExternalClientApplication: 'ExternalClientApplication',
+};
+
 /** The Metadata API's per-call limit for the CRUD operations. */
 const MAX_COMPONENTS_PER_CALL = 10;
 
@@ -127,62 +136,13 @@ export class MetadataApi {
     if (missing) refuse('REQUIRED_FIELD_MISSING', `Required field is missing: ${missing}`, [missing]);
     const previous = this.org.component(type, fullName);
     // An update replaces the component: what the request omits is gone, except what Salesforce keeps itself.
-    const body: MetadataBody = { ...given, fullName: previous?.fullName ?? fullName };
-    let idObject: KeyPrefixedObject = 'MetadataComponent';
-    let accessNames: string[] | undefined;
-
-    if (type === 'ConnectedApp') {
-      if (creating && !this.org.options.allowConnectedAppCreation) {
-        refuse(
-          'FIELD_INTEGRITY_EXCEPTION',
-          'You can no longer create connected apps. Create an external client app instead, or contact Salesforce Customer Support to enable connected app creation.'
-        );
-      }
-      idObject = 'ConnectedApplication';
-      const oauth = asBody(body.oauthConfig);
-      if (oauth) {
-        const scopes = asStrings(oauth.scopes);
-        if (scopes.length === 0) refuse('FIELD_INTEGRITY_EXCEPTION', 'At least one OAuth scope is required.', ['scopes']);
-        body.oauthConfig = {
-          ...oauth,
-          scopes: normaliseScopes(scopes),
-          ...this.credentials(oauth, asBody(previous?.body?.oauthConfig), creating),
-        };
-        delete (body.oauthConfig as MetadataBody).consumerSecret;
-        this.checkCertificate(oauth.certificate);
-        if (oauth.isClientCredentialEnabled === true) this.checkRunAsUser(oauth.oauthClientCredentialUser);
-      }
-      for (const profile of asStrings(body.profileName)) {
-        if (!this.org.profiles.some((p) => p.Name.toLowerCase() === profile.toLowerCase())) {
-          refuse('INVALID_CROSS_REFERENCE_KEY', `In field: profileName - no Profile named ${profile} found`, ['profileName']);
-        }
-      }
-      accessNames = asStrings(body.permissionSetName);
-      delete body.permissionSetName;
-    } else if (type === 'ExternalClientApplication') {
-      idObject = 'ExternalClientApplication';
-    } else if ((ECA_TYPES as readonly string[]).includes(type)) {
-      this.checkEcaLink(type, fullName, body, previous);
-      if (type === 'ExtlClntAppGlobalOauthSettings') {
-        Object.assign(body, this.credentials(body, previous?.body, creating));
-        delete body.consumerSecret;
-        this.checkCertificate(body.certificate);
-      }
-      if (type === 'ExtlClntAppOauthSettings') {
-        const scopes = splitCommaList(body.commaSeparatedOauthScopes);
-        for (const s of scopes) {
-          if (!isKnownScope(s)) {
-            refuse('FIELD_INTEGRITY_EXCEPTION', `Invalid OAuth scope: ${s}`, ['commaSeparatedOauthScopes']);
-          }
-        }
-        body.commaSeparatedOauthScopes = normaliseScopes(scopes).join(',');
-      }
-      if (type === 'ExtlClntAppOauthConfigurablePolicies') {
-        accessNames = splitCommaList(body.commaSeparatedPermissionSet);
-        delete body.commaSeparatedPermissionSet;
-        if (body.isClientCredentialsFlowEnabled === true) this.checkRunAsUser(body.clientCredentialsFlowUser);
-      }
-    }
+    const stored: MetadataBody = { ...given, fullName: previous?.fullName ?? fullName };
+    const { body, accessNames } =
+      type === 'ConnectedApp'
+        ? this.prepareConnectedApp(stored, previous, creating)
+        : (ECA_TYPES as readonly string[]).includes(type) && type !== 'ExternalClientApplication'
+          ? this.prepareEcaComponent(type, fullName, stored, previous, creating)
+          : { body: stored, accessNames: undefined };
 
     // Permission sets named in the component must exist before anything is written.
     const accessSets = (accessNames ?? []).map(
@@ -190,11 +150,70 @@ export class MetadataApi {
         this.org.findPermissionSetByName(name) ??
         refuse('INVALID_CROSS_REFERENCE_KEY', `no PermissionSet named ${name} found`, ['permissionSetName'])
     );
-    const version = this.org.putComponent(type, fullName, body, idObject);
+    const version = this.org.putComponent(type, fullName, body, ID_OBJECT[type] ?? 'MetadataComponent');
     if (creating && (type === 'ConnectedApp' || type === 'ExtlClntAppGlobalOauthSettings')) {
       this.org.consumerSecrets.set(version.id, randomBytes(32).toString('hex').toUpperCase());
     }
     if (accessNames !== undefined) this.replaceAccess(type, version, body, accessSets.map((p) => p.Id));
+  }
+
+  /** Checks and normalises a Connected App; the permission sets it lists become its access rows. */
+  private prepareConnectedApp(given: MetadataBody, previous: ComponentVersion | undefined, creating: boolean): Prepared {
+    const { permissionSetName, ...body } = given;
+    if (creating && !this.org.options.allowConnectedAppCreation) {
+      refuse(
+        'FIELD_INTEGRITY_EXCEPTION',
+        'You can no longer create connected apps. Create an external client app instead, or contact Salesforce Customer Support to enable connected app creation.'
+      );
+    }
+    const oauth = asBody(body.oauthConfig);
+    if (oauth) {
+      const scopes = asStrings(oauth.scopes);
+      if (scopes.length === 0) refuse('FIELD_INTEGRITY_EXCEPTION', 'At least one OAuth scope is required.', ['scopes']);
+      const { consumerSecret, ...kept } = oauth;
+      void consumerSecret;
+      body.oauthConfig = {
+        ...kept,
+        scopes: normaliseScopes(scopes),
+        ...this.credentials(oauth, asBody(previous?.body?.oauthConfig), creating),
+      };
+      this.checkCertificate(oauth.certificate);
+      if (oauth.isClientCredentialEnabled === true) this.checkRunAsUser(oauth.oauthClientCredentialUser);
+    }
+    for (const profile of asStrings(body.profileName)) {
+      if (!this.org.profiles.some((p) => p.Name.toLowerCase() === profile.toLowerCase())) {
+        refuse('INVALID_CROSS_REFERENCE_KEY', `In field: profileName - no Profile named ${profile} found`, ['profileName']);
+      }
+    }
+    return { body, accessNames: asStrings(permissionSetName) };
+  }
+
+  /** Checks and normalises an ECA component; the OAuth policies' permission sets become access rows. */
+  private prepareEcaComponent(
+    type: string,
+    fullName: string,
+    given: MetadataBody,
+    previous: ComponentVersion | undefined,
+    creating: boolean
+  ): Prepared {
+    const { consumerSecret, commaSeparatedPermissionSet, ...body } = given;
+    void consumerSecret;
+    this.checkEcaLink(type, fullName, body, previous);
+    if (type === 'ExtlClntAppGlobalOauthSettings') {
+      Object.assign(body, this.credentials(body, previous?.body, creating));
+      this.checkCertificate(body.certificate);
+    }
+    if (type === 'ExtlClntAppOauthSettings') {
+      const scopes = splitCommaList(body.commaSeparatedOauthScopes);
+      const unknown = scopes.find((s) => !isKnownScope(s));
+      if (unknown) refuse('FIELD_INTEGRITY_EXCEPTION', `Invalid OAuth scope: ${unknown}`, ['commaSeparatedOauthScopes']);
+      body.commaSeparatedOauthScopes = normaliseScopes(scopes).join(',');
+    }
+    if (type !== 'ExtlClntAppOauthConfigurablePolicies') {
+      return { body: commaSeparatedPermissionSet === undefined ? body : { ...body, commaSeparatedPermissionSet }, accessNames: undefined };
+    }
+    if (body.isClientCredentialsFlowEnabled === true) this.checkRunAsUser(body.clientCredentialsFlowUser);
+    return { body, accessNames: splitCommaList(commaSeparatedPermissionSet) };
   }
 
   /**

@@ -79,6 +79,7 @@ const signatureMatches = (jwt: Jwt, certificatePem: string | undefined, now: num
 
 /**
  * `exp` must be in the future. Salesforce reads it as seconds, so an `exp` in milliseconds (what
+ *
  * @salesforce/core sends) is simply far in the future and accepted.
  */
 const expiryValid = (exp: unknown, now: number): boolean => typeof exp === 'number' && exp * 1000 > now;

@@ -47,19 +47,21 @@ export class RestApi {
     if (resource === 'tooling' && objectName === 'query' && req.method === 'GET') {
       return this.query(req, version, this.toolingObjects());
     }
-    if (resource === 'composite' && objectName === 'sobjects' && req.method === 'POST') {
-      return this.compositeCreate(req, user);
+    if (resource === 'composite' && req.method === 'POST') {
+      if (objectName === 'sobjects') return this.compositeCreate(req, user);
+      if (objectName === 'batch') return this.batch(req, user);
     }
-    if (resource === 'composite' && objectName === 'batch' && req.method === 'POST') {
-      return this.batch(req, user);
-    }
-    if (resource === 'sobjects' && objectName && segments.length <= 3) {
-      const def = this.object(objectName);
-      if (!def) return restError(404, 'NOT_FOUND', 'The requested resource does not exist');
-      if (req.method === 'GET' && id) return this.retrieve(def, id, version, req.query.get('fields'));
-      if (req.method === 'POST' && !id) return this.createOne(def.name, parseJson(req.body), user);
-      if (req.method === 'DELETE' && id) return this.remove(def.name, id, user);
-    }
+    if (resource === 'sobjects' && objectName && segments.length <= 3) return this.sobject(req, version, objectName, id, user);
+    return notFound();
+  }
+
+  /** `sobjects/<Type>[/<Id>]`: retrieve, create, delete. */
+  private sobject(req: Request, version: string, objectName: string, id: string | undefined, user: User): Reply {
+    const def = this.object(objectName);
+    if (!def) return restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (req.method === 'GET' && id) return this.retrieve(def, id, version, req.query.get('fields'));
+    if (req.method === 'POST' && !id) return this.createOne(def.name, parseJson(req.body), user);
+    if (req.method === 'DELETE' && id) return this.remove(def.name, id, user);
     return notFound();
   }
 
@@ -223,7 +225,7 @@ export class RestApi {
     if (existing) {
       return saveError(
         'DUPLICATE_VALUE',
-        `duplicate value found: <unknown> duplicates value on record with id: <unknown>`,
+        'duplicate value found: <unknown> duplicates value on record with id: <unknown>',
         []
       );
     }
@@ -278,7 +280,7 @@ export class RestApi {
     return this.objects().find((o) => o.name.toLowerCase() === name.toLowerCase());
   }
 
-  public objects(): ObjectDefinition[] {
+  private objects(): ObjectDefinition[] {
     const org = this.org;
     const rows = <T extends object>(list: T[]) => (): SObjectRow[] => list.map((r) => ({ ...r }) as SObjectRow);
     return [

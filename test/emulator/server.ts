@@ -168,7 +168,8 @@ export class Emulator {
     });
   }
 
-  private route(req: Request): Reply {
+  /** `/__emulator/…`: what tests read back, and clearing the request log. */
+  private control(req: Request): Reply {
     const { method, path } = req;
     if (path === `${CONTROL_PREFIX}state` && method === 'GET') return json(200, this.state());
     if (path === `${CONTROL_PREFIX}requests` && method === 'GET') return json(200, this.requests);
@@ -176,6 +177,12 @@ export class Emulator {
       this.requests.length = 0;
       return { status: 204 };
     }
+    return notFound();
+  }
+
+  private route(req: Request): Reply {
+    const { method, path } = req;
+    if (path.startsWith(CONTROL_PREFIX)) return this.control(req);
     if (path === '/services/oauth2/token' && method === 'POST') return this.oauth.token(req);
     if (path === '/services/data' || path === '/services/data/') {
       return method === 'GET' ? this.rest.versions() : notFound();

@@ -298,7 +298,11 @@ const sameValue = (a: Value, b: Value): boolean => {
   return a === b;
 };
 
-/** Puts a resolved value into the record, nesting parent relationships as Salesforce does. */
+/**
+ * Puts a resolved value into the record being built, nesting parent relationships as Salesforce does.
+ * It fills in the record it is given: that record is this module's own, made a few lines above.
+ */
+/* eslint-disable no-param-reassign */
 const setPath = (
   record: Record<string, unknown>,
   path: string[],
@@ -328,3 +332,4 @@ const setPath = (
   record[path[0]] = child;
   setPath(child, path.slice(1), value, parentDef, parentRow, lookup, recordUrl);
 };
+/* eslint-enable no-param-reassign */

@@ -2,16 +2,15 @@ import { resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { DEFAULT_VALIDITY_DAYS } from '../../certificate/generate.js';
-import { resolveKeyMaterial } from '../../certificate/material.js';
-import { parseScopes, REQUIRED_SCOPES } from '../../apps/scopes.js';
-import { appNameProblem } from '../../apps/names.js';
+import { resolveKeyMaterial, type KeyMaterial } from '../../certificate/material.js';
 import { clock } from '../../oauth/clock.js';
 import { defaultAudience } from '../../oauth/audience.js';
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../../oauth/verify.js';
 import { applySetup, isUnchanged, planFromState, readSetupState, type SetupRequest } from '../../plan/setup.js';
 import { describeChange } from '../../plan/render.js';
-import type { AppTypeChoice, Change } from '../../plan/plan.js';
-import { envFileText, loginCommand, settingsJsonText, writeSecretFile, type PipelineLogin } from '../../output/ci.js';
+import type { Change } from '../../plan/plan.js';
+import { buildSetupRequest } from '../../plan/request.js';
+import { loginCommand, writeCiFiles, type PipelineLogin } from '../../output/ci.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.setup');
@@ -81,21 +80,20 @@ export default class Setup extends SfCommand<SetupResult> {
 
   public async run(): Promise<SetupResult> {
     const { flags } = await this.parse(Setup);
-    const org = flags['target-org'];
-    const conn = org.getConnection(flags['api-version']);
+    const conn = flags['target-org'].getConnection(flags['api-version']);
     const adminUsername = conn.getUsername() ?? '';
-    const name = flags.name;
-    const nameProblem = appNameProblem(name);
-    if (nameProblem) throw messages.createError('error.InvalidAppName', [name, nameProblem]);
-    const permissionSet = flags['permission-set'] ?? `${name}_Access`;
-    const permissionSetProblem = appNameProblem(permissionSet);
-    if (permissionSetProblem) throw messages.createError('error.InvalidPermissionSetName', [permissionSet, permissionSetProblem]);
-    const scopes = [...new Set([...parseScopes(flags.scopes), ...REQUIRED_SCOPES])];
-    const consumerKey = flags['consumer-key'];
-    if (consumerKey !== undefined && !/^[A-Za-z0-9]{8,256}$/.test(consumerKey)) {
-      throw messages.createError('error.InvalidConsumerKey', [consumerKey]);
-    }
-
+    const partial = buildSetupRequest({
+      name: flags.name,
+      label: flags.label,
+      contactEmail: flags['contact-email'],
+      username: flags.username,
+      permissionSet: flags['permission-set'],
+      scopes: flags.scopes,
+      consumerKey: flags['consumer-key'],
+      callbackUrl: flags['callback-url'].href,
+      appType: flags['app-type'],
+      adminUsername,
+    });
     // Everything local first: a bad key or certificate ends the run before any request.
     const material = await resolveKeyMaterial({
       outputDir: flags['output-dir'],
@@ -105,98 +103,80 @@ export default class Setup extends SfCommand<SetupResult> {
       force: flags.force,
       now: new Date(clock.now()),
     });
+    const request: SetupRequest = { ...partial, certificatePem: material.certificatePem };
 
-    const request: SetupRequest = {
-      name,
-      label: flags.label ?? name.replace(/_/g, ' '),
-      contactEmail: flags['contact-email'] ?? (adminUsername.includes('@') ? adminUsername : 'admin@example.com'),
-      certificatePem: material.certificatePem,
-      scopes,
-      callbackUrl: flags['callback-url'].href,
-      permissionSet,
-      ...(consumerKey ? { consumerKey } : {}),
-      username: flags.username ?? adminUsername,
-      permissionSetLabel: `${flags.label ?? name.replace(/_/g, ' ')} access`,
-      appType: flags['app-type'] as AppTypeChoice,
-    };
-
-    this.spinner.start(messages.getMessage('spinner.reading', [org.getUsername() ?? '']));
+    this.spinner.start(messages.getMessage('spinner.reading', [adminUsername]));
     const state = await readSetupState(conn, request);
     const plan = planFromState(state, request, material);
     this.spinner.stop();
 
-    const instanceUrl = conn.instanceUrl.replace(/\/$/, '');
-    const loginUrl = instanceUrl;
-    const audience = defaultAudience(loginUrl);
-    const changes = plan.changes.map((c) => ({ ...c, description: describeChange(c) }));
+    const loginUrl = conn.instanceUrl.replace(/\/$/, '');
     const result: SetupResult = {
       status: 'planned',
       dryRun: flags['dry-run'],
-      app: { kind: plan.appKind, name, label: request.label },
+      app: { kind: plan.appKind, name: request.name, label: request.label },
       username: request.username,
-      permissionSet,
+      permissionSet: request.permissionSet,
       loginUrl,
-      audience,
-      instanceUrl,
+      audience: defaultAudience(loginUrl),
+      instanceUrl: loginUrl,
       ...(material.keyFile ? { keyFile: resolve(material.keyFile) } : {}),
       certificateFile: resolve(material.certificateFile),
       certificateExpires: material.certificate.notAfter,
       certificateFingerprint: material.certificate.sha256Fingerprint,
-      changes,
+      changes: plan.changes.map((c) => ({ ...c, description: describeChange(c) })),
       files: {},
     };
-
-    this.renderPlan(changes, flags['dry-run']);
+    this.renderPlan(result.changes, flags['dry-run']);
     if (flags['dry-run']) return result;
 
     const applied = await applySetup(conn, state, plan, request, material, (step) => this.spinner.start(step));
     this.spinner.stop();
     result.status = !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated';
     result.clientId = applied.consumerKey;
-
     const pipeline: PipelineLogin = {
       username: request.username,
       clientId: applied.consumerKey ?? '',
       loginUrl,
-      instanceUrl,
-      audience,
+      instanceUrl: loginUrl,
+      audience: result.audience,
       keyFile: result.keyFile,
       apiVersion: conn.getApiVersion(),
     };
     result.loginCommand = loginCommand(pipeline);
 
-    if (flags.wait.milliseconds > 0 && material.key && applied.consumerKey) {
-      this.spinner.start(messages.getMessage('spinner.verifying', [request.username]));
-      const { report } = await checkLoginWithKey({
-        username: request.username,
-        clientId: applied.consumerKey,
-        loginUrl,
-        audience,
-        key: material.key,
-        waitMs: flags.wait.milliseconds,
-        onRetry: ({ elapsedMs, diagnosis }) => {
-          this.spinner.status = messages.getMessage('spinner.waiting', [Math.round(elapsedMs / 1000), diagnosis.description || diagnosis.code]);
-        },
-      });
-      this.spinner.stop(report.success ? 'ok' : 'refused');
-      result.verification = report;
-      if (!report.success) throw Object.assign(loginFailure(report), { result });
-    } else if (!material.key) {
-      this.warn(messages.getMessage('warning.NotVerifiedNoKey'));
-    }
-
-    if (flags['env-file']) {
-      result.files.envFile = resolve(flags['env-file']);
-      await writeSecretFile(result.files.envFile, envFileText(pipeline, flags['env-file-include-key'] ? material.privateKeyPem : undefined));
-    }
-    if (flags['settings-file']) {
-      if (!material.privateKeyPem) throw messages.createError('error.SettingsNeedKey');
-      result.files.settingsFile = resolve(flags['settings-file']);
-      await writeSecretFile(result.files.settingsFile, settingsJsonText(pipeline, material.privateKeyPem));
-    }
-
+    result.verification = await this.verifyLogin(result, material, flags.wait.milliseconds);
+    result.files = await writeCiFiles(pipeline, material, {
+      envFile: flags['env-file'],
+      includeKeyInEnvFile: flags['env-file-include-key'] ?? false,
+      settingsFile: flags['settings-file'],
+    });
     this.renderSummary(result);
     return result;
+  }
+
+  /** The login, as `verify --wait` checks it; a refusal ends the run with the setup result attached. */
+  private async verifyLogin(result: SetupResult, material: KeyMaterial, waitMs: number): Promise<LoginReport | undefined> {
+    if (waitMs === 0 || !result.clientId) return undefined;
+    if (!material.key) {
+      this.warn(messages.getMessage('warning.NotVerifiedNoKey'));
+      return undefined;
+    }
+    this.spinner.start(messages.getMessage('spinner.verifying', [result.username]));
+    const { report } = await checkLoginWithKey({
+      username: result.username,
+      clientId: result.clientId,
+      loginUrl: result.loginUrl,
+      audience: result.audience,
+      key: material.key,
+      waitMs,
+      onRetry: ({ elapsedMs, diagnosis }) => {
+        this.spinner.status = messages.getMessage('spinner.waiting', [Math.round(elapsedMs / 1000), diagnosis.description || diagnosis.code]);
+      },
+    });
+    this.spinner.stop(report.success ? 'ok' : 'refused');
+    if (!report.success) throw Object.assign(loginFailure(report), { result: { ...result, verification: report } });
+    return report;
   }
 
   private renderPlan(changes: Array<{ description: string }>, dryRun: boolean): void {

@@ -1,0 +1,53 @@
+import { Messages } from '@salesforce/core';
+import { appNameProblem } from '../apps/names.js';
+import { parseScopes, REQUIRED_SCOPES } from '../apps/scopes.js';
+import type { AppTypeChoice } from './plan.js';
+import type { SetupRequest } from './setup.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
+
+/** What the user asked for, as given on the command line. */
+export type SetupInput = {
+  name: string;
+  label?: string;
+  contactEmail?: string;
+  username?: string;
+  permissionSet?: string;
+  scopes: string;
+  consumerKey?: string;
+  callbackUrl: string;
+  appType: AppTypeChoice;
+  /** The target org's user: the default integration user and contact. */
+  adminUsername: string;
+};
+
+/**
+ * Checks and completes the request before anything is read or written: API names Salesforce would reject,
+ * unknown scopes and malformed consumer keys end the run here. The certificate comes later, from the
+ * key material.
+ */
+export const buildSetupRequest = (input: SetupInput): Omit<SetupRequest, 'certificatePem'> => {
+  const { name } = input;
+  const nameProblem = appNameProblem(name);
+  if (nameProblem) throw messages.createError('error.InvalidAppName', [name, nameProblem]);
+  const permissionSet = input.permissionSet ?? `${name}_Access`;
+  const permissionSetProblem = appNameProblem(permissionSet);
+  if (permissionSetProblem) throw messages.createError('error.InvalidPermissionSetName', [permissionSet, permissionSetProblem]);
+  if (input.consumerKey !== undefined && !/^[A-Za-z0-9]{8,256}$/.test(input.consumerKey)) {
+    throw messages.createError('error.InvalidConsumerKey', [input.consumerKey]);
+  }
+  const label = input.label ?? name.replace(/_/g, ' ');
+  return {
+    name,
+    label,
+    contactEmail: input.contactEmail ?? (input.adminUsername.includes('@') ? input.adminUsername : 'admin@example.com'),
+    scopes: [...new Set([...parseScopes(input.scopes), ...REQUIRED_SCOPES])],
+    callbackUrl: input.callbackUrl,
+    permissionSet,
+    permissionSetLabel: `${label} access`,
+    ...(input.consumerKey ? { consumerKey: input.consumerKey } : {}),
+    username: input.username ?? input.adminUsername,
+    appType: input.appType,
+  };
+};
