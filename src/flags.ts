@@ -9,6 +9,9 @@ import { PRODUCTION_LOGIN_URL } from './oauth/audience.js';
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'flags');
 
+/** One way to prove the app's identity: a key that signs a JWT, or the consumer secret (client credentials). */
+const CREDENTIAL_FLAGS = ['jwt-key-file', 'jwt-key-env', 'client-secret-env'];
+
 export const jwtLoginFlags = {
   username: Flags.string({
     // eslint-disable-next-line sf-plugin/dash-o
@@ -24,12 +27,17 @@ export const jwtLoginFlags = {
   'jwt-key-file': Flags.file({
     char: 'f',
     summary: messages.getMessage('jwt-key-file.summary'),
-    exactlyOne: ['jwt-key-file', 'jwt-key-env'],
+    exactlyOne: CREDENTIAL_FLAGS,
   }),
   'jwt-key-env': Flags.string({
     summary: messages.getMessage('jwt-key-env.summary'),
     description: messages.getMessage('jwt-key-env.description'),
-    exactlyOne: ['jwt-key-file', 'jwt-key-env'],
+    exactlyOne: CREDENTIAL_FLAGS,
+  }),
+  'client-secret-env': Flags.string({
+    summary: messages.getMessage('client-secret-env.summary'),
+    description: messages.getMessage('client-secret-env.description'),
+    exactlyOne: CREDENTIAL_FLAGS,
   }),
   'instance-url': Flags.url({
     char: 'r',

@@ -32,6 +32,17 @@ export const requestJwtToken = (login: JwtLogin): Promise<TokenOutcome> =>
     assertion: signAssertion(jwtClaims(login.clientId, login.username, login.audience, clock.now()), login.key),
   });
 
+/** One client credentials token request; the secret goes in the body, never in a URL. */
+export const requestClientCredentialsToken = (login: { loginUrl: string; clientId: string; clientSecret: string }): Promise<TokenOutcome> =>
+  requestToken(login.loginUrl, {
+    // eslint-disable-next-line camelcase
+    grant_type: 'client_credentials',
+    // eslint-disable-next-line camelcase
+    client_id: login.clientId,
+    // eslint-disable-next-line camelcase
+    client_secret: login.clientSecret,
+  });
+
 /**
  * Requests a token until it is granted, the answer is permanent, or the wait runs out. Each attempt is
  * one request; between attempts the pause grows exponentially up to a cap, never past the deadline.

@@ -3,10 +3,10 @@ import { Messages, SfError } from '@salesforce/core';
 import { loadSigningKey } from '../certificate/keys.js';
 import { defaultAudience } from './audience.js';
 import { clock } from './clock.js';
-import { refusedMessage, stillFailingMessage, type Diagnosis, type Persistence } from './diagnosis.js';
+import { refusedMessage, stillFailingMessage, type Diagnosis, type DiagnosisContext, type Persistence } from './diagnosis.js';
 import { fetchIdentity } from './identity.js';
-import { requestJwtToken, retryTokenRequest, type LoginProgress } from './login.js';
-import type { TokenGrant } from './token.js';
+import { requestClientCredentialsToken, requestJwtToken, retryTokenRequest, type LoginProgress } from './login.js';
+import type { TokenGrant, TokenOutcome } from './token.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'oauth');
@@ -25,6 +25,8 @@ export type JwtLoginInput = {
   keyFile?: string;
   keyVariable?: string;
   certificateFile?: string;
+  /** Name of an environment variable holding the consumer secret: the client credentials flow. */
+  clientSecretVariable?: string;
   waitMs: number;
   onRetry?: (progress: LoginProgress) => void;
 };
@@ -38,13 +40,17 @@ export type LoginError = {
   persistence: Persistence;
 };
 
+export type LoginFlow = 'jwt-bearer' | 'client-credentials';
+
 /** What a login check found, the same for humans and `--json`. Never holds the token. */
 export type LoginReport = {
+  flow: LoginFlow;
   success: boolean;
   username: string;
   clientId: string;
   loginUrl: string;
-  audience: string;
+  /** The JWT's audience (JWT bearer flow only). */
+  audience?: string;
   orgId?: string;
   userId?: string;
   instanceUrl?: string;
@@ -63,27 +69,55 @@ export type LoginCheckResult = { report: LoginReport; grant: TokenGrant | undefi
  * passing failure), then who the token belongs to. A refused login is a report, not an exception:
  * `loginFailure` turns it into the named error.
  */
-export const checkJwtLogin = async (input: JwtLoginInput): Promise<LoginCheckResult> =>
-  checkLoginWithKey({ ...input, key: await loadSigningKey({ ...input, now: new Date(clock.now()) }) });
+export const checkLoginFromInput = async (input: JwtLoginInput): Promise<LoginCheckResult> => {
+  if (input.clientSecretVariable) {
+    const clientSecret = process.env[input.clientSecretVariable]?.trim();
+    if (!clientSecret) {
+      const error = messages.createError('error.SecretVariableEmpty', [input.clientSecretVariable]);
+      error.exitCode = EXIT_CODES.localInput;
+      throw error;
+    }
+    return checkClientCredentialsLogin({ ...input, clientSecret });
+  }
+  return checkLoginWithKey({ ...input, key: await loadSigningKey({ ...input, now: new Date(clock.now()) }) });
+};
 
 /** The same check with a key already loaded and checked (setup has it in memory). */
-export const checkLoginWithKey = async (
-  input: Omit<JwtLoginInput, 'keyFile' | 'keyVariable' | 'certificateFile'> & { key: KeyObject }
+export const checkLoginWithKey = (
+  input: Omit<JwtLoginInput, 'keyFile' | 'keyVariable' | 'certificateFile' | 'clientSecretVariable'> & { key: KeyObject }
 ): Promise<LoginCheckResult> => {
-  const { key } = input;
   const audience = input.audience ?? defaultAudience(input.loginUrl);
   const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience };
-  const check = await retryTokenRequest(() => requestJwtToken({ ...context, key }), context, {
-    waitMs: input.waitMs,
-    onRetry: input.onRetry,
-  });
+  return checkLogin('jwt-bearer', input, context, () => requestJwtToken({ ...context, key: input.key }));
+};
 
+/**
+ * The client credentials flow: the consumer key and secret, at the org's My Domain; the token is the
+ * app's run-as user's, which `username` names (a different user is warned about).
+ */
+export const checkClientCredentialsLogin = (
+  input: Omit<JwtLoginInput, 'keyFile' | 'keyVariable' | 'certificateFile' | 'audience' | 'clientSecretVariable'> & { clientSecret: string }
+): Promise<LoginCheckResult> => {
+  const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience: '' };
+  return checkLogin('client-credentials', input, context, () =>
+    requestClientCredentialsToken({ loginUrl: input.loginUrl, clientId: input.clientId, clientSecret: input.clientSecret })
+  );
+};
+
+const checkLogin = async (
+  flow: LoginFlow,
+  input: { username: string; clientId: string; loginUrl: string; waitMs: number; onRetry?: JwtLoginInput['onRetry'] },
+  context: DiagnosisContext,
+  request: () => Promise<TokenOutcome>
+): Promise<LoginCheckResult> => {
+  const check = await retryTokenRequest(request, context, { waitMs: input.waitMs, onRetry: input.onRetry });
   const report: LoginReport = {
+    flow,
     success: check.ok,
     username: input.username,
     clientId: input.clientId,
     loginUrl: input.loginUrl,
-    audience,
+    ...(context.audience ? { audience: context.audience } : {}),
     scopes: [],
     attempts: check.attempts,
     elapsedMs: check.elapsedMs,

@@ -72,7 +72,7 @@ describe('sf jwtapp verify', () => {
       const json = await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile);
       const human = await runCommand<VerifyResult>(Verify, ['--instance-url', emu.url, '-o', integration, '-i', app.consumerKey, '-f', keyFile]);
       expect(human.exitCode).to.equal(0);
-      expect(human.stdout).to.include('JWT login works').and.include(integration);
+      expect(human.stdout).to.include('JWT bearer login works').and.include(integration);
       for (const out of [json.stdout, human.stdout + human.stderr]) expect(out).not.to.match(/00D[A-Za-z0-9]{12,15}!/);
     });
 
@@ -330,6 +330,72 @@ describe('sf jwtapp verify', () => {
       expect(run.json?.message).to.match(/^Still failing after \d+ attempts in 60 seconds: invalid_client_id/);
       expect(fake.now() - started).to.equal(60_000);
       expect(run.json?.result?.attempts).to.be.greaterThan(2);
+    });
+  });
+
+  describe('what Salesforce refuses for IP ranges and the client credentials flow, explained', () => {
+    let clientCredentials: JwtAppFixture;
+    let noRunAs: JwtAppFixture;
+    let restrictedApp: JwtAppFixture;
+    let secret: string;
+    before(async () => {
+      const conn = await adminConnection(emu);
+      const { certificatePem } = await testKey();
+      clientCredentials = await configureJwtApp(conn, { name: 'Cc_App', certificatePem, username: integration, clientCredentialsUser: integration });
+      noRunAs = await configureJwtApp(conn, { name: 'Cc_No_User_App', certificatePem, username: integration });
+      restrictedApp = await configureJwtApp(conn, { name: 'Ip_App', certificatePem, username: emu.ready.ipRestrictedUser.username });
+      fake.advance(PROPAGATION_MS + 1);
+      secret = (await emu.state()).apps.find((a) => a.name === 'Cc_App')?.consumerSecret ?? '';
+      process.env.JWTAPP_TEST_SECRET = secret;
+    });
+    after(() => {
+      delete process.env.JWTAPP_TEST_SECRET;
+    });
+
+    const refusal = (run: CommandRun<VerifyResult>, name: string, exitCode: number, text: string): void => {
+      expect(run.exitCode, run.stdout).to.equal(exitCode);
+      expect(run.json?.name).to.equal(name);
+      expect(run.json?.message).to.include(text);
+      expect(run.json?.actions?.length).to.be.greaterThan(0);
+    };
+
+    it('checks a client credentials login at the My Domain, as the run-as user', async () => {
+      const run = await verify('-o', integration, '-i', clientCredentials.consumerKey, '--client-secret-env', 'JWTAPP_TEST_SECRET');
+      expect(run.exitCode, run.stdout).to.equal(0);
+      expect(run.json?.result).to.include({ flow: 'client-credentials', success: true, username: integration, orgId: emu.ready.orgId });
+      expect(run.json?.result?.audience).to.equal(undefined);
+      expect(run.stdout).not.to.include(secret);
+    });
+
+    it('explains a wrong consumer secret', async () => {
+      process.env.JWTAPP_WRONG_SECRET = 'not-the-secret';
+      const run = await verify('-o', integration, '-i', clientCredentials.consumerKey, '--client-secret-env', 'JWTAPP_WRONG_SECRET');
+      delete process.env.JWTAPP_WRONG_SECRET;
+      refusal(run, 'InvalidClientCredentialsError', 4, 'invalid_client: invalid client credentials');
+    });
+
+    it('explains an app whose client credentials flow has no run-as user', async () => {
+      process.env.JWTAPP_OTHER_SECRET = (await emu.state()).apps.find((a) => a.name === 'Cc_No_User_App')?.consumerSecret ?? '';
+      const run = await verify('-o', integration, '-i', noRunAs.consumerKey, '--client-secret-env', 'JWTAPP_OTHER_SECRET');
+      delete process.env.JWTAPP_OTHER_SECRET;
+      refusal(run, 'NoClientCredentialsUserError', 4, 'no client credentials user enabled');
+    });
+
+    it('explains the client credentials flow sent to the generic login host instead of the My Domain', async () => {
+      const run = await runCommand<VerifyResult>(Verify, ['--instance-url', emu.ready.loginUrl, '-o', integration, '-i', clientCredentials.consumerKey, '--client-secret-env', 'JWTAPP_TEST_SECRET', '--json']);
+      refusal(run, 'DomainNotSupportedError', 4, 'request not supported on this domain');
+      expect(run.json?.actions?.join(' ')).to.include('My Domain');
+    });
+
+    it('refuses an empty secret variable before any request', async () => {
+      const run = await verify('-o', integration, '-i', clientCredentials.consumerKey, '--client-secret-env', 'JWTAPP_NO_SUCH_SECRET');
+      refusal(run, 'SecretVariableEmptyError', 3, 'JWTAPP_NO_SUCH_SECRET');
+    });
+
+    it('explains a login from outside the user\'s login IP ranges', async () => {
+      const run = await verify('-o', emu.ready.ipRestrictedUser.username, '-i', restrictedApp.consumerKey, '-f', keyFile);
+      refusal(run, 'IpRestrictedError', 4, 'invalid_grant: ip restricted');
+      expect(run.json?.actions?.join(' ')).to.include('Relax IP restrictions');
     });
   });
 });

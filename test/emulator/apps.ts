@@ -14,6 +14,10 @@ export type OAuthApp = {
   adminApproved: boolean;
   profileNames: string[];
   enabled: boolean;
+  /** "Relax IP restrictions" lets users log in from outside their profile's login IP ranges. */
+  ipRelaxed: boolean;
+  /** The client credentials flow: on, and the user it runs as. */
+  clientCredentials: { enabled: boolean; runAs: string | undefined };
 };
 
 export const setupEntityTypeOf = (app: Pick<OAuthApp, 'kind'>): SetupEntityType =>
@@ -73,6 +77,8 @@ const connectedApp = (c: ComponentVersion): OAuthApp => {
     adminApproved: oauth.isAdminApproved === true,
     profileNames: strings(body.profileName),
     enabled: true,
+    ipRelaxed: sub(body, 'oauthPolicy').ipRelaxation === 'BYPASS',
+    clientCredentials: { enabled: oauth.isClientCredentialEnabled === true, runAs: str(oauth.oauthClientCredentialUser) },
   };
 };
 
@@ -93,6 +99,12 @@ const externalClientApp = (c: ComponentVersion, componentsOf: (type: string) => 
     profileNames: [],
     // An ECA without a configurable-policies component is enabled; `isEnabled=false` disables it.
     enabled: parts.ExtlClntAppConfigurablePolicies.isEnabled !== false,
+    ipRelaxed: policies.ipRelaxationPolicyType === 'Bypass',
+    // Both halves must allow it: the global settings enable the flow, the policies name its user.
+    clientCredentials: {
+      enabled: global.isClientCredentialsFlowEnabled === true && policies.isClientCredentialsFlowEnabled === true,
+      runAs: str(policies.clientCredentialsFlowUser),
+    },
   };
 };
 
@@ -106,6 +118,16 @@ export const appsAsOf = (org: OrgState, at: number): OAuthApp[] => {
 };
 
 export const currentApps = (org: OrgState): OAuthApp[] => appsAsOf(org, Number.POSITIVE_INFINITY);
+
+const ipNumber = (ip: string): number => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+
+/** Outside every login IP range of the user's profile (a profile without ranges restricts nothing). */
+export const ipRestricted = (org: OrgState, app: OAuthApp, user: User, remoteAddress: string): boolean => {
+  const { loginIpRanges } = org.profileOf(user);
+  if (app.ipRelaxed || loginIpRanges.length === 0 || !/^\d+\.\d+\.\d+\.\d+$/.test(remoteAddress)) return false;
+  const ip = ipNumber(remoteAddress);
+  return !loginIpRanges.some((r) => ip >= ipNumber(r.start) && ip <= ipNumber(r.end));
+};
 
 /** A user is pre-authorized through a listed profile or an assigned permission set that has the app. */
 export const isPreAuthorized = (org: OrgState, app: OAuthApp, user: User): boolean => {

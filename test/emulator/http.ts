@@ -14,6 +14,8 @@ export type Request = {
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body: string;
+  /** The caller's IP address, for login IP range checks. */
+  remoteAddress: string;
 };
 
 export const json = (status: number, value: unknown): Reply => ({
@@ -45,6 +47,7 @@ export const readRequest = async (req: IncomingMessage): Promise<Request> => {
     query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)),
     headers: req.headers,
     body: Buffer.concat(chunks).toString('utf8'),
+    remoteAddress: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
   };
 };
 

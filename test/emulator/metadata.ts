@@ -151,8 +151,9 @@ export class MetadataApi {
         refuse('INVALID_CROSS_REFERENCE_KEY', `no PermissionSet named ${name} found`, ['permissionSetName'])
     );
     const version = this.org.putComponent(type, fullName, body, ID_OBJECT[type] ?? 'MetadataComponent');
-    if (creating && (type === 'ConnectedApp' || type === 'ExtlClntAppGlobalOauthSettings')) {
-      this.org.consumerSecrets.set(version.id, randomBytes(32).toString('hex').toUpperCase());
+    const consumerKey = type === 'ConnectedApp' ? asBody(body.oauthConfig)?.consumerKey : type === 'ExtlClntAppGlobalOauthSettings' ? body.consumerKey : undefined;
+    if (typeof consumerKey === 'string' && !this.org.consumerSecrets.has(consumerKey)) {
+      this.org.consumerSecrets.set(consumerKey, randomBytes(32).toString('hex').toUpperCase());
     }
     if (accessNames !== undefined) this.replaceAccess(type, version, body, accessSets.map((p) => p.Id));
   }
@@ -404,8 +405,12 @@ export class MetadataApi {
 
   /** Deleting an app takes its grants with it; deleting an ECA header takes its components. */
   private deleteComponent(type: string, component: ComponentVersion): void {
+    const consumerKey = asBody(component.body?.oauthConfig)?.consumerKey;
+    if (typeof consumerKey === 'string') this.org.consumerSecrets.delete(consumerKey);
     if (type === 'ExternalClientApplication') {
       const parts = ecaComponents(component.fullName, (t) => this.org.componentsOf(t));
+      const ecaKey = parts.ExtlClntAppGlobalOauthSettings.consumerKey;
+      if (typeof ecaKey === 'string') this.org.consumerSecrets.delete(ecaKey);
       for (const [partType, partBody] of Object.entries(parts)) {
         if (typeof partBody.fullName === 'string') this.org.deleteComponent(partType, partBody.fullName);
       }
@@ -413,7 +418,6 @@ export class MetadataApi {
     this.org.deleteComponent(type, component.fullName);
     if (type === 'ConnectedApp' || type === 'ExternalClientApplication') {
       this.removeAccessOf((a) => a.SetupEntityId === component.id);
-      this.org.consumerSecrets.delete(component.id);
     }
   }
 

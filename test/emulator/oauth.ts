@@ -1,7 +1,7 @@
 import { createVerify, randomBytes, X509Certificate } from 'node:crypto';
 import { formParams, json, type Reply, type Request } from './http.js';
 import type { OrgState, User } from './org.js';
-import { appsAsOf, isPreAuthorized, oauthScopeNames, type OAuthApp } from './apps.js';
+import { appsAsOf, ipRestricted, isPreAuthorized, oauthScopeNames, type OAuthApp } from './apps.js';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const PRODUCTION_LOGIN = 'https://login.salesforce.com';
@@ -22,7 +22,22 @@ export const OAUTH_ERRORS = {
   authenticationFailure: { error: 'invalid_grant', error_description: 'authentication failure' },
   notAdminApproved: { error: 'invalid_app_access', error_description: 'user is not admin approved to access this app' },
   appNotFound: { error: 'app_not_found', error_description: 'External client app is not installed in this org' },
+  ipRestricted: { error: 'invalid_grant', error_description: 'ip restricted' },
+  invalidClientCredentials: { error: 'invalid_client', error_description: 'invalid client credentials' },
+  noClientCredentialsUser: { error: 'invalid_grant', error_description: 'no client credentials user enabled' },
+  domainNotSupported: { error: 'invalid_request', error_description: 'request not supported on this domain' },
 } as const;
+
+export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
+
+/**
+ * The emulator answers on two host names for the same port: 127.0.0.1 is the org's My Domain, and
+ * localhost stands for the generic login host (login.salesforce.com / test.salesforce.com), where some
+ * flows are not served.
+ */
+export const GENERIC_LOGIN_HOST = 'localhost';
+
+const isGenericLoginHost = (req: Request): boolean => (req.headers.host ?? '').split(':')[0] === GENERIC_LOGIN_HOST;
 
 type OAuthError = (typeof OAUTH_ERRORS)[keyof typeof OAUTH_ERRORS];
 
@@ -100,8 +115,9 @@ export class OAuthEndpoints {
   public token(req: Request): Reply {
     const params = formParams(req);
     const grantType = params.get('grant_type');
-    if (grantType !== JWT_BEARER_GRANT) return refuse(OAUTH_ERRORS.unsupportedGrant);
-    return this.jwtBearer(params.get('assertion') ?? '');
+    if (grantType === JWT_BEARER_GRANT) return this.jwtBearer(params.get('assertion') ?? '', req.remoteAddress);
+    if (grantType === CLIENT_CREDENTIALS_GRANT) return this.clientCredentials(req, params);
+    return refuse(OAUTH_ERRORS.unsupportedGrant);
   }
 
   public userinfo(session: Session): Reply {
@@ -140,7 +156,31 @@ export class OAuthEndpoints {
     return `${this.baseUrl()}/id/${this.org.orgId}/${user.Id}`;
   }
 
-  private jwtBearer(assertion: string): Reply {
+  /**
+   * The client credentials flow: consumer key and secret (form fields or HTTP Basic), only at the org's
+   * My Domain, issuing a token for the app's run-as user.
+   */
+  private clientCredentials(req: Request, params: URLSearchParams): Reply {
+    if (isGenericLoginHost(req)) return refuse(OAUTH_ERRORS.domainNotSupported);
+    const basic = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    const [basicId, basicSecret] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':') : [];
+    const clientId = params.get('client_id') ?? (basicId ? decodeURIComponent(basicId) : undefined);
+    const clientSecret = params.get('client_secret') ?? (basicSecret ? decodeURIComponent(basicSecret) : undefined);
+    const apps = appsAsOf(this.org, this.org.now() - this.org.options.propagationMs);
+    const app = apps.find((a) => a.consumerKey !== undefined && a.consumerKey === clientId);
+    if (!app) return refuse(OAUTH_ERRORS.invalidClientId);
+    if (!app.enabled) return refuse(OAUTH_ERRORS.appNotFound);
+    if (!clientSecret || this.org.consumerSecrets.get(app.consumerKey ?? '') !== clientSecret) {
+      return refuse(OAUTH_ERRORS.invalidClientCredentials);
+    }
+    const runAs = app.clientCredentials.enabled && app.clientCredentials.runAs ? this.org.findUserByUsername(app.clientCredentials.runAs) : undefined;
+    if (!runAs) return refuse(OAUTH_ERRORS.noClientCredentialsUser);
+    if (!runAs.IsActive) return refuse(OAUTH_ERRORS.authenticationFailure);
+    if (ipRestricted(this.org, app, runAs, req.remoteAddress)) return refuse(OAUTH_ERRORS.ipRestricted);
+    return this.grant(app, runAs);
+  }
+
+  private jwtBearer(assertion: string, remoteAddress: string): Reply {
     const now = this.org.now();
     const jwt = decodeJwt(assertion);
     if (!jwt) return refuse(OAUTH_ERRORS.invalidAssertion);
@@ -162,6 +202,7 @@ export class OAuthEndpoints {
     if (!user.IsActive) return refuse(OAUTH_ERRORS.authenticationFailure);
     const refusal = this.policyRefusal(app, user);
     if (refusal) return refuse(refusal);
+    if (ipRestricted(this.org, app, user, remoteAddress)) return refuse(OAUTH_ERRORS.ipRestricted);
     return this.grant(app, user);
   }
 

@@ -4,7 +4,8 @@ import { IdFactory, type KeyPrefixedObject } from './ids.js';
 /** A row of an sObject as the REST API returns it (without `attributes`). */
 export type SObjectRow = Record<string, string | number | boolean | null>;
 
-export type Profile = { Id: string; Name: string; isAdmin: boolean; apiOnly: boolean };
+/** A profile; `loginIpRanges` restrict where its users may log in from (IPv4, inclusive). */
+export type Profile = { Id: string; Name: string; isAdmin: boolean; apiOnly: boolean; loginIpRanges: Array<{ start: string; end: string }> };
 
 export type User = {
   Id: string;
@@ -84,6 +85,7 @@ export class OrgState {
   public readonly permissionSets: PermissionSet[] = [];
   public readonly assignments: PermissionSetAssignment[] = [];
   public readonly setupEntityAccess: SetupEntityAccess[] = [];
+  /** Consumer secrets by consumer key: Salesforce makes them, Setup shows them, the Metadata API never returns them. */
   public readonly consumerSecrets = new Map<string, string>();
   public readonly usernameDomain = `org${randomBytes(3).toString('hex')}.${USERNAME_DOMAIN}`;
   /** Every version of every component, oldest first, keyed by `type:fullName` in lower case. */
@@ -185,8 +187,8 @@ export class OrgState {
   }
 
   private seed(): void {
-    const profile = (Name: string, isAdmin: boolean, apiOnly = false): Profile => {
-      const p: Profile = { Id: this.newId('Profile'), Name, isAdmin, apiOnly };
+    const profile = (Name: string, isAdmin: boolean, apiOnly = false, loginIpRanges: Profile['loginIpRanges'] = []): Profile => {
+      const p: Profile = { Id: this.newId('Profile'), Name, isAdmin, apiOnly, loginIpRanges };
       this.profiles.push(p);
       // Every profile owns a hidden permission set; SOQL on PermissionSetAssignment shows it.
       this.permissionSets.push({
@@ -204,7 +206,8 @@ export class OrgState {
     const admin = profile('System Administrator', true);
     const standard = profile('Standard User', false);
     profile('Minimum Access - Salesforce', false);
-    profile('Read Only', false);
+    // A profile whose users may log in only from the office network, never from loopback.
+    const officeOnly = profile('Read Only', false, false, [{ start: '10.0.0.0', end: '10.255.255.255' }]);
     profile('Minimum Access - API Only Integrations', false, true);
 
     const user = (first: string, last: string, alias: string, prof: Profile, active: boolean): User => {
@@ -229,6 +232,7 @@ export class OrgState {
     user('Ada', 'Admin', 'admin', admin, true);
     user('Ivy', 'Integration', 'integration', standard, true);
     user('Otto', 'Former', 'inactive', standard, false);
+    user('Rita', 'Remote', 'restricted', officeOnly, true);
   }
 }
 

@@ -141,7 +141,7 @@ export class RestApi {
         return { statusCode: 400, result: [{ errorCode: 'INVALID_BATCH_REQUEST', message: `Unsupported subrequest: ${sub.method ?? ''} ${sub.url ?? ''}` }] };
       }
       const reply = this.handle(
-        { method: 'GET', path: `/services/data/v${m[1]}${m[2]}`, query: new URLSearchParams(m[3] ?? ''), headers: {}, body: '' },
+        { method: 'GET', path: `/services/data/v${m[1]}${m[2]}`, query: new URLSearchParams(m[3] ?? ''), headers: {}, body: '', remoteAddress: req.remoteAddress },
         m[1],
         m[2],
         user

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bearerToken, json, readRequest, restError, writeReply, type Reply, type Request } from './http.js';
 import { OrgState, type OrgOptions, type User } from './org.js';
-import { OAuthEndpoints, Sessions, type Session } from './oauth.js';
+import { GENERIC_LOGIN_HOST, OAuthEndpoints, Sessions, type Session } from './oauth.js';
 import { RestApi } from './rest.js';
 import { MetadataApi } from './metadata.js';
 import { parseEnvelope, SoapFault, soapFault, soapOperationOf, sfFault } from './soap.js';
@@ -27,6 +27,10 @@ export type ReadyLine = {
   admin: { username: string; accessToken: string };
   integrationUser: { username: string };
   inactiveUser: { username: string };
+  /** A user whose profile allows logins only from 10.0.0.0/8: refused from here unless the app relaxes IP restrictions. */
+  ipRestrictedUser: { username: string };
+  /** The same server under the generic login host's role (login.salesforce.com / test.salesforce.com). */
+  loginUrl: string;
 };
 
 const CONTROL_PREFIX = '/__emulator/';
@@ -114,6 +118,8 @@ export class Emulator {
       admin: { username: this.user('admin').Username, accessToken: this.adminSession.token },
       integrationUser: { username: this.user('integration').Username },
       inactiveUser: { username: this.user('inactive').Username },
+      ipRestrictedUser: { username: this.user('restricted').Username },
+      loginUrl: this.url.replace('127.0.0.1', GENERIC_LOGIN_HOST),
     };
   }
 
@@ -125,7 +131,8 @@ export class Emulator {
     return {
       orgId: org.orgId,
       sandbox: org.options.sandbox,
-      apps: currentApps(org),
+      // Secrets are shown here as Setup shows them to an admin; the APIs never return them.
+      apps: currentApps(org).map((a) => ({ ...a, consumerSecret: a.consumerKey ? org.consumerSecrets.get(a.consumerKey) : undefined })),
       connectedApps: componentsOf('ConnectedApp'),
       externalClientApps: componentsOf('ExternalClientApplication').map((header) => ({
         ...header,

@@ -14,7 +14,7 @@ export type RunningEmulator = {
 
 export type EmulatorState = {
   orgId: string;
-  apps: Array<{ kind: string; id: string; name: string; consumerKey?: string; certificate?: string; scopes: string[]; adminApproved: boolean; enabled: boolean }>;
+  apps: Array<{ kind: string; id: string; name: string; consumerKey?: string; consumerSecret?: string; certificate?: string; scopes: string[]; adminApproved: boolean; enabled: boolean }>;
   connectedApps: Array<{ id: string; fullName: string; metadata: Record<string, unknown> }>;
   externalClientApps: Array<{ id: string; fullName: string; metadata: Record<string, unknown>; components: Record<string, { fullName: string; metadata: Record<string, unknown> } | null> }>;
   permissionSets: Array<{ Id: string; Name: string; Label: string }>;

@@ -52,6 +52,9 @@ export const configureJwtApp = async (
     assign?: boolean;
     permittedUsers?: 'AdminApprovedPreAuthorized' | 'AllSelfAuthorized';
     enabled?: boolean;
+    /** Turns the client credentials flow on, running as this user. */
+    clientCredentialsUser?: string;
+    ipRelaxation?: 'Enforce' | 'Bypass';
   }
 ): Promise<JwtAppFixture> => {
   const { name } = options;
@@ -80,6 +83,7 @@ export const configureJwtApp = async (
       label: name,
       callbackUrl: 'http://localhost:1717/OauthRedirect',
       certificate: options.certificatePem,
+      ...(options.clientCredentialsUser ? { isClientCredentialsFlowEnabled: true } : {}),
     })
   );
   await check(
@@ -89,6 +93,10 @@ export const configureJwtApp = async (
       label: name,
       permittedUsersPolicyType: options.permittedUsers ?? 'AdminApprovedPreAuthorized',
       commaSeparatedPermissionSet: permissionSet,
+      ...(options.ipRelaxation ? { ipRelaxationPolicyType: options.ipRelaxation } : {}),
+      ...(options.clientCredentialsUser
+        ? { isClientCredentialsFlowEnabled: true, clientCredentialsFlowUser: options.clientCredentialsUser }
+        : {}),
     })
   );
   if (options.enabled !== undefined) {

@@ -1,7 +1,7 @@
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { jwtLoginFlags, loginUrlOf } from '../../flags.js';
-import { checkJwtLogin, loginFailure } from '../../oauth/verify.js';
+import { checkLoginFromInput, loginFailure } from '../../oauth/verify.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.token');
@@ -35,13 +35,14 @@ export default class Token extends SfCommand<TokenResult> {
 
   public async run(): Promise<TokenResult> {
     const { flags } = await this.parse(Token);
-    const { report, grant } = await checkJwtLogin({
+    const { report, grant } = await checkLoginFromInput({
       username: flags.username,
       clientId: flags['client-id'],
       loginUrl: loginUrlOf(flags['instance-url']),
       audience: flags.audience ? loginUrlOf(flags.audience) : undefined,
       keyFile: flags['jwt-key-file'],
       keyVariable: flags['jwt-key-env'],
+      clientSecretVariable: flags['client-secret-env'],
       waitMs: flags.wait.milliseconds,
     });
     report.warnings.forEach((w) => this.warn(w));

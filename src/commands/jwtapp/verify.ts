@@ -1,7 +1,7 @@
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { jwtLoginFlags, loginUrlOf } from '../../flags.js';
-import { checkJwtLogin, loginFailure, type LoginReport } from '../../oauth/verify.js';
+import { checkLoginFromInput, loginFailure, type LoginReport } from '../../oauth/verify.js';
 import { saveJwtLogin } from '../../oauth/store.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -45,13 +45,14 @@ export default class Verify extends SfCommand<VerifyResult> {
     if (save && !flags['jwt-key-file']) throw messages.createError('error.SaveNeedsKeyFile');
 
     this.spinner.start(messages.getMessage('spinner.start', [flags.username, loginUrl]));
-    const { report } = await checkJwtLogin({
+    const { report } = await checkLoginFromInput({
       username: flags.username,
       clientId: flags['client-id'],
       loginUrl,
       audience: flags.audience ? loginUrlOf(flags.audience) : undefined,
       keyFile: flags['jwt-key-file'],
       keyVariable: flags['jwt-key-env'],
+      clientSecretVariable: flags['client-secret-env'],
       certificateFile: flags['certificate-file'],
       waitMs: flags.wait.milliseconds,
       onRetry: ({ attempt, elapsedMs, diagnosis, nextDelayMs }) => {
@@ -78,7 +79,9 @@ export default class Verify extends SfCommand<VerifyResult> {
       }));
     }
     const result: VerifyResult = { ...report, saved: save, ...(alias ? { alias } : {}) };
-    this.logSuccess(messages.getMessage('success', [report.username, report.orgId ?? '?', report.instanceUrl ?? loginUrl]));
+    this.logSuccess(
+      messages.getMessage('success', [messages.getMessage(`flow.${report.flow}`), report.username, report.orgId ?? '?', report.instanceUrl ?? loginUrl])
+    );
     this.log(messages.getMessage('info.scopes', [report.scopes.join(' ') || '-']));
     this.log(messages.getMessage('info.attempts', [report.attempts, (report.elapsedMs / 1000).toFixed(1)]));
     if (save) this.log(messages.getMessage('info.saved', [alias ?? report.username]));
