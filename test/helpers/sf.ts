@@ -25,7 +25,9 @@ export const runSf = (args: string[], options: { home: string; env?: Record<stri
         HOME: options.home,
         USERPROFILE: options.home,
         SF_DISABLE_TELEMETRY: 'true',
+        // Both spellings: without the second, sf's update hook spawns a background `sf update` that outlives the run.
         SF_AUTOUPDATE_DISABLE: 'true',
+        SF_DISABLE_AUTOUPDATE: 'true',
         SF_USE_GENERIC_UNIX_KEYCHAIN: 'true',
         // The packed plugin is linked (see packedPlugin); it is not a source checkout to transpile.
         OCLIF_DISABLE_LINKED_ESM_WARNING: 'true',
