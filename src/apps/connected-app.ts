@@ -1,5 +1,5 @@
 import type { Connection } from '@salesforce/core';
-import { asList, asText, sameCertificate, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type MetadataRecord } from './app.js';
+import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type MetadataRecord } from './app.js';
 import { readComponent, saveComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
 
@@ -64,4 +64,3 @@ export const connectedApps: AppKindHandler<MetadataRecord> = {
   },
 };
 
-export { sameCertificate };

@@ -1,4 +1,4 @@
-import type { KeyObject, X509Certificate } from 'node:crypto';
+import { createPrivateKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { Messages } from '@salesforce/core';
 import { certificateForKey, DEFAULT_SUBJECT, generateKeyAndCertificate } from './generate.js';
@@ -125,7 +125,6 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
     };
   }
   const generated = await generateKeyAndCertificate(2048, { subject: DEFAULT_SUBJECT, days: request.certDays, notBefore: now });
-  const { createPrivateKey } = await import('node:crypto');
   return {
     origin: 'generated',
     ...paths,

