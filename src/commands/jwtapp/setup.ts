@@ -134,6 +134,7 @@ export default class Setup extends SfCommand<SetupResult> {
     this.spinner.stop();
     result.status = !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated';
     result.clientId = applied.consumerKey;
+    if (!applied.consumerKey) this.warn(messages.getMessage('warning.ConsumerKeyUnreadable', [request.name]));
     const pipeline: PipelineLogin = {
       username: request.username,
       clientId: applied.consumerKey ?? '',
