@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
@@ -37,6 +37,22 @@ describe('sf jwtapp verify and token through the real sf', () => {
     expect(run.stderr).to.include('UserNotAdminApproved').and.include('invalid_app_access: user is not admin approved to access this app');
     expect(run.stderr).to.include('Try this:');
     expect(run.stderr).not.to.match(/\n\s+at .+\.js:\d+/);
+  });
+
+  it('logs in with a key made by sf jwtapp cert generate and uploaded to an app, with verify and sf org login jwt', async () => {
+    const generated = await runSf(['jwtapp', 'cert', 'generate', '--output-dir', 'generated', '--json'], { home });
+    expect(generated.status, generated.stderr).to.equal(0);
+    const { keyFile: generatedKey, certificateFile } = generated.json?.result as { keyFile: string; certificateFile: string };
+    const uploaded = await configureJwtApp(await adminConnection(emu), {
+      name: 'Nut_Generated',
+      certificatePem: await readFile(certificateFile, 'utf8'),
+      username: integration,
+    });
+    const verify = await runSf(['jwtapp', 'verify', '-o', integration, '-i', uploaded.consumerKey, '-f', generatedKey, '--certificate-file', certificateFile, '-r', emu.url, '--json'], { home });
+    expect(verify.status, verify.stdout).to.equal(0);
+    const login = await runSf(['org', 'login', 'jwt', '-o', integration, '-i', uploaded.consumerKey, '-f', generatedKey, '-r', emu.url, '--json'], { home });
+    expect(login.status, login.stdout).to.equal(0);
+    expect(login.json?.result).to.include({ username: integration });
   });
 
   it('prints a token with sf jwtapp token', async () => {
