@@ -29,6 +29,6 @@ export const defaultAudience = (loginUrl: string): string => {
     case 'production':
       return PRODUCTION_LOGIN_URL;
     default:
-      return new URL(loginUrl).origin;
+      return loginUrl.replace(/\/+$/, '');
   }
 };

@@ -17,7 +17,8 @@ export type TokenOutcome =
 export const TOKEN_PATH = '/services/oauth2/token';
 const REQUEST_TIMEOUT_MS = 30_000;
 
-export const tokenUrl = (loginUrl: string): string => new URL(TOKEN_PATH, loginUrl).toString();
+/** An Experience Cloud site's login URL has a path (`…/partners`); the token endpoint sits below it. */
+export const tokenUrl = (loginUrl: string): string => `${loginUrl.replace(/\/+$/, '')}${TOKEN_PATH}`;
 
 const parseDate = (header: string | null): Date | undefined => {
   const ms = header ? Date.parse(header) : Number.NaN;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { defaultAudience, orgKindOfUrl } from '../../src/oauth/audience.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../../src/oauth/backoff.js';
 import { diagnose } from '../../src/oauth/diagnosis.js';
-import { parseIdentityUrl, type TokenOutcome } from '../../src/oauth/token.js';
+import { parseIdentityUrl, tokenUrl, type TokenOutcome } from '../../src/oauth/token.js';
 
 const context = { loginUrl: 'https://login.salesforce.com', clientId: '3MVGkey', username: 'ci@acme.com', audience: 'https://login.salesforce.com' };
 const refused = (error: string, description: string, status = 400): Extract<TokenOutcome, { kind: 'refused' }> => ({ kind: 'refused' as const, status, error, description, serverDate: undefined });
@@ -22,7 +22,7 @@ describe('audience', () => {
 
   it('is the URL itself for any other host (a site, a test server)', () => {
     expect(defaultAudience('http://127.0.0.1:4567/')).to.equal('http://127.0.0.1:4567');
-    expect(defaultAudience('https://acme.my.site.com/partners')).to.equal('https://acme.my.site.com');
+    expect(defaultAudience('https://acme.my.site.com/partners/')).to.equal('https://acme.my.site.com/partners');
   });
 });
 
@@ -72,6 +72,13 @@ describe('diagnosis', () => {
   it('names the user and client id in its causes and actions', () => {
     expect(diagnose(refused('invalid_client_id', 'client identifier invalid'), context).cause).to.include('3MVGkey');
     expect(diagnose(refused('invalid_app_access', 'user is not admin approved to access this app'), context).actions.join(' ')).to.include('--on-behalf-of ci@acme.com');
+  });
+});
+
+describe('token URL', () => {
+  it('sits below the login URL, a site\'s path included', () => {
+    expect(tokenUrl('https://login.salesforce.com')).to.equal('https://login.salesforce.com/services/oauth2/token');
+    expect(tokenUrl('https://acme.my.site.com/partners/')).to.equal('https://acme.my.site.com/partners/services/oauth2/token');
   });
 });
 
