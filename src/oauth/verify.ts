@@ -28,6 +28,8 @@ export type JwtLoginInput = {
   /** Name of an environment variable holding the consumer secret: the client credentials flow. */
   clientSecretVariable?: string;
   waitMs: number;
+  /** Called once the local checks have passed, just before the first request. */
+  onRequest?: () => void;
   onRetry?: (progress: LoginProgress) => void;
 };
 
@@ -106,10 +108,11 @@ export const checkClientCredentialsLogin = (
 
 const checkLogin = async (
   flow: LoginFlow,
-  input: { username: string; clientId: string; loginUrl: string; waitMs: number; onRetry?: JwtLoginInput['onRetry'] },
+  input: Pick<JwtLoginInput, 'username' | 'clientId' | 'loginUrl' | 'waitMs' | 'onRequest' | 'onRetry'>,
   context: DiagnosisContext,
   request: () => Promise<TokenOutcome>
 ): Promise<LoginCheckResult> => {
+  input.onRequest?.();
   const check = await retryTokenRequest(request, context, { waitMs: input.waitMs, onRetry: input.onRetry });
   const report: LoginReport = {
     flow,

@@ -44,7 +44,6 @@ export default class Verify extends SfCommand<VerifyResult> {
     const save = flags.save || flags.alias !== undefined;
     if (save && !flags['jwt-key-file']) throw messages.createError('error.SaveNeedsKeyFile');
 
-    this.spinner.start(messages.getMessage('spinner.start', [flags.username, loginUrl]));
     const { report } = await checkLoginFromInput({
       username: flags.username,
       clientId: flags['client-id'],
@@ -55,6 +54,7 @@ export default class Verify extends SfCommand<VerifyResult> {
       clientSecretVariable: flags['client-secret-env'],
       certificateFile: flags['certificate-file'],
       waitMs: flags.wait.milliseconds,
+      onRequest: () => this.spinner.start(messages.getMessage('spinner.start', [flags.username, loginUrl])),
       onRetry: ({ attempt, elapsedMs, diagnosis, nextDelayMs }) => {
         this.spinner.status = messages.getMessage('spinner.retry', [
           Math.round(elapsedMs / 1000),
