@@ -1,6 +1,6 @@
 import type { Connection } from '@salesforce/core';
 import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type MetadataRecord } from './app.js';
-import { deleteComponent, readComponent, saveComponents } from './save.js';
+import { deleteComponent, readComponent, readComponents, saveComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
 
 /**
@@ -91,13 +91,49 @@ const normalise = (r: MetadataRecord): MetadataRecord =>
       .sort(([x], [y]) => x.localeCompare(y))
   );
 
+const COMPONENT_PARTS = ['oauth', 'global', 'oauthPolicies'] as const;
+type ComponentPart = (typeof COMPONENT_PARTS)[number];
+
+const linkedTo = (name: string, record: MetadataRecord | undefined): MetadataRecord | undefined =>
+  record && String(record.externalClientApplication).toLowerCase() === name.toLowerCase() ? record : undefined;
+
+/**
+ * Components are found by their conventional names first (one read each). Only when one is missing is
+ * the org listed for components of that type, and those read (ten names a call) to find the one whose
+ * `externalClientApplication` names the app: an app made by other tools keeps its own component names.
+ */
 const readParts = async (conn: Connection, name: string): Promise<ExternalClientApp | undefined> => {
   const header = await readComponent(conn, ECA_PARTS.header.type, name);
   if (!header) return undefined;
-  const [oauth, global, oauthPolicies] = await Promise.all(
-    (['oauth', 'global', 'oauthPolicies'] as const).map((part) => readComponent(conn, ECA_PARTS[part].type, partName(name, part)))
+  const conventional = await Promise.all(
+    COMPONENT_PARTS.map(async (part) => linkedTo(name, await readComponent(conn, ECA_PARTS[part].type, partName(name, part))))
   );
-  return { header, oauth, global, oauthPolicies };
+  const found: Partial<Record<ComponentPart, MetadataRecord>> = {};
+  COMPONENT_PARTS.forEach((part, i) => {
+    if (conventional[i]) found[part] = conventional[i];
+  });
+  const missing = COMPONENT_PARTS.filter((part) => !found[part]);
+  if (missing.length > 0) Object.assign(found, await findLinkedParts(conn, name, missing));
+  return { header, oauth: found.oauth, global: found.global, oauthPolicies: found.oauthPolicies };
+};
+
+const findLinkedParts = async (
+  conn: Connection,
+  name: string,
+  parts: ComponentPart[]
+): Promise<Partial<Record<ComponentPart, MetadataRecord>>> => {
+  const listed = (await conn.metadata.list(parts.map((part) => ({ type: ECA_PARTS[part].type })))) as unknown;
+  const properties = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Array<{ type: string; fullName: string }>;
+  const result: Partial<Record<ComponentPart, MetadataRecord>> = {};
+  for (const part of parts) {
+    const names = properties.filter((p) => p.type === ECA_PARTS[part].type).map((p) => p.fullName);
+    for (let i = 0; i < names.length && !result[part]; i += 10) {
+      // eslint-disable-next-line no-await-in-loop
+      const records = await readComponents(conn, ECA_PARTS[part].type, names.slice(i, i + 10));
+      result[part] = records.find((r) => linkedTo(name, r));
+    }
+  }
+  return result;
 };
 
 export const externalClientApps: AppKindHandler<ExternalClientApp> = {

@@ -51,3 +51,9 @@ export const readComponent = async (conn: Connection, type: string, fullName: st
 export const deleteComponent = async (conn: Connection, type: string, fullName: string): Promise<void> => {
   await conn.metadata.delete(type as MetadataType, fullName);
 };
+
+/** Several components of one type in one readMetadata call (at most ten). */
+export const readComponents = async (conn: Connection, type: string, fullNames: string[]): Promise<MetadataRecord[]> => {
+  const records = (await conn.metadata.read(type as MetadataType, fullNames)) as unknown as MetadataRecord[] | MetadataRecord;
+  return (Array.isArray(records) ? records : [records]).filter((r) => typeof r.fullName === 'string' && r.fullName.length > 0);
+};

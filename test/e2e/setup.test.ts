@@ -155,6 +155,26 @@ describe('sf jwtapp setup', () => {
     });
   });
 
+  describe('an existing External Client App whose components have names of their own', () => {
+    it('finds them by their link to the app and updates them in place', async () => {
+      const conn = await adminConnection(emu);
+      const link = { externalClientApplication: 'Odd_Eca', label: 'Odd' };
+      await metadataOf(conn).create('ExternalClientApplication', { fullName: 'Odd_Eca', label: 'Odd', contactEmail: 'a@example.com', distributionState: 'Local' });
+      await metadataOf(conn).create('ExtlClntAppOauthSettings', { fullName: 'OddScopes', ...link, commaSeparatedOauthScopes: 'Api,Web' });
+      await metadataOf(conn).create('ExtlClntAppGlobalOauthSettings', { fullName: 'OddGlobal', ...link, callbackUrl: 'https://odd.example/cb' });
+      await metadataOf(conn).create('ExtlClntAppOauthConfigurablePolicies', { fullName: 'OddPolicies', ...link, permittedUsersPolicyType: 'AllSelfAuthorized' });
+      const run = await setup('--name', 'Odd_Eca', '--username', integration, '--output-dir', join(dir, 'odd'));
+      expect(run.exitCode, run.stdout).to.equal(0);
+      expect(run.json?.result?.status).to.equal('updated');
+      const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === 'Odd_Eca');
+      expect(eca?.components.ExtlClntAppGlobalOauthSettings?.fullName).to.equal('OddGlobal');
+      expect(eca?.components.ExtlClntAppGlobalOauthSettings?.metadata).to.include({ callbackUrl: 'https://odd.example/cb' });
+      expect(String(eca?.components.ExtlClntAppGlobalOauthSettings?.metadata.certificate)).to.include('BEGIN CERTIFICATE');
+      expect(eca?.components.ExtlClntAppOauthSettings?.metadata).to.include({ fullName: 'OddScopes', commaSeparatedOauthScopes: 'Api,Web,RefreshToken' });
+      expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.metadata).to.include({ fullName: 'OddPolicies', permittedUsersPolicyType: 'AdminApprovedPreAuthorized' });
+    });
+  });
+
   describe('seed 003: scopes given as OAuth names, some of which Salesforce folds together', () => {
     const SCOPES = 'id, profile, email, address, phone, api, openid, refresh_token';
 
