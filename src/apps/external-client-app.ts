@@ -168,3 +168,14 @@ export const externalClientApps: AppKindHandler<ExternalClientApp> = {
     return asText(global?.consumerKey);
   },
 };
+
+/**
+ * The org setting "Allow Access to OAuth Consumer Secrets via Metadata API": without it the Metadata API
+ * refuses an ECA's OAuth plugin components (Salesforce's "Special Access Rules" for
+ * ExtlClntAppGlobalOauthSettings). Undefined when the org does not say (older API versions).
+ */
+export const consumerSecretApiAccess = async (conn: Connection): Promise<boolean | undefined> => {
+  const settings = await readComponent(conn, 'ExternalClientAppSettings', 'ExternalClientApp');
+  if (!settings) return undefined;
+  return settings.enableConsumerSecretApiAccess === true || settings.enableConsumerSecretApiAccess === 'true';
+};

@@ -3,7 +3,7 @@ import { readAccessState, type AccessState } from '../access/state.js';
 import { assignPermissionSet, createPermissionSet, deleteRecord } from '../access/grants.js';
 import type { AppKind, AppKindHandler, AppSnapshot, DesiredApp } from '../apps/app.js';
 import { connectedApps } from '../apps/connected-app.js';
-import { externalClientApps, type ExternalClientApp } from '../apps/external-client-app.js';
+import { consumerSecretApiAccess, externalClientApps, type ExternalClientApp } from '../apps/external-client-app.js';
 import type { MetadataRecord } from '../apps/app.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
@@ -41,7 +41,8 @@ const asNotAdmin = (e: unknown): never => {
 /**
  * The current state in as few requests as the APIs allow: one REST batch for the user, the permission
  * set, its assignment and access, and whether an External Client App of that name exists; then the app's
- * metadata — one read for a Connected App, the header and three components for an External Client App.
+ * metadata — one read for a Connected App; for an External Client App the org setting its OAuth
+ * components need, the header and three components.
  */
 export const readSetupState = async (conn: Connection, request: SetupRequest): Promise<ReadState> => {
   const access: AccessState = await readAccessState(conn, {
@@ -49,10 +50,16 @@ export const readSetupState = async (conn: Connection, request: SetupRequest): P
     permissionSet: request.permissionSet,
     appName: request.name,
   });
-  const wantsEca = request.appType !== 'connected-app' && access.externalClientAppId !== undefined;
-  const connectedApp = wantsEca ? undefined : await connectedApps.read(conn, request.name).catch(asNotAdmin);
-  const externalClientApp =
-    access.externalClientAppId !== undefined ? await externalClientApps.read(conn, request.name).catch(asNotAdmin) : undefined;
+  const ecaExists = access.externalClientAppId !== undefined;
+  const connectedApp =
+    request.appType !== 'connected-app' && ecaExists ? undefined : await connectedApps.read(conn, request.name).catch(asNotAdmin);
+  // Reading or writing an ECA's OAuth components needs an org setting: check it before anything is written.
+  if (ecaExists || (!connectedApp && request.appType !== 'connected-app')) {
+    if ((await consumerSecretApiAccess(conn).catch(asNotAdmin)) === false) {
+      throw messages.createError('error.ConsumerSecretApiAccessDisabled');
+    }
+  }
+  const externalClientApp = ecaExists ? await externalClientApps.read(conn, request.name).catch(asNotAdmin) : undefined;
   return {
     current: {
       access,

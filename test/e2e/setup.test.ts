@@ -344,6 +344,19 @@ describe('sf jwtapp setup', () => {
       await expectNothingChanged();
     });
 
+    it('explains an org that keeps ECA OAuth settings from the Metadata API, before any write', async () => {
+      const closed = await startEmulator({ consumerSecretApiAccess: false });
+      try {
+        await storeAdminLogin(closed, 'emu-closed-admin');
+        const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-closed-admin', '--name', 'Closed_App', '--username', closed.ready.integrationUser.username, '--output-dir', join(dir, 'closed'), '--json']);
+        expectError(run, 'ConsumerSecretApiAccessDisabledError', 'Allow Access to OAuth Consumer Secrets via Metadata API');
+        const log = await closed.requests();
+        expect(log.filter((r) => r.method !== 'GET' && (r.path.includes('/sobjects') || ['createMetadata', 'updateMetadata', 'upsertMetadata'].includes(r.soapOperation ?? '')))).to.deep.equal([]);
+      } finally {
+        await closed.stop();
+      }
+    });
+
     it('refuses a certificate that does not belong to the key, before any request', async () => {
       const mine = join(dir, 'mine.key');
       const theirs = join(dir, 'theirs.crt');

@@ -229,6 +229,10 @@ export const METADATA_TYPES: Record<string, TypeDefinition> = {
     },
     required: ['externalClientApplication', 'label'],
   },
+  ExternalClientAppSettings: {
+    fields: { fullName: 'string', enableConsumerSecretApiAccess: 'boolean', enableExternalClientApps: 'boolean' },
+    required: [],
+  },
   PermissionSet: {
     fields: {
       fullName: 'string',
@@ -251,4 +255,13 @@ export const ECA_TYPES = [
 ] as const;
 
 /** External Client Apps exist since API v59.0 (and their certificate field since v60.0). */
-export const MIN_API_VERSION: Record<string, number> = Object.fromEntries(ECA_TYPES.map((t) => [t, 59]));
+export const MIN_API_VERSION: Record<string, number> = {
+  ...Object.fromEntries(ECA_TYPES.map((t) => [t, 59])),
+  ExternalClientAppSettings: 58,
+};
+
+/** The External Client App components that make up its OAuth plugin (Salesforce's "Special Access Rules"). */
+export const OAUTH_PLUGIN_TYPES = ['ExtlClntAppOauthSettings', 'ExtlClntAppGlobalOauthSettings'];
+
+/** Settings types have one component, named after the type without "Settings". */
+export const SETTINGS_NAME: Record<string, string> = { ExternalClientAppSettings: 'ExternalClientApp' };

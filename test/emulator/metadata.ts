@@ -8,6 +8,8 @@ import {
   ECA_TYPES,
   METADATA_TYPES,
   MIN_API_VERSION,
+  OAUTH_PLUGIN_TYPES,
+  SETTINGS_NAME,
   type FieldType,
   type TypeDefinition,
 } from './metadata-types.js';
@@ -67,15 +69,28 @@ export class MetadataApi {
       case 'createMetadata':
       case 'updateMetadata':
       case 'upsertMetadata':
+        children(body, 'metadata').forEach((n) => this.guardOauthPlugin(typeof n === 'string' ? '' : String(n['@type'] ?? '')));
         return this.save(op, children(body, 'metadata'), apiVersion);
       case 'readMetadata':
+        this.guardOauthPlugin(textOf(children(body, 'type')[0]));
         return this.read(textOf(children(body, 'type')[0]), children(body, 'fullNames').map(textOf), apiVersion);
       case 'deleteMetadata':
+        this.guardOauthPlugin(textOf(children(body, 'type')[0]));
         return this.delete(textOf(children(body, 'type')[0]), children(body, 'fullNames').map(textOf), apiVersion);
       case 'listMetadata':
         return this.list(children(body, 'queries'), apiVersion);
       default:
         throw new SoapFault('soapenv:Client', `No operation available for request {${METADATA_NS}}${op}`);
+    }
+  }
+
+  /** An ECA's OAuth plugin is out of the Metadata API's reach unless the org allows access to consumer secrets. */
+  private guardOauthPlugin(type: string): void {
+    if (OAUTH_PLUGIN_TYPES.includes(type) && !this.org.options.consumerSecretApiAccess) {
+      throw sfFault(
+        'INSUFFICIENT_ACCESS',
+        `access to ${type} requires the org setting "Allow Access to OAuth Consumer Secrets via Metadata API"`
+      );
     }
   }
 
@@ -114,6 +129,7 @@ export class MetadataApi {
       }
       const creating = !exists;
       if (type === 'PermissionSet') this.savePermissionSet(fullName, body, creating);
+      else if (SETTINGS_NAME[type]) this.saveSettings(type, fullName, body);
       else this.saveComponent(type, fullName, body, creating);
       return { fullName, errors: [], created: creating };
     } catch (e) {
@@ -122,7 +138,18 @@ export class MetadataApi {
     }
   }
 
+  /** Settings exist once per org: they are updated, never created or deleted. */
+  private saveSettings(type: string, fullName: string, body: MetadataBody): void {
+    if (fullName.toLowerCase() !== SETTINGS_NAME[type].toLowerCase()) {
+      refuse('INVALID_CROSS_REFERENCE_KEY', `${type} has one component, named ${SETTINGS_NAME[type]}`, ['fullName']);
+    }
+    if (typeof body.enableConsumerSecretApiAccess === 'boolean') {
+      this.org.options.consumerSecretApiAccess = body.enableConsumerSecretApiAccess;
+    }
+  }
+
   private exists(type: string, fullName: string): boolean {
+    if (SETTINGS_NAME[type]) return fullName.toLowerCase() === SETTINGS_NAME[type].toLowerCase();
     return type === 'PermissionSet'
       ? this.org.findPermissionSetByName(fullName) !== undefined
       : this.org.component(type, fullName) !== undefined;
@@ -350,6 +377,11 @@ export class MetadataApi {
   }
 
   private readBody(type: string, fullName: string): MetadataBody | undefined {
+    if (SETTINGS_NAME[type]) {
+      return this.exists(type, fullName)
+        ? { fullName: SETTINGS_NAME[type], enableConsumerSecretApiAccess: this.org.options.consumerSecretApiAccess, enableExternalClientApps: true }
+        : undefined;
+    }
     if (type === 'PermissionSet') {
       const p = this.org.findPermissionSetByName(fullName);
       return p ? { fullName: p.Name, label: p.Label, ...(p.Description ? { description: p.Description } : {}) } : undefined;

@@ -62,6 +62,11 @@ export type OrgOptions = {
   propagationMs: number;
   /** New Connected Apps are blocked since Spring '26 unless Salesforce Support re-enables them. */
   allowConnectedAppCreation: boolean;
+  /**
+   * "Allow Access to OAuth Consumer Secrets via Metadata API" (ExternalClientAppSettings): Salesforce lets
+   * the Metadata API touch an External Client App's OAuth plugin components only when it is on.
+   */
+  consumerSecretApiAccess: boolean;
   /** The clock, so tests can move time without sleeping. */
   now: () => number;
 };

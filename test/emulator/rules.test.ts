@@ -217,6 +217,23 @@ describe('the emulator refuses what Salesforce refuses', () => {
       expect(await metadataOf(conn).read('ConnectedApp', 'Listed_App')).not.to.have.property('fullName');
     });
 
+    it('keeps an ECA\'s OAuth components out of reach until the org allows access to consumer secrets', async () => {
+      const closed = await startEmulator({ consumerSecretApiAccess: false });
+      try {
+        const admin = await adminConnection(closed);
+        const refused = await metadataOf(admin).read('ExtlClntAppGlobalOauthSettings', 'Any_glbloauth').then(
+          () => undefined,
+          (e: Error) => e
+        );
+        expect(refused?.message).to.include('INSUFFICIENT_ACCESS').and.include('Allow Access to OAuth Consumer Secrets via Metadata API');
+        expect(await metadataOf(admin).read('ExternalClientAppSettings', 'ExternalClientApp')).to.include({ enableConsumerSecretApiAccess: 'false' });
+        expect(await metadataOf(admin).update('ExternalClientAppSettings', { fullName: 'ExternalClientApp', enableConsumerSecretApiAccess: true })).to.include({ success: true });
+        expect(await metadataOf(admin).read('ExtlClntAppGlobalOauthSettings', 'Any_glbloauth')).not.to.have.property('fullName');
+      } finally {
+        await closed.stop();
+      }
+    });
+
     it('refuses an ECA component that names no app', async () => {
       const result = (await metadataOf(conn).create('ExtlClntAppOauthSettings', { fullName: 'Orphan_oauth', externalClientApplication: 'No_Such_Eca', label: 'x', commaSeparatedOauthScopes: 'Api' })) as { success: boolean; errors: Array<{ statusCode: string }> };
       expect(result.success).to.equal(false);
