@@ -23,10 +23,6 @@ const insert = async (conn: Connection, object: string, record: Record<string, s
 export const createPermissionSet = (conn: Connection, name: string, label: string, description: string): Promise<string> =>
   insert(conn, 'PermissionSet', { Name: name, Label: label, Description: description });
 
-/** The permission set grants the app: a SetupEntityAccess row, Salesforce's "Assigned Connected Apps". */
-export const grantAppAccess = (conn: Connection, permissionSetId: string, appId: string): Promise<string> =>
-  insert(conn, 'SetupEntityAccess', { ParentId: permissionSetId, SetupEntityId: appId });
-
 export const assignPermissionSet = (conn: Connection, permissionSetId: string, userId: string): Promise<string> =>
   insert(conn, 'PermissionSetAssignment', { PermissionSetId: permissionSetId, AssigneeId: userId });
 

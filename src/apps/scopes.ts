@@ -54,9 +54,6 @@ const STORED_AS: Record<string, string> = {
 /** The scopes a JWT integration needs: API access, and to be allowed to act without the user present. */
 export const REQUIRED_SCOPES = ['Api', 'RefreshToken'] as const;
 
-/** Scopes that grant more than a server integration should hold. */
-export const RISKY_SCOPES = ['Full', 'Web'] as const;
-
 /**
  * `api,refresh_token,offline_access` or `Api,RefreshToken` (or a mix, any case) → the metadata enums.
  * An unknown scope is refused before anything is written.

@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Messages } from '@salesforce/core';
 
@@ -91,8 +91,6 @@ export const assertCertificateUsable = (key: KeyObject, certificate: X509Certifi
   if (notBefore.getTime() > now.getTime()) throw localError('CertificateNotYetValid', [path, notBefore.toISOString()]);
 };
 
-/** The public half, e.g. to compare with a certificate uploaded to an app. */
-export const publicKeyOf = (key: KeyObject): KeyObject => createPublicKey(key);
 
 export type SigningKeyInput = { keyFile?: string; keyVariable?: string; certificateFile?: string; now: Date };
 
