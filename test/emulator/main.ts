@@ -19,10 +19,10 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const number = (name: string, text: string): number => {
+const number = (name: string, text: string, max = Number.POSITIVE_INFINITY): number => {
   const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) {
-    process.stderr.write(`--${name} must be a non-negative number, got ${text}\n`);
+  if (!Number.isFinite(n) || n < 0 || n > max) {
+    process.stderr.write(`--${name} must be ${max < Number.POSITIVE_INFINITY ? `a number from 0 to ${max}` : 'a non-negative number'}, got ${text}\n`);
     process.exit(2);
   }
   return n;
@@ -34,7 +34,7 @@ const emulator = new Emulator({
   allowConnectedAppCreation: values['allow-connected-app-creation'],
   consumerSecretApiAccess: !values['deny-consumer-secret-api-access'],
   sandbox: values.sandbox,
-  faultRate: number('fault-rate', values['fault-rate']),
+  faultRate: number('fault-rate', values['fault-rate'], 1),
   faultSeed: number('fault-seed', values['fault-seed']),
 });
 

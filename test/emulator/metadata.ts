@@ -235,7 +235,9 @@ export class MetadataApi {
       const scopes = splitCommaList(body.commaSeparatedOauthScopes);
       const unknown = scopes.find((s) => !isKnownScope(s));
       if (unknown) refuse('FIELD_INTEGRITY_EXCEPTION', `Invalid OAuth scope: ${unknown}`, ['commaSeparatedOauthScopes']);
-      body.commaSeparatedOauthScopes = normaliseScopes(scopes).join(',');
+      // An update without scopes leaves none, not an empty element the caller never sent.
+      if (scopes.length > 0) body.commaSeparatedOauthScopes = normaliseScopes(scopes).join(',');
+      else delete body.commaSeparatedOauthScopes;
     }
     if (type !== 'ExtlClntAppOauthConfigurablePolicies') {
       return { body: commaSeparatedPermissionSet === undefined ? body : { ...body, commaSeparatedPermissionSet }, accessNames: undefined };

@@ -99,7 +99,10 @@ export class RestApi {
 
   private createOne(objectName: string, body: unknown, user: User): Reply {
     const result = this.insert(objectName, body, user);
-    return result.success ? json(201, result) : json(400, result.errors);
+    if (result.success) return json(201, result);
+    // A single-record save answers errors as the REST API's error body ({message, errorCode, fields}), not as
+    // the SaveResult of composite calls: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api/dome_sobject_create.htm
+    return json(400, result.errors.map(({ statusCode, message, fields }) => ({ message, errorCode: statusCode, fields })));
   }
 
   /** `/composite/sobjects`: up to 200 records in one request, each saved or refused on its own. */

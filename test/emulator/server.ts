@@ -212,7 +212,8 @@ export class Emulator {
     const data = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
     if (data) {
       if (!this.apiAllowed(session)) {
-        return restError(403, 'API_DISABLED_FOR_ORG', 'The REST API is not enabled for this session: the app lacks the api scope');
+        // Salesforce's answer to a token without the api scope (Help article 005226515).
+        return restError(401, 'INVALID_SESSION_ID', 'This session is not valid for use with the REST API');
       }
       return this.rest.handle(req, data[1], data[2] ?? '', user);
     }
