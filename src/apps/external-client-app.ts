@@ -1,24 +1,30 @@
 import type { Connection } from '@salesforce/core';
 import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type MetadataRecord } from './app.js';
-import { deleteComponent, readComponent, readComponents, saveComponents } from './save.js';
+import { deployComponents } from './deploy.js';
+import { readComponent, readComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
 
 /**
- * An External Client App is a header and components that name it in `externalClientApplication`. Setup
- * (and Salesforce's own Setup UI) name them `<App>_oauth`, `<App>_glbloauth`, `<App>_oauthPlcy`,
- * `<App>_plcy`.
+ * An External Client App is a header and components that name it in `externalClientApplication`. New apps
+ * get `<App>_oauth` and `<App>_glbloauth`; their OAuth policies are the ones Salesforce generates when the
+ * OAuth settings are saved, named `<OAuth settings>_defaultPolicy` (Salesforce Help "Configure OAuth
+ * Policies"; the names in public runbooks, sfdx-hardis and CumulusCI), which setup's deploy updates rather
+ * than adding a second set. Apps made elsewhere keep their own names: components are found by their link.
  */
 export const ECA_PARTS = {
   header: { type: 'ExternalClientApplication', suffix: '' },
   oauth: { type: 'ExtlClntAppOauthSettings', suffix: '_oauth' },
   global: { type: 'ExtlClntAppGlobalOauthSettings', suffix: '_glbloauth' },
-  oauthPolicies: { type: 'ExtlClntAppOauthConfigurablePolicies', suffix: '_oauthPlcy' },
+  oauthPolicies: { type: 'ExtlClntAppOauthConfigurablePolicies', suffix: '_oauth_defaultPolicy' },
 } as const;
 
 type Part = keyof typeof ECA_PARTS;
 export type ExternalClientApp = Record<Part, MetadataRecord | undefined> & { header: MetadataRecord };
 
 const partName = (app: string, part: Part): string => `${app}${ECA_PARTS[part].suffix}`;
+
+/** Salesforce names the generated OAuth policies after the OAuth settings component. */
+const defaultPolicyName = (oauthSettingsName: string): string => `${oauthSettingsName}_defaultPolicy`;
 
 const splitList = (v: unknown): string[] =>
   asList(v)
@@ -48,11 +54,12 @@ export const mergeExternalClientApp = (current: ExternalClientApp | undefined, d
   delete global.consumerSecret;
   const policies = current?.oauthPolicies
     ? writable(current.oauthPolicies)
-    : { fullName: partName(desired.name, 'oauthPolicies'), ...link(desired) };
+    : { fullName: defaultPolicyName(String(oauth.fullName)), ...link(desired) };
   const permissionSets = splitList(policies.commaSeparatedPermissionSet);
   return {
     header,
-    oauth: { ...oauth, commaSeparatedOauthScopes: mergeScopes(splitList(oauth.commaSeparatedOauthScopes), desired.scopes).join(',') },
+    // Written as retrieved files show them (`Api, Web, RefreshToken`), as sfdx-hardis writes them.
+    oauth: { ...oauth, commaSeparatedOauthScopes: mergeScopes(splitList(oauth.commaSeparatedOauthScopes), desired.scopes).join(', ') },
     global: {
       ...global,
       callbackUrl: asText(global.callbackUrl) ?? desired.callbackUrl,
@@ -140,42 +147,20 @@ export const externalClientApps: AppKindHandler<ExternalClientApp> = {
   kind: 'external-client-app',
   read: readParts,
   snapshot: externalClientAppSnapshot,
+  /**
+   * One deploy of every new or changed component: all or nothing, so a refused part leaves no half-made
+   * app behind. The header goes along only when it is new (the components name it).
+   */
   async write(conn, current, desired) {
     const merged = mergeExternalClientApp(current, desired);
-    const created: Part[] = [];
-    try {
-      // The header first (the components name it), then each component that is new or changed.
-      for (const part of ['header', 'oauth', 'global', 'oauthPolicies'] as const) {
-        const before = current?.[part];
-        const after = merged[part];
-        if (!after || sameRecord(before, after)) continue;
-        // eslint-disable-next-line no-await-in-loop
-        await saveComponents(conn, before ? 'update' : 'create', ECA_PARTS[part].type, [after]);
-        if (!before) created.push(part);
-      }
-    } catch (e) {
-      // A component refused (a consumer key taken, say): remove what this write created, newest first,
-      // so no half-made app is left in the org.
-      for (const part of created.reverse()) {
-        // eslint-disable-next-line no-await-in-loop
-        await deleteComponent(conn, ECA_PARTS[part].type, String(merged[part]?.fullName)).catch(() => undefined);
-      }
-      throw e;
-    }
+    const components = (['header', 'oauth', 'global', 'oauthPolicies'] as const).flatMap((part) => {
+      const record = merged[part];
+      return record && !sameRecord(current?.[part], record) ? [{ type: ECA_PARTS[part].type, fullName: String(record.fullName), record }] : [];
+    });
+    await deployComponents(conn, components);
   },
   async readConsumerKey(conn, name) {
     const global = await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));
     return asText(global?.consumerKey);
   },
-};
-
-/**
- * The org setting "Allow Access to OAuth Consumer Secrets via Metadata API": without it the Metadata API
- * refuses an ECA's OAuth plugin components (Salesforce's "Special Access Rules" for
- * ExtlClntAppGlobalOauthSettings). Undefined when the org does not say (older API versions).
- */
-export const consumerSecretApiAccess = async (conn: Connection): Promise<boolean | undefined> => {
-  const settings = await readComponent(conn, 'ExternalClientAppSettings', 'ExternalClientApp');
-  if (!settings) return undefined;
-  return settings.enableConsumerSecretApiAccess === true || settings.enableConsumerSecretApiAccess === 'true';
 };

@@ -1,46 +1,65 @@
 import { Messages } from '@salesforce/core';
+import type { ConnectedAppOauthAccessScope } from '@salesforce/types/metadata';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
 
 /**
- * OAuth scope names (what vendor guides and `scope=` use) → Metadata API enums
- * (`ConnectedAppOauthAccessScope`, also the values of an ECA's `commaSeparatedOauthScopes`).
+ * Every value of Salesforce's scope enum (`ConnectedAppOauthAccessScope` in `@salesforce/types`, the enum of
+ * a Connected App's `scopes` and the values of an ECA's `commaSeparatedOauthScopes`), with the OAuth scope
+ * names users write for it (`scope=` parameters, vendor guides), as Salesforce Help's "OAuth Tokens and
+ * Scopes" gives them. Typed by the published enum, so a value Salesforce adds or removes fails the build
+ * until it is named here. A scope whose OAuth name is not documented is taken by its enum name only.
  */
 /* eslint-disable camelcase -- OAuth scope names are Salesforce's, snake_case on the wire */
-const OAUTH_NAME_TO_ENUM: Record<string, string> = {
-  api: 'Api',
-  refresh_token: 'RefreshToken',
-  offline_access: 'RefreshToken',
-  full: 'Full',
-  web: 'Web',
-  id: 'Basic',
-  profile: 'Profile',
-  email: 'Email',
-  address: 'Address',
-  phone: 'Phone',
-  openid: 'OpenID',
-  chatter_api: 'Chatter',
-  custom_permissions: 'CustomPermissions',
-  visualforce: 'CustomApplications',
-  wave_api: 'Wave',
-  eclair_api: 'Eclair',
-  pardot_api: 'Pardot',
-  lightning: 'Lightning',
-  content: 'Content',
-  cdp_ingest_api: 'CDPIngest',
-  cdp_profile_api: 'CDPProfile',
-  cdp_query_api: 'CDPQuery',
-  forgot_password: 'Forgot_Password',
-  user_registration_api: 'UserRegistration',
-  interaction_api: 'Interaction',
-  einstein_gpt_api: 'Einstein_GPT',
-  sfap_api: 'Sfap_Api',
-  mcp_api: 'MCP_Api',
+const OAUTH_NAMES: Record<ConnectedAppOauthAccessScope, readonly string[]> = {
+  Api: ['api'],
+  RefreshToken: ['refresh_token'],
+  OfflineAccess: ['offline_access'],
+  Full: ['full'],
+  Web: ['web'],
+  Basic: ['id'],
+  Profile: ['profile'],
+  Email: ['email'],
+  Address: ['address'],
+  Phone: ['phone'],
+  OpenID: ['openid'],
+  Chatter: ['chatter_api'],
+  CustomPermissions: ['custom_permissions'],
+  CustomApplications: ['visualforce'],
+  Wave: ['wave_api'],
+  Eclair: ['eclair_api'],
+  Pardot: ['pardot_api'],
+  Lightning: ['lightning'],
+  Content: ['content'],
+  CDPIngest: ['cdp_ingest_api'],
+  CDPProfile: ['cdp_profile_api'],
+  CDPQuery: ['cdp_query_api'],
+  CDPSegment: ['cdp_segment_api'],
+  CDPIdentityResolution: ['cdp_identityresolution_api'],
+  CDPCalculatedInsight: ['cdp_calculated_insight_api'],
+  CDP: ['cdp_api'],
+  Chatbot: ['chatbot_api'],
+  ForgotPassword: ['forgot_password'],
+  UserRegistration: ['user_registration_api'],
+  Interaction: ['interaction_api'],
+  EinsteinGPT: ['einstein_gpt_api'],
+  SFAP: ['sfap_api'],
+  PwdlessLogin: ['pwdless_login_api'],
+  MCP: ['mcp_api'],
+  SCRT: [],
+  DataCloudUserClaims: [],
+  A2A: [],
+  CmdbDiscovery: [],
+  SemanticLayer: [],
 };
 /* eslint-enable camelcase */
 
-const ENUMS = new Set([...Object.values(OAUTH_NAME_TO_ENUM), 'OfflineAccess']);
+const ENUMS = Object.keys(OAUTH_NAMES) as ConnectedAppOauthAccessScope[];
+
+const BY_NAME = new Map<string, ConnectedAppOauthAccessScope>(
+  ENUMS.flatMap((e) => [[e.toLowerCase(), e] as const, ...OAUTH_NAMES[e].map((n) => [n, e] as const)])
+);
 
 /** Salesforce stores these as the enum on the right and reads them back so (SPEC §1). */
 const STORED_AS: Record<string, string> = {
@@ -64,14 +83,13 @@ export const parseScopes = (list: string): string[] => {
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map((s) => {
-      const byName = OAUTH_NAME_TO_ENUM[s.toLowerCase()];
-      if (byName) return byName;
-      const byEnum = [...ENUMS].find((e) => e.toLowerCase() === s.toLowerCase());
-      if (byEnum) return byEnum;
-      throw messages.createError('error.UnknownScope', [s], [Object.keys(OAUTH_NAME_TO_ENUM).join(', ')]);
+      const scope = BY_NAME.get(s.toLowerCase());
+      if (scope) return scope;
+      throw messages.createError('error.UnknownScope', [s], [ENUMS.flatMap((e) => OAUTH_NAMES[e]).join(', ')]);
     });
   if (scopes.length === 0) throw messages.createError('error.NoScopes');
-  return [...new Set(scopes)];
+  // One of each stored form: `refresh_token,offline_access` is one scope to Salesforce.
+  return scopes.filter((s, i) => scopes.findIndex((t) => storedForm(t) === storedForm(s)) === i);
 };
 
 /** The form Salesforce keeps a scope in, for comparing what is stored with what is wanted. */

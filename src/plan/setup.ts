@@ -3,7 +3,7 @@ import { readAccessState, type AccessState } from '../access/state.js';
 import { assignPermissionSet, createPermissionSet, deleteRecord } from '../access/grants.js';
 import type { AppKind, AppKindHandler, AppSnapshot, DesiredApp } from '../apps/app.js';
 import { connectedApps } from '../apps/connected-app.js';
-import { consumerSecretApiAccess, externalClientApps, type ExternalClientApp } from '../apps/external-client-app.js';
+import { externalClientApps, type ExternalClientApp } from '../apps/external-client-app.js';
 import type { MetadataRecord } from '../apps/app.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
@@ -41,8 +41,7 @@ const asNotAdmin = (e: unknown): never => {
 /**
  * The current state in as few requests as the APIs allow: one REST batch for the user, the permission
  * set, its assignment and access, and whether an External Client App of that name exists; then the app's
- * metadata — one read for a Connected App; for an External Client App the org setting its OAuth
- * components need, the header and three components.
+ * metadata — one read for a Connected App; for an External Client App the header and three components.
  */
 export const readSetupState = async (conn: Connection, request: SetupRequest): Promise<ReadState> => {
   const access: AccessState = await readAccessState(conn, {
@@ -53,12 +52,6 @@ export const readSetupState = async (conn: Connection, request: SetupRequest): P
   const ecaExists = access.externalClientAppId !== undefined;
   const connectedApp =
     request.appType !== 'connected-app' && ecaExists ? undefined : await connectedApps.read(conn, request.name).catch(asNotAdmin);
-  // Reading or writing an ECA's OAuth components needs an org setting: check it before anything is written.
-  if (ecaExists || (!connectedApp && request.appType !== 'connected-app')) {
-    if ((await consumerSecretApiAccess(conn).catch(asNotAdmin)) === false) {
-      throw messages.createError('error.ConsumerSecretApiAccessDisabled');
-    }
-  }
   const externalClientApp = ecaExists ? await externalClientApps.read(conn, request.name).catch(asNotAdmin) : undefined;
   return {
     current: {

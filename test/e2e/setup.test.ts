@@ -162,7 +162,8 @@ describe('sf jwtapp setup', () => {
       await metadataOf(conn).create('ExternalClientApplication', { fullName: 'Odd_Eca', label: 'Odd', contactEmail: 'a@example.com', distributionState: 'Local' });
       await metadataOf(conn).create('ExtlClntAppOauthSettings', { fullName: 'OddScopes', ...link, commaSeparatedOauthScopes: 'Api,Web' });
       await metadataOf(conn).create('ExtlClntAppGlobalOauthSettings', { fullName: 'OddGlobal', ...link, callbackUrl: 'https://odd.example/cb' });
-      await metadataOf(conn).create('ExtlClntAppOauthConfigurablePolicies', { fullName: 'OddPolicies', ...link, permittedUsersPolicyType: 'AllSelfAuthorized' });
+      // Salesforce generated the policies when the OAuth settings were saved, and named them after those.
+      await metadataOf(conn).update('ExtlClntAppOauthConfigurablePolicies', { fullName: 'OddScopes_defaultPolicy', ...link, permittedUsersPolicyType: 'AllSelfAuthorized' });
       const run = await setup('--name', 'Odd_Eca', '--username', integration, '--output-dir', join(dir, 'odd'));
       expect(run.exitCode, run.stdout).to.equal(0);
       expect(run.json?.result?.status).to.equal('updated');
@@ -170,8 +171,8 @@ describe('sf jwtapp setup', () => {
       expect(eca?.components.ExtlClntAppGlobalOauthSettings?.fullName).to.equal('OddGlobal');
       expect(eca?.components.ExtlClntAppGlobalOauthSettings?.metadata).to.include({ callbackUrl: 'https://odd.example/cb' });
       expect(String(eca?.components.ExtlClntAppGlobalOauthSettings?.metadata.certificate)).to.include('BEGIN CERTIFICATE');
-      expect(eca?.components.ExtlClntAppOauthSettings?.metadata).to.include({ fullName: 'OddScopes', commaSeparatedOauthScopes: 'Api,Web,RefreshToken' });
-      expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.metadata).to.include({ fullName: 'OddPolicies', permittedUsersPolicyType: 'AdminApprovedPreAuthorized' });
+      expect(eca?.components.ExtlClntAppOauthSettings?.metadata).to.include({ fullName: 'OddScopes', commaSeparatedOauthScopes: 'Api, Web, RefreshToken' });
+      expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.metadata).to.include({ fullName: 'OddScopes_defaultPolicy', permittedUsersPolicyType: 'AdminApprovedPreAuthorized' });
     });
   });
 
@@ -344,16 +345,18 @@ describe('sf jwtapp setup', () => {
       await expectNothingChanged();
     });
 
-    it('explains an org that keeps ECA OAuth settings from the Metadata API, before any write', async () => {
-      const closed = await startEmulator({ consumerSecretApiAccess: false });
+    it('sets up an app where the org lets the Metadata API return consumer secrets, and never shows the secret', async () => {
+      const open = await startEmulator({ consumerSecretApiAccess: true });
       try {
-        await storeAdminLogin(closed, 'emu-closed-admin');
-        const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-closed-admin', '--name', 'Closed_App', '--username', closed.ready.integrationUser.username, '--output-dir', join(dir, 'closed'), '--json']);
-        expectError(run, 'ConsumerSecretApiAccessDisabledError', 'Allow Access to OAuth Consumer Secrets via Metadata API');
-        const log = await closed.requests();
-        expect(log.filter((r) => r.method !== 'GET' && (r.path.includes('/sobjects') || ['createMetadata', 'updateMetadata', 'upsertMetadata'].includes(r.soapOperation ?? '')))).to.deep.equal([]);
+        await storeAdminLogin(open, 'emu-open-admin');
+        const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-open-admin', '--name', 'Open_App', '--username', open.ready.integrationUser.username, '--output-dir', join(dir, 'open'), '--env-file', join(dir, 'open', '.env'), '--wait', '0', '--json']);
+        expect(run.exitCode, run.stdout).to.equal(0);
+        const secret = (await open.state()).apps.find((a) => a.name === 'Open_App')?.consumerSecret;
+        expect(secret).to.be.a('string').and.not.equal('');
+        expect(run.stdout + run.stderr).to.not.include(secret);
+        expect(await readFile(join(dir, 'open', '.env'), 'utf8')).to.not.include(secret);
       } finally {
-        await closed.stop();
+        await open.stop();
       }
     });
 

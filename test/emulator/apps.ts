@@ -1,3 +1,4 @@
+import { OAUTH_SCOPES } from './metadata-types.js';
 import type { ComponentVersion, MetadataBody, OrgState, SetupEntityType, User } from './org.js';
 
 /** What the token endpoint needs to know of an app of either kind. */
@@ -138,10 +139,13 @@ export const isPreAuthorized = (org: OrgState, app: OAuthApp, user: User): boole
 };
 
 /**
- * Metadata scope enums and the OAuth scope names a token reports. Salesforce folds `profile`, `email`,
- * `address` and `phone` into `Basic`, and `offline_access` into `RefreshToken`, when it stores an app.
+ * The OAuth scope name a token reports for each value of Salesforce's scope enum
+ * (`ConnectedAppOauthAccessScope`, generated from `@salesforce/types`), as Salesforce Help's "OAuth Tokens
+ * and Scopes" lists them. Enum values whose scope name that page does not give are reported as the enum
+ * in lower case (marked unconfirmed in docs/emulator.md). Salesforce folds `Profile`, `Email`, `Address`
+ * and `Phone` into `Basic`, and `OfflineAccess` into `RefreshToken`, when it stores an app.
  */
-export const SCOPE_ENUMS: Record<string, string> = {
+const SCOPE_NAMES: Record<string, string> = {
   Api: 'api',
   Basic: 'id',
   Chatter: 'chatter_api',
@@ -159,12 +163,18 @@ export const SCOPE_ENUMS: Record<string, string> = {
   CDPIngest: 'cdp_ingest_api',
   CDPProfile: 'cdp_profile_api',
   CDPQuery: 'cdp_query_api',
-  Forgot_Password: 'forgot_password',
+  CDPSegment: 'cdp_segment_api',
+  CDPIdentityResolution: 'cdp_identityresolution_api',
+  CDPCalculatedInsight: 'cdp_calculated_insight_api',
+  CDP: 'cdp_api',
+  Chatbot: 'chatbot_api',
+  ForgotPassword: 'forgot_password',
   UserRegistration: 'user_registration_api',
   Interaction: 'interaction_api',
-  Einstein_GPT: 'einstein_gpt_api',
-  Sfap_Api: 'sfap_api',
-  MCP_Api: 'mcp_api',
+  EinsteinGPT: 'einstein_gpt_api',
+  SFAP: 'sfap_api',
+  PwdlessLogin: 'pwdless_login_api',
+  MCP: 'mcp_api',
 };
 
 /** Accepted on write, stored as the enum on the right. */
@@ -180,10 +190,10 @@ export const normaliseScopes = (scopes: string[]): string[] => [
   ...new Set(scopes.map((s) => SCOPE_ALIASES_ON_WRITE[s] ?? s)),
 ];
 
-export const isKnownScope = (scope: string): boolean => scope in SCOPE_ENUMS || scope in SCOPE_ALIASES_ON_WRITE;
+export const isKnownScope = (scope: string): boolean => OAUTH_SCOPES.includes(scope);
 
 export const oauthScopeNames = (scopes: string[]): string[] =>
-  normaliseScopes(scopes).map((s) => SCOPE_ENUMS[s] ?? s.toLowerCase());
+  normaliseScopes(scopes).map((s) => SCOPE_NAMES[s] ?? s.toLowerCase());
 
 /** Whether a session of these scopes may call the REST and SOAP APIs. */
 export const grantsApiAccess = (oauthScopes: string[]): boolean =>

@@ -163,13 +163,13 @@ describe('npm run emulator: the contract other tooling depends on', () => {
     });
   });
 
-  describe('started with --port N --propagation-ms 1000 --allow-connected-app-creation --sandbox --deny-consumer-secret-api-access', () => {
+  describe('started with --port N --propagation-ms 1000 --allow-connected-app-creation --sandbox --consumer-secret-api-access', () => {
     let started: Started;
     let port: number;
 
     before(async () => {
       port = await freePort();
-      started = await start('--port', String(port), '--propagation-ms', '1000', '--allow-connected-app-creation', '--sandbox', '--deny-consumer-secret-api-access');
+      started = await start('--port', String(port), '--propagation-ms', '1000', '--allow-connected-app-creation', '--sandbox', '--consumer-secret-api-access');
     });
     after(async () => {
       if (started.child.exitCode === null) await started.emu.stop();
@@ -197,9 +197,9 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       expect(granted.status, JSON.stringify(granted.body)).to.equal(200);
     });
 
-    it('starts with the org setting for consumer secrets off', async () => {
+    it('starts with the org setting for consumer secrets on', async () => {
       const settings = await metadataOf(await adminConnection(started.emu)).read('ExternalClientAppSettings', 'ExternalClientApp');
-      expect(settings).to.include({ enableConsumerSecretApiAccess: 'false' });
+      expect(settings).to.include({ enableConsumerSecretApiAccess: 'true' });
     });
 
     it('exits with code 0 on SIGINT', async () => {

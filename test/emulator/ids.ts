@@ -16,6 +16,7 @@ export const KEY_PREFIX = {
   ConnectedApplication: '0H4',
   ExternalClientApplication: '0xI',
   MetadataComponent: '0Xx',
+  DeployRequest: '0Af',
 } as const;
 
 export type KeyPrefixedObject = keyof typeof KEY_PREFIX;

@@ -1,250 +1,15 @@
 /**
- * The metadata types the emulator stores, as the Metadata API WSDL defines them: each field's type, in
- * WSDL order (the order a read returns them in). A request with an element the type does not have, or a
- * value that is not of the field's type, is refused as Salesforce's SOAP layer refuses it.
+ * The metadata types the emulator stores. Their fields, field types, required fields and enum values are
+ * Salesforce's, generated from `@salesforce/types` (see `schema/`); this file adds only what that package
+ * cannot say, each with its source in docs/emulator.md: the API version a type appeared in, the values
+ * Salesforce documents for fields the WSDL types as plain strings, and which types form an app.
  */
-export type FieldType =
-  | 'string'
-  | 'boolean'
-  | 'int'
-  | { enum: string; values: readonly string[] }
-  | { complex: string }
-  | { list: FieldType };
+import { SCHEMA, type FieldType, type TypeDefinition } from './schema/index.js';
 
-export type TypeDefinition = {
-  fields: Record<string, FieldType>;
-  /** Fields a create or update must carry; Salesforce answers REQUIRED_FIELD_MISSING otherwise. */
-  required: string[];
-};
+export type { FieldType, TypeDefinition };
 
-const list = (of: FieldType): FieldType => ({ list: of });
-const complex = (name: string): FieldType => ({ complex: name });
-const enumOf = (name: string, values: readonly string[]): FieldType => ({ enum: name, values });
-
-/** `ConnectedAppOauthAccessScope`: the values the WSDL allows (read back folded, see apps.ts). */
-export const CONNECTED_APP_SCOPES = [
-  'Basic',
-  'Api',
-  'Web',
-  'Full',
-  'Chatter',
-  'CustomApplications',
-  'RefreshToken',
-  'OpenID',
-  'Profile',
-  'Email',
-  'Address',
-  'Phone',
-  'OfflineAccess',
-  'CustomPermissions',
-  'Wave',
-  'Eclair',
-  'Pardot',
-  'Lightning',
-  'Content',
-  'CDPIngest',
-  'CDPProfile',
-  'CDPQuery',
-  'Forgot_Password',
-  'UserRegistration',
-  'Interaction',
-  'Einstein_GPT',
-  'Sfap_Api',
-  'MCP_Api',
-] as const;
-
-const ECA_LINK = { externalClientApplication: 'string', label: 'string' } as const;
-
-export const COMPLEX_TYPES: Record<string, TypeDefinition> = {
-  ConnectedAppOauthConfig: {
-    fields: {
-      callbackUrl: 'string',
-      certificate: 'string',
-      consumerKey: 'string',
-      consumerSecret: 'string',
-      idTokenConfig: complex('ConnectedAppOauthIdToken'),
-      isAdminApproved: 'boolean',
-      isClientCredentialEnabled: 'boolean',
-      isCodeCredentialEnabled: 'boolean',
-      isCodeCredentialPostOnly: 'boolean',
-      isConsumerSecretOptional: 'boolean',
-      isIntrospectAllTokens: 'boolean',
-      isNamedUserJwtEnabled: 'boolean',
-      isPkceRequired: 'boolean',
-      isRefreshTokenRotationEnabled: 'boolean',
-      isSecretRequiredForRefreshToken: 'boolean',
-      isSecretRequiredForTokenExchange: 'boolean',
-      isTokenExchangeEnabled: 'boolean',
-      oauthClientCredentialUser: 'string',
-      scopes: list(enumOf('ConnectedAppOauthAccessScope', CONNECTED_APP_SCOPES)),
-      singleLogoutUrl: 'string',
-    },
-    required: ['callbackUrl'],
-  },
-  ConnectedAppOauthIdToken: {
-    fields: {
-      idTokenAudience: 'string',
-      idTokenIncludeAttributes: 'boolean',
-      idTokenIncludeCustomPerms: 'boolean',
-      idTokenIncludeStandardClaims: 'boolean',
-      idTokenValidity: 'int',
-    },
-    required: [],
-  },
-  ConnectedAppOauthPolicy: {
-    fields: {
-      ipRelaxation: enumOf('ConnectedAppOauthIpRelaxation', ['ENFORCE', 'BYPASS', 'ENFORCE_ACTIVATED_DEVICES']),
-      isTokenExchangeFlowEnabled: 'boolean',
-      refreshTokenPolicy: enumOf('ConnectedAppOauthRefreshTokenPolicy', [
-        'infinite',
-        'immediately',
-        'zero',
-        'specific_lifetime',
-      ]),
-      singleLogoutUrl: 'string',
-    },
-    required: [],
-  },
-  ConnectedAppIpRange: {
-    fields: { description: 'string', end: 'string', start: 'string' },
-    required: ['start', 'end'],
-  },
-  PermissionSetUserPermission: {
-    fields: { enabled: 'boolean', name: 'string' },
-    required: ['enabled', 'name'],
-  },
-};
-
-export const METADATA_TYPES: Record<string, TypeDefinition> = {
-  ConnectedApp: {
-    fields: {
-      fullName: 'string',
-      contactEmail: 'string',
-      contactPhone: 'string',
-      description: 'string',
-      iconUrl: 'string',
-      infoUrl: 'string',
-      ipRanges: list(complex('ConnectedAppIpRange')),
-      label: 'string',
-      logoUrl: 'string',
-      mobileStartUrl: 'string',
-      oauthConfig: complex('ConnectedAppOauthConfig'),
-      oauthPolicy: complex('ConnectedAppOauthPolicy'),
-      permissionSetName: list('string'),
-      plugin: 'string',
-      pluginExecutionUser: 'string',
-      profileName: list('string'),
-      startUrl: 'string',
-    },
-    required: ['label', 'contactEmail'],
-  },
-  ExternalClientApplication: {
-    fields: {
-      fullName: 'string',
-      contactEmail: 'string',
-      contactPhone: 'string',
-      description: 'string',
-      distributionState: enumOf('ExtlClntAppDistState', ['Local', 'Packaged']),
-      iconUrl: 'string',
-      infoUrl: 'string',
-      isProtected: 'boolean',
-      label: 'string',
-      logoUrl: 'string',
-      orgScopedExternalApp: 'string',
-    },
-    required: ['label', 'contactEmail', 'distributionState'],
-  },
-  ExtlClntAppOauthSettings: {
-    fields: {
-      fullName: 'string',
-      commaSeparatedOauthScopes: 'string',
-      ...ECA_LINK,
-      singleLogoutUrl: 'string',
-    },
-    required: ['externalClientApplication', 'label'],
-  },
-  ExtlClntAppGlobalOauthSettings: {
-    fields: {
-      fullName: 'string',
-      callbackUrl: 'string',
-      certificate: 'string',
-      consumerKey: 'string',
-      consumerSecret: 'string',
-      ...ECA_LINK,
-      isClientCredentialsFlowEnabled: 'boolean',
-      isCodeCredFlowEnabled: 'boolean',
-      isCodeCredPostOnly: 'boolean',
-      isConsumerSecretOptional: 'boolean',
-      isDeviceFlowEnabled: 'boolean',
-      isIntrospectAllTokens: 'boolean',
-      isNamedUserJwtEnabled: 'boolean',
-      isPkceRequired: 'boolean',
-      isRefreshTokenRotationEnabled: 'boolean',
-      isSecretRequiredForRefreshToken: 'boolean',
-      isSecretRequiredForTokenExchange: 'boolean',
-      isTokenExchangeEnabled: 'boolean',
-      shouldRotateConsumerKey: 'boolean',
-      shouldRotateConsumerSecret: 'boolean',
-    },
-    required: ['externalClientApplication', 'label'],
-  },
-  ExtlClntAppOauthConfigurablePolicies: {
-    fields: {
-      fullName: 'string',
-      clientCredentialsFlowUser: 'string',
-      commaSeparatedPermissionSet: 'string',
-      ...ECA_LINK,
-      ipRelaxationPolicyType: enumOf('ExtlClntAppOauthIpRelaxationPolicyType', [
-        'Enforce',
-        'Bypass',
-        'EnforceActivatedDevices',
-      ]),
-      isClientCredentialsFlowEnabled: 'boolean',
-      isTokenExchangeFlowEnabled: 'boolean',
-      permittedUsersPolicyType: enumOf('ExtlClntAppOauthPermittedUsersPolicyType', [
-        'AllSelfAuthorized',
-        'AdminApprovedPreAuthorized',
-      ]),
-      policyAction: 'string',
-      refreshTokenPolicyType: enumOf('ExtlClntAppOauthRefreshTokenPolicyType', [
-        'Infinite',
-        'Immediately',
-        'SpecificLifetime',
-        'SpecificInactivity',
-      ]),
-      refreshTokenValidityPeriod: 'int',
-      refreshTokenValidityUnit: 'string',
-      requiredSessionLevel: 'string',
-      sessionTimeoutInMinutes: 'int',
-    },
-    required: ['externalClientApplication', 'label'],
-  },
-  ExtlClntAppConfigurablePolicies: {
-    fields: {
-      fullName: 'string',
-      ...ECA_LINK,
-      isEnabled: 'boolean',
-      isOauthPluginEnabled: 'boolean',
-      startPage: 'string',
-    },
-    required: ['externalClientApplication', 'label'],
-  },
-  ExternalClientAppSettings: {
-    fields: { fullName: 'string', enableConsumerSecretApiAccess: 'boolean', enableExternalClientApps: 'boolean' },
-    required: [],
-  },
-  PermissionSet: {
-    fields: {
-      fullName: 'string',
-      description: 'string',
-      hasActivationRequired: 'boolean',
-      label: 'string',
-      license: 'string',
-      userPermissions: list(complex('PermissionSetUserPermission')),
-    },
-    required: ['label'],
-  },
-};
+/** Every complex type of the schema: the stored types and the ones nested in them. */
+export const COMPLEX_TYPES: Record<string, TypeDefinition> = SCHEMA.types;
 
 export const ECA_TYPES = [
   'ExternalClientApplication',
@@ -254,14 +19,72 @@ export const ECA_TYPES = [
   'ExtlClntAppConfigurablePolicies',
 ] as const;
 
-/** External Client Apps exist since API v59.0 (and their certificate field since v60.0). */
+const STORED_TYPES = ['ConnectedApp', ...ECA_TYPES, 'ExternalClientAppSettings', 'PermissionSet'];
+
+/** The types the emulator's Metadata API serves. */
+export const METADATA_TYPES: Record<string, TypeDefinition> = Object.fromEntries(
+  STORED_TYPES.map((type) => {
+    const definition = SCHEMA.types[type];
+    if (!definition) throw new Error(`emulator bug: ${SCHEMA.source} has no ${type}`);
+    return [type, definition];
+  })
+);
+
+const enumValues = (type: string, field: string): readonly string[] => {
+  let f: FieldType | undefined = SCHEMA.types[type]?.fields[field];
+  while (f && typeof f === 'object' && 'list' in f) f = f.list;
+  if (!f || typeof f !== 'object' || !('enum' in f)) throw new Error(`emulator bug: ${type}.${field} is not an enum in ${SCHEMA.source}`);
+  return f.values;
+};
+
+/** `ConnectedAppOauthAccessScope`: the scope enum of both app kinds, as Salesforce publishes it. */
+export const OAUTH_SCOPES = enumValues('ConnectedAppOauthConfig', 'scopes');
+
+/**
+ * Fields the WSDL types as `xsd:string` whose values Salesforce's documentation lists (the ConnectedApp and
+ * ExtlClntAppOauthConfigurablePolicies pages); a save with another value is refused
+ * (FIELD_INTEGRITY_EXCEPTION). Patterns, since `refreshTokenPolicy` carries a period: `specific_lifetime:3:HOURS`.
+ */
+export const DOCUMENTED_VALUES: Record<string, Record<string, RegExp>> = {
+  ConnectedAppOauthPolicy: {
+    ipRelaxation: /^(ENFORCE|BYPASS|BYPASS_2FACTOR|ENFORCE_RELAXREFRESH)$/,
+    refreshTokenPolicy: /^(zero|infinite|(specific_lifetime|specific_inactivity):\d+:(HOURS|DAYS|MONTHS))$/,
+  },
+  ExtlClntAppOauthConfigurablePolicies: {
+    ipRelaxationPolicyType: /^(Enforce|Bypass|Bypass_2factor|Enforce_RelaxRefresh)$/,
+    refreshTokenValidityUnit: /^(Hours|Days|Months)$/,
+  },
+};
+
+/**
+ * The API version each type appeared in (Metadata API Developer Guide, each type's page); below it the
+ * type is unknown (`INVALID_TYPE`).
+ */
 export const MIN_API_VERSION: Record<string, number> = {
-  ...Object.fromEntries(ECA_TYPES.map((t) => [t, 59])),
+  ExternalClientApplication: 59,
+  ExtlClntAppOauthSettings: 59,
+  ExtlClntAppGlobalOauthSettings: 59,
+  ExtlClntAppOauthConfigurablePolicies: 59,
+  ExtlClntAppConfigurablePolicies: 60,
   ExternalClientAppSettings: 58,
 };
 
-/** The External Client App components that make up its OAuth plugin (Salesforce's "Special Access Rules"). */
-export const OAUTH_PLUGIN_TYPES = ['ExtlClntAppOauthSettings', 'ExtlClntAppGlobalOauthSettings'];
+/** Fields that appeared after their type did: sent at an older version, the SOAP layer does not know them. */
+export const FIELD_MIN_API_VERSION: Record<string, Record<string, number>> = {
+  ExtlClntAppGlobalOauthSettings: {
+    certificate: 60,
+    isClientCredentialsFlowEnabled: 60,
+    isDeviceFlowEnabled: 60,
+    isRefreshTokenRotationEnabled: 60,
+    isSecretRequiredForTokenExchange: 60,
+    isTokenExchangeEnabled: 60,
+    isCodeCredFlowEnabled: 61,
+    isCodeCredPostOnly: 61,
+    isNamedUserJwtEnabled: 61,
+  },
+  ExtlClntAppOauthConfigurablePolicies: { clientCredentialsFlowUser: 60, isClientCredentialsFlowEnabled: 60 },
+  ExternalClientAppSettings: { enableClientSecretInRestApiAccess: 62, enablePackageEcaOauthFromDevOrg: 62 },
+};
 
 /** Settings types have one component, named after the type without "Settings". */
 export const SETTINGS_NAME: Record<string, string> = { ExternalClientAppSettings: 'ExternalClientApp' };

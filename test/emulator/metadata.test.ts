@@ -52,8 +52,9 @@ describe('the emulator\'s Metadata API', () => {
     expectSaved(await create('ExternalClientApplication', ecaHeader(name)));
     expectSaved(await create('ExtlClntAppOauthSettings', ecaPart(name, 'oauth', { commaSeparatedOauthScopes: 'Api', ...parts.oauth })));
     expectSaved(await create('ExtlClntAppGlobalOauthSettings', ecaPart(name, 'glbloauth', { callbackUrl: CALLBACK, certificate: key.certificatePem, ...parts.global })));
-    expectSaved(await create('ExtlClntAppOauthConfigurablePolicies', ecaPart(name, 'oauthPlcy', { permittedUsersPolicyType: 'AdminApprovedPreAuthorized', ...parts.policies })));
-    if (parts.plcy) expectSaved(await create('ExtlClntAppConfigurablePolicies', ecaPart(name, 'plcy', parts.plcy)));
+    // The policies Salesforce made when the OAuth settings were saved, updated as Setup updates them.
+    expectSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart(name, 'oauth_defaultPolicy', { permittedUsersPolicyType: 'AdminApprovedPreAuthorized', ...parts.policies })));
+    if (parts.plcy) expectSaved(await update('ExtlClntAppConfigurablePolicies', ecaPart(name, 'defaultPolicy', { isEnabled: true, ...parts.plcy })));
     return String((await read('ExtlClntAppGlobalOauthSettings', `${name}_glbloauth`)).consumerKey);
   };
 
@@ -104,7 +105,7 @@ describe('the emulator\'s Metadata API', () => {
       });
       expect(consumerKey).to.equal('TripEcaKey0001');
       expect(await read('ExternalClientApplication', 'Trip_Eca')).to.deep.include({ fullName: 'Trip_Eca', label: 'Trip_Eca', contactEmail: CONTACT, distributionState: 'Local' });
-      expect(await read('ExtlClntAppOauthSettings', 'Trip_Eca_oauth')).to.deep.include({ externalClientApplication: 'Trip_Eca', commaSeparatedOauthScopes: 'Api,RefreshToken' });
+      expect(await read('ExtlClntAppOauthSettings', 'Trip_Eca_oauth')).to.deep.include({ externalClientApplication: 'Trip_Eca', commaSeparatedOauthScopes: 'Api, RefreshToken' });
       expect(await read('ExtlClntAppGlobalOauthSettings', 'Trip_Eca_glbloauth')).to.deep.include({
         externalClientApplication: 'Trip_Eca',
         callbackUrl: CALLBACK,
@@ -112,21 +113,21 @@ describe('the emulator\'s Metadata API', () => {
         consumerKey: 'TripEcaKey0001',
         isClientCredentialsFlowEnabled: 'false',
       });
-      expect(await read('ExtlClntAppOauthConfigurablePolicies', 'Trip_Eca_oauthPlcy')).to.deep.include({
+      expect(await read('ExtlClntAppOauthConfigurablePolicies', 'Trip_Eca_oauth_defaultPolicy')).to.deep.include({
         externalClientApplication: 'Trip_Eca',
         permittedUsersPolicyType: 'AdminApprovedPreAuthorized',
         ipRelaxationPolicyType: 'Enforce',
         refreshTokenPolicyType: 'Infinite',
       });
-      expect(await read('ExtlClntAppConfigurablePolicies', 'Trip_Eca_plcy')).to.deep.include({ externalClientApplication: 'Trip_Eca', isEnabled: 'true', isOauthPluginEnabled: 'true' });
+      expect(await read('ExtlClntAppConfigurablePolicies', 'Trip_Eca_defaultPolicy')).to.deep.include({ externalClientApplication: 'Trip_Eca', isEnabled: 'true', isOauthPluginEnabled: 'true' });
 
       const header = (await listed('ExternalClientApplication')).find((p) => p.fullName === 'Trip_Eca');
       expect(header).to.include({ fileName: 'externalClientApps/Trip_Eca.eca' });
       for (const [type, name] of [
         ['ExtlClntAppOauthSettings', 'Trip_Eca_oauth'],
         ['ExtlClntAppGlobalOauthSettings', 'Trip_Eca_glbloauth'],
-        ['ExtlClntAppOauthConfigurablePolicies', 'Trip_Eca_oauthPlcy'],
-        ['ExtlClntAppConfigurablePolicies', 'Trip_Eca_plcy'],
+        ['ExtlClntAppOauthConfigurablePolicies', 'Trip_Eca_oauth_defaultPolicy'],
+        ['ExtlClntAppConfigurablePolicies', 'Trip_Eca_defaultPolicy'],
       ]) {
         // eslint-disable-next-line no-await-in-loop
         expect((await listed(type)).map((p) => p.fullName)).to.include(name);
@@ -228,6 +229,7 @@ describe('the emulator\'s Metadata API', () => {
       expectNotSaved(await create('ConnectedApp', connectedApp('Key_Thief', { consumerKey: 'KeyGivenCa0001' })), 'DUPLICATE_VALUE');
       expectNotSaved(await create('ConnectedApp', connectedApp('Key_Thief', { consumerKey: 'KeyGivenEca001' })), 'DUPLICATE_VALUE');
       expectSaved(await create('ExternalClientApplication', ecaHeader('Key_Thief_Eca')));
+      expectSaved(await create('ExtlClntAppOauthSettings', ecaPart('Key_Thief_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api' })));
       expectNotSaved(await create('ExtlClntAppGlobalOauthSettings', ecaPart('Key_Thief_Eca', 'glbloauth', { callbackUrl: CALLBACK, consumerKey: 'KeyGivenCa0001' })), 'DUPLICATE_VALUE');
       expectNotSaved(await create('ExtlClntAppGlobalOauthSettings', ecaPart('Key_Thief_Eca', 'glbloauth', { callbackUrl: CALLBACK, consumerKey: 'KeyGivenEca001' })), 'DUPLICATE_VALUE');
       expect(await read('ConnectedApp', 'Key_Thief')).to.not.have.property('fullName');
@@ -294,7 +296,7 @@ describe('the emulator\'s Metadata API', () => {
 
     it('folds an External Client App\'s comma-separated scopes the same way', async () => {
       await createEca('Scope_Eca', { oauth: { commaSeparatedOauthScopes: 'Api, Profile,Email,OfflineAccess' } });
-      expect((await read('ExtlClntAppOauthSettings', 'Scope_Eca_oauth')).commaSeparatedOauthScopes).to.equal('Api,Basic,RefreshToken');
+      expect((await read('ExtlClntAppOauthSettings', 'Scope_Eca_oauth')).commaSeparatedOauthScopes).to.equal('Api, Basic, RefreshToken');
     });
 
     it('refuses an unknown Connected App scope as the WSDL does, with a SOAP fault', async () => {
@@ -309,7 +311,7 @@ describe('the emulator\'s Metadata API', () => {
       expectNotSaved(
         await create('ExtlClntAppOauthSettings', ecaPart('Scope_Bad_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api,Superpowers' })),
         'FIELD_INTEGRITY_EXCEPTION',
-        'Invalid OAuth scope: Superpowers'
+        "There's a problem with your scope(s): Superpowers"
       );
     });
 
@@ -331,8 +333,8 @@ describe('the emulator\'s Metadata API', () => {
     it('refuses a value that is not of the field\'s type: a boolean, an enum', async () => {
       expect((await refusal(create('ConnectedApp', connectedApp('Typed_App', { isAdminApproved: 'yes' })))).message).to.equal("'yes' is not a valid value for the type xsd:boolean");
       expectSaved(await create('ExternalClientApplication', ecaHeader('Typed_Eca')));
-      const policy = await refusal(create('ExtlClntAppOauthConfigurablePolicies', ecaPart('Typed_Eca', 'oauthPlcy', { permittedUsersPolicyType: 'Everyone' })));
-      expect(policy.message).to.equal("'Everyone' is not a valid value for the enum 'ExtlClntAppOauthPermittedUsersPolicyType'");
+      const policy = await refusal(create('ExtlClntAppOauthConfigurablePolicies', ecaPart('Typed_Eca', 'oauth_defaultPolicy', { permittedUsersPolicyType: 'Everyone' })));
+      expect(policy.message).to.equal("'Everyone' is not a valid value for the enum 'PermittedUsersPolicyType'");
     });
 
     it('does not know the External Client App types below API version 59.0, nor types it has never had', async () => {
@@ -390,7 +392,10 @@ describe('the emulator\'s Metadata API', () => {
       const noCallback = await create('ConnectedApp', { fullName: 'Required_App', label: 'x', contactEmail: CONTACT, oauthConfig: { scopes: ['Api'] } });
       expectNotSaved(noCallback, 'REQUIRED_FIELD_MISSING');
       expect(noCallback.errors[0].fields).to.deep.equal(['oauthConfig.callbackUrl']);
-      expectNotSaved(await create('ExternalClientApplication', { fullName: 'Required_Eca', label: 'x', contactEmail: CONTACT }), 'REQUIRED_FIELD_MISSING');
+      expect((await create('ExternalClientApplication', { fullName: 'Required_Eca', label: 'x', contactEmail: CONTACT })).success).to.equal(true);
+      const noIsEnabled = await create('ExtlClntAppConfigurablePolicies', { fullName: 'Required_Eca_defaultPolicy', externalClientApplication: 'Required_Eca', label: 'x' });
+      expectNotSaved(noIsEnabled, 'REQUIRED_FIELD_MISSING');
+      expect(noIsEnabled.errors[0].fields).to.deep.equal(['isEnabled']);
       expectNotSaved(await create('PermissionSet', { fullName: 'Required_PS' }), 'REQUIRED_FIELD_MISSING');
     });
 
@@ -418,7 +423,7 @@ describe('the emulator\'s Metadata API', () => {
       expectNotSaved(await create('ConnectedApp', connectedApp('Cc_Bad', { isClientCredentialEnabled: true, oauthClientCredentialUser: inactive })), 'FIELD_INTEGRITY_EXCEPTION');
       expectSaved(await create('ExternalClientApplication', ecaHeader('Cc_Bad_Eca')));
       expectNotSaved(
-        await create('ExtlClntAppOauthConfigurablePolicies', ecaPart('Cc_Bad_Eca', 'oauthPlcy', { isClientCredentialsFlowEnabled: true, clientCredentialsFlowUser: 'nobody@example.com' })),
+        await create('ExtlClntAppOauthConfigurablePolicies', ecaPart('Cc_Bad_Eca', 'oauth_defaultPolicy', { isClientCredentialsFlowEnabled: true, clientCredentialsFlowUser: 'nobody@example.com' })),
         'FIELD_INTEGRITY_EXCEPTION'
       );
     });
@@ -484,16 +489,16 @@ describe('the emulator\'s Metadata API', () => {
         { permissionSet: 'Grant_One', type: 'ExternalClientApplication' },
         { permissionSet: 'Grant_Two', type: 'ExternalClientApplication' },
       ]);
-      expect((await read('ExtlClntAppOauthConfigurablePolicies', 'Grant_Eca_oauthPlcy')).commaSeparatedPermissionSet).to.equal('Grant_One,Grant_Two');
-      expectSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart('Grant_Eca', 'oauthPlcy', { permittedUsersPolicyType: 'AdminApprovedPreAuthorized' })));
+      expect((await read('ExtlClntAppOauthConfigurablePolicies', 'Grant_Eca_oauth_defaultPolicy')).commaSeparatedPermissionSet).to.equal('Grant_One,Grant_Two');
+      expectSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart('Grant_Eca', 'oauth_defaultPolicy', { permittedUsersPolicyType: 'AdminApprovedPreAuthorized' })));
       expect(await rowsOf(await appId('Grant_Eca'))).to.deep.equal([]);
-      expect(await read('ExtlClntAppOauthConfigurablePolicies', 'Grant_Eca_oauthPlcy')).to.not.have.property('commaSeparatedPermissionSet');
+      expect(await read('ExtlClntAppOauthConfigurablePolicies', 'Grant_Eca_oauth_defaultPolicy')).to.not.have.property('commaSeparatedPermissionSet');
     });
 
     it('refuses a permission set that does not exist, and writes nothing', async () => {
       expectNotSaved(await create('ConnectedApp', connectedApp('Grant_Missing', {}, { permissionSetName: ['No_Such_PS'] })), 'INVALID_CROSS_REFERENCE_KEY');
       expect(await read('ConnectedApp', 'Grant_Missing')).to.not.have.property('fullName');
-      expectNotSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart('Grant_Eca', 'oauthPlcy', { commaSeparatedPermissionSet: 'Grant_One,No_Such_PS' })), 'INVALID_CROSS_REFERENCE_KEY');
+      expectNotSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart('Grant_Eca', 'oauth_defaultPolicy', { commaSeparatedPermissionSet: 'Grant_One,No_Such_PS' })), 'INVALID_CROSS_REFERENCE_KEY');
       expect(await rowsOf(await appId('Grant_Eca'))).to.deep.equal([]);
     });
 
@@ -533,6 +538,7 @@ describe('the emulator\'s Metadata API', () => {
 
     it('links a component to its app by externalClientApplication, whatever its name', async () => {
       expectSaved(await create('ExternalClientApplication', ecaHeader('Named_Eca')));
+      expectSaved(await create('ExtlClntAppOauthSettings', { fullName: 'Whatever_Name', externalClientApplication: 'Named_Eca', label: 'x', commaSeparatedOauthScopes: 'Api' }));
       expectSaved(await create('ExtlClntAppGlobalOauthSettings', { fullName: 'Anything_At_All', externalClientApplication: 'Named_Eca', label: 'x', consumerKey: 'NamedEcaKey001', certificate: key.certificatePem }));
       const state = await emu.state();
       expect(state.apps.find((a) => a.name === 'Named_Eca')).to.include({ consumerKey: 'NamedEcaKey001', certificate: key.certificatePem });
@@ -544,7 +550,7 @@ describe('the emulator\'s Metadata API', () => {
       for (const [type, name] of [
         ['ExtlClntAppOauthSettings', 'Link_Eca_oauth'],
         ['ExtlClntAppGlobalOauthSettings', 'Link_Eca_glbloauth'],
-        ['ExtlClntAppOauthConfigurablePolicies', 'Link_Eca_oauthPlcy'],
+        ['ExtlClntAppOauthConfigurablePolicies', 'Link_Eca_oauth_defaultPolicy'],
       ]) {
         // eslint-disable-next-line no-await-in-loop
         expect(await read(type, name)).to.not.have.property('fullName');
@@ -578,31 +584,27 @@ describe('the emulator\'s Metadata API', () => {
     let closed: RunningEmulator;
     let admin: Connection;
     before(async () => {
-      closed = await startEmulator({ consumerSecretApiAccess: false });
+      closed = await startEmulator();
       admin = await adminConnection(closed);
     });
     after(() => closed.stop());
 
-    it('keeps an External Client App\'s OAuth settings out of the Metadata API\'s reach while it is off', async () => {
+    it('is off by default, as Salesforce advises, and External Client Apps are written and read all the same, without their secret', async () => {
       expect(await metadataOf(admin).read('ExternalClientAppSettings', 'ExternalClientApp')).to.include({ enableConsumerSecretApiAccess: 'false' });
       expectSaved((await metadataOf(admin).create('ExternalClientApplication', ecaHeader('Closed_Eca'))) as SaveResult);
-      for (const call of [
-        (): PromiseLike<unknown> => metadataOf(admin).read('ExtlClntAppGlobalOauthSettings', 'Closed_Eca_glbloauth'),
-        (): PromiseLike<unknown> => metadataOf(admin).create('ExtlClntAppGlobalOauthSettings', ecaPart('Closed_Eca', 'glbloauth')),
-        (): PromiseLike<unknown> => metadataOf(admin).create('ExtlClntAppOauthSettings', ecaPart('Closed_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api' })),
-      ]) {
-        // eslint-disable-next-line no-await-in-loop
-        const error = await refusal(call());
-        expect(error.name).to.equal('sf:INSUFFICIENT_ACCESS');
-        expect(error.message).to.include('Allow Access to OAuth Consumer Secrets via Metadata API');
-      }
-      expectSaved((await metadataOf(admin).create('ExtlClntAppOauthConfigurablePolicies', ecaPart('Closed_Eca', 'oauthPlcy', { permittedUsersPolicyType: 'AdminApprovedPreAuthorized' }))) as SaveResult);
+      expectSaved((await metadataOf(admin).create('ExtlClntAppOauthSettings', ecaPart('Closed_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api' }))) as SaveResult);
+      expectSaved((await metadataOf(admin).create('ExtlClntAppGlobalOauthSettings', ecaPart('Closed_Eca', 'glbloauth', { callbackUrl: CALLBACK }))) as SaveResult);
+      const global = await metadataOf(admin).read('ExtlClntAppGlobalOauthSettings', 'Closed_Eca_glbloauth');
+      expect(global.consumerKey).to.be.a('string').and.match(/^3MVG9/);
+      expect(global).to.not.have.property('consumerSecret');
     });
 
-    it('opens them once the admin turns the setting on', async () => {
+    it('returns the consumer secret once the admin turns the setting on', async () => {
       expectSaved((await metadataOf(admin).update('ExternalClientAppSettings', { fullName: 'ExternalClientApp', enableConsumerSecretApiAccess: true })) as SaveResult);
       expect(await metadataOf(admin).read('ExternalClientAppSettings', 'ExternalClientApp')).to.include({ enableConsumerSecretApiAccess: 'true' });
-      expectSaved((await metadataOf(admin).create('ExtlClntAppGlobalOauthSettings', ecaPart('Closed_Eca', 'glbloauth', { callbackUrl: CALLBACK }))) as SaveResult);
+      const global = await metadataOf(admin).read('ExtlClntAppGlobalOauthSettings', 'Closed_Eca_glbloauth');
+      const { apps } = await closed.state();
+      expect(global.consumerSecret).to.equal(apps.find((a) => a.name === 'Closed_Eca')?.consumerSecret);
     });
 
     it('has one settings component, named ExternalClientApp', async () => {

@@ -5,10 +5,11 @@ import { ecaComponents, isKnownScope, normaliseScopes, setupEntityTypeOf, splitC
 import { developerNameProblem } from './rest.js';
 import {
   COMPLEX_TYPES,
+  DOCUMENTED_VALUES,
   ECA_TYPES,
+  FIELD_MIN_API_VERSION,
   METADATA_TYPES,
   MIN_API_VERSION,
-  OAUTH_PLUGIN_TYPES,
   SETTINGS_NAME,
   type FieldType,
   type TypeDefinition,
@@ -25,6 +26,7 @@ import {
   type XmlNode,
 } from './soap.js';
 import type { Reply } from './http.js';
+import { DeployApi } from './deploy.js';
 
 /** A component ready to store, and the permission sets it pre-authorizes (undefined: it cannot). */
 type Prepared = { body: MetadataBody; accessNames: string[] | undefined };
@@ -39,7 +41,7 @@ const ID_OBJECT: Partial<Record<string, KeyPrefixedObject>> = {
 const MAX_COMPONENTS_PER_CALL = 10;
 
 type SaveError = { statusCode: string; message: string; fields?: string[] };
-type SaveOutcome = { fullName: string; errors: SaveError[]; created?: boolean };
+export type SaveOutcome = { fullName: string; errors: SaveError[]; created?: boolean };
 
 class SaveRefused extends Error {
   public constructor(public readonly error: SaveError) {
@@ -53,7 +55,11 @@ const refuse = (statusCode: string, message: string, fields?: string[]): never =
 
 /** The SOAP Metadata API (`/services/Soap/m/NN.N`): CRUD of the app, ECA and permission set types. */
 export class MetadataApi {
-  public constructor(private readonly org: OrgState) {}
+  private readonly deploys: DeployApi;
+
+  public constructor(private readonly org: OrgState) {
+    this.deploys = new DeployApi(org, this);
+  }
 
   public handle(envelope: Envelope, apiVersion: number, user: User): Reply {
     // The Metadata API as a whole needs "Modify All Data" or "Modify Metadata".
@@ -69,29 +75,24 @@ export class MetadataApi {
       case 'createMetadata':
       case 'updateMetadata':
       case 'upsertMetadata':
-        children(body, 'metadata').forEach((n) => this.guardOauthPlugin(typeof n === 'string' ? '' : String(n['@type'] ?? '')));
         return this.save(op, children(body, 'metadata'), apiVersion);
       case 'readMetadata':
-        this.guardOauthPlugin(textOf(children(body, 'type')[0]));
         return this.read(textOf(children(body, 'type')[0]), children(body, 'fullNames').map(textOf), apiVersion);
       case 'deleteMetadata':
-        this.guardOauthPlugin(textOf(children(body, 'type')[0]));
         return this.delete(textOf(children(body, 'type')[0]), children(body, 'fullNames').map(textOf), apiVersion);
       case 'listMetadata':
         return this.list(children(body, 'queries'), apiVersion);
+      case 'deploy':
+      case 'checkDeployStatus':
+        return this.deploys.handle(envelope, apiVersion, user);
       default:
         throw new SoapFault('soapenv:Client', `No operation available for request {${METADATA_NS}}${op}`);
     }
   }
 
-  /** An ECA's OAuth plugin is out of the Metadata API's reach unless the org allows access to consumer secrets. */
-  private guardOauthPlugin(type: string): void {
-    if (OAUTH_PLUGIN_TYPES.includes(type) && !this.org.options.consumerSecretApiAccess) {
-      throw sfFault(
-        'INSUFFICIENT_ACCESS',
-        `access to ${type} requires the org setting "Allow Access to OAuth Consumer Secrets via Metadata API"`
-      );
-    }
+  /** One component of a deploy: created or replaced, as an upsert is. */
+  public deployOne(type: string, body: MetadataBody): SaveOutcome {
+    return this.saveOne('upsertMetadata', type, body);
   }
 
   // ---- writes -------------------------------------------------------------------
@@ -105,7 +106,7 @@ export class MetadataApi {
     }
     const definition = typeDefinition(type, apiVersion);
     // Parse all before saving any: a malformed element fails the whole call, as a SOAP fault does.
-    const bodies = nodes.map((n) => decode(n, definition, type));
+    const bodies = nodes.map((n) => decode(n, definition, type, apiVersion));
     const outcomes = bodies.map((body) => this.saveOne(op, type, body));
     const results = outcomes
       .map((o) => {
@@ -161,6 +162,9 @@ export class MetadataApi {
     if (problem) refuse('FIELD_INTEGRITY_EXCEPTION', `${fullName}: ${problem}`, ['fullName']);
     const missing = missingRequired(given, definition);
     if (missing) refuse('REQUIRED_FIELD_MISSING', `Required field is missing: ${missing}`, [missing]);
+    const invalid = undocumentedValue(given, type);
+    if (invalid) refuse('FIELD_INTEGRITY_EXCEPTION', `${invalid.field}: invalid value ${invalid.value}`, [invalid.field]);
+    if (creating) this.checkAppNameFree(type, fullName);
     const previous = this.org.component(type, fullName);
     // An update replaces the component: what the request omits is gone, except what Salesforce keeps itself.
     const stored: MetadataBody = { ...given, fullName: previous?.fullName ?? fullName };
@@ -183,6 +187,58 @@ export class MetadataApi {
       this.org.consumerSecrets.set(consumerKey, randomBytes(32).toString('hex').toUpperCase());
     }
     if (accessNames !== undefined) this.replaceAccess(type, version, body, accessSets.map((p) => p.Id));
+    if (type === 'ExtlClntAppOauthSettings' && creating) this.createDefaultPolicies(String(body.externalClientApplication), fullName);
+  }
+
+  /**
+   * Connected Apps and External Client Apps share one namespace of API names: sfdx-hardis deletes a Connected
+   * App of the same name before it deploys an External Client App (externalClientAppUtils.ts,
+   * deleteConflictingConnectedApps). The exact refusal is unconfirmed.
+   */
+  private checkAppNameFree(type: string, fullName: string): void {
+    const other = type === 'ConnectedApp' ? 'ExternalClientApplication' : type === 'ExternalClientApplication' ? 'ConnectedApp' : undefined;
+    if (other && this.org.component(other, fullName)) {
+      refuse('DUPLICATE_DEVELOPER_NAME', `The API name ${fullName} is already used by a ${other === 'ConnectedApp' ? 'connected app' : 'external client app'}.`, ['fullName']);
+    }
+  }
+
+  /**
+   * Salesforce generates an app's policies "with default values when an external client app is saved or
+   * during deployment" (Help: Configure OAuth Policies); they are named `<OAuth settings>_defaultPolicy`
+   * and `<app>_defaultPolicy` (public runbooks, sfdx-hardis#1934, CumulusCI's `_oauth_defaultPolicy`).
+   * The defaults are the ones a runbook reports: self-authorized, refresh tokens valid 365 days.
+   */
+  private createDefaultPolicies(app: string, oauthSettingsName: string): void {
+    const linked = (t: string): boolean =>
+      this.org.componentsOf(t).some((c) => String(c.body?.externalClientApplication).toLowerCase() === app.toLowerCase());
+    if (!linked('ExtlClntAppOauthConfigurablePolicies')) {
+      const name = `${oauthSettingsName}_defaultPolicy`;
+      this.org.putComponent(
+        'ExtlClntAppOauthConfigurablePolicies',
+        name,
+        {
+          fullName: name,
+          externalClientApplication: app,
+          ipRelaxationPolicyType: 'Enforce',
+          isClientCredentialsFlowEnabled: false,
+          label: name,
+          permittedUsersPolicyType: 'AllSelfAuthorized',
+          refreshTokenPolicyType: 'SpecificLifetime',
+          refreshTokenValidityPeriod: 365,
+          refreshTokenValidityUnit: 'Days',
+        },
+        'MetadataComponent'
+      );
+    }
+    if (!linked('ExtlClntAppConfigurablePolicies')) {
+      const name = `${app}_defaultPolicy`;
+      this.org.putComponent(
+        'ExtlClntAppConfigurablePolicies',
+        name,
+        { fullName: name, externalClientApplication: app, isEnabled: true, isOauthPluginEnabled: true, label: name },
+        'MetadataComponent'
+      );
+    }
   }
 
   /** Checks and normalises a Connected App; the permission sets it lists become its access rows. */
@@ -228,15 +284,24 @@ export class MetadataApi {
     void consumerSecret;
     this.checkEcaLink(type, fullName, body, previous);
     if (type === 'ExtlClntAppGlobalOauthSettings') {
+      // "Three files, deployed together — the global OAuth file alone fails" (a public MCP runbook).
+      if (!ecaComponents(String(body.externalClientApplication), (t) => this.org.componentsOf(t)).ExtlClntAppOauthSettings.fullName) {
+        refuse(
+          'FIELD_INTEGRITY_EXCEPTION',
+          "The external client app configured in your global OAuth Settings doesn't have a valid OAuth settings configuration",
+          ['externalClientApplication']
+        );
+      }
       Object.assign(body, this.credentials(body, previous?.body, creating));
       this.checkCertificate(body.certificate);
     }
     if (type === 'ExtlClntAppOauthSettings') {
       const scopes = splitCommaList(body.commaSeparatedOauthScopes);
-      const unknown = scopes.find((s) => !isKnownScope(s));
-      if (unknown) refuse('FIELD_INTEGRITY_EXCEPTION', `Invalid OAuth scope: ${unknown}`, ['commaSeparatedOauthScopes']);
-      // An update without scopes leaves none, not an empty element the caller never sent.
-      if (scopes.length > 0) body.commaSeparatedOauthScopes = normaliseScopes(scopes).join(',');
+      const unknown = scopes.filter((s) => !isKnownScope(s));
+      // The text a runbook quotes for `McpApi`; Salesforce's message goes on to list the valid values.
+      if (unknown.length > 0) refuse('FIELD_INTEGRITY_EXCEPTION', `There's a problem with your scope(s): ${unknown.join(', ')}`, ['commaSeparatedOauthScopes']);
+      // Stored, and read back, as retrieved files show them: `Api, Web, OpenID`.
+      if (scopes.length > 0) body.commaSeparatedOauthScopes = normaliseScopes(scopes).join(', ');
       else delete body.commaSeparatedOauthScopes;
     }
     if (type !== 'ExtlClntAppOauthConfigurablePolicies') {
@@ -372,7 +437,7 @@ export class MetadataApi {
     const records = fullNames
       .map((name) => {
         const body = this.readBody(type, name);
-        return body ? `<records xsi:type="${type}">${encode(body, definition)}</records>` : '<records xsi:nil="true"/>';
+        return body ? `<records xsi:type="${type}">${encode(body, definition, type, apiVersion)}</records>` : '<records xsi:nil="true"/>';
       })
       .join('');
     return soapResponse('readMetadata', `<result>${records}</result>`);
@@ -381,7 +446,12 @@ export class MetadataApi {
   private readBody(type: string, fullName: string): MetadataBody | undefined {
     if (SETTINGS_NAME[type]) {
       return this.exists(type, fullName)
-        ? { fullName: SETTINGS_NAME[type], enableConsumerSecretApiAccess: this.org.options.consumerSecretApiAccess, enableExternalClientApps: true }
+        ? {
+            fullName: SETTINGS_NAME[type],
+            enableClientSecretInRestApiAccess: false,
+            enableConsumerSecretApiAccess: this.org.options.consumerSecretApiAccess,
+            enablePackageEcaOauthFromDevOrg: false,
+          }
         : undefined;
     }
     if (type === 'PermissionSet') {
@@ -399,6 +469,12 @@ export class MetadataApi {
     if (type === 'ConnectedApp') {
       const names = accessNames(component.id);
       if (names.length > 0) body.permissionSetName = names;
+    }
+    // "Allow Access to OAuth Consumer Secrets via Metadata API" lets the Metadata API return the secret; off (as
+    // Salesforce's security guidance advises) it never does. The consumer key is returned either way.
+    if (type === 'ExtlClntAppGlobalOauthSettings' && this.org.options.consumerSecretApiAccess) {
+      const secret = typeof body.consumerKey === 'string' ? this.org.consumerSecrets.get(body.consumerKey) : undefined;
+      if (secret) body.consumerSecret = secret;
     }
     if (type === 'ExtlClntAppOauthConfigurablePolicies') {
       const app = this.org.component('ExternalClientApplication', String(body.externalClientApplication));
@@ -515,7 +591,7 @@ const limitComponents = (count: number): void => {
   }
 };
 
-const typeDefinition = (type: string, apiVersion: number): TypeDefinition => {
+export const typeDefinition = (type: string, apiVersion: number): TypeDefinition => {
   const definition = METADATA_TYPES[type];
   if (!definition || apiVersion < (MIN_API_VERSION[type] ?? 0)) {
     throw sfFault('INVALID_TYPE', `Unknown type name '${type}' specified in the request at API version ${apiVersion.toFixed(1)}`);
@@ -528,26 +604,26 @@ const isNil = (node: XmlNode): boolean => typeof node === 'object' && node['@nil
 const invalidElement = (name: string, typeName: string): SoapFault =>
   new SoapFault('soapenv:Client', `Element {${METADATA_NS}}${name} invalid at this location in type ${typeName}`);
 
-/** XML element → plain data of the field types, refusing what the WSDL does not allow. */
-const decode = (node: XmlNode, definition: TypeDefinition, typeName: string): MetadataBody => {
+/** XML element → plain data of the field types, refusing what the WSDL (of that API version) does not allow. */
+export const decode = (node: XmlNode, definition: TypeDefinition, typeName: string, apiVersion: number): MetadataBody => {
   const body: MetadataBody = {};
   if (typeof node === 'string') return body;
   for (const [name, raw] of Object.entries(node)) {
     if (name.startsWith('@') || name === '#text') continue;
     const field = definition.fields[name];
-    if (!field) throw invalidElement(name, typeName);
+    if (!field || apiVersion < (FIELD_MIN_API_VERSION[typeName]?.[name] ?? 0)) throw invalidElement(name, typeName);
     const values = (Array.isArray(raw) ? raw : [raw]).filter((v) => !isNil(v));
     if (typeof field === 'object' && 'list' in field) {
-      body[name] = values.map((v) => decodeValue(v, field.list, name));
+      body[name] = values.map((v) => decodeValue(v, field.list, name, apiVersion));
     } else {
       if (values.length > 1) throw invalidElement(name, typeName);
-      if (values.length === 1) body[name] = decodeValue(values[0], field, name);
+      if (values.length === 1) body[name] = decodeValue(values[0], field, name, apiVersion);
     }
   }
   return body;
 };
 
-const decodeValue = (node: XmlNode, field: FieldType, name: string): MetadataValue => {
+const decodeValue = (node: XmlNode, field: FieldType, name: string, apiVersion: number): MetadataValue => {
   if (field === 'string') return textOf(node);
   if (field === 'boolean') {
     const t = textOf(node).trim();
@@ -556,9 +632,10 @@ const decodeValue = (node: XmlNode, field: FieldType, name: string): MetadataVal
     }
     return t === 'true' || t === '1';
   }
-  if (field === 'int') {
+  if (field === 'number') {
+    // `@salesforce/types` has one `number` for the WSDL's xsd:int and xsd:double.
     const t = textOf(node).trim();
-    if (!/^-?\d+$/.test(t)) throw new SoapFault('soapenv:Client', `'${t}' is not a valid value for the type xsd:int`);
+    if (!/^-?\d+(\.\d+)?$/.test(t)) throw new SoapFault('soapenv:Client', `'${t}' is not a valid value for the type xsd:int`);
     return Number(t);
   }
   if ('enum' in field) {
@@ -568,16 +645,16 @@ const decodeValue = (node: XmlNode, field: FieldType, name: string): MetadataVal
     }
     return t;
   }
-  if ('complex' in field) return decode(node, COMPLEX_TYPES[field.complex], field.complex);
+  if ('complex' in field) return decode(node, COMPLEX_TYPES[field.complex], field.complex, apiVersion);
   throw new SoapFault('soapenv:Client', `Element ${name} cannot be a list here`);
 };
 
-/** Plain data → XML elements in WSDL order. */
-const encode = (body: MetadataBody, definition: TypeDefinition): string =>
+/** Plain data → XML elements in WSDL order, without the fields the API version does not have yet. */
+const encode = (body: MetadataBody, definition: TypeDefinition, typeName = '', apiVersion = Number.POSITIVE_INFINITY): string =>
   Object.entries(definition.fields)
     .map(([name, field]) => {
       const value = body[name];
-      if (value === undefined) return '';
+      if (value === undefined || apiVersion < (FIELD_MIN_API_VERSION[typeName]?.[name] ?? 0)) return '';
       const values = Array.isArray(value) ? value : [value];
       const inner = typeof field === 'object' && 'list' in field ? field.list : field;
       return values.map((v) => `<${name}>${encodeValue(v, inner)}</${name}>`).join('');
@@ -613,6 +690,24 @@ const missingRequired = (body: MetadataBody, definition: TypeDefinition, prefix 
       const nested = asBody(v);
       const missing = nested ? missingRequired(nested, COMPLEX_TYPES[inner.complex], `${prefix}${name}.`) : undefined;
       if (missing) return missing;
+    }
+  }
+  return undefined;
+};
+
+/** A value Salesforce's documentation does not list for a string field that has a documented set. */
+const undocumentedValue = (body: MetadataBody, typeName: string, prefix = ''): { field: string; value: string } | undefined => {
+  const definition = COMPLEX_TYPES[typeName];
+  for (const [name, value] of Object.entries(body)) {
+    const allowed = DOCUMENTED_VALUES[typeName]?.[name];
+    if (allowed && typeof value === 'string' && !allowed.test(value)) return { field: `${prefix}${name}`, value };
+    const field = definition?.fields[name];
+    const inner = typeof field === 'object' && 'list' in field ? field.list : field;
+    if (typeof inner !== 'object' || !('complex' in inner)) continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      const nested = asBody(v);
+      const found = nested ? undocumentedValue(nested, inner.complex, `${prefix}${name}.`) : undefined;
+      if (found) return found;
     }
   }
   return undefined;

@@ -25,7 +25,8 @@ export const OAUTH_ERRORS = {
   ipRestricted: { error: 'invalid_grant', error_description: 'ip restricted' },
   invalidClientCredentials: { error: 'invalid_client', error_description: 'invalid client credentials' },
   noClientCredentialsUser: { error: 'invalid_grant', error_description: 'no client credentials user enabled' },
-  domainNotSupported: { error: 'invalid_request', error_description: 'request not supported on this domain' },
+  domainNotSupported: { error: 'invalid_grant', error_description: 'request not supported on this domain' },
+  expiredAssertion: { error: 'invalid_grant', error_description: 'expired authorization code' },
 } as const;
 
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
@@ -79,8 +80,12 @@ const decodeJwt = (assertion: string): Jwt | undefined => {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** RS256 over the uploaded certificate's public key; an expired certificate no longer verifies anything. */
-const signatureMatches = (jwt: Jwt, certificatePem: string | undefined, now: number): boolean => {
+/**
+ * RS256 over the uploaded certificate's public key. The certificate's validity dates are not checked:
+ * "When the app cert expires, nothing happens … this is by design" (Salesforce product management, quoted
+ * on salesforce.stackexchange.com/q/313488, Connected Apps; the same is assumed for External Client Apps).
+ */
+const signatureMatches = (jwt: Jwt, certificatePem: string | undefined): boolean => {
   if (!certificatePem || jwt.header.alg !== 'RS256') return false;
   let cert: X509Certificate;
   try {
@@ -88,7 +93,6 @@ const signatureMatches = (jwt: Jwt, certificatePem: string | undefined, now: num
   } catch {
     return false;
   }
-  if (Date.parse(cert.validTo) < now || Date.parse(cert.validFrom) > now) return false;
   return createVerify('RSA-SHA256').update(jwt.signingInput).verify(cert.publicKey, jwt.signature);
 };
 
@@ -115,7 +119,7 @@ export class OAuthEndpoints {
   public token(req: Request): Reply {
     const params = formParams(req);
     const grantType = params.get('grant_type');
-    if (grantType === JWT_BEARER_GRANT) return this.jwtBearer(params.get('assertion') ?? '', req.remoteAddress);
+    if (grantType === JWT_BEARER_GRANT) return this.jwtBearer(params.get('assertion') ?? '', req);
     if (grantType === CLIENT_CREDENTIALS_GRANT) return this.clientCredentials(req, params);
     return refuse(OAUTH_ERRORS.unsupportedGrant);
   }
@@ -176,11 +180,13 @@ export class OAuthEndpoints {
     const runAs = app.clientCredentials.enabled && app.clientCredentials.runAs ? this.org.findUserByUsername(app.clientCredentials.runAs) : undefined;
     if (!runAs) return refuse(OAUTH_ERRORS.noClientCredentialsUser);
     if (!runAs.IsActive) return refuse(OAUTH_ERRORS.authenticationFailure);
+    // An admin-approved app runs the flow only as a pre-authorized user (setup guides report invalid_app_access).
+    if (app.adminApproved && !isPreAuthorized(this.org, app, runAs)) return refuse(OAUTH_ERRORS.notAdminApproved);
     if (ipRestricted(this.org, app, runAs, req.remoteAddress)) return refuse(OAUTH_ERRORS.ipRestricted);
     return this.grant(app, runAs);
   }
 
-  private jwtBearer(assertion: string, remoteAddress: string): Reply {
+  private jwtBearer(assertion: string, req: Request): Reply {
     const now = this.org.now();
     const jwt = decodeJwt(assertion);
     if (!jwt) return refuse(OAUTH_ERRORS.invalidAssertion);
@@ -190,9 +196,12 @@ export class OAuthEndpoints {
     const apps = appsAsOf(this.org, now - this.org.options.propagationMs);
     const app = apps.find((a) => a.consumerKey !== undefined && a.consumerKey === iss);
     if (!app) return refuse(OAUTH_ERRORS.invalidClientId);
+    // An External Client App is known only at its org's My Domain: the generic login hosts cannot tell
+    // which org it belongs to (forcedotcom/cli#3482, sfdx-hardis#1979).
+    if (app.kind === 'external-client-app' && isGenericLoginHost(req)) return refuse(OAUTH_ERRORS.appNotFound);
     if (!app.enabled) return refuse(OAUTH_ERRORS.appNotFound);
-    if (!signatureMatches(jwt, app.certificate, now)) return refuse(OAUTH_ERRORS.invalidAssertion);
-    if (!expiryValid(exp, now)) return refuse(OAUTH_ERRORS.invalidAssertion);
+    if (!signatureMatches(jwt, app.certificate)) return refuse(OAUTH_ERRORS.invalidAssertion);
+    if (!expiryValid(exp, now)) return refuse(OAUTH_ERRORS.expiredAssertion);
     const audiences = Array.isArray(aud) ? aud : [aud];
     if (!audiences.some((a) => typeof a === 'string' && this.audiences().includes(a))) {
       return refuse(OAUTH_ERRORS.audienceInvalid);
@@ -202,7 +211,7 @@ export class OAuthEndpoints {
     if (!user.IsActive) return refuse(OAUTH_ERRORS.authenticationFailure);
     const refusal = this.policyRefusal(app, user);
     if (refusal) return refuse(refusal);
-    if (ipRestricted(this.org, app, user, remoteAddress)) return refuse(OAUTH_ERRORS.ipRestricted);
+    if (ipRestricted(this.org, app, user, req.remoteAddress)) return refuse(OAUTH_ERRORS.ipRestricted);
     return this.grant(app, user);
   }
 

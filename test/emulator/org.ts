@@ -63,8 +63,8 @@ export type OrgOptions = {
   /** New Connected Apps are blocked since Spring '26 unless Salesforce Support re-enables them. */
   allowConnectedAppCreation: boolean;
   /**
-   * "Allow Access to OAuth Consumer Secrets via Metadata API" (ExternalClientAppSettings): Salesforce lets
-   * the Metadata API touch an External Client App's OAuth plugin components only when it is on.
+   * "Allow Access to OAuth Consumer Secrets via Metadata API" (ExternalClientAppSettings, deprecated): when on,
+   * the Metadata API returns an External Client App's consumer secret; Salesforce advises it off.
    */
   consumerSecretApiAccess: boolean;
   /** The clock, so tests can move time without sleeping. */
@@ -189,6 +189,35 @@ export class OrgState {
     if (!current) return false;
     this.components.get(componentKey(type, fullName))?.push({ ...current, at: this.now(), body: undefined });
     return true;
+  }
+
+  /**
+   * What the org holds now, to put back: a deploy that fails with rollbackOnError (or only checks) leaves
+   * the org as it was, as Salesforce's transaction does.
+   */
+  public snapshot(): () => void {
+    const copyRows = <T extends object>(rows: T[]): T[] => rows.map((r) => ({ ...r }));
+    const saved = {
+      permissionSets: copyRows(this.permissionSets),
+      assignments: copyRows(this.assignments),
+      setupEntityAccess: copyRows(this.setupEntityAccess),
+      consumerSecrets: new Map(this.consumerSecrets),
+      components: new Map([...this.components].map(([k, v]) => [k, [...v]])),
+      options: { ...this.options },
+    };
+    return () => {
+      const restore = <T>(target: T[], rows: T[]): void => {
+        target.splice(0, target.length, ...rows);
+      };
+      restore(this.permissionSets, saved.permissionSets);
+      restore(this.assignments, saved.assignments);
+      restore(this.setupEntityAccess, saved.setupEntityAccess);
+      this.consumerSecrets.clear();
+      saved.consumerSecrets.forEach((v, k) => this.consumerSecrets.set(k, v));
+      this.components.clear();
+      saved.components.forEach((v, k) => this.components.set(k, v));
+      Object.assign(this.options, saved.options);
+    };
   }
 
   private seed(): void {

@@ -53,7 +53,7 @@ export class Emulator {
       sandbox: options.sandbox ?? false,
       propagationMs: options.propagationMs ?? 0,
       allowConnectedAppCreation: options.allowConnectedAppCreation ?? false,
-      consumerSecretApiAccess: options.consumerSecretApiAccess ?? true,
+      consumerSecretApiAccess: options.consumerSecretApiAccess ?? false,
       now: options.now ?? Date.now,
     });
     this.sessions = new Sessions(this.org);

@@ -86,9 +86,10 @@ export const configureJwtApp = async (
       ...(options.clientCredentialsUser ? { isClientCredentialsFlowEnabled: true } : {}),
     })
   );
+  // Salesforce made the app's policies when its OAuth settings were saved: update them, as Setup does.
   await check(
-    metadataOf(conn).create('ExtlClntAppOauthConfigurablePolicies', {
-      fullName: `${name}_oauthPlcy`,
+    metadataOf(conn).update('ExtlClntAppOauthConfigurablePolicies', {
+      fullName: `${name}_oauth_defaultPolicy`,
       externalClientApplication: name,
       label: name,
       permittedUsersPolicyType: options.permittedUsers ?? 'AdminApprovedPreAuthorized',
@@ -101,11 +102,12 @@ export const configureJwtApp = async (
   );
   if (options.enabled !== undefined) {
     await check(
-      metadataOf(conn).create('ExtlClntAppConfigurablePolicies', {
-        fullName: `${name}_plcy`,
+      metadataOf(conn).update('ExtlClntAppConfigurablePolicies', {
+        fullName: `${name}_defaultPolicy`,
         externalClientApplication: name,
         label: name,
         isEnabled: options.enabled,
+        isOauthPluginEnabled: true,
       })
     );
   }

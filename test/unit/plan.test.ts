@@ -102,7 +102,7 @@ describe('merging into an existing app', () => {
 
   it('names a new External Client App\'s components after it, and appends the permission set once', () => {
     const fresh = mergeExternalClientApp(undefined, desired);
-    expect([fresh.header.fullName, fresh.oauth?.fullName, fresh.global?.fullName, fresh.oauthPolicies?.fullName]).to.deep.equal(['Acme_App', 'Acme_App_oauth', 'Acme_App_glbloauth', 'Acme_App_oauthPlcy']);
+    expect([fresh.header.fullName, fresh.oauth?.fullName, fresh.global?.fullName, fresh.oauthPolicies?.fullName]).to.deep.equal(['Acme_App', 'Acme_App_oauth', 'Acme_App_glbloauth', 'Acme_App_oauth_defaultPolicy']);
     const again = mergeExternalClientApp({ ...fresh, oauthPolicies: { ...fresh.oauthPolicies, commaSeparatedPermissionSet: 'Other,Acme_App_Access' } }, desired);
     expect(again.oauthPolicies?.commaSeparatedPermissionSet).to.equal('Other,Acme_App_Access');
   });

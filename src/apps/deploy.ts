@@ -1,0 +1,85 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Messages, SfError, type Connection } from '@salesforce/core';
+import { Duration } from '@salesforce/kit';
+import { XMLBuilder } from 'fast-xml-parser';
+import type { MetadataRecord } from './app.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
+
+export type DeployComponent = { type: string; fullName: string; record: MetadataRecord };
+
+const METADATA_NS = 'http://soap.sforce.com/2006/04/metadata';
+
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, indentBy: '    ', suppressEmptyNode: false });
+
+/** The component as a source-format metadata file: its fields under the type's root element, fullName in the file name. */
+export const metadataXml = (type: string, record: MetadataRecord): string => {
+  const fields = Object.fromEntries(
+    Object.entries(record)
+      .filter(([k, v]) => k !== 'fullName' && !k.startsWith('$') && v !== undefined && v !== null)
+      .sort(([a], [b]) => a.localeCompare(b))
+  );
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${String(builder.build({ [type]: { '@_xmlns': METADATA_NS, ...fields } }))}`;
+};
+
+type DeployMessage = { componentType?: string; fullName?: string; problem?: string; problemType?: string };
+type DeployResponse = {
+  status: string;
+  success: boolean | string;
+  errorMessage?: string;
+  errorStatusCode?: string;
+  details?: { componentFailures?: DeployMessage | DeployMessage[] };
+};
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Why Salesforce refused a deploy, as a named error that says what to do. */
+export const deployFailure = (response: DeployResponse): SfError => {
+  const failures = asArray(response.details?.componentFailures).filter((f) => f.problemType !== 'Warning');
+  const problems = failures.map((f) => `${f.componentType ?? ''} ${f.fullName ?? ''}: ${f.problem ?? ''}`.trim());
+  if (response.errorMessage) problems.push(`${response.errorStatusCode ?? 'ERROR'}: ${response.errorMessage}`);
+  const text = problems.join('; ') || response.status;
+  if (failures.some((f) => /consumer key/i.test(f.problem ?? '') && /(use|duplicate|unique)/i.test(f.problem ?? ''))) {
+    return messages.createError('error.ConsumerKeyTaken', [text]);
+  }
+  return messages.createError('error.DeployFailed', [text]);
+};
+
+/**
+ * One Metadata API deploy of the components, through Salesforce's own library (source-deploy-retrieve):
+ * files written in source format, converted and zipped by it, deployed with rollbackOnError (all or
+ * nothing), polled until done. No test level is sent, so the org decides: a package without Apex runs no
+ * tests, in production too (NoTestRun is refused there).
+ */
+export const deployComponents = async (conn: Connection, components: DeployComponent[]): Promise<void> => {
+  if (components.length === 0) return;
+  // Loaded only when a deploy happens: it is large, and most commands never deploy.
+  const { ComponentSet, RegistryAccess } = await import('@salesforce/source-deploy-retrieve');
+  const registry = new RegistryAccess();
+  const root = await mkdtemp(join(tmpdir(), 'jwtapp-deploy-'));
+  try {
+    for (const component of components) {
+      const type = registry.getTypeByName(component.type);
+      const folder = join(root, type.directoryName ?? component.type);
+      // eslint-disable-next-line no-await-in-loop
+      await mkdir(folder, { recursive: true });
+      // eslint-disable-next-line no-await-in-loop
+      await writeFile(join(folder, `${component.fullName}.${type.suffix ?? ''}-meta.xml`), metadataXml(component.type, component.record));
+    }
+    const set = ComponentSet.fromSource(root);
+    let deploy;
+    try {
+      deploy = await set.deploy({ usernameOrConnection: conn, apiOptions: { rollbackOnError: true, singlePackage: true } });
+    } catch (e) {
+      throw messages.createError('error.DeployFailed', [e instanceof Error ? e.message : String(e)], [], e instanceof Error ? e : undefined);
+    }
+    const result = await deploy.pollStatus({ frequency: Duration.seconds(1), timeout: Duration.minutes(10) });
+    const response = result.response as unknown as DeployResponse;
+    if (response.status !== 'Succeeded') throw deployFailure(response);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+};
