@@ -113,10 +113,17 @@ const CATALOGUE: Entry[] = [
     tokens: (c) => ({ cause: [c.loginUrl], actions: [] }),
   },
   {
-    // Last of the invalid_grant family: "invalid assertion", and other signature/expiry complaints.
+    // What Salesforce answers for a JWT whose exp has passed (simple-salesforce#491, newrelic-salesforce-exporter#31).
+    name: 'AssertionExpired',
+    persistence: 'permanent',
+    matches: (_e, d) => has(d, 'expired authorization code') || has(d, 'expired'),
+    tokens: () => ({ cause: [], actions: [] }),
+  },
+  {
+    // Last of the invalid_grant family: "invalid assertion", and other signature complaints.
     name: 'InvalidAssertion',
     persistence: 'permanent',
-    matches: (e, d) => has(d, 'invalid assertion') || has(d, 'expired') || (e === 'invalid_grant' && has(d, 'signature')),
+    matches: (e, d) => has(d, 'invalid assertion') || (e === 'invalid_grant' && has(d, 'signature')),
     tokens: () => ({ cause: [], actions: [] }),
   },
 ];

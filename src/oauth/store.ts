@@ -1,4 +1,4 @@
-import { AuthInfo, AuthRemover } from '@salesforce/core';
+import { AuthInfo, AuthRemover, StateAggregator } from '@salesforce/core';
 
 export type SavedLogin = { username: string; alias: string | undefined };
 
@@ -26,4 +26,15 @@ export const saveJwtLogin = async (options: {
   await authInfo.save();
   await authInfo.handleAliasAndDefaultSettings({ alias: options.alias, setDefault: false, setDefaultDevHub: false });
   return { username: options.username, alias: options.alias };
+};
+
+/** The instance URL the sf auth store has for a username (an org's My Domain), or undefined. */
+export const knownInstanceUrl = async (username: string): Promise<string | undefined> => {
+  try {
+    const fields = await (await StateAggregator.getInstance()).orgs.read(username, false, false);
+    return typeof fields?.instanceUrl === 'string' ? fields.instanceUrl.replace(/\/+$/, '') : undefined;
+  } catch {
+    // An unreadable auth store is no reason to fail a login check: fall back to the default URL.
+    return undefined;
+  }
 };

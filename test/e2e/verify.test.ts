@@ -10,7 +10,8 @@ import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
 import { DEFAULT_BACKOFF } from '../../src/oauth/backoff.js';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { FakeClock, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, configureJwtApp, otherKey, testKey, type JwtAppFixture } from '../helpers/org.js';
+import { adminConnection, configureJwtApp, otherKey, storeLogin, testKey, type JwtAppFixture } from '../helpers/org.js';
+import { jwtLogin } from '../helpers/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { useFakeClock } from '../helpers/time.js';
 
@@ -74,6 +75,14 @@ describe('sf jwtapp verify', () => {
       expect(human.exitCode).to.equal(0);
       expect(human.stdout).to.include('JWT bearer login works').and.include(integration);
       for (const out of [json.stdout, human.stdout + human.stderr]) expect(out).not.to.match(/00D[A-Za-z0-9]{12,15}!/);
+    });
+
+    it('logs in at the org URL the sf auth store has for the user when --instance-url is not given', async () => {
+      const granted = await jwtLogin(emu.url, { iss: app.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(fake.now() / 1000) + 120 }, (await testKey()).privateKeyPem);
+      await storeLogin(emu, granted.body.access_token, 'emu-verify-integration');
+      const run = await runCommand<VerifyResult>(Verify, ['-o', integration, '-i', app.consumerKey, '-f', keyFile, '--json']);
+      expect(run.exitCode, run.stdout).to.equal(0);
+      expect(run.json?.result).to.include({ loginUrl: emu.url, success: true });
     });
 
     it('takes the key from an environment variable, with its line breaks written as \\n', async () => {
@@ -254,7 +263,7 @@ describe('sf jwtapp verify', () => {
         exitCode: 4,
         code: 'invalid_grant',
         description: 'invalid assertion',
-        action: 'sf jwtapp cert rotate',
+        action: 'sf jwtapp setup --private-key-file',
       });
     });
 
@@ -274,8 +283,20 @@ describe('sf jwtapp verify', () => {
         exitCode: 4,
         code: 'app_not_found',
         description: 'External client app is not installed in this org',
-        action: 'enable the app',
+        action: 'the app is disabled',
       });
+    });
+
+    it('explains an External Client App reached through the generic login host: use the My Domain', async () => {
+      const run = await runCommand<VerifyResult>(Verify, ['--instance-url', emu.ready.loginUrl, '-o', integration, '-i', app.consumerKey, '-f', keyFile, '--json']);
+      expectRefusal(run, {
+        name: 'AppNotInstalledError',
+        exitCode: 4,
+        code: 'app_not_found',
+        description: 'External client app is not installed in this org',
+        action: "Use the org's My Domain URL",
+      });
+      expect(run.json?.message).to.include('known only at its org\'s My Domain');
     });
 
     it('explains a login URL where nothing answers', async () => {

@@ -1,6 +1,6 @@
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { jwtLoginFlags, loginUrlOf } from '../../flags.js';
+import { jwtLoginFlags, loginUrlOf, resolveLoginUrl } from '../../flags.js';
 import { checkLoginFromInput, loginFailure } from '../../oauth/verify.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -38,7 +38,7 @@ export default class Token extends SfCommand<TokenResult> {
     const { report, grant } = await checkLoginFromInput({
       username: flags.username,
       clientId: flags['client-id'],
-      loginUrl: loginUrlOf(flags['instance-url']),
+      loginUrl: await resolveLoginUrl(flags['instance-url'], flags.username),
       audience: flags.audience ? loginUrlOf(flags.audience) : undefined,
       keyFile: flags['jwt-key-file'],
       keyVariable: flags['jwt-key-env'],

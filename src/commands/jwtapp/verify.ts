@@ -1,6 +1,6 @@
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { jwtLoginFlags, loginUrlOf } from '../../flags.js';
+import { jwtLoginFlags, loginUrlOf, resolveLoginUrl } from '../../flags.js';
 import { checkLoginFromInput, loginFailure, type LoginReport } from '../../oauth/verify.js';
 import { saveJwtLogin } from '../../oauth/store.js';
 
@@ -40,7 +40,7 @@ export default class Verify extends SfCommand<VerifyResult> {
 
   public async run(): Promise<VerifyResult> {
     const { flags } = await this.parse(Verify);
-    const loginUrl = loginUrlOf(flags['instance-url']);
+    const loginUrl = await resolveLoginUrl(flags['instance-url'], flags.username);
     const save = flags.save || flags.alias !== undefined;
     if (save && !flags['jwt-key-file']) throw messages.createError('error.SaveNeedsKeyFile');
 
