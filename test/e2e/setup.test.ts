@@ -11,7 +11,7 @@ import { useFakeClock } from '../helpers/time.js';
 import Token, { type TokenResult } from '../../src/commands/jwtapp/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 
-const WRITE_OPERATIONS = new Set(['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata']);
+const WRITE_OPERATIONS = new Set(['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata', 'deploy']);
 
 describe('sf jwtapp setup', () => {
   let emu: RunningEmulator;
@@ -70,6 +70,16 @@ describe('sf jwtapp setup', () => {
       expect(state.setupEntityAccess.some((a) => a.ParentId === ps?.Id && a.SetupEntityId === app?.id)).to.equal(true);
       const user = state.users.find((u) => u.Username === integration);
       expect(state.permissionSetAssignments.some((a) => a.AssigneeId === user?.Id && a.PermissionSetId === ps?.Id)).to.equal(true);
+    });
+
+    it('writes the app with one Metadata API deploy, as every public tool does, and no CRUD write', async () => {
+      const log = await emu.requests();
+      const soapWrites = log.filter((r) => r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation)).map((r) => r.soapOperation);
+      expect(soapWrites).to.deep.equal(['deploy']);
+      const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === 'Fresh_Integration');
+      // The OAuth policies are the ones Salesforce generated, updated in place: no second set.
+      expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.fullName).to.equal('Fresh_Integration_oauth_defaultPolicy');
+      expect(eca?.components.ExtlClntAppConfigurablePolicies?.fullName).to.equal('Fresh_Integration_defaultPolicy');
     });
 
     it('writes the key 0600 and never prints it', async () => {
