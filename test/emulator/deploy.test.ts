@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import JSZip from 'jszip';
 import type { Connection } from '@salesforce/core';
-import { ComponentSet } from '@salesforce/source-deploy-retrieve';
+import { ComponentSet, ComponentStatus } from '@salesforce/source-deploy-retrieve';
 import { Duration } from '@salesforce/kit';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, metadataOf, testKey } from '../helpers/org.js';
@@ -93,7 +93,7 @@ describe('the emulator\'s Metadata API deploy', () => {
     const set = ComponentSet.fromSource(dir);
     const result = await (await set.deploy({ usernameOrConnection: conn })).pollStatus({ frequency: Duration.milliseconds(50), timeout: Duration.minutes(1) });
     expect(result.response.status).to.equal('Succeeded');
-    expect(result.getFileResponses().filter((r) => r.state === 'Failed')).to.deep.equal([]);
+    expect(result.getFileResponses().filter((r) => r.state === ComponentStatus.Failed)).to.deep.equal([]);
     const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === 'Sdr_Eca');
     expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.fullName).to.equal('Sdr_Eca_oauth_defaultPolicy');
     expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.metadata).to.include({ permittedUsersPolicyType: 'AllSelfAuthorized' });
@@ -165,9 +165,8 @@ describe('the emulator\'s Metadata API deploy', () => {
   });
 
   it('refuses, in production, NoTestRun and a deploy that does not roll back on error, with INVALID_OPERATION', async () => {
-    const zip = (await zipOf({ 'package.xml': manifest(ecaMembers('Prod_Eca')), ...ecaFiles('Prod_Eca', certificatePem) })).toString('base64');
-    const invoke = (options: object): Promise<unknown> =>
-      (conn.metadata as unknown as { _invoke: (m: string, b: object) => Promise<unknown> })._invoke('deploy', { ZipFile: zip, DeployOptions: options });
+    const zip = await zipOf({ 'package.xml': manifest(ecaMembers('Prod_Eca')), ...ecaFiles('Prod_Eca', certificatePem) });
+    const invoke = async (options: object): Promise<unknown> => conn.metadata.deploy(zip, options);
     const noTests = await refusal(invoke({ rollbackOnError: true, singlePackage: true, testLevel: 'NoTestRun' }));
     expect(noTests).to.include({ name: 'sf:INVALID_OPERATION', message: 'INVALID_OPERATION: testLevel of NoTestRun cannot be used in production organizations' });
     const noRollback = await refusal(invoke({ rollbackOnError: false, singlePackage: true }));
@@ -179,10 +178,8 @@ describe('the emulator\'s Metadata API deploy', () => {
     const sandbox = await startEmulator({ sandbox: true });
     try {
       const sandboxConn = await adminConnection(sandbox);
-      const started = (await (sandboxConn.metadata as unknown as { _invoke: (m: string, b: object) => Promise<{ id: string }> })._invoke('deploy', {
-        ZipFile: (await zipOf({ 'package.xml': manifest(ecaMembers('Sandbox_Eca')), ...ecaFiles('Sandbox_Eca', certificatePem) })).toString('base64'),
-        DeployOptions: { rollbackOnError: true, singlePackage: true, testLevel: 'NoTestRun' },
-      })) as { id: string };
+      const zip = await zipOf({ 'package.xml': manifest(ecaMembers('Sandbox_Eca')), ...ecaFiles('Sandbox_Eca', certificatePem) });
+      const started = await sandboxConn.metadata.deploy(zip, { rollbackOnError: true, singlePackage: true, testLevel: 'NoTestRun' });
       expect(started.id).to.match(/^0Af/);
     } finally {
       await sandbox.stop();

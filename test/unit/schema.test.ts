@@ -30,7 +30,7 @@ const valueProblems = (value: unknown, field: FieldType, path: string): string[]
   return [];
 };
 
-const SCOPE_ENUM = (() => {
+const SCOPE_ENUM = ((): string[] => {
   const scopes = SCHEMA.types.ConnectedAppOauthConfig.fields.scopes;
   if (typeof scopes === 'object' && 'list' in scopes && typeof scopes.list === 'object' && 'enum' in scopes.list) return scopes.list.values;
   throw new Error('ConnectedAppOauthConfig.scopes is not a list of an enum');
