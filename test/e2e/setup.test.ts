@@ -10,6 +10,7 @@ import { adminConnection, configureJwtApp, metadataOf, otherKey, storeAdminLogin
 import { useFakeClock } from '../helpers/time.js';
 import Token, { type TokenResult } from '../../src/commands/jwtapp/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
+import { SEEDED_APPS } from '../emulator/seed.js';
 
 const WRITE_OPERATIONS = new Set(['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata', 'deploy']);
 
@@ -95,6 +96,74 @@ describe('sf jwtapp setup', () => {
       expect(again.json?.result?.changes).to.deep.equal([]);
       expect(again.json?.result?.clientId).to.equal(run.json?.result?.clientId);
       expect(await writes()).to.deep.equal([]);
+    });
+  });
+
+  describe('apps an admin made in Setup, with fields setup never sets (emulator --seed-apps)', () => {
+    let seeded: RunningEmulator;
+    const componentsOf = async (name: string): Promise<Record<string, { fullName: string; metadata: Record<string, unknown> } | null>> =>
+      (await seeded.state()).externalClientApps.find((a) => a.fullName === name)?.components ?? {};
+
+    before(async () => {
+      seeded = await startEmulator({ seedApps: true });
+      await storeAdminLogin(seeded, 'emu-seeded-admin');
+    });
+    after(() => seeded.stop());
+
+    const setupSeeded = (name: string, out: string): Promise<CommandRun<SetupResult>> =>
+      runCommand<SetupResult>(Setup, ['--target-org', 'emu-seeded-admin', '--json', '--name', name, '--username', seeded.ready.integrationUser.username, '--output-dir', out]);
+
+    it('updates the External Client App and keeps every field it did not need to change', async () => {
+      const before = await componentsOf(SEEDED_APPS.externalClientApp);
+      const header = (await seeded.state()).externalClientApps.find((a) => a.fullName === SEEDED_APPS.externalClientApp)?.metadata;
+      const run = await setupSeeded(SEEDED_APPS.externalClientApp, join(dir, 'seeded-eca'));
+      expect(run.exitCode, run.stdout).to.equal(0);
+      expect(run.json?.result).to.include({ status: 'updated' });
+      expect(run.json?.result?.verification).to.include({ success: true });
+      const after = await componentsOf(SEEDED_APPS.externalClientApp);
+      const oauth = after.ExtlClntAppOauthSettings?.metadata ?? {};
+      expect(after.ExtlClntAppOauthSettings?.fullName).to.equal('SetupMadeEcaOAuthSettings');
+      expect(oauth).to.deep.include({
+        oauthLink: before.ExtlClntAppOauthSettings?.metadata.oauthLink,
+        customAttributes: before.ExtlClntAppOauthSettings?.metadata.customAttributes,
+        trustedIpRanges: before.ExtlClntAppOauthSettings?.metadata.trustedIpRanges,
+        commaSeparatedOauthScopes: 'Api, Web, OpenID, RefreshToken',
+      });
+      const global = after.ExtlClntAppGlobalOauthSettings?.metadata ?? {};
+      expect(global).to.deep.include({
+        callbackUrl: 'https://vendor.example/oauth/callback',
+        isPkceRequired: true,
+        isSecretRequiredForRefreshToken: true,
+        idTokenConfig: before.ExtlClntAppGlobalOauthSettings?.metadata.idTokenConfig,
+        consumerKey: before.ExtlClntAppGlobalOauthSettings?.metadata.consumerKey,
+      });
+      expect(String(global.certificate)).to.include('BEGIN CERTIFICATE');
+      const policies = after.ExtlClntAppOauthConfigurablePolicies?.metadata ?? {};
+      expect(policies).to.deep.include({
+        fullName: 'SetupMadeEcaOAuthSettings_defaultPolicy',
+        commaSeparatedProfile: 'System Administrator',
+        customAttributes: before.ExtlClntAppOauthConfigurablePolicies?.metadata.customAttributes,
+        refreshTokenValidityPeriod: 90,
+        sessionTimeoutInMinutes: 120,
+        permittedUsersPolicyType: 'AdminApprovedPreAuthorized',
+      });
+      // The header was not sent again, so Salesforce's org-scoped name is as it was.
+      expect((await seeded.state()).externalClientApps.find((a) => a.fullName === SEEDED_APPS.externalClientApp)?.metadata).to.deep.equal(header);
+    });
+
+    it('updates the Connected App and keeps every field it did not need to change', async () => {
+      const before = (await seeded.state()).connectedApps.find((a) => a.fullName === SEEDED_APPS.connectedApp)?.metadata ?? {};
+      const run = await setupSeeded(SEEDED_APPS.connectedApp, join(dir, 'seeded-ca'));
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const after = (await seeded.state()).connectedApps.find((a) => a.fullName === SEEDED_APPS.connectedApp)?.metadata ?? {};
+      expect(after).to.deep.include({ attributes: before.attributes, oauthPolicy: before.oauthPolicy, profileName: before.profileName, description: before.description });
+      expect(after.oauthConfig).to.deep.include({
+        callbackUrl: 'https://vendor.example/oauth/callback',
+        isPkceRequired: true,
+        isAdminApproved: true,
+        idTokenConfig: (before.oauthConfig as Record<string, unknown>).idTokenConfig,
+        scopes: ['Web', 'OpenID', 'Api', 'RefreshToken'],
+      });
     });
   });
 

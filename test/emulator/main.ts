@@ -1,6 +1,6 @@
 /**
  * `npm run --silent emulator -- [--port N] [--propagation-ms N] [--allow-connected-app-creation]
- * [--consumer-secret-api-access] [--sandbox] [--fault-rate R --fault-seed S]`: starts a loopback org, prints one JSON line when it is
+ * [--consumer-secret-api-access] [--seed-apps] [--sandbox] [--fault-rate R --fault-seed S]`: starts a loopback org, prints one JSON line when it is
  * ready, and serves until SIGTERM or SIGINT.
  */
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     'propagation-ms': { type: 'string', default: '0' },
     'allow-connected-app-creation': { type: 'boolean', default: false },
     'consumer-secret-api-access': { type: 'boolean', default: false },
+    'seed-apps': { type: 'boolean', default: false },
     sandbox: { type: 'boolean', default: false },
     'fault-rate': { type: 'string', default: '0' },
     'fault-seed': { type: 'string', default: '1' },
@@ -33,6 +34,7 @@ const emulator = new Emulator({
   propagationMs: number('propagation-ms', values['propagation-ms']),
   allowConnectedAppCreation: values['allow-connected-app-creation'],
   consumerSecretApiAccess: values['consumer-secret-api-access'],
+  seedApps: values['seed-apps'],
   sandbox: values.sandbox,
   faultRate: number('fault-rate', values['fault-rate'], 1),
   faultSeed: number('fault-seed', values['fault-seed']),

@@ -171,9 +171,11 @@ export class MetadataApi {
     const { body, accessNames } =
       type === 'ConnectedApp'
         ? this.prepareConnectedApp(stored, previous, creating)
-        : (ECA_TYPES as readonly string[]).includes(type) && type !== 'ExternalClientApplication'
-          ? this.prepareEcaComponent(type, fullName, stored, previous, creating)
-          : { body: stored, accessNames: undefined };
+        : type === 'ExternalClientApplication'
+          ? { body: this.orgSpecific(stored, previous, 'orgScopedExternalApp', `${this.org.orgId.slice(0, 15)}:${fullName}`), accessNames: undefined }
+          : (ECA_TYPES as readonly string[]).includes(type)
+            ? this.prepareEcaComponent(type, fullName, stored, previous, creating)
+            : { body: stored, accessNames: undefined };
 
     // Permission sets named in the component must exist before anything is written.
     const accessSets = (accessNames ?? []).map(
@@ -296,6 +298,7 @@ export class MetadataApi {
       this.checkCertificate(body.certificate);
     }
     if (type === 'ExtlClntAppOauthSettings') {
+      Object.assign(body, this.orgSpecific(body, previous, 'oauthLink', `${this.org.orgId.slice(0, 15)}:${this.org.newId('MetadataComponent').slice(0, 15)}`));
       const scopes = splitCommaList(body.commaSeparatedOauthScopes);
       const unknown = scopes.filter((s) => !isKnownScope(s));
       // The text a runbook quotes for `McpApi`; Salesforce's message goes on to list the valid values.
@@ -309,6 +312,23 @@ export class MetadataApi {
     }
     if (body.isClientCredentialsFlowEnabled === true) this.checkRunAsUser(body.clientCredentialsFlowUser);
     return { body, accessNames: splitCommaList(commaSeparatedPermissionSet) };
+  }
+
+  /**
+   * Fields Salesforce fills in with references into this org (`oauthLink` of OAuth settings,
+   * `orgScopedExternalApp` of the app): generated when a save omits them, kept on later saves that omit
+   * them, and refused when a save carries another value — "Deployment fails if there's an OAuth link field
+   * in the settings file with incorrect information. If the field doesn't exist, it's generated during
+   * deployment" (Salesforce Help, Deploy an ECA with a New Global OAuth Settings File); sfdx-hardis strips
+   * both before deploying retrieved apps to another org. The refusal's text is unconfirmed.
+   */
+  private orgSpecific(body: MetadataBody, previous: ComponentVersion | undefined, field: string, generated: string): MetadataBody {
+    const stored = previous?.body?.[field];
+    const given = body[field];
+    if (given !== undefined && given !== stored) {
+      refuse('FIELD_INTEGRITY_EXCEPTION', `${field}: ${String(given)} does not refer to this org's app. Remove it and deploy again.`, [field]);
+    }
+    return { ...body, [field]: stored ?? generated };
   }
 
   /**

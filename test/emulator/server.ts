@@ -8,12 +8,15 @@ import { MetadataApi } from './metadata.js';
 import { parseEnvelope, SoapFault, soapFault, soapOperationOf, sfFault } from './soap.js';
 import { currentApps, grantsApiAccess } from './apps.js';
 import { FaultInjector } from './faults.js';
+import { seedSetupMadeApps } from './seed.js';
 
 export type EmulatorOptions = Partial<OrgOptions> & {
   port?: number;
   /** Share of API calls (not token or control calls) answered with a 503 or a dropped connection. */
   faultRate?: number;
   faultSeed?: number;
+  /** Adds an External Client App and a Connected App as an admin would have made them in Setup. */
+  seedApps?: boolean;
 };
 
 export type RequestLogEntry = { method: string; path: string; soapOperation: string | null; status: number };
@@ -60,6 +63,7 @@ export class Emulator {
     this.oauth = new OAuthEndpoints(this.org, this.sessions, () => this.url);
     this.rest = new RestApi(this.org);
     this.metadata = new MetadataApi(this.org);
+    if (options.seedApps) seedSetupMadeApps(this.org, this.metadata);
     this.faults = new FaultInjector(options.faultRate ?? 0, options.faultSeed ?? 1);
     this.server = createServer((req, res) => {
       void readRequest(req).then((request) => {
