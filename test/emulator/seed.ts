@@ -58,7 +58,7 @@ export const seedSetupMadeApps = (org: OrgState, metadata: MetadataApi): void =>
 
   // New Connected Apps are blocked, but orgs keep the ones made before Spring '26.
   const allowed = org.options.allowConnectedAppCreation;
-  org.options.allowConnectedAppCreation = true;
+  Object.assign(org.options, { allowConnectedAppCreation: true });
   try {
     save('ConnectedApp', {
       fullName: SEEDED_APPS.connectedApp,
@@ -77,6 +77,6 @@ export const seedSetupMadeApps = (org: OrgState, metadata: MetadataApi): void =>
       profileName: ['System Administrator'],
     });
   } finally {
-    org.options.allowConnectedAppCreation = allowed;
+    Object.assign(org.options, { allowConnectedAppCreation: allowed });
   }
 };
