@@ -191,6 +191,15 @@ describe('the emulator\'s Metadata API deploy', () => {
     expect(error.name).to.equal('sf:INVALID_CROSS_REFERENCE_KEY');
   });
 
+  it('deletes what destructiveChanges.xml names, the app with its components', async () => {
+    await deploy({ 'package.xml': manifest(ecaMembers('Doomed_Eca')), ...ecaFiles('Doomed_Eca', certificatePem) });
+    expect(await app('Doomed_Eca')).to.not.equal(undefined);
+    const result = await deploy({ 'package.xml': manifest({}), 'destructiveChanges.xml': manifest({ ExternalClientApplication: ['Doomed_Eca'] }) });
+    expect(result.status).to.equal('Succeeded');
+    expect(await app('Doomed_Eca')).to.equal(undefined);
+    expect(await metadataOf(conn).read('ExtlClntAppOauthSettings', 'Doomed_Eca_oauth')).to.not.have.property('fullName');
+  });
+
   it('reads back, through the CRUD calls, what a deploy wrote', async () => {
     const back = await metadataOf(conn).read('ExtlClntAppOauthSettings', 'Counted_Eca_oauth');
     expect(back).to.include({ externalClientApplication: 'Counted_Eca', commaSeparatedOauthScopes: 'Api, RefreshToken' });

@@ -18,6 +18,7 @@ type DeployStatus = 'Pending' | 'InProgress' | 'Succeeded' | 'SucceededPartial' 
 
 type DeployMessage = {
   changed: boolean;
+  deleted?: boolean;
   componentType: string;
   created: boolean;
   fileName: string;
@@ -189,40 +190,38 @@ export class DeployApi {
       this.finish(job, [], [packageFailure(`${root}package.xml`, problem)]);
       return;
     }
-    const apiVersion = version ?? urlVersion;
-    const successes: DeployMessage[] = [{ ...packageSuccess(`${root}package.xml`) }];
-    const failures: DeployMessage[] = [];
-    const components: Array<{ type: string; body: MetadataBody; fileName: string }> = [];
-    for (const { typeName, member } of members) {
-      const located = locate(typeName, member, root, files);
-      if ('problem' in located) {
-        failures.push({ ...failure(typeName, member, located.fileName, located.problem) });
-        continue;
-      }
-      try {
-        typeDefinition(located.type, apiVersion);
-        const parsed = xmlParser.parse(located.text) as Record<string, XmlNode>;
-        const node = parsed[located.type];
-        if (node === undefined) throw new SoapFault('soapenv:Client', `The root element of ${located.fileName} must be ${located.type}`);
-        const body = decode(node, COMPLEX_TYPES[located.type], located.type, apiVersion);
-        components.push({ type: located.type, body: { ...body, fullName: member }, fileName: located.fileName });
-      } catch (e) {
-        if (!(e instanceof SoapFault)) throw e;
-        failures.push(failure(typeName, member, located.fileName, e.faultstring));
-      }
-    }
-    components.sort((a, b) => DEPLOY_ORDER.indexOf(a.type) - DEPLOY_ORDER.indexOf(b.type));
-
+    const successes: DeployMessage[] = [packageSuccess(`${root}package.xml`)];
+    const { components, failures } = readComponents(members, root, files, version ?? urlVersion);
     const restore = this.org.snapshot();
-    for (const component of components) {
+    this.applyDeletions(destructiveMembers(root, files), successes, failures);
+    this.applyComponents(components, successes, failures);
+    if (job.options.checkOnly || (failures.length > 0 && job.options.rollbackOnError)) restore();
+    this.finish(job, successes, failures);
+  }
+
+  /** destructiveChanges.xml (and its Pre/Post forms): what the deploy deletes. */
+  private applyDeletions(deletions: Array<{ typeName: string; member: string; fileName: string }>, successes: DeployMessage[], failures: DeployMessage[]): void {
+    for (const deletion of deletions) {
+      const errors =
+        deletion.typeName === 'Settings'
+          ? [{ statusCode: 'INVALID_OPERATION', message: 'Settings cannot be deleted' }]
+          : this.metadata.deleteOne(deletion.typeName, deletion.member);
+      if (errors.length > 0) failures.push(failure(deletion.typeName, deletion.member, deletion.fileName, errors.map((e) => e.message).join('; ')));
+      else successes.push({ changed: false, componentType: deletion.typeName, created: false, deleted: true, fileName: deletion.fileName, fullName: deletion.member, success: true });
+    }
+  }
+
+  /** Each component saved as an upsert, in the order Salesforce resolves their dependencies. */
+  private applyComponents(components: ParsedComponent[], successes: DeployMessage[], failures: DeployMessage[]): void {
+    const ordered = [...components].sort((a, b) => DEPLOY_ORDER.indexOf(a.type) - DEPLOY_ORDER.indexOf(b.type));
+    for (const component of ordered) {
       const outcome = this.metadata.deployOne(component.type, component.body);
-      const reported = component.type;
       if (outcome.errors.length > 0) {
-        failures.push(failure(reported, outcome.fullName, component.fileName, outcome.errors.map((e) => e.message).join('; ')));
+        failures.push(failure(component.type, outcome.fullName, component.fileName, outcome.errors.map((e) => e.message).join('; ')));
       } else {
         successes.push({
           changed: !outcome.created,
-          componentType: reported,
+          componentType: component.type,
           created: outcome.created ?? false,
           fileName: component.fileName,
           fullName: outcome.fullName,
@@ -231,8 +230,6 @@ export class DeployApi {
         });
       }
     }
-    if (job.options.checkOnly || (failures.length > 0 && job.options.rollbackOnError)) restore();
-    this.finish(job, successes, failures);
   }
 
   private finish(job: DeployJob, successes: DeployMessage[], failures: DeployMessage[]): void {
@@ -322,7 +319,7 @@ const failure = (componentType: string, fullName: string, fileName: string, prob
 
 const message = (element: string, m: DeployMessage, createdDate: string): string =>
   `<${element}><changed>${String(m.changed)}</changed><componentType>${escapeXml(m.componentType)}</componentType>` +
-  `<created>${String(m.created)}</created><createdDate>${createdDate}</createdDate><deleted>false</deleted>` +
+  `<created>${String(m.created)}</created><createdDate>${createdDate}</createdDate><deleted>${String(m.deleted ?? false)}</deleted>` +
   `<fileName>${escapeXml(m.fileName)}</fileName><fullName>${escapeXml(m.fullName)}</fullName>` +
   (m.id ? `<id>${m.id}</id>` : '') +
   (m.problem ? `<problem>${escapeXml(m.problem)}</problem><problemType>${m.problemType ?? 'Error'}</problemType>` : '') +
@@ -343,6 +340,42 @@ const parseManifest = (text: string): { members: Array<{ typeName: string; membe
   const members = types.flatMap((t) => asList(t.members).map((member) => ({ typeName: String(t.name ?? ''), member: String(member) })));
   return { members, version };
 };
+
+type ParsedComponent = { type: string; body: MetadataBody; fileName: string };
+
+/** The members' files, parsed and checked against the WSDL of the package's API version. */
+const readComponents = (
+  members: Array<{ typeName: string; member: string }>,
+  root: string,
+  files: Map<string, string>,
+  apiVersion: number
+): { components: ParsedComponent[]; failures: DeployMessage[] } => {
+  const components: ParsedComponent[] = [];
+  const failures: DeployMessage[] = [];
+  for (const { typeName, member } of members) {
+    const located = locate(typeName, member, root, files);
+    if ('problem' in located) {
+      failures.push(failure(typeName, member, located.fileName, located.problem));
+      continue;
+    }
+    try {
+      typeDefinition(located.type, apiVersion);
+      const node = (xmlParser.parse(located.text) as Record<string, XmlNode>)[located.type];
+      if (node === undefined) throw new SoapFault('soapenv:Client', `The root element of ${located.fileName} must be ${located.type}`);
+      components.push({ type: located.type, body: { ...decode(node, COMPLEX_TYPES[located.type], located.type, apiVersion), fullName: member }, fileName: located.fileName });
+    } catch (e) {
+      if (!(e instanceof SoapFault)) throw e;
+      failures.push(failure(typeName, member, located.fileName, e.faultstring));
+    }
+  }
+  return { components, failures };
+};
+
+const destructiveMembers = (root: string, files: Map<string, string>): Array<{ typeName: string; member: string; fileName: string }> =>
+  ['destructiveChangesPre.xml', 'destructiveChanges.xml', 'destructiveChangesPost.xml'].flatMap((name) => {
+    const text = files.get(`${root}${name}`);
+    return text === undefined ? [] : parseManifest(text).members.map((m) => ({ ...m, fileName: `${root}${name}` }));
+  });
 
 type Located = { type: string; fileName: string; text: string } | { fileName: string; problem: string };
 

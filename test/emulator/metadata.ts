@@ -40,7 +40,7 @@ const ID_OBJECT: Partial<Record<string, KeyPrefixedObject>> = {
 /** The Metadata API's per-call limit for the CRUD operations. */
 const MAX_COMPONENTS_PER_CALL = 10;
 
-type SaveError = { statusCode: string; message: string; fields?: string[] };
+export type SaveError = { statusCode: string; message: string; fields?: string[] };
 export type SaveOutcome = { fullName: string; errors: SaveError[]; created?: boolean };
 
 class SaveRefused extends Error {
@@ -93,6 +93,24 @@ export class MetadataApi {
   /** One component of a deploy: created or replaced, as an upsert is. */
   public deployOne(type: string, body: MetadataBody): SaveOutcome {
     return this.saveOne('upsertMetadata', type, body);
+  }
+
+  /** One component deleted (by deleteMetadata, or a deploy's destructive changes); the errors if it cannot be. */
+  public deleteOne(type: string, name: string): SaveError[] {
+    if (type === 'PermissionSet') {
+      const p = this.org.findPermissionSetByName(name);
+      if (!p) return [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: `no PermissionSet named ${name} found` }];
+      if (this.org.assignments.some((a) => a.PermissionSetId === p.Id)) {
+        return [{ statusCode: 'DELETE_FAILED', message: 'This permission set is assigned to users.' }];
+      }
+      this.org.permissionSets.splice(this.org.permissionSets.indexOf(p), 1);
+      this.removeAccessOf((a) => a.ParentId === p.Id);
+      return [];
+    }
+    const component = this.org.component(type, name);
+    if (!component) return [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: `no ${type} named ${name} found` }];
+    this.deleteComponent(type, component);
+    return [];
   }
 
   // ---- writes -------------------------------------------------------------------
@@ -509,24 +527,7 @@ export class MetadataApi {
     typeDefinition(type, apiVersion);
     const results = fullNames
       .map((name) => {
-        const errors: SaveError[] = [];
-        if (type === 'PermissionSet') {
-          const p = this.org.findPermissionSetByName(name);
-          if (!p) errors.push({ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: `no PermissionSet named ${name} found` });
-          else if (this.org.assignments.some((a) => a.PermissionSetId === p.Id)) {
-            errors.push({ statusCode: 'DELETE_FAILED', message: 'This permission set is assigned to users.' });
-          } else {
-            this.org.permissionSets.splice(this.org.permissionSets.indexOf(p), 1);
-            this.removeAccessOf((a) => a.ParentId === p.Id);
-          }
-        } else {
-          const component = this.org.component(type, name);
-          if (!component) {
-            errors.push({ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: `no ${type} named ${name} found` });
-          } else {
-            this.deleteComponent(type, component);
-          }
-        }
+        const errors = this.deleteOne(type, name);
         return `<result>${errorsXml(errors)}<fullName>${escapeXml(name)}</fullName><success>${String(errors.length === 0)}</success></result>`;
       })
       .join('');
