@@ -1,9 +1,10 @@
 /**
  * Salesforce API names (of apps, their components and permission sets): a letter first, then letters,
  * digits and single underscores, no trailing underscore. An External Client App's components append up
- * to 10 characters (`_glbloauth`) to the app's name and must stay within 80, hence 70 for the app.
+ * to 20 characters (`_oauth_defaultPolicy`, the OAuth policies Salesforce names after the OAuth settings)
+ * to the app's name and must stay within 80, hence 60 for the app.
  */
-export const MAX_APP_NAME_LENGTH = 70;
+export const MAX_APP_NAME_LENGTH = 60;
 
 export const appNameProblem = (name: string): string | undefined => {
   if (name.length === 0) return 'it is empty';

@@ -115,7 +115,8 @@ describe('API names', () => {
     expect(appNameProblem('Acme App')).to.include('only letters, digits and underscores');
     expect(appNameProblem('Acme__App')).to.include('two underscores');
     expect(appNameProblem('Acme_')).to.include('end with an underscore');
-    expect(appNameProblem('A'.repeat(71))).to.include('at most 70');
+    expect(appNameProblem('A'.repeat(61))).to.include('at most 60');
+    expect(appNameProblem('A'.repeat(60))).to.equal(undefined);
   });
 });
 
