@@ -49,4 +49,11 @@ describe('sf jwtapp token', () => {
     expect(run.json?.name).to.equal('UserNotAdminApprovedError');
     expect(run.stdout).not.to.match(/00D[A-Za-z0-9]{12}!/);
   });
+
+  it('explains an External Client App reached through the generic login host with the My Domain fix', async () => {
+    const run = await runCommand<TokenResult>(Token, ['-r', emu.ready.loginUrl, '-o', integration, '-i', app.consumerKey, '-f', keyFile, '--json']);
+    expect(run.exitCode).to.equal(4);
+    expect(run.json?.name).to.equal('AppNotInstalledError');
+    expect(String((run.json as { actions?: string[] } | undefined)?.actions?.[0])).to.include("Use the org's My Domain URL");
+  });
 });

@@ -519,6 +519,41 @@ describe('the emulator\'s Metadata API', () => {
   });
 
   describe('External Client App components', () => {
+    it('refuses an External Client App named like a Connected App, and the other way round: one namespace', async () => {
+      expectSaved(await create('ConnectedApp', connectedApp('Shared_Name')));
+      expectNotSaved(await create('ExternalClientApplication', ecaHeader('Shared_Name')), 'DUPLICATE_DEVELOPER_NAME');
+      expectSaved(await create('ExternalClientApplication', ecaHeader('Shared_Eca_Name')));
+      expectNotSaved(await create('ConnectedApp', connectedApp('Shared_Eca_Name')), 'DUPLICATE_DEVELOPER_NAME');
+    });
+
+    it('generates the OAuth link and the org-scoped name, keeps them when a save omits them, refuses another org\'s', async () => {
+      await createEca('Linked_Eca');
+      const oauth = await read('ExtlClntAppOauthSettings', 'Linked_Eca_oauth');
+      expect(String(oauth.oauthLink)).to.match(new RegExp(`^${emu.ready.orgId.slice(0, 15)}:`));
+      expect((await read('ExternalClientApplication', 'Linked_Eca')).orgScopedExternalApp).to.equal(`${emu.ready.orgId.slice(0, 15)}:Linked_Eca`);
+      expectSaved(await update('ExtlClntAppOauthSettings', ecaPart('Linked_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api, Web' })));
+      expect((await read('ExtlClntAppOauthSettings', 'Linked_Eca_oauth')).oauthLink).to.equal(oauth.oauthLink);
+      expectSaved(await update('ExtlClntAppOauthSettings', ecaPart('Linked_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api', oauthLink: oauth.oauthLink })));
+      expectNotSaved(await update('ExtlClntAppOauthSettings', ecaPart('Linked_Eca', 'oauth', { oauthLink: '00D000000000001:0Xx000000000001' })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectNotSaved(await update('ExternalClientApplication', ecaHeader('Linked_Eca', { orgScopedExternalApp: '00D000000000001:Linked_Eca' })), 'FIELD_INTEGRITY_EXCEPTION');
+    });
+
+    it('takes the policy values Salesforce documents for string fields, and refuses others', async () => {
+      await createEca('Valued_Eca');
+      expectSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart('Valued_Eca', 'oauth_defaultPolicy', { ipRelaxationPolicyType: 'Bypass_2factor', refreshTokenValidityUnit: 'Months' })));
+      expectNotSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart('Valued_Eca', 'oauth_defaultPolicy', { ipRelaxationPolicyType: 'EnforceActivatedDevices' })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectSaved(await create('ConnectedApp', connectedApp('Valued_App', {}, { oauthPolicy: { ipRelaxation: 'BYPASS_2FACTOR', refreshTokenPolicy: 'specific_lifetime:3:HOURS' } })));
+      expectNotSaved(await update('ConnectedApp', connectedApp('Valued_App', {}, { oauthPolicy: { ipRelaxation: 'ENFORCE', refreshTokenPolicy: 'SPECIFIC_LIFETIME' } })), 'FIELD_INTEGRITY_EXCEPTION');
+    });
+
+    it('does not know the certificate field of global OAuth settings below API version 60.0', async () => {
+      const old = await connectionFor(emu, emu.ready.admin.accessToken);
+      old.setApiVersion('59.0');
+      const fault = await refusal(metadataOf(old).create('ExtlClntAppGlobalOauthSettings', ecaPart('Valued_Eca', 'glbloauth', { certificate: key.certificatePem })));
+      expect(fault.name).to.equal('soapenv:Client');
+      expect(fault.message).to.include('certificate invalid at this location');
+    });
+
     it('refuses a component that names an app that does not exist with INVALID_CROSS_REFERENCE_KEY', async () => {
       const result = await create('ExtlClntAppOauthSettings', ecaPart('No_Such_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api' }));
       expectNotSaved(result, 'INVALID_CROSS_REFERENCE_KEY');

@@ -109,6 +109,11 @@ describe('the emulator\'s token endpoint and sessions', () => {
   });
 
   describe('the JWT bearer flow', () => {
+    it('answers an External Client App\'s JWT at the generic login host with app_not_found, and at the My Domain with a token', async () => {
+      expectRefused(await jwtLogin(emu.ready.loginUrl, claims(), key.privateKeyPem), OAUTH_ERRORS.appNotFound);
+      expect((await login()).status).to.equal(200);
+    });
+
     it('grants a pre-authorized user an access token, the instance URL, the identity URL and the token type', async () => {
       const granted = await login();
       expect(granted.status).to.equal(200);
