@@ -48,10 +48,6 @@ export const readComponent = async (conn: Connection, type: string, fullName: st
   return record && typeof record.fullName === 'string' && record.fullName.length > 0 ? record : undefined;
 };
 
-export const deleteComponent = async (conn: Connection, type: string, fullName: string): Promise<void> => {
-  await conn.metadata.delete(type as MetadataType, fullName);
-};
-
 /** Several components of one type in one readMetadata call (at most ten). */
 export const readComponents = async (conn: Connection, type: string, fullNames: string[]): Promise<MetadataRecord[]> => {
   const records = (await conn.metadata.read(type as MetadataType, fullNames)) as unknown as MetadataRecord[] | MetadataRecord;

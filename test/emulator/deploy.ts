@@ -3,7 +3,7 @@ import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
 import type { OrgState, User } from './org.js';
 import { decode, typeDefinition, type MetadataApi } from './metadata.js';
-import { COMPLEX_TYPES } from './metadata-types.js';
+import { COMPLEX_TYPES, ECA_TYPES } from './metadata-types.js';
 import { children, escapeXml, SoapFault, sfFault, soapResponse, textOf, type Envelope, type XmlNode } from './soap.js';
 import type { Reply } from './http.js';
 import type { MetadataBody } from './org.js';
@@ -54,16 +54,7 @@ type DeployOptions = {
 };
 
 /** Salesforce deploys a package's components in dependency order: an app before the components that name it. */
-const DEPLOY_ORDER = [
-  'ExternalClientAppSettings',
-  'PermissionSet',
-  'ConnectedApp',
-  'ExternalClientApplication',
-  'ExtlClntAppOauthSettings',
-  'ExtlClntAppGlobalOauthSettings',
-  'ExtlClntAppOauthConfigurablePolicies',
-  'ExtlClntAppConfigurablePolicies',
-];
+const DEPLOY_ORDER: readonly string[] = ['ExternalClientAppSettings', 'PermissionSet', 'ConnectedApp', ...ECA_TYPES];
 
 const xmlParser = new XMLParser({
   ignoreAttributes: false,
