@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { SCHEMA, type FieldType } from '../emulator/schema/index.js';
 import { mergeExternalClientApp, ECA_PARTS } from '../../src/apps/external-client-app.js';
 import { mergeConnectedApp } from '../../src/apps/connected-app.js';
-import { metadataXml } from '../../src/apps/deploy.js';
+import { deployFailure, metadataXml } from '../../src/apps/deploy.js';
 import { parseScopes } from '../../src/apps/scopes.js';
 import type { DesiredApp } from '../../src/apps/app.js';
 
@@ -78,5 +78,30 @@ describe('what the plugin sends, against Salesforce\'s published metadata types'
       '<?xml version="1.0" encoding="UTF-8"?>\n<ExtlClntAppOauthSettings xmlns="http://soap.sforce.com/2006/04/metadata">\n' +
         '    <externalClientApplication>Acme_App</externalClientApplication>\n    <label>Acme &amp; Co</label>\n</ExtlClntAppOauthSettings>\n'
     );
+  });
+});
+
+describe('a refused deploy, explained', () => {
+  it('names a consumer key another app has, and anything else as DeployFailedError with every problem', () => {
+    const taken = deployFailure({
+      status: 'Failed',
+      success: false,
+      details: { componentFailures: [{ componentType: 'ExtlClntAppGlobalOauthSettings', fullName: 'A_glbloauth', problem: 'This consumer key is already in use.', problemType: 'Error' }] },
+    });
+    expect(taken.name).to.equal('ConsumerKeyTakenError');
+    const refused = deployFailure({
+      status: 'Failed',
+      success: false,
+      details: {
+        componentFailures: [
+          { componentType: 'ExtlClntAppOauthSettings', fullName: 'A_oauth', problem: "There's a problem with your scope(s): McpApi", problemType: 'Error' },
+          { componentType: 'ExternalClientApplication', fullName: 'A', problem: 'only a warning', problemType: 'Warning' },
+        ],
+      },
+    });
+    expect(refused.name).to.equal('DeployFailedError');
+    expect(refused.message).to.include("ExtlClntAppOauthSettings A_oauth: There's a problem with your scope(s): McpApi").and.not.include('only a warning');
+    expect(refused.actions?.[0]).to.include('nothing of this app was written');
+    expect(deployFailure({ status: 'Failed', success: false, errorStatusCode: 'INVALID_OPERATION', errorMessage: 'no' }).message).to.include('INVALID_OPERATION: no');
   });
 });
