@@ -1,6 +1,6 @@
 import type { Connection } from '@salesforce/core';
 import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type MetadataRecord } from './app.js';
-import { deployComponents } from './deploy.js';
+import { deployComponents, refusedOnly } from './deploy.js';
 import { readComponent, readComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
 
@@ -150,14 +150,28 @@ export const externalClientApps: AppKindHandler<ExternalClientApp> = {
   /**
    * One deploy of every new or changed component: all or nothing, so a refused part leaves no half-made
    * app behind. The header goes along only when it is new (the components name it).
+   *
+   * A new app's OAuth policies are the ones Salesforce generates with its OAuth settings, deployed under the
+   * name public reports give them. That naming rule is not documented: if Salesforce refuses them as a
+   * second set, the app is deployed without them, and the policies Salesforce made are found by their
+   * link and updated in a second deploy.
    */
   async write(conn, current, desired) {
     const merged = mergeExternalClientApp(current, desired);
-    const components = (['header', 'oauth', 'global', 'oauthPolicies'] as const).flatMap((part) => {
+    const changed = (['header', 'oauth', 'global', 'oauthPolicies'] as const).flatMap((part) => {
       const record = merged[part];
-      return record && !sameRecord(current?.[part], record) ? [{ type: ECA_PARTS[part].type, fullName: String(record.fullName), record }] : [];
+      return record && !sameRecord(current?.[part], record) ? [{ part, type: ECA_PARTS[part].type, fullName: String(record.fullName), record }] : [];
     });
-    await deployComponents(conn, components);
+    try {
+      await deployComponents(conn, changed);
+    } catch (e) {
+      if (current?.oauthPolicies || !refusedOnly(e, [ECA_PARTS.oauthPolicies.type])) throw e;
+      await deployComponents(conn, changed.filter((c) => c.part !== 'oauthPolicies'));
+      const generated = (await findLinkedParts(conn, desired.name, ['oauthPolicies'])).oauthPolicies;
+      if (!generated) throw e;
+      const policies = mergeExternalClientApp({ ...merged, oauthPolicies: generated }, desired).oauthPolicies as MetadataRecord;
+      await deployComponents(conn, [{ type: ECA_PARTS.oauthPolicies.type, fullName: String(generated.fullName), record: policies }]);
+    }
   },
   async readConsumerKey(conn, name) {
     const global = await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));

@@ -99,6 +99,25 @@ describe('sf jwtapp setup', () => {
     });
   });
 
+  describe('an org that names the OAuth policies it generates after the app, not after the OAuth settings', () => {
+    it('deploys the app without them, then updates the policies Salesforce made: never a second set', async () => {
+      const other = await startEmulator({ generatedPolicyNames: 'after-app' });
+      try {
+        await storeAdminLogin(other, 'emu-naming-admin');
+        const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-naming-admin', '--json', '--name', 'Naming_App', '--username', other.ready.integrationUser.username, '--output-dir', join(dir, 'naming')]);
+        expect(run.exitCode, run.stdout).to.equal(0);
+        expect(run.json?.result?.verification).to.include({ success: true });
+        const eca = (await other.state()).externalClientApps.find((a) => a.fullName === 'Naming_App');
+        expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.fullName).to.equal('Naming_App_defaultPolicy');
+        expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.metadata).to.include({ permittedUsersPolicyType: 'AdminApprovedPreAuthorized' });
+        const deploys = (await other.requests()).filter((r) => r.soapOperation === 'deploy');
+        expect(deploys).to.have.length(3);
+      } finally {
+        await other.stop();
+      }
+    });
+  });
+
   describe('apps an admin made in Setup, with fields setup never sets (emulator --seed-apps)', () => {
     let seeded: RunningEmulator;
     const componentsOf = async (name: string): Promise<Record<string, { fullName: string; metadata: Record<string, unknown> } | null>> =>

@@ -232,7 +232,7 @@ export class MetadataApi {
     const linked = (t: string): boolean =>
       this.org.componentsOf(t).some((c) => String(c.body?.externalClientApplication).toLowerCase() === app.toLowerCase());
     if (!linked('ExtlClntAppOauthConfigurablePolicies')) {
-      const name = `${oauthSettingsName}_defaultPolicy`;
+      const name = `${this.org.options.generatedPolicyNames === 'after-app' ? app : oauthSettingsName}_defaultPolicy`;
       this.org.putComponent(
         'ExtlClntAppOauthConfigurablePolicies',
         name,

@@ -69,6 +69,12 @@ export type OrgOptions = {
   consumerSecretApiAccess: boolean;
   /** The clock, so tests can move time without sleeping. */
   now: () => number;
+  /**
+   * What Salesforce names the OAuth policies it generates after: the OAuth settings (`<settings>_defaultPolicy`,
+   * what public reports fit) or the app (`<app>_defaultPolicy`, the other reading of them). The rule is
+   * unconfirmed, so the plugin must work under either.
+   */
+  generatedPolicyNames: 'after-oauth-settings' | 'after-app';
 };
 
 /**
