@@ -165,7 +165,7 @@ export const externalClientApps: AppKindHandler<ExternalClientApp> = {
     try {
       await deployComponents(conn, changed);
     } catch (e) {
-      if (current?.oauthPolicies || !refusedOnly(e, [ECA_PARTS.oauthPolicies.type])) throw e;
+      if (current?.oauthPolicies !== undefined || !refusedOnly(e, [ECA_PARTS.oauthPolicies.type])) throw e;
       await deployComponents(conn, changed.filter((c) => c.part !== 'oauthPolicies'));
       const generated = (await findLinkedParts(conn, desired.name, ['oauthPolicies'])).oauthPolicies;
       if (!generated) throw e;
