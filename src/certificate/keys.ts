@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Messages } from '@salesforce/core';
+import { Lifecycle, Messages } from '@salesforce/core';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
@@ -82,11 +82,24 @@ export const readCertificate = async (path: string): Promise<X509Certificate> =>
 export const keyMatchesCertificate = (key: KeyObject, certificate: X509Certificate): boolean =>
   certificate.checkPrivateKey(key);
 
-/** Refuses a certificate that does not belong to the key, or that is not valid at `now`. */
-export const assertCertificateUsable = (key: KeyObject, certificate: X509Certificate, path: string, now: Date): void => {
+/**
+ * Refuses a certificate that does not belong to the key, or that is not valid yet. An expired one is
+ * refused where it would be uploaded (`expired: 'refuse'`) and only warned about where a login is checked:
+ * Salesforce does not check an uploaded certificate's dates (salesforce.stackexchange.com q/313488).
+ */
+export const assertCertificateUsable = async (
+  key: KeyObject,
+  certificate: X509Certificate,
+  path: string,
+  now: Date,
+  expired: 'refuse' | 'warn' = 'refuse'
+): Promise<void> => {
   if (!keyMatchesCertificate(key, certificate)) throw localError('KeyCertificateMismatch', [path]);
   const notAfter = new Date(certificate.validTo);
-  if (notAfter.getTime() <= now.getTime()) throw localError('CertificateExpired', [path, notAfter.toISOString()]);
+  if (notAfter.getTime() <= now.getTime()) {
+    if (expired === 'refuse') throw localError('CertificateExpired', [path, notAfter.toISOString()]);
+    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.CertificateExpired', [path, notAfter.toISOString()]));
+  }
   const notBefore = new Date(certificate.validFrom);
   if (notBefore.getTime() > now.getTime()) throw localError('CertificateNotYetValid', [path, notBefore.toISOString()]);
 };
@@ -105,7 +118,7 @@ export const loadSigningKey = async (input: SigningKeyInput): Promise<KeyObject>
     : { kind: 'env', variable: input.keyVariable ?? '' };
   const key = parsePrivateKey(await readKeyText(source), source);
   if (input.certificateFile) {
-    assertCertificateUsable(key, await readCertificate(input.certificateFile), input.certificateFile, input.now);
+    await assertCertificateUsable(key, await readCertificate(input.certificateFile), input.certificateFile, input.now, 'warn');
   }
   return key;
 };

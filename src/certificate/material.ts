@@ -73,7 +73,7 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
     const certificate = await readCertificate(request.certificateFile);
     const certificatePem = certificate.toString();
     const brought = request.privateKeyFile ? await readKey(request.privateKeyFile) : undefined;
-    if (brought) assertCertificateUsable(brought.key, certificate, request.certificateFile, now);
+    if (brought) await assertCertificateUsable(brought.key, certificate, request.certificateFile, now);
     else if (new Date(certificate.validTo) <= now) throw localError('CertificateExpired', [request.certificateFile, new Date(certificate.validTo).toISOString()]);
     assertLastsLongEnough(certificate, request.certificateFile, request);
     return {
@@ -112,7 +112,7 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
     if (!keyExists || !certExists) throw localError('IncompleteKeyPair', [keyExists ? paths.keyFile : paths.certificateFile, request.outputDir]);
     const previous = await readKey(paths.keyFile);
     const certificate = await readCertificate(paths.certificateFile);
-    assertCertificateUsable(previous.key, certificate, paths.certificateFile, now);
+    await assertCertificateUsable(previous.key, certificate, paths.certificateFile, now);
     const certificatePem = certificate.toString();
     return {
       origin: 'reused',

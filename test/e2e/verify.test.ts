@@ -178,13 +178,6 @@ describe('sf jwtapp verify', () => {
       );
     });
 
-    it('refuses an expired certificate', async () => {
-      const old = await generateKeyAndCertificate(2048, { subject: 'CN=old', days: 1, notBefore: new Date(fake.now() - 10 * 86_400_000) });
-      const key = await write('old.key', old.privateKeyPem);
-      const cert = await write('old.crt', old.certificatePem);
-      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', key, '--certificate-file', cert), 'CertificateExpiredError', 'expired on');
-    });
-
     it('refuses an empty key variable', async () => {
       expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '--jwt-key-env', 'JWTAPP_UNSET_VARIABLE'), 'KeyVariableEmptyError', 'JWTAPP_UNSET_VARIABLE');
     });
@@ -214,6 +207,20 @@ describe('sf jwtapp verify', () => {
       expect(result.error).to.deep.include({ name: expected.name, code: expected.code, description: expected.description });
       expect(result.error?.cause.length).to.be.greaterThan(20);
     };
+
+    it('warns of an expired certificate and goes on to log in: Salesforce does not check its dates', async () => {
+      const old = await generateKeyAndCertificate(2048, { subject: 'CN=old', days: 1, notBefore: new Date(fake.now() - 10 * 86_400_000) });
+      const key = join(dir, 'expired.key');
+      const cert = join(dir, 'expired.crt');
+      await writeFile(key, old.privateKeyPem, { mode: 0o600 });
+      await writeFile(cert, old.certificatePem);
+      const run = await runCommand<VerifyResult>(Verify, ['--instance-url', emu.url, '-o', integration, '-i', app.consumerKey, '-f', key, '--certificate-file', cert]);
+      // The request was made: this key is not the app's, so Salesforce refuses it.
+      expect(run.exitCode).to.equal(4);
+      expect(run.error?.name).to.equal('InvalidAssertionError');
+      // A Lifecycle warning: sf-plugins-core prints it on stderr as the command ends.
+      expect(run.stderr).to.include('expired on').and.include('still accepts');
+    });
 
     it('explains a client id that names no app (exit 5: it may be propagation)', async () => {
       expectRefusal(await verify('-o', integration, '-i', 'NoSuchConsumerKey123', '-f', keyFile), {

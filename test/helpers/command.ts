@@ -6,7 +6,7 @@ export type CommandRun<T> = {
   stdout: string;
   stderr: string;
   /** The `--json` document, when the command was run with --json. */
-  json: { status: number; result?: T; name?: string; message?: string; actions?: string[]; exitCode?: number } | undefined;
+  json: { status: number; result?: T; name?: string; message?: string; actions?: string[]; exitCode?: number; warnings?: string[] } | undefined;
   error: (Error & { name: string; actions?: string[]; exitCode?: number }) | undefined;
 };
 
