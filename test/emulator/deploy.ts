@@ -1,12 +1,11 @@
 import { RegistryAccess } from '@salesforce/source-deploy-retrieve';
 import JSZip from 'jszip';
 import { XMLParser } from 'fast-xml-parser';
-import type { OrgState, User } from './org.js';
+import type { MetadataBody, OrgState, User } from './org.js';
 import { decode, typeDefinition, type MetadataApi } from './metadata.js';
 import { COMPLEX_TYPES, ECA_TYPES } from './metadata-types.js';
 import { children, escapeXml, SoapFault, sfFault, soapResponse, textOf, type Envelope, type XmlNode } from './soap.js';
 import type { Reply } from './http.js';
-import type { MetadataBody } from './org.js';
 
 /**
  * The Metadata API's `deploy` and `checkDeployStatus` (SOAP), as Salesforce answers them to jsforce and
@@ -129,9 +128,6 @@ export class DeployApi {
       }
       if (!options.rollbackOnError) throw sfFault('INVALID_OPERATION', 'rollbackOnError option must be true on a production org');
       if (options.purgeOnDelete) throw sfFault('INVALID_OPERATION', 'purgeOnDelete option can only be used on a non-active org');
-    }
-    if (options.testLevel === 'RunSpecifiedTests' && options.runTests.length === 0) {
-      throw sfFault('INVALID_OPERATION', 'No test classes were specified with RunSpecifiedTests');
     }
     const zip = textOf(children(body, 'ZipFile')[0]).trim();
     const job: DeployJob = {
