@@ -1,4 +1,5 @@
 import { Messages, type Connection } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'access');
@@ -8,14 +9,14 @@ type SaveResult = { id?: string; success: boolean; errors?: Array<{ statusCode?:
 const created = (object: string, result: SaveResult): string => {
   if (result.success && result.id) return result.id;
   const text = (result.errors ?? []).map((e) => `${e.statusCode ?? e.errorCode ?? 'ERROR'}: ${e.message ?? ''}`).join('; ');
-  throw messages.createError('error.InsertFailed', [object, text]);
+  throw messages.createError('error.InsertFailed', [object, text], [], EXIT_CODES.orgRefused);
 };
 
 const insert = async (conn: Connection, object: string, record: Record<string, string>): Promise<string> => {
   try {
     return created(object, (await conn.sobject(object).create(record)) as SaveResult);
   } catch (e) {
-    if (e instanceof Error && 'errorCode' in e) throw messages.createError('error.InsertFailed', [object, `${String(e.errorCode)}: ${e.message}`]);
+    if (e instanceof Error && 'errorCode' in e) throw messages.createError('error.InsertFailed', [object, `${String(e.errorCode)}: ${e.message}`], [], EXIT_CODES.orgRefused, e);
     throw e;
   }
 };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Messages, SfError, type Connection } from '@salesforce/core';
 import { Duration } from '@salesforce/kit';
 import { XMLBuilder } from 'fast-xml-parser';
+import { EXIT_CODES } from '../exit-codes.js';
 import type { MetadataRecord } from './app.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -48,8 +49,8 @@ export const deployFailure = (response: DeployResponse): SfError<DeployFailureDa
   const text = problems.join('; ') || response.status;
   const error =
     failures.some((f) => /consumer key/i.test(f.problem ?? '') && /(use|duplicate|unique)/i.test(f.problem ?? ''))
-      ? messages.createError('error.ConsumerKeyTaken', [text])
-      : messages.createError('error.DeployFailed', [text]);
+      ? messages.createError('error.ConsumerKeyTaken', [text], [], EXIT_CODES.orgRefused)
+      : messages.createError('error.DeployFailed', [text], [], EXIT_CODES.orgRefused);
   return error.setData(data) as SfError<DeployFailureData>;
 };
 
@@ -85,7 +86,7 @@ export const deployComponents = async (conn: Connection, components: DeployCompo
     try {
       deploy = await set.deploy({ usernameOrConnection: conn, apiOptions: { rollbackOnError: true, singlePackage: true } });
     } catch (e) {
-      throw messages.createError('error.DeployFailed', [e instanceof Error ? e.message : String(e)], [], e instanceof Error ? e : undefined);
+      throw messages.createError('error.DeployFailed', [e instanceof Error ? e.message : String(e)], [], EXIT_CODES.orgRefused, e instanceof Error ? e : undefined);
     }
     const result = await deploy.pollStatus({ frequency: Duration.seconds(1), timeout: Duration.minutes(10) });
     const response = result.response as unknown as DeployResponse;

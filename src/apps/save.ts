@@ -1,4 +1,5 @@
 import { Messages, SfError, type Connection } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
 import type { MetadataRecord } from './app.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -21,12 +22,12 @@ export const saveFailure = (type: string, result: SaveResult): SfError => {
   const text = errors.map((e) => `${e.statusCode ?? 'ERROR'}: ${e.message ?? ''}`).join('; ');
   const codes = errors.map((e) => e.statusCode ?? '');
   if (type === 'ConnectedApp' && errors.some((e) => /connected app/i.test(e.message ?? '') && /creat/i.test(e.message ?? ''))) {
-    return messages.createError('error.ConnectedAppCreationBlocked', [result.fullName, text]);
+    return messages.createError('error.ConnectedAppCreationBlocked', [result.fullName, text], [], EXIT_CODES.orgRefused);
   }
   if (codes.includes('DUPLICATE_VALUE') && /consumer key/i.test(text)) {
-    return messages.createError('error.ConsumerKeyTaken', [text]);
+    return messages.createError('error.ConsumerKeyTaken', [text], [], EXIT_CODES.orgRefused);
   }
-  return messages.createError('error.MetadataSaveFailed', [type, result.fullName, text]);
+  return messages.createError('error.MetadataSaveFailed', [type, result.fullName, text], [], EXIT_CODES.orgRefused);
 };
 
 type Operation = 'create' | 'update';

@@ -1,5 +1,6 @@
 import { Messages } from '@salesforce/core';
 import type { ConnectedAppOauthAccessScope } from '@salesforce/types/metadata';
+import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
@@ -85,9 +86,9 @@ export const parseScopes = (list: string): string[] => {
     .map((s) => {
       const scope = BY_NAME.get(s.toLowerCase());
       if (scope) return scope;
-      throw messages.createError('error.UnknownScope', [s], [ENUMS.flatMap((e) => OAUTH_NAMES[e]).join(', ')]);
+      throw messages.createError('error.UnknownScope', [s], [ENUMS.flatMap((e) => OAUTH_NAMES[e]).join(', ')], EXIT_CODES.localInput);
     });
-  if (scopes.length === 0) throw messages.createError('error.NoScopes');
+  if (scopes.length === 0) throw messages.createError('error.NoScopes', [], [], EXIT_CODES.localInput);
   // One of each stored form: `refresh_token,offline_access` is one scope to Salesforce.
   return scopes.filter((s, i) => scopes.findIndex((t) => storedForm(t) === storedForm(s)) === i);
 };

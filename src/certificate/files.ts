@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Messages } from '@salesforce/core';
 import { writeAtomically } from '../output/files.js';
+import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
@@ -28,7 +29,7 @@ export const assertWritable = async (paths: KeyPairPaths, force: boolean): Promi
   const candidates = [paths.keyFile, paths.certificateFile];
   const present = await Promise.all(candidates.map(exists));
   const taken = candidates.filter((_, i) => present[i]);
-  if (taken.length > 0) throw messages.createError('error.FilesExist', [taken.join(', ')]);
+  if (taken.length > 0) throw messages.createError('error.FilesExist', [taken.join(', ')], [], EXIT_CODES.localInput);
 };
 
 /** Writes the key (mode 0600, owner only) and the certificate (0644). */

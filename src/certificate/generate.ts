@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { createPrivateKey, createPublicKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { Messages } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
 import { describeCertificate, type CertificateInfo } from './inspect.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -92,10 +93,10 @@ const selfSign = async (keys: webcrypto.CryptoKeyPair, modulusLength: number, re
 /** `CN=jwtapp, O=Acme` → an X.500 name; anything else is refused before a key is made. */
 export const parseSubject = (subject: string): x509.Name => {
   const trimmed = subject.trim();
-  if (!/^[A-Za-z][A-Za-z0-9.]*=/.test(trimmed)) throw messages.createError('error.InvalidSubject', [subject]);
+  if (!/^[A-Za-z][A-Za-z0-9.]*=/.test(trimmed)) throw messages.createError('error.InvalidSubject', [subject], [], EXIT_CODES.localInput);
   try {
     return new x509.Name(trimmed);
   } catch {
-    throw messages.createError('error.InvalidSubject', [subject]);
+    throw messages.createError('error.InvalidSubject', [subject], [], EXIT_CODES.localInput);
   }
 };

@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Lifecycle, Messages } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
@@ -8,8 +9,6 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
 /** Salesforce accepts RSA keys of 2048 bits and more for signed JWTs. */
 export const MIN_KEY_SIZE = 2048;
 
-/** Exit code of every local input error: nothing was sent to Salesforce. */
-export const LOCAL_INPUT_EXIT_CODE = 3;
 
 /** Where key material came from, for messages: a file path or an environment variable. */
 export type KeySource = { kind: 'file'; path: string } | { kind: 'env'; variable: string };
@@ -17,11 +16,7 @@ export type KeySource = { kind: 'file'; path: string } | { kind: 'env'; variable
 const describeSource = (source: KeySource): string =>
   source.kind === 'file' ? source.path : `the environment variable ${source.variable}`;
 
-const localError = (name: string, tokens: Array<string | number>): Error => {
-  const error = messages.createError(`error.${name}`, tokens);
-  error.exitCode = LOCAL_INPUT_EXIT_CODE;
-  return error;
-};
+const localError = (name: string, tokens: Array<string | number>): Error => messages.createError(`error.${name}`, tokens, [], EXIT_CODES.localInput);
 
 /** Reads a key file, or an environment variable holding the key's contents (as CI secrets do). */
 export const readKeyText = async (source: KeySource): Promise<string> => {

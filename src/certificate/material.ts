@@ -1,10 +1,11 @@
 import { createPrivateKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { Messages } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
 import { certificateForKey, DEFAULT_SUBJECT, generateKeyAndCertificate } from './generate.js';
 import { describeCertificate, type CertificateInfo } from './inspect.js';
 import { keyPairPaths } from './files.js';
-import { assertCertificateUsable, LOCAL_INPUT_EXIT_CODE, parsePrivateKey, readCertificate, readKeyText } from './keys.js';
+import { assertCertificateUsable, parsePrivateKey, readCertificate, readKeyText } from './keys.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
@@ -39,11 +40,7 @@ const exists = (path: string): Promise<boolean> =>
     () => false
   );
 
-const localError = (name: string, tokens: Array<string | number>): Error => {
-  const error = messages.createError(`error.${name}`, tokens);
-  error.exitCode = LOCAL_INPUT_EXIT_CODE;
-  return error;
-};
+const localError = (name: string, tokens: Array<string | number>): Error => messages.createError(`error.${name}`, tokens, [], EXIT_CODES.localInput);
 
 const readKey = async (path: string): Promise<{ key: KeyObject; pem: string }> => {
   const source = { kind: 'file' as const, path };

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Messages, SfError } from '@salesforce/core';
 import { loadSigningKey } from '../certificate/keys.js';
+import { EXIT_CODES } from '../exit-codes.js';
 import { defaultAudience } from './audience.js';
 import { clock } from './clock.js';
 import { refusedMessage, stillFailingMessage, type Diagnosis, type DiagnosisContext, type Persistence } from './diagnosis.js';
@@ -11,8 +12,6 @@ import type { TokenGrant, TokenOutcome } from './token.js';
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'oauth');
 
-/** Exit codes of a login check, documented in the README. */
-export const EXIT_CODES = { ok: 0, localInput: 3, configuration: 4, stillFailing: 5 } as const;
 
 /** Warn when the clocks differ by more than this; the JWT lives 180 s. */
 const SKEW_WARNING_MS = 60_000;
@@ -75,9 +74,7 @@ export const checkLoginFromInput = async (input: JwtLoginInput): Promise<LoginCh
   if (input.clientSecretVariable) {
     const clientSecret = process.env[input.clientSecretVariable]?.trim();
     if (!clientSecret) {
-      const error = messages.createError('error.SecretVariableEmpty', [input.clientSecretVariable]);
-      error.exitCode = EXIT_CODES.localInput;
-      throw error;
+      throw messages.createError('error.SecretVariableEmpty', [input.clientSecretVariable], [], EXIT_CODES.localInput);
     }
     return checkClientCredentialsLogin({ ...input, clientSecret });
   }
@@ -174,6 +171,6 @@ export const loginFailure = (report: LoginReport): SfError => {
   const transient = e.persistence !== 'permanent';
   const message =
     transient && report.attempts > 1 ? stillFailingMessage(diagnosis, report.attempts, report.elapsedMs) : refusedMessage(diagnosis);
-  const error = new SfError(message, e.name, e.actions, transient ? EXIT_CODES.stillFailing : EXIT_CODES.configuration);
+  const error = new SfError(message, e.name, e.actions, transient ? EXIT_CODES.stillFailing : EXIT_CODES.orgRefused);
   return Object.assign(error, { result: report });
 };

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Messages } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
 import { writeAtomically } from './files.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -79,7 +80,7 @@ export const writeCiFiles = async (
     await writeSecretFile(files.envFile, envFileText(login, request.includeKeyInEnvFile ? material.privateKeyPem : undefined));
   }
   if (request.settingsFile) {
-    if (!material.privateKeyPem) throw messages.createError('error.SettingsNeedKey');
+    if (!material.privateKeyPem) throw messages.createError('error.SettingsNeedKey', [], [], EXIT_CODES.localInput);
     files.settingsFile = resolve(request.settingsFile);
     await writeSecretFile(files.settingsFile, settingsJsonText(login, material.privateKeyPem));
   }

@@ -2,6 +2,7 @@ import { Messages } from '@salesforce/core';
 import type { AccessState } from '../access/state.js';
 import { sameCertificate, type AppFieldChange, type AppKind, type AppSnapshot, type DesiredApp } from '../apps/app.js';
 import { hasScopes, normaliseScopes } from '../apps/scopes.js';
+import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
@@ -39,13 +40,13 @@ export const appKindLabel = (kind: AppKind): string => LABEL[kind];
 export const chooseApp = (choice: AppTypeChoice, current: CurrentState, name: string): { kind: AppKind; snapshot: AppSnapshot | undefined } => {
   const { connectedApp, externalClientApp } = current;
   if (choice === 'auto') {
-    if (connectedApp && externalClientApp) throw messages.createError('error.AmbiguousAppName', [name]);
+    if (connectedApp && externalClientApp) throw messages.createError('error.AmbiguousAppName', [name], [], EXIT_CODES.orgRefused);
     if (connectedApp) return { kind: 'connected-app', snapshot: connectedApp };
     return { kind: 'external-client-app', snapshot: externalClientApp };
   }
   const other = choice === 'connected-app' ? externalClientApp : connectedApp;
   const mine = choice === 'connected-app' ? connectedApp : externalClientApp;
-  if (!mine && other) throw messages.createError('error.AppKindMismatch', [name, appKindLabel(other.kind), appKindLabel(choice)]);
+  if (!mine && other) throw messages.createError('error.AppKindMismatch', [name, appKindLabel(other.kind), appKindLabel(choice)], [], EXIT_CODES.orgRefused);
   return { kind: choice, snapshot: mine };
 };
 
@@ -88,11 +89,11 @@ export const planSetup = (
   files: Array<{ path: string; what: 'private key' | 'certificate' }>
 ): Plan => {
   const { access } = current;
-  if (!access.user) throw messages.createError('error.UnknownUser', [desired.username]);
-  if (!access.user.isActive) throw messages.createError('error.InactiveUser', [desired.username]);
+  if (!access.user) throw messages.createError('error.UnknownUser', [desired.username], [], EXIT_CODES.orgRefused);
+  if (!access.user.isActive) throw messages.createError('error.InactiveUser', [desired.username], [], EXIT_CODES.orgRefused);
   const { kind, snapshot } = chooseApp(desired.appType, current, desired.name);
   if (snapshot && desired.consumerKey && snapshot.consumerKey !== desired.consumerKey) {
-    throw messages.createError('error.ConsumerKeyImmutable', [desired.name]);
+    throw messages.createError('error.ConsumerKeyImmutable', [desired.name], [], EXIT_CODES.orgRefused);
   }
 
   const changes: Change[] = files.map((f) => ({ kind: 'write-file', ...f }));

@@ -1,6 +1,7 @@
 import { Messages } from '@salesforce/core';
 import { appNameProblem } from '../apps/names.js';
 import { parseScopes, REQUIRED_SCOPES } from '../apps/scopes.js';
+import { EXIT_CODES } from '../exit-codes.js';
 import type { AppTypeChoice } from './plan.js';
 import type { SetupRequest } from './setup.js';
 
@@ -30,12 +31,12 @@ export type SetupInput = {
 export const buildSetupRequest = (input: SetupInput): Omit<SetupRequest, 'certificatePem'> => {
   const { name } = input;
   const nameProblem = appNameProblem(name);
-  if (nameProblem) throw messages.createError('error.InvalidAppName', [name, nameProblem]);
+  if (nameProblem) throw messages.createError('error.InvalidAppName', [name, nameProblem], [], EXIT_CODES.localInput);
   const permissionSet = input.permissionSet ?? `${name}_Access`;
   const permissionSetProblem = appNameProblem(permissionSet);
-  if (permissionSetProblem) throw messages.createError('error.InvalidPermissionSetName', [permissionSet, permissionSetProblem]);
+  if (permissionSetProblem) throw messages.createError('error.InvalidPermissionSetName', [permissionSet, permissionSetProblem], [], EXIT_CODES.localInput);
   if (input.consumerKey !== undefined && !/^[A-Za-z0-9]{8,256}$/.test(input.consumerKey)) {
-    throw messages.createError('error.InvalidConsumerKey', [input.consumerKey]);
+    throw messages.createError('error.InvalidConsumerKey', [input.consumerKey], [], EXIT_CODES.localInput);
   }
   const label = input.label ?? name.replace(/_/g, ' ');
   return {

@@ -7,6 +7,7 @@ import { externalClientApps, type ExternalClientApp } from '../apps/external-cli
 import type { MetadataRecord } from '../apps/app.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
+import { EXIT_CODES } from '../exit-codes.js';
 import { planSetup, orgChanges, type AppTypeChoice, type CurrentState, type Plan } from './plan.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -34,7 +35,7 @@ export type AppliedSetup = {
 /** The Metadata API refuses every call of a user without "Modify All Data" / "Modify Metadata". */
 const asNotAdmin = (e: unknown): never => {
   const text = e instanceof Error ? `${e.name} ${e.message}` : String(e);
-  if (text.includes('INSUFFICIENT_ACCESS')) throw messages.createError('error.NotAdmin');
+  if (text.includes('INSUFFICIENT_ACCESS')) throw messages.createError('error.NotAdmin', [], [], EXIT_CODES.orgRefused);
   throw e;
 };
 
@@ -88,7 +89,7 @@ export const applySetup = async (
 ): Promise<AppliedSetup> => {
   const access = state.current.access;
   const user = access.user;
-  if (!user) throw messages.createError('error.UnknownUser', [request.username]);
+  if (!user) throw messages.createError('error.UnknownUser', [request.username], [], EXIT_CODES.orgRefused);
   let permissionSetId = access.permissionSet?.id;
   let createdPermissionSet = false;
   const existingApp: unknown = plan.appKind === 'connected-app' ? state.connectedApp : state.externalClientApp;

@@ -62,7 +62,7 @@ describe('sf jwtapp cert generate', () => {
   it('refuses to overwrite an existing key and leaves it untouched', async () => {
     await writeFile(join(dir, 'server.key'), 'precious', { mode: 0o600 });
     const run = await runCommand<CertGenerateResult>(CertGenerate, ['--output-dir', dir, '--json']);
-    expect(run.exitCode).to.equal(1);
+    expect(run.exitCode).to.equal(3);
     expect(run.json?.name).to.equal('FilesExistError');
     expect(run.json?.message).to.include(join(dir, 'server.key'));
     expect(run.json?.actions?.join(' ')).to.include('--force');
@@ -83,7 +83,7 @@ describe('sf jwtapp cert generate', () => {
 
   it('refuses a subject that is not a distinguished name, writing nothing', async () => {
     const run = await runCommand<CertGenerateResult>(CertGenerate, ['--output-dir', dir, '--subject', 'jwtapp', '--json']);
-    expect(run.exitCode).to.equal(1);
+    expect(run.exitCode).to.equal(3);
     expect(run.json?.name).to.equal('InvalidSubjectError');
     expect(run.json?.actions?.join(' ')).to.include('CN=');
     await stat(join(dir, 'server.key')).then(

@@ -376,8 +376,9 @@ describe('sf jwtapp setup', () => {
     const expectNoRequest = async (): Promise<void> => {
       expect((await emu.requests()).length).to.equal(requestsBefore);
     };
-    const expectError = (run: CommandRun<SetupResult>, name: string, text: string): void => {
-      expect(run.exitCode, run.stdout).to.not.equal(0);
+    /** The named error, its text and actions, and the exit code of the plugin's table for it. */
+    const expectError = (run: CommandRun<SetupResult>, name: string, text: string, exitCode: number): void => {
+      expect(run.exitCode, run.stdout).to.equal(exitCode);
       expect(run.json?.name).to.equal(name);
       expect(run.json?.message).to.include(text);
       expect(run.json?.actions?.length ?? 0).to.be.greaterThan(0);
@@ -385,13 +386,14 @@ describe('sf jwtapp setup', () => {
 
     it('refuses an unknown org alias', async () => {
       const run = await runCommand<SetupResult>(Setup, ['--target-org', 'no-such-alias', '--name', 'X_App', '--json']);
-      expect(run.exitCode).to.not.equal(0);
+      // sf's own error, as every sf command answers an unknown alias.
+      expect(run.exitCode).to.equal(1);
       expect(run.json?.name).to.equal('NamedOrgNotFoundError');
       await expectNoRequest();
     });
 
     it('refuses an unknown username, before any write', async () => {
-      expectError(await setup('--name', 'Bad_User_App', '--username', 'nobody@nowhere.example', '--output-dir', dir), 'UnknownUserError', 'nobody@nowhere.example');
+      expectError(await setup('--name', 'Bad_User_App', '--username', 'nobody@nowhere.example', '--output-dir', dir), 'UnknownUserError', 'nobody@nowhere.example', 4);
       await expectNothingChanged();
       const since = (await emu.requests()).slice(requestsBefore);
       expect(since.filter((r) => r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation))).to.deep.equal([]);
@@ -399,22 +401,22 @@ describe('sf jwtapp setup', () => {
     });
 
     it('refuses an inactive username, before any write', async () => {
-      expectError(await setup('--name', 'Inactive_App', '--username', emu.ready.inactiveUser.username, '--output-dir', dir), 'InactiveUserError', 'inactive');
+      expectError(await setup('--name', 'Inactive_App', '--username', emu.ready.inactiveUser.username, '--output-dir', dir), 'InactiveUserError', 'inactive', 4);
       await expectNothingChanged();
     });
 
     it('refuses an app name Salesforce would reject, before any request', async () => {
-      expectError(await setup('--name', 'My App-1', '--username', integration, '--output-dir', dir), 'InvalidAppNameError', 'letters, digits and underscores');
+      expectError(await setup('--name', 'My App-1', '--username', integration, '--output-dir', dir), 'InvalidAppNameError', 'letters, digits and underscores', 3);
       await expectNoRequest();
     });
 
     it('refuses an unknown scope, before any request', async () => {
-      expectError(await setup('--name', 'Scope_App', '--username', integration, '--scopes', 'api,refresh_token,superpowers', '--output-dir', dir), 'UnknownScopeError', 'superpowers');
+      expectError(await setup('--name', 'Scope_App', '--username', integration, '--scopes', 'api,refresh_token,superpowers', '--output-dir', dir), 'UnknownScopeError', 'superpowers', 3);
       await expectNoRequest();
     });
 
     it('explains an org that refuses new Connected Apps, and leaves no permission set behind', async () => {
-      expectError(await setup('--name', 'Legacy_App', '--app-type', 'connected-app', '--username', integration, '--output-dir', dir), 'ConnectedAppCreationBlockedError', 'Legacy_App');
+      expectError(await setup('--name', 'Legacy_App', '--app-type', 'connected-app', '--username', integration, '--output-dir', dir), 'ConnectedAppCreationBlockedError', 'Legacy_App', 4);
       await expectNothingChanged();
     });
 
@@ -429,7 +431,7 @@ describe('sf jwtapp setup', () => {
       const state = await emu.state();
       stateBefore = JSON.stringify({ apps: state.apps.map((a) => a.name), ps: state.permissionSets.map((p) => p.Name), psa: state.permissionSetAssignments.length });
       const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-integration', '--name', 'Not_Allowed_App', '--username', integration, '--output-dir', join(dir, 'na'), '--json']);
-      expectError(run, 'NotAdminError', 'Modify All Data');
+      expectError(run, 'NotAdminError', 'Modify All Data', 4);
       await expectNothingChanged();
     });
 
@@ -439,7 +441,7 @@ describe('sf jwtapp setup', () => {
       expect(owner.exitCode, owner.stdout).to.equal(0);
       const state = await emu.state();
       stateBefore = JSON.stringify({ apps: state.apps.map((a) => a.name), ps: state.permissionSets.map((p) => p.Name), psa: state.permissionSetAssignments.length });
-      expectError(await setup('--name', 'Key_Thief_App', '--username', integration, '--output-dir', join(dir, 'thief'), '--consumer-key', key), 'ConsumerKeyTakenError', 'already');
+      expectError(await setup('--name', 'Key_Thief_App', '--username', integration, '--output-dir', join(dir, 'thief'), '--consumer-key', key), 'ConsumerKeyTakenError', 'already', 4);
       await expectNothingChanged();
     });
 
@@ -464,8 +466,7 @@ describe('sf jwtapp setup', () => {
       await writeFile(mine, (await testKey()).privateKeyPem, { mode: 0o600 });
       await writeFile(theirs, (await otherKey()).certificatePem);
       const run = await setup('--name', 'Mismatch_App', '--username', integration, '--private-key-file', mine, '--certificate-file', theirs);
-      expectError(run, 'KeyCertificateMismatchError', 'does not belong');
-      expect(run.exitCode).to.equal(3);
+      expectError(run, 'KeyCertificateMismatchError', 'does not belong', 3);
       await expectNoRequest();
     });
 
@@ -474,7 +475,7 @@ describe('sf jwtapp setup', () => {
       const { mkdir } = await import('node:fs/promises');
       await mkdir(broken);
       await writeFile(join(broken, 'server.key'), (await testKey()).privateKeyPem, { mode: 0o600 });
-      expectError(await setup('--name', 'Broken_App', '--username', integration, '--output-dir', broken), 'IncompleteKeyPairError', 'server.key');
+      expectError(await setup('--name', 'Broken_App', '--username', integration, '--output-dir', broken), 'IncompleteKeyPairError', 'server.key', 3);
       await expectNoRequest();
       expect(await readFile(join(broken, 'server.key'), 'utf8')).to.equal((await testKey()).privateKeyPem);
     });

@@ -11,6 +11,7 @@ import { describeChange } from '../../plan/render.js';
 import type { Change } from '../../plan/plan.js';
 import { buildSetupRequest } from '../../plan/request.js';
 import { loginCommand, writeCiFiles, type PipelineLogin } from '../../output/ci.js';
+import { exitCodesHelp } from '../../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.setup');
@@ -39,6 +40,7 @@ export default class Setup extends SfCommand<SetupResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
+  public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused', 'stillFailing');
 
   public static readonly flags = {
     'target-org': Flags.requiredOrg(),

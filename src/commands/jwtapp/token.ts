@@ -2,6 +2,7 @@ import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { jwtLoginFlags, loginUrlOf, resolveLoginUrl } from '../../flags.js';
 import { checkLoginFromInput, loginFailure } from '../../oauth/verify.js';
+import { exitCodesHelp } from '../../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.token');
@@ -20,6 +21,7 @@ export default class Token extends SfCommand<TokenResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
+  public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused', 'stillFailing');
 
   public static readonly flags = {
     ...jwtLoginFlags,

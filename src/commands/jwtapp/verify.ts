@@ -3,6 +3,7 @@ import { Messages } from '@salesforce/core';
 import { jwtLoginFlags, loginUrlOf, resolveLoginUrl } from '../../flags.js';
 import { checkLoginFromInput, loginFailure, type LoginReport } from '../../oauth/verify.js';
 import { saveJwtLogin } from '../../oauth/store.js';
+import { EXIT_CODES, exitCodesHelp } from '../../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.verify');
@@ -13,6 +14,7 @@ export default class Verify extends SfCommand<VerifyResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
+  public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused', 'stillFailing');
 
   public static readonly flags = {
     ...jwtLoginFlags,
@@ -42,7 +44,7 @@ export default class Verify extends SfCommand<VerifyResult> {
     const { flags } = await this.parse(Verify);
     const loginUrl = await resolveLoginUrl(flags['instance-url'], flags.username);
     const save = flags.save || flags.alias !== undefined;
-    if (save && !flags['jwt-key-file']) throw messages.createError('error.SaveNeedsKeyFile');
+    if (save && !flags['jwt-key-file']) throw messages.createError('error.SaveNeedsKeyFile', [], [], EXIT_CODES.localInput);
 
     const { report } = await checkLoginFromInput({
       username: flags.username,

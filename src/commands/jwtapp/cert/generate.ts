@@ -9,6 +9,7 @@ import {
   type KeySize,
 } from '../../../certificate/generate.js';
 import { assertWritable, keyPairPaths, writeKeyPair } from '../../../certificate/files.js';
+import { exitCodesHelp } from '../../../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.cert.generate');
@@ -27,6 +28,7 @@ export default class CertGenerate extends SfCommand<CertGenerateResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
+  public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput');
 
   public static readonly flags = {
     'output-dir': Flags.directory({
