@@ -1,4 +1,4 @@
-import { Messages, type Connection } from '@salesforce/core';
+import { Lifecycle, Messages, SfError, type Connection } from '@salesforce/core';
 import { readAccessState, type AccessState } from '../access/state.js';
 import { assignPermissionSet, createPermissionSet, deleteRecord } from '../access/grants.js';
 import type { AppKind, AppKindHandler, AppSnapshot, DesiredApp } from '../apps/app.js';
@@ -91,47 +91,78 @@ export const applySetup = async (
   const user = access.user;
   if (!user) throw messages.createError('error.UnknownUser', [request.username], [], EXIT_CODES.orgRefused);
   let permissionSetId = access.permissionSet?.id;
-  let createdPermissionSet = false;
   const existingApp: unknown = plan.appKind === 'connected-app' ? state.connectedApp : state.externalClientApp;
+  // What this run wrote to the org, newest last: undone newest first when a later step is refused.
+  const undos: Undo[] = [];
+  const removal = (object: string, id: string, what: string): Undo => ({
+    what,
+    run: () => deleteRecord(conn, object, id),
+    command: `sf data delete record --sobject ${object} --record-id ${id} --target-org ${String(conn.getUsername())}`,
+  });
 
-  for (const change of plan.changes) {
-    switch (change.kind) {
-      case 'write-file': {
-        const file = material.pendingFiles.find((f) => f.path === change.path);
-        onStep(messages.getMessage('step.writeFile', [change.what, change.path]));
-        // eslint-disable-next-line no-await-in-loop
-        if (file) await writeAtomically(file.path, file.text, file.mode);
-        break;
-      }
-      case 'create-permission-set':
-        onStep(messages.getMessage('step.createPermissionSet', [change.name]));
-        // eslint-disable-next-line no-await-in-loop
-        permissionSetId = await createPermissionSet(conn, change.name, change.label, messages.getMessage('permissionSetDescription', [request.name]));
-        createdPermissionSet = true;
-        break;
-      case 'assign-permission-set':
-        onStep(messages.getMessage('step.assignPermissionSet', [change.permissionSet, change.username]));
-        // eslint-disable-next-line no-await-in-loop
-        await assignPermissionSet(conn, permissionSetId ?? '', user.id);
-        break;
-      case 'create-app':
-      case 'update-app':
-        onStep(messages.getMessage(change.kind === 'create-app' ? 'step.createApp' : 'step.updateApp', [change.name]));
-        try {
+  try {
+    for (const change of plan.changes) {
+      switch (change.kind) {
+        case 'write-file': {
+          const file = material.pendingFiles.find((f) => f.path === change.path);
+          onStep(messages.getMessage('step.writeFile', [change.what, change.path]));
+          // eslint-disable-next-line no-await-in-loop
+          if (file) await writeAtomically(file.path, file.text, file.mode);
+          break;
+        }
+        case 'create-permission-set': {
+          onStep(messages.getMessage('step.createPermissionSet', [change.name]));
+          // eslint-disable-next-line no-await-in-loop
+          const id = await createPermissionSet(conn, change.name, change.label, messages.getMessage('permissionSetDescription', [request.name]));
+          permissionSetId = id;
+          undos.push(removal('PermissionSet', id, messages.getMessage('undo.permissionSet', [change.name, id])));
+          break;
+        }
+        case 'assign-permission-set': {
+          onStep(messages.getMessage('step.assignPermissionSet', [change.permissionSet, change.username]));
+          // eslint-disable-next-line no-await-in-loop
+          const id = await assignPermissionSet(conn, permissionSetId ?? '', user.id);
+          undos.push(removal('PermissionSetAssignment', id, messages.getMessage('undo.assignment', [change.permissionSet, change.username, id])));
+          break;
+        }
+        case 'create-app':
+        case 'update-app':
+          onStep(messages.getMessage(change.kind === 'create-app' ? 'step.createApp' : 'step.updateApp', [change.name]));
           // eslint-disable-next-line no-await-in-loop
           await handler(change.appKind).write(conn, existingApp, request);
-        } catch (e) {
-          // eslint-disable-next-line no-await-in-loop
-          if (createdPermissionSet && permissionSetId) await deleteRecord(conn, 'PermissionSet', permissionSetId).catch(() => undefined);
-          throw e;
-        }
-        break;
+          break;
+      }
     }
+  } catch (e) {
+    throw await undo(undos, e);
   }
 
   const snapshot: AppSnapshot | undefined = plan.appKind === 'connected-app' ? state.current.connectedApp : state.current.externalClientApp;
   const consumerKey = plan.appExists ? snapshot?.consumerKey : await handler(plan.appKind).readConsumerKey(conn, request.name);
   return { plan, consumerKey, userId: user.id };
+};
+
+/** A write this run made, how to take it back, and how a user removes it by hand. */
+type Undo = { what: string; run: () => Promise<void>; command: string };
+
+/**
+ * Takes back what the run wrote, newest first, so a refused step leaves the org as it was. What cannot be
+ * taken back is named, with the command that removes it, on the error the run ends with (and as a warning),
+ * so nothing is left in the org unreported.
+ */
+const undo = async (undos: Undo[], cause: unknown): Promise<unknown> => {
+  const left: Undo[] = [];
+  for (const step of [...undos].reverse()) {
+    // eslint-disable-next-line no-await-in-loop
+    await step.run().catch(() => left.push(step));
+  }
+  if (left.length === 0) return cause;
+  const report = messages.getMessage('undo.leftBehind', [left.map((l) => l.what).join('; ')]);
+  await Lifecycle.getInstance().emitWarning(report);
+  const error = cause instanceof SfError ? cause : SfError.wrap(cause instanceof Error ? cause : String(cause));
+  error.actions = [...(error.actions ?? []), report, ...left.map((l) => l.command)];
+  error.exitCode = error.exitCode > 1 ? error.exitCode : EXIT_CODES.orgRefused;
+  return error.setData({ leftInOrg: left.map((l) => l.what) });
 };
 
 export const isUnchanged = (plan: Plan): boolean => orgChanges(plan).length === 0;

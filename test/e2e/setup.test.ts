@@ -460,6 +460,38 @@ describe('sf jwtapp setup', () => {
       }
     });
 
+    describe('a refused update of an existing app', () => {
+      const existing = async (name: string): Promise<void> => {
+        await configureJwtApp(await adminConnection(emu), { name, certificatePem: (await otherKey()).certificatePem });
+      };
+      const held = async (permissionSet: string): Promise<{ permissionSet: boolean; assigned: boolean }> => {
+        const state = await emu.state();
+        const ps = state.permissionSets.find((p) => p.Name === permissionSet);
+        return { permissionSet: ps !== undefined, assigned: state.permissionSetAssignments.some((a) => a.PermissionSetId === ps?.Id) };
+      };
+
+      it('takes back the assignment and the permission set the run made before it, newest first', async () => {
+        await existing('Refused_Update_Eca');
+        await emu.refuseNext('deploy', 'Refused for this test');
+        const run = await setup('--name', 'Refused_Update_Eca', '--username', integration, '--permission-set', 'Refused_Update_New', '--output-dir', join(dir, 'refused'));
+        expectError(run, 'DeployFailedError', 'Refused for this test', 4);
+        expect(await held('Refused_Update_New')).to.deep.equal({ permissionSet: false, assigned: false });
+      });
+
+      it('names what it could not take back, with the commands that remove it, and exits 4', async () => {
+        await existing('Stuck_Update_Eca');
+        await emu.refuseNext('deploy', 'Refused for this test');
+        await emu.refuseNext('delete:PermissionSetAssignment', 'Cannot delete for this test');
+        const run = await setup('--name', 'Stuck_Update_Eca', '--username', integration, '--permission-set', 'Stuck_Update_New', '--output-dir', join(dir, 'stuck'));
+        expectError(run, 'DeployFailedError', 'Refused for this test', 4);
+        expect(await held('Stuck_Update_New')).to.deep.equal({ permissionSet: true, assigned: true });
+        const actions = (run.json?.actions ?? []).join('\n');
+        expect(actions).to.include('still in the org: the assignment of the permission set Stuck_Update_New').and.include('the permission set Stuck_Update_New (0PS');
+        expect(actions).to.match(/sf data delete record --sobject PermissionSetAssignment --record-id 0Pa\w+ --target-org /);
+        expect(actions).to.match(/sf data delete record --sobject PermissionSet --record-id 0PS\w+ --target-org /);
+      });
+    });
+
     it('refuses a certificate that does not belong to the key, before any request', async () => {
       const mine = join(dir, 'mine.key');
       const theirs = join(dir, 'theirs.crt');

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../helpers/sf.js';
-import { startEmulator, type EmulatorState, type RunningEmulator } from '../helpers/emulator.js';
+import { emulatorAt, startEmulator, type EmulatorState, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, metadataOf, testKey } from '../helpers/org.js';
 import { jwtLogin, refusal } from '../helpers/token.js';
-import type { ReadyLine, RequestLogEntry } from './server.js';
+import type { ReadyLine } from './server.js';
 import { OAUTH_ERRORS } from './oauth.js';
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;
@@ -36,21 +36,10 @@ const start = async (...args: string[]): Promise<Started> => {
   const laterLines: string[] = [];
   reader.on('line', (line) => laterLines.push(line));
   const ready = JSON.parse(first) as ReadyLine;
-  const url = ready.instanceUrl;
-  const emu: RunningEmulator = {
-    emulator: undefined as never,
-    ready,
-    url,
-    state: async () => (await (await fetch(`${url}/__emulator/state`)).json()) as EmulatorState,
-    requests: async () => (await (await fetch(`${url}/__emulator/requests`)).json()) as RequestLogEntry[],
-    clearRequests: async (): Promise<void> => {
-      await fetch(`${url}/__emulator/requests`, { method: 'DELETE' });
-    },
-    stop: async (): Promise<void> => {
-      child.kill('SIGTERM');
-      await exitOf(child);
-    },
-  };
+  const emu = emulatorAt(ready, async (): Promise<void> => {
+    child.kill('SIGTERM');
+    await exitOf(child);
+  });
   return { child, ready, emu, laterLines, stderr: () => stderr };
 };
 

@@ -182,6 +182,11 @@ export class DeployApi {
     const restore = this.org.snapshot();
     this.applyDeletions(destructiveMembers(root, files), successes, failures);
     this.applyComponents(components, successes, failures);
+    const refused = this.org.takeRefusal('deploy');
+    if (refused && components.length > 0) {
+      const [first] = components;
+      failures.push(failure(first.type, String(first.body.fullName), first.fileName, refused));
+    }
     if (job.options.checkOnly || (failures.length > 0 && job.options.rollbackOnError)) restore();
     this.finish(job, successes, failures);
   }

@@ -99,6 +99,11 @@ export class OrgState {
   /** Consumer secrets by consumer key: Salesforce makes them, Setup shows them, the Metadata API never returns them. */
   public readonly consumerSecrets = new Map<string, string>();
   public readonly usernameDomain = `org${randomBytes(3).toString('hex')}.${USERNAME_DOMAIN}`;
+  /**
+   * Refusals a test asked for (`POST /__emulator/refusals`): the next call of that operation is refused as
+   * Salesforce refuses it, to prove what a command leaves behind when the org says no half-way.
+   */
+  public readonly refusals: Array<{ operation: string; problem: string }> = [];
   /** Every version of every component, oldest first, keyed by `type:fullName` in lower case. */
   private readonly components = new Map<string, ComponentVersion[]>();
 
@@ -106,6 +111,12 @@ export class OrgState {
     this.ids = new IdFactory(randomBytes(2).toString('hex').slice(0, 3).toUpperCase());
     this.orgId = this.ids.next('Organization');
     this.seed();
+  }
+
+  /** The refusal queued for this operation (`deploy`, `delete:PermissionSet`, …), taken off the queue. */
+  public takeRefusal(operation: string): string | undefined {
+    const index = this.refusals.findIndex((r) => r.operation === operation);
+    return index < 0 ? undefined : this.refusals.splice(index, 1)[0].problem;
   }
 
   public now(): number {

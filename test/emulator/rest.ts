@@ -270,6 +270,8 @@ export class RestApi {
     if (!table) return restError(400, 'INVALID_TYPE', `entity type ${objectName} does not support delete`);
     const index = table.findIndex((r) => r.Id === id);
     if (index < 0) return restError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
+    const refused = this.org.takeRefusal(`delete:${objectName}`);
+    if (refused) return restError(400, 'DELETE_FAILED', refused);
     if (objectName === 'PermissionSet' && this.org.assignments.some((a) => a.PermissionSetId === id)) {
       return restError(400, 'DELETE_FAILED', 'This permission set is assigned to users; remove the assignments first.');
     }

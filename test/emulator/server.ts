@@ -190,6 +190,12 @@ export class Emulator {
       this.requests.length = 0;
       return { status: 204 };
     }
+    if (path === `${CONTROL_PREFIX}refusals` && method === 'POST') {
+      const { operation, problem } = JSON.parse(req.body || '{}') as { operation?: string; problem?: string };
+      if (!operation || !problem) return restError(400, 'MALFORMED_REQUEST', 'operation and problem are required');
+      this.org.refusals.push({ operation, problem });
+      return { status: 204 };
+    }
     return notFound();
   }
 

@@ -9,6 +9,8 @@ export type RunningEmulator = {
   /** GET /__emulator/requests. */
   requests: () => Promise<RequestLogEntry[]>;
   clearRequests: () => Promise<void>;
+  /** The next call of this operation (`deploy`, `delete:PermissionSetAssignment`, …) is refused with this problem. */
+  refuseNext: (operation: string, problem: string) => Promise<void>;
   stop: () => Promise<void>;
 };
 
@@ -26,7 +28,11 @@ export type EmulatorState = {
 /** Starts an emulator in this process on a free loopback port; tests talk to it over real HTTP. */
 export const startEmulator = async (options: EmulatorOptions = {}): Promise<RunningEmulator> => {
   const emulator = new Emulator(options);
-  const ready = await emulator.start();
+  return emulatorAt(await emulator.start(), () => emulator.stop(), emulator);
+};
+
+/** An emulator reached through its control endpoints, in this process or another. */
+export const emulatorAt = (ready: ReadyLine, stop: () => Promise<void>, emulator: Emulator = undefined as never): RunningEmulator => {
   const url = ready.instanceUrl;
   return {
     emulator,
@@ -37,7 +43,10 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     clearRequests: async (): Promise<void> => {
       await fetch(`${url}/__emulator/requests`, { method: 'DELETE' });
     },
-    stop: () => emulator.stop(),
+    refuseNext: async (operation: string, problem: string): Promise<void> => {
+      await fetch(`${url}/__emulator/refusals`, { method: 'POST', body: JSON.stringify({ operation, problem }) });
+    },
+    stop,
   };
 };
 
