@@ -7,7 +7,7 @@
 import { createSign, randomBytes } from 'node:crypto';
 import type { Connection } from '@salesforce/core';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
-import { deployComponents } from '../../src/apps/deploy.js';
+import { deleteComponents, deployComponents } from '../../src/apps/deploy.js';
 
 export type CheckResult = {
   id: string;
@@ -232,32 +232,7 @@ const cleanup = async (conn: Connection, report: Report, made: { app: string; as
     }
   };
   const exists = (await (conn.metadata as unknown as Metadata).read('ExternalClientApplication', made.app).catch(() => undefined))?.fullName;
-  if (exists) await step(`ExternalClientApplication ${made.app}`, () => deleteApp(conn, made.app));
+  if (exists) await step(`ExternalClientApplication ${made.app}`, () => deleteComponents(conn, [{ type: 'ExternalClientApplication', fullName: made.app }]));
   if (made.assignmentId) await step('PermissionSetAssignment', () => conn.sobject('PermissionSetAssignment').destroy(String(made.assignmentId)));
   if (made.permissionSetId) await step('PermissionSet', () => conn.sobject('PermissionSet').destroy(String(made.permissionSetId)));
-};
-
-/** A destructive deploy: an empty package.xml and destructiveChanges.xml naming the app (its components go with it). */
-const deleteApp = async (conn: Connection, app: string): Promise<void> => {
-  const { default: JSZip } = await import('jszip');
-  const ns = 'http://soap.sforce.com/2006/04/metadata';
-  const version = conn.getApiVersion();
-  const zip = new JSZip();
-  zip.file('package.xml', `<?xml version="1.0" encoding="UTF-8"?>\n<Package xmlns="${ns}"><version>${version}</version></Package>`);
-  zip.file(
-    'destructiveChanges.xml',
-    `<?xml version="1.0" encoding="UTF-8"?>\n<Package xmlns="${ns}"><types><members>${app}</members><name>ExternalClientApplication</name></types><version>${version}</version></Package>`
-  );
-  const { id } = await conn.metadata.deploy(await zip.generateAsync({ type: 'nodebuffer' }), { rollbackOnError: true, singlePackage: true });
-  for (let i = 0; i < 600; i++) {
-    // eslint-disable-next-line no-await-in-loop
-    const status = await conn.metadata.checkDeployStatus(id, true);
-    if (status.done) {
-      if (status.status !== 'Succeeded') throw new Error(`destructive deploy ${status.status}: ${JSON.stringify(status.details)}`);
-      return;
-    }
-    // eslint-disable-next-line no-await-in-loop
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  throw new Error(`destructive deploy ${id} still running after 10 minutes`);
 };

@@ -95,3 +95,35 @@ export const deployComponents = async (conn: Connection, components: DeployCompo
     await rm(root, { recursive: true, force: true });
   }
 };
+
+/**
+ * Deletes components with one destructive deploy (an empty package.xml and destructiveChanges.xml), the way
+ * public tools remove External Client Apps; deleting an app deletes its components with it.
+ */
+export const deleteComponents = async (conn: Connection, components: Array<{ type: string; fullName: string }>): Promise<void> => {
+  if (components.length === 0) return;
+  const { default: JSZip } = await import('jszip');
+  const version = conn.getApiVersion();
+  const manifest = (types: string): string => `<?xml version="1.0" encoding="UTF-8"?>\n<Package xmlns="${METADATA_NS}">${types}<version>${version}</version></Package>`;
+  const byType = new Map<string, string[]>();
+  components.forEach((c) => byType.set(c.type, [...(byType.get(c.type) ?? []), c.fullName]));
+  const zip = new JSZip();
+  zip.file('package.xml', manifest(''));
+  zip.file(
+    'destructiveChanges.xml',
+    manifest([...byType].map(([type, names]) => `<types>${names.map((n) => `<members>${n}</members>`).join('')}<name>${type}</name></types>`).join(''))
+  );
+  const { id } = await conn.metadata.deploy(await zip.generateAsync({ type: 'nodebuffer' }), { rollbackOnError: true, singlePackage: true });
+  const deadline = Date.now() + Duration.minutes(10).milliseconds;
+  for (;;) {
+    // eslint-disable-next-line no-await-in-loop
+    const status = (await conn.metadata.checkDeployStatus(id, true)) as unknown as DeployResponse & { done: boolean | string };
+    if (String(status.done) === 'true') {
+      if (status.status !== 'Succeeded') throw deployFailure(status);
+      return;
+    }
+    if (Date.now() > deadline) throw messages.createError('error.DeployFailed', [`destructive deploy ${id} still running after 10 minutes`], [], EXIT_CODES.orgRefused);
+    // eslint-disable-next-line no-await-in-loop
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+};

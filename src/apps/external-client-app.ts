@@ -1,6 +1,6 @@
 import type { Connection } from '@salesforce/core';
 import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type MetadataRecord } from './app.js';
-import { deployComponents, refusedOnly } from './deploy.js';
+import { deleteComponents, deployComponents, refusedOnly } from './deploy.js';
 import { readComponent, readComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
 
@@ -167,10 +167,16 @@ export const externalClientApps: AppKindHandler<ExternalClientApp> = {
     } catch (e) {
       if (current?.oauthPolicies !== undefined || !refusedOnly(e, [ECA_PARTS.oauthPolicies.type])) throw e;
       await deployComponents(conn, changed.filter((c) => c.part !== 'oauthPolicies'));
-      const generated = (await findLinkedParts(conn, desired.name, ['oauthPolicies'])).oauthPolicies;
-      if (!generated) throw e;
-      const policies = mergeExternalClientApp({ ...merged, oauthPolicies: generated }, desired).oauthPolicies as MetadataRecord;
-      await deployComponents(conn, [{ type: ECA_PARTS.oauthPolicies.type, fullName: String(generated.fullName), record: policies }]);
+      try {
+        const generated = (await findLinkedParts(conn, desired.name, ['oauthPolicies'])).oauthPolicies;
+        if (!generated) throw e;
+        const policies = mergeExternalClientApp({ ...merged, oauthPolicies: generated }, desired).oauthPolicies as MetadataRecord;
+        await deployComponents(conn, [{ type: ECA_PARTS.oauthPolicies.type, fullName: String(generated.fullName), record: policies }]);
+      } catch (policyError) {
+        // The app was made a step ago and is not usable without its policies: take it back.
+        if (!current) await deleteComponents(conn, [{ type: ECA_PARTS.header.type, fullName: desired.name }]);
+        throw policyError;
+      }
     }
   },
   async readConsumerKey(conn, name) {

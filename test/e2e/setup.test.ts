@@ -116,6 +116,23 @@ describe('sf jwtapp setup', () => {
         await other.stop();
       }
     });
+
+    it('takes the app back when its policies are refused after it was made, leaving nothing behind', async () => {
+      const other = await startEmulator({ generatedPolicyNames: 'after-app' });
+      try {
+        await storeAdminLogin(other, 'emu-naming-admin-2');
+        // The first deploy is refused as a second set of policies; the second makes the app; the third is refused.
+        await other.refuseNext('deploy', 'Refused for this test', 2);
+        const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-naming-admin-2', '--json', '--name', 'Taken_Back_App', '--username', other.ready.integrationUser.username, '--output-dir', join(dir, 'taken-back')]);
+        expect(run.exitCode, run.stdout).to.equal(4);
+        expect(run.json?.name).to.equal('DeployFailedError');
+        const state = await other.state();
+        expect(state.externalClientApps.map((a) => a.fullName)).to.not.include('Taken_Back_App');
+        expect(state.permissionSets.map((p) => p.Name)).to.not.include('Taken_Back_App_Access');
+      } finally {
+        await other.stop();
+      }
+    });
   });
 
   describe('apps an admin made in Setup, with fields setup never sets (emulator --seed-apps)', () => {

@@ -103,7 +103,7 @@ export class OrgState {
    * Refusals a test asked for (`POST /__emulator/refusals`): the next call of that operation is refused as
    * Salesforce refuses it, to prove what a command leaves behind when the org says no half-way.
    */
-  public readonly refusals: Array<{ operation: string; problem: string }> = [];
+  public readonly refusals: Array<{ operation: string; problem: string; after: number }> = [];
   /** Every version of every component, oldest first, keyed by `type:fullName` in lower case. */
   private readonly components = new Map<string, ComponentVersion[]>();
 
@@ -113,10 +113,19 @@ export class OrgState {
     this.seed();
   }
 
-  /** The refusal queued for this operation (`deploy`, `delete:PermissionSet`, …), taken off the queue. */
+  /**
+   * The refusal queued for this call of the operation (`deploy`, `delete:PermissionSet`, …), taken off the
+   * queue; one queued with `after: n` lets n calls through first.
+   */
   public takeRefusal(operation: string): string | undefined {
     const index = this.refusals.findIndex((r) => r.operation === operation);
-    return index < 0 ? undefined : this.refusals.splice(index, 1)[0].problem;
+    if (index < 0) return undefined;
+    const refusal = this.refusals[index];
+    if (refusal.after > 0) {
+      refusal.after -= 1;
+      return undefined;
+    }
+    return this.refusals.splice(index, 1)[0].problem;
   }
 
   public now(): number {

@@ -191,9 +191,9 @@ export class Emulator {
       return { status: 204 };
     }
     if (path === `${CONTROL_PREFIX}refusals` && method === 'POST') {
-      const { operation, problem } = JSON.parse(req.body || '{}') as { operation?: string; problem?: string };
+      const { operation, problem, after } = JSON.parse(req.body || '{}') as { operation?: string; problem?: string; after?: number };
       if (!operation || !problem) return restError(400, 'MALFORMED_REQUEST', 'operation and problem are required');
-      this.org.refusals.push({ operation, problem });
+      this.org.refusals.push({ operation, problem, after: after ?? 0 });
       return { status: 204 };
     }
     return notFound();

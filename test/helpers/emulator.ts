@@ -9,8 +9,8 @@ export type RunningEmulator = {
   /** GET /__emulator/requests. */
   requests: () => Promise<RequestLogEntry[]>;
   clearRequests: () => Promise<void>;
-  /** The next call of this operation (`deploy`, `delete:PermissionSetAssignment`, …) is refused with this problem. */
-  refuseNext: (operation: string, problem: string) => Promise<void>;
+  /** The next call of this operation (`deploy`, `delete:PermissionSetAssignment`, …), after `after` more, is refused with this problem. */
+  refuseNext: (operation: string, problem: string, after?: number) => Promise<void>;
   stop: () => Promise<void>;
 };
 
@@ -43,8 +43,8 @@ export const emulatorAt = (ready: ReadyLine, stop: () => Promise<void>, emulator
     clearRequests: async (): Promise<void> => {
       await fetch(`${url}/__emulator/requests`, { method: 'DELETE' });
     },
-    refuseNext: async (operation: string, problem: string): Promise<void> => {
-      await fetch(`${url}/__emulator/refusals`, { method: 'POST', body: JSON.stringify({ operation, problem }) });
+    refuseNext: async (operation: string, problem: string, after = 0): Promise<void> => {
+      await fetch(`${url}/__emulator/refusals`, { method: 'POST', body: JSON.stringify({ operation, problem, after }) });
     },
     stop,
   };
