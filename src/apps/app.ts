@@ -54,6 +54,10 @@ export type AppKindHandler<Existing> = {
   write(conn: Connection, existing: Existing | undefined, desired: DesiredApp): Promise<void>;
   /** The consumer key, read back after a create. */
   readConsumerKey(conn: Connection, name: string): Promise<string | undefined>;
+  /** Deletes an app this run created (its components go with it), when a later step is refused. */
+  remove(conn: Connection, name: string): Promise<void>;
+  /** The sf command that deletes the app by hand. */
+  removeCommand(name: string, targetOrg: string): string;
 };
 
 const pemBody = (pem: string | undefined): string => (pem ?? '').replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');

@@ -58,6 +58,10 @@ export const connectedApps: AppKindHandler<MetadataRecord> = {
   async write(conn, current, desired) {
     await saveComponents(conn, current ? 'update' : 'create', TYPE, [mergeConnectedApp(current, desired)]);
   },
+  async remove(conn, name) {
+    await conn.metadata.delete(TYPE, name);
+  },
+  removeCommand: (name, targetOrg) => `sf project delete source --metadata ConnectedApp:${name} --target-org ${targetOrg}`,
   async readConsumerKey(conn, name) {
     const app = await readComponent(conn, TYPE, name);
     return app ? connectedAppSnapshot(app).consumerKey : undefined;

@@ -179,6 +179,8 @@ export const externalClientApps: AppKindHandler<ExternalClientApp> = {
       }
     }
   },
+  remove: (conn, name) => deleteComponents(conn, [{ type: ECA_PARTS.header.type, fullName: name }]),
+  removeCommand: (name, targetOrg) => `sf project delete source --metadata ExternalClientApplication:${name} --target-org ${targetOrg}`,
   async readConsumerKey(conn, name) {
     const global = await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));
     return asText(global?.consumerKey);

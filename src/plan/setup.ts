@@ -8,7 +8,7 @@ import type { MetadataRecord } from '../apps/app.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import { planSetup, orgChanges, type AppTypeChoice, type CurrentState, type Plan } from './plan.js';
+import { appKindLabel, planSetup, orgChanges, type AppTypeChoice, type CurrentState, type Plan } from './plan.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
@@ -126,11 +126,20 @@ export const applySetup = async (
           break;
         }
         case 'create-app':
-        case 'update-app':
+        case 'update-app': {
           onStep(messages.getMessage(change.kind === 'create-app' ? 'step.createApp' : 'step.updateApp', [change.name]));
+          const apps = handler(change.appKind);
           // eslint-disable-next-line no-await-in-loop
-          await handler(change.appKind).write(conn, existingApp, request);
+          await apps.write(conn, existingApp, request);
+          if (change.kind === 'create-app') {
+            undos.push({
+              what: messages.getMessage('undo.app', [appKindLabel(change.appKind), change.name]),
+              run: () => apps.remove(conn, change.name),
+              command: apps.removeCommand(change.name, String(conn.getUsername())),
+            });
+          }
           break;
+        }
       }
     }
   } catch (e) {

@@ -477,7 +477,7 @@ describe('sf jwtapp setup', () => {
       }
     });
 
-    describe('a refused update of an existing app', () => {
+    describe('a step Salesforce refuses after others were written', () => {
       const existing = async (name: string): Promise<void> => {
         await configureJwtApp(await adminConnection(emu), { name, certificatePem: (await otherKey()).certificatePem });
       };
@@ -493,6 +493,15 @@ describe('sf jwtapp setup', () => {
         const run = await setup('--name', 'Refused_Update_Eca', '--username', integration, '--permission-set', 'Refused_Update_New', '--output-dir', join(dir, 'refused'));
         expectError(run, 'DeployFailedError', 'Refused for this test', 4);
         expect(await held('Refused_Update_New')).to.deep.equal({ permissionSet: false, assigned: false });
+      });
+
+      it('takes back a new app and its permission set when the assignment that follows is refused', async () => {
+        await emu.refuseNext('create:PermissionSetAssignment', 'Refused for this test');
+        const run = await setup('--name', 'Refused_Assign_App', '--username', integration, '--output-dir', join(dir, 'refused-assign'));
+        expectError(run, 'InsertFailedError', 'Refused for this test', 4);
+        const state = await emu.state();
+        expect(state.externalClientApps.map((a) => a.fullName)).to.not.include('Refused_Assign_App');
+        expect(await held('Refused_Assign_App_Access')).to.deep.equal({ permissionSet: false, assigned: false });
       });
 
       it('names what it could not take back, with the commands that remove it, and exits 4', async () => {

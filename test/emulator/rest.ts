@@ -158,6 +158,8 @@ export class RestApi {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return saveError('JSON_PARSER_ERROR', 'The request body must be a JSON object', []);
     }
+    const refused = this.org.takeRefusal(`create:${objectName}`);
+    if (refused) return saveError('FIELD_CUSTOM_VALIDATION_EXCEPTION', refused, []);
     const { attributes, ...fields } = body as Record<string, unknown>;
     void attributes;
     const writable = WRITABLE[objectName as WritableObject];
