@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { Messages, SfError } from '@salesforce/core';
+import { Lifecycle, Messages, SfError } from '@salesforce/core';
 import { loadSigningKey } from '../certificate/keys.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { defaultAudience } from './audience.js';
@@ -124,10 +124,14 @@ const checkLogin = async (
     ...(check.clockSkewMs === undefined ? {} : { clockSkewMs: check.clockSkewMs }),
     warnings: [],
   };
+  // Warnings go to Lifecycle, so every command that checks a login shows them (sf prints them, and adds them
+  // to --json), and into the report, where they travel with a refusal's --json result.
+  const warn = async (text: string): Promise<void> => {
+    report.warnings.push(text);
+    await Lifecycle.getInstance().emitWarning(text);
+  };
   if (check.clockSkewMs !== undefined && Math.abs(check.clockSkewMs) > SKEW_WARNING_MS) {
-    report.warnings.push(
-      messages.getMessage('warning.ClockSkew', [Math.round(Math.abs(check.clockSkewMs) / 1000), check.clockSkewMs > 0 ? 'behind' : 'ahead of'])
-    );
+    await warn(messages.getMessage('warning.ClockSkew', [Math.round(Math.abs(check.clockSkewMs) / 1000), check.clockSkewMs > 0 ? 'behind' : 'ahead of']));
   }
   if (!check.ok) {
     const d = check.diagnosis;
@@ -150,11 +154,11 @@ const checkLogin = async (
     report.orgId = identity.orgId;
     report.userId = identity.userId;
     if (identity.username && identity.username.toLowerCase() !== input.username.toLowerCase()) {
-      report.warnings.push(messages.getMessage('warning.UsernameMismatch', [identity.username, input.username]));
+      await warn(messages.getMessage('warning.UsernameMismatch', [identity.username, input.username]));
     }
   }
   if (!grant.scopes.includes('api') && !grant.scopes.includes('full')) {
-    report.warnings.push(messages.getMessage('warning.NoApiScope', [grant.scopes.join(' ') || 'none']));
+    await warn(messages.getMessage('warning.NoApiScope', [grant.scopes.join(' ') || 'none']));
   }
   return { report, grant };
 };

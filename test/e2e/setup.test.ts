@@ -135,6 +135,21 @@ describe('sf jwtapp setup', () => {
     });
   });
 
+  describe('warnings of the login check', () => {
+    it('shows the ones its login check finds, as verify does: a clock that differs from Salesforce\'s', async () => {
+      const skewed = await startEmulator({ now: () => Date.now() + 90_000 });
+      try {
+        await storeAdminLogin(skewed, 'emu-skewed-admin');
+        const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-skewed-admin', '--json', '--name', 'Skewed_App', '--username', skewed.ready.integrationUser.username, '--output-dir', join(dir, 'skewed')]);
+        expect(run.exitCode, run.stdout).to.equal(0);
+        expect(run.json?.warnings?.some((w) => w.includes('seconds behind Salesforce')), JSON.stringify(run.json?.warnings)).to.equal(true);
+        expect(run.json?.result?.verification?.warnings?.some((w) => w.includes('seconds behind Salesforce'))).to.equal(true);
+      } finally {
+        await skewed.stop();
+      }
+    });
+  });
+
   describe('apps an admin made in Setup, with fields setup never sets (emulator --seed-apps)', () => {
     let seeded: RunningEmulator;
     const componentsOf = async (name: string): Promise<Record<string, { fullName: string; metadata: Record<string, unknown> } | null>> =>

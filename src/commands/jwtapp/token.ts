@@ -47,7 +47,6 @@ export default class Token extends SfCommand<TokenResult> {
       clientSecretVariable: flags['client-secret-env'],
       waitMs: flags.wait.milliseconds,
     });
-    report.warnings.forEach((w) => this.warn(w));
     if (!grant) throw loginFailure(report);
 
     // Printing the token is this command's job: stdout carries it, and nothing else, for $(...) capture.

@@ -67,7 +67,6 @@ export default class Verify extends SfCommand<VerifyResult> {
       },
     });
     this.spinner.stop(report.success ? 'ok' : 'refused');
-    report.warnings.forEach((w) => this.warn(w));
     if (!report.success) throw loginFailure(report);
 
     let alias: string | undefined;
