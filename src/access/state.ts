@@ -1,5 +1,9 @@
-import type { Connection } from '@salesforce/core';
+import { Messages, type Connection } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
 import { soqlString } from './soql.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'access');
 
 export type OrgUser = { id: string; username: string; email: string | undefined; isActive: boolean; profile: string | undefined };
 export type PermissionSetRecord = { id: string; name: string; label: string };
@@ -23,11 +27,6 @@ type PermissionSetRow = { Id: string; Name: string; Label: string };
 type IdRow = { Id: string };
 type AccessRow = { Id: string; SetupEntityId: string; SetupEntityType: string };
 
-export class BatchQueryError extends Error {
-  public constructor(public readonly query: string, public readonly status: number, public readonly detail: unknown) {
-    super(`query failed (HTTP ${status}): ${query}: ${JSON.stringify(detail)}`);
-  }
-}
 
 /**
  * Reads all of it in one request: the REST Batch resource runs up to 25 queries in one round trip
@@ -58,7 +57,10 @@ export const readAccessState = async (
   });
   const records = <T>(index: number): T[] => {
     const r = response.results[index];
-    if (r.statusCode >= 400) throw new BatchQueryError(queries[index], r.statusCode, r.result);
+    if (r.statusCode >= 400) {
+      // A query the org refuses: an object or field this org does not have (an edition without it), or access.
+      throw messages.createError('error.QueryFailed', [queries[index], r.statusCode, JSON.stringify(r.result)], [], EXIT_CODES.orgRefused);
+    }
     return (r.result as QueryResult<T>).records;
   };
   const [user] = records<UserRow>(0);

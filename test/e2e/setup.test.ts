@@ -519,6 +519,14 @@ describe('sf jwtapp setup', () => {
         expect(await held('Refused_Assign_App_Access')).to.deep.equal({ permissionSet: false, assigned: false });
       });
 
+      it('explains a query the org refuses while setup reads it, before any write', async () => {
+        await emu.refuseNext('query:ExternalClientApplication', "sObject type 'ExternalClientApplication' is not supported.");
+        await emu.clearRequests();
+        const run = await setup('--name', 'Old_Org_App', '--username', integration, '--output-dir', join(dir, 'old-org'));
+        expectError(run, 'QueryFailedError', "'ExternalClientApplication' is not supported", 4);
+        expect(await writes()).to.deep.equal([]);
+      });
+
       it('names what it could not take back, with the commands that remove it, and exits 4', async () => {
         await existing('Stuck_Update_Eca');
         await emu.refuseNext('deploy', 'Refused for this test');

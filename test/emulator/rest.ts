@@ -70,6 +70,9 @@ export class RestApi {
   private query(req: Request, version: string, objects: ObjectDefinition[]): Reply {
     const q = req.query.get('q');
     if (!q) return restError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+    const objectName = /\bFROM\s+(\w+)/i.exec(q)?.[1] ?? '';
+    const refused = this.org.takeRefusal(`query:${objectName}`);
+    if (refused) return restError(400, 'INVALID_TYPE', refused);
     try {
       const records = runQuery(q, objects, (object, id) => `/services/data/v${version}/sobjects/${object}/${id}`);
       return json(200, { totalSize: records.length, done: true, records });
