@@ -29,3 +29,28 @@ export const describeChange = (change: Change): string => {
       ]);
   }
 };
+
+/** One change setup makes (or, with --dry-run, would make), as its --json result lists it. */
+export type SetupChange = {
+  kind: Change['kind'];
+  /** What it changes: a file's path, a permission set's name, `<permission set> -> <user>`, an app's name. */
+  target: string;
+  description: string;
+};
+
+const targetOf = (change: Change): string => {
+  switch (change.kind) {
+    case 'write-file':
+      return change.path;
+    case 'create-permission-set':
+      return change.name;
+    case 'assign-permission-set':
+      return `${change.permissionSet} -> ${change.username}`;
+    case 'create-app':
+    case 'update-app':
+      return change.name;
+  }
+};
+
+/** The public form of a planned change: what and where, in words; the plan's internals stay inside. */
+export const publicChange = (change: Change): SetupChange => ({ kind: change.kind, target: targetOf(change), description: describeChange(change) });

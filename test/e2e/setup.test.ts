@@ -331,6 +331,12 @@ describe('sf jwtapp setup', () => {
       expect(result).to.include({ status: 'planned', dryRun: true });
       expect(result.changes.map((c) => c.kind)).to.deep.equal(['write-file', 'write-file', 'create-permission-set', 'create-app', 'assign-permission-set']);
       expect(result.changes[3].description).to.include('Create the External Client App Dry_Run_App');
+      // The public shape: what, where and in words; nothing of the plan's internals.
+      expect(result.changes.slice(2)).to.deep.equal([
+        { kind: 'create-permission-set', target: 'Dry_Run_App_Access', description: result.changes[2].description },
+        { kind: 'create-app', target: 'Dry_Run_App', description: result.changes[3].description },
+        { kind: 'assign-permission-set', target: `Dry_Run_App_Access -> ${integration}`, description: result.changes[4].description },
+      ]);
       expect(await writes()).to.deep.equal([]);
       expect((await emu.requests()).filter((r) => r.path === '/services/oauth2/token')).to.deep.equal([]);
       const { readdir } = await import('node:fs/promises');

@@ -7,8 +7,7 @@ import { clock } from '../../oauth/clock.js';
 import { defaultAudience } from '../../oauth/audience.js';
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../../oauth/verify.js';
 import { applySetup, isUnchanged, planFromState, readSetupState, type SetupRequest } from '../../plan/setup.js';
-import { describeChange } from '../../plan/render.js';
-import type { Change } from '../../plan/plan.js';
+import { publicChange, type SetupChange } from '../../plan/render.js';
 import { buildSetupRequest } from '../../plan/request.js';
 import { loginCommand, writeCiFiles, type PipelineLogin } from '../../output/ci.js';
 import { exitCodesHelp } from '../../exit-codes.js';
@@ -30,7 +29,7 @@ export type SetupResult = {
   certificateFile: string;
   certificateExpires: string;
   certificateFingerprint: string;
-  changes: Array<Change & { description: string }>;
+  changes: SetupChange[];
   loginCommand?: string;
   verification?: LoginReport;
   files: { envFile?: string; settingsFile?: string };
@@ -126,7 +125,7 @@ export default class Setup extends SfCommand<SetupResult> {
       certificateFile: resolve(material.certificateFile),
       certificateExpires: material.certificate.notAfter,
       certificateFingerprint: material.certificate.sha256Fingerprint,
-      changes: plan.changes.map((c) => ({ ...c, description: describeChange(c) })),
+      changes: plan.changes.map(publicChange),
       files: {},
     };
     this.renderPlan(result.changes, flags['dry-run']);
