@@ -35,5 +35,7 @@ describe('the plugin inside the real sf', () => {
     const run = await runSf(['jwtapp', 'cert', 'generate', '--help'], { home });
     expect(run.status).to.equal(0);
     expect(run.stdout).to.include('Generate an RSA private key and a self-signed certificate');
+    // The exit codes of the plugin's one table that this command can end with.
+    expect(run.stdout).to.match(/EXIT CODES[\s\S]*3\s+A local input is wrong/);
   });
 });
