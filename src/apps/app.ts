@@ -39,19 +39,21 @@ export type AppSnapshot = {
 export type AppFieldChange = { field: 'app' | 'certificate' | 'scopes' | 'permittedUsers' | 'permissionSets'; from: string; to: string };
 
 /**
- * The two app kinds behind one interface. `read` and `write` talk to the org; `snapshot` and `changes`
- * are plain functions over what was read, so planning needs no request.
+ * An app as read from the org, bound to what can be done with it: its snapshot (what planning compares)
+ * and its update. Read → merge → write: an update replaces a whole component, so every component written
+ * is the one read with only setup's fields changed; components with nothing to change are not written.
  */
-export type AppKindHandler<Existing> = {
+export type BoundApp = {
+  snapshot: AppSnapshot;
+  update(desired: DesiredApp): Promise<void>;
+};
+
+/** The two app kinds behind one interface: callers never branch on the kind. */
+export type AppKindHandler = {
   kind: AppKind;
-  /** The app's components, or undefined when no app of this kind has that name. */
-  read(conn: Connection, name: string): Promise<Existing | undefined>;
-  snapshot(existing: Existing): AppSnapshot;
-  /**
-   * Read → merge → write: an update replaces a whole component, so every component written is the one
-   * read with only setup's fields changed. Components with nothing to change are not written.
-   */
-  write(conn: Connection, existing: Existing | undefined, desired: DesiredApp): Promise<void>;
+  /** The app of this kind with that name, or undefined when there is none. */
+  read(conn: Connection, name: string): Promise<BoundApp | undefined>;
+  create(conn: Connection, desired: DesiredApp): Promise<void>;
   /** The consumer key, read back after a create. */
   readConsumerKey(conn: Connection, name: string): Promise<string | undefined>;
   /** Deletes an app this run created (its components go with it), when a later step is refused. */
@@ -69,10 +71,6 @@ export const asList = (v: unknown): string[] =>
   v === undefined || v === null || v === '' ? [] : (Array.isArray(v) ? v : [v]).map(String);
 
 export const asText = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
-
-/** A readMetadata answer for a name that does not exist has no fullName. */
-export const existing = (record: MetadataRecord | undefined): MetadataRecord | undefined =>
-  record && typeof record.fullName === 'string' && record.fullName.length > 0 ? record : undefined;
 
 /** Strip what a read returns but a write must not send back. */
 export const writable = (record: MetadataRecord): MetadataRecord =>

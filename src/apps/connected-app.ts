@@ -51,13 +51,17 @@ export const connectedAppSnapshot = (app: MetadataRecord): AppSnapshot => {
   };
 };
 
-export const connectedApps: AppKindHandler<MetadataRecord> = {
+export const connectedApps: AppKindHandler = {
   kind: 'connected-app',
-  read: (conn: Connection, name: string) => readComponent(conn, TYPE, name),
-  snapshot: connectedAppSnapshot,
-  async write(conn, current, desired) {
-    await saveComponents(conn, current ? 'update' : 'create', TYPE, [mergeConnectedApp(current, desired)]);
+  async read(conn: Connection, name: string) {
+    const record = await readComponent(conn, TYPE, name);
+    if (!record) return undefined;
+    return {
+      snapshot: connectedAppSnapshot(record),
+      update: (desired) => saveComponents(conn, 'update', TYPE, [mergeConnectedApp(record, desired)]),
+    };
   },
+  create: (conn, desired) => saveComponents(conn, 'create', TYPE, [mergeConnectedApp(undefined, desired)]),
   async remove(conn, name) {
     await conn.metadata.delete(TYPE, name);
   },

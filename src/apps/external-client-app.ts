@@ -143,42 +143,47 @@ const findLinkedParts = async (
   return result;
 };
 
-export const externalClientApps: AppKindHandler<ExternalClientApp> = {
-  kind: 'external-client-app',
-  read: readParts,
-  snapshot: externalClientAppSnapshot,
-  /**
-   * One deploy of every new or changed component: all or nothing, so a refused part leaves no half-made
-   * app behind. The header goes along only when it is new (the components name it).
-   *
-   * A new app's OAuth policies are the ones Salesforce generates with its OAuth settings, deployed under the
-   * name public reports give them. That naming rule is not documented: if Salesforce refuses them as a
-   * second set, the app is deployed without them, and the policies Salesforce made are found by their
-   * link and updated in a second deploy.
-   */
-  async write(conn, current, desired) {
-    const merged = mergeExternalClientApp(current, desired);
-    const changed = (['header', 'oauth', 'global', 'oauthPolicies'] as const).flatMap((part) => {
-      const record = merged[part];
-      return record && !sameRecord(current?.[part], record) ? [{ part, type: ECA_PARTS[part].type, fullName: String(record.fullName), record }] : [];
-    });
+/**
+ * One deploy of every new or changed component: all or nothing, so a refused part leaves no half-made
+ * app behind. The header goes along only when it is new (the components name it).
+ *
+ * A new app's OAuth policies are the ones Salesforce generates with its OAuth settings, deployed under the
+ * name public reports give them. That naming rule is not documented: if Salesforce refuses them as a
+ * second set, the app is deployed without them, and the policies Salesforce made are found by their
+ * link and updated in a second deploy.
+ */
+const writeApp = async (conn: Connection, current: ExternalClientApp | undefined, desired: DesiredApp): Promise<void> => {
+  const merged = mergeExternalClientApp(current, desired);
+  const changed = (['header', 'oauth', 'global', 'oauthPolicies'] as const).flatMap((part) => {
+    const record = merged[part];
+    return record && !sameRecord(current?.[part], record) ? [{ part, type: ECA_PARTS[part].type, fullName: String(record.fullName), record }] : [];
+  });
+  try {
+    await deployComponents(conn, changed);
+  } catch (e) {
+    if (current?.oauthPolicies !== undefined || !refusedOnly(e, [ECA_PARTS.oauthPolicies.type])) throw e;
+    await deployComponents(conn, changed.filter((c) => c.part !== 'oauthPolicies'));
     try {
-      await deployComponents(conn, changed);
-    } catch (e) {
-      if (current?.oauthPolicies !== undefined || !refusedOnly(e, [ECA_PARTS.oauthPolicies.type])) throw e;
-      await deployComponents(conn, changed.filter((c) => c.part !== 'oauthPolicies'));
-      try {
-        const generated = (await findLinkedParts(conn, desired.name, ['oauthPolicies'])).oauthPolicies;
-        if (!generated) throw e;
-        const policies = mergeExternalClientApp({ ...merged, oauthPolicies: generated }, desired).oauthPolicies as MetadataRecord;
-        await deployComponents(conn, [{ type: ECA_PARTS.oauthPolicies.type, fullName: String(generated.fullName), record: policies }]);
-      } catch (policyError) {
-        // The app was made a step ago and is not usable without its policies: take it back.
-        if (!current) await deleteComponents(conn, [{ type: ECA_PARTS.header.type, fullName: desired.name }]);
-        throw policyError;
-      }
+      const generated = (await findLinkedParts(conn, desired.name, ['oauthPolicies'])).oauthPolicies;
+      if (!generated) throw e;
+      const policies = mergeExternalClientApp({ ...merged, oauthPolicies: generated }, desired).oauthPolicies as MetadataRecord;
+      await deployComponents(conn, [{ type: ECA_PARTS.oauthPolicies.type, fullName: String(generated.fullName), record: policies }]);
+    } catch (policyError) {
+      // The app was made a step ago and is not usable without its policies: take it back.
+      if (!current) await deleteComponents(conn, [{ type: ECA_PARTS.header.type, fullName: desired.name }]);
+      throw policyError;
     }
+  }
+};
+
+export const externalClientApps: AppKindHandler = {
+  kind: 'external-client-app',
+  async read(conn, name) {
+    const parts = await readParts(conn, name);
+    if (!parts) return undefined;
+    return { snapshot: externalClientAppSnapshot(parts), update: (desired) => writeApp(conn, parts, desired) };
   },
+  create: (conn, desired) => writeApp(conn, undefined, desired),
   remove: (conn, name) => deleteComponents(conn, [{ type: ECA_PARTS.header.type, fullName: name }]),
   removeCommand: (name, targetOrg) => `sf project delete source --metadata ExternalClientApplication:${name} --target-org ${targetOrg}`,
   async readConsumerKey(conn, name) {

@@ -1,10 +1,8 @@
 import { Lifecycle, Messages, SfError, type Connection } from '@salesforce/core';
 import { readAccessState, type AccessState } from '../access/state.js';
 import { assignPermissionSet, createPermissionSet, deleteRecord } from '../access/grants.js';
-import type { AppKind, AppKindHandler, AppSnapshot, DesiredApp } from '../apps/app.js';
-import { connectedApps } from '../apps/connected-app.js';
-import { externalClientApps, type ExternalClientApp } from '../apps/external-client-app.js';
-import type { MetadataRecord } from '../apps/app.js';
+import type { AppKind, BoundApp, DesiredApp } from '../apps/app.js';
+import { APP_KINDS } from '../apps/kinds.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
@@ -19,11 +17,10 @@ export type SetupRequest = DesiredApp & {
   appType: AppTypeChoice;
 };
 
-/** What was read, so the result can say what the org had. */
+/** What was read: the snapshots planning compares, and the apps of either kind, bound to their update. */
 export type ReadState = {
   current: CurrentState;
-  connectedApp: MetadataRecord | undefined;
-  externalClientApp: ExternalClientApp | undefined;
+  apps: Partial<Record<AppKind, BoundApp>>;
 };
 
 export type AppliedSetup = {
@@ -50,18 +47,14 @@ export const readSetupState = async (conn: Connection, request: SetupRequest): P
     permissionSet: request.permissionSet,
     appName: request.name,
   });
+  // The batch already said whether an External Client App of that name exists; a Connected App takes a read.
   const ecaExists = access.externalClientAppId !== undefined;
   const connectedApp =
-    request.appType !== 'connected-app' && ecaExists ? undefined : await connectedApps.read(conn, request.name).catch(asNotAdmin);
-  const externalClientApp = ecaExists ? await externalClientApps.read(conn, request.name).catch(asNotAdmin) : undefined;
+    request.appType !== 'connected-app' && ecaExists ? undefined : await APP_KINDS['connected-app'].read(conn, request.name).catch(asNotAdmin);
+  const externalClientApp = ecaExists ? await APP_KINDS['external-client-app'].read(conn, request.name).catch(asNotAdmin) : undefined;
   return {
-    current: {
-      access,
-      connectedApp: connectedApp ? connectedApps.snapshot(connectedApp) : undefined,
-      externalClientApp: externalClientApp ? externalClientApps.snapshot(externalClientApp) : undefined,
-    },
-    connectedApp,
-    externalClientApp,
+    current: { access, connectedApp: connectedApp?.snapshot, externalClientApp: externalClientApp?.snapshot },
+    apps: { 'connected-app': connectedApp, 'external-client-app': externalClientApp },
   };
 };
 
@@ -71,9 +64,6 @@ export const planFromState = (state: ReadState, request: SetupRequest, material:
     request,
     material.pendingFiles.map((f) => ({ path: f.path, what: f.mode === 0o600 ? 'private key' : 'certificate' }))
   );
-
-const handler = (kind: AppKind): AppKindHandler<unknown> =>
-  (kind === 'connected-app' ? connectedApps : externalClientApps) as AppKindHandler<unknown>;
 
 /**
  * Applies a plan in its order. A refused app write undoes the permission set this run created, so the
@@ -91,7 +81,7 @@ export const applySetup = async (
   const user = access.user;
   if (!user) throw messages.createError('error.UnknownUser', [request.username], [], EXIT_CODES.orgRefused);
   let permissionSetId = access.permissionSet?.id;
-  const existingApp: unknown = plan.appKind === 'connected-app' ? state.connectedApp : state.externalClientApp;
+  const existingApp = state.apps[plan.appKind];
   // What this run wrote to the org, newest last: undone newest first when a later step is refused.
   const undos: Undo[] = [];
   const removal = (object: string, id: string, what: string): Undo => ({
@@ -128,9 +118,9 @@ export const applySetup = async (
         case 'create-app':
         case 'update-app': {
           onStep(messages.getMessage(change.kind === 'create-app' ? 'step.createApp' : 'step.updateApp', [change.name]));
-          const apps = handler(change.appKind);
+          const apps = APP_KINDS[change.appKind];
           // eslint-disable-next-line no-await-in-loop
-          await apps.write(conn, existingApp, request);
+          await (existingApp ? existingApp.update(request) : apps.create(conn, request));
           if (change.kind === 'create-app') {
             undos.push({
               what: messages.getMessage('undo.app', [appKindLabel(change.appKind), change.name]),
@@ -146,8 +136,7 @@ export const applySetup = async (
     throw await undo(undos, e);
   }
 
-  const snapshot: AppSnapshot | undefined = plan.appKind === 'connected-app' ? state.current.connectedApp : state.current.externalClientApp;
-  const consumerKey = plan.appExists ? snapshot?.consumerKey : await handler(plan.appKind).readConsumerKey(conn, request.name);
+  const consumerKey = existingApp ? existingApp.snapshot.consumerKey : await APP_KINDS[plan.appKind].readConsumerKey(conn, request.name);
   return { plan, consumerKey, userId: user.id };
 };
 
