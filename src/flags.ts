@@ -49,6 +49,15 @@ export const jwtLoginFlags = {
     summary: messages.getMessage('audience.summary'),
     description: messages.getMessage('audience.description'),
   }),
+  wait: Flags.duration({
+    char: 'w',
+    unit: 'minutes',
+    summary: messages.getMessage('wait.summary'),
+    description: messages.getMessage('wait.description'),
+    defaultValue: 0,
+    min: 0,
+    max: 60,
+  }),
 };
 
 /** `--instance-url` as given, without the trailing slash URL parsing adds to a bare origin. */

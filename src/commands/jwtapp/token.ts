@@ -1,4 +1,4 @@
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { jwtLoginFlags, loginUrlOf, resolveLoginUrl } from '../../flags.js';
 import { checkLoginFromInput, loginFailure } from '../../oauth/verify.js';
@@ -25,14 +25,6 @@ export default class Token extends SfCommand<TokenResult> {
 
   public static readonly flags = {
     ...jwtLoginFlags,
-    wait: Flags.duration({
-      char: 'w',
-      unit: 'minutes',
-      summary: messages.getMessage('flags.wait.summary'),
-      defaultValue: 0,
-      min: 0,
-      max: 60,
-    }),
   };
 
   public async run(): Promise<TokenResult> {

@@ -21,15 +21,6 @@ export default class Verify extends SfCommand<VerifyResult> {
     'certificate-file': Flags.file({
       summary: messages.getMessage('flags.certificate-file.summary'),
     }),
-    wait: Flags.duration({
-      char: 'w',
-      unit: 'minutes',
-      summary: messages.getMessage('flags.wait.summary'),
-      description: messages.getMessage('flags.wait.description'),
-      defaultValue: 0,
-      min: 0,
-      max: 60,
-    }),
     save: Flags.boolean({
       summary: messages.getMessage('flags.save.summary'),
       default: false,
