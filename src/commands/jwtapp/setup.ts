@@ -1,39 +1,17 @@
-import { resolve } from 'node:path';
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { DEFAULT_VALIDITY_DAYS } from '../../certificate/generate.js';
-import { resolveKeyMaterial, type KeyMaterial } from '../../certificate/material.js';
+import { resolveKeyMaterial } from '../../certificate/material.js';
 import { clock } from '../../oauth/clock.js';
-import { defaultAudience } from '../../oauth/audience.js';
-import { checkLoginWithKey, loginFailure, type LoginReport } from '../../oauth/verify.js';
-import { applySetup, isUnchanged, planFromState, readSetupState, type SetupRequest } from '../../plan/setup.js';
-import { publicChange, type SetupChange } from '../../plan/render.js';
+import { runSetup, type SetupResult } from '../../plan/run.js';
+import type { SetupChange } from '../../plan/render.js';
 import { buildSetupRequest } from '../../plan/request.js';
-import { loginCommand, writeCiFiles, type PipelineLogin } from '../../output/ci.js';
 import { exitCodesHelp } from '../../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.setup');
 
-export type SetupResult = {
-  status: 'created' | 'updated' | 'unchanged' | 'planned';
-  dryRun: boolean;
-  app: { kind: 'connected-app' | 'external-client-app'; name: string; label: string };
-  clientId?: string;
-  username: string;
-  permissionSet: string;
-  loginUrl: string;
-  audience: string;
-  instanceUrl: string;
-  keyFile?: string;
-  certificateFile: string;
-  certificateExpires: string;
-  certificateFingerprint: string;
-  changes: SetupChange[];
-  loginCommand?: string;
-  verification?: LoginReport;
-  files: { envFile?: string; settingsFile?: string };
-};
+export type { SetupResult };
 
 export default class Setup extends SfCommand<SetupResult> {
   public static readonly summary = messages.getMessage('summary');
@@ -104,84 +82,31 @@ export default class Setup extends SfCommand<SetupResult> {
       force: flags.force,
       now: new Date(clock.now()),
     });
-    const request: SetupRequest = { ...partial, certificatePem: material.certificatePem };
-
-    this.spinner.start(messages.getMessage('spinner.reading', [adminUsername]));
-    const state = await readSetupState(conn, request);
-    const plan = planFromState(state, request, material);
-    this.spinner.stop();
-
-    const loginUrl = conn.instanceUrl.replace(/\/$/, '');
-    const result: SetupResult = {
-      status: 'planned',
-      dryRun: flags['dry-run'],
-      app: { kind: plan.appKind, name: request.name, label: request.label },
-      username: request.username,
-      permissionSet: request.permissionSet,
-      loginUrl,
-      audience: defaultAudience(loginUrl),
-      instanceUrl: loginUrl,
-      ...(material.keyFile ? { keyFile: resolve(material.keyFile) } : {}),
-      certificateFile: resolve(material.certificateFile),
-      certificateExpires: material.certificate.notAfter,
-      certificateFingerprint: material.certificate.sha256Fingerprint,
-      changes: plan.changes.map(publicChange),
-      files: {},
-    };
-    this.renderPlan(result.changes, flags['dry-run']);
-    if (flags['dry-run']) return result;
-
-    const applied = await applySetup(conn, state, plan, request, material, (step) => this.spinner.start(step));
-    this.spinner.stop();
-    result.status = !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated';
-    result.clientId = applied.consumerKey;
-    if (!applied.consumerKey) this.warn(messages.getMessage('warning.ConsumerKeyUnreadable', [request.name]));
-    const pipeline: PipelineLogin = {
-      username: request.username,
-      clientId: applied.consumerKey ?? '',
-      loginUrl,
-      instanceUrl: loginUrl,
-      audience: result.audience,
-      keyFile: result.keyFile,
-      apiVersion: conn.getApiVersion(),
-    };
-    result.loginCommand = loginCommand(pipeline);
-
-    result.verification = await this.verifyLogin(result, material, flags.wait.milliseconds);
-    result.files = await writeCiFiles(pipeline, material, {
-      envFile: flags['env-file'],
-      includeKeyInEnvFile: flags['env-file-include-key'] ?? false,
-      settingsFile: flags['settings-file'],
-    });
-    this.renderSummary(result);
+    const result = await runSetup(
+      {
+        conn,
+        request: { ...partial, certificatePem: material.certificatePem },
+        material,
+        dryRun: flags['dry-run'],
+        waitMs: flags.wait.milliseconds,
+        ciFiles: { envFile: flags['env-file'], includeKeyInEnvFile: flags['env-file-include-key'] ?? false, settingsFile: flags['settings-file'] },
+      },
+      {
+        reading: () => this.spinner.start(messages.getMessage('spinner.reading', [adminUsername])),
+        planned: (changes, dryRun) => this.renderPlan(changes, dryRun),
+        step: (description) => this.spinner.start(description),
+        verifying: (username) => this.spinner.start(messages.getMessage('spinner.verifying', [username])),
+        waiting: (elapsedMs, answer) => {
+          this.spinner.status = messages.getMessage('spinner.waiting', [Math.round(elapsedMs / 1000), answer]);
+        },
+        done: (outcome) => this.spinner.stop(outcome),
+      }
+    );
+    if (!result.dryRun) this.renderSummary(result);
     return result;
   }
 
-  /** The login, as `verify --wait` checks it; a refusal ends the run with the setup result attached. */
-  private async verifyLogin(result: SetupResult, material: KeyMaterial, waitMs: number): Promise<LoginReport | undefined> {
-    if (waitMs === 0 || !result.clientId) return undefined;
-    if (!material.key) {
-      this.warn(messages.getMessage('warning.NotVerifiedNoKey'));
-      return undefined;
-    }
-    this.spinner.start(messages.getMessage('spinner.verifying', [result.username]));
-    const { report } = await checkLoginWithKey({
-      username: result.username,
-      clientId: result.clientId,
-      loginUrl: result.loginUrl,
-      audience: result.audience,
-      key: material.key,
-      waitMs,
-      onRetry: ({ elapsedMs, diagnosis }) => {
-        this.spinner.status = messages.getMessage('spinner.waiting', [Math.round(elapsedMs / 1000), diagnosis.description || diagnosis.code]);
-      },
-    });
-    this.spinner.stop(report.success ? 'ok' : 'refused');
-    if (!report.success) throw Object.assign(loginFailure(report), { result: { ...result, verification: report } });
-    return report;
-  }
-
-  private renderPlan(changes: Array<{ description: string }>, dryRun: boolean): void {
+  private renderPlan(changes: SetupChange[], dryRun: boolean): void {
     if (changes.length === 0) {
       this.log(messages.getMessage('plan.none'));
       return;
@@ -194,13 +119,16 @@ export default class Setup extends SfCommand<SetupResult> {
     this.logSuccess(messages.getMessage(`status.${result.status}`, [result.app.name]));
     this.table({
       data: [
-        { field: 'Client id (consumer key)', value: result.clientId ?? '-' },
-        { field: 'Username', value: result.username },
-        { field: 'Login URL', value: result.loginUrl },
-        { field: 'Audience', value: result.audience },
-        { field: 'Private key', value: result.keyFile ?? '-' },
-        { field: 'Certificate expires', value: result.certificateExpires },
-        { field: 'Login verified', value: result.verification ? `yes (${result.verification.attempts} attempt(s))` : 'skipped' },
+        { field: messages.getMessage('summary.clientId'), value: result.clientId ?? '-' },
+        { field: messages.getMessage('summary.username'), value: result.username },
+        { field: messages.getMessage('summary.loginUrl'), value: result.loginUrl },
+        { field: messages.getMessage('summary.audience'), value: result.audience },
+        { field: messages.getMessage('summary.privateKey'), value: result.keyFile ?? '-' },
+        { field: messages.getMessage('summary.certificateExpires'), value: result.certificateExpires },
+        {
+          field: messages.getMessage('summary.verified'),
+          value: result.verification ? messages.getMessage('summary.verifiedYes', [result.verification.attempts]) : messages.getMessage('summary.verifiedSkipped'),
+        },
       ],
     });
     if (result.loginCommand) this.log(`\n${messages.getMessage('info.loginCommand')}\n  ${result.loginCommand}`);
