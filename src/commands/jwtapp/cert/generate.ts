@@ -1,28 +1,13 @@
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import {
-  DEFAULT_SUBJECT,
-  DEFAULT_VALIDITY_DAYS,
-  generateKeyAndCertificate,
-  KEY_SIZES,
-  parseSubject,
-  type KeySize,
-} from '../../../certificate/generate.js';
-import { assertWritable, keyPairPaths, writeKeyPair } from '../../../certificate/files.js';
+import { DEFAULT_SUBJECT, DEFAULT_VALIDITY_DAYS, KEY_SIZES, type KeySize } from '../../../certificate/generate.js';
+import { writeNewKeyPair, type GeneratedKeyPair } from '../../../certificate/pair.js';
 import { exitCodesHelp } from '../../../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.cert.generate');
 
-export type CertGenerateResult = {
-  keyFile: string;
-  certificateFile: string;
-  subject: string;
-  keySize: number;
-  sha256Fingerprint: string;
-  notBefore: string;
-  notAfter: string;
-};
+export type CertGenerateResult = GeneratedKeyPair;
 
 export default class CertGenerate extends SfCommand<CertGenerateResult> {
   public static readonly summary = messages.getMessage('summary');
@@ -59,26 +44,13 @@ export default class CertGenerate extends SfCommand<CertGenerateResult> {
 
   public async run(): Promise<CertGenerateResult> {
     const { flags } = await this.parse(CertGenerate);
-    const paths = keyPairPaths(flags['output-dir']);
-    // Both checks come before the key is made, so a refused run leaves nothing behind.
-    parseSubject(flags.subject);
-    await assertWritable(paths, flags.force);
-
-    const generated = await generateKeyAndCertificate(Number(flags['key-size']) as KeySize, {
-      subject: flags.subject,
+    const result = await writeNewKeyPair({
+      outputDir: flags['output-dir'],
+      keySize: Number(flags['key-size']) as KeySize,
       days: flags.days,
+      subject: flags.subject,
+      force: flags.force,
     });
-    await writeKeyPair(paths, generated, flags.force);
-
-    const { certificate } = generated;
-    const result: CertGenerateResult = {
-      ...paths,
-      subject: certificate.subject,
-      keySize: certificate.keySize ?? Number(flags['key-size']),
-      sha256Fingerprint: certificate.sha256Fingerprint,
-      notBefore: certificate.notBefore,
-      notAfter: certificate.notAfter,
-    };
     this.logSuccess(messages.getMessage('success', [result.keySize]));
     this.log(messages.getMessage('info.keyFile', [result.keyFile]));
     this.log(messages.getMessage('info.certificateFile', [result.certificateFile]));
