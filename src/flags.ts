@@ -4,8 +4,6 @@
  */
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { PRODUCTION_LOGIN_URL } from './oauth/audience.js';
-import { knownInstanceUrl } from './oauth/store.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'flags');
@@ -62,11 +60,3 @@ export const jwtLoginFlags = {
 
 /** `--instance-url` as given, without the trailing slash URL parsing adds to a bare origin. */
 export const loginUrlOf = (url: URL): string => url.href.replace(/\/$/, '');
-
-/**
- * The login URL: `--instance-url` when given; else the org's own URL (its My Domain) when the user is in
- * the sf auth store, since an External Client App answers nowhere else; else login.salesforce.com, as
- * `sf org login jwt` defaults.
- */
-export const resolveLoginUrl = async (instanceUrl: URL | undefined, username: string): Promise<string> =>
-  instanceUrl ? loginUrlOf(instanceUrl) : (await knownInstanceUrl(username)) ?? PRODUCTION_LOGIN_URL;

@@ -1,7 +1,7 @@
 import { SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { jwtLoginFlags, loginUrlOf, resolveLoginUrl } from '../../flags.js';
-import { checkLoginFromInput, loginFailure } from '../../oauth/verify.js';
+import { jwtLoginFlags, loginUrlOf } from '../../flags.js';
+import { runLoginCheck } from '../../oauth/login-check.js';
 import { exitCodesHelp } from '../../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -29,17 +29,16 @@ export default class Token extends SfCommand<TokenResult> {
 
   public async run(): Promise<TokenResult> {
     const { flags } = await this.parse(Token);
-    const { report, grant } = await checkLoginFromInput({
+    const { report, grant } = await runLoginCheck({
       username: flags.username,
       clientId: flags['client-id'],
-      loginUrl: await resolveLoginUrl(flags['instance-url'], flags.username),
+      instanceUrl: flags['instance-url'] ? loginUrlOf(flags['instance-url']) : undefined,
       audience: flags.audience ? loginUrlOf(flags.audience) : undefined,
       keyFile: flags['jwt-key-file'],
       keyVariable: flags['jwt-key-env'],
       clientSecretVariable: flags['client-secret-env'],
       waitMs: flags.wait.milliseconds,
     });
-    if (!grant) throw loginFailure(report);
 
     // Printing the token is this command's job: stdout carries it, and nothing else, for $(...) capture.
     this.log(grant.accessToken);

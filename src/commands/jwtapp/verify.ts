@@ -1,9 +1,9 @@
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { jwtLoginFlags, loginUrlOf, resolveLoginUrl } from '../../flags.js';
-import { checkLoginFromInput, loginFailure, type LoginReport } from '../../oauth/verify.js';
-import { saveJwtLogin } from '../../oauth/store.js';
-import { EXIT_CODES, exitCodesHelp } from '../../exit-codes.js';
+import { jwtLoginFlags, loginUrlOf } from '../../flags.js';
+import type { LoginReport } from '../../oauth/verify.js';
+import { runLoginCheck } from '../../oauth/login-check.js';
+import { exitCodesHelp } from '../../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.verify');
@@ -33,21 +33,18 @@ export default class Verify extends SfCommand<VerifyResult> {
 
   public async run(): Promise<VerifyResult> {
     const { flags } = await this.parse(Verify);
-    const loginUrl = await resolveLoginUrl(flags['instance-url'], flags.username);
-    const save = flags.save || flags.alias !== undefined;
-    if (save && !flags['jwt-key-file']) throw messages.createError('error.SaveNeedsKeyFile', [], [], EXIT_CODES.localInput);
-
-    const { report } = await checkLoginFromInput({
+    const { report, loginUrl, saved, alias } = await runLoginCheck({
       username: flags.username,
       clientId: flags['client-id'],
-      loginUrl,
+      instanceUrl: flags['instance-url'] ? loginUrlOf(flags['instance-url']) : undefined,
       audience: flags.audience ? loginUrlOf(flags.audience) : undefined,
       keyFile: flags['jwt-key-file'],
       keyVariable: flags['jwt-key-env'],
       clientSecretVariable: flags['client-secret-env'],
       certificateFile: flags['certificate-file'],
       waitMs: flags.wait.milliseconds,
-      onRequest: () => this.spinner.start(messages.getMessage('spinner.start', [flags.username, loginUrl])),
+      save: flags.save || flags.alias !== undefined ? { alias: flags.alias } : undefined,
+      onRequest: (url) => this.spinner.start(messages.getMessage('spinner.start', [flags.username, url])),
       onRetry: ({ attempt, elapsedMs, diagnosis, nextDelayMs }) => {
         this.spinner.status = messages.getMessage('spinner.retry', [
           Math.round(elapsedMs / 1000),
@@ -56,27 +53,15 @@ export default class Verify extends SfCommand<VerifyResult> {
           Math.round(nextDelayMs / 1000),
         ]);
       },
+      onAnswer: (success) => this.spinner.stop(success ? 'ok' : 'refused'),
     });
-    this.spinner.stop(report.success ? 'ok' : 'refused');
-    if (!report.success) throw loginFailure(report);
-
-    let alias: string | undefined;
-    if (save && flags['jwt-key-file']) {
-      ({ alias } = await saveJwtLogin({
-        username: flags.username,
-        clientId: flags['client-id'],
-        keyFile: flags['jwt-key-file'],
-        loginUrl,
-        alias: flags.alias,
-      }));
-    }
-    const result: VerifyResult = { ...report, saved: save, ...(alias ? { alias } : {}) };
+    const result: VerifyResult = { ...report, saved, ...(alias ? { alias } : {}) };
     this.logSuccess(
       messages.getMessage('success', [messages.getMessage(`flow.${report.flow}`), report.username, report.orgId ?? '?', report.instanceUrl ?? loginUrl])
     );
     this.log(messages.getMessage('info.scopes', [report.scopes.join(' ') || '-']));
     this.log(messages.getMessage('info.attempts', [report.attempts, (report.elapsedMs / 1000).toFixed(1)]));
-    if (save) this.log(messages.getMessage('info.saved', [alias ?? report.username]));
+    if (saved) this.log(messages.getMessage('info.saved', [alias ?? report.username]));
     return result;
   }
 }
