@@ -4,6 +4,7 @@
  */
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
+import type { LoginCheckRequest } from './oauth/login-check.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'flags');
@@ -60,3 +61,26 @@ export const jwtLoginFlags = {
 
 /** `--instance-url` as given, without the trailing slash URL parsing adds to a bare origin. */
 export const loginUrlOf = (url: URL): string => url.href.replace(/\/$/, '');
+
+type LoginFlagValues = {
+  username: string;
+  'client-id': string;
+  'instance-url'?: URL;
+  audience?: URL;
+  'jwt-key-file'?: string;
+  'jwt-key-env'?: string;
+  'client-secret-env'?: string;
+  wait: { milliseconds: number };
+};
+
+/** The shared login flags as the login check takes them: the same flags mean the same in verify and token. */
+export const loginCheckInput = (flags: LoginFlagValues): Omit<LoginCheckRequest, 'onRequest' | 'onRetry' | 'onAnswer'> => ({
+  username: flags.username,
+  clientId: flags['client-id'],
+  instanceUrl: flags['instance-url'] ? loginUrlOf(flags['instance-url']) : undefined,
+  audience: flags.audience ? loginUrlOf(flags.audience) : undefined,
+  keyFile: flags['jwt-key-file'],
+  keyVariable: flags['jwt-key-env'],
+  clientSecretVariable: flags['client-secret-env'],
+  waitMs: flags.wait.milliseconds,
+});

@@ -1,6 +1,6 @@
 import { SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { jwtLoginFlags, loginUrlOf } from '../../flags.js';
+import { jwtLoginFlags, loginCheckInput } from '../../flags.js';
 import { runLoginCheck } from '../../oauth/login-check.js';
 import { exitCodesHelp } from '../../exit-codes.js';
 
@@ -29,16 +29,7 @@ export default class Token extends SfCommand<TokenResult> {
 
   public async run(): Promise<TokenResult> {
     const { flags } = await this.parse(Token);
-    const { report, grant } = await runLoginCheck({
-      username: flags.username,
-      clientId: flags['client-id'],
-      instanceUrl: flags['instance-url'] ? loginUrlOf(flags['instance-url']) : undefined,
-      audience: flags.audience ? loginUrlOf(flags.audience) : undefined,
-      keyFile: flags['jwt-key-file'],
-      keyVariable: flags['jwt-key-env'],
-      clientSecretVariable: flags['client-secret-env'],
-      waitMs: flags.wait.milliseconds,
-    });
+    const { report, grant } = await runLoginCheck(loginCheckInput(flags));
 
     // Printing the token is this command's job: stdout carries it, and nothing else, for $(...) capture.
     this.log(grant.accessToken);

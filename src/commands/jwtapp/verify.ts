@@ -1,6 +1,6 @@
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { jwtLoginFlags, loginUrlOf } from '../../flags.js';
+import { jwtLoginFlags, loginCheckInput } from '../../flags.js';
 import type { LoginReport } from '../../oauth/verify.js';
 import { runLoginCheck } from '../../oauth/login-check.js';
 import { exitCodesHelp } from '../../exit-codes.js';
@@ -34,15 +34,8 @@ export default class Verify extends SfCommand<VerifyResult> {
   public async run(): Promise<VerifyResult> {
     const { flags } = await this.parse(Verify);
     const { report, loginUrl, saved, alias } = await runLoginCheck({
-      username: flags.username,
-      clientId: flags['client-id'],
-      instanceUrl: flags['instance-url'] ? loginUrlOf(flags['instance-url']) : undefined,
-      audience: flags.audience ? loginUrlOf(flags.audience) : undefined,
-      keyFile: flags['jwt-key-file'],
-      keyVariable: flags['jwt-key-env'],
-      clientSecretVariable: flags['client-secret-env'],
+      ...loginCheckInput(flags),
       certificateFile: flags['certificate-file'],
-      waitMs: flags.wait.milliseconds,
       save: flags.save || flags.alias !== undefined ? { alias: flags.alias } : undefined,
       onRequest: (url) => this.spinner.start(messages.getMessage('spinner.start', [flags.username, url])),
       onRetry: ({ attempt, elapsedMs, diagnosis, nextDelayMs }) => {
