@@ -16,7 +16,8 @@ export type KeySource = { kind: 'file'; path: string } | { kind: 'env'; variable
 const describeSource = (source: KeySource): string =>
   source.kind === 'file' ? source.path : `the environment variable ${source.variable}`;
 
-const localError = (name: string, tokens: Array<string | number>): Error => messages.createError(`error.${name}`, tokens, [], EXIT_CODES.localInput);
+/** An error of a local input (a file, a key, a certificate): exit 3, nothing was sent to Salesforce. */
+export const localError = (name: string, tokens: Array<string | number>): Error => messages.createError(`error.${name}`, tokens, [], EXIT_CODES.localInput);
 
 /** Reads a key file, or an environment variable holding the key's contents (as CI secrets do). */
 export const readKeyText = async (source: KeySource): Promise<string> => {

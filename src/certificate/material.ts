@@ -1,14 +1,9 @@
 import { createPrivateKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import { Messages } from '@salesforce/core';
-import { EXIT_CODES } from '../exit-codes.js';
 import { certificateForKey, DEFAULT_SUBJECT, generateKeyAndCertificate } from './generate.js';
 import { describeCertificate, type CertificateInfo } from './inspect.js';
 import { keyPairPaths } from './files.js';
-import { assertCertificateUsable, parsePrivateKey, readCertificate, readKeyText } from './keys.js';
-
-Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
+import { assertCertificateUsable, localError, parsePrivateKey, readCertificate, readKeyText } from './keys.js';
 
 /**
  * The key and certificate setup uploads and logs in with, and the files it still has to write. Nothing is
@@ -40,7 +35,6 @@ const exists = (path: string): Promise<boolean> =>
     () => false
   );
 
-const localError = (name: string, tokens: Array<string | number>): Error => messages.createError(`error.${name}`, tokens, [], EXIT_CODES.localInput);
 
 const readKey = async (path: string): Promise<{ key: KeyObject; pem: string }> => {
   const source = { kind: 'file' as const, path };
