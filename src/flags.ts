@@ -62,6 +62,13 @@ export const jwtLoginFlags = {
 /** `--instance-url` as given, without the trailing slash URL parsing adds to a bare origin. */
 export const loginUrlOf = (url: URL): string => url.href.replace(/\/$/, '');
 
+/** The flags of a command that acts on one app of an org: block, unblock. */
+export const appFlags = {
+  'target-org': Flags.requiredOrg(),
+  'api-version': Flags.orgApiVersion(),
+  name: Flags.string({ char: 'n', summary: messages.getMessage('name.summary'), required: true }),
+};
+
 type LoginFlagValues = {
   username: string;
   'client-id': string;

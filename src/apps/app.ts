@@ -48,6 +48,9 @@ export type BoundApp = {
   update(desired: DesiredApp): Promise<void>;
 };
 
+/** What block / unblock did: whether the app had to change to be as asked. */
+export type EnabledChange = { changed: boolean; enabled: boolean };
+
 /** The two app kinds behind one interface: callers never branch on the kind. */
 export type AppKindHandler = {
   kind: AppKind;
@@ -56,6 +59,11 @@ export type AppKindHandler = {
   create(conn: Connection, desired: DesiredApp): Promise<void>;
   /** The consumer key, read back after a create. */
   readConsumerKey(conn: Connection, name: string): Promise<string | undefined>;
+  /**
+   * Blocks (false) or unblocks (true) every login through the app; undefined when no app of this kind has
+   * that name.
+   */
+  setEnabled(conn: Connection, name: string, enabled: boolean): Promise<EnabledChange | undefined>;
   /** Deletes an app this run created (its components go with it), when a later step is refused. */
   remove(conn: Connection, name: string): Promise<void>;
   /** The sf command that deletes the app by hand. */

@@ -1,7 +1,12 @@
-import type { Connection } from '@salesforce/core';
-import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type MetadataRecord } from './app.js';
-import { readComponent, saveComponents } from './save.js';
+import { Messages, type Connection } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
+import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type EnabledChange, type MetadataRecord } from './app.js';
+import { deleteComponents, deployComponents } from './deploy.js';
+import { readComponent, readComponents, saveComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
 
 const TYPE = 'ConnectedApp';
 
@@ -51,6 +56,35 @@ export const connectedAppSnapshot = (app: MetadataRecord): AppSnapshot => {
   };
 };
 
+/**
+ * A Connected App is blocked by a `BlacklistedConsumer` naming its consumer key, what Setup's Block in
+ * Connected Apps OAuth Usage makes: "Blocking an app ends all current user sessions and prevents future
+ * sessions" (Metadata API Developer Guide, BlacklistedConsumer). Unblocking deletes it.
+ */
+const BLOCK_TYPE = 'BlacklistedConsumer';
+
+const setEnabled = async (conn: Connection, name: string, enabled: boolean): Promise<EnabledChange | undefined> => {
+  const app = await readComponent(conn, TYPE, name);
+  if (!app) return undefined;
+  const { consumerKey, label } = connectedAppSnapshot(app);
+  if (!consumerKey) throw messages.createError('error.NoConsumerKey', [name], [], EXIT_CODES.orgRefused);
+  const listed = (await conn.metadata.list({ type: BLOCK_TYPE } as never)) as unknown;
+  const names = (Array.isArray(listed) ? listed : listed ? [listed] : []).map((p) => String((p as { fullName: string }).fullName));
+  let block: MetadataRecord | undefined;
+  for (let i = 0; i < names.length && !block; i += 10) {
+    // eslint-disable-next-line no-await-in-loop
+    block = (await readComponents(conn, BLOCK_TYPE, names.slice(i, i + 10))).find((r) => r.consumerKey === consumerKey);
+  }
+  if ((block === undefined) === enabled) return { changed: false, enabled };
+  if (block) {
+    await deleteComponents(conn, [{ type: BLOCK_TYPE, fullName: String(block.fullName) }]);
+  } else {
+    const record = { blockedByApiWhitelisting: false, consumerKey, consumerName: label, masterLabel: label };
+    await deployComponents(conn, [{ type: BLOCK_TYPE, fullName: `${name}_Blocked`, record }]);
+  }
+  return { changed: true, enabled };
+};
+
 export const connectedApps: AppKindHandler = {
   kind: 'connected-app',
   async read(conn: Connection, name: string) {
@@ -62,6 +96,7 @@ export const connectedApps: AppKindHandler = {
     };
   },
   create: (conn, desired) => saveComponents(conn, 'create', TYPE, [mergeConnectedApp(undefined, desired)]),
+  setEnabled,
   async remove(conn, name) {
     await conn.metadata.delete(TYPE, name);
   },

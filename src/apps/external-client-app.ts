@@ -1,5 +1,5 @@
 import type { Connection } from '@salesforce/core';
-import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type MetadataRecord } from './app.js';
+import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type EnabledChange, type MetadataRecord } from './app.js';
 import { deleteComponents, deployComponents, refusedOnly } from './deploy.js';
 import { readComponent, readComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
@@ -129,15 +129,21 @@ const findLinkedParts = async (
   name: string,
   parts: ComponentPart[]
 ): Promise<Partial<Record<ComponentPart, MetadataRecord>>> => {
-  const listed = (await conn.metadata.list(parts.map((part) => ({ type: ECA_PARTS[part].type })))) as unknown;
+  const found = await findLinkedComponents(conn, name, parts.map((part) => ECA_PARTS[part].type));
+  return Object.fromEntries(parts.map((part) => [part, found.get(ECA_PARTS[part].type)]));
+};
+
+/** The app's component of each type, found by listing the type (one call for up to three) and reading ten names a call. */
+const findLinkedComponents = async (conn: Connection, name: string, types: string[]): Promise<Map<string, MetadataRecord>> => {
+  const listed = (await conn.metadata.list(types.map((type) => ({ type })))) as unknown;
   const properties = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Array<{ type: string; fullName: string }>;
-  const result: Partial<Record<ComponentPart, MetadataRecord>> = {};
-  for (const part of parts) {
-    const names = properties.filter((p) => p.type === ECA_PARTS[part].type).map((p) => p.fullName);
-    for (let i = 0; i < names.length && !result[part]; i += 10) {
+  const result = new Map<string, MetadataRecord>();
+  for (const type of types) {
+    const names = properties.filter((p) => p.type === type).map((p) => p.fullName);
+    for (let i = 0; i < names.length && !result.has(type); i += 10) {
       // eslint-disable-next-line no-await-in-loop
-      const records = await readComponents(conn, ECA_PARTS[part].type, names.slice(i, i + 10));
-      result[part] = records.find((r) => linkedTo(name, r));
+      const record = (await readComponents(conn, type, names.slice(i, i + 10))).find((r) => linkedTo(name, r));
+      if (record) result.set(type, record);
     }
   }
   return result;
@@ -176,6 +182,27 @@ const writeApp = async (conn: Connection, current: ExternalClientApp | undefined
   }
 };
 
+/**
+ * The app's policies component (`ExtlClntAppConfigurablePolicies`, which Salesforce generates as
+ * `<App>_defaultPolicy`) holds whether the app is enabled: Setup's Block / Unblock. Read → merge → deploy;
+ * created when the app has none.
+ */
+const APP_POLICIES = { type: 'ExtlClntAppConfigurablePolicies', suffix: '_defaultPolicy' } as const;
+
+const setEnabled = async (conn: Connection, name: string, enabled: boolean): Promise<EnabledChange | undefined> => {
+  const header = await readComponent(conn, ECA_PARTS.header.type, name);
+  if (!header) return undefined;
+  const conventional = linkedTo(name, await readComponent(conn, APP_POLICIES.type, `${name}${APP_POLICIES.suffix}`));
+  const current = conventional ?? (await findLinkedComponents(conn, name, [APP_POLICIES.type])).get(APP_POLICIES.type);
+  const wasEnabled = current === undefined || String(current.isEnabled) !== 'false';
+  if (wasEnabled === enabled) return { changed: false, enabled };
+  const record = current
+    ? { ...writable(current), isEnabled: enabled }
+    : { fullName: `${name}${APP_POLICIES.suffix}`, externalClientApplication: name, label: `${name}${APP_POLICIES.suffix}`, isEnabled: enabled, isOauthPluginEnabled: true };
+  await deployComponents(conn, [{ type: APP_POLICIES.type, fullName: String(record.fullName), record }]);
+  return { changed: true, enabled };
+};
+
 export const externalClientApps: AppKindHandler = {
   kind: 'external-client-app',
   async read(conn, name) {
@@ -184,6 +211,7 @@ export const externalClientApps: AppKindHandler = {
     return { snapshot: externalClientAppSnapshot(parts), update: (desired) => writeApp(conn, parts, desired) };
   },
   create: (conn, desired) => writeApp(conn, undefined, desired),
+  setEnabled,
   remove: (conn, name) => deleteComponents(conn, [{ type: ECA_PARTS.header.type, fullName: name }]),
   removeCommand: (name, targetOrg) => `sf project delete source --metadata ExternalClientApplication:${name} --target-org ${targetOrg}`,
   async readConsumerKey(conn, name) {

@@ -54,3 +54,10 @@ export const readComponents = async (conn: Connection, type: string, fullNames: 
   const records = (await conn.metadata.read(type as MetadataType, fullNames)) as unknown as MetadataRecord[] | MetadataRecord;
   return (Array.isArray(records) ? records : [records]).filter((r) => typeof r.fullName === 'string' && r.fullName.length > 0);
 };
+
+/** The Metadata API refuses every call of a user without "Modify All Data" / "Modify Metadata". */
+export const asNotAdmin = (e: unknown): never => {
+  const text = e instanceof Error ? `${e.name} ${e.message}` : String(e);
+  if (text.includes('INSUFFICIENT_ACCESS')) throw messages.createError('error.NotAdmin', [], [], EXIT_CODES.orgRefused);
+  throw e;
+};

@@ -101,6 +101,13 @@ const CATALOGUE: Entry[] = [
     tokens: () => ({ cause: [], actions: [] }),
   },
   {
+    // A blocked Connected App (BlacklistedConsumer): reported as app_blocked "this app is blocked by admin".
+    name: 'AppBlocked',
+    persistence: 'permanent',
+    matches: (e, d) => e === 'app_blocked' || has(d, 'blocked by admin'),
+    tokens: (c) => ({ cause: [c.clientId], actions: [] }),
+  },
+  {
     name: 'AppNotInstalled',
     persistence: 'permanent',
     matches: (e, d) => e === 'app_not_found' || has(d, 'not installed in this org'),

@@ -3,6 +3,7 @@ import { readAccessState, type AccessState } from '../access/state.js';
 import { assignPermissionSet, createPermissionSet, deleteRecord } from '../access/grants.js';
 import type { AppKind, BoundApp, DesiredApp } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
+import { asNotAdmin } from '../apps/save.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
@@ -27,13 +28,6 @@ export type AppliedSetup = {
   plan: Plan;
   consumerKey: string | undefined;
   userId: string;
-};
-
-/** The Metadata API refuses every call of a user without "Modify All Data" / "Modify Metadata". */
-const asNotAdmin = (e: unknown): never => {
-  const text = e instanceof Error ? `${e.name} ${e.message}` : String(e);
-  if (text.includes('INSUFFICIENT_ACCESS')) throw messages.createError('error.NotAdmin', [], [], EXIT_CODES.orgRefused);
-  throw e;
 };
 
 /**

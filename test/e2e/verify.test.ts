@@ -290,7 +290,7 @@ describe('sf jwtapp verify', () => {
         exitCode: 4,
         code: 'app_not_found',
         description: 'External client app is not installed in this org',
-        action: 'the app is disabled',
+        action: 'sf jwtapp unblock',
       });
     });
 

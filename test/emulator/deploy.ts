@@ -53,7 +53,7 @@ type DeployOptions = {
 };
 
 /** Salesforce deploys a package's components in dependency order: an app before the components that name it. */
-const DEPLOY_ORDER: readonly string[] = ['ExternalClientAppSettings', 'PermissionSet', 'ConnectedApp', ...ECA_TYPES];
+const DEPLOY_ORDER: readonly string[] = ['ExternalClientAppSettings', 'PermissionSet', 'ConnectedApp', ...ECA_TYPES, 'BlacklistedConsumer'];
 
 const xmlParser = new XMLParser({
   ignoreAttributes: false,

@@ -19,7 +19,7 @@ export const ECA_TYPES = [
   'ExtlClntAppConfigurablePolicies',
 ] as const;
 
-const STORED_TYPES = ['ConnectedApp', ...ECA_TYPES, 'ExternalClientAppSettings', 'PermissionSet'];
+const STORED_TYPES = ['ConnectedApp', ...ECA_TYPES, 'ExternalClientAppSettings', 'PermissionSet', 'BlacklistedConsumer'];
 
 /** The types the emulator's Metadata API serves. */
 export const METADATA_TYPES: Record<string, TypeDefinition> = Object.fromEntries(
@@ -67,6 +67,7 @@ export const MIN_API_VERSION: Record<string, number> = {
   ExtlClntAppOauthConfigurablePolicies: 59,
   ExtlClntAppConfigurablePolicies: 60,
   ExternalClientAppSettings: 58,
+  BlacklistedConsumer: 49,
 };
 
 /** Fields that appeared after their type did: sent at an older version, the SOAP layer does not know them. */

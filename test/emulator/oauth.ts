@@ -27,6 +27,7 @@ export const OAUTH_ERRORS = {
   noClientCredentialsUser: { error: 'invalid_grant', error_description: 'no client credentials user enabled' },
   domainNotSupported: { error: 'invalid_grant', error_description: 'request not supported on this domain' },
   expiredAssertion: { error: 'invalid_grant', error_description: 'expired authorization code' },
+  appBlocked: { error: 'app_blocked', error_description: 'this app is blocked by admin' },
 } as const;
 
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
@@ -173,7 +174,8 @@ export class OAuthEndpoints {
     const apps = appsAsOf(this.org, this.org.now() - this.org.options.propagationMs);
     const app = apps.find((a) => a.consumerKey !== undefined && a.consumerKey === clientId);
     if (!app) return refuse(OAUTH_ERRORS.invalidClientId);
-    if (!app.enabled) return refuse(OAUTH_ERRORS.appNotFound);
+    const unusable = this.appRefusal(app);
+    if (unusable) return refuse(unusable);
     if (!clientSecret || this.org.consumerSecrets.get(app.consumerKey ?? '') !== clientSecret) {
       return refuse(OAUTH_ERRORS.invalidClientCredentials);
     }
@@ -199,7 +201,8 @@ export class OAuthEndpoints {
     // An External Client App is known only at its org's My Domain: the generic login hosts cannot tell
     // which org it belongs to (forcedotcom/cli#3482, sfdx-hardis#1979).
     if (app.kind === 'external-client-app' && isGenericLoginHost(req)) return refuse(OAUTH_ERRORS.appNotFound);
-    if (!app.enabled) return refuse(OAUTH_ERRORS.appNotFound);
+    const unusable = this.appRefusal(app);
+    if (unusable) return refuse(unusable);
     if (!signatureMatches(jwt, app.certificate)) return refuse(OAUTH_ERRORS.invalidAssertion);
     if (!expiryValid(exp, now)) return refuse(OAUTH_ERRORS.expiredAssertion);
     const audiences = Array.isArray(aud) ? aud : [aud];
@@ -213,6 +216,16 @@ export class OAuthEndpoints {
     if (refusal) return refuse(refusal);
     if (ipRestricted(this.org, app, user, req.remoteAddress)) return refuse(OAUTH_ERRORS.ipRestricted);
     return this.grant(app, user);
+  }
+
+  /**
+   * A disabled External Client App is not found; a blocked Connected App (a `BlacklistedConsumer`) answers
+   * `app_blocked` "this app is blocked by admin" (reported by a public blog; unconfirmed).
+   */
+  private appRefusal(app: OAuthApp): OAuthError | undefined {
+    if (!app.enabled) return OAUTH_ERRORS.appNotFound;
+    if (this.org.isBlocked(app.consumerKey, this.org.now() - this.org.options.propagationMs)) return OAUTH_ERRORS.appBlocked;
+    return undefined;
   }
 
   /**

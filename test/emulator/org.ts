@@ -167,6 +167,14 @@ export class OrgState {
 
   // ---- metadata components -------------------------------------------------
 
+  /**
+   * A blocked consumer key (a `BlacklistedConsumer`, what Setup's Block of a Connected App makes): "Blocking
+   * an app ends all current user sessions and prevents future sessions" (Metadata API guide).
+   */
+  public isBlocked(consumerKey: string | undefined, at = Number.POSITIVE_INFINITY): boolean {
+    return consumerKey !== undefined && this.componentsAsOf('BlacklistedConsumer', at).some((c) => c.body?.consumerKey === consumerKey);
+  }
+
   /** The current version of a component, or undefined if it does not exist (or was deleted). */
   public component(type: string, fullName: string): ComponentVersion | undefined {
     const current = this.components.get(componentKey(type, fullName))?.at(-1);

@@ -215,7 +215,7 @@ export class Emulator {
       return restError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     }
     const user = this.org.findUser(session.userId);
-    if (!user?.IsActive) return restError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    if (!user?.IsActive || this.blockedSession(session)) return restError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
 
     if (path === '/services/oauth2/userinfo' && (method === 'GET' || method === 'POST')) {
       return this.oauth.userinfo(session);
@@ -236,7 +236,7 @@ export class Emulator {
       const envelope = parseEnvelope(req.body);
       const session = this.sessions.lookup(envelope.sessionId);
       const user = session ? this.org.findUser(session.userId) : undefined;
-      if (!session || !user?.IsActive) {
+      if (!session || !user?.IsActive || this.blockedSession(session)) {
         throw sfFault('INVALID_SESSION_ID', 'Invalid Session ID found in SessionHeader: Illegal Session');
       }
       if (!this.apiAllowed(session)) {
@@ -250,6 +250,13 @@ export class Emulator {
       if (e instanceof SoapFault) return soapFault(e);
       throw e;
     }
+  }
+
+  /** A session of an app that has been blocked since is over (BlacklistedConsumer). */
+  private blockedSession(session: Session): boolean {
+    if (session.appId === undefined) return false;
+    const app = currentApps(this.org).find((a) => a.id === session.appId);
+    return this.org.isBlocked(app?.consumerKey);
   }
 
   private apiAllowed(session: Session): boolean {

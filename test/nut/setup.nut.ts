@@ -44,4 +44,18 @@ describe('sf jwtapp setup through the real sf', () => {
     expect(again.stdout).to.include('Nothing to change').and.include('Nut_Setup was already set up: unchanged');
     expect(again.stdout).to.include('sf org login jwt --username');
   });
+
+  it('blocks and unblocks the app through the real sf, and verify explains the block', async () => {
+    const integration = emu.ready.integrationUser.username;
+    const blocked = await runSf(['jwtapp', 'block', '--target-org', 'emu', '--name', 'Nut_Setup'], { home });
+    expect(blocked.status, blocked.stdout + blocked.stderr).to.equal(0);
+    expect(blocked.stdout).to.include('Blocked Nut_Setup');
+    const clientId = String((await emu.state()).apps.find((a) => a.name === 'Nut_Setup')?.consumerKey);
+    const verify = await runSf(['jwtapp', 'verify', '-o', integration, '-i', clientId, '-f', join(home, 'certs', 'server.key'), '-r', emu.url], { home });
+    expect(verify.status).to.equal(4);
+    expect(verify.stderr).to.include('sf jwtapp unblock');
+    const unblocked = await runSf(['jwtapp', 'unblock', '--target-org', 'emu', '--name', 'Nut_Setup', '--json'], { home });
+    expect(unblocked.status, unblocked.stderr).to.equal(0);
+    expect(unblocked.json?.result).to.include({ enabled: true, changed: true });
+  });
 });

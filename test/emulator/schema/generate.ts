@@ -45,6 +45,7 @@ export const ROOT_TYPES = [
   'ExtlClntAppConfigurablePolicies',
   'ExternalClientAppSettings',
   'PermissionSet',
+  'BlacklistedConsumer',
   // What a deploy is asked for, and answers with.
   'DeployOptions',
 ] as const;

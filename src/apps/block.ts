@@ -1,0 +1,24 @@
+import { Messages, type Connection } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
+import type { AppKind } from './app.js';
+import { APP_KINDS } from './kinds.js';
+import { asNotAdmin } from './save.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
+
+/** What `sf jwtapp block` / `unblock` did. */
+export type BlockResult = { app: { kind: AppKind; name: string }; enabled: boolean; changed: boolean };
+
+/**
+ * Stops (`enabled: false`) or allows again every login through the app of that name, whatever its kind
+ * (seed 002's Block / Unblock). Nothing is written when the app is already as asked.
+ */
+export const setAppEnabled = async (conn: Connection, name: string, enabled: boolean): Promise<BlockResult> => {
+  for (const kind of ['external-client-app', 'connected-app'] as const) {
+    // eslint-disable-next-line no-await-in-loop
+    const change = await APP_KINDS[kind].setEnabled(conn, name, enabled).catch(asNotAdmin);
+    if (change) return { app: { kind, name }, ...change };
+  }
+  throw messages.createError('error.UnknownApp', [name], [], EXIT_CODES.orgRefused);
+};

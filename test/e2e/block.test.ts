@@ -1,0 +1,129 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import Block, { type BlockResult } from '../../src/commands/jwtapp/block.js';
+import Unblock from '../../src/commands/jwtapp/unblock.js';
+import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
+import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
+import { adminConnection, configureJwtApp, metadataOf, storeAdminLogin, storeLogin, testKey, type JwtAppFixture } from '../helpers/org.js';
+import { runCommand, type CommandRun } from '../helpers/command.js';
+import { jwtLogin } from '../helpers/token.js';
+
+describe('sf jwtapp block and unblock', () => {
+  let emu: RunningEmulator;
+  let app: JwtAppFixture;
+  let keyFile: string;
+  let integration: string;
+
+  before(async () => {
+    emu = await startEmulator({ allowConnectedAppCreation: true });
+    await storeAdminLogin(emu, 'emu-block-admin');
+    integration = emu.ready.integrationUser.username;
+    const key = await testKey();
+    keyFile = join(await mkdtemp(join(tmpdir(), 'jwtapp-block-')), 'server.key');
+    await writeFile(keyFile, key.privateKeyPem, { mode: 0o600 });
+    app = await configureJwtApp(await adminConnection(emu), { name: 'Blockable_App', certificatePem: key.certificatePem, username: integration });
+  });
+  after(() => emu.stop());
+
+  const block = (...args: string[]): Promise<CommandRun<BlockResult>> => runCommand<BlockResult>(Block, ['--target-org', 'emu-block-admin', '--json', ...args]);
+  const unblock = (...args: string[]): Promise<CommandRun<BlockResult>> => runCommand<BlockResult>(Unblock, ['--target-org', 'emu-block-admin', '--json', ...args]);
+  const verify = (clientId = app.consumerKey): Promise<CommandRun<VerifyResult>> =>
+    runCommand<VerifyResult>(Verify, ['--instance-url', emu.url, '-o', integration, '-i', clientId, '-f', keyFile, '--json']);
+  const writes = async (): Promise<string[]> =>
+    (await emu.requests()).filter((r) => ['deploy', 'createMetadata', 'updateMetadata', 'deleteMetadata'].includes(r.soapOperation ?? '')).map((r) => String(r.soapOperation));
+
+  it('blocks an External Client App: every login refused, and verify explains how to unblock it', async () => {
+    const run = await block('--name', 'Blockable_App');
+    expect(run.exitCode, run.stdout).to.equal(0);
+    expect(run.json?.result).to.deep.equal({ app: { kind: 'external-client-app', name: 'Blockable_App' }, enabled: false, changed: true });
+    expect((await emu.state()).apps.find((a) => a.name === 'Blockable_App')).to.include({ enabled: false });
+    const refused = await verify();
+    expect(refused.exitCode).to.equal(4);
+    expect(refused.json?.name).to.equal('AppNotInstalledError');
+    expect((refused.json?.actions ?? []).join(' ')).to.include('sf jwtapp unblock --target-org <admin> --name <app>');
+  });
+
+  it('leaves a blocked app as it is, writing nothing', async () => {
+    await emu.clearRequests();
+    const run = await block('--name', 'Blockable_App');
+    expect(run.json?.result).to.include({ enabled: false, changed: false });
+    expect(await writes()).to.deep.equal([]);
+  });
+
+  it('unblocks it: the login works again', async () => {
+    const run = await unblock('--name', 'Blockable_App');
+    expect(run.exitCode, run.stdout).to.equal(0);
+    expect(run.json?.result).to.deep.equal({ app: { kind: 'external-client-app', name: 'Blockable_App' }, enabled: true, changed: true });
+    expect((await verify()).exitCode).to.equal(0);
+  });
+
+  it('creates the app policies when an app has none, disabled', async () => {
+    await metadataOf(await adminConnection(emu)).create('ExternalClientApplication', { fullName: 'Bare_App', label: 'Bare', contactEmail: 'a@example.com', distributionState: 'Local' });
+    const run = await block('--name', 'Bare_App');
+    expect(run.json?.result).to.include({ changed: true, enabled: false });
+    const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === 'Bare_App');
+    expect(eca?.components.ExtlClntAppConfigurablePolicies).to.deep.include({ fullName: 'Bare_App_defaultPolicy' });
+    expect(eca?.components.ExtlClntAppConfigurablePolicies?.metadata).to.include({ isEnabled: false });
+  });
+
+  describe('a Connected App', () => {
+    let consumerKey: string;
+    before(async () => {
+      const conn = await adminConnection(emu);
+      const key = await testKey();
+      await metadataOf(conn).create('PermissionSet', { fullName: 'Legacy_Access', label: 'Legacy access' });
+      await metadataOf(conn).create('ConnectedApp', {
+        fullName: 'Legacy_App',
+        label: 'Legacy App',
+        contactEmail: 'a@example.com',
+        oauthConfig: { callbackUrl: 'http://localhost:1717/OauthRedirect', scopes: ['Api', 'RefreshToken'], certificate: key.certificatePem, isAdminApproved: true },
+        permissionSetName: ['Legacy_Access'],
+      });
+      consumerKey = String(((await metadataOf(conn).read('ConnectedApp', 'Legacy_App')).oauthConfig as { consumerKey: string }).consumerKey);
+      const user = await conn.singleRecordQuery<{ Id: string }>(`SELECT Id FROM User WHERE Username = '${integration}'`);
+      const ps = await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM PermissionSet WHERE Name = 'Legacy_Access'");
+      await conn.sobject('PermissionSetAssignment').create({ AssigneeId: user.Id, PermissionSetId: ps.Id });
+    });
+
+    it('is blocked with a BlacklistedConsumer: its sessions end, new logins are refused and explained', async () => {
+      const granted = await jwtLogin(emu.url, { iss: consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, (await testKey()).privateKeyPem);
+      expect(granted.status).to.equal(200);
+      const run = await block('--name', 'Legacy_App');
+      expect(run.exitCode, run.stdout).to.equal(0);
+      expect(run.json?.result).to.deep.equal({ app: { kind: 'connected-app', name: 'Legacy_App' }, enabled: false, changed: true });
+      // "Blocking an app ends all current user sessions and prevents future sessions."
+      const session = await fetch(`${emu.url}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${granted.body.access_token}` } });
+      expect(session.status).to.equal(401);
+      const refused = await verify(consumerKey);
+      expect(refused.exitCode).to.equal(4);
+      expect(refused.json?.name).to.equal('AppBlockedError');
+    });
+
+    it('is unblocked by deleting it again', async () => {
+      const run = await unblock('--name', 'Legacy_App');
+      expect(run.json?.result).to.include({ changed: true, enabled: true });
+      expect((await verify(consumerKey)).exitCode).to.equal(0);
+    });
+  });
+
+  describe('bad input: a named error, nothing written', () => {
+    it('refuses an app the org does not have', async () => {
+      await emu.clearRequests();
+      const run = await block('--name', 'No_Such_App');
+      expect(run.exitCode).to.equal(4);
+      expect(run.json?.name).to.equal('UnknownAppError');
+      expect(run.json?.actions?.length).to.be.greaterThan(0);
+      expect(await writes()).to.deep.equal([]);
+    });
+
+    it('refuses an org user who is not an admin', async () => {
+      const granted = await jwtLogin(emu.url, { iss: app.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, (await testKey()).privateKeyPem);
+      await storeLogin(emu, granted.body.access_token, 'emu-block-integration');
+      const run = await runCommand<BlockResult>(Block, ['--target-org', 'emu-block-integration', '--name', 'Blockable_App', '--json']);
+      expect(run.exitCode).to.equal(4);
+      expect(run.json?.name).to.equal('NotAdminError');
+    });
+  });
+});
