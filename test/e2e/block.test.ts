@@ -118,6 +118,15 @@ describe('sf jwtapp block and unblock', () => {
       expect(await writes()).to.deep.equal([]);
     });
 
+    it('refuses an org alias sf does not know, before any request', async () => {
+      await emu.clearRequests();
+      const run = await runCommand<BlockResult>(Block, ['--target-org', 'no-such-alias', '--name', 'Blockable_App', '--json']);
+      // sf's own error, as every sf command answers an unknown alias.
+      expect(run.exitCode).to.equal(1);
+      expect(run.json?.name).to.equal('NamedOrgNotFoundError');
+      expect(await emu.requests()).to.deep.equal([]);
+    });
+
     it('refuses an org user who is not an admin', async () => {
       const granted = await jwtLogin(emu.url, { iss: app.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, (await testKey()).privateKeyPem);
       await storeLogin(emu, granted.body.access_token, 'emu-block-integration');
