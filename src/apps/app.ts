@@ -46,6 +46,8 @@ export type AppFieldChange = { field: 'app' | 'certificate' | 'scopes' | 'permit
 export type BoundApp = {
   snapshot: AppSnapshot;
   update(desired: DesiredApp): Promise<void>;
+  /** Only the certificate replaced; every other setting written back as it was read. */
+  replaceCertificate(certificatePem: string): Promise<void>;
 };
 
 /** What block / unblock did: whether the app had to change to be as asked. */

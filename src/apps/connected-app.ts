@@ -93,6 +93,12 @@ export const connectedApps: AppKindHandler = {
     return {
       snapshot: connectedAppSnapshot(record),
       update: (desired) => saveComponents(conn, 'update', TYPE, [mergeConnectedApp(record, desired)]),
+      replaceCertificate: (certificatePem): Promise<void> => {
+        const base = writable(record);
+        const oauth = writable(oauthOf(base));
+        delete oauth.consumerSecret;
+        return saveComponents(conn, 'update', TYPE, [{ ...base, oauthConfig: { ...oauth, certificate: certificatePem } }]);
+      },
     };
   },
   create: (conn, desired) => saveComponents(conn, 'create', TYPE, [mergeConnectedApp(undefined, desired)]),

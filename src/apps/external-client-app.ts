@@ -1,8 +1,12 @@
-import type { Connection } from '@salesforce/core';
+import { Messages, type Connection } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
 import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type EnabledChange, type MetadataRecord } from './app.js';
 import { deleteComponents, deployComponents, refusedOnly } from './deploy.js';
 import { readComponent, readComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
 
 /**
  * An External Client App is a header and components that name it in `externalClientApplication`. New apps
@@ -208,7 +212,16 @@ export const externalClientApps: AppKindHandler = {
   async read(conn, name) {
     const parts = await readParts(conn, name);
     if (!parts) return undefined;
-    return { snapshot: externalClientAppSnapshot(parts), update: (desired) => writeApp(conn, parts, desired) };
+    return {
+      snapshot: externalClientAppSnapshot(parts),
+      update: (desired) => writeApp(conn, parts, desired),
+      replaceCertificate: async (certificatePem): Promise<void> => {
+        if (!parts.global) throw messages.createError('error.NoGlobalOauthSettings', [name], [], EXIT_CODES.orgRefused);
+        const global = writable(parts.global);
+        delete global.consumerSecret;
+        await deployComponents(conn, [{ type: ECA_PARTS.global.type, fullName: String(global.fullName), record: { ...global, certificate: certificatePem } }]);
+      },
+    };
   },
   create: (conn, desired) => writeApp(conn, undefined, desired),
   setEnabled,

@@ -1,9 +1,26 @@
-import type { AppKind, AppKindHandler } from './app.js';
+import { Messages } from '@salesforce/core';
+import type { Connection } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
+import type { AppKind, AppKindHandler, BoundApp } from './app.js';
 import { connectedApps } from './connected-app.js';
 import { externalClientApps } from './external-client-app.js';
+import { asNotAdmin } from './save.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
 
 /** Both app kinds, each carrying its own branching: callers pick one by kind and never cast. */
 export const APP_KINDS: Record<AppKind, AppKindHandler> = {
   'connected-app': connectedApps,
   'external-client-app': externalClientApps,
+};
+
+/** The app of that name, of either kind (an External Client App first, as setup prefers them). */
+export const findApp = async (conn: Connection, name: string): Promise<{ kind: AppKind; app: BoundApp }> => {
+  for (const kind of ['external-client-app', 'connected-app'] as const) {
+    // eslint-disable-next-line no-await-in-loop
+    const app = await APP_KINDS[kind].read(conn, name).catch(asNotAdmin);
+    if (app) return { kind, app };
+  }
+  throw messages.createError('error.UnknownApp', [name], [], EXIT_CODES.orgRefused);
 };

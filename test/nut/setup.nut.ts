@@ -58,4 +58,14 @@ describe('sf jwtapp setup through the real sf', () => {
     expect(unblocked.status, unblocked.stderr).to.equal(0);
     expect(unblocked.json?.result).to.include({ enabled: true, changed: true });
   });
+
+  it('rotates the certificate through the real sf, and the new key logs in with sf org login jwt', async () => {
+    const integration = emu.ready.integrationUser.username;
+    const rotated = await runSf(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', 'Nut_Setup', '--username', integration, '--output-dir', 'certs', '--json'], { home });
+    expect(rotated.status, rotated.stdout + rotated.stderr).to.equal(0);
+    expect(rotated.json?.result).to.include({ status: 'rotated' });
+    const clientId = String((await emu.state()).apps.find((a) => a.name === 'Nut_Setup')?.consumerKey);
+    const login = await runSf(['org', 'login', 'jwt', '--username', integration, '--client-id', clientId, '--jwt-key-file', join(home, 'certs', 'server.key'), '--instance-url', emu.url, '--json'], { home });
+    expect(login.status, login.stdout + login.stderr).to.equal(0);
+  });
 });

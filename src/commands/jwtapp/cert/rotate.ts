@@ -1,0 +1,65 @@
+import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Messages } from '@salesforce/core';
+import { DEFAULT_VALIDITY_DAYS } from '../../../certificate/generate.js';
+import { runRotate, type RotateResult } from '../../../plan/rotate.js';
+import { appFlags } from '../../../flags.js';
+import { exitCodesHelp } from '../../../exit-codes.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.cert.rotate');
+
+export type { RotateResult };
+
+export default class CertRotate extends SfCommand<RotateResult> {
+  public static readonly summary = messages.getMessage('summary');
+  public static readonly description = messages.getMessage('description');
+  public static readonly examples = messages.getMessages('examples');
+  public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused', 'stillFailing');
+
+  public static readonly flags = {
+    ...appFlags,
+    username: Flags.string({ summary: messages.getMessage('flags.username.summary') }),
+    'output-dir': Flags.directory({ char: 'd', summary: messages.getMessage('flags.output-dir.summary'), default: '.' }),
+    'private-key-file': Flags.file({ summary: messages.getMessage('flags.private-key-file.summary'), exists: true }),
+    'certificate-file': Flags.file({ summary: messages.getMessage('flags.certificate-file.summary'), exists: true }),
+    'cert-days': Flags.integer({ summary: messages.getMessage('flags.cert-days.summary'), default: DEFAULT_VALIDITY_DAYS, min: 1, max: 36_500 }),
+    wait: Flags.duration({ char: 'w', unit: 'minutes', summary: messages.getMessage('flags.wait.summary'), defaultValue: 10, min: 0, max: 60 }),
+    'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
+    'env-file': Flags.file({ summary: messages.getMessage('flags.env-file.summary') }),
+    'env-file-include-key': Flags.boolean({ summary: messages.getMessage('flags.env-file-include-key.summary'), dependsOn: ['env-file'] }),
+    'settings-file': Flags.file({ summary: messages.getMessage('flags.settings-file.summary') }),
+  };
+
+  public async run(): Promise<RotateResult> {
+    const { flags } = await this.parse(CertRotate);
+    const result = await runRotate(
+      {
+        conn: flags['target-org'].getConnection(flags['api-version']),
+        name: flags.name,
+        username: flags.username,
+        outputDir: flags['output-dir'],
+        privateKeyFile: flags['private-key-file'],
+        certificateFile: flags['certificate-file'],
+        certDays: flags['cert-days'],
+        waitMs: flags.wait.milliseconds,
+        dryRun: flags['dry-run'],
+        ciFiles: { envFile: flags['env-file'], includeKeyInEnvFile: flags['env-file-include-key'] ?? false, settingsFile: flags['settings-file'] },
+      },
+      {
+        step: (description) => this.spinner.start(description),
+        waiting: (elapsedMs, answer) => {
+          this.spinner.status = messages.getMessage('spinner.waiting', [Math.round(elapsedMs / 1000), answer]);
+        },
+        done: (outcome) => this.spinner.stop(outcome),
+      }
+    );
+    if (result.dryRun) {
+      this.log(messages.getMessage('plan', [result.app.name, result.certificateFingerprint, result.certificateExpires]));
+      return result;
+    }
+    this.logSuccess(messages.getMessage('done', [result.app.name, result.certificateExpires]));
+    result.keptFiles.forEach((f) => this.log(messages.getMessage('info.kept', [f])));
+    this.log(messages.getMessage('info.oneCertificate'));
+    return result;
+  }
+}

@@ -1,0 +1,119 @@
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import { expect } from 'chai';
+import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
+import CertRotate, { type RotateResult } from '../../src/commands/jwtapp/cert/rotate.js';
+import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
+import { adminConnection, metadataOf, storeAdminLogin } from '../helpers/org.js';
+import { runCommand, type CommandRun } from '../helpers/command.js';
+
+describe('sf jwtapp cert rotate', () => {
+  let emu: RunningEmulator;
+  let integration: string;
+  let dir: string;
+
+  const rotate = (...args: string[]): Promise<CommandRun<RotateResult>> =>
+    runCommand<RotateResult>(CertRotate, ['--target-org', 'emu-rotate-admin', '--json', ...args]);
+  const components = async (name: string): Promise<Record<string, Record<string, unknown>>> => {
+    const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === name);
+    return Object.fromEntries(Object.entries(eca?.components ?? {}).map(([type, c]) => [type, c?.metadata ?? {}]));
+  };
+  const deploys = async (): Promise<number> => (await emu.requests()).filter((r) => r.soapOperation === 'deploy').length;
+  const certificateOf = async (name: string): Promise<string> => String((await components(name)).ExtlClntAppGlobalOauthSettings.certificate);
+
+  before(async () => {
+    emu = await startEmulator();
+    await storeAdminLogin(emu, 'emu-rotate-admin');
+    integration = emu.ready.integrationUser.username;
+    dir = await mkdtemp(join(tmpdir(), 'jwtapp-rotate-'));
+    const setup = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-rotate-admin', '--name', 'Rotate_App', '--username', integration, '--output-dir', dir, '--json']);
+    expect(setup.exitCode, setup.stdout).to.equal(0);
+  });
+  after(() => emu.stop());
+
+  it('uploads a new certificate, changes nothing else, keeps the old files dated, and checks the new key', async () => {
+    const before = await components('Rotate_App');
+    const oldKey = await readFile(join(dir, 'server.key'), 'utf8');
+    const run = await rotate('--name', 'Rotate_App', '--username', integration, '--output-dir', dir, '--env-file', join(dir, '.env'));
+    expect(run.exitCode, run.stdout).to.equal(0);
+    const result = run.json?.result as RotateResult;
+    expect(result).to.include({ status: 'rotated', dryRun: false });
+    expect(result.verification).to.include({ success: true, username: integration });
+    const after = await components('Rotate_App');
+    const uploaded = new X509Certificate(String(after.ExtlClntAppGlobalOauthSettings.certificate));
+    expect(uploaded.fingerprint256).to.equal(result.certificateFingerprint);
+    expect(uploaded.fingerprint256).to.not.equal(new X509Certificate(String(before.ExtlClntAppGlobalOauthSettings.certificate)).fingerprint256);
+    // Only the certificate moved.
+    expect({ ...after.ExtlClntAppGlobalOauthSettings, certificate: undefined }).to.deep.equal({ ...before.ExtlClntAppGlobalOauthSettings, certificate: undefined });
+    expect(after.ExtlClntAppOauthSettings).to.deep.equal(before.ExtlClntAppOauthSettings);
+    expect(after.ExtlClntAppOauthConfigurablePolicies).to.deep.equal(before.ExtlClntAppOauthConfigurablePolicies);
+    // The old pair kept, dated; the key still 0600.
+    expect(result.keptFiles).to.have.length(2);
+    const keptKey = result.keptFiles.find((f) => f.endsWith('.key')) ?? '';
+    expect(await readFile(keptKey, 'utf8')).to.equal(oldKey);
+    expect((await stat(keptKey)).mode & 0o777).to.equal(0o600);
+    expect(await readFile(join(dir, 'server.key'), 'utf8')).to.not.equal(oldKey);
+    expect(result.files.envFile).to.equal(join(dir, '.env'));
+    expect(run.stdout).to.not.include('PRIVATE KEY');
+  });
+
+  it('puts the previous certificate and files back when Salesforce refuses the new key for good', async () => {
+    const oldCertificate = await certificateOf('Rotate_App');
+    const oldKey = await readFile(join(dir, 'server.key'), 'utf8');
+    // The admin is not pre-authorized for the app: a refusal propagation does not explain.
+    const run = await rotate('--name', 'Rotate_App', '--username', emu.ready.admin.username, '--output-dir', dir);
+    expect(run.exitCode).to.equal(4);
+    expect(run.json?.name).to.equal('UserNotAdminApprovedError');
+    expect(run.json?.actions?.[0]).to.include('previous certificate was put back');
+    expect(await certificateOf('Rotate_App')).to.equal(oldCertificate);
+    expect(await readFile(join(dir, 'server.key'), 'utf8')).to.equal(oldKey);
+    // Every key this folder ever held is still there: a dated copy per run, none overwritten.
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(dir)).filter((f) => /^server-.*\.key$/.test(f))).to.have.length(2);
+  });
+
+  it('writes nothing with --dry-run', async () => {
+    const oldCertificate = await certificateOf('Rotate_App');
+    const oldKey = await readFile(join(dir, 'server.key'), 'utf8');
+    await emu.clearRequests();
+    const run = await rotate('--name', 'Rotate_App', '--username', integration, '--output-dir', dir, '--dry-run');
+    expect(run.exitCode, run.stdout).to.equal(0);
+    expect(run.json?.result).to.include({ status: 'planned', dryRun: true });
+    expect(run.json?.result?.keptFiles).to.deep.equal([]);
+    expect(await deploys()).to.equal(0);
+    expect(await certificateOf('Rotate_App')).to.equal(oldCertificate);
+    expect(await readFile(join(dir, 'server.key'), 'utf8')).to.equal(oldKey);
+  });
+
+  describe('bad input: a named error, nothing written', () => {
+    it('refuses an app without a certificate: it is not set up for the JWT bearer flow', async () => {
+      const conn = await adminConnection(emu);
+      await metadataOf(conn).create('ExternalClientApplication', { fullName: 'Certless_App', label: 'Certless', contactEmail: 'a@example.com', distributionState: 'Local' });
+      await metadataOf(conn).create('ExtlClntAppOauthSettings', { fullName: 'Certless_App_oauth', externalClientApplication: 'Certless_App', label: 'x', commaSeparatedOauthScopes: 'Api' });
+      await metadataOf(conn).create('ExtlClntAppGlobalOauthSettings', { fullName: 'Certless_App_glbloauth', externalClientApplication: 'Certless_App', label: 'x', callbackUrl: 'http://localhost:1717/OauthRedirect' });
+      await emu.clearRequests();
+      const out = await mkdtemp(join(tmpdir(), 'jwtapp-rotate-certless-'));
+      const run = await rotate('--name', 'Certless_App', '--output-dir', out);
+      expect(run.exitCode).to.equal(4);
+      expect(run.json?.name).to.equal('NoCertificateToRotateError');
+      expect(run.json?.actions?.join(' ')).to.include('sf jwtapp setup');
+      expect(await deploys()).to.equal(0);
+    });
+
+    it('refuses an app the org does not have', async () => {
+      const run = await rotate('--name', 'No_Such_App', '--output-dir', await mkdtemp(join(tmpdir(), 'jwtapp-rotate-none-')));
+      expect(run.exitCode).to.equal(4);
+      expect(run.json?.name).to.equal('UnknownAppError');
+    });
+
+    it('refuses CI files without the integration user, before any request', async () => {
+      await emu.clearRequests();
+      const run = await rotate('--name', 'Rotate_App', '--output-dir', dir, '--env-file', join(dir, '.env2'));
+      expect(run.exitCode).to.equal(3);
+      expect(run.json?.name).to.equal('CiFilesNeedUsernameError');
+      expect(await emu.requests()).to.deep.equal([]);
+    });
+  });
+});
