@@ -69,7 +69,15 @@ const main = async (): Promise<void> => {
 
     step(`sf org login jwt --username ${integration} ... (the real sf, with what setup printed)`);
     await show(runSf(['org', 'login', 'jwt', '--username', integration, '--client-id', result.clientId, '--jwt-key-file', result.keyFile, '--instance-url', result.loginUrl], { home }));
-    step('Done: set up, verified, and logged in with the JWT bearer flow, all through the real sf.');
+    step(`sf jwtapp cert rotate --target-org emu --name Demo_Integration --username ${integration} --output-dir certs`);
+    await show(runSf(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs'], { home }));
+
+    step('sf jwtapp block, then verify (refused, explained), then sf jwtapp unblock');
+    await show(runSf(['jwtapp', 'block', '--target-org', 'emu', '--name', 'Demo_Integration'], { home }));
+    await show(runSf(['jwtapp', 'verify', '-o', integration, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { home }), false, 4);
+    await show(runSf(['jwtapp', 'unblock', '--target-org', 'emu', '--name', 'Demo_Integration'], { home }));
+
+    step('Done: set up, verified, logged in with the JWT bearer flow, rotated, blocked and unblocked, all through the real sf.');
   } finally {
     child.kill('SIGTERM');
   }
