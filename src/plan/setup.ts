@@ -60,8 +60,8 @@ export const planFromState = (state: ReadState, request: SetupRequest, material:
   );
 
 /**
- * Applies a plan in its order. A refused app write undoes the permission set this run created, so the
- * org is left as it was; the key files stay (they hold nothing the org knows yet).
+ * Applies a plan in its order. A refused step takes back what the run wrote before it, newest first (see
+ * `undo`), so the org is left as it was; the key files stay (they hold nothing the org knows yet).
  */
 export const applySetup = async (
   conn: Connection,
