@@ -66,6 +66,8 @@ export type AppKindHandler = {
    * that name.
    */
   setEnabled(conn: Connection, name: string, enabled: boolean): Promise<EnabledChange | undefined>;
+  /** Whether logins through the app are allowed (not blocked). */
+  isEnabled(conn: Connection, name: string): Promise<boolean>;
   /** Deletes an app this run created (its components go with it), when a later step is refused. */
   remove(conn: Connection, name: string): Promise<void>;
   /** The sf command that deletes the app by hand. */

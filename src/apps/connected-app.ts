@@ -63,18 +63,24 @@ export const connectedAppSnapshot = (app: MetadataRecord): AppSnapshot => {
  */
 const BLOCK_TYPE = 'BlacklistedConsumer';
 
+/** The BlacklistedConsumer that blocks this consumer key, if there is one. */
+const blockOf = async (conn: Connection, consumerKey: string): Promise<MetadataRecord | undefined> => {
+  const listed = (await conn.metadata.list({ type: BLOCK_TYPE } as never)) as unknown;
+  const names = (Array.isArray(listed) ? listed : listed ? [listed] : []).map((p) => String((p as { fullName: string }).fullName));
+  for (let i = 0; i < names.length; i += 10) {
+    // eslint-disable-next-line no-await-in-loop
+    const block = (await readComponents(conn, BLOCK_TYPE, names.slice(i, i + 10))).find((r) => r.consumerKey === consumerKey);
+    if (block) return block;
+  }
+  return undefined;
+};
+
 const setEnabled = async (conn: Connection, name: string, enabled: boolean): Promise<EnabledChange | undefined> => {
   const app = await readComponent(conn, TYPE, name);
   if (!app) return undefined;
   const { consumerKey, label } = connectedAppSnapshot(app);
   if (!consumerKey) throw messages.createError('error.NoConsumerKey', [name], [], EXIT_CODES.orgRefused);
-  const listed = (await conn.metadata.list({ type: BLOCK_TYPE } as never)) as unknown;
-  const names = (Array.isArray(listed) ? listed : listed ? [listed] : []).map((p) => String((p as { fullName: string }).fullName));
-  let block: MetadataRecord | undefined;
-  for (let i = 0; i < names.length && !block; i += 10) {
-    // eslint-disable-next-line no-await-in-loop
-    block = (await readComponents(conn, BLOCK_TYPE, names.slice(i, i + 10))).find((r) => r.consumerKey === consumerKey);
-  }
+  const block = await blockOf(conn, consumerKey);
   if ((block === undefined) === enabled) return { changed: false, enabled };
   if (block) {
     await deleteComponents(conn, [{ type: BLOCK_TYPE, fullName: String(block.fullName) }]);
@@ -103,6 +109,11 @@ export const connectedApps: AppKindHandler = {
   },
   create: (conn, desired) => saveComponents(conn, 'create', TYPE, [mergeConnectedApp(undefined, desired)]),
   setEnabled,
+  async isEnabled(conn, name) {
+    const app = await readComponent(conn, TYPE, name);
+    const consumerKey = app ? connectedAppSnapshot(app).consumerKey : undefined;
+    return consumerKey === undefined || (await blockOf(conn, consumerKey)) === undefined;
+  },
   async remove(conn, name) {
     await conn.metadata.delete(TYPE, name);
   },

@@ -193,12 +193,18 @@ const writeApp = async (conn: Connection, current: ExternalClientApp | undefined
  */
 const APP_POLICIES = { type: 'ExtlClntAppConfigurablePolicies', suffix: '_defaultPolicy' } as const;
 
+/** The app policies component, by its generated name or its link; undefined when the app has none. */
+const appPolicies = async (conn: Connection, name: string): Promise<MetadataRecord | undefined> =>
+  linkedTo(name, await readComponent(conn, APP_POLICIES.type, `${name}${APP_POLICIES.suffix}`)) ??
+  (await findLinkedComponents(conn, name, [APP_POLICIES.type])).get(APP_POLICIES.type);
+
+const enabledIn = (policies: MetadataRecord | undefined): boolean => policies === undefined || String(policies.isEnabled) !== 'false';
+
 const setEnabled = async (conn: Connection, name: string, enabled: boolean): Promise<EnabledChange | undefined> => {
   const header = await readComponent(conn, ECA_PARTS.header.type, name);
   if (!header) return undefined;
-  const conventional = linkedTo(name, await readComponent(conn, APP_POLICIES.type, `${name}${APP_POLICIES.suffix}`));
-  const current = conventional ?? (await findLinkedComponents(conn, name, [APP_POLICIES.type])).get(APP_POLICIES.type);
-  const wasEnabled = current === undefined || String(current.isEnabled) !== 'false';
+  const current = await appPolicies(conn, name);
+  const wasEnabled = enabledIn(current);
   if (wasEnabled === enabled) return { changed: false, enabled };
   const record = current
     ? { ...writable(current), isEnabled: enabled }
@@ -225,6 +231,7 @@ export const externalClientApps: AppKindHandler = {
   },
   create: (conn, desired) => writeApp(conn, undefined, desired),
   setEnabled,
+  isEnabled: async (conn, name) => enabledIn(await appPolicies(conn, name)),
   remove: (conn, name) => deleteComponents(conn, [{ type: ECA_PARTS.header.type, fullName: name }]),
   removeCommand: (name, targetOrg) => `sf project delete source --metadata ExternalClientApplication:${name} --target-org ${targetOrg}`,
   async readConsumerKey(conn, name) {

@@ -68,4 +68,10 @@ describe('sf jwtapp setup through the real sf', () => {
     const login = await runSf(['org', 'login', 'jwt', '--username', integration, '--client-id', clientId, '--jwt-key-file', join(home, 'certs', 'server.key'), '--instance-url', emu.url, '--json'], { home });
     expect(login.status, login.stdout + login.stderr).to.equal(0);
   });
+
+  it('audits the app through the real sf: a table of checks, exit 0 when nothing fails', async () => {
+    const run = await runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Nut_Setup', '--username', emu.ready.integrationUser.username, '--jwt-key-file', join(home, 'certs', 'server.key')], { home });
+    expect(run.status, run.stdout + run.stderr).to.equal(0);
+    expect(run.stdout).to.include('certificateExpiry').and.include('PASS').and.match(/\d+ passed, 0 warnings, 0 failed/);
+  });
 });

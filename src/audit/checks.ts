@@ -1,0 +1,99 @@
+import { Messages } from '@salesforce/core';
+import type { AppKind, AppSnapshot } from '../apps/app.js';
+import { normaliseScopes } from '../apps/scopes.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'audit');
+
+export type CheckStatus = 'PASS' | 'WARN' | 'FAIL';
+
+/** One finding: what was checked, how it stands, and — unless it passes — the fix, as a command or a Setup path. */
+export type AuditCheck = { id: string; status: CheckStatus; message: string; fix?: string };
+
+/** What the audit read of the org and of the local key: plain data, so the checks are plain functions. */
+export type AuditFacts = {
+  name: string;
+  kind: AppKind;
+  snapshot: AppSnapshot;
+  enabled: boolean;
+  loginUrl: string;
+  /** The certificate as parsed; undefined when there is none or it does not parse. */
+  certificate?: { notAfter: string; keySize: number | undefined; signatureHash: string | undefined };
+  /** Of the permission sets the app pre-authorizes, the ones the org has. */
+  existingPermissionSets: string[];
+  user?: { username: string; exists: boolean; active: boolean; holds: string[] };
+  /** Whether the key given with --jwt-key-file belongs to the uploaded certificate. */
+  keyMatches?: boolean;
+};
+
+export type AuditOptions = { requiredScopes: string[]; warnDays: number; now: Date; targetOrg: string };
+
+const DAY_MS = 86_400_000;
+/** Scopes a server integration should not hold: full access, and the web UI. */
+const RISKY_SCOPES = ['Full', 'Web'];
+
+const check = (id: string, status: CheckStatus, tokens: Array<string | number>, fixTokens: string[] = []): AuditCheck => ({
+  id,
+  status,
+  message: messages.getMessage(`${id}.${status}`, tokens),
+  ...(status === 'PASS' ? {} : { fix: messages.getMessage(`${id}.fix`, fixTokens) }),
+});
+
+const certificateChecks = (facts: AuditFacts, options: AuditOptions, fix: string[]): AuditCheck[] => {
+  if (!facts.snapshot.certificatePem) return [check('certificate', 'FAIL', [facts.name], fix)];
+  if (!facts.certificate) return [check('certificateParses', 'FAIL', [facts.name], fix)];
+  const { notAfter, keySize, signatureHash } = facts.certificate;
+  const days = Math.floor((Date.parse(notAfter) - options.now.getTime()) / DAY_MS);
+  return [
+    check('certificateExpiry', days < 0 ? 'FAIL' : days < options.warnDays ? 'WARN' : 'PASS', [notAfter.slice(0, 10), Math.abs(days)], fix),
+    check('keySize', (keySize ?? 0) >= 2048 ? 'PASS' : 'FAIL', [keySize ?? '?'], fix),
+    check('signatureHash', signatureHash === 'SHA-1' ? 'FAIL' : 'PASS', [signatureHash ?? '?'], fix),
+  ];
+};
+
+const scopeChecks = (facts: AuditFacts, options: AuditOptions, fix: string[]): AuditCheck[] => {
+  const have = normaliseScopes(facts.snapshot.scopes);
+  const missing = normaliseScopes(options.requiredScopes).filter((s) => !have.includes(s));
+  const risky = have.filter((s) => RISKY_SCOPES.includes(s));
+  return [
+    check('requiredScopes', missing.length === 0 ? 'PASS' : 'FAIL', [missing.join(', ') || have.join(', ')], fix),
+    risky.length === 0 ? check('riskyScopes', 'PASS', []) : check('riskyScopes', 'WARN', [risky.join(', ')]),
+  ];
+};
+
+const grantChecks = (facts: AuditFacts, options: AuditOptions, fix: string[]): AuditCheck[] => {
+  const { snapshot, user } = facts;
+  const missingSets = snapshot.permissionSets.filter((p) => !facts.existingPermissionSets.some((e) => e.toLowerCase() === p.toLowerCase()));
+  const setsOk = snapshot.permissionSets.length > 0 && missingSets.length === 0;
+  const checks = [
+    check('adminApproved', snapshot.adminApproved ? 'PASS' : 'FAIL', [facts.name], fix),
+    setsOk
+      ? check('permissionSets', 'PASS', [snapshot.permissionSets.join(', ')])
+      : check('permissionSets', 'FAIL', [missingSets.join(', ') || 'none is listed'], fix),
+  ];
+  if (user) {
+    const state = !user.exists ? 'does not exist' : !user.active ? 'is inactive' : user.holds.length === 0 ? 'holds none of them' : `holds ${user.holds.join(', ')}`;
+    const ok = user.exists && user.active && user.holds.length > 0;
+    checks.push(check('integrationUser', ok ? 'PASS' : 'FAIL', [user.username, state], [options.targetOrg, facts.name, user.username]));
+  }
+  return checks;
+};
+
+/** Every check of one app, in the order a reviewer reads them. */
+export const auditChecks = (facts: AuditFacts, options: AuditOptions): AuditCheck[] => {
+  const fix = [options.targetOrg, facts.name];
+  return [
+    check('enabled', facts.enabled ? 'PASS' : 'FAIL', [facts.name], fix),
+    ...certificateChecks(facts, options, fix),
+    ...scopeChecks(facts, options, fix),
+    ...grantChecks(facts, options, fix),
+    ...(facts.keyMatches === undefined ? [] : [check('keyMatches', facts.keyMatches ? 'PASS' : 'FAIL', [facts.name], fix)]),
+    check(facts.kind === 'external-client-app' ? 'loginUrlMyDomain' : 'loginUrl', 'PASS', [facts.loginUrl]),
+  ];
+};
+
+export const summarise = (checks: AuditCheck[]): { pass: number; warn: number; fail: number } => ({
+  pass: checks.filter((c) => c.status === 'PASS').length,
+  warn: checks.filter((c) => c.status === 'WARN').length,
+  fail: checks.filter((c) => c.status === 'FAIL').length,
+});

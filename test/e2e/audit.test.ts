@@ -1,0 +1,122 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import Audit, { type AuditResult } from '../../src/commands/jwtapp/audit.js';
+import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
+import Block, { type BlockResult } from '../../src/commands/jwtapp/block.js';
+import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
+import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
+import { adminConnection, configureJwtApp, metadataOf, otherKey, storeAdminLogin } from '../helpers/org.js';
+import { runCommand, type CommandRun } from '../helpers/command.js';
+
+const WRITES = new Set(['deploy', 'createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata']);
+
+describe('sf jwtapp audit', () => {
+  let emu: RunningEmulator;
+  let integration: string;
+  let dir: string;
+
+  const audit = (...args: string[]): Promise<CommandRun<AuditResult>> =>
+    runCommand<AuditResult>(Audit, ['--target-org', 'emu-audit-admin', '--json', ...args]);
+  const statuses = (run: CommandRun<AuditResult>): Record<string, string> =>
+    Object.fromEntries((run.json?.result?.apps[0]?.checks ?? []).map((c) => [c.id, c.status]));
+  const writes = async (): Promise<unknown[]> =>
+    (await emu.requests()).filter((r) => WRITES.has(r.soapOperation ?? '') || (r.method !== 'GET' && r.path.includes('/sobjects')));
+
+  before(async () => {
+    emu = await startEmulator();
+    await storeAdminLogin(emu, 'emu-audit-admin');
+    integration = emu.ready.integrationUser.username;
+    dir = await mkdtemp(join(tmpdir(), 'jwtapp-audit-'));
+    const setup = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-audit-admin', '--name', 'Good_App', '--username', integration, '--output-dir', dir, '--json']);
+    expect(setup.exitCode, setup.stdout).to.equal(0);
+  });
+  after(() => emu.stop());
+
+  it('passes an app setup made, its user and its key, reading only: exit 0, no write', async () => {
+    await emu.clearRequests();
+    const run = await audit('--name', 'Good_App', '--username', integration, '--jwt-key-file', join(dir, 'server.key'));
+    expect(run.exitCode, run.stdout).to.equal(0);
+    expect(statuses(run)).to.deep.equal({
+      enabled: 'PASS',
+      certificateExpiry: 'PASS',
+      keySize: 'PASS',
+      signatureHash: 'PASS',
+      requiredScopes: 'PASS',
+      riskyScopes: 'PASS',
+      adminApproved: 'PASS',
+      permissionSets: 'PASS',
+      integrationUser: 'PASS',
+      keyMatches: 'PASS',
+      loginUrlMyDomain: 'PASS',
+    });
+    expect(run.json?.result?.summary).to.deep.equal({ pass: 11, warn: 0, fail: 0 });
+    expect(await writes()).to.deep.equal([]);
+  });
+
+  it('finds what is wrong with a badly configured app, each with its fix, and exits 4', async () => {
+    const soon = await generateKeyAndCertificate(2048, { subject: 'CN=soon', days: 10 });
+    await configureJwtApp(await adminConnection(emu), {
+      name: 'Bad_App',
+      certificatePem: soon.certificatePem,
+      scopes: 'Api, Web',
+      permittedUsers: 'AllSelfAuthorized',
+      assign: false,
+      username: integration,
+    });
+    const wrongKey = join(dir, 'wrong.key');
+    await writeFile(wrongKey, (await otherKey()).privateKeyPem, { mode: 0o600 });
+    const blocked = await runCommand<BlockResult>(Block, ['--target-org', 'emu-audit-admin', '--name', 'Bad_App', '--json']);
+    expect(blocked.exitCode).to.equal(0);
+
+    const run = await audit('--name', 'Bad_App', '--username', integration, '--jwt-key-file', wrongKey);
+    expect(run.exitCode).to.equal(4);
+    expect(statuses(run)).to.include({
+      enabled: 'FAIL',
+      certificateExpiry: 'WARN',
+      requiredScopes: 'FAIL',
+      riskyScopes: 'WARN',
+      adminApproved: 'FAIL',
+      integrationUser: 'FAIL',
+      keyMatches: 'FAIL',
+    });
+    const checks = run.json?.result?.apps[0].checks ?? [];
+    expect(checks.find((c) => c.id === 'enabled')?.fix).to.equal('sf jwtapp unblock --target-org ' + emu.ready.admin.username + ' --name Bad_App');
+    expect(checks.find((c) => c.id === 'requiredScopes')?.message).to.include('RefreshToken');
+    expect(checks.find((c) => c.id === 'integrationUser')?.message).to.include('holds none of them');
+    expect(checks.every((c) => c.status === 'PASS' || (c.fix ?? '').length > 0)).to.equal(true);
+  });
+
+  it('fails an app without a certificate, and one that pre-authorizes nobody', async () => {
+    const conn = await adminConnection(emu);
+    await metadataOf(conn).create('ExternalClientApplication', { fullName: 'Certless_Audit', label: 'Certless', contactEmail: 'a@example.com', distributionState: 'Local' });
+    await metadataOf(conn).create('ExtlClntAppOauthSettings', { fullName: 'Certless_Audit_oauth', externalClientApplication: 'Certless_Audit', label: 'x', commaSeparatedOauthScopes: 'Api, RefreshToken' });
+    const run = await audit('--name', 'Certless_Audit');
+    expect(run.exitCode).to.equal(4);
+    expect(statuses(run)).to.include({ certificate: 'FAIL', permissionSets: 'FAIL', adminApproved: 'FAIL' });
+  });
+
+  describe('bad input: a named error, nothing written', () => {
+    it('refuses an app the org does not have', async () => {
+      const run = await audit('--name', 'No_Such_App');
+      expect(run.exitCode).to.equal(4);
+      expect(run.json?.name).to.equal('UnknownAppError');
+    });
+
+    it('refuses a key file that is not a key, before any request', async () => {
+      const notKey = join(dir, 'not.key');
+      await writeFile(notKey, 'hello');
+      await emu.clearRequests();
+      const run = await audit('--name', 'Good_App', '--jwt-key-file', notKey);
+      expect(run.exitCode).to.equal(3);
+      expect(run.json?.name).to.equal('NotPemError');
+      expect(await emu.requests()).to.deep.equal([]);
+    });
+
+    it('refuses --warn-days out of range as a flag error', async () => {
+      const run = await audit('--name', 'Good_App', '--warn-days', '99999');
+      expect(run.exitCode).to.equal(2);
+    });
+  });
+});
