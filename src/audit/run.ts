@@ -1,6 +1,7 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import type { Connection } from '@salesforce/core';
-import type { AppKind } from '../apps/app.js';
+import type { AppKind, BoundApp } from '../apps/app.js';
+import { asNotAdmin } from '../apps/save.js';
 import { APP_KINDS, findApp } from '../apps/kinds.js';
 import { parseScopes } from '../apps/scopes.js';
 import { describeCertificate } from '../certificate/inspect.js';
@@ -15,7 +16,8 @@ export type AppAudit = { name: string; kind: AppKind; checks: AuditCheck[] };
 export type AuditResult = { apps: AppAudit[]; summary: { pass: number; warn: number; fail: number } };
 
 export type AuditRequest = {
-  name: string;
+  /** One app; without it every app of the org that can make a server-to-server login (a certificate uploaded). */
+  name?: string;
   username?: string;
   keyFile?: string;
   keyVariable?: string;
@@ -41,10 +43,26 @@ const certificateFacts = async (pem: string | undefined): Promise<AuditFacts['ce
   }
 };
 
+type Found = { name: string; kind: AppKind; app: BoundApp };
+
+/** Every app of either kind with a certificate uploaded: the ones a JWT bearer login can go through. */
+const serverToServerApps = async (conn: Connection): Promise<Found[]> => {
+  const listed = (await conn.metadata.list([{ type: 'ExternalClientApplication' }, { type: 'ConnectedApp' }] as never)) as unknown;
+  const entries = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Array<{ type: string; fullName: string }>;
+  const found: Found[] = [];
+  for (const entry of entries.sort((a, b) => a.fullName.localeCompare(b.fullName))) {
+    const kind: AppKind = entry.type === 'ConnectedApp' ? 'connected-app' : 'external-client-app';
+    // eslint-disable-next-line no-await-in-loop
+    const app = await APP_KINDS[kind].read(conn, entry.fullName);
+    if (app?.snapshot.certificatePem) found.push({ name: entry.fullName, kind, app });
+  }
+  return found;
+};
+
 /**
- * Reads one app and its grants, read-only, and checks them: is this app configured for a working,
- * least-privilege server-to-server login, and if not, what exactly to fix? A key given to check is read
- * first, so a bad key file ends the run before any request.
+ * Reads the app (or every server-to-server app of the org) and its grants, read-only, and checks them:
+ * is it configured for a working, least-privilege server-to-server login, and if not, what exactly to
+ * fix? A key given to check is read first, so a bad key file ends the run before any request.
  */
 export const runAudit = async (conn: Connection, request: AuditRequest): Promise<AuditResult> => {
   const requiredScopes = parseScopes(request.requiredScopes);
@@ -52,7 +70,21 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
     request.keyFile ?? request.keyVariable
       ? await loadSigningKey({ keyFile: request.keyFile, keyVariable: request.keyVariable, now: new Date(clock.now()) })
       : undefined;
-  const { kind, app } = await findApp(conn, request.name);
+  const apps: Found[] = request.name ? [{ name: request.name, ...(await findApp(conn, request.name).catch(asNotAdmin)) }] : await serverToServerApps(conn).catch(asNotAdmin);
+  const audits: AppAudit[] = [];
+  for (const found of apps) {
+    // eslint-disable-next-line no-await-in-loop
+    const facts = await readFacts(conn, found, request.username, key);
+    audits.push({
+      name: found.name,
+      kind: found.kind,
+      checks: auditChecks(facts, { requiredScopes, warnDays: request.warnDays, now: new Date(clock.now()), targetOrg: String(conn.getUsername()) }),
+    });
+  }
+  return { apps: audits, summary: summarise(audits.flatMap((a) => a.checks)) };
+};
+
+const readFacts = async (conn: Connection, { name, kind, app }: Found, username: string | undefined, key: KeyObject | undefined): Promise<AuditFacts> => {
   const { snapshot } = app;
   const names = snapshot.permissionSets.map(soqlString).join(', ');
   const existingPermissionSets =
@@ -60,8 +92,8 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
       ? (await conn.query<{ Name: string }>(`SELECT Name FROM PermissionSet WHERE Name IN (${names})`)).records.map((r) => r.Name)
       : [];
   let user: AuditFacts['user'];
-  if (request.username) {
-    const u = soqlString(request.username);
+  if (username) {
+    const u = soqlString(username);
     const [found] = (await conn.query<{ Id: string; IsActive: boolean }>(`SELECT Id, IsActive FROM User WHERE Username = ${u}`)).records;
     const holds =
       found && snapshot.permissionSets.length > 0
@@ -71,24 +103,17 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
             )
           ).records.map((r) => r.PermissionSet.Name)
         : [];
-    user = { username: request.username, exists: found !== undefined, active: found?.IsActive === true, holds };
+    user = { username, exists: found !== undefined, active: found?.IsActive === true, holds };
   }
-  const facts: AuditFacts = {
-    name: request.name,
+  return {
+    name,
     kind,
     snapshot,
-    enabled: await APP_KINDS[kind].isEnabled(conn, request.name),
+    enabled: await APP_KINDS[kind].isEnabled(conn, name),
     loginUrl: conn.instanceUrl.replace(/\/$/, ''),
     certificate: await certificateFacts(snapshot.certificatePem),
     existingPermissionSets,
     ...(user ? { user } : {}),
     ...(key && snapshot.certificatePem ? { keyMatches: keyMatchesCertificate(key, new X509Certificate(snapshot.certificatePem)) } : {}),
   };
-  const checks = auditChecks(facts, {
-    requiredScopes,
-    warnDays: request.warnDays,
-    now: new Date(clock.now()),
-    targetOrg: String(conn.getUsername()),
-  });
-  return { apps: [{ name: request.name, kind, checks }], summary: summarise(checks) };
 };

@@ -97,6 +97,15 @@ describe('sf jwtapp audit', () => {
     expect(statuses(run)).to.include({ certificate: 'FAIL', permissionSets: 'FAIL', adminApproved: 'FAIL' });
   });
 
+  it('audits every app of the org a JWT login can go through when no --name is given', async () => {
+    const run = await audit();
+    expect(run.exitCode).to.equal(4);
+    const names = (run.json?.result?.apps ?? []).map((a) => a.name);
+    expect(names).to.include.members(['Good_App', 'Bad_App']).and.not.include('Certless_Audit');
+    const fails = run.json?.result?.apps.find((a) => a.name === 'Bad_App')?.checks.filter((c) => c.status === 'FAIL').length ?? 0;
+    expect(run.json?.result?.summary.fail).to.be.at.least(fails).and.greaterThan(0);
+  });
+
   describe('bad input: a named error, nothing written', () => {
     it('refuses an app the org does not have', async () => {
       const run = await audit('--name', 'No_Such_App');

@@ -16,7 +16,9 @@ export default class Audit extends SfCommand<AuditResult> {
   public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused');
 
   public static readonly flags = {
-    ...appFlags,
+    'target-org': appFlags['target-org'],
+    'api-version': appFlags['api-version'],
+    name: Flags.string({ char: 'n', summary: messages.getMessage('flags.name.summary') }),
     username: Flags.string({ summary: messages.getMessage('flags.username.summary') }),
     'jwt-key-file': Flags.file({ char: 'f', summary: messages.getMessage('flags.jwt-key-file.summary'), exclusive: ['jwt-key-env'] }),
     'jwt-key-env': Flags.string({ summary: messages.getMessage('flags.jwt-key-env.summary') }),
@@ -42,6 +44,7 @@ export default class Audit extends SfCommand<AuditResult> {
     const { pass, warn, fail } = result.summary;
     this.log(messages.getMessage('summary.line', [pass, warn, fail]));
     // "The configuration must change" when something fails, as verify exits for a refused login.
+    if (result.apps.length === 0) this.log(messages.getMessage('none'));
     if (fail > 0) process.exitCode = EXIT_CODES.orgRefused;
     return result;
   }
