@@ -69,6 +69,9 @@ const main = async (): Promise<void> => {
 
     step(`sf org login jwt --username ${integration} ... (the real sf, with what setup printed)`);
     await show(runSf(['org', 'login', 'jwt', '--username', integration, '--client-id', result.clientId, '--jwt-key-file', result.keyFile, '--instance-url', result.loginUrl], { home }));
+    step(`sf jwtapp audit --target-org emu --name Demo_Integration --username ${integration} --jwt-key-file certs/server.key`);
+    await show(runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--jwt-key-file', result.keyFile], { home }));
+
     step(`sf jwtapp cert rotate --target-org emu --name Demo_Integration --username ${integration} --output-dir certs`);
     await show(runSf(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs'], { home }));
 
@@ -77,7 +80,7 @@ const main = async (): Promise<void> => {
     await show(runSf(['jwtapp', 'verify', '-o', integration, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { home }), false, 4);
     await show(runSf(['jwtapp', 'unblock', '--target-org', 'emu', '--name', 'Demo_Integration'], { home }));
 
-    step('Done: set up, verified, logged in with the JWT bearer flow, rotated, blocked and unblocked, all through the real sf.');
+    step('Done: set up, verified, logged in with the JWT bearer flow, audited, rotated, blocked and unblocked, all through the real sf.');
   } finally {
     child.kill('SIGTERM');
   }
