@@ -33,6 +33,14 @@ export type AppSnapshot = {
   adminApproved: boolean;
   /** Permission sets the app's metadata lists as pre-authorized. */
   permissionSets: string[];
+  /** The app's OAuth policies, in the kind's own words where they differ, for audit. */
+  policies: {
+    /** Refresh tokens are valid until revoked. */
+    infiniteRefreshTokens: boolean;
+    /** "Relax IP restrictions": users may log in from outside their profile's IP ranges. */
+    ipRelaxed: boolean;
+    clientCredentials: { enabled: boolean; runAs: string | undefined };
+  };
 };
 
 /** One difference between the app as it is and as setup wants it. */

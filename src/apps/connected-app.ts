@@ -44,6 +44,8 @@ export const mergeConnectedApp = (current: MetadataRecord | undefined, desired: 
 
 export const connectedAppSnapshot = (app: MetadataRecord): AppSnapshot => {
   const oauth = oauthOf(app);
+  // A Connected App without a policy has Salesforce's defaults: refresh tokens valid until revoked, IP enforced.
+  const policy = typeof app.oauthPolicy === 'object' && app.oauthPolicy !== null ? (app.oauthPolicy as MetadataRecord) : {};
   return {
     kind: 'connected-app',
     name: String(app.fullName),
@@ -53,6 +55,11 @@ export const connectedAppSnapshot = (app: MetadataRecord): AppSnapshot => {
     scopes: asList(oauth.scopes),
     adminApproved: isTrue(oauth.isAdminApproved),
     permissionSets: asList(app.permissionSetName),
+    policies: {
+      infiniteRefreshTokens: String(policy.refreshTokenPolicy ?? 'infinite') === 'infinite',
+      ipRelaxed: String(policy.ipRelaxation ?? '').startsWith('BYPASS'),
+      clientCredentials: { enabled: isTrue(oauth.isClientCredentialEnabled), runAs: asText(oauth.oauthClientCredentialUser) },
+    },
   };
 };
 

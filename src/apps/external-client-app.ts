@@ -89,6 +89,15 @@ export const externalClientAppSnapshot = (app: ExternalClientApp): AppSnapshot =
   scopes: splitList(app.oauth?.commaSeparatedOauthScopes),
   adminApproved: app.oauthPolicies?.permittedUsersPolicyType === 'AdminApprovedPreAuthorized',
   permissionSets: splitList(app.oauthPolicies?.commaSeparatedPermissionSet),
+  policies: {
+    infiniteRefreshTokens: app.oauthPolicies?.refreshTokenPolicyType === 'Infinite',
+    ipRelaxed: String(app.oauthPolicies?.ipRelaxationPolicyType ?? '').startsWith('Bypass'),
+    // Both halves must allow it: the global settings enable the flow, the policies name its user.
+    clientCredentials: {
+      enabled: String(app.global?.isClientCredentialsFlowEnabled) === 'true' && String(app.oauthPolicies?.isClientCredentialsFlowEnabled) === 'true',
+      runAs: asText(app.oauthPolicies?.clientCredentialsFlowUser),
+    },
+  },
 });
 
 /** Compares what would be sent with what was read, so an unchanged component is not written. */

@@ -22,6 +22,10 @@ export type AuditFacts = {
   /** Of the permission sets the app pre-authorizes, the ones the org has. */
   existingPermissionSets: string[];
   user?: { username: string; exists: boolean; active: boolean; holds: string[] };
+  /** The client credentials flow's run-as user, when the flow is on. */
+  runAs?: { username: string | undefined; active: boolean };
+  /** The org is a Dev Hub (it has ScratchOrgInfo). */
+  devHub: boolean;
   /** Whether the key given with --jwt-key-file belongs to the uploaded certificate. */
   keyMatches?: boolean;
 };
@@ -40,7 +44,10 @@ const check = (id: string, status: CheckStatus, tokens: Array<string | number>, 
 });
 
 const certificateChecks = (facts: AuditFacts, options: AuditOptions, fix: string[]): AuditCheck[] => {
-  if (!facts.snapshot.certificatePem) return [check('certificate', 'FAIL', [facts.name], fix)];
+  if (!facts.snapshot.certificatePem) {
+    // An app for the client credentials flow only needs no certificate.
+    return [facts.snapshot.policies.clientCredentials.enabled ? check('certificate', 'PASS', [facts.name]) : check('certificate', 'FAIL', [facts.name], fix)];
+  }
   if (!facts.certificate) return [check('certificateParses', 'FAIL', [facts.name], fix)];
   const { notAfter, keySize, signatureHash } = facts.certificate;
   const days = Math.floor((Date.parse(notAfter) - options.now.getTime()) / DAY_MS);
@@ -79,6 +86,28 @@ const grantChecks = (facts: AuditFacts, options: AuditOptions, fix: string[]): A
   return checks;
 };
 
+const policyChecks = (facts: AuditFacts): AuditCheck[] => {
+  const { policies, scopes } = facts.snapshot;
+  const path = [messages.getMessage(facts.kind === 'external-client-app' ? 'setupPath.eca' : 'setupPath.connectedApp')];
+  const grantsRefreshTokens = scopes.some((s) => s === 'RefreshToken' || s === 'OfflineAccess');
+  const checks = [
+    grantsRefreshTokens && policies.infiniteRefreshTokens
+      ? check('refreshTokens', 'WARN', [facts.name], path)
+      : check('refreshTokens', 'PASS', [facts.name]),
+    policies.ipRelaxed ? check('ipRelaxation', 'WARN', [facts.name], path) : check('ipRelaxation', 'PASS', [facts.name]),
+  ];
+  if (policies.clientCredentials.enabled) {
+    const runAs = facts.runAs;
+    checks.push(
+      runAs?.username && runAs.active
+        ? check('clientCredentialsUser', 'PASS', [runAs.username])
+        : check('clientCredentialsUser', 'FAIL', [runAs?.username ?? 'none is set'], path)
+    );
+  }
+  if (facts.devHub && facts.kind === 'external-client-app') checks.push(check('devHubScratchOrgs', 'WARN', [facts.name]));
+  return checks;
+};
+
 /** Every check of one app, in the order a reviewer reads them. */
 export const auditChecks = (facts: AuditFacts, options: AuditOptions): AuditCheck[] => {
   const fix = [options.targetOrg, facts.name];
@@ -87,6 +116,7 @@ export const auditChecks = (facts: AuditFacts, options: AuditOptions): AuditChec
     ...certificateChecks(facts, options, fix),
     ...scopeChecks(facts, options, fix),
     ...grantChecks(facts, options, fix),
+    ...policyChecks(facts),
     ...(facts.keyMatches === undefined ? [] : [check('keyMatches', facts.keyMatches ? 'PASS' : 'FAIL', [facts.name], fix)]),
     check(facts.kind === 'external-client-app' ? 'loginUrlMyDomain' : 'loginUrl', 'PASS', [facts.loginUrl]),
   ];

@@ -45,7 +45,7 @@ const certificateFacts = async (pem: string | undefined): Promise<AuditFacts['ce
 
 type Found = { name: string; kind: AppKind; app: BoundApp };
 
-/** Every app of either kind with a certificate uploaded: the ones a JWT bearer login can go through. */
+/** Every app of either kind a server-to-server login can go through: a certificate uploaded, or client credentials on. */
 const serverToServerApps = async (conn: Connection): Promise<Found[]> => {
   const listed = (await conn.metadata.list([{ type: 'ExternalClientApplication' }, { type: 'ConnectedApp' }] as never)) as unknown;
   const entries = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Array<{ type: string; fullName: string }>;
@@ -54,7 +54,7 @@ const serverToServerApps = async (conn: Connection): Promise<Found[]> => {
     const kind: AppKind = entry.type === 'ConnectedApp' ? 'connected-app' : 'external-client-app';
     // eslint-disable-next-line no-await-in-loop
     const app = await APP_KINDS[kind].read(conn, entry.fullName);
-    if (app?.snapshot.certificatePem) found.push({ name: entry.fullName, kind, app });
+    if (app && (app.snapshot.certificatePem ?? app.snapshot.policies.clientCredentials.enabled)) found.push({ name: entry.fullName, kind, app });
   }
   return found;
 };
@@ -71,10 +71,15 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
       ? await loadSigningKey({ keyFile: request.keyFile, keyVariable: request.keyVariable, now: new Date(clock.now()) })
       : undefined;
   const apps: Found[] = request.name ? [{ name: request.name, ...(await findApp(conn, request.name).catch(asNotAdmin)) }] : await serverToServerApps(conn).catch(asNotAdmin);
+  // Only a Dev Hub has ScratchOrgInfo; elsewhere the query is refused.
+  const devHub = await conn.query('SELECT Id FROM ScratchOrgInfo LIMIT 1').then(
+    () => true,
+    () => false
+  );
   const audits: AppAudit[] = [];
   for (const found of apps) {
     // eslint-disable-next-line no-await-in-loop
-    const facts = await readFacts(conn, found, request.username, key);
+    const facts = { ...(await readFacts(conn, found, request.username, key)), devHub };
     audits.push({
       name: found.name,
       kind: found.kind,
@@ -84,7 +89,12 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
   return { apps: audits, summary: summarise(audits.flatMap((a) => a.checks)) };
 };
 
-const readFacts = async (conn: Connection, { name, kind, app }: Found, username: string | undefined, key: KeyObject | undefined): Promise<AuditFacts> => {
+const readFacts = async (
+  conn: Connection,
+  { name, kind, app }: Found,
+  username: string | undefined,
+  key: KeyObject | undefined
+): Promise<Omit<AuditFacts, 'devHub'>> => {
   const { snapshot } = app;
   const names = snapshot.permissionSets.map(soqlString).join(', ');
   const existingPermissionSets =
@@ -105,10 +115,19 @@ const readFacts = async (conn: Connection, { name, kind, app }: Found, username:
         : [];
     user = { username, exists: found !== undefined, active: found?.IsActive === true, holds };
   }
+  const { clientCredentials } = snapshot.policies;
+  let runAs: AuditFacts['runAs'];
+  if (clientCredentials.enabled) {
+    const [found] = clientCredentials.runAs
+      ? (await conn.query<{ IsActive: boolean }>(`SELECT IsActive FROM User WHERE Username = ${soqlString(clientCredentials.runAs)}`)).records
+      : [];
+    runAs = { username: clientCredentials.runAs, active: found?.IsActive === true };
+  }
   return {
     name,
     kind,
     snapshot,
+    ...(runAs ? { runAs } : {}),
     enabled: await APP_KINDS[kind].isEnabled(conn, name),
     loginUrl: conn.instanceUrl.replace(/\/$/, ''),
     certificate: await certificateFacts(snapshot.certificatePem),

@@ -48,10 +48,12 @@ describe('sf jwtapp audit', () => {
       adminApproved: 'PASS',
       permissionSets: 'PASS',
       integrationUser: 'PASS',
+      refreshTokens: 'PASS',
+      ipRelaxation: 'PASS',
       keyMatches: 'PASS',
       loginUrlMyDomain: 'PASS',
     });
-    expect(run.json?.result?.summary).to.deep.equal({ pass: 11, warn: 0, fail: 0 });
+    expect(run.json?.result?.summary).to.deep.equal({ pass: 13, warn: 0, fail: 0 });
     expect(await writes()).to.deep.equal([]);
   });
 
@@ -104,6 +106,14 @@ describe('sf jwtapp audit', () => {
     expect(names).to.include.members(['Good_App', 'Bad_App']).and.not.include('Certless_Audit');
     const fails = run.json?.result?.apps.find((a) => a.name === 'Bad_App')?.checks.filter((c) => c.status === 'FAIL').length ?? 0;
     expect(run.json?.result?.summary.fail).to.be.at.least(fails).and.greaterThan(0);
+  });
+
+  it('checks the client credentials flow\'s run-as user where the flow is on', async () => {
+    const key = await generateKeyAndCertificate(2048, { subject: 'CN=cc', days: 365 });
+    await configureJwtApp(await adminConnection(emu), { name: 'Cc_App', certificatePem: key.certificatePem, username: integration, clientCredentialsUser: integration });
+    const run = await audit('--name', 'Cc_App');
+    expect(statuses(run)).to.include({ clientCredentialsUser: 'PASS' });
+    expect(run.json?.result?.apps[0].checks.find((c) => c.id === 'clientCredentialsUser')?.message).to.include(integration);
   });
 
   describe('bad input: a named error, nothing written', () => {

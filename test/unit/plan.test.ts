@@ -38,6 +38,7 @@ const configured: AppSnapshot = {
   scopes: ['Api', 'RefreshToken', 'Web'],
   adminApproved: true,
   permissionSets: ['Acme_App_Access'],
+  policies: { infiniteRefreshTokens: true, ipRelaxed: false, clientCredentials: { enabled: false, runAs: undefined } },
 };
 const state = (a: AccessState, connectedApp?: AppSnapshot): CurrentState => ({ access: a, connectedApp, externalClientApp: undefined });
 
