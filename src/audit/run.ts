@@ -10,10 +10,22 @@ import { soqlString } from '../access/soql.js';
 import { clock } from '../oauth/clock.js';
 import { auditChecks, summarise, type AuditCheck, type AuditFacts } from './checks.js';
 
-export type AppAudit = { name: string; kind: AppKind; checks: AuditCheck[] };
+export type AppAudit = {
+  /** The org, in a fleet audit. */
+  org?: string;
+  name: string;
+  kind: AppKind;
+  certificateExpires?: string;
+  checks: AuditCheck[];
+};
 
 /** What `sf jwtapp audit` found: its --json result, and the table it renders. */
-export type AuditResult = { apps: AppAudit[]; summary: { pass: number; warn: number; fail: number } };
+export type AuditResult = {
+  apps: AppAudit[];
+  summary: { pass: number; warn: number; fail: number };
+  /** The orgs of a fleet audit that could not be audited, and why. */
+  errors?: Array<{ org: string; name: string; message: string }>;
+};
 
 export type AuditRequest = {
   /** One app; without it every app of the org that can make a server-to-server login (a certificate uploaded). */
@@ -83,6 +95,7 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
     audits.push({
       name: found.name,
       kind: found.kind,
+      ...(facts.certificate ? { certificateExpires: facts.certificate.notAfter } : {}),
       checks: auditChecks(facts, { requiredScopes, warnDays: request.warnDays, now: new Date(clock.now()), targetOrg: String(conn.getUsername()) }),
     });
   }

@@ -116,6 +116,44 @@ describe('sf jwtapp audit', () => {
     expect(run.json?.result?.apps[0].checks.find((c) => c.id === 'clientCredentialsUser')?.message).to.include(integration);
   });
 
+  describe('a fleet: several orgs in one run', () => {
+    let other: RunningEmulator;
+    before(async () => {
+      other = await startEmulator();
+      await storeAdminLogin(other, 'emu-audit-fleet');
+      const soon = await generateKeyAndCertificate(2048, { subject: 'CN=fleet', days: 5 });
+      await configureJwtApp(await adminConnection(other), { name: 'Fleet_App', certificatePem: soon.certificatePem, username: other.ready.integrationUser.username });
+    });
+    after(() => other.stop());
+
+    const fleet = (...args: string[]): Promise<CommandRun<AuditResult>> =>
+      runCommand<AuditResult>(Audit, ['--target-org', 'emu-audit-admin', '--target-org', 'emu-audit-fleet', '--target-org', 'no-such-org', ...args]);
+
+    it('audits every org named, each app under its org, and an unreachable org as an error that does not stop the run: exit 4', async () => {
+      const run = await fleet('--json');
+      expect(run.exitCode, run.stdout).to.equal(4);
+      const apps = run.json?.result?.apps ?? [];
+      expect(apps.filter((a) => a.org === 'emu-audit-fleet').map((a) => a.name)).to.deep.equal(['Fleet_App']);
+      expect(apps.filter((a) => a.org === 'emu-audit-admin').map((a) => a.name)).to.include('Good_App');
+      expect(apps.every((a) => a.org !== undefined)).to.equal(true);
+      const errors = run.json?.result?.errors ?? [];
+      expect(errors.map((e) => e.org)).to.deep.equal(['no-such-org']);
+      expect(errors[0].message).to.include('no-such-org');
+      const fleetApp = apps.find((a) => a.name === 'Fleet_App');
+      expect(fleetApp?.checks.find((c) => c.id === 'certificateExpiry')?.status).to.equal('WARN');
+    });
+
+    it('renders one row per app, the soonest certificate expiry first, and the unreachable org as an ERROR row', async () => {
+      const run = await fleet();
+      expect(run.exitCode).to.equal(4);
+      const lines = run.stdout.split('\n');
+      const firstApp = lines.findIndex((l) => /_App\b/.test(l));
+      expect(lines[firstApp], run.stdout).to.include('Fleet_App').and.include('emu-audit-fleet');
+      const errorRow = lines.find((l) => l.includes('no-such-org'));
+      expect(errorRow, run.stdout).to.include('ERROR');
+    });
+  });
+
   describe('bad input: a named error, nothing written', () => {
     it('refuses an app the org does not have', async () => {
       const run = await audit('--name', 'No_Such_App');

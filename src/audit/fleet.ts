@@ -1,0 +1,45 @@
+import { AuthInfo, ConfigAggregator, Messages, Org, OrgConfigProperties } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
+import { runAudit, type AuditRequest, type AuditResult } from './run.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'audit');
+
+/** One org of a fleet audit: its result, or why it could not be audited (an ERROR row, never the end of the run). */
+export type OrgAudit = { org: string; result?: AuditResult; error?: Error };
+
+/** How many orgs are audited at once: enough to overlap their round trips, few enough for any machine. */
+export const FLEET_CONCURRENCY = 5;
+
+/** The orgs to audit: the ones named, every org of the sf auth store, or the default target org. */
+export const orgsToAudit = async (named: string[] | undefined, allOrgs: boolean): Promise<string[]> => {
+  if (allOrgs) return (await AuthInfo.listAllAuthorizations()).map((a) => a.aliases?.[0] ?? a.username);
+  if (named && named.length > 0) return named;
+  const configured = (await ConfigAggregator.create()).getPropertyValue<string>(OrgConfigProperties.TARGET_ORG);
+  if (!configured) throw messages.createError('error.NoTargetOrg', [], [], EXIT_CODES.localInput);
+  return [configured];
+};
+
+const auditOrg = async (org: string, request: AuditRequest, apiVersion: string | undefined): Promise<OrgAudit> => {
+  try {
+    const conn = (await Org.create({ aliasOrUsername: org })).getConnection(apiVersion);
+    return { org, result: await runAudit(conn, request) };
+  } catch (e) {
+    return { org, error: e instanceof Error ? e : new Error(String(e)) };
+  }
+};
+
+/** Audits the orgs concurrently, at most FLEET_CONCURRENCY at a time, in the order given. */
+export const auditFleet = async (orgs: string[], request: AuditRequest, apiVersion?: string): Promise<OrgAudit[]> => {
+  const results: OrgAudit[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < orgs.length) {
+      const i = next++;
+      // eslint-disable-next-line no-await-in-loop
+      results[i] = await auditOrg(orgs[i], request, apiVersion);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FLEET_CONCURRENCY, orgs.length) }, worker));
+  return results;
+};
