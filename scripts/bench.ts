@@ -2,7 +2,9 @@
  * `npm run bench`: figures, not assertions. The HTTP requests a `sf jwtapp setup` makes on a fresh org and
  * on a re-run (from the emulator's request log); the wall time of `sf jwtapp verify` against
  * `sf org login jwt` making the same login, both through the real sf against the same emulator; the
- * start-up of `sf jwtapp verify --help` against built-in commands' help.
+ * start-up of `sf jwtapp verify --help` against built-in commands' help; the requests of `sf jwtapp audit`
+ * of one app, and the wall time of a fleet audit of 20 orgs against one (20 aliases of the same emulator
+ * org: no network latency is played here, so this measures the fan-out's overhead, not its overlap).
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -66,6 +68,21 @@ const main = async (): Promise<void> => {
     const { clientId } = (fresh.json?.result ?? {}) as { clientId: string };
     const keyFile = join(home, 'certs', 'server.key');
 
+    await emu.clearRequests();
+    const auditOne = await runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Bench_App', '--username', integration, '--json'], { home });
+    if (auditOne.status !== 0) throw new Error(auditOne.stdout);
+    const auditCount = await count();
+    const fleet = Array.from({ length: 20 }, (_, i) => `emu${i + 1}`);
+    // One alias per call: sf alias set with many at once races its own alias-file lock ("Lock file is already being held").
+    for (const alias of fleet) {
+      // eslint-disable-next-line no-await-in-loop
+      const aliased = await runSf(['alias', 'set', `${alias}=${emu.ready.admin.username}`], { home });
+      if (aliased.status !== 0) throw new Error(`sf alias set: ${aliased.stdout} ${aliased.stderr}`);
+    }
+    const auditArgs = (orgs: string[]): string[] => ['jwtapp', 'audit', ...orgs.flatMap((o) => ['--target-org', o])];
+    const fleetOne = await timed('sf jwtapp audit, 1 org', () => runSf(auditArgs(['emu']), { home }));
+    const fleetTwenty = await timed('sf jwtapp audit, 20 orgs', () => runSf(auditArgs(fleet), { home }));
+
     const verify = await timed('sf jwtapp verify', () => runSf(['jwtapp', 'verify', '-o', integration, '-i', clientId, '-f', keyFile, '-r', emu.url], { home }));
     const loginJwt = await timed('sf org login jwt', () => runSf(['org', 'login', 'jwt', '-o', integration, '-i', clientId, '-f', keyFile, '-r', emu.url], { home }));
     const ownHelp = await timed('sf jwtapp verify --help', () => runSf(['jwtapp', 'verify', '--help'], { home }));
@@ -75,6 +92,10 @@ const main = async (): Promise<void> => {
     const rows = [
       ['setup, fresh org: HTTP requests', `${freshCount.total} (reads ${freshCount.reads}, writes ${freshCount.writes}, deploy polls ${freshCount.polls}, oauth ${freshCount.token})`],
       ['setup, re-run on a configured org: HTTP requests', `${rerunCount.total} (reads ${rerunCount.reads}, writes ${rerunCount.writes}, deploy polls ${rerunCount.polls}, oauth ${rerunCount.token})`],
+      ['audit of one app: HTTP requests', `${auditCount.total} (reads ${auditCount.reads}, writes ${auditCount.writes}, oauth ${auditCount.token})`],
+      [`sf jwtapp audit, 1 org, median of ${RUNS}`, `${fleetOne.toFixed(0)} ms`],
+      [`sf jwtapp audit, 20 orgs, median of ${RUNS}`, `${fleetTwenty.toFixed(0)} ms`],
+      ['audit: 20 orgs / 1 org', (fleetTwenty / fleetOne).toFixed(2)],
       [`sf jwtapp verify, median of ${RUNS}`, `${verify.toFixed(0)} ms`],
       [`sf org login jwt, median of ${RUNS}`, `${loginJwt.toFixed(0)} ms`],
       ['verify / sf org login jwt', (verify / loginJwt).toFixed(2)],
