@@ -88,10 +88,11 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
     () => true,
     () => false
   );
+  const account = request.username && apps.length > 0 ? await lookUpAccount(conn, request.username) : undefined;
   const audits: AppAudit[] = [];
   for (const found of apps) {
     // eslint-disable-next-line no-await-in-loop
-    const facts = { ...(await readFacts(conn, found, request.username, key)), devHub };
+    const facts = { ...(await readFacts(conn, found, account, key)), devHub };
     audits.push({
       name: found.name,
       kind: found.kind,
@@ -102,10 +103,18 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
   return { apps: audits, summary: summarise(audits.flatMap((a) => a.checks)) };
 };
 
+/** The integration user named with --username, looked up once for every app audited. */
+type Account = { username: string; found?: { IsActive: boolean } };
+
+const lookUpAccount = async (conn: Connection, username: string): Promise<Account> => {
+  const [found] = (await conn.query<{ IsActive: boolean }>(`SELECT Id, IsActive FROM User WHERE Username = ${soqlString(username)}`)).records;
+  return { username, found };
+};
+
 const readFacts = async (
   conn: Connection,
   { name, kind, app }: Found,
-  username: string | undefined,
+  account: Account | undefined,
   key: KeyObject | undefined
 ): Promise<Omit<AuditFacts, 'devHub'>> => {
   const { snapshot } = app;
@@ -115,9 +124,9 @@ const readFacts = async (
       ? (await conn.query<{ Name: string }>(`SELECT Name FROM PermissionSet WHERE Name IN (${names})`)).records.map((r) => r.Name)
       : [];
   let user: AuditFacts['user'];
-  if (username) {
+  if (account) {
+    const { username, found } = account;
     const u = soqlString(username);
-    const [found] = (await conn.query<{ Id: string; IsActive: boolean }>(`SELECT Id, IsActive FROM User WHERE Username = ${u}`)).records;
     const holds =
       found && snapshot.permissionSets.length > 0
         ? (

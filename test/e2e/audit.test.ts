@@ -108,6 +108,22 @@ describe('sf jwtapp audit', () => {
     expect(run.json?.result?.summary.fail).to.be.at.least(fails).and.greaterThan(0);
   });
 
+  it('looks the --username user up once for every app audited, not once per app', async () => {
+    const queries = async (...args: string[]): Promise<{ apps: number; queries: number }> => {
+      await emu.clearRequests();
+      const run = await audit(...args);
+      const apps = run.json?.result?.apps.length ?? 0;
+      return { apps, queries: (await emu.requests()).filter((r) => r.path.endsWith('/query')).length };
+    };
+    const second = await generateKeyAndCertificate(2048, { subject: 'CN=second', days: 365 });
+    await configureJwtApp(await adminConnection(emu), { name: 'Second_App', certificatePem: second.certificatePem, username: integration });
+    const without = await queries();
+    const withUser = await queries('--username', integration);
+    expect(withUser.apps).to.equal(without.apps).and.be.at.least(2);
+    // One User lookup, and at most one PermissionSetAssignment read per app (the grants differ by app).
+    expect(withUser.queries - without.queries).to.be.at.most(1 + without.apps);
+  });
+
   it('checks the client credentials flow\'s run-as user where the flow is on', async () => {
     const key = await generateKeyAndCertificate(2048, { subject: 'CN=cc', days: 365 });
     await configureJwtApp(await adminConnection(emu), { name: 'Cc_App', certificatePem: key.certificatePem, username: integration, clientCredentialsUser: integration });
