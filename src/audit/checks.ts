@@ -28,6 +28,8 @@ export type AuditFacts = {
   devHub: boolean;
   /** Whether the key given with --jwt-key-file belongs to the uploaded certificate. */
   keyMatches?: boolean;
+  /** With --verify: how Salesforce answered a JWT bearer login as the integration user, at the org's My Domain. */
+  login?: { success: boolean; username: string; loginUrl: string; elapsedMs: number; error?: { name: string; cause: string; actions: string[]; persistence: string } };
 };
 
 export type AuditOptions = { requiredScopes: string[]; warnDays: number; now: Date; targetOrg: string };
@@ -108,6 +110,23 @@ const policyChecks = (facts: AuditFacts): AuditCheck[] => {
   return checks;
 };
 
+/**
+ * Salesforce's own answer: FAIL for a refusal that only a change fixes, WARN for one that propagation or an
+ * outage may explain — unless what the audit read explains it ("user hasn't approved this consumer" from an
+ * app that is not admin approved, or for a user who holds none of its permission sets, is no propagation).
+ */
+const loginCheck = (facts: AuditFacts, login: NonNullable<AuditFacts['login']>): AuditCheck => {
+  if (login.success) return check('login', 'PASS', [login.username, login.loginUrl, login.elapsedMs]);
+  const error = login.error ?? { name: 'LoginRefusedError', cause: '', actions: [], persistence: 'permanent' };
+  const explained = !facts.snapshot.adminApproved || facts.user?.holds.length === 0;
+  return {
+    id: 'login',
+    status: error.persistence === 'permanent' || explained ? 'FAIL' : 'WARN',
+    message: messages.getMessage('login.refused', [login.username, login.loginUrl, error.name, error.cause]),
+    fix: error.actions[0] ?? messages.getMessage('login.fix'),
+  };
+};
+
 /** Every check of one app, in the order a reviewer reads them. */
 export const auditChecks = (facts: AuditFacts, options: AuditOptions): AuditCheck[] => {
   const fix = [options.targetOrg, facts.name];
@@ -119,6 +138,7 @@ export const auditChecks = (facts: AuditFacts, options: AuditOptions): AuditChec
     ...policyChecks(facts),
     ...(facts.keyMatches === undefined ? [] : [check('keyMatches', facts.keyMatches ? 'PASS' : 'FAIL', [facts.name], fix)]),
     check(facts.kind === 'external-client-app' ? 'loginUrlMyDomain' : 'loginUrl', 'PASS', [facts.loginUrl]),
+    ...(facts.login ? [loginCheck(facts, facts.login)] : []),
   ];
 };
 

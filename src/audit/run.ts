@@ -8,6 +8,7 @@ import { describeCertificate } from '../certificate/inspect.js';
 import { keyMatchesCertificate, loadSigningKey } from '../certificate/keys.js';
 import { soqlString } from '../access/soql.js';
 import { clock } from '../oauth/clock.js';
+import { checkLoginWithKey } from '../oauth/verify.js';
 import { auditChecks, summarise, type AuditCheck, type AuditFacts } from './checks.js';
 
 export type AppAudit = {
@@ -35,6 +36,8 @@ export type AuditRequest = {
   keyVariable?: string;
   requiredScopes: string;
   warnDays: number;
+  /** Also log in as the integration user with the key, at the org's My Domain, once per app with a certificate. */
+  verify?: boolean;
 };
 
 /** The hash a certificate is signed with (`SHA-256`), read with a maintained X.509 library; node:crypto does not say. */
@@ -93,6 +96,9 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
   for (const found of apps) {
     // eslint-disable-next-line no-await-in-loop
     const facts = { ...(await readFacts(conn, found, account, key)), devHub };
+    // eslint-disable-next-line no-await-in-loop
+    const login = request.verify && account && key ? await tryLogin(conn, found.app, account.username, key) : undefined;
+    if (login) facts.login = login;
     audits.push({
       name: found.name,
       kind: found.kind,
@@ -101,6 +107,24 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
     });
   }
   return { apps: audits, summary: summarise(audits.flatMap((a) => a.checks)) };
+};
+
+/**
+ * --verify: the login a pipeline makes, once, at the org's My Domain (where either app kind answers), with no
+ * wait: an audit reports how things stand now. Salesforce's answer is diagnosed as verify diagnoses it.
+ */
+const tryLogin = async (conn: Connection, app: BoundApp, username: string, key: KeyObject): Promise<AuditFacts['login']> => {
+  const { consumerKey, certificatePem } = app.snapshot;
+  if (!consumerKey || !certificatePem) return undefined;
+  const loginUrl = conn.instanceUrl.replace(/\/$/, '');
+  const { report } = await checkLoginWithKey({ username, clientId: consumerKey, loginUrl, key, waitMs: 0 });
+  return {
+    success: report.success,
+    username,
+    loginUrl,
+    elapsedMs: report.elapsedMs,
+    ...(report.error ? { error: { name: report.error.name, cause: report.error.cause, actions: report.error.actions, persistence: report.error.persistence } } : {}),
+  };
 };
 
 /** The integration user named with --username, looked up once for every app audited. */

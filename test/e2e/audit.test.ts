@@ -132,6 +132,44 @@ describe('sf jwtapp audit', () => {
     expect(run.json?.result?.apps[0].checks.find((c) => c.id === 'clientCredentialsUser')?.message).to.include(integration);
   });
 
+  describe('--verify: the login itself, as the pipeline makes it', () => {
+    it('logs in as the integration user with the key and passes, writing nothing to the org', async () => {
+      await emu.clearRequests();
+      const run = await audit('--name', 'Good_App', '--username', integration, '--jwt-key-file', join(dir, 'server.key'), '--verify');
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const login = run.json?.result?.apps[0].checks.find((c) => c.id === 'login');
+      expect(login?.status).to.equal('PASS');
+      expect(login?.message).to.include(integration).and.include(emu.url);
+      expect(await writes()).to.deep.equal([]);
+      const tokenRequests = (await emu.requests()).filter((r) => r.path === '/services/oauth2/token');
+      expect(tokenRequests).to.have.length(1);
+      expect(run.stdout).not.to.match(/"access_?[tT]oken"/);
+    });
+
+    it('fails with Salesforce\'s refusal diagnosed when the user holds none of the app\'s permission sets: exit 4', async () => {
+      const key = await generateKeyAndCertificate(2048, { subject: 'CN=unassigned', days: 365 });
+      const keyFile = join(dir, 'unassigned.key');
+      await writeFile(keyFile, key.privateKeyPem, { mode: 0o600 });
+      await configureJwtApp(await adminConnection(emu), { name: 'Unassigned_App', certificatePem: key.certificatePem, username: integration, assign: false });
+      const run = await audit('--name', 'Unassigned_App', '--username', integration, '--jwt-key-file', keyFile, '--verify');
+      expect(run.exitCode).to.equal(4);
+      const checks = run.json?.result?.apps[0].checks ?? [];
+      expect(statuses(run)).to.include({ keyMatches: 'PASS', integrationUser: 'FAIL', login: 'FAIL' });
+      const login = checks.find((c) => c.id === 'login');
+      expect(login?.message).to.include('UserNotAdminApprovedError');
+      expect(login?.fix).to.match(/\S/);
+    });
+
+    it('needs --username and a key: a flag error before any request', async () => {
+      await emu.clearRequests();
+      const noKey = await audit('--name', 'Good_App', '--username', integration, '--verify');
+      expect(noKey.exitCode).to.equal(2);
+      const noUser = await audit('--name', 'Good_App', '--jwt-key-file', join(dir, 'server.key'), '--verify');
+      expect(noUser.exitCode).to.equal(2);
+      expect(await emu.requests()).to.deep.equal([]);
+    });
+  });
+
   describe('a fleet: several orgs in one run', () => {
     let other: RunningEmulator;
     before(async () => {

@@ -69,9 +69,10 @@ describe('sf jwtapp setup through the real sf', () => {
     expect(login.status, login.stdout + login.stderr).to.equal(0);
   });
 
-  it('audits the app through the real sf: a table of checks, exit 0 when nothing fails', async () => {
-    const run = await runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Nut_Setup', '--username', emu.ready.integrationUser.username, '--jwt-key-file', join(home, 'certs', 'server.key')], { home });
+  it('audits the app through the real sf, logging in with --verify: a table of checks, exit 0 when nothing fails', async () => {
+    const run = await runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Nut_Setup', '--username', emu.ready.integrationUser.username, '--jwt-key-file', join(home, 'certs', 'server.key'), '--verify'], { home });
     expect(run.status, run.stdout + run.stderr).to.equal(0);
     expect(run.stdout).to.include('certificateExpiry').and.include('PASS').and.match(/\d+ passed, 0 warnings, 0 failed/);
+    expect(run.stdout).to.include('Salesforce issued a token to');
   });
 });

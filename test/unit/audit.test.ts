@@ -71,4 +71,24 @@ describe('audit checks', () => {
     expect(trap?.fix).to.include('SF_SCRATCH_SIGNUP_CONNECTED_APP=PlatformCLI');
     expect(auditChecks(facts({ devHub: true, kind: 'connected-app' }), OPTIONS).some((c) => c.id === 'devHubScratchOrgs')).to.equal(false);
   });
+
+  it('reports a --verify login as Salesforce answered it: PASS, FAIL with the diagnosis\'s first action, WARN while it may be propagating', () => {
+    const login = (success: boolean, persistence = 'permanent'): AuditFacts['login'] => ({
+      success,
+      username: 'int@acme.com',
+      loginUrl: 'https://acme.my.salesforce.com',
+      elapsedMs: 120,
+      ...(success ? {} : { error: { name: 'UserNotPreAuthorizedError', cause: 'The user holds no permission set the app pre-authorizes.', actions: ['sf jwtapp setup …'], persistence } }),
+    });
+    const of = (f: AuditFacts): ReturnType<typeof auditChecks>[number] | undefined => auditChecks(f, OPTIONS).find((c) => c.id === 'login');
+    expect(of(facts())).to.equal(undefined);
+    expect(of(facts({ login: login(true) }))?.status).to.equal('PASS');
+    const refused = of(facts({ login: login(false) }));
+    expect(refused).to.include({ status: 'FAIL', fix: 'sf jwtapp setup …' });
+    expect(refused?.message).to.include('UserNotPreAuthorizedError').and.include('int@acme.com');
+    expect(of(facts({ login: login(false, 'propagating') }))?.status).to.equal('WARN');
+    // What the audit read explains the answer: no propagation will let a user who holds none of the permission sets in.
+    const holdsNone = { username: 'int@acme.com', exists: true, active: true, holds: [] };
+    expect(of(facts({ login: login(false, 'propagating'), user: holdsNone }))?.status).to.equal('FAIL');
+  });
 });

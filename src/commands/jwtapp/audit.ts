@@ -28,6 +28,12 @@ export default class Audit extends SfCommand<AuditResult> {
     'jwt-key-env': Flags.string({ summary: messages.getMessage('flags.jwt-key-env.summary') }),
     'required-scopes': Flags.string({ summary: messages.getMessage('flags.required-scopes.summary'), default: 'api,refresh_token' }),
     'warn-days': Flags.integer({ summary: messages.getMessage('flags.warn-days.summary'), default: 30, min: 0, max: 3650 }),
+    verify: Flags.boolean({
+      summary: messages.getMessage('flags.verify.summary'),
+      description: messages.getMessage('flags.verify.description'),
+      dependsOn: ['username'],
+      relationships: [{ type: 'some', flags: ['jwt-key-file', 'jwt-key-env'] }],
+    }),
   };
 
   public async run(): Promise<AuditResult> {
@@ -40,6 +46,7 @@ export default class Audit extends SfCommand<AuditResult> {
       keyVariable: flags['jwt-key-env'],
       requiredScopes: flags['required-scopes'],
       warnDays: flags['warn-days'],
+      verify: flags.verify,
     };
     const audits = await auditFleet(orgs, request, flags['api-version']);
     const fleet = orgs.length > 1 || flags['all-orgs'];
