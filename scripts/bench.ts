@@ -3,8 +3,8 @@
  * on a re-run (from the emulator's request log); the wall time of `sf jwtapp verify` against
  * `sf org login jwt` making the same login, both through the real sf against the same emulator; the
  * start-up of `sf jwtapp verify --help` against built-in commands' help; the requests of `sf jwtapp audit`
- * of one app, and the wall time of a fleet audit of 20 orgs against one (20 aliases of the same emulator
- * org: no network latency is played here, so this measures the fan-out's overhead, not its overlap).
+ * of one app (with and without --verify), of `cert rotate`, `block` and `unblock`; and the wall time of a
+ * fleet audit of 20 orgs against one (20 aliases of the same emulator org: no network latency is played here, so this measures the fan-out's overhead, not its overlap).
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -72,6 +72,24 @@ const main = async (): Promise<void> => {
     const auditOne = await runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Bench_App', '--username', integration, '--json'], { home });
     if (auditOne.status !== 0) throw new Error(auditOne.stdout);
     const auditCount = await count();
+    await emu.clearRequests();
+    const auditVerify = await runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Bench_App', '--username', integration, '--jwt-key-file', join(home, 'certs', 'server.key'), '--verify', '--json'], { home });
+    if (auditVerify.status !== 0) throw new Error(auditVerify.stdout);
+    const auditVerifyCount = await count();
+    await emu.clearRequests();
+    const rotate = await runSf(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', 'Bench_App', '--username', integration, '--output-dir', 'certs', '--json'], { home });
+    if (rotate.status !== 0) throw new Error(rotate.stdout);
+    const rotateCount = await count();
+    const lifecycle: Record<string, Awaited<ReturnType<typeof count>>> = {};
+    for (const command of ['block', 'unblock']) {
+      // eslint-disable-next-line no-await-in-loop
+      await emu.clearRequests();
+      // eslint-disable-next-line no-await-in-loop
+      const run = await runSf(['jwtapp', command, '--target-org', 'emu', '--name', 'Bench_App', '--json'], { home });
+      if (run.status !== 0) throw new Error(run.stdout);
+      // eslint-disable-next-line no-await-in-loop
+      lifecycle[command] = await count();
+    }
     const fleet = Array.from({ length: 20 }, (_, i) => `emu${i + 1}`);
     // One alias per call: sf alias set with many at once races its own alias-file lock ("Lock file is already being held").
     for (const alias of fleet) {
@@ -93,6 +111,9 @@ const main = async (): Promise<void> => {
       ['setup, fresh org: HTTP requests', `${freshCount.total} (reads ${freshCount.reads}, writes ${freshCount.writes}, deploy polls ${freshCount.polls}, oauth ${freshCount.token})`],
       ['setup, re-run on a configured org: HTTP requests', `${rerunCount.total} (reads ${rerunCount.reads}, writes ${rerunCount.writes}, deploy polls ${rerunCount.polls}, oauth ${rerunCount.token})`],
       ['audit of one app: HTTP requests', `${auditCount.total} (reads ${auditCount.reads}, writes ${auditCount.writes}, oauth ${auditCount.token})`],
+      ['audit of one app --verify: HTTP requests', `${auditVerifyCount.total} (reads ${auditVerifyCount.reads}, writes ${auditVerifyCount.writes}, oauth ${auditVerifyCount.token})`],
+      ['cert rotate: HTTP requests', `${rotateCount.total} (reads ${rotateCount.reads}, writes ${rotateCount.writes}, deploy polls ${rotateCount.polls}, oauth ${rotateCount.token})`],
+      ...Object.entries(lifecycle).map(([command, c]) => [`${command}: HTTP requests`, `${c.total} (reads ${c.reads}, writes ${c.writes}, deploy polls ${c.polls})`]),
       [`sf jwtapp audit, 1 org, median of ${RUNS}`, `${fleetOne.toFixed(0)} ms`],
       [`sf jwtapp audit, 20 orgs, median of ${RUNS}`, `${fleetTwenty.toFixed(0)} ms`],
       ['audit: 20 orgs / 1 org', (fleetTwenty / fleetOne).toFixed(2)],

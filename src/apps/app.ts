@@ -1,4 +1,5 @@
 import type { Connection } from '@salesforce/core';
+import type { RefreshTokenRevocation } from '../oauth/usage.js';
 
 export type AppKind = 'connected-app' | 'external-client-app';
 
@@ -58,8 +59,11 @@ export type BoundApp = {
   replaceCertificate(certificatePem: string): Promise<void>;
 };
 
-/** What block / unblock did: whether the app had to change to be as asked. */
-export type EnabledChange = { changed: boolean; enabled: boolean };
+/**
+ * What block / unblock did: whether the app had to change to be as asked, and, when an External Client App
+ * was blocked, what became of its refresh tokens (a blocked Connected App's sessions end with it).
+ */
+export type EnabledChange = { changed: boolean; enabled: boolean; refreshTokens?: RefreshTokenRevocation };
 
 /** The two app kinds behind one interface: callers never branch on the kind. */
 export type AppKindHandler = {

@@ -1,6 +1,6 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
-import type { AppKind } from './app.js';
+import type { AppKind, EnabledChange } from './app.js';
 import { APP_KINDS } from './kinds.js';
 import { asNotAdmin } from './save.js';
 
@@ -8,7 +8,7 @@ Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
 
 /** What `sf jwtapp block` / `unblock` did. */
-export type BlockResult = { app: { kind: AppKind; name: string }; enabled: boolean; changed: boolean };
+export type BlockResult = { app: { kind: AppKind; name: string } } & EnabledChange;
 
 /**
  * Stops (`enabled: false`) or allows again every login through the app of that name, whatever its kind

@@ -1,5 +1,6 @@
-import { Messages, type Connection } from '@salesforce/core';
+import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
+import { revokeRefreshTokens } from '../oauth/usage.js';
 import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type EnabledChange, type MetadataRecord } from './app.js';
 import { deleteComponents, deployComponents, refusedOnly } from './deploy.js';
 import { readComponent, readComponents } from './save.js';
@@ -219,7 +220,13 @@ const setEnabled = async (conn: Connection, name: string, enabled: boolean): Pro
     ? { ...writable(current), isEnabled: enabled }
     : { fullName: `${name}${APP_POLICIES.suffix}`, externalClientApplication: name, label: `${name}${APP_POLICIES.suffix}`, isEnabled: enabled, isOauthPluginEnabled: true };
   await deployComponents(conn, [{ type: APP_POLICIES.type, fullName: String(record.fullName), record }]);
-  return { changed: true, enabled };
+  if (enabled) return { changed: true, enabled };
+  // Disabling is not documented to end what was issued: delete the refresh tokens too, as an incident needs.
+  const refreshTokens = await revokeRefreshTokens(conn, name).catch(async (e: unknown) => {
+    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.RefreshTokensNotRevoked', [name, e instanceof Error ? e.message : String(e)]));
+    return 'unavailable' as const;
+  });
+  return { changed: true, enabled, refreshTokens };
 };
 
 export const externalClientApps: AppKindHandler = {

@@ -34,11 +34,15 @@ describe('sf jwtapp block and unblock', () => {
   const writes = async (): Promise<string[]> =>
     (await emu.requests()).filter((r) => ['deploy', 'createMetadata', 'updateMetadata', 'deleteMetadata'].includes(r.soapOperation ?? '')).map((r) => String(r.soapOperation));
 
-  it('blocks an External Client App: every login refused, and verify explains how to unblock it', async () => {
+  it('blocks an External Client App: every login refused, its refresh tokens deleted, and verify explains how to unblock it', async () => {
+    expect((await verify()).exitCode, 'a login before the block gives the app OAuth usage').to.equal(0);
     const run = await block('--name', 'Blockable_App');
     expect(run.exitCode, run.stdout).to.equal(0);
-    expect(run.json?.result).to.deep.equal({ app: { kind: 'external-client-app', name: 'Blockable_App' }, enabled: false, changed: true });
-    expect((await emu.state()).apps.find((a) => a.name === 'Blockable_App')).to.include({ enabled: false });
+    expect(run.json?.result).to.deep.equal({ app: { kind: 'external-client-app', name: 'Blockable_App' }, enabled: false, changed: true, refreshTokens: 'revoked' });
+    const state = await emu.state();
+    const blocked = state.apps.find((a) => a.name === 'Blockable_App');
+    expect(blocked).to.include({ enabled: false });
+    expect(state.refreshTokensRevoked).to.deep.equal([blocked?.id]);
     const refused = await verify();
     expect(refused.exitCode).to.equal(4);
     expect(refused.json?.name).to.equal('AppNotInstalledError');
@@ -62,10 +66,21 @@ describe('sf jwtapp block and unblock', () => {
   it('creates the app policies when an app has none, disabled', async () => {
     await metadataOf(await adminConnection(emu)).create('ExternalClientApplication', { fullName: 'Bare_App', label: 'Bare', contactEmail: 'a@example.com', distributionState: 'Local' });
     const run = await block('--name', 'Bare_App');
-    expect(run.json?.result).to.include({ changed: true, enabled: false });
+    // Never logged in through: the OAuth usage API does not list it, so there is no token to delete.
+    expect(run.json?.result).to.include({ changed: true, enabled: false, refreshTokens: 'not-listed' });
     const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === 'Bare_App');
     expect(eca?.components.ExtlClntAppConfigurablePolicies).to.deep.include({ fullName: 'Bare_App_defaultPolicy' });
     expect(eca?.components.ExtlClntAppConfigurablePolicies?.metadata).to.include({ isEnabled: false });
+  });
+
+  it('blocks all the same where the OAuth usage API refuses the admin, and says where to delete the tokens', async () => {
+    const key = await testKey();
+    await configureJwtApp(await adminConnection(emu), { name: 'Usage_Refused_App', certificatePem: key.certificatePem, username: integration });
+    await emu.refuseNext('oauthUsage', "You don't have permission to view or manage OAuth usage.");
+    const human = await runCommand<BlockResult>(Block, ['--target-org', 'emu-block-admin', '--name', 'Usage_Refused_App']);
+    expect(human.exitCode, human.stdout + human.stderr).to.equal(0);
+    expect(human.stderr).to.include('could not be deleted').and.include('Setup > External Client App Manager > OAuth Usage');
+    expect((await emu.state()).apps.find((a) => a.name === 'Usage_Refused_App')).to.include({ enabled: false });
   });
 
   describe('a Connected App', () => {

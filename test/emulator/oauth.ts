@@ -47,6 +47,8 @@ const refuse = (e: OAuthError): Reply => json(400, e);
 
 /** Access tokens the emulator issued, and who they belong to. */
 export class Sessions {
+  /** The apps whose refresh tokens were deleted, in order (the emulator's state shows them). */
+  public readonly refreshTokensRevoked: string[] = [];
   private readonly byToken = new Map<string, Session>();
 
   public constructor(private readonly org: OrgState) {}
@@ -61,6 +63,19 @@ export class Sessions {
 
   public lookup(token: string | undefined): Session | undefined {
     return token ? this.byToken.get(token) : undefined;
+  }
+
+  /** The apps through which a token was issued: the ones with "OAuth usage data". */
+  public appIdsWithUsage(): Set<string> {
+    return new Set([...this.byToken.values()].flatMap((s) => (s.appId ? [s.appId] : [])));
+  }
+
+  /**
+   * Deletes the app's refresh tokens. The emulator's flows (JWT bearer, client credentials) issue none, so
+   * this records the deletion and ends no session.
+   */
+  public revokeRefreshTokens(appId: string): void {
+    this.refreshTokensRevoked.push(appId);
   }
 }
 

@@ -332,4 +332,32 @@ describe('the emulator\'s REST API', () => {
       expect(response.status).to.equal(400);
     });
   });
+
+  describe('OAuth usage (Connect REST, API 59.0+)', () => {
+    const del = (path: string): Promise<Response> => fetch(`${emu.url}${path}`, { method: 'DELETE', headers: { authorization: `Bearer ${emu.ready.admin.accessToken}` } });
+    const usage = async (): Promise<Array<{ developerName: string; identifier: string }>> =>
+      ((await (await get(`${V}/apps/oauth/usage`)).json()) as { apps: Array<{ developerName: string; identifier: string }> }).apps;
+
+    it('lists an External Client App once a token was issued through it, and deletes its refresh tokens with 204', async () => {
+      const { privateKeyPem } = await testKey();
+      const granted = await jwtLogin(emu.url, { iss: eca.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, privateKeyPem);
+      expect(granted.status).to.equal(200);
+      const listed = (await usage()).find((a) => a.developerName === 'Rest_Eca');
+      expect(listed?.identifier).to.match(/^0xI/);
+      expect((await del(`${V}/apps/oauth/usage/${String(listed?.identifier)}/tokens`)).status).to.equal(204);
+      expect((await emu.state()).refreshTokensRevoked).to.include(listed?.identifier);
+      // No session of the JWT bearer flow ends: it has no refresh token.
+      expect((await get(`${V}/query?q=SELECT+Id+FROM+User`, granted.body.access_token)).status).to.equal(200);
+    });
+
+    it('answers 404 before API 59.0 and for an unknown app, and 403 to a user who is not an admin', async () => {
+      expect((await get('/services/data/v58.0/apps/oauth/usage')).status).to.equal(404);
+      expect((await del(`${V}/apps/oauth/usage/0xI000000000000AAA/tokens`)).status).to.equal(404);
+      const { privateKeyPem } = await testKey();
+      const granted = await jwtLogin(emu.url, { iss: eca.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, privateKeyPem);
+      const refused = await get(`${V}/apps/oauth/usage`, granted.body.access_token);
+      expect(refused.status).to.equal(403);
+      expect(((await refused.json()) as Array<{ errorCode: string }>)[0].errorCode).to.equal('INSUFFICIENT_ACCESS');
+    });
+  });
 });

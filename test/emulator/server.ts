@@ -4,6 +4,7 @@ import { bearerToken, json, readRequest, restError, writeReply, type Reply, type
 import { OrgState, type OrgOptions, type User } from './org.js';
 import { GENERIC_LOGIN_HOST, OAuthEndpoints, Sessions, type Session } from './oauth.js';
 import { RestApi } from './rest.js';
+import { OAuthUsageApi } from './usage.js';
 import { MetadataApi } from './metadata.js';
 import { parseEnvelope, SoapFault, soapFault, soapOperationOf, sfFault } from './soap.js';
 import { currentApps, grantsApiAccess } from './apps.js';
@@ -45,6 +46,7 @@ export class Emulator {
   private readonly sessions: Sessions;
   private readonly oauth: OAuthEndpoints;
   private readonly rest: RestApi;
+  private readonly usage: OAuthUsageApi;
   private readonly metadata: MetadataApi;
   private readonly faults: FaultInjector;
   private readonly server: Server;
@@ -63,6 +65,7 @@ export class Emulator {
     this.sessions = new Sessions(this.org);
     this.oauth = new OAuthEndpoints(this.org, this.sessions, () => this.url);
     this.rest = new RestApi(this.org);
+    this.usage = new OAuthUsageApi(this.org, this.sessions);
     this.metadata = new MetadataApi(this.org);
     if (options.seedApps) seedSetupMadeApps(this.org, this.metadata);
     this.faults = new FaultInjector(options.faultRate ?? 0, options.faultSeed ?? 1);
@@ -163,6 +166,7 @@ export class Emulator {
       permissionSetAssignments: org.assignments,
       users: org.users.map((u) => ({ ...u, Profile: org.profileOf(u).Name })),
       profiles: org.profiles.map((p) => ({ Id: p.Id, Name: p.Name })),
+      refreshTokensRevoked: this.sessions.refreshTokensRevoked,
     };
   }
 
@@ -226,9 +230,15 @@ export class Emulator {
         // Salesforce's answer to a token without the api scope (Help article 005226515).
         return restError(401, 'INVALID_SESSION_ID', 'This session is not valid for use with the REST API');
       }
-      return this.rest.handle(req, data[1], data[2] ?? '', user);
+      return this.data(req, data[1], data[2] ?? '', user);
     }
     return notFound();
+  }
+
+  /** `/services/data/vNN.N/...`: Connect REST's OAuth usage resources, or the REST data API. */
+  private data(req: Request, version: string, rest: string, user: User): Reply {
+    const usage = /^\/apps\/oauth\/usage(\/.*)?$/.exec(rest);
+    return usage ? this.usage.handle(req, version, usage[1] ?? '', user) : this.rest.handle(req, version, rest, user);
   }
 
   private soap(req: Request, version: string): Reply {

@@ -23,6 +23,8 @@ export type EmulatorState = {
   setupEntityAccess: Array<{ Id: string; ParentId: string; SetupEntityId: string; SetupEntityType: string }>;
   permissionSetAssignments: Array<{ Id: string; AssigneeId: string; PermissionSetId: string }>;
   users: Array<{ Id: string; Username: string; IsActive: boolean; Profile: string }>;
+  /** External Client Apps whose refresh tokens were deleted through the OAuth usage API, in order. */
+  refreshTokensRevoked: string[];
 };
 
 /** Starts an emulator in this process on a free loopback port; tests talk to it over real HTTP. */

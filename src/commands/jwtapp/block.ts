@@ -20,6 +20,7 @@ export default class Block extends SfCommand<BlockResult> {
     const { flags } = await this.parse(Block);
     const result = await setAppEnabled(flags['target-org'].getConnection(flags['api-version']), flags.name, false);
     this.logSuccess(messages.getMessage(result.changed ? 'done' : 'already', [flags.name]));
+    if (result.refreshTokens) this.log(messages.getMessage(`done.refreshTokens.${result.refreshTokens}`));
     return result;
   }
 }
