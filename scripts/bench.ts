@@ -49,7 +49,8 @@ const main = async (): Promise<void> => {
       const writes = log.filter(
         (r) =>
           ['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata', 'deploy'].includes(r.soapOperation ?? '') ||
-          (r.method !== 'GET' && r.path.includes('/sobjects'))
+          (r.method !== 'GET' && r.path.includes('/sobjects')) ||
+          r.method === 'DELETE'
       ).length;
       // A deploy is asynchronous: its status is polled until done.
       const polls = log.filter((r) => r.soapOperation === 'checkDeployStatus').length;

@@ -1,6 +1,6 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
-import { soqlString } from './soql.js';
+import { batchQuery, soqlString } from './soql.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'access');
@@ -19,8 +19,6 @@ export type AccessState = {
   externalClientAppId: string | undefined;
 };
 
-type QueryResult<T> = { totalSize: number; records: T[] };
-type BatchResponse = { hasErrors: boolean; results: Array<{ statusCode: number; result: unknown }> };
 
 type UserRow = { Id: string; Username: string; Email?: string; IsActive: boolean; Profile?: { Name?: string } | null };
 type PermissionSetRow = { Id: string; Name: string; Label: string };
@@ -45,23 +43,14 @@ export const readAccessState = async (
     `SELECT Id, SetupEntityId, SetupEntityType FROM SetupEntityAccess WHERE Parent.Name = ${ps}`,
     `SELECT Id, DeveloperName FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(names.appName)}`,
   ];
-  const version = conn.getApiVersion();
-  const response = await conn.request<BatchResponse>({
-    method: 'POST',
-    url: `/services/data/v${version}/composite/batch`,
-    body: JSON.stringify({
-      haltOnError: false,
-      batchRequests: queries.map((q) => ({ method: 'GET', url: `v${version}/query?q=${encodeURIComponent(q)}` })),
-    }),
-    headers: { 'content-type': 'application/json' },
-  });
+  const answers = await batchQuery(conn, queries);
   const records = <T>(index: number): T[] => {
-    const r = response.results[index];
-    if (r.statusCode >= 400) {
+    const answer = answers[index];
+    if (!answer.ok) {
       // A query the org refuses: an object or field this org does not have (an edition without it), or access.
-      throw messages.createError('error.QueryFailed', [queries[index], r.statusCode, JSON.stringify(r.result)], [], EXIT_CODES.orgRefused);
+      throw messages.createError('error.QueryFailed', [queries[index], answer.statusCode, JSON.stringify(answer.body)], [], EXIT_CODES.orgRefused);
     }
-    return (r.result as QueryResult<T>).records;
+    return answer.records as T[];
   };
   const [user] = records<UserRow>(0);
   const [permissionSet] = records<PermissionSetRow>(1);

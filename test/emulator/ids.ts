@@ -10,6 +10,7 @@ export const KEY_PREFIX = {
   Organization: '00D',
   User: '005',
   Profile: '00e',
+  UserLicense: '100',
   PermissionSet: '0PS',
   PermissionSetAssignment: '0Pa',
   SetupEntityAccess: '0J0',

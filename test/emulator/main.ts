@@ -1,6 +1,6 @@
 /**
  * `npm run --silent emulator -- [--port N] [--propagation-ms N] [--allow-connected-app-creation]
- * [--consumer-secret-api-access] [--seed-apps] [--sandbox] [--fault-rate R --fault-seed S]`: starts a loopback org, prints one JSON line when it is
+ * [--consumer-secret-api-access] [--seed-apps] [--sandbox] [--integration-licenses N] [--fault-rate R --fault-seed S]`: starts a loopback org, prints one JSON line when it is
  * ready, and serves until SIGTERM or SIGINT.
  */
 import { parseArgs } from 'node:util';
@@ -14,6 +14,7 @@ const { values } = parseArgs({
     'consumer-secret-api-access': { type: 'boolean', default: false },
     'seed-apps': { type: 'boolean', default: false },
     sandbox: { type: 'boolean', default: false },
+    'integration-licenses': { type: 'string', default: '5' },
     'fault-rate': { type: 'string', default: '0' },
     'fault-seed': { type: 'string', default: '1' },
   },
@@ -36,6 +37,7 @@ const emulator = new Emulator({
   consumerSecretApiAccess: values['consumer-secret-api-access'],
   seedApps: values['seed-apps'],
   sandbox: values.sandbox,
+  integrationLicenses: number('integration-licenses', values['integration-licenses']),
   faultRate: number('fault-rate', values['fault-rate'], 1),
   faultSeed: number('fault-seed', values['fault-seed']),
 });

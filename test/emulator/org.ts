@@ -5,7 +5,29 @@ import { IdFactory, type KeyPrefixedObject } from './ids.js';
 export type SObjectRow = Record<string, string | number | boolean | null>;
 
 /** A profile; `loginIpRanges` restrict where its users may log in from (IPv4, inclusive). */
-export type Profile = { Id: string; Name: string; isAdmin: boolean; apiOnly: boolean; loginIpRanges: Array<{ start: string; end: string }> };
+export type Profile = {
+  Id: string;
+  Name: string;
+  isAdmin: boolean;
+  /** "API Only User" (`PermissionsApiUserOnly`): the API works, an interactive login does not. */
+  apiOnly: boolean;
+  /** The user license its users take a seat of. */
+  UserLicenseId: string;
+  loginIpRanges: Array<{ start: string; end: string }>;
+};
+
+/** A user license and its seats; `UsedLicenses` is counted from the active users holding it. */
+export type UserLicense = { Id: string; Name: string; MasterLabel: string; TotalLicenses: number; Status: 'Active' };
+
+/** The license of integration users, with the API-only profile made for it (Help: "Give Integration Users API Only Access"). */
+export const INTEGRATION_LICENSE = 'Salesforce Integration';
+export const INTEGRATION_PROFILE = 'Minimum Access - API Only Integrations';
+
+/**
+ * Usernames are unique across all of Salesforce, not per org: every emulator in this process registers its
+ * users here, so a username taken in one emulated org is `DUPLICATE_USERNAME` in another.
+ */
+const TAKEN_USERNAMES = new Set<string>();
 
 export type User = {
   Id: string;
@@ -21,6 +43,8 @@ export type User = {
   TimeZoneSidKey: string;
   LanguageLocaleKey: string;
   LocaleSidKey: string;
+  EmailEncodingKey: string;
+  CommunityNickname: string;
 };
 
 export type PermissionSet = {
@@ -75,6 +99,12 @@ export type OrgOptions = {
    * unconfirmed, so the plugin must work under either.
    */
   generatedPolicyNames: 'after-oauth-settings' | 'after-app';
+  /**
+   * Seats of the Salesforce Integration user license: "one or more" in Enterprise, Unlimited, Performance and
+   * Developer editions (reported: 5, and 1 in Developer Edition). 0 is an edition without it (Professional):
+   * neither the license nor its API-only profile exists.
+   */
+  integrationLicenses: number;
 };
 
 /**
@@ -92,6 +122,7 @@ export class OrgState {
   public readonly orgName = 'jwtapp Emulator';
   public readonly ids: IdFactory;
   public readonly profiles: Profile[] = [];
+  public readonly licenses: UserLicense[] = [];
   public readonly users: User[] = [];
   public readonly permissionSets: PermissionSet[] = [];
   public readonly assignments: PermissionSetAssignment[] = [];
@@ -149,6 +180,22 @@ export class OrgState {
     const profile = this.profiles.find((p) => p.Id === user.ProfileId);
     if (!profile) throw new Error(`emulator bug: user ${user.Username} has no profile`);
     return profile;
+  }
+
+  /** Seats of a license taken by active users. */
+  public usedLicenses(licenseId: string): number {
+    const profiles = new Set(this.profiles.filter((p) => p.UserLicenseId === licenseId).map((p) => p.Id));
+    return this.users.filter((u) => u.IsActive && profiles.has(u.ProfileId)).length;
+  }
+
+  /** Whether a username is taken anywhere (usernames are global). */
+  public usernameTaken(username: string): boolean {
+    return TAKEN_USERNAMES.has(username.toLowerCase());
+  }
+
+  public addUser(user: User): void {
+    TAKEN_USERNAMES.add(user.Username.toLowerCase());
+    this.users.push(user);
   }
 
   public isAdmin(user: User): boolean {
@@ -255,8 +302,14 @@ export class OrgState {
   }
 
   private seed(): void {
-    const profile = (Name: string, isAdmin: boolean, apiOnly = false, loginIpRanges: Profile['loginIpRanges'] = []): Profile => {
-      const p: Profile = { Id: this.newId('Profile'), Name, isAdmin, apiOnly, loginIpRanges };
+    const license = (Name: string, TotalLicenses: number): UserLicense => {
+      const l: UserLicense = { Id: this.newId('UserLicense'), Name, MasterLabel: Name, TotalLicenses, Status: 'Active' };
+      this.licenses.push(l);
+      return l;
+    };
+    const salesforce = license('Salesforce', 10);
+    const profile = (Name: string, isAdmin: boolean, apiOnly = false, loginIpRanges: Profile['loginIpRanges'] = [], seat = salesforce): Profile => {
+      const p: Profile = { Id: this.newId('Profile'), Name, isAdmin, apiOnly, UserLicenseId: seat.Id, loginIpRanges };
       this.profiles.push(p);
       // Every profile owns a hidden permission set; SOQL on PermissionSetAssignment shows it.
       this.permissionSets.push({
@@ -276,7 +329,9 @@ export class OrgState {
     profile('Minimum Access - Salesforce', false);
     // A profile whose users may log in only from the office network, never from loopback.
     const officeOnly = profile('Read Only', false, false, [{ start: '10.0.0.0', end: '10.255.255.255' }]);
-    profile('Minimum Access - API Only Integrations', false, true);
+    if (this.options.integrationLicenses > 0) {
+      profile(INTEGRATION_PROFILE, false, true, [], license(INTEGRATION_LICENSE, this.options.integrationLicenses));
+    }
 
     const user = (first: string, last: string, alias: string, prof: Profile, active: boolean): User => {
       const u: User = {
@@ -293,8 +348,10 @@ export class OrgState {
         TimeZoneSidKey: 'Europe/London',
         LanguageLocaleKey: 'en_US',
         LocaleSidKey: 'en_US',
+        EmailEncodingKey: 'UTF-8',
+        CommunityNickname: `${alias}.${this.usernameDomain.slice(3, 9)}`,
       };
-      this.users.push(u);
+      this.addUser(u);
       return u;
     };
     user('Ada', 'Admin', 'admin', admin, true);

@@ -8,7 +8,7 @@ import { runQuery, SoqlError, type ObjectDefinition } from './soql.js';
 export const API_VERSIONS = Array.from({ length: 68 - 31 + 1 }, (_, i) => `${31 + i}.0`);
 export const LATEST_API_VERSION = API_VERSIONS[API_VERSIONS.length - 1];
 
-type WritableObject = 'PermissionSet' | 'PermissionSetAssignment' | 'SetupEntityAccess';
+type WritableObject = 'PermissionSet' | 'PermissionSetAssignment' | 'SetupEntityAccess' | 'User';
 
 /** The REST data API (`/services/data/vNN.N/...`) over the org's objects. */
 export class RestApi {
@@ -192,6 +192,8 @@ export class RestApi {
         return this.insertAssignment(fields);
       case 'SetupEntityAccess':
         return this.insertAccess(fields);
+      case 'User':
+        return this.insertUser(fields);
     }
   }
 
@@ -239,6 +241,57 @@ export class RestApi {
     }
     const Id = this.org.newId('PermissionSetAssignment');
     this.org.assignments.push({ Id, AssigneeId: assignee.Id, PermissionSetId: permissionSet.Id });
+    return saved(Id);
+  }
+
+  /**
+   * A user: the username is unique across every org (`DUPLICATE_USERNAME`, with Salesforce's text), a seat of
+   * the profile's license must be free (`LICENSE_LIMIT_EXCEEDED`), the nickname unique in the org.
+   */
+  private insertUser(fields: Record<string, unknown>): SaveResult {
+    const username = String(fields.Username);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(username) || username.length > 80) {
+      return saveError('INVALID_NEW_USERNAME', 'Invalid username: must be in the form of an email address (for example, john@acme.com)', ['Username']);
+    }
+    if (this.org.usernameTaken(username)) {
+      return saveError(
+        'DUPLICATE_USERNAME',
+        "Duplicate Username.<br>The username already exists in this or another Salesforce organization. Usernames must be unique across all Salesforce organizations. To resolve, use a different username (it doesn't need to match the user's email address).",
+        ['Username']
+      );
+    }
+    const profile = this.org.profiles.find((p) => p.Id === toId18(String(fields.ProfileId)));
+    if (!profile) return saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', ['ProfileId']);
+    const license = this.org.licenses.find((l) => l.Id === profile.UserLicenseId);
+    if (license && this.org.usedLicenses(license.Id) >= license.TotalLicenses) {
+      return saveError('LICENSE_LIMIT_EXCEEDED', `License Limit Exceeded: ${license.Name}`, []);
+    }
+    const alias = String(fields.Alias);
+    if (alias.length > 8) return saveError('STRING_TOO_LONG', 'Alias: data value too large: ' + alias + ' (max length=8)', ['Alias']);
+    const local = username.split('@')[0];
+    const nickname = typeof fields.CommunityNickname === 'string' && fields.CommunityNickname ? fields.CommunityNickname : `${local}${this.org.users.length}`;
+    if (this.org.users.some((u) => u.CommunityNickname.toLowerCase() === nickname.toLowerCase())) {
+      return saveError('DUPLICATE_COMM_NICKNAME', 'Duplicate Nickname.<br>Another user has already selected this nickname.<br>Please select another.', ['CommunityNickname']);
+    }
+    const text = (name: string): string => (typeof fields[name] === 'string' ? String(fields[name]) : '');
+    const Id = this.org.newId('User');
+    this.org.addUser({
+      Id,
+      Username: username,
+      FirstName: text('FirstName'),
+      LastName: text('LastName'),
+      Name: [text('FirstName'), text('LastName')].filter(Boolean).join(' '),
+      Email: text('Email'),
+      Alias: alias,
+      IsActive: fields.IsActive !== false,
+      ProfileId: profile.Id,
+      UserType: 'Standard',
+      TimeZoneSidKey: text('TimeZoneSidKey'),
+      LanguageLocaleKey: text('LanguageLocaleKey'),
+      LocaleSidKey: text('LocaleSidKey'),
+      EmailEncodingKey: text('EmailEncodingKey'),
+      CommunityNickname: nickname,
+    });
     return saved(Id);
   }
 
@@ -311,14 +364,24 @@ export class RestApi {
       },
       {
         name: 'User',
-        fields: ['Id', 'Username', 'Name', 'FirstName', 'LastName', 'Email', 'Alias', 'IsActive', 'ProfileId', 'UserType', 'TimeZoneSidKey', 'LanguageLocaleKey', 'LocaleSidKey'],
+        fields: [
+          'Id', 'Username', 'Name', 'FirstName', 'LastName', 'Email', 'Alias', 'IsActive', 'ProfileId', 'UserType',
+          'TimeZoneSidKey', 'LanguageLocaleKey', 'LocaleSidKey', 'EmailEncodingKey', 'CommunityNickname',
+        ],
         parents: { Profile: { field: 'ProfileId', object: 'Profile' } },
         rows: rows(org.users),
       },
       {
         name: 'Profile',
-        fields: ['Id', 'Name'],
-        rows: () => org.profiles.map((p) => ({ Id: p.Id, Name: p.Name })),
+        fields: ['Id', 'Name', 'UserLicenseId', 'PermissionsApiUserOnly', 'PermissionsApiEnabled'],
+        parents: { UserLicense: { field: 'UserLicenseId', object: 'UserLicense' } },
+        rows: () =>
+          org.profiles.map((p) => ({ Id: p.Id, Name: p.Name, UserLicenseId: p.UserLicenseId, PermissionsApiUserOnly: p.apiOnly, PermissionsApiEnabled: true })),
+      },
+      {
+        name: 'UserLicense',
+        fields: ['Id', 'Name', 'MasterLabel', 'TotalLicenses', 'UsedLicenses', 'Status'],
+        rows: () => org.licenses.map((l) => ({ ...l, UsedLicenses: org.usedLicenses(l.Id) })),
       },
       {
         name: 'PermissionSet',
@@ -405,6 +468,14 @@ const WRITABLE: Record<WritableObject, { fields: string[]; required: string[] }>
   PermissionSet: { fields: ['Name', 'Label', 'Description'], required: ['Name', 'Label'] },
   PermissionSetAssignment: { fields: ['AssigneeId', 'PermissionSetId'], required: ['AssigneeId', 'PermissionSetId'] },
   SetupEntityAccess: { fields: ['ParentId', 'SetupEntityId'], required: ['ParentId', 'SetupEntityId'] },
+  // The User object reference's required fields on create.
+  User: {
+    fields: [
+      'Username', 'FirstName', 'LastName', 'Email', 'Alias', 'CommunityNickname', 'ProfileId', 'IsActive',
+      'TimeZoneSidKey', 'LocaleSidKey', 'LanguageLocaleKey', 'EmailEncodingKey',
+    ],
+    required: ['Username', 'LastName', 'Email', 'Alias', 'ProfileId', 'TimeZoneSidKey', 'LocaleSidKey', 'LanguageLocaleKey', 'EmailEncodingKey'],
+  },
 };
 
 /**

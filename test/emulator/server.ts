@@ -57,6 +57,7 @@ export class Emulator {
     this.org = new OrgState({
       sandbox: options.sandbox ?? false,
       propagationMs: options.propagationMs ?? 0,
+      integrationLicenses: options.integrationLicenses ?? 5,
       allowConnectedAppCreation: options.allowConnectedAppCreation ?? false,
       consumerSecretApiAccess: options.consumerSecretApiAccess ?? false,
       now: options.now ?? Date.now,

@@ -75,4 +75,16 @@ describe('sf jwtapp setup through the real sf', () => {
     expect(run.stdout).to.include('certificateExpiry').and.include('PASS').and.match(/\d+ passed, 0 warnings, 0 failed/);
     expect(run.stdout).to.include('Salesforce issued a token to');
   });
+
+  it('creates an API-only integration user through the real sf, sets an app up for it, and sf org login jwt logs in as it', async () => {
+    const username = `nut-integration@${emu.ready.orgId.toLowerCase()}.acme.test`;
+    const created = await runSf(['jwtapp', 'user', 'create', '--target-org', 'emu', '--username', username, '--json'], { home });
+    expect(created.status, created.stdout + created.stderr).to.equal(0);
+    expect(created.json?.result).to.include({ status: 'created', profile: 'Minimum Access - API Only Integrations', apiOnly: true });
+    const setup = await runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Nut_User_App', '--username', username, '--output-dir', 'user-certs', '--json'], { home });
+    expect(setup.status, setup.stdout + setup.stderr).to.equal(0);
+    const { clientId } = setup.json?.result as SetupJson;
+    const login = await runSf(['org', 'login', 'jwt', '--username', username, '--client-id', clientId, '--jwt-key-file', join(home, 'user-certs', 'server.key'), '--instance-url', emu.url, '--json'], { home });
+    expect(login.status, login.stdout + login.stderr).to.equal(0);
+  });
 });
