@@ -1,6 +1,9 @@
+import { webcrypto } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
 import Audit, { type AuditResult } from '../../src/commands/jwtapp/audit.js';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
@@ -88,6 +91,32 @@ describe('sf jwtapp audit', () => {
     expect(checks.find((c) => c.id === 'requiredScopes')?.message).to.include('RefreshToken');
     expect(checks.find((c) => c.id === 'integrationUser')?.message).to.include('holds none of them');
     expect(checks.every((c) => c.status === 'PASS' || (c.fix ?? '').length > 0)).to.equal(true);
+  });
+
+  it('fails a weak, expired certificate, and warns of refresh tokens that never expire and relaxed IP restrictions', async () => {
+    // Made the way old runbooks did (openssl with rsa:1024 and -sha1), a year and more ago.
+    const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-1', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 1024 };
+    const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+    const weak = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: '01',
+      name: 'CN=weak',
+      notBefore: new Date(Date.now() - 400 * 86_400_000),
+      notAfter: new Date(Date.now() - 35 * 86_400_000),
+      signingAlgorithm: algorithm,
+      keys,
+    });
+    const conn = await adminConnection(emu);
+    await configureJwtApp(conn, { name: 'Weak_App', certificatePem: weak.toString('pem'), username: integration, ipRelaxation: 'Bypass' });
+    const policies = (await metadataOf(conn).read('ExtlClntAppOauthConfigurablePolicies', 'Weak_App_oauth_defaultPolicy')) as unknown as Record<string, unknown>;
+    await metadataOf(conn).update('ExtlClntAppOauthConfigurablePolicies', { ...policies, refreshTokenPolicyType: 'Infinite' } as never);
+
+    const run = await audit('--name', 'Weak_App', '--username', integration);
+    expect(run.exitCode).to.equal(4);
+    expect(statuses(run)).to.include({ certificateExpiry: 'FAIL', keySize: 'FAIL', signatureHash: 'FAIL', refreshTokens: 'WARN', ipRelaxation: 'WARN', integrationUser: 'PASS' });
+    const checks = run.json?.result?.apps[0].checks ?? [];
+    expect(checks.find((c) => c.id === 'keySize')?.message).to.include('1024');
+    expect(checks.find((c) => c.id === 'signatureHash')?.message).to.include('SHA-1');
+    expect(checks.find((c) => c.id === 'certificateExpiry')?.fix).to.include('sf jwtapp cert rotate');
   });
 
   it('fails an app without a certificate, and one that pre-authorizes nobody', async () => {
