@@ -161,6 +161,43 @@ describe('sf jwtapp audit', () => {
     expect(run.json?.result?.apps[0].checks.find((c) => c.id === 'clientCredentialsUser')?.message).to.include(integration);
   });
 
+  it('fails the client credentials flow once its run-as user is deactivated', async () => {
+    const conn = await adminConnection(emu);
+    const runAs = `cc-runas@${emu.ready.orgId.toLowerCase()}.acme.test`;
+    const profile = await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM Profile WHERE Name = 'Minimum Access - API Only Integrations'");
+    const created = (await conn.sobject('User').create({
+      Username: runAs, LastName: 'Runas', Email: runAs, Alias: 'runas', ProfileId: profile.Id,
+      TimeZoneSidKey: 'Europe/London', LocaleSidKey: 'en_US', LanguageLocaleKey: 'en_US', EmailEncodingKey: 'UTF-8',
+    })) as { id: string };
+    const key = await generateKeyAndCertificate(2048, { subject: 'CN=cc-gone', days: 365 });
+    await configureJwtApp(conn, { name: 'Cc_Gone_App', certificatePem: key.certificatePem, username: integration, clientCredentialsUser: runAs });
+    expect(statuses(await audit('--name', 'Cc_Gone_App'))).to.include({ clientCredentialsUser: 'PASS' });
+    await conn.sobject('User').update({ Id: created.id, IsActive: false });
+    const run = await audit('--name', 'Cc_Gone_App');
+    expect(run.exitCode).to.equal(4);
+    const check = run.json?.result?.apps[0].checks.find((c) => c.id === 'clientCredentialsUser');
+    expect(check).to.include({ status: 'FAIL' });
+    expect(check?.message).to.include(runAs).and.include('no client credentials user enabled');
+  });
+
+  it('warns an External Client App on a Dev Hub that scratch org creation fails through it (forcedotcom/cli#3515)', async () => {
+    const hub = await startEmulator({ devHub: true });
+    try {
+      await storeAdminLogin(hub, 'emu-audit-hub');
+      const key = await generateKeyAndCertificate(2048, { subject: 'CN=hub', days: 365 });
+      await configureJwtApp(await adminConnection(hub), { name: 'Hub_App', certificatePem: key.certificatePem, username: hub.ready.integrationUser.username });
+      const run = await runCommand<AuditResult>(Audit, ['--target-org', 'emu-audit-hub', '--name', 'Hub_App', '--json']);
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const trap = run.json?.result?.apps[0].checks.find((c) => c.id === 'devHubScratchOrgs');
+      expect(trap?.status).to.equal('WARN');
+      expect(trap?.fix).to.include('SF_SCRATCH_SIGNUP_CONNECTED_APP=PlatformCLI');
+      // The org of the other tests is no Dev Hub: no such warning there.
+      expect(statuses(await audit('--name', 'Good_App'))).not.to.have.property('devHubScratchOrgs');
+    } finally {
+      await hub.stop();
+    }
+  });
+
   describe('--verify: the login itself, as the pipeline makes it', () => {
     it('logs in as the integration user with the key and passes, writing nothing to the org', async () => {
       await emu.clearRequests();

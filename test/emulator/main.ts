@@ -1,6 +1,6 @@
 /**
  * `npm run --silent emulator -- [--port N] [--propagation-ms N] [--allow-connected-app-creation]
- * [--consumer-secret-api-access] [--seed-apps] [--sandbox] [--integration-licenses N] [--fault-rate R --fault-seed S]`: starts a loopback org, prints one JSON line when it is
+ * [--consumer-secret-api-access] [--seed-apps] [--sandbox] [--integration-licenses N] [--dev-hub] [--fault-rate R --fault-seed S]`: starts a loopback org, prints one JSON line when it is
  * ready, and serves until SIGTERM or SIGINT.
  */
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     'seed-apps': { type: 'boolean', default: false },
     sandbox: { type: 'boolean', default: false },
     'integration-licenses': { type: 'string', default: '5' },
+    'dev-hub': { type: 'boolean', default: false },
     'fault-rate': { type: 'string', default: '0' },
     'fault-seed': { type: 'string', default: '1' },
   },
@@ -38,6 +39,7 @@ const emulator = new Emulator({
   seedApps: values['seed-apps'],
   sandbox: values.sandbox,
   integrationLicenses: number('integration-licenses', values['integration-licenses']),
+  devHub: values['dev-hub'],
   faultRate: number('fault-rate', values['fault-rate'], 1),
   faultSeed: number('fault-seed', values['fault-seed']),
 });

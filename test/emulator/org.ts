@@ -105,6 +105,8 @@ export type OrgOptions = {
    * neither the license nor its API-only profile exists.
    */
   integrationLicenses: number;
+  /** The org is a Dev Hub: it has ScratchOrgInfo (none elsewhere, where a query of it is INVALID_TYPE). */
+  devHub: boolean;
 };
 
 /**

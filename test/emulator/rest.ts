@@ -62,6 +62,7 @@ export class RestApi {
     if (req.method === 'GET' && id) return this.retrieve(def, id, version, req.query.get('fields'));
     if (req.method === 'POST' && !id) return this.createOne(def.name, parseJson(req.body), user);
     if (req.method === 'DELETE' && id) return this.remove(def.name, id, user);
+    if (req.method === 'PATCH' && id && def.name === 'User') return this.updateUser(id, parseJson(req.body), user);
     return notFound();
   }
 
@@ -295,6 +296,24 @@ export class RestApi {
     return saved(Id);
   }
 
+  /** `PATCH sobjects/User/{id}`: an admin (de)activates a user; the other fields are not modelled. 204, as Salesforce answers an update. */
+  private updateUser(rawId: string, body: unknown, user: User): Reply {
+    const target = this.org.findUser(toId18(rawId) ?? '');
+    if (!target) return restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (!this.org.isAdmin(user)) return restError(400, 'INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id');
+    const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const unsupported = Object.keys(fields).find((f) => f !== 'IsActive');
+    if (unsupported) return restError(400, 'INVALID_FIELD', `This emulator updates only User.IsActive, not ${unsupported}`, [unsupported]);
+    if (typeof fields.IsActive === 'boolean') {
+      if (fields.IsActive && !target.IsActive) {
+        const license = this.org.licenses.find((l) => l.Id === this.org.profileOf(target).UserLicenseId);
+        if (license && this.org.usedLicenses(license.Id) >= license.TotalLicenses) return restError(400, 'LICENSE_LIMIT_EXCEEDED', `License Limit Exceeded: ${license.Name}`);
+      }
+      target.IsActive = fields.IsActive;
+    }
+    return { status: 204 };
+  }
+
   private insertAccess(fields: Record<string, unknown>): SaveResult {
     const parent = this.org.permissionSets.find((p) => p.Id === toId18(String(fields.ParentId)));
     const app = currentApps(this.org).find((a) => a.id === toId18(String(fields.SetupEntityId)));
@@ -428,6 +447,8 @@ export class RestApi {
             .filter((a) => a.kind === 'external-client-app')
             .map((a) => ({ Id: a.id, DeveloperName: a.name, MasterLabel: a.label, NamespacePrefix: null })),
       },
+      // Only a Dev Hub has the scratch org requests; no scratch org was ever requested from this one.
+      ...(org.options.devHub ? [{ name: 'ScratchOrgInfo', fields: ['Id', 'OrgName', 'Status', 'SignupUsername'], rows: (): SObjectRow[] => [] }] : []),
     ];
   }
 

@@ -58,6 +58,7 @@ export class Emulator {
       sandbox: options.sandbox ?? false,
       propagationMs: options.propagationMs ?? 0,
       integrationLicenses: options.integrationLicenses ?? 5,
+      devHub: options.devHub ?? false,
       allowConnectedAppCreation: options.allowConnectedAppCreation ?? false,
       consumerSecretApiAccess: options.consumerSecretApiAccess ?? false,
       now: options.now ?? Date.now,
