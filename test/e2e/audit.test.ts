@@ -1,5 +1,5 @@
 import { webcrypto } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import 'reflect-metadata';
@@ -10,7 +10,8 @@ import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import Block, { type BlockResult } from '../../src/commands/jwtapp/block.js';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, configureJwtApp, metadataOf, otherKey, storeAdminLogin } from '../helpers/org.js';
+import { adminConnection, configureJwtApp, metadataOf, otherKey, storeAdminLogin, storeLogin } from '../helpers/org.js';
+import { jwtLogin } from '../helpers/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 
 const WRITES = new Set(['deploy', 'createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata']);
@@ -226,6 +227,25 @@ describe('sf jwtapp audit', () => {
       expect(login?.fix).to.match(/\S/);
     });
 
+    it('warns, and does not fail, while a new app is still propagating to the token endpoint', async () => {
+      const slow = await startEmulator({ propagationMs: 600_000 });
+      try {
+        await storeAdminLogin(slow, 'emu-audit-slow');
+        const key = await generateKeyAndCertificate(2048, { subject: 'CN=slow', days: 365 });
+        const keyFile = join(dir, 'slow.key');
+        await writeFile(keyFile, key.privateKeyPem, { mode: 0o600 });
+        const user = slow.ready.integrationUser.username;
+        await configureJwtApp(await adminConnection(slow), { name: 'Slow_App', certificatePem: key.certificatePem, username: user });
+        const run = await runCommand<AuditResult>(Audit, ['--target-org', 'emu-audit-slow', '--name', 'Slow_App', '--username', user, '--jwt-key-file', keyFile, '--verify', '--json']);
+        expect(run.exitCode, run.stdout).to.equal(0);
+        const login = run.json?.result?.apps[0].checks.find((c) => c.id === 'login');
+        expect(login?.status).to.equal('WARN');
+        expect(run.json?.result?.summary.fail).to.equal(0);
+      } finally {
+        await slow.stop();
+      }
+    });
+
     it('needs --username and a key: a flag error before any request', async () => {
       await emu.clearRequests();
       const noKey = await audit('--name', 'Good_App', '--username', integration, '--verify');
@@ -267,8 +287,11 @@ describe('sf jwtapp audit', () => {
       const run = await fleet();
       expect(run.exitCode).to.equal(4);
       const lines = run.stdout.split('\n');
-      const firstApp = lines.findIndex((l) => /_App\b/.test(l));
-      expect(lines[firstApp], run.stdout).to.include('Fleet_App').and.include('emu-audit-fleet');
+      const row = (app: string): number => lines.findIndex((l) => l.includes(app));
+      // Weak_App's certificate expired a month ago, Fleet_App's expires in 5 days, Good_App's in a year.
+      expect(row('Weak_App'), run.stdout).to.be.greaterThan(-1).and.lessThan(row('Fleet_App'));
+      expect(row('Fleet_App')).to.be.lessThan(row('Good_App'));
+      expect(lines[row('Fleet_App')]).to.include('emu-audit-fleet');
       const errorRow = lines.find((l) => l.includes('no-such-org'));
       expect(errorRow, run.stdout).to.include('ERROR');
     });
@@ -289,6 +312,25 @@ describe('sf jwtapp audit', () => {
       expect(run.exitCode).to.equal(3);
       expect(run.json?.name).to.equal('NotPemError');
       expect(await emu.requests()).to.deep.equal([]);
+    });
+
+    it('refuses an org alias sf does not know, before any request', async () => {
+      await emu.clearRequests();
+      const run = await runCommand<AuditResult>(Audit, ['--target-org', 'no-such-alias', '--name', 'Good_App', '--json']);
+      expect(run.exitCode).to.equal(1);
+      expect(run.json?.name).to.equal('NamedOrgNotFoundError');
+      expect(await emu.requests()).to.deep.equal([]);
+    });
+
+    it('refuses an org user who is not an admin', async () => {
+      const key = await readFile(join(dir, 'server.key'), 'utf8');
+      const clientId = String((await emu.state()).apps.find((a) => a.name === 'Good_App')?.consumerKey);
+      const granted = await jwtLogin(emu.url, { iss: clientId, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, key);
+      await storeLogin(emu, granted.body.access_token, 'emu-audit-integration');
+      const run = await runCommand<AuditResult>(Audit, ['--target-org', 'emu-audit-integration', '--name', 'Good_App', '--json']);
+      expect(run.exitCode).to.equal(4);
+      expect(run.json?.name).to.equal('NotAdminError');
+      expect(run.json?.actions?.length ?? 0).to.be.greaterThan(0);
     });
 
     it('refuses --warn-days out of range as a flag error', async () => {

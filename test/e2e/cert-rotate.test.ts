@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import CertRotate, { type RotateResult } from '../../src/commands/jwtapp/cert/rotate.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, metadataOf, storeAdminLogin } from '../helpers/org.js';
+import { adminConnection, metadataOf, storeAdminLogin, storeLogin } from '../helpers/org.js';
+import { jwtLogin } from '../helpers/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 
 describe('sf jwtapp cert rotate', () => {
@@ -114,6 +115,41 @@ describe('sf jwtapp cert rotate', () => {
       expect(run.exitCode).to.equal(3);
       expect(run.json?.name).to.equal('CiFilesNeedUsernameError');
       expect(await emu.requests()).to.deep.equal([]);
+    });
+
+    it('refuses a --private-key-file that does not exist, and one that is no key, before any request', async () => {
+      await emu.clearRequests();
+      const missing = await rotate('--name', 'Rotate_App', '--output-dir', dir, '--private-key-file', join(dir, 'nowhere.key'));
+      expect(missing.exitCode).to.equal(3);
+      expect(missing.json?.name).to.equal('KeyFileUnreadableError');
+      expect(missing.json?.actions?.length ?? 0).to.be.greaterThan(0);
+      const notKey = join(dir, 'not-a-key.pem');
+      await writeFile(notKey, 'hello');
+      const wrong = await rotate('--name', 'Rotate_App', '--output-dir', dir, '--private-key-file', notKey);
+      expect(wrong.exitCode).to.equal(3);
+      expect(wrong.json?.name).to.equal('NotPemError');
+      expect(await emu.requests()).to.deep.equal([]);
+    });
+
+    it('refuses an org alias sf does not know, before any request', async () => {
+      await emu.clearRequests();
+      const run = await runCommand<RotateResult>(CertRotate, ['--target-org', 'no-such-alias', '--name', 'Rotate_App', '--output-dir', dir, '--json']);
+      expect(run.exitCode).to.equal(1);
+      expect(run.json?.name).to.equal('NamedOrgNotFoundError');
+      expect(await emu.requests()).to.deep.equal([]);
+    });
+
+    it('refuses an org user who is not an admin, writing nothing', async () => {
+      const key = await readFile(join(dir, 'server.key'), 'utf8');
+      const clientId = String((await emu.state()).apps.find((a) => a.name === 'Rotate_App')?.consumerKey);
+      const granted = await jwtLogin(emu.url, { iss: clientId, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, key);
+      await storeLogin(emu, granted.body.access_token, 'emu-rotate-integration');
+      const before = await certificateOf('Rotate_App');
+      const out = await mkdtemp(join(tmpdir(), 'jwtapp-rotate-nonadmin-'));
+      const run = await runCommand<RotateResult>(CertRotate, ['--target-org', 'emu-rotate-integration', '--name', 'Rotate_App', '--output-dir', out, '--json']);
+      expect(run.exitCode).to.equal(4);
+      expect(run.json?.name).to.equal('NotAdminError');
+      expect(await certificateOf('Rotate_App')).to.equal(before);
     });
   });
 });

@@ -36,8 +36,8 @@ export default class Setup extends SfCommand<SetupResult> {
       default: 'auto' as const,
     })(),
     'output-dir': Flags.directory({ char: 'd', summary: messages.getMessage('flags.output-dir.summary'), default: '.' }),
-    'private-key-file': Flags.file({ summary: messages.getMessage('flags.private-key-file.summary'), exists: true }),
-    'certificate-file': Flags.file({ summary: messages.getMessage('flags.certificate-file.summary'), exists: true }),
+    'private-key-file': Flags.file({ summary: messages.getMessage('flags.private-key-file.summary') }),
+    'certificate-file': Flags.file({ summary: messages.getMessage('flags.certificate-file.summary') }),
     'cert-days': Flags.integer({ summary: messages.getMessage('flags.cert-days.summary'), default: DEFAULT_VALIDITY_DAYS, min: 1, max: 36_500 }),
     wait: Flags.duration({
       char: 'w',
