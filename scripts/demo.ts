@@ -80,7 +80,28 @@ const main = async (): Promise<void> => {
     await show(runSf(['jwtapp', 'verify', '-o', integration, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { home }), false, 4);
     await show(runSf(['jwtapp', 'unblock', '--target-org', 'emu', '--name', 'Demo_Integration'], { home }));
 
-    step('Done: set up, verified, logged in with the JWT bearer flow, audited, rotated, blocked and unblocked, all through the real sf.');
+    // Seed 001 (Jitterbit): an API-only integration user and the client credentials flow, in two commands.
+    const jitterbit = `jitterbit-integration@${ready.orgId.toLowerCase()}.example.com`;
+    step(`sf jwtapp setup --target-org emu --name Jitterbit --username ${jitterbit} --create-user --flow client-credentials --dotenv-file jitterbit.env`);
+    const cc = await show(
+      runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Jitterbit', '--username', jitterbit, '--create-user', '--flow', 'client-credentials', '--dotenv-file', 'jitterbit.env', '--json'], { home }),
+      true
+    );
+    const ccResult = cc.json?.result as { clientId: string; loginUrl: string; clientCredentials: { runAs: string; secret: string; secretPath: string } };
+    process.stdout.write(`client id: ${ccResult.clientId}
+runs as: ${ccResult.clientCredentials.runAs}
+consumer secret: ${ccResult.clientCredentials.secret} (${ccResult.clientCredentials.secretPath})
+`);
+
+    step('The admin copies the consumer secret from Setup into JITTERBIT_SECRET; sf jwtapp verify checks the client credentials login');
+    // The emulator's state shows the secret as Setup shows it to an admin; no API returns it.
+    const state = (await (await fetch(`${ready.instanceUrl}/__emulator/state`)).json()) as { apps: Array<{ name: string; consumerSecret?: string }> };
+    const secret = String(state.apps.find((a) => a.name === 'Jitterbit')?.consumerSecret);
+    await show(
+      runSf(['jwtapp', 'verify', '-o', jitterbit, '-i', ccResult.clientId, '--client-secret-env', 'JITTERBIT_SECRET', '-r', ccResult.loginUrl], { home, env: { JITTERBIT_SECRET: secret } })
+    );
+
+    step('Done: set up, verified, logged in with the JWT bearer flow, audited, rotated, blocked and unblocked; an API-only user and the client credentials flow set up and verified; all through the real sf.');
   } finally {
     child.kill('SIGTERM');
   }

@@ -5,7 +5,15 @@ import { batchQuery, soqlString } from './soql.js';
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'access');
 
-export type OrgUser = { id: string; username: string; email: string | undefined; isActive: boolean; profile: string | undefined };
+export type OrgUser = {
+  id: string;
+  username: string;
+  email: string | undefined;
+  isActive: boolean;
+  profile: string | undefined;
+  /** The profile allows the API only ("API Only User"): what a client-credentials run-as user should be. */
+  apiOnly: boolean;
+};
 export type PermissionSetRecord = { id: string; name: string; label: string };
 
 /** Who and what setup grants: the user, the permission set, its assignment and its app access rows. */
@@ -20,7 +28,7 @@ export type AccessState = {
 };
 
 
-type UserRow = { Id: string; Username: string; Email?: string; IsActive: boolean; Profile?: { Name?: string } | null };
+type UserRow = { Id: string; Username: string; Email?: string; IsActive: boolean; Profile?: { Name?: string; PermissionsApiUserOnly?: boolean } | null };
 type PermissionSetRow = { Id: string; Name: string; Label: string };
 type IdRow = { Id: string };
 type AccessRow = { Id: string; SetupEntityId: string; SetupEntityType: string };
@@ -37,7 +45,7 @@ export const readAccessState = async (
   const u = soqlString(names.username);
   const ps = soqlString(names.permissionSet);
   const queries = [
-    `SELECT Id, Username, Email, IsActive, Profile.Name FROM User WHERE Username = ${u}`,
+    `SELECT Id, Username, Email, IsActive, Profile.Name, Profile.PermissionsApiUserOnly FROM User WHERE Username = ${u}`,
     `SELECT Id, Name, Label FROM PermissionSet WHERE Name = ${ps}`,
     `SELECT Id FROM PermissionSetAssignment WHERE Assignee.Username = ${u} AND PermissionSet.Name = ${ps}`,
     `SELECT Id, SetupEntityId, SetupEntityType FROM SetupEntityAccess WHERE Parent.Name = ${ps}`,
@@ -58,7 +66,14 @@ export const readAccessState = async (
   const [eca] = records<IdRow>(4);
   return {
     user: user
-      ? { id: user.Id, username: user.Username, email: user.Email, isActive: user.IsActive, profile: user.Profile?.Name ?? undefined }
+      ? {
+          id: user.Id,
+          username: user.Username,
+          email: user.Email,
+          isActive: user.IsActive,
+          profile: user.Profile?.Name ?? undefined,
+          apiOnly: user.Profile?.PermissionsApiUserOnly === true,
+        }
       : undefined,
     permissionSet: permissionSet ? { id: permissionSet.Id, name: permissionSet.Name, label: permissionSet.Label } : undefined,
     assignmentId: assignment?.Id,

@@ -21,6 +21,8 @@ export type DesiredApp = {
   permissionSet: string;
   /** A consumer key of your choice for a new app; Salesforce makes one otherwise. Fixed once created. */
   consumerKey?: string;
+  /** Turns the client credentials flow on, running as this user; undefined leaves the flow as it is. */
+  clientCredentialsUser?: string;
 };
 
 /** The app as it is in the org, in the terms setup compares. */
@@ -45,7 +47,11 @@ export type AppSnapshot = {
 };
 
 /** One difference between the app as it is and as setup wants it. */
-export type AppFieldChange = { field: 'app' | 'certificate' | 'scopes' | 'permittedUsers' | 'permissionSets'; from: string; to: string };
+export type AppFieldChange = {
+  field: 'app' | 'certificate' | 'scopes' | 'permittedUsers' | 'permissionSets' | 'clientCredentials';
+  from: string;
+  to: string;
+};
 
 /**
  * An app as read from the org, bound to what can be done with it: its snapshot (what planning compares)
@@ -73,6 +79,10 @@ export type AppKindHandler = {
   create(conn: Connection, desired: DesiredApp): Promise<void>;
   /** The consumer key, read back after a create. */
   readConsumerKey(conn: Connection, name: string): Promise<string | undefined>;
+  /** The consumer secret, where Salesforce lets an API read it; undefined elsewhere. Never printed. */
+  readConsumerSecret(conn: Connection, name: string): Promise<string | undefined>;
+  /** Where an admin finds the consumer secret in Setup. */
+  consumerSecretPath(name: string): string;
   /**
    * Blocks (false) or unblocks (true) every login through the app; undefined when no app of this kind has
    * that name.

@@ -32,9 +32,10 @@ export const mergeConnectedApp = (current: MetadataRecord | undefined, desired: 
       ...oauth,
       callbackUrl: asText(oauth.callbackUrl) ?? desired.callbackUrl,
       ...(current === undefined && desired.consumerKey ? { consumerKey: desired.consumerKey } : {}),
-      certificate: desired.certificatePem ?? oauth.certificate,
+      ...(desired.certificatePem ?? oauth.certificate ? { certificate: desired.certificatePem ?? oauth.certificate } : {}),
       isAdminApproved: true,
       scopes: mergeScopes(asList(oauth.scopes), desired.scopes),
+      ...(desired.clientCredentialsUser ? { isClientCredentialEnabled: true, oauthClientCredentialUser: desired.clientCredentialsUser } : {}),
     },
     permissionSetName: permissionSets.some((p) => p.toLowerCase() === desired.permissionSet.toLowerCase())
       ? permissionSets
@@ -129,5 +130,8 @@ export const connectedApps: AppKindHandler = {
     const app = await readComponent(conn, TYPE, name);
     return app ? connectedAppSnapshot(app).consumerKey : undefined;
   },
+  // The Metadata API never returns a Connected App's consumer secret (ConnectedAppOauthConfig.consumerSecret).
+  readConsumerSecret: () => Promise.resolve(undefined),
+  consumerSecretPath: (name) => messages.getMessage('consumerSecretPath.connectedApp', [name]),
 };
 

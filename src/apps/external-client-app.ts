@@ -68,10 +68,13 @@ export const mergeExternalClientApp = (current: ExternalClientApp | undefined, d
     global: {
       ...global,
       callbackUrl: asText(global.callbackUrl) ?? desired.callbackUrl,
-      certificate: desired.certificatePem ?? global.certificate,
+      ...(desired.certificatePem ?? global.certificate ? { certificate: desired.certificatePem ?? global.certificate } : {}),
+      // The flow is on only where both halves say so: the global settings enable it, the policies name its user.
+      ...(desired.clientCredentialsUser ? { isClientCredentialsFlowEnabled: true } : {}),
     },
     oauthPolicies: {
       ...policies,
+      ...(desired.clientCredentialsUser ? { isClientCredentialsFlowEnabled: true, clientCredentialsFlowUser: desired.clientCredentialsUser } : {}),
       permittedUsersPolicyType: 'AdminApprovedPreAuthorized',
       commaSeparatedPermissionSet: (permissionSets.some((p) => p.toLowerCase() === desired.permissionSet.toLowerCase())
         ? permissionSets
@@ -254,4 +257,10 @@ export const externalClientApps: AppKindHandler = {
     const global = await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));
     return asText(global?.consumerKey);
   },
+  async readConsumerSecret(conn, name) {
+    // Returned only while the org allows it ("Allow Access to OAuth Consumer Secrets via Metadata API").
+    const global = await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));
+    return asText(global?.consumerSecret);
+  },
+  consumerSecretPath: (name) => messages.getMessage('consumerSecretPath.eca', [name]),
 };

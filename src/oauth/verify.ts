@@ -72,13 +72,16 @@ export type LoginCheckResult = { report: LoginReport; grant: TokenGrant | undefi
  */
 export const checkLoginFromInput = async (input: JwtLoginInput): Promise<LoginCheckResult> => {
   if (input.clientSecretVariable) {
-    const clientSecret = process.env[input.clientSecretVariable]?.trim();
-    if (!clientSecret) {
-      throw messages.createError('error.SecretVariableEmpty', [input.clientSecretVariable], [], EXIT_CODES.localInput);
-    }
-    return checkClientCredentialsLogin({ ...input, clientSecret });
+    return checkClientCredentialsLogin({ ...input, clientSecret: secretFromVariable(input.clientSecretVariable) });
   }
   return checkLoginWithKey({ ...input, key: await loadSigningKey({ ...input, now: new Date(clock.now()) }) });
+};
+
+/** The consumer secret held in an environment variable (never a flag's value, which shell history keeps). */
+export const secretFromVariable = (variable: string): string => {
+  const secret = process.env[variable]?.trim();
+  if (!secret) throw messages.createError('error.SecretVariableEmpty', [variable], [], EXIT_CODES.localInput);
+  return secret;
 };
 
 /** The same check with a key already loaded and checked (setup has it in memory). */

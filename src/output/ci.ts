@@ -33,7 +33,7 @@ export const loginCommand = (login: PipelineLogin): string =>
  * A dotenv file of the login's variables. The key's contents go in only when asked (`SF_JWT_KEY`, its line
  * breaks as `\n`); the file is written 0600 either way, since it names an integration's credentials.
  */
-export const envFileText = (login: PipelineLogin, privateKeyPem: string | undefined): string => {
+export const envFileText = (login: PipelineLogin, privateKeyPem: string | undefined, clientSecret?: string): string => {
   const lines = [
     '# Written by sf jwtapp setup. Keep this file out of version control.',
     `SF_USERNAME=${login.username}`,
@@ -43,6 +43,7 @@ export const envFileText = (login: PipelineLogin, privateKeyPem: string | undefi
     `SF_AUDIENCE_URL=${login.audience}`,
     ...(login.keyFile ? [`SF_JWT_KEY_FILE=${login.keyFile}`] : []),
     ...(privateKeyPem ? [`SF_JWT_KEY="${privateKeyPem.trim().replace(/\r?\n/g, '\\n')}"`] : []),
+    ...(clientSecret ? [`SF_CLIENT_SECRET=${clientSecret}`] : []),
   ];
   return `${lines.join('\n')}\n`;
 };
@@ -68,16 +69,16 @@ export const writeSecretFile = (path: string, text: string): Promise<void> => wr
 
 export type CiFiles = { envFile?: string; settingsFile?: string };
 
-/** The files a pipeline asked for (--env-file, --settings-file), written 0600. */
+/** The files a pipeline asked for (--dotenv-file, --settings-file), written 0600. */
 export const writeCiFiles = async (
   login: PipelineLogin,
-  material: { privateKeyPem: string | undefined },
+  material: { privateKeyPem: string | undefined; clientSecret?: string },
   request: { envFile?: string; includeKeyInEnvFile: boolean; settingsFile?: string }
 ): Promise<CiFiles> => {
   const files: CiFiles = {};
   if (request.envFile) {
     files.envFile = resolve(request.envFile);
-    await writeSecretFile(files.envFile, envFileText(login, request.includeKeyInEnvFile ? material.privateKeyPem : undefined));
+    await writeSecretFile(files.envFile, envFileText(login, request.includeKeyInEnvFile ? material.privateKeyPem : undefined, material.clientSecret));
   }
   if (request.settingsFile) {
     if (!material.privateKeyPem) throw messages.createError('error.SettingsNeedKey', [], [], EXIT_CODES.localInput);

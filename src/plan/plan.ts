@@ -19,6 +19,7 @@ export type CurrentState = {
 /** One step of a plan, in the order it is applied. */
 export type Change =
   | { kind: 'write-file'; path: string; what: 'private key' | 'certificate' }
+  | { kind: 'create-user'; username: string }
   | { kind: 'create-permission-set'; name: string; label: string }
   | { kind: 'assign-permission-set'; permissionSet: string; username: string }
   | { kind: 'create-app'; appKind: AppKind; name: string; fields: AppFieldChange[] }
@@ -67,6 +68,15 @@ export const appFieldChanges = (current: AppSnapshot | undefined, desired: Desir
   if (!current?.adminApproved) {
     changes.push({ field: 'permittedUsers', from: current ? 'all users may self-authorize' : 'none', to: 'admin approved users are pre-authorized' });
   }
+  const cc = current?.policies.clientCredentials;
+  const runAs = desired.clientCredentialsUser;
+  if (runAs && !(cc?.enabled && cc.runAs?.toLowerCase() === runAs.toLowerCase())) {
+    changes.push({
+      field: 'clientCredentials',
+      from: cc?.enabled ? `on, running as ${cc.runAs ?? 'nobody'}` : 'off',
+      to: `on, running as ${runAs}`,
+    });
+  }
   if (!current?.permissionSets.some((p) => p.toLowerCase() === desired.permissionSet.toLowerCase())) {
     changes.push({
       field: 'permissionSets',
@@ -85,24 +95,27 @@ export const appFieldChanges = (current: AppSnapshot | undefined, desired: Desir
  */
 export const planSetup = (
   current: CurrentState,
-  desired: DesiredApp & { username: string; permissionSetLabel: string; appType: AppTypeChoice },
+  desired: DesiredApp & { username: string; permissionSetLabel: string; appType: AppTypeChoice; createUser?: boolean },
   files: Array<{ path: string; what: 'private key' | 'certificate' }>
 ): Plan => {
   const { access } = current;
-  if (!access.user) throw messages.createError('error.UnknownUser', [desired.username], [], EXIT_CODES.orgRefused);
-  if (!access.user.isActive) throw messages.createError('error.InactiveUser', [desired.username], [], EXIT_CODES.orgRefused);
+  // --create-user: a missing user is created first (user create's own checks run before it writes).
+  const createUser = !access.user && desired.createUser === true;
+  if (!access.user && !createUser) throw messages.createError('error.UnknownUser', [desired.username], [desired.username], EXIT_CODES.orgRefused);
+  if (access.user && !access.user.isActive) throw messages.createError('error.InactiveUser', [desired.username], [], EXIT_CODES.orgRefused);
   const { kind, snapshot } = chooseApp(desired.appType, current, desired.name);
   if (snapshot && desired.consumerKey && snapshot.consumerKey !== desired.consumerKey) {
     throw messages.createError('error.ConsumerKeyImmutable', [desired.name], [], EXIT_CODES.orgRefused);
   }
 
   const changes: Change[] = files.map((f) => ({ kind: 'write-file', ...f }));
+  if (createUser) changes.push({ kind: 'create-user', username: desired.username });
   if (!access.permissionSet) {
     changes.push({ kind: 'create-permission-set', name: desired.permissionSet, label: desired.permissionSetLabel });
   }
   const assign: Change[] = access.assignmentId
     ? []
-    : [{ kind: 'assign-permission-set', permissionSet: desired.permissionSet, username: access.user.username }];
+    : [{ kind: 'assign-permission-set', permissionSet: desired.permissionSet, username: access.user?.username ?? desired.username }];
   const fields = appFieldChanges(snapshot, desired);
   if (!snapshot) {
     changes.push({ kind: 'create-app', appKind: kind, name: desired.name, fields }, ...assign);

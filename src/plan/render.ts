@@ -9,6 +9,7 @@ const FIELD_NAMES: Record<string, string> = {
   scopes: 'OAuth scopes',
   permittedUsers: 'permitted users',
   permissionSets: 'pre-authorized permission sets',
+  clientCredentials: 'client credentials flow',
 };
 
 /** One line per change, the same words in the dry-run plan and in the applied run's report. */
@@ -16,6 +17,8 @@ export const describeChange = (change: Change): string => {
   switch (change.kind) {
     case 'write-file':
       return messages.getMessage('change.writeFile', [change.what, change.path]);
+    case 'create-user':
+      return messages.getMessage('change.createUser', [change.username]);
     case 'create-permission-set':
       return messages.getMessage('change.createPermissionSet', [change.name]);
     case 'assign-permission-set':
@@ -42,6 +45,8 @@ const targetOf = (change: Change): string => {
   switch (change.kind) {
     case 'write-file':
       return change.path;
+    case 'create-user':
+      return change.username;
     case 'create-permission-set':
       return change.name;
     case 'assign-permission-set':

@@ -3,7 +3,7 @@ import { appNameProblem } from '../apps/names.js';
 import { parseScopes, REQUIRED_SCOPES } from '../apps/scopes.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { AppTypeChoice } from './plan.js';
-import type { SetupRequest } from './setup.js';
+import type { Flow, SetupRequest } from './setup.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
@@ -19,6 +19,9 @@ export type SetupInput = {
   consumerKey?: string;
   callbackUrl: string;
   appType: AppTypeChoice;
+  /** The flows to configure; default the JWT bearer flow. */
+  flows?: Flow[];
+  createUser?: boolean;
   /** The target org's user: the default integration user and contact. */
   adminUsername: string;
 };
@@ -39,6 +42,11 @@ export const buildSetupRequest = (input: SetupInput): Omit<SetupRequest, 'certif
     throw messages.createError('error.InvalidConsumerKey', [input.consumerKey], [], EXIT_CODES.localInput);
   }
   const label = input.label ?? name.replace(/_/g, ' ');
+  const flows: Flow[] = input.flows && input.flows.length > 0 ? [...new Set(input.flows)] : ['jwt'];
+  const username = input.username ?? input.adminUsername;
+  // The client credentials flow runs as one user, whose token every call gets: never the admin by default.
+  if (flows.includes('client-credentials') && !input.username) throw messages.createError('error.ClientCredentialsNeedUser', [], [], EXIT_CODES.localInput);
+  if (input.createUser && !input.username) throw messages.createError('error.CreateUserNeedsUsername', [], [], EXIT_CODES.localInput);
   return {
     name,
     label,
@@ -48,7 +56,10 @@ export const buildSetupRequest = (input: SetupInput): Omit<SetupRequest, 'certif
     permissionSet,
     permissionSetLabel: `${label} access`,
     ...(input.consumerKey ? { consumerKey: input.consumerKey } : {}),
-    username: input.username ?? input.adminUsername,
+    username,
     appType: input.appType,
+    flows,
+    ...(flows.includes('client-credentials') ? { clientCredentialsUser: username } : {}),
+    ...(input.createUser ? { createUser: true } : {}),
   };
 };

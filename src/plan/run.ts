@@ -1,12 +1,14 @@
 import { resolve } from 'node:path';
 import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import type { AppKind } from '../apps/app.js';
+import { APP_KINDS } from '../apps/kinds.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { defaultAudience } from '../oauth/audience.js';
-import { checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
+import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { loginCommand, writeCiFiles, type PipelineLogin } from '../output/ci.js';
 import { publicChange, type SetupChange } from './render.js';
-import { applySetup, isUnchanged, planFromState, readSetupState, type SetupRequest } from './setup.js';
+import type { Plan } from './plan.js';
+import { applySetup, isUnchanged, planFromState, readSetupState, type Flow, type SetupRequest } from './setup.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
@@ -15,6 +17,8 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
 export type SetupResult = {
   status: 'created' | 'updated' | 'unchanged' | 'planned';
   dryRun: boolean;
+  /** The server-to-server flows configured on the app. */
+  flows: Flow[];
   app: { kind: AppKind; name: string; label: string };
   clientId?: string;
   username: string;
@@ -25,23 +29,37 @@ export type SetupResult = {
   /** The org's instance, as the verified login reported it (the My Domain until then). */
   instanceUrl: string;
   keyFile?: string;
-  certificateFile: string;
-  certificateExpires: string;
-  certificateFingerprint: string;
+  /** The JWT bearer flow's certificate (absent when only the client credentials flow was asked for). */
+  certificateFile?: string;
+  certificateExpires?: string;
+  certificateFingerprint?: string;
   changes: SetupChange[];
   loginCommand?: string;
+  /** The JWT bearer login, checked. */
   verification?: LoginReport;
+  /** The client credentials flow: who it runs as, where the secret came from (never the secret), its login checked. */
+  clientCredentials?: {
+    runAs: string;
+    /** `variable`: --client-secret-env; `metadata`: read from the app; `unreadable`: Salesforce does not let an API read it. */
+    secret: 'variable' | 'metadata' | 'unreadable';
+    /** Where an admin finds the consumer secret in Setup. */
+    secretPath: string;
+    verification?: LoginReport;
+  };
   files: { envFile?: string; settingsFile?: string };
 };
 
 export type SetupRun = {
   conn: Connection;
   request: SetupRequest;
-  material: KeyMaterial;
+  /** The key pair of the JWT bearer flow; undefined when only the client credentials flow is set up. */
+  material: KeyMaterial | undefined;
   dryRun: boolean;
   /** How long the login check waits for Salesforce's propagation; 0 skips the check. */
   waitMs: number;
-  ciFiles: { envFile?: string; includeKeyInEnvFile: boolean; settingsFile?: string };
+  /** The consumer secret the admin copied from Setup (--client-secret-env), already read and checked. */
+  clientSecret?: string;
+  ciFiles: { envFile?: string; includeKeyInEnvFile: boolean; includeSecretInEnvFile?: boolean; settingsFile?: string };
 };
 
 /** What a run reports as it goes, so the command decides how to show it (a spinner; nothing under --json). */
@@ -66,23 +84,13 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   const plan = planFromState(state, request, material);
   progress.done();
 
-  const loginUrl = conn.instanceUrl.replace(/\/$/, '');
-  const result: SetupResult = {
-    status: 'planned',
-    dryRun: run.dryRun,
-    app: { kind: plan.appKind, name: request.name, label: request.label },
-    username: request.username,
-    permissionSet: request.permissionSet,
-    loginUrl,
-    audience: defaultAudience(loginUrl),
-    instanceUrl: loginUrl,
-    ...(material.keyFile ? { keyFile: resolve(material.keyFile) } : {}),
-    certificateFile: resolve(material.certificateFile),
-    certificateExpires: material.certificate.notAfter,
-    certificateFingerprint: material.certificate.sha256Fingerprint,
-    changes: plan.changes.map(publicChange),
-    files: {},
-  };
+  const result = plannedResult(run, plan, conn.instanceUrl.replace(/\/$/, ''));
+  const appKind = APP_KINDS[plan.appKind];
+  // A run-as user who can also log in interactively holds more than an integration needs.
+  const user = state.current.access.user;
+  if (result.clientCredentials && user && !user.apiOnly) {
+    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.RunAsNotApiOnly', [user.username, user.profile ?? '?']));
+  }
   progress.planned(result.changes, run.dryRun);
   if (run.dryRun) return result;
 
@@ -94,17 +102,107 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   const pipeline: PipelineLogin = {
     username: request.username,
     clientId: applied.consumerKey ?? '',
-    loginUrl,
-    instanceUrl: loginUrl,
+    loginUrl: result.loginUrl,
+    instanceUrl: result.loginUrl,
     audience: result.audience,
     keyFile: result.keyFile,
     apiVersion: conn.getApiVersion(),
   };
-  result.loginCommand = loginCommand(pipeline);
-  result.verification = await verifyLogin(result, material, run.waitMs, progress);
-  if (result.verification?.instanceUrl) result.instanceUrl = result.verification.instanceUrl;
-  result.files = await writeCiFiles(pipeline, material, run.ciFiles);
+  if (material) {
+    result.loginCommand = loginCommand(pipeline);
+    result.verification = await verifyLogin(result, material, run.waitMs, progress);
+  }
+  const secret = result.clientCredentials ? run.clientSecret ?? (await appKind.readConsumerSecret(conn, request.name)) : undefined;
+  result.clientCredentials = await checkClientCredentials(result, run, secret, progress);
+  const instanceUrl = result.verification?.instanceUrl ?? result.clientCredentials?.verification?.instanceUrl;
+  if (instanceUrl) result.instanceUrl = instanceUrl;
+  result.files = await writeCiFiles(pipeline, { privateKeyPem: material?.privateKeyPem, clientSecret: run.ciFiles.includeSecretInEnvFile ? secret : undefined }, run.ciFiles);
   return result;
+};
+
+/** What the run will do, before it does it: the --dry-run result, and the start of the applied run's. */
+const plannedResult = (run: SetupRun, plan: Plan, loginUrl: string): SetupResult => {
+  const { request, material } = run;
+  return {
+    status: 'planned',
+    dryRun: run.dryRun,
+    flows: request.flows,
+    app: { kind: plan.appKind, name: request.name, label: request.label },
+    username: request.username,
+    permissionSet: request.permissionSet,
+    loginUrl,
+    audience: defaultAudience(loginUrl),
+    instanceUrl: loginUrl,
+    ...(material?.keyFile ? { keyFile: resolve(material.keyFile) } : {}),
+    ...(material
+      ? {
+          certificateFile: resolve(material.certificateFile),
+          certificateExpires: material.certificate.notAfter,
+          certificateFingerprint: material.certificate.sha256Fingerprint,
+        }
+      : {}),
+    ...(request.clientCredentialsUser
+      ? {
+          clientCredentials: {
+            runAs: request.clientCredentialsUser,
+            secret: run.clientSecret ? ('variable' as const) : ('unreadable' as const),
+            secretPath: APP_KINDS[plan.appKind].consumerSecretPath(request.name),
+          },
+        }
+      : {}),
+    changes: plan.changes.map(publicChange),
+    files: {},
+  };
+};
+
+/** The client credentials part of a run: where the secret came from, and the login checked. */
+const checkClientCredentials = async (
+  result: SetupResult,
+  run: SetupRun,
+  secret: string | undefined,
+  progress: SetupProgress
+): Promise<SetupResult['clientCredentials']> => {
+  if (run.ciFiles.includeSecretInEnvFile && !secret) {
+    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.SecretNotInEnvFile', [result.clientCredentials?.secretPath ?? run.request.name]));
+  }
+  const cc = result.clientCredentials;
+  if (!cc) return undefined;
+  const known = { ...cc, secret: !run.clientSecret && secret ? ('metadata' as const) : cc.secret };
+  const verification = await verifyClientCredentials({ ...result, clientCredentials: known }, secret, run.waitMs, progress);
+  return verification ? { ...known, verification } : known;
+};
+
+/**
+ * The client credentials login, as `verify --client-secret-env` checks it, at the org's My Domain (the only
+ * host that serves the flow) with the same bounded wait. Without the secret it cannot be checked: a warning
+ * says where the admin finds it and how to check the login then.
+ */
+const verifyClientCredentials = async (
+  result: SetupResult,
+  secret: string | undefined,
+  waitMs: number,
+  progress: SetupProgress
+): Promise<LoginReport | undefined> => {
+  const cc = result.clientCredentials;
+  if (!cc || waitMs === 0 || !result.clientId) return undefined;
+  if (!secret) {
+    await Lifecycle.getInstance().emitWarning(
+      messages.getMessage('warning.ClientCredentialsNotVerified', [cc.secretPath, cc.runAs, result.clientId, result.loginUrl])
+    );
+    return undefined;
+  }
+  progress.verifying(cc.runAs);
+  const { report } = await checkClientCredentialsLogin({
+    username: cc.runAs,
+    clientId: result.clientId,
+    loginUrl: result.loginUrl,
+    clientSecret: secret,
+    waitMs,
+    onRetry: ({ elapsedMs, diagnosis }) => progress.waiting(elapsedMs, diagnosis.description || diagnosis.code),
+  });
+  progress.done(report.success ? 'ok' : 'refused');
+  if (!report.success) throw Object.assign(loginFailure(report), { result: { ...result, clientCredentials: { ...cc, verification: report } } });
+  return report;
 };
 
 /** The login, as `verify --wait` checks it; a refusal ends the run with the setup result attached. */

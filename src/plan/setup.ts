@@ -7,15 +7,22 @@ import { asNotAdmin } from '../apps/save.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { createIntegrationUser } from '../users/create.js';
 import { appKindLabel, planSetup, orgChanges, type AppTypeChoice, type CurrentState, type Plan } from './plan.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
 
+/** The server-to-server flows setup configures on the app. */
+export type Flow = 'jwt' | 'client-credentials';
+
 export type SetupRequest = DesiredApp & {
   username: string;
   permissionSetLabel: string;
   appType: AppTypeChoice;
+  flows: Flow[];
+  /** Create --username as an API-only integration user when the org has no such user. */
+  createUser?: boolean;
 };
 
 /** What was read: the snapshots planning compares, and the apps of either kind, bound to their update. */
@@ -52,11 +59,11 @@ export const readSetupState = async (conn: Connection, request: SetupRequest): P
   };
 };
 
-export const planFromState = (state: ReadState, request: SetupRequest, material: KeyMaterial): Plan =>
+export const planFromState = (state: ReadState, request: SetupRequest, material: KeyMaterial | undefined): Plan =>
   planSetup(
     state.current,
     request,
-    material.pendingFiles.map((f) => ({ path: f.path, what: f.mode === 0o600 ? 'private key' : 'certificate' }))
+    (material?.pendingFiles ?? []).map((f) => ({ path: f.path, what: f.mode === 0o600 ? 'private key' : 'certificate' }))
   );
 
 /**
@@ -68,12 +75,14 @@ export const applySetup = async (
   state: ReadState,
   plan: Plan,
   request: SetupRequest,
-  material: KeyMaterial,
+  material: KeyMaterial | undefined,
   onStep: (description: string) => void
 ): Promise<AppliedSetup> => {
   const access = state.current.access;
-  const user = access.user;
-  if (!user) throw messages.createError('error.UnknownUser', [request.username], [], EXIT_CODES.orgRefused);
+  let userId = access.user?.id;
+  if (!userId && !plan.changes.some((c) => c.kind === 'create-user')) {
+    throw messages.createError('error.UnknownUser', [request.username], [request.username], EXIT_CODES.orgRefused);
+  }
   let permissionSetId = access.permissionSet?.id;
   const existingApp = state.apps[plan.appKind];
   // What this run wrote to the org, newest last: undone newest first when a later step is refused.
@@ -88,10 +97,18 @@ export const applySetup = async (
     for (const change of plan.changes) {
       switch (change.kind) {
         case 'write-file': {
-          const file = material.pendingFiles.find((f) => f.path === change.path);
+          const file = material?.pendingFiles.find((f) => f.path === change.path);
           onStep(messages.getMessage('step.writeFile', [change.what, change.path]));
           // eslint-disable-next-line no-await-in-loop
           if (file) await writeAtomically(file.path, file.text, file.mode);
+          break;
+        }
+        case 'create-user': {
+          onStep(messages.getMessage('step.createUser', [change.username]));
+          // A user cannot be deleted, only deactivated: one this run created stays, and a re-run uses it.
+          // Named after the app, seed 001's "<System> Integration" (Jitterbit Integration).
+          // eslint-disable-next-line no-await-in-loop
+          userId = (await createIntegrationUser(conn, { username: change.username, firstName: request.label, permissionSets: [] })).userId;
           break;
         }
         case 'create-permission-set': {
@@ -105,7 +122,7 @@ export const applySetup = async (
         case 'assign-permission-set': {
           onStep(messages.getMessage('step.assignPermissionSet', [change.permissionSet, change.username]));
           // eslint-disable-next-line no-await-in-loop
-          const id = await assignPermissionSet(conn, permissionSetId ?? '', user.id);
+          const id = await assignPermissionSet(conn, permissionSetId ?? '', userId ?? '');
           undos.push(removal('PermissionSetAssignment', id, messages.getMessage('undo.assignment', [change.permissionSet, change.username, id])));
           break;
         }
@@ -131,7 +148,7 @@ export const applySetup = async (
   }
 
   const consumerKey = existingApp ? existingApp.snapshot.consumerKey : await APP_KINDS[plan.appKind].readConsumerKey(conn, request.name);
-  return { plan, consumerKey, userId: user.id };
+  return { plan, consumerKey, userId: userId ?? '' };
 };
 
 /** A write this run made, how to take it back, and how a user removes it by hand. */

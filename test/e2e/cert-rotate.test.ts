@@ -37,7 +37,7 @@ describe('sf jwtapp cert rotate', () => {
   it('uploads a new certificate, changes nothing else, keeps the old files dated, and checks the new key', async () => {
     const before = await components('Rotate_App');
     const oldKey = await readFile(join(dir, 'server.key'), 'utf8');
-    const run = await rotate('--name', 'Rotate_App', '--username', integration, '--output-dir', dir, '--env-file', join(dir, '.env'));
+    const run = await rotate('--name', 'Rotate_App', '--username', integration, '--output-dir', dir, '--dotenv-file', join(dir, '.env'));
     expect(run.exitCode, run.stdout).to.equal(0);
     const result = run.json?.result as RotateResult;
     expect(result).to.include({ status: 'rotated', dryRun: false });
@@ -111,7 +111,7 @@ describe('sf jwtapp cert rotate', () => {
 
     it('refuses CI files without the integration user, before any request', async () => {
       await emu.clearRequests();
-      const run = await rotate('--name', 'Rotate_App', '--output-dir', dir, '--env-file', join(dir, '.env2'));
+      const run = await rotate('--name', 'Rotate_App', '--output-dir', dir, '--dotenv-file', join(dir, '.env2'));
       expect(run.exitCode).to.equal(3);
       expect(run.json?.name).to.equal('CiFilesNeedUsernameError');
       expect(await emu.requests()).to.deep.equal([]);

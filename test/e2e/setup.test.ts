@@ -382,7 +382,7 @@ describe('sf jwtapp setup', () => {
     it('writes an env file (0600) without the key unless asked, and the settings JSON of seed 004', async () => {
       const env = join(dir, 'jwt.env');
       const settings = join(dir, 'settings.json');
-      const run = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--env-file', env, '--settings-file', settings);
+      const run = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--dotenv-file', env, '--settings-file', settings);
       expect(run.exitCode, run.stdout).to.equal(0);
       const text = await readFile(env, 'utf8');
       expect(text).to.include(`SF_USERNAME=${integration}`).and.include(`SF_CLIENT_ID=${run.json?.result?.clientId ?? ''}`).and.include(`SF_JWT_KEY_FILE=${join(dir, 'server.key')}`);
@@ -393,7 +393,7 @@ describe('sf jwtapp setup', () => {
       expect(json.PrivateKey).to.equal((await readFile(join(dir, 'server.key'), 'utf8')).trim());
       expect((await stat(settings)).mode & 0o777).to.equal(0o600);
 
-      const withKey = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--env-file', env, '--env-file-include-key');
+      const withKey = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--dotenv-file', env, '--dotenv-include-key');
       expect(withKey.json?.result?.status).to.equal('unchanged');
       expect(await readFile(env, 'utf8')).to.include(`SF_JWT_KEY="-----BEGIN ${'PRIVATE'} KEY-----\\n`);
     });
@@ -487,7 +487,7 @@ describe('sf jwtapp setup', () => {
       const open = await startEmulator({ consumerSecretApiAccess: true });
       try {
         await storeAdminLogin(open, 'emu-open-admin');
-        const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-open-admin', '--name', 'Open_App', '--username', open.ready.integrationUser.username, '--output-dir', join(dir, 'open'), '--env-file', join(dir, 'open', '.env'), '--wait', '0', '--json']);
+        const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-open-admin', '--name', 'Open_App', '--username', open.ready.integrationUser.username, '--output-dir', join(dir, 'open'), '--dotenv-file', join(dir, 'open', '.env'), '--wait', '0', '--json']);
         expect(run.exitCode, run.stdout).to.equal(0);
         const secret = (await open.state()).apps.find((a) => a.name === 'Open_App')?.consumerSecret;
         expect(secret).to.be.a('string').and.not.equal('');

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -82,6 +82,16 @@ describe('sf jwtapp user create', () => {
     const { clientId } = setup.json?.result as { clientId: string };
     const verify = await runCommand<VerifyResult>(Verify, ['-o', username, '-i', clientId, '-f', join(dir, 'server.key'), '-r', emu.url, '--json']);
     expect(verify.exitCode, verify.stdout).to.equal(0);
+
+    // API only: its session works on the API, and the UI's front door refuses it (an admin's session opens it).
+    const key = await readFile(join(dir, 'server.key'), 'utf8');
+    const granted = await jwtLogin(emu.url, { iss: clientId, sub: username, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, key);
+    const api = await fetch(`${emu.url}/services/data/v68.0`, { headers: { authorization: `Bearer ${granted.body.access_token}` } });
+    expect(api.status).to.equal(200);
+    const ui = await (await fetch(`${emu.url}/secur/frontdoor.jsp?sid=${encodeURIComponent(granted.body.access_token)}`)).text();
+    expect(ui).to.include('Insufficient Privileges');
+    const adminUi = await (await fetch(`${emu.url}/secur/frontdoor.jsp?sid=${encodeURIComponent(emu.ready.admin.accessToken)}`)).text();
+    expect(adminUi).to.include('<title>Home</title>');
   });
 
   it('prints what it did in human output', async () => {

@@ -213,6 +213,8 @@ export class Emulator {
       return method === 'GET' ? this.rest.versions() : notFound();
     }
 
+    if (path === '/secur/frontdoor.jsp' && method === 'GET') return this.frontdoor(req);
+
     const soap = /^\/services\/Soap\/m\/(\d+\.\d)(?:\/.*)?$/.exec(path);
     if (soap && method === 'POST') return this.soap(req, soap[1]);
 
@@ -262,6 +264,26 @@ export class Emulator {
       if (e instanceof SoapFault) return soapFault(e);
       throw e;
     }
+  }
+
+  /**
+   * The UI's front door (`/secur/frontdoor.jsp?sid=<access token>`, what `sf org open` opens): the only
+   * interactive login the emulator has. A user whose profile is "API Only User" is refused the UI with the
+   * generic "Insufficient Privileges" page (Knowledge article 000386367) while the same session works on the API.
+   */
+  private frontdoor(req: Request): Reply {
+    const session = this.sessions.lookup(req.query.get('sid') ?? undefined);
+    const user = session ? this.org.findUser(session.userId) : undefined;
+    const page = (title: string, text: string): Reply => ({
+      status: 200,
+      headers: { 'content-type': 'text/html;charset=UTF-8' },
+      body: `<!DOCTYPE html><html><head><title>${title}</title></head><body><h1>${title}</h1><p>${text}</p></body></html>`,
+    });
+    if (!session || !user?.IsActive) return { status: 302, headers: { location: '/?ec=302&startURL=%2Fhome%2Fhome.jsp' } };
+    if (this.org.profileOf(user).apiOnly) {
+      return page('Insufficient Privileges', 'You do not have the level of access necessary to perform the operation you requested.');
+    }
+    return page('Home', `Welcome, ${user.Name}.`);
   }
 
   /** A session of an app that has been blocked since is over (BlacklistedConsumer). */

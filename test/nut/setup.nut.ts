@@ -1,3 +1,4 @@
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
@@ -86,5 +87,38 @@ describe('sf jwtapp setup through the real sf', () => {
     const { clientId } = setup.json?.result as SetupJson;
     const login = await runSf(['org', 'login', 'jwt', '--username', username, '--client-id', clientId, '--jwt-key-file', join(home, 'user-certs', 'server.key'), '--instance-url', emu.url, '--json'], { home });
     expect(login.status, login.stdout + login.stderr).to.equal(0);
+  });
+
+  it('sets up the client credentials flow through the real sf, with the user created in the same run; the secret is in no output, log or file but the env file that asks for it', async () => {
+    const username = `nut-cc@${emu.ready.orgId.toLowerCase()}.acme.test`;
+    const trace = { SF_LOG_LEVEL: 'trace', SF_DISABLE_LOG_FILE: 'false' };
+    const first = await runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Nut_Cc', '--username', username, '--create-user', '--flow', 'client-credentials', '--dotenv-file', 'cc.env', '--json'], { home, env: trace });
+    expect(first.status, first.stdout + first.stderr).to.equal(0);
+    const secret = String((await emu.state()).apps.find((a) => a.name === 'Nut_Cc')?.consumerSecret);
+    expect(secret).to.match(/^[0-9A-F]{64}$/);
+    const second = await runSf(
+      ['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Nut_Cc', '--username', username, '--flow', 'client-credentials', '--client-secret-env', 'NUT_CC_SECRET', '--dotenv-file', 'cc-with-secret.env', '--dotenv-include-secret', '--json'],
+      { home, env: { ...trace, NUT_CC_SECRET: secret } }
+    );
+    expect(second.status, second.stdout + second.stderr).to.equal(0);
+    expect((second.json?.result as { clientCredentials: { verification: { success: boolean } } }).clientCredentials.verification.success).to.equal(true);
+
+    const holding: string[] = [];
+    const scan = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        // The plugin and sf's own code are not outputs; node_modules is a link to the repo's.
+        if (entry.name === 'node_modules' || entry.name === 'plugins') continue;
+        // eslint-disable-next-line no-await-in-loop
+        if (entry.isDirectory()) await scan(path);
+        // eslint-disable-next-line no-await-in-loop
+        else if (entry.isFile() && (await readFile(path, 'utf8')).includes(secret)) holding.push(path.slice(home.length + 1));
+      }
+    };
+    await scan(home);
+    expect(holding).to.deep.equal(['cc-with-secret.env']);
+    expect([first, second].some((r) => (r.stdout + r.stderr).includes(secret))).to.equal(false);
+    const logs = (await readdir(join(home, '.sf'))).filter((f) => f.endsWith('.log'));
+    expect(logs.length, 'sf wrote its trace log').to.be.greaterThan(0);
   });
 });

@@ -78,7 +78,7 @@ describe('the commands messages recommend', () => {
   it('finds the command lines in the messages, this plugin\'s and sf\'s', () => {
     expect(commands.has('jwtapp:setup') && commands.has('org:login:jwt')).to.equal(true);
     expect(found.filter((r) => r.command === 'org:assign:permset')).to.not.deep.equal([]);
-    expect(found.filter((r) => r.file === 'jwtapp.setup.md' && r.flags.includes('env-file'))).to.not.deep.equal([]);
+    expect(found.filter((r) => r.file === 'jwtapp.setup.md' && r.flags.includes('dotenv-file'))).to.not.deep.equal([]);
   });
 
   it('names only commands that exist, with flags they have', () => {

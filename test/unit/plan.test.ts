@@ -20,7 +20,7 @@ const desired = {
   permissionSetLabel: 'Acme App access',
   appType: 'auto' as const,
 };
-const user = { id: '005A', username: 'ci@acme.com', email: 'ci@acme.com', isActive: true, profile: 'Standard User' };
+const user = { id: '005A', username: 'ci@acme.com', email: 'ci@acme.com', isActive: true, profile: 'Standard User', apiOnly: false };
 const access = (overrides: Partial<AccessState> = {}): AccessState => ({
   user,
   permissionSet: undefined,

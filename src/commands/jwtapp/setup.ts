@@ -3,6 +3,7 @@ import { Messages } from '@salesforce/core';
 import { DEFAULT_VALIDITY_DAYS } from '../../certificate/generate.js';
 import { resolveKeyMaterial } from '../../certificate/material.js';
 import { clock } from '../../oauth/clock.js';
+import { secretFromVariable } from '../../oauth/verify.js';
 import { runSetup, type SetupResult } from '../../plan/run.js';
 import type { SetupChange } from '../../plan/render.js';
 import { buildSetupRequest } from '../../plan/request.js';
@@ -12,6 +13,9 @@ Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.setup');
 
 export type { SetupResult };
+
+const verified = (report: { attempts: number } | undefined): string =>
+  report ? messages.getMessage('summary.verifiedYes', [report.attempts]) : messages.getMessage('summary.verifiedSkipped');
 
 export default class Setup extends SfCommand<SetupResult> {
   public static readonly summary = messages.getMessage('summary');
@@ -30,6 +34,14 @@ export default class Setup extends SfCommand<SetupResult> {
     scopes: Flags.string({ summary: messages.getMessage('flags.scopes.summary'), default: 'api,refresh_token' }),
     'consumer-key': Flags.string({ summary: messages.getMessage('flags.consumer-key.summary') }),
     'callback-url': Flags.url({ summary: messages.getMessage('flags.callback-url.summary'), default: new URL('http://localhost:1717/OauthRedirect') }),
+    flow: Flags.option({
+      summary: messages.getMessage('flags.flow.summary'),
+      description: messages.getMessage('flags.flow.description'),
+      options: ['jwt', 'client-credentials'] as const,
+      multiple: true,
+    })(),
+    'create-user': Flags.boolean({ summary: messages.getMessage('flags.create-user.summary'), default: false }),
+    'client-secret-env': Flags.string({ summary: messages.getMessage('flags.client-secret-env.summary') }),
     'app-type': Flags.option({
       summary: messages.getMessage('flags.app-type.summary'),
       options: ['auto', 'external-client-app', 'connected-app'] as const,
@@ -49,10 +61,14 @@ export default class Setup extends SfCommand<SetupResult> {
     }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary'), default: false }),
-    'env-file': Flags.file({ summary: messages.getMessage('flags.env-file.summary') }),
-    'env-file-include-key': Flags.boolean({
-      summary: messages.getMessage('flags.env-file-include-key.summary'),
-      dependsOn: ['env-file'],
+    'dotenv-file': Flags.file({ summary: messages.getMessage('flags.dotenv-file.summary') }),
+    'dotenv-include-key': Flags.boolean({
+      summary: messages.getMessage('flags.dotenv-include-key.summary'),
+      dependsOn: ['dotenv-file'],
+    }),
+    'dotenv-include-secret': Flags.boolean({
+      summary: messages.getMessage('flags.dotenv-include-secret.summary'),
+      dependsOn: ['dotenv-file'],
     }),
     'settings-file': Flags.file({ summary: messages.getMessage('flags.settings-file.summary') }),
   };
@@ -71,25 +87,36 @@ export default class Setup extends SfCommand<SetupResult> {
       consumerKey: flags['consumer-key'],
       callbackUrl: flags['callback-url'].href,
       appType: flags['app-type'],
+      flows: flags.flow,
+      createUser: flags['create-user'],
       adminUsername,
     });
-    // Everything local first: a bad key or certificate ends the run before any request.
-    const material = await resolveKeyMaterial({
-      outputDir: flags['output-dir'],
-      privateKeyFile: flags['private-key-file'],
-      certificateFile: flags['certificate-file'],
-      certDays: flags['cert-days'],
-      force: flags.force,
-      now: new Date(clock.now()),
-    });
+    // Everything local first: a bad key, certificate or secret variable ends the run before any request.
+    const material = partial.flows.includes('jwt')
+      ? await resolveKeyMaterial({
+          outputDir: flags['output-dir'],
+          privateKeyFile: flags['private-key-file'],
+          certificateFile: flags['certificate-file'],
+          certDays: flags['cert-days'],
+          force: flags.force,
+          now: new Date(clock.now()),
+        })
+      : undefined;
+    const clientSecret = flags['client-secret-env'] ? secretFromVariable(flags['client-secret-env']) : undefined;
     const result = await runSetup(
       {
         conn,
-        request: { ...partial, certificatePem: material.certificatePem },
+        request: { ...partial, certificatePem: material?.certificatePem },
         material,
         dryRun: flags['dry-run'],
         waitMs: flags.wait.milliseconds,
-        ciFiles: { envFile: flags['env-file'], includeKeyInEnvFile: flags['env-file-include-key'] ?? false, settingsFile: flags['settings-file'] },
+        clientSecret,
+        ciFiles: {
+          envFile: flags['dotenv-file'],
+          includeKeyInEnvFile: flags['dotenv-include-key'] ?? false,
+          includeSecretInEnvFile: flags['dotenv-include-secret'] ?? false,
+          settingsFile: flags['settings-file'],
+        },
       },
       {
         reading: () => this.spinner.start(messages.getMessage('spinner.reading', [adminUsername])),
@@ -124,11 +151,17 @@ export default class Setup extends SfCommand<SetupResult> {
         { field: messages.getMessage('summary.loginUrl'), value: result.loginUrl },
         { field: messages.getMessage('summary.audience'), value: result.audience },
         { field: messages.getMessage('summary.privateKey'), value: result.keyFile ?? '-' },
-        { field: messages.getMessage('summary.certificateExpires'), value: result.certificateExpires },
-        {
-          field: messages.getMessage('summary.verified'),
-          value: result.verification ? messages.getMessage('summary.verifiedYes', [result.verification.attempts]) : messages.getMessage('summary.verifiedSkipped'),
-        },
+        { field: messages.getMessage('summary.certificateExpires'), value: result.certificateExpires ?? '-' },
+        ...(result.flows.includes('jwt')
+          ? [{ field: messages.getMessage('summary.verified'), value: verified(result.verification) }]
+          : []),
+        ...(result.clientCredentials
+          ? [
+              { field: messages.getMessage('summary.runAs'), value: result.clientCredentials.runAs },
+              { field: messages.getMessage('summary.consumerSecret'), value: messages.getMessage(`summary.secret.${result.clientCredentials.secret}`, [result.clientCredentials.secretPath]) },
+              { field: messages.getMessage('summary.verifiedClientCredentials'), value: verified(result.clientCredentials.verification) },
+            ]
+          : []),
       ],
     });
     if (result.loginCommand) this.log(`\n${messages.getMessage('info.loginCommand')}\n  ${result.loginCommand}`);

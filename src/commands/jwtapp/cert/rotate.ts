@@ -25,8 +25,8 @@ export default class CertRotate extends SfCommand<RotateResult> {
     'cert-days': Flags.integer({ summary: messages.getMessage('flags.cert-days.summary'), default: DEFAULT_VALIDITY_DAYS, min: 1, max: 36_500 }),
     wait: Flags.duration({ char: 'w', unit: 'minutes', summary: messages.getMessage('flags.wait.summary'), defaultValue: 10, min: 0, max: 60 }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
-    'env-file': Flags.file({ summary: messages.getMessage('flags.env-file.summary') }),
-    'env-file-include-key': Flags.boolean({ summary: messages.getMessage('flags.env-file-include-key.summary'), dependsOn: ['env-file'] }),
+    'dotenv-file': Flags.file({ summary: messages.getMessage('flags.dotenv-file.summary') }),
+    'dotenv-include-key': Flags.boolean({ summary: messages.getMessage('flags.dotenv-include-key.summary'), dependsOn: ['dotenv-file'] }),
     'settings-file': Flags.file({ summary: messages.getMessage('flags.settings-file.summary') }),
   };
 
@@ -43,7 +43,7 @@ export default class CertRotate extends SfCommand<RotateResult> {
         certDays: flags['cert-days'],
         waitMs: flags.wait.milliseconds,
         dryRun: flags['dry-run'],
-        ciFiles: { envFile: flags['env-file'], includeKeyInEnvFile: flags['env-file-include-key'] ?? false, settingsFile: flags['settings-file'] },
+        ciFiles: { envFile: flags['dotenv-file'], includeKeyInEnvFile: flags['dotenv-include-key'] ?? false, settingsFile: flags['settings-file'] },
       },
       {
         step: (description) => this.spinner.start(description),
