@@ -4,6 +4,7 @@ import type { AppKind } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { defaultAudience } from '../oauth/audience.js';
+import type { LoginProgress } from '../oauth/login.js';
 import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { loginCommand, writeCiFiles, type PipelineLogin } from '../output/ci.js';
 import { publicChange, type SetupChange } from './render.js';
@@ -191,18 +192,13 @@ const verifyClientCredentials = async (
     );
     return undefined;
   }
-  progress.verifying(cc.runAs);
-  const { report } = await checkClientCredentialsLogin({
-    username: cc.runAs,
-    clientId: result.clientId,
-    loginUrl: result.loginUrl,
-    clientSecret: secret,
-    waitMs,
-    onRetry: ({ elapsedMs, diagnosis }) => progress.waiting(elapsedMs, diagnosis.description || diagnosis.code),
-  });
-  progress.done(report.success ? 'ok' : 'refused');
-  if (!report.success) throw Object.assign(loginFailure(report), { result: { ...result, clientCredentials: { ...cc, verification: report } } });
-  return report;
+  const clientId = result.clientId;
+  return checkedLogin(
+    cc.runAs,
+    progress,
+    (onRetry) => checkClientCredentialsLogin({ username: cc.runAs, clientId, loginUrl: result.loginUrl, clientSecret: secret, waitMs, onRetry }),
+    (report) => ({ ...result, clientCredentials: { ...cc, verification: report } })
+  );
 };
 
 /** The login, as `verify --wait` checks it; a refusal ends the run with the setup result attached. */
@@ -212,17 +208,29 @@ const verifyLogin = async (result: SetupResult, material: KeyMaterial, waitMs: n
     await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.NotVerifiedNoKey'));
     return undefined;
   }
-  progress.verifying(result.username);
-  const { report } = await checkLoginWithKey({
-    username: result.username,
-    clientId: result.clientId,
-    loginUrl: result.loginUrl,
-    audience: result.audience,
-    key: material.key,
-    waitMs,
-    onRetry: ({ elapsedMs, diagnosis }) => progress.waiting(elapsedMs, diagnosis.description || diagnosis.code),
-  });
+  const { key } = material;
+  const clientId = result.clientId;
+  return checkedLogin(
+    result.username,
+    progress,
+    (onRetry) => checkLoginWithKey({ username: result.username, clientId, loginUrl: result.loginUrl, audience: result.audience, key, waitMs, onRetry }),
+    (report) => ({ ...result, verification: report })
+  );
+};
+
+/**
+ * One flow's login checked with the run's progress shown; a refusal ends the run with the named error and
+ * the setup result (what was set up, and the refused report) attached, so --json still says it.
+ */
+const checkedLogin = async (
+  username: string,
+  progress: SetupProgress,
+  check: (onRetry: (p: LoginProgress) => void) => Promise<{ report: LoginReport }>,
+  refused: (report: LoginReport) => SetupResult
+): Promise<LoginReport> => {
+  progress.verifying(username);
+  const { report } = await check(({ elapsedMs, diagnosis }) => progress.waiting(elapsedMs, diagnosis.description || diagnosis.code));
   progress.done(report.success ? 'ok' : 'refused');
-  if (!report.success) throw Object.assign(loginFailure(report), { result: { ...result, verification: report } });
+  if (!report.success) throw Object.assign(loginFailure(report), { result: refused(report) });
   return report;
 };

@@ -186,7 +186,8 @@ export const createIntegrationUser = async (conn: Connection, request: UserReque
   const setId = (name: string): string => String(org.permissionSets.find((p) => p.Name.toLowerCase() === name.toLowerCase())?.Id);
   if (org.user) return keepExisting(conn, request, org.user, org, setId);
 
-  const [profile] = org.profiles;
+  // Older orgs also have the deprecated "Salesforce API Only System Integrations": the current one first.
+  const [profile] = [...org.profiles].sort((a, b) => Number(b.Name === INTEGRATION_PROFILE) - Number(a.Name === INTEGRATION_PROFILE));
   if (!profile) {
     throw request.profile
       ? messages.createError('error.UnknownProfile', [request.profile], [], EXIT_CODES.orgRefused)
