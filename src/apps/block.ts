@@ -1,5 +1,6 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
+import { RetryLog, resilientConnection } from '../connection/resilient.js';
 import type { AppKind, EnabledChange } from './app.js';
 import { APP_KINDS } from './kinds.js';
 import { asNotAdmin } from './save.js';
@@ -14,7 +15,9 @@ export type BlockResult = { app: { kind: AppKind; name: string } } & EnabledChan
  * Stops (`enabled: false`) or allows again every login through the app of that name, whatever its kind
  * (seed 002's Block / Unblock). Nothing is written when the app is already as asked.
  */
-export const setAppEnabled = async (conn: Connection, name: string, enabled: boolean): Promise<BlockResult> => {
+export const setAppEnabled = async (org: Connection, name: string, enabled: boolean): Promise<BlockResult> => {
+  // Reads ride out an outage; the write is one deploy, whose result a re-run reads before writing again.
+  const conn = resilientConnection(org, new RetryLog());
   for (const kind of ['external-client-app', 'connected-app'] as const) {
     // eslint-disable-next-line no-await-in-loop
     const change = await APP_KINDS[kind].setEnabled(conn, name, enabled).catch(asNotAdmin);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Messages, SfError, type Connection } from '@salesforce/core';
 import { Duration } from '@salesforce/kit';
 import { XMLBuilder } from 'fast-xml-parser';
+import { isTransient } from '../connection/resilient.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { MetadataRecord } from './app.js';
 
@@ -86,6 +87,8 @@ export const deployComponents = async (conn: Connection, components: DeployCompo
     try {
       deploy = await set.deploy({ usernameOrConnection: conn, apiOptions: { rollbackOnError: true, singlePackage: true } });
     } catch (e) {
+      // An outage is not a refusal: the caller reads the org again (the deploy may have been queued).
+      if (isTransient(e)) throw e;
       throw messages.createError('error.DeployFailed', [e instanceof Error ? e.message : String(e)], [], EXIT_CODES.orgRefused, e instanceof Error ? e : undefined);
     }
     const result = await deploy.pollStatus({ frequency: Duration.seconds(1), timeout: Duration.minutes(10) });

@@ -1,4 +1,5 @@
 import { AuthInfo, ConfigAggregator, Messages, Org, OrgConfigProperties } from '@salesforce/core';
+import { RetryLog, resilientConnection } from '../connection/resilient.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { runAudit, type AuditRequest, type AuditResult } from './run.js';
 
@@ -22,7 +23,7 @@ export const orgsToAudit = async (named: string[] | undefined, allOrgs: boolean)
 
 const auditOrg = async (org: string, request: AuditRequest, apiVersion: string | undefined): Promise<OrgAudit> => {
   try {
-    const conn = (await Org.create({ aliasOrUsername: org })).getConnection(apiVersion);
+    const conn = resilientConnection((await Org.create({ aliasOrUsername: org })).getConnection(apiVersion), new RetryLog());
     return { org, result: await runAudit(conn, request) };
   } catch (e) {
     return { org, error: e instanceof Error ? e : new Error(String(e)) };

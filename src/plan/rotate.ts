@@ -1,16 +1,19 @@
 import { copyFile, chmod, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { Lifecycle, Messages, type Connection } from '@salesforce/core';
-import type { AppKind } from '../apps/app.js';
+import { sameCertificate, type AppKind, type BoundApp } from '../apps/app.js';
 import { findApp } from '../apps/kinds.js';
 import { keyPairPaths } from '../certificate/files.js';
 import { resolveKeyMaterial } from '../certificate/material.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { defaultAudience } from '../oauth/audience.js';
 import { clock } from '../oauth/clock.js';
+import { backoffDelay } from '../oauth/backoff.js';
+import { isTransient, OUTAGE_BACKOFF, RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { writeCiFiles } from '../output/ci.js';
 import { writeAtomically } from '../output/files.js';
+import { MAX_ROUNDS, orgUnavailable } from './setup.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
@@ -28,6 +31,8 @@ export type RotateResult = {
   keptFiles: string[];
   verification?: LoginReport;
   files: { envFile?: string; settingsFile?: string };
+  /** Calls an outage answered and that were tried again. */
+  retries?: RetriedCall[];
 };
 
 export type RotateRun = {
@@ -68,6 +73,53 @@ const datedName = async (path: string, at: Date): Promise<string> => {
   return candidate;
 };
 
+type PendingFile = { path: string; text: string; mode: number };
+
+/** Copies each file the new pair will replace to its dated name (same mode); returns the files replaced. */
+const keepCurrentFiles = async (pending: PendingFile[], now: Date, kept: string[], progress: RotateProgress): Promise<PendingFile[]> => {
+  const replaced = (await Promise.all(pending.map(async (f) => ((await exists(f.path)) ? f : undefined)))).filter((f): f is PendingFile => f !== undefined);
+  for (const file of replaced) {
+    // eslint-disable-next-line no-await-in-loop
+    const copy = await datedName(file.path, now);
+    // eslint-disable-next-line no-await-in-loop
+    await copyFile(file.path, copy);
+    // eslint-disable-next-line no-await-in-loop
+    await chmod(copy, file.mode);
+    kept.push(copy);
+    progress.step(messages.getMessage('step.keepFile', [file.path, copy]));
+  }
+  return replaced;
+};
+
+/**
+ * Uploads the certificate; when an outage interrupts it, reads the app again rather than sending it again
+ * blindly: if the new certificate is there, it was uploaded; if not, it is uploaded again, up to
+ * MAX_ROUNDS times, then the run stops with OrgUnavailableError.
+ */
+const uploadConverging = async (conn: Connection, name: string, app: BoundApp, certificatePem: string, log: RetryLog): Promise<void> => {
+  let target = app;
+  for (let round = 1; ; round++) {
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      await target.replaceCertificate(certificatePem);
+      return;
+    } catch (e) {
+      if (!isTransient(e)) throw e;
+      if (round >= MAX_ROUNDS) throw orgUnavailable(e, log, []);
+      log.record('upload the certificate: re-read the app', round + 1, e instanceof Error ? e.message.slice(0, 200) : String(e));
+      // eslint-disable-next-line no-await-in-loop
+      await clock.sleep(backoffDelay(round, OUTAGE_BACKOFF));
+      // eslint-disable-next-line no-await-in-loop
+      const fresh = await findApp(conn, name).catch((read: unknown) => {
+        if (isTransient(read)) return undefined;
+        throw read;
+      });
+      if (fresh && sameCertificate(fresh.app.snapshot.certificatePem, certificatePem)) return;
+      if (fresh) target = fresh.app;
+    }
+  }
+};
+
 /**
  * A new key and certificate for an existing app, without breaking the pipeline that uses it: the new
  * pair is made (or brought) and checked locally; the current files are kept as dated copies; the app is
@@ -76,7 +128,8 @@ const datedName = async (path: string, at: Date): Promise<string> => {
  * working; CI files are rewritten only once the new key works.
  */
 export const runRotate = async (run: RotateRun, progress: RotateProgress): Promise<RotateResult> => {
-  const { conn } = run;
+  const log = new RetryLog();
+  const conn = resilientConnection(run.conn, log);
   if ((run.ciFiles.envFile ?? run.ciFiles.settingsFile) && !run.username) {
     throw messages.createError('error.CiFilesNeedUsername', [], [], EXIT_CODES.localInput);
   }
@@ -107,34 +160,30 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
 
   // The current pair stays, dated; the new one takes its place.
   const current = keyPairPaths(run.outputDir);
-  const replaced = (await Promise.all(material.pendingFiles.map(async (f) => ((await exists(f.path)) ? f : undefined)))).filter(
-    (f): f is (typeof material.pendingFiles)[number] => f !== undefined
-  );
-  for (const file of replaced) {
-    // eslint-disable-next-line no-await-in-loop
-    const kept = await datedName(file.path, now);
-    // eslint-disable-next-line no-await-in-loop
-    await copyFile(file.path, kept);
-    // eslint-disable-next-line no-await-in-loop
-    await chmod(kept, file.mode);
-    result.keptFiles.push(kept);
-    progress.step(messages.getMessage('step.keepFile', [file.path, kept]));
-  }
+  const replaced = await keepCurrentFiles(material.pendingFiles, now, result.keptFiles, progress);
   for (const file of material.pendingFiles) {
     // eslint-disable-next-line no-await-in-loop
     await writeAtomically(file.path, file.text, file.mode);
   }
-  const putBack = async (): Promise<void> => {
-    await app.replaceCertificate(previousCertificate);
+  const restoreFiles = async (): Promise<void> => {
     for (const [i, file] of replaced.entries()) {
       // eslint-disable-next-line no-await-in-loop
       await copyFile(result.keptFiles[i], file.path);
     }
   };
+  const putBack = async (): Promise<void> => {
+    await app.replaceCertificate(previousCertificate);
+    await restoreFiles();
+  };
 
   progress.step(messages.getMessage('step.uploadCertificate', [run.name]));
-  await app.replaceCertificate(material.certificatePem);
+  await uploadConverging(conn, run.name, app, material.certificatePem, log).catch(async (e: unknown) => {
+    // Not uploaded as far as anyone can tell: the old pair goes back where the pipeline reads it.
+    if (isTransient(e) || (e instanceof Error && e.name === 'OrgUnavailableError')) await restoreFiles();
+    throw e;
+  });
   progress.done();
+  if (log.calls.length > 0) result.retries = log.calls;
 
   const loginUrl = conn.instanceUrl.replace(/\/$/, '');
   const clientId = app.snapshot.consumerKey;

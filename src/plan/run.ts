@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import type { AppKind } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
+import { RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { defaultAudience } from '../oauth/audience.js';
 import type { LoginProgress } from '../oauth/login.js';
@@ -9,7 +10,7 @@ import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type Logi
 import { loginCommand, writeCiFiles, type PipelineLogin } from '../output/ci.js';
 import { publicChange, type SetupChange } from './render.js';
 import type { Plan } from './plan.js';
-import { applySetup, isUnchanged, planFromState, readSetupState, type Flow, type SetupRequest } from './setup.js';
+import { applyConverging, isUnchanged, readAndPlan, type Flow, type SetupRequest } from './setup.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
@@ -48,6 +49,8 @@ export type SetupResult = {
     verification?: LoginReport;
   };
   files: { envFile?: string; settingsFile?: string };
+  /** Calls an outage answered and that were tried again (a read, or the whole apply after a fresh read). */
+  retries?: RetriedCall[];
 };
 
 export type SetupRun = {
@@ -79,10 +82,11 @@ export type SetupProgress = {
  * the result attached to the error, so --json still says what was set up.
  */
 export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<SetupResult> => {
-  const { conn, request, material } = run;
+  const { request, material } = run;
+  const log = new RetryLog();
+  const conn = resilientConnection(run.conn, log);
   progress.reading();
-  const state = await readSetupState(conn, request);
-  const plan = planFromState(state, request, material);
+  const { state, plan } = await readAndPlan(conn, request, material, log);
   progress.done();
 
   const result = plannedResult(run, plan, conn.instanceUrl.replace(/\/$/, ''));
@@ -95,7 +99,7 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   progress.planned(result.changes, run.dryRun);
   if (run.dryRun) return result;
 
-  const applied = await applySetup(conn, state, plan, request, material, (step) => progress.step(step));
+  const applied = await applyConverging(conn, { state, plan }, request, material, (step) => progress.step(step), log);
   progress.done();
   result.status = !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated';
   result.clientId = applied.consumerKey;
@@ -117,6 +121,7 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   result.clientCredentials = await checkClientCredentials(result, run, secret, progress);
   const instanceUrl = result.verification?.instanceUrl ?? result.clientCredentials?.verification?.instanceUrl;
   if (instanceUrl) result.instanceUrl = instanceUrl;
+  result.retries = log.calls;
   result.files = await writeCiFiles(pipeline, { privateKeyPem: material?.privateKeyPem, clientSecret: run.ciFiles.includeSecretInEnvFile ? secret : undefined }, run.ciFiles);
   return result;
 };

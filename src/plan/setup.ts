@@ -8,6 +8,9 @@ import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { createIntegrationUser } from '../users/create.js';
+import { isTransient, OUTAGE_BACKOFF, type RetryLog } from '../connection/resilient.js';
+import { backoffDelay } from '../oauth/backoff.js';
+import { clock } from '../oauth/clock.js';
 import { appKindLabel, planSetup, orgChanges, type AppTypeChoice, type CurrentState, type Plan } from './plan.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -76,7 +79,9 @@ export const applySetup = async (
   plan: Plan,
   request: SetupRequest,
   material: KeyMaterial | undefined,
-  onStep: (description: string) => void
+  onStep: (description: string) => void,
+  /** What this run created, across its rounds: named when the run stops on an outage. */
+  created: string[] = []
 ): Promise<AppliedSetup> => {
   const access = state.current.access;
   let userId = access.user?.id;
@@ -109,6 +114,7 @@ export const applySetup = async (
           // Named after the app, seed 001's "<System> Integration" (Jitterbit Integration).
           // eslint-disable-next-line no-await-in-loop
           userId = (await createIntegrationUser(conn, { username: change.username, firstName: request.label, permissionSets: [] })).userId;
+          created.push(messages.getMessage('created.user', [change.username]));
           break;
         }
         case 'create-permission-set': {
@@ -117,6 +123,7 @@ export const applySetup = async (
           const id = await createPermissionSet(conn, change.name, change.label, messages.getMessage('permissionSetDescription', [request.name]));
           permissionSetId = id;
           undos.push(removal('PermissionSet', id, messages.getMessage('undo.permissionSet', [change.name, id])));
+          created.push(messages.getMessage('undo.permissionSet', [change.name, id]));
           break;
         }
         case 'assign-permission-set': {
@@ -124,6 +131,7 @@ export const applySetup = async (
           // eslint-disable-next-line no-await-in-loop
           const id = await assignPermissionSet(conn, permissionSetId ?? '', userId ?? '');
           undos.push(removal('PermissionSetAssignment', id, messages.getMessage('undo.assignment', [change.permissionSet, change.username, id])));
+          created.push(messages.getMessage('undo.assignment', [change.permissionSet, change.username, id]));
           break;
         }
         case 'create-app':
@@ -133,6 +141,7 @@ export const applySetup = async (
           // eslint-disable-next-line no-await-in-loop
           await (existingApp ? existingApp.update(request) : apps.create(conn, request));
           if (change.kind === 'create-app') {
+            created.push(messages.getMessage('undo.app', [appKindLabel(change.appKind), change.name]));
             undos.push({
               what: messages.getMessage('undo.app', [appKindLabel(change.appKind), change.name]),
               run: () => apps.remove(conn, change.name),
@@ -144,11 +153,84 @@ export const applySetup = async (
       }
     }
   } catch (e) {
+    // An outage is not Salesforce's verdict: nothing is taken back, the run re-reads the org and goes on.
+    if (isTransient(e)) throw e;
     throw await undo(undos, e);
   }
 
   const consumerKey = existingApp ? existingApp.snapshot.consumerKey : await APP_KINDS[plan.appKind].readConsumerKey(conn, request.name);
   return { plan, consumerKey, userId: userId ?? '' };
+};
+
+/** How many times a run re-reads the org and goes on after an outage before it stops. */
+export const MAX_ROUNDS = 4;
+
+const causeOf = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 200);
+
+/** The run stops on an outage that outlasted its retries: what it did, and that a re-run goes on from there. */
+export const orgUnavailable = (e: unknown, log: RetryLog, created: string[]): SfError =>
+  messages
+    .createError('error.OrgUnavailable', [log.calls.length, causeOf(e), created.length > 0 ? created.join('; ') : 'nothing'], [], EXIT_CODES.stillFailing, e instanceof Error ? e : undefined)
+    .setData({ retries: log.calls, leftInOrg: created });
+
+/**
+ * Reads the org and plans, retrying the whole read when an outage outlasts the per-call retries. Nothing is
+ * written yet, so an outage here leaves the org as it was.
+ */
+export const readAndPlan = async (
+  conn: Connection,
+  request: SetupRequest,
+  material: KeyMaterial | undefined,
+  log: RetryLog
+): Promise<{ state: ReadState; plan: Plan }> => {
+  for (let round = 1; ; round++) {
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      const state = await readSetupState(conn, request);
+      return { state, plan: planFromState(state, request, material) };
+    } catch (e) {
+      if (!isTransient(e)) throw e;
+      if (round >= MAX_ROUNDS) throw orgUnavailable(e, log, []);
+      log.record('read the org', round + 1, causeOf(e));
+      // eslint-disable-next-line no-await-in-loop
+      await clock.sleep(backoffDelay(round, OUTAGE_BACKOFF));
+    }
+  }
+};
+
+/**
+ * Applies the plan; when an outage interrupts it (a 5xx, a dropped connection, an answer lost after the
+ * write was made), nothing is taken back and nothing is sent again blindly: the org is read afresh, planned
+ * again — what did happen is now seen as done — and the rest applied. After MAX_ROUNDS it stops with
+ * `OrgUnavailableError`, naming what this run created; a re-run goes on from there.
+ */
+export const applyConverging = async (
+  conn: Connection,
+  first: { state: ReadState; plan: Plan },
+  request: SetupRequest,
+  material: KeyMaterial | undefined,
+  onStep: (description: string) => void,
+  log: RetryLog
+): Promise<AppliedSetup> => {
+  const created: string[] = [];
+  let { state, plan } = first;
+  for (let round = 1; ; round++) {
+    try {
+      if (round > 1) {
+        // eslint-disable-next-line no-await-in-loop
+        state = await readSetupState(conn, request);
+        plan = planFromState(state, request, material);
+      }
+      // eslint-disable-next-line no-await-in-loop
+      return await applySetup(conn, state, plan, request, material, onStep, created);
+    } catch (e) {
+      if (!isTransient(e)) throw e;
+      if (round >= MAX_ROUNDS) throw orgUnavailable(e, log, created);
+      log.record('apply: re-read the org and go on', round + 1, causeOf(e));
+      // eslint-disable-next-line no-await-in-loop
+      await clock.sleep(backoffDelay(round, OUTAGE_BACKOFF));
+    }
+  }
 };
 
 /** A write this run made, how to take it back, and how a user removes it by hand. */

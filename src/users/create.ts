@@ -2,6 +2,7 @@ import { Messages, type Connection } from '@salesforce/core';
 import { assignPermissionSet } from '../access/grants.js';
 import { batchQuery, soqlString } from '../access/soql.js';
 import { asNotAdmin } from '../apps/save.js';
+import { RetryLog, resilientConnection } from '../connection/resilient.js';
 import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -178,8 +179,9 @@ const insertUser = async (conn: Connection, record: Record<string, string>): Pro
  * user. Everything that can be known before writing (the profile, a free seat, the permission sets, an
  * inactive user) is checked first, so a refusal leaves nothing written.
  */
-export const createIntegrationUser = async (conn: Connection, request: UserRequest): Promise<UserResult> => {
+export const createIntegrationUser = async (target: Connection, request: UserRequest): Promise<UserResult> => {
   checkInput(request);
+  const conn = resilientConnection(target, new RetryLog());
   const org = await readOrg(conn, request).catch(asNotAdmin);
   const missingSets = request.permissionSets.filter((name) => !org.permissionSets.some((p) => p.Name.toLowerCase() === name.toLowerCase()));
   if (missingSets.length > 0) throw messages.createError('error.UnknownPermissionSet', [missingSets.join(', ')], [], EXIT_CODES.orgRefused);

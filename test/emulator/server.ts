@@ -73,25 +73,29 @@ export class Emulator {
     this.faults = new FaultInjector(options.faultRate ?? 0, options.faultSeed ?? 1);
     this.server = createServer((req, res) => {
       void readRequest(req).then((request) => {
-        if (!request.path.startsWith(CONTROL_PREFIX) && request.path !== '/services/oauth2/token') {
-          const fault = this.faults.next();
-          if (fault === 'drop') {
-            this.log(request, 0);
-            req.socket.destroy();
-            return;
-          }
-          if (fault === 'unavailable') {
-            const reply = restError(503, 'SERVER_UNAVAILABLE', 'Service Unavailable');
-            this.log(request, reply.status);
-            writeReply(res, reply, new Date(this.org.now()));
-            return;
-          }
+        const fault = !request.path.startsWith(CONTROL_PREFIX) && request.path !== '/services/oauth2/token' ? this.faults.next() : undefined;
+        if (fault === 'drop') {
+          this.log(request, 0);
+          req.socket.destroy();
+          return;
+        }
+        if (fault === 'unavailable') {
+          const unavailable = restError(503, 'SERVER_UNAVAILABLE', 'Service Unavailable');
+          this.log(request, unavailable.status);
+          writeReply(res, unavailable, new Date(this.org.now()));
+          return;
         }
         let reply: Reply;
         try {
           reply = this.route(request);
         } catch (e) {
           reply = restError(500, 'UNKNOWN_EXCEPTION', `emulator error: ${(e as Error).stack ?? String(e)}`);
+        }
+        if (fault === 'lost') {
+          // Served, and the answer lost on the way back: status 0 in the log, as for a drop.
+          this.log(request, 0);
+          req.socket.destroy();
+          return;
         }
         if (!request.path.startsWith(CONTROL_PREFIX)) this.log(request, reply.status);
         writeReply(res, reply, new Date(this.org.now()));
@@ -200,6 +204,12 @@ export class Emulator {
       const { operation, problem, after } = JSON.parse(req.body || '{}') as { operation?: string; problem?: string; after?: number };
       if (!operation || !problem) return restError(400, 'MALFORMED_REQUEST', 'operation and problem are required');
       this.org.refusals.push({ operation, problem, after: after ?? 0 });
+      return { status: 204 };
+    }
+    if (path === `${CONTROL_PREFIX}faults` && method === 'POST') {
+      const { rate } = JSON.parse(req.body || '{}') as { rate?: number };
+      if (typeof rate !== 'number' || rate < 0 || rate > 1) return restError(400, 'MALFORMED_REQUEST', 'rate must be a number from 0 to 1');
+      this.faults.setRate(rate);
       return { status: 204 };
     }
     return notFound();

@@ -11,6 +11,8 @@ export type RunningEmulator = {
   clearRequests: () => Promise<void>;
   /** The next call of this operation (`deploy`, `delete:PermissionSetAssignment`, …), after `after` more, is refused with this problem. */
   refuseNext: (operation: string, problem: string, after?: number) => Promise<void>;
+  /** POST /__emulator/faults: the share of calls that fail from now on (0 ends the outage). */
+  setFaultRate: (rate: number) => Promise<void>;
   stop: () => Promise<void>;
 };
 
@@ -47,6 +49,9 @@ export const emulatorAt = (ready: ReadyLine, stop: () => Promise<void>, emulator
     },
     refuseNext: async (operation: string, problem: string, after = 0): Promise<void> => {
       await fetch(`${url}/__emulator/refusals`, { method: 'POST', body: JSON.stringify({ operation, problem, after }) });
+    },
+    setFaultRate: async (rate: number): Promise<void> => {
+      await fetch(`${url}/__emulator/faults`, { method: 'POST', body: JSON.stringify({ rate }) });
     },
     stop,
   };

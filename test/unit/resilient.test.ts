@@ -1,0 +1,56 @@
+import { expect } from 'chai';
+import { SfError } from '@salesforce/core';
+import { isTransient, MAX_ATTEMPTS, retryIdempotent, RetryLog } from '../../src/connection/resilient.js';
+import { FakeClock } from '../helpers/emulator.js';
+import { useFakeClock } from '../helpers/time.js';
+
+describe('riding out an outage', () => {
+  const fake = new FakeClock();
+  useFakeClock(fake);
+
+  it('tells an outage from Salesforce\'s verdict', () => {
+    const dropped = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+    expect(isTransient(dropped)).to.equal(true);
+    expect(isTransient(new SfError('Service Unavailable', 'SERVER_UNAVAILABLE'))).to.equal(true);
+    expect(isTransient(new SfError('[{"message":"Service Unavailable"}]', 'ERROR_HTTP_503'))).to.equal(true);
+    expect(isTransient(new Error('Metadata API request failed', { cause: new TypeError('fetch failed') }))).to.equal(true);
+    expect(isTransient(new SfError('duplicate value found', 'DUPLICATE_VALUE'))).to.equal(false);
+    expect(isTransient(new SfError('Session expired or invalid', 'INVALID_SESSION_ID'))).to.equal(false);
+    expect(isTransient(new SfError('insufficient access rights on object id', 'INSUFFICIENT_ACCESS_OR_READONLY'))).to.equal(false);
+  });
+
+  it('tries an idempotent call again after an outage, logs it, and waits a little longer each time', async () => {
+    const log = new RetryLog();
+    let calls = 0;
+    const start = fake.now();
+    const answer = await retryIdempotent(
+      'metadata.read',
+      () => {
+        calls++;
+        return calls < 3 ? Promise.reject(new TypeError('fetch failed')) : Promise.resolve('read');
+      },
+      log
+    );
+    expect(answer).to.equal('read');
+    expect(calls).to.equal(3);
+    expect(log.calls.map((c) => c.operation)).to.deep.equal(['metadata.read', 'metadata.read']);
+    expect(fake.now() - start).to.be.within(250 + 500, 500 + 1000);
+  });
+
+  it('returns Salesforce\'s verdict at once, and gives up after MAX_ATTEMPTS outages', async () => {
+    let calls = 0;
+    const refused = await retryIdempotent('q', () => {
+      calls++;
+      return Promise.reject(new SfError('bad', 'INVALID_FIELD'));
+    }).catch((e: Error) => e);
+    expect((refused).name).to.equal('INVALID_FIELD');
+    expect(calls).to.equal(1);
+    calls = 0;
+    const down = await retryIdempotent('q', () => {
+      calls++;
+      return Promise.reject(new SfError('Service Unavailable', 'SERVER_UNAVAILABLE'));
+    }).catch((e: Error) => e);
+    expect((down).name).to.equal('SERVER_UNAVAILABLE');
+    expect(calls).to.equal(MAX_ATTEMPTS);
+  });
+});
