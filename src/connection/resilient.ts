@@ -49,6 +49,22 @@ export const isTransient = (e: unknown): boolean => {
   return false;
 };
 
+/**
+ * Whether a create was refused because the record now exists: another run (a second pipeline) made it
+ * between this run's read and its write. Not a refusal of what was asked: read again, and it is done.
+ */
+export const isConflict = (e: unknown): boolean => {
+  for (let error = e, depth = 0; error && depth < 5; depth++) {
+    const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
+    if (/\bDUPLICATE_(DEVELOPER_NAME|VALUE)\b/.test(text)) return true;
+    error = error instanceof Error ? error.cause : undefined;
+  }
+  return false;
+};
+
+/** Interrupted rather than refused: an outage, or another run's record. The answer is a fresh read. */
+export const needsFreshRead = (e: unknown): boolean => isTransient(e) || isConflict(e);
+
 const describeCause = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 200) : String(e).slice(0, 200));
 
 /**

@@ -8,7 +8,7 @@ import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { createIntegrationUser } from '../users/create.js';
-import { isTransient, OUTAGE_BACKOFF, type RetryLog } from '../connection/resilient.js';
+import { isConflict, isTransient, needsFreshRead, OUTAGE_BACKOFF, type RetryLog } from '../connection/resilient.js';
 import { backoffDelay } from '../oauth/backoff.js';
 import { clock } from '../oauth/clock.js';
 import { appKindLabel, planSetup, orgChanges, type AppTypeChoice, type CurrentState, type Plan } from './plan.js';
@@ -153,8 +153,9 @@ export const applySetup = async (
       }
     }
   } catch (e) {
-    // An outage is not Salesforce's verdict: nothing is taken back, the run re-reads the org and goes on.
-    if (isTransient(e)) throw e;
+    // An outage is not Salesforce's verdict, nor is a record another run made meanwhile: nothing is taken
+    // back, the run re-reads the org and goes on.
+    if (needsFreshRead(e)) throw e;
     throw await undo(undos, e);
   }
 
@@ -200,8 +201,9 @@ export const readAndPlan = async (
 
 /**
  * Applies the plan; when an outage interrupts it (a 5xx, a dropped connection, an answer lost after the
- * write was made), nothing is taken back and nothing is sent again blindly: the org is read afresh, planned
- * again — what did happen is now seen as done — and the rest applied. After MAX_ROUNDS it stops with
+ * write was made), or another run made a record first (two pipelines at once: DUPLICATE_*), nothing is
+ * taken back and nothing is sent again blindly: the org is read afresh, planned again — what did happen is
+ * now seen as done — and the rest applied. After MAX_ROUNDS it stops with
  * `OrgUnavailableError`, naming what this run created; a re-run goes on from there.
  */
 export const applyConverging = async (
@@ -224,9 +226,10 @@ export const applyConverging = async (
       // eslint-disable-next-line no-await-in-loop
       return await applySetup(conn, state, plan, request, material, onStep, created);
     } catch (e) {
-      if (!isTransient(e)) throw e;
-      if (round >= MAX_ROUNDS) throw orgUnavailable(e, log, created);
-      log.record('apply: re-read the org and go on', round + 1, causeOf(e));
+      const conflict = isConflict(e);
+      if (!isTransient(e) && !conflict) throw e;
+      if (round >= MAX_ROUNDS) throw conflict ? e : orgUnavailable(e, log, created);
+      log.record(conflict ? 'apply: made meanwhile by another run; re-read the org and go on' : 'apply: re-read the org and go on', round + 1, causeOf(e));
       // eslint-disable-next-line no-await-in-loop
       await clock.sleep(backoffDelay(round, OUTAGE_BACKOFF));
     }
