@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { Lifecycle, Messages } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
 
@@ -19,14 +19,29 @@ const describeSource = (source: KeySource): string =>
 /** An error of a local input (a file, a key, a certificate): exit 3, nothing was sent to Salesforce. */
 export const localError = (name: string, tokens: Array<string | number>): Error => messages.createError(`error.${name}`, tokens, [], EXIT_CODES.localInput);
 
+/**
+ * A private key others may read is reported, as ssh reports an "UNPROTECTED PRIVATE KEY FILE" (it is used
+ * all the same: CI containers often mount secrets 0644). Not on Windows, whose modes say nothing of it.
+ */
+const warnIfUnprotected = async (path: string): Promise<void> => {
+  if (process.platform === 'win32') return;
+  const { mode } = await stat(path);
+  if ((mode & 0o077) !== 0) {
+    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.KeyFileUnprotected', [path, (mode & 0o777).toString(8).padStart(4, '0'), path]));
+  }
+};
+
 /** Reads a key file, or an environment variable holding the key's contents (as CI secrets do). */
 export const readKeyText = async (source: KeySource): Promise<string> => {
   if (source.kind === 'file') {
+    let text: string;
     try {
-      return await readFile(source.path, 'utf8');
+      text = await readFile(source.path, 'utf8');
     } catch (e) {
       throw localError('KeyFileUnreadable', [source.path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]);
     }
+    await warnIfUnprotected(source.path);
+    return text;
   }
   const value = process.env[source.variable];
   if (!value?.trim()) throw localError('KeyVariableEmpty', [source.variable]);

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
@@ -67,6 +67,17 @@ describe('sf jwtapp verify', () => {
         saved: false,
       });
       expect(run.json?.result?.error).to.equal(undefined);
+    });
+
+    it('uses a key file others can read, and says so with the chmod that fixes it, as ssh does', async () => {
+      const open = join(dir, 'open.key');
+      await writeFile(open, (await testKey()).privateKeyPem, { mode: 0o644 });
+      await chmod(open, 0o644);
+      const run = await verify('-o', integration, '-i', app.consumerKey, '-f', open);
+      expect(run.exitCode, run.stdout).to.equal(0);
+      expect(run.json?.warnings?.join(' ')).to.include('can be read by other users').and.include(`chmod 600 ${open}`);
+      const quiet = await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile);
+      expect(quiet.json?.warnings ?? []).to.deep.equal([]);
     });
 
     it('never prints the access token', async () => {
