@@ -171,7 +171,9 @@ const causeOf = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.me
 /** The run stops on an outage that outlasted its retries: what it did, and that a re-run goes on from there. */
 export const orgUnavailable = (e: unknown, log: RetryLog, created: string[]): SfError =>
   messages
-    .createError('error.OrgUnavailable', [log.calls.length, causeOf(e), created.length > 0 ? created.join('; ') : 'nothing'], [], EXIT_CODES.stillFailing, e instanceof Error ? e : undefined)
+    // Not chained to the transport error as its cause: sf would exit 10 for a TypeError cause, and the
+    // message already names it.
+    .createError('error.OrgUnavailable', [log.calls.length, causeOf(e), created.length > 0 ? created.join('; ') : 'nothing'], [], EXIT_CODES.stillFailing)
     .setData({ retries: log.calls, leftInOrg: created });
 
 /**

@@ -72,7 +72,9 @@ describe(`setup and cert rotate under faults: ${SEEDS} seeds at fault rate ${FAU
           // A named error of ours, with what to do: never a raw transport error or a stack trace.
           expect(first.json?.name, `seed ${seed}: ${first.stdout}`).to.match(/^[A-Z][A-Za-z]+Error$/).and.not.equal('TypeError');
           expect(first.json?.actions?.length ?? 0, `seed ${seed}`).to.be.greaterThan(0);
-          expect(first.stdout, `seed ${seed}`).not.to.match(/ERROR_HTTP_5\d\d|\n\s+at /);
+          // The outage is the run's named error (exit 5), not a raw transport error (sf's exit 1 or 10).
+          expect(first.json?.message ?? '', `seed ${seed}`).not.to.match(/^(fetch failed|\[\{"message")/);
+          expect(first.exitCode, `seed ${seed}`).to.be.oneOf([4, 5]);
         }
         // eslint-disable-next-line no-await-in-loop
         const second = await setup(alias, emu, dir);
@@ -124,6 +126,7 @@ describe(`setup and cert rotate under faults: ${SEEDS} seeds at fault rate ${FAU
         await emu.setFaultRate(0);
         if (run.exitCode !== 0) {
           expect(run.json?.name, `seed ${seed}: ${run.stdout}`).to.match(/^[A-Z][A-Za-z]+Error$/).and.not.equal('TypeError');
+          expect(run.exitCode, `seed ${seed}`).to.be.oneOf([4, 5]);
         }
         // eslint-disable-next-line no-await-in-loop
         const after = await certificateOf(emu);

@@ -65,6 +65,16 @@ export class Sessions {
     return token ? this.byToken.get(token) : undefined;
   }
 
+  /** The session times out (`POST /__emulator/sessions/expire`): Salesforce answers it INVALID_SESSION_ID. */
+  public expire(token: string): boolean {
+    return this.byToken.delete(token);
+  }
+
+  /** Every access token issued and not expired: a test scans outputs and logs for them. */
+  public tokens(): string[] {
+    return [...this.byToken.keys()];
+  }
+
   /** The apps through which a token was issued: the ones with "OAuth usage data". */
   public appIdsWithUsage(): Set<string> {
     return new Set([...this.byToken.values()].flatMap((s) => (s.appId ? [s.appId] : [])));

@@ -173,6 +173,8 @@ export class Emulator {
       users: org.users.map((u) => ({ ...u, Profile: org.profileOf(u).Name })),
       profiles: org.profiles.map((p) => ({ Id: p.Id, Name: p.Name })),
       refreshTokensRevoked: this.sessions.refreshTokensRevoked,
+      // Like the secrets above, for tests only: which strings must appear in no output or log.
+      accessTokens: this.sessions.tokens(),
     };
   }
 
@@ -191,28 +193,33 @@ export class Emulator {
     });
   }
 
-  /** `/__emulator/…`: what tests read back, and clearing the request log. */
+  /** `/__emulator/…`: what tests read back, and what they make the org do next. */
   private control(req: Request): Reply {
-    const { method, path } = req;
-    if (path === `${CONTROL_PREFIX}state` && method === 'GET') return json(200, this.state());
-    if (path === `${CONTROL_PREFIX}requests` && method === 'GET') return json(200, this.requests);
-    if (path === `${CONTROL_PREFIX}requests` && method === 'DELETE') {
-      this.requests.length = 0;
-      return { status: 204 };
-    }
-    if (path === `${CONTROL_PREFIX}refusals` && method === 'POST') {
-      const { operation, problem, after } = JSON.parse(req.body || '{}') as { operation?: string; problem?: string; after?: number };
-      if (!operation || !problem) return restError(400, 'MALFORMED_REQUEST', 'operation and problem are required');
-      this.org.refusals.push({ operation, problem, after: after ?? 0 });
-      return { status: 204 };
-    }
-    if (path === `${CONTROL_PREFIX}faults` && method === 'POST') {
-      const { rate } = JSON.parse(req.body || '{}') as { rate?: number };
-      if (typeof rate !== 'number' || rate < 0 || rate > 1) return restError(400, 'MALFORMED_REQUEST', 'rate must be a number from 0 to 1');
-      this.faults.setRate(rate);
-      return { status: 204 };
-    }
-    return notFound();
+    const handler = this.controls()[`${req.method} ${req.path.slice(CONTROL_PREFIX.length)}`];
+    return handler ? handler(JSON.parse(req.body || '{}') as Record<string, unknown>) : notFound();
+  }
+
+  private controls(): Record<string, (body: Record<string, unknown>) => Reply> {
+    return {
+      'GET state': () => json(200, this.state()),
+      'GET requests': () => json(200, this.requests),
+      'DELETE requests': (): Reply => {
+        this.requests.length = 0;
+        return { status: 204 };
+      },
+      'POST refusals': ({ operation, problem, after }): Reply => {
+        if (typeof operation !== 'string' || typeof problem !== 'string') return restError(400, 'MALFORMED_REQUEST', 'operation and problem are required');
+        this.org.refusals.push({ operation, problem, after: typeof after === 'number' ? after : 0 });
+        return { status: 204 };
+      },
+      'POST sessions/expire': ({ accessToken }) =>
+        typeof accessToken === 'string' && this.sessions.expire(accessToken) ? { status: 204 } : restError(404, 'NOT_FOUND', 'no such session'),
+      'POST faults': ({ rate }): Reply => {
+        if (typeof rate !== 'number' || rate < 0 || rate > 1) return restError(400, 'MALFORMED_REQUEST', 'rate must be a number from 0 to 1');
+        this.faults.setRate(rate);
+        return { status: 204 };
+      },
+    };
   }
 
   private route(req: Request): Reply {

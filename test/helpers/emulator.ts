@@ -13,6 +13,8 @@ export type RunningEmulator = {
   refuseNext: (operation: string, problem: string, after?: number) => Promise<void>;
   /** POST /__emulator/faults: the share of calls that fail from now on (0 ends the outage). */
   setFaultRate: (rate: number) => Promise<void>;
+  /** POST /__emulator/sessions/expire: the session times out, as an idle one does. */
+  expireSession: (accessToken: string) => Promise<void>;
   stop: () => Promise<void>;
 };
 
@@ -27,6 +29,8 @@ export type EmulatorState = {
   users: Array<{ Id: string; Username: string; IsActive: boolean; Profile: string }>;
   /** External Client Apps whose refresh tokens were deleted through the OAuth usage API, in order. */
   refreshTokensRevoked: string[];
+  /** Every access token the org issued that is still valid (tests scan outputs and logs for them). */
+  accessTokens: string[];
 };
 
 /** Starts an emulator in this process on a free loopback port; tests talk to it over real HTTP. */
@@ -49,6 +53,9 @@ export const emulatorAt = (ready: ReadyLine, stop: () => Promise<void>, emulator
     },
     refuseNext: async (operation: string, problem: string, after = 0): Promise<void> => {
       await fetch(`${url}/__emulator/refusals`, { method: 'POST', body: JSON.stringify({ operation, problem, after }) });
+    },
+    expireSession: async (accessToken: string): Promise<void> => {
+      await fetch(`${url}/__emulator/sessions/expire`, { method: 'POST', body: JSON.stringify({ accessToken }) });
     },
     setFaultRate: async (rate: number): Promise<void> => {
       await fetch(`${url}/__emulator/faults`, { method: 'POST', body: JSON.stringify({ rate }) });

@@ -4,6 +4,7 @@ import { summarise } from '../../audit/checks.js';
 import { auditFleet, orgsToAudit } from '../../audit/fleet.js';
 import type { AuditResult } from '../../audit/run.js';
 import { EXIT_CODES, exitCodesHelp } from '../../exit-codes.js';
+import { asCommandError } from '../../command-errors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.audit');
@@ -62,6 +63,11 @@ export default class Audit extends SfCommand<AuditResult> {
     // "The configuration must change" when something fails, as verify exits for a refused login.
     if (fail > 0 || errors.length > 0) process.exitCode = EXIT_CODES.orgRefused;
     return result;
+  }
+
+  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
+  protected catch(error: Error): Promise<never> {
+    return super.catch(asCommandError(error, this.argv));
   }
 
   private renderChecks(result: AuditResult): void {

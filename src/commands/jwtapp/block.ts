@@ -1,8 +1,10 @@
 import { SfCommand } from '@salesforce/sf-plugins-core';
+
 import { Messages } from '@salesforce/core';
 import { setAppEnabled, type BlockResult } from '../../apps/block.js';
 import { appFlags } from '../../flags.js';
 import { exitCodesHelp } from '../../exit-codes.js';
+import { asCommandError } from '../../command-errors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.block');
@@ -22,5 +24,10 @@ export default class Block extends SfCommand<BlockResult> {
     this.logSuccess(messages.getMessage(result.changed ? 'done' : 'already', [flags.name]));
     if (result.refreshTokens) this.log(messages.getMessage(`done.refreshTokens.${result.refreshTokens}`));
     return result;
+  }
+
+  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
+  protected catch(error: Error): Promise<never> {
+    return super.catch(asCommandError(error, this.argv));
   }
 }

@@ -8,6 +8,7 @@ import { runSetup, type SetupResult } from '../../plan/run.js';
 import type { SetupChange } from '../../plan/render.js';
 import { buildSetupRequest } from '../../plan/request.js';
 import { exitCodesHelp } from '../../exit-codes.js';
+import { asCommandError } from '../../command-errors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.setup');
@@ -131,6 +132,11 @@ export default class Setup extends SfCommand<SetupResult> {
     );
     if (!result.dryRun) this.renderSummary(result);
     return result;
+  }
+
+  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
+  protected catch(error: Error): Promise<never> {
+    return super.catch(asCommandError(error, this.argv));
   }
 
   private renderPlan(changes: SetupChange[], dryRun: boolean): void {

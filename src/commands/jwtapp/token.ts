@@ -1,8 +1,10 @@
 import { SfCommand } from '@salesforce/sf-plugins-core';
+
 import { Messages } from '@salesforce/core';
 import { jwtLoginFlags, loginCheckInput } from '../../flags.js';
 import { runLoginCheck } from '../../oauth/login-check.js';
 import { exitCodesHelp } from '../../exit-codes.js';
+import { asCommandError } from '../../command-errors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.token');
@@ -43,5 +45,10 @@ export default class Token extends SfCommand<TokenResult> {
       ...(report.orgId ? { orgId: report.orgId } : {}),
       ...(report.userId ? { userId: report.userId } : {}),
     };
+  }
+
+  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
+  protected catch(error: Error): Promise<never> {
+    return super.catch(asCommandError(error, this.argv));
   }
 }

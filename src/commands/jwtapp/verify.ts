@@ -4,6 +4,7 @@ import { jwtLoginFlags, loginCheckInput } from '../../flags.js';
 import type { LoginReport } from '../../oauth/verify.js';
 import { runLoginCheck } from '../../oauth/login-check.js';
 import { exitCodesHelp } from '../../exit-codes.js';
+import { asCommandError } from '../../command-errors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.verify');
@@ -56,5 +57,10 @@ export default class Verify extends SfCommand<VerifyResult> {
     this.log(messages.getMessage('info.attempts', [report.attempts, (report.elapsedMs / 1000).toFixed(1)]));
     if (saved) this.log(messages.getMessage('info.saved', [alias ?? report.username]));
     return result;
+  }
+
+  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
+  protected catch(error: Error): Promise<never> {
+    return super.catch(asCommandError(error, this.argv));
   }
 }

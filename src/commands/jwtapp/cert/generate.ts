@@ -3,6 +3,7 @@ import { Messages } from '@salesforce/core';
 import { DEFAULT_SUBJECT, DEFAULT_VALIDITY_DAYS, KEY_SIZES, type KeySize } from '../../../certificate/generate.js';
 import { writeNewKeyPair, type GeneratedKeyPair } from '../../../certificate/pair.js';
 import { exitCodesHelp } from '../../../exit-codes.js';
+import { asCommandError } from '../../../command-errors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.cert.generate');
@@ -57,5 +58,10 @@ export default class CertGenerate extends SfCommand<CertGenerateResult> {
     this.log(messages.getMessage('info.fingerprint', [result.sha256Fingerprint]));
     this.log(messages.getMessage('info.validity', [result.notBefore, result.notAfter]));
     return result;
+  }
+
+  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
+  protected catch(error: Error): Promise<never> {
+    return super.catch(asCommandError(error, this.argv));
   }
 }

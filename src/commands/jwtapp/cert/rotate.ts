@@ -4,6 +4,7 @@ import { DEFAULT_VALIDITY_DAYS } from '../../../certificate/generate.js';
 import { runRotate, type RotateResult } from '../../../plan/rotate.js';
 import { appFlags } from '../../../flags.js';
 import { exitCodesHelp } from '../../../exit-codes.js';
+import { asCommandError } from '../../../command-errors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.cert.rotate');
@@ -61,5 +62,10 @@ export default class CertRotate extends SfCommand<RotateResult> {
     result.keptFiles.forEach((f) => this.log(messages.getMessage('info.kept', [f])));
     this.log(messages.getMessage('info.oneCertificate'));
     return result;
+  }
+
+  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
+  protected catch(error: Error): Promise<never> {
+    return super.catch(asCommandError(error, this.argv));
   }
 }

@@ -2,6 +2,7 @@ import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { createIntegrationUser, type UserResult } from '../../../users/create.js';
 import { exitCodesHelp } from '../../../exit-codes.js';
+import { asCommandError } from '../../../command-errors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.user.create');
@@ -39,5 +40,10 @@ export default class UserCreate extends SfCommand<UserResult> {
     if (!result.apiOnly) this.warn(messages.getMessage('warning.NotApiOnly', [result.username, result.profile]));
     if (result.permissionSetsAssigned.length > 0) this.log(messages.getMessage('assigned', [result.permissionSetsAssigned.join(', ')]));
     return result;
+  }
+
+  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
+  protected catch(error: Error): Promise<never> {
+    return super.catch(asCommandError(error, this.argv));
   }
 }

@@ -1,0 +1,32 @@
+import { Messages, SfError } from '@salesforce/core';
+import { EXIT_CODES } from './exit-codes.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'errors');
+
+const nameOf = (error: unknown): string => (error instanceof Error ? error.name : '');
+
+/** The --target-org the command was given, to name in the login that renews it. */
+const targetOrgOf = (argv: string[]): string | undefined => {
+  const i = argv.findIndex((a) => a === '-o' || a === '--target-org' || a.startsWith('--target-org='));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
+};
+
+/**
+ * What every command answers alike, wherever in the run it happens: a stored sf session the org no longer
+ * accepts is `ExpiredSessionError` with the login that renews it (not jsforce's raw `INVALID_SESSION_ID`),
+ * and a flag value out of range exits 2, as oclif's own flag errors do (sf-plugins-core's duration flags
+ * exit 1).
+ */
+export const asCommandError = (error: Error, argv: string[]): Error => {
+  const name = nameOf(error);
+  if (/^(sf:)?INVALID_SESSION_ID$/.test(name) || /\bINVALID_SESSION_ID\b/.test(error.message)) {
+    const alias = targetOrgOf(argv) ?? '<alias>';
+    return messages.createError('error.ExpiredSession', [alias], [alias, alias], EXIT_CODES.orgRefused);
+  }
+  if (/^Duration.*Error$/.test(name)) {
+    return new SfError(error.message, name, error instanceof SfError ? error.actions : undefined, EXIT_CODES.invalidFlags);
+  }
+  return error;
+};

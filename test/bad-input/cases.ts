@@ -1,0 +1,102 @@
+/**
+ * The table of bad inputs: what a user can get wrong, what each command answers. `test/e2e/bad-input.test.ts`
+ * runs every row against the emulator; `npm run bad-input` writes `docs/bad-input.md` from the same rows, and
+ * `npm test` checks the page is current. A row is a promise to users, not an example.
+ */
+
+/** What the cases need: the emulator's aliases and users, an app setup made, and the fixture files. */
+export type BadInputContext = {
+  /** The admin's alias. */
+  admin: string;
+  /** An alias of a user who is not an admin. */
+  nonAdmin: string;
+  /** An alias whose stored session the org no longer knows. */
+  expired: string;
+  integration: string;
+  inactive: string;
+  instanceUrl: string;
+  /** An External Client App setup made, its consumer key, and its key pair's folder. */
+  app: string;
+  clientId: string;
+  keyDir: string;
+  /** The fixture files, by name (see `fixtures` in the test). */
+  files: Record<FixtureName, string>;
+};
+
+export type FixtureName =
+  | 'directory'
+  | 'empty'
+  | 'encrypted'
+  | 'ecKey'
+  | 'smallKey'
+  | 'certificate'
+  | 'derKey'
+  | 'publicKey'
+  | 'otherKey'
+  | 'unwritableDir';
+
+export type BadInput = {
+  id: string;
+  area: 'flags' | 'files' | 'names' | 'orgs';
+  /** The command line as the page shows it. */
+  shown: string;
+  /** The command's id and its arguments, from the context. */
+  command: 'setup' | 'verify' | 'token' | 'audit' | 'cert generate' | 'cert rotate' | 'block' | 'user create';
+  args: (ctx: BadInputContext) => string[];
+  /** The error's name in `--json`, and the exit code. */
+  name: string;
+  exitCode: number;
+  /** Words the error's message or actions must hold: what is wrong, and what to do. */
+  says: string;
+};
+
+const key = (ctx: BadInputContext): string[] => ['-o', ctx.integration, '-i', ctx.clientId, '-r', ctx.instanceUrl];
+
+export const BAD_INPUTS: BadInput[] = [
+  // ---- flags ---------------------------------------------------------------------------------------
+  { id: 'F1', area: 'flags', shown: 'sf jwtapp setup --cert-days 0', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Days', '--cert-days', '0'], name: 'Error', exitCode: 2, says: 'cert-days' },
+  { id: 'F2', area: 'flags', shown: 'sf jwtapp setup --wait 61', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Wait', '--wait', '61'], name: 'DurationBoundsMaxError', exitCode: 2, says: '60' },
+  { id: 'F3', area: 'flags', shown: 'sf jwtapp audit --warn-days -1', command: 'audit', args: (c) => ['-o', c.admin, '-n', c.app, '--warn-days', '-1'], name: 'Error', exitCode: 2, says: 'warn-days' },
+  { id: 'F4', area: 'flags', shown: 'sf jwtapp verify -f <key> --jwt-key-env SF_JWT_KEY (two keys)', command: 'verify', args: (c) => [...key(c), '-f', `${c.keyDir}/server.key`, '--jwt-key-env', 'SF_JWT_KEY'], name: 'Error', exitCode: 2, says: 'jwt-key-env' },
+  { id: 'F5', area: 'flags', shown: 'sf jwtapp setup --dotenv-include-key (without --dotenv-file)', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Env', '--dotenv-include-key'], name: 'Error', exitCode: 2, says: 'dotenv-file' },
+  { id: 'F6', area: 'flags', shown: 'sf jwtapp setup --scopes api,everything', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Scope', '--scopes', 'api,everything', '--dry-run'], name: 'UnknownScopeError', exitCode: 3, says: 'everything' },
+  { id: 'F7', area: 'flags', shown: "sf jwtapp setup --consumer-key 'not a key!'", command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Key', '--consumer-key', 'not a key!', '--dry-run'], name: 'InvalidConsumerKeyError', exitCode: 3, says: 'consumer' },
+  { id: 'F8', area: 'flags', shown: "sf jwtapp setup --name ''", command: 'setup', args: (c) => ['-o', c.admin, '-n', '', '--dry-run'], name: 'InvalidAppNameError', exitCode: 3, says: 'name' },
+  { id: 'F9', area: 'flags', shown: 'sf jwtapp setup -o no-such-alias', command: 'setup', args: () => ['-o', 'no-such-alias', '-n', 'Bad_Alias'], name: 'NamedOrgNotFoundError', exitCode: 1, says: 'no-such-alias' },
+  { id: 'F10', area: 'flags', shown: 'sf jwtapp setup --flow client-credentials (no --username)', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Cc', '--flow', 'client-credentials'], name: 'ClientCredentialsNeedUserError', exitCode: 3, says: '--username' },
+  { id: 'F11', area: 'flags', shown: 'sf jwtapp user create --username not-an-email', command: 'user create', args: (c) => ['-o', c.admin, '--username', 'not-an-email'], name: 'BadUsernameError', exitCode: 3, says: 'email address' },
+  { id: 'F12', area: 'flags', shown: 'sf jwtapp verify --client-secret-env EMPTY_VARIABLE', command: 'verify', args: (c) => [...key(c), '--client-secret-env', 'JWTAPP_EMPTY_VARIABLE'], name: 'SecretVariableEmptyError', exitCode: 3, says: 'JWTAPP_EMPTY_VARIABLE' },
+  { id: 'F13', area: 'flags', shown: 'sf jwtapp cert generate --subject "no equals sign"', command: 'cert generate', args: (c) => ['--subject', 'no equals sign', '--output-dir', c.files.directory], name: 'InvalidSubjectError', exitCode: 3, says: 'subject' },
+
+  // ---- files ---------------------------------------------------------------------------------------
+  { id: 'K1', area: 'files', shown: 'sf jwtapp verify -f <a directory>', command: 'verify', args: (c) => [...key(c), '-f', c.files.directory], name: 'KeyFileUnreadableError', exitCode: 3, says: 'EISDIR' },
+  { id: 'K2', area: 'files', shown: 'sf jwtapp verify -f <an empty file>', command: 'verify', args: (c) => [...key(c), '-f', c.files.empty], name: 'NotPemError', exitCode: 3, says: 'PEM' },
+  { id: 'K3', area: 'files', shown: 'sf jwtapp verify -f <an encrypted key>', command: 'verify', args: (c) => [...key(c), '-f', c.files.encrypted], name: 'EncryptedKeyError', exitCode: 3, says: 'openssl' },
+  { id: 'K4', area: 'files', shown: 'sf jwtapp verify -f <an EC key>', command: 'verify', args: (c) => [...key(c), '-f', c.files.ecKey], name: 'NotRsaKeyError', exitCode: 3, says: 'RSA' },
+  { id: 'K5', area: 'files', shown: 'sf jwtapp verify -f <a 1024-bit key>', command: 'verify', args: (c) => [...key(c), '-f', c.files.smallKey], name: 'KeyTooSmallError', exitCode: 3, says: '2048' },
+  { id: 'K6', area: 'files', shown: 'sf jwtapp verify -f <the certificate>', command: 'verify', args: (c) => [...key(c), '-f', c.files.certificate], name: 'CertificateGivenAsKeyError', exitCode: 3, says: 'certificate' },
+  { id: 'K7', area: 'files', shown: 'sf jwtapp verify -f <a DER key>', command: 'verify', args: (c) => [...key(c), '-f', c.files.derKey], name: 'NotPemError', exitCode: 3, says: 'openssl' },
+  { id: 'K8', area: 'files', shown: 'sf jwtapp audit --jwt-key-file <a public key>', command: 'audit', args: (c) => ['-o', c.admin, '-n', c.app, '--jwt-key-file', c.files.publicKey], name: 'PublicKeyGivenAsKeyError', exitCode: 3, says: 'private key' },
+  { id: 'K9', area: 'files', shown: 'sf jwtapp setup --private-key-file <key> --certificate-file <another key\'s certificate>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Pair', '--private-key-file', c.files.otherKey, '--certificate-file', c.files.certificate, '--dry-run'], name: 'KeyCertificateMismatchError', exitCode: 3, says: 'certificate' },
+  { id: 'K10', area: 'files', shown: 'sf jwtapp cert generate --output-dir <a path under a file>', command: 'cert generate', args: (c) => ['--output-dir', c.files.unwritableDir], name: 'OutputNotWritableError', exitCode: 3, says: '--output-dir' },
+  { id: 'K11', area: 'files', shown: 'sf jwtapp cert generate --output-dir <a file>', command: 'cert generate', args: (c) => ['--output-dir', c.files.empty], name: 'OutputNotWritableError', exitCode: 3, says: 'is a file' },
+  { id: 'K12', area: 'files', shown: 'sf jwtapp setup --certificate-file <a key>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Cert', '--certificate-file', c.files.otherKey, '--dry-run'], name: 'NotCertificateError', exitCode: 3, says: 'certificate' },
+  { id: 'K13', area: 'files', shown: 'sf jwtapp cert rotate --private-key-file <missing file>', command: 'cert rotate', args: (c) => ['-o', c.admin, '-n', c.app, '--private-key-file', `${c.keyDir}/nowhere.key`, '--output-dir', c.files.directory], name: 'KeyFileUnreadableError', exitCode: 3, says: 'ENOENT' },
+
+  // ---- names ---------------------------------------------------------------------------------------
+  { id: 'N1', area: 'names', shown: 'sf jwtapp setup --name <61 characters>', command: 'setup', args: (c) => ['-o', c.admin, '-n', `A${'b'.repeat(60)}`, '--dry-run'], name: 'InvalidAppNameError', exitCode: 3, says: '60' },
+  { id: 'N2', area: 'names', shown: 'sf jwtapp setup --name Acme__App', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Acme__App', '--dry-run'], name: 'InvalidAppNameError', exitCode: 3, says: 'underscore' },
+  { id: 'N3', area: 'names', shown: 'sf jwtapp setup --name Café_App', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Café_App', '--dry-run'], name: 'InvalidAppNameError', exitCode: 3, says: 'letter' },
+  { id: 'N4', area: 'names', shown: 'sf jwtapp setup --name <an External Client App> --app-type connected-app', command: 'setup', args: (c) => ['-o', c.admin, '-n', c.app, '--app-type', 'connected-app', '--dry-run'], name: 'AppKindMismatchError', exitCode: 4, says: 'External Client App' },
+  { id: 'N5', area: 'names', shown: 'sf jwtapp setup --permission-set 9_Access', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Set', '--permission-set', '9_Access', '--dry-run'], name: 'InvalidPermissionSetNameError', exitCode: 3, says: 'letter' },
+  { id: 'N6', area: 'names', shown: 'sf jwtapp block --name No_Such_App', command: 'block', args: (c) => ['-o', c.admin, '-n', 'No_Such_App'], name: 'UnknownAppError', exitCode: 4, says: 'No_Such_App' },
+
+  // ---- orgs ----------------------------------------------------------------------------------------
+  { id: 'O1', area: 'orgs', shown: 'sf jwtapp setup -o <a user who is not an admin>', command: 'setup', args: (c) => ['-o', c.nonAdmin, '-n', 'Bad_Admin', '--dry-run'], name: 'NotAdminError', exitCode: 4, says: 'an admin of the org' },
+  { id: 'O2', area: 'orgs', shown: 'sf jwtapp audit -o <an expired session>', command: 'audit', args: (c) => ['-o', c.expired, '-n', c.app], name: 'ExpiredSessionError', exitCode: 4, says: 'sf org login web --alias' },
+  { id: 'O3', area: 'orgs', shown: 'sf jwtapp setup --username <an inactive user>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Inactive', '--username', c.inactive, '--dry-run'], name: 'InactiveUserError', exitCode: 4, says: 'inactive' },
+  { id: 'O4', area: 'orgs', shown: 'sf jwtapp setup --username <nobody>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Nobody', '--username', `nobody@${c.integration.split('@')[1]}`, '--dry-run'], name: 'UnknownUserError', exitCode: 4, says: '--create-user' },
+  { id: 'O5', area: 'orgs', shown: 'sf jwtapp verify -r <the generic login host> (an External Client App)', command: 'verify', args: (c) => ['-o', c.integration, '-i', c.clientId, '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl.replace('127.0.0.1', 'localhost')], name: 'AppNotInstalledError', exitCode: 4, says: 'My Domain' },
+  { id: 'O6', area: 'orgs', shown: 'sf jwtapp user create -o <a user who is not an admin>', command: 'user create', args: (c) => ['-o', c.nonAdmin, '--username', `new-user@${c.integration.split('@')[1]}`], name: 'NotUserAdminError', exitCode: 4, says: 'Manage Internal Users' },
+  { id: 'O7', area: 'orgs', shown: 'sf jwtapp token -i <a consumer key no app has>', command: 'token', args: (c) => ['-o', c.integration, '-i', 'NoSuchConsumerKey01', '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl, '--wait', '0'], name: 'ClientIdInvalidError', exitCode: 5, says: 'consumer key' },
+];

@@ -1,0 +1,130 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { SfCommand } from '@salesforce/sf-plugins-core';
+import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
+import Verify from '../../src/commands/jwtapp/verify.js';
+import Token from '../../src/commands/jwtapp/token.js';
+import Audit from '../../src/commands/jwtapp/audit.js';
+import CertGenerate from '../../src/commands/jwtapp/cert/generate.js';
+import CertRotate from '../../src/commands/jwtapp/cert/rotate.js';
+import Block from '../../src/commands/jwtapp/block.js';
+import UserCreate from '../../src/commands/jwtapp/user/create.js';
+import { BAD_INPUTS, type BadInput, type BadInputContext, type FixtureName } from '../bad-input/cases.js';
+import { startEmulator, type EmulatorState, type RunningEmulator } from '../helpers/emulator.js';
+import { adminConnection, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
+import { runCommand } from '../helpers/command.js';
+import { jwtLogin } from '../helpers/token.js';
+
+type AnyCommand = Parameters<typeof runCommand>[0] & (abstract new (...args: never[]) => SfCommand<unknown>);
+const COMMANDS: Record<BadInput['command'], AnyCommand> = {
+  setup: Setup as AnyCommand,
+  verify: Verify as AnyCommand,
+  token: Token as AnyCommand,
+  audit: Audit as AnyCommand,
+  'cert generate': CertGenerate as AnyCommand,
+  'cert rotate': CertRotate as AnyCommand,
+  block: Block as AnyCommand,
+  'user create': UserCreate as AnyCommand,
+};
+
+/** The org as a user would notice it: apps, grants, users. Request logs and sessions are not the org. */
+const orgOf = (state: EmulatorState): unknown => ({
+  apps: state.apps.map((a) => ({ name: a.name, certificate: a.certificate, enabled: a.enabled, scopes: a.scopes })),
+  externalClientApps: state.externalClientApps,
+  connectedApps: state.connectedApps,
+  permissionSets: state.permissionSets,
+  setupEntityAccess: state.setupEntityAccess,
+  permissionSetAssignments: state.permissionSetAssignments,
+  users: state.users,
+});
+
+const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {
+  const file = async (name: string, text: string | Buffer, mode = 0o600): Promise<string> => {
+    const path = join(dir, name);
+    await writeFile(path, text, { mode });
+    return path;
+  };
+  const rsa1024 = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const rsa2048 = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const directory = join(dir, 'a-directory');
+  await mkdir(directory);
+  return {
+    directory,
+    empty: await file('empty.key', ''),
+    encrypted: await file('encrypted.key', rsa2048.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' })),
+    ecKey: await file('ec.key', ec.privateKey.export({ type: 'pkcs8', format: 'pem' })),
+    smallKey: await file('small.key', rsa1024.privateKey.export({ type: 'pkcs8', format: 'pem' })),
+    certificate: await file('server.crt', (await testKey()).certificatePem, 0o644),
+    derKey: await file('der.key', rsa2048.privateKey.export({ type: 'pkcs8', format: 'der' })),
+    publicKey: await file('public.pem', rsa2048.publicKey.export({ type: 'spki', format: 'pem' }), 0o644),
+    otherKey: await file('other.key', (await otherKey()).privateKeyPem),
+    unwritableDir: join(dir, 'empty.key', 'certs'),
+  };
+};
+
+/**
+ * Every row of the bad-input table (`docs/bad-input.md`): the named error, an action, the exit code, no stack
+ * trace in the human output, and the org unchanged — read back from the emulator, not only from its log.
+ */
+describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to do, and nothing changed`, () => {
+  let emu: RunningEmulator;
+  let ctx: BadInputContext;
+
+  before(async () => {
+    emu = await startEmulator();
+    await storeAdminLogin(emu, 'emu-bad-admin');
+    const integration = emu.ready.integrationUser.username;
+    const keyDir = await mkdtemp(join(tmpdir(), 'jwtapp-bad-input-'));
+    const made = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-bad-admin', '--name', 'Bad_Input_App', '--username', integration, '--output-dir', keyDir, '--json']);
+    expect(made.exitCode, made.stdout).to.equal(0);
+    const clientId = String(made.json?.result?.clientId);
+    const granted = await jwtLogin(emu.url, { iss: clientId, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, await readFile(join(keyDir, 'server.key'), 'utf8'));
+    await storeLogin(emu, granted.body.access_token, 'emu-bad-nonadmin');
+    // Another admin's session, stored by sf and then timed out by the org (sf keys logins by username).
+    const conn = await adminConnection(emu);
+    const profile = await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM Profile WHERE Name = 'System Administrator'");
+    const second = `second-admin@${integration.split('@')[1]}`;
+    const created = (await conn.sobject('User').create({
+      Username: second, LastName: 'Admin', Email: second, Alias: 'admin2', ProfileId: profile.Id,
+      TimeZoneSidKey: 'Europe/London', LocaleSidKey: 'en_US', LanguageLocaleKey: 'en_US', EmailEncodingKey: 'UTF-8',
+    })) as { id: string };
+    const setId = (await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM PermissionSet WHERE Name = 'Bad_Input_App_Access'")).Id;
+    await conn.sobject('PermissionSetAssignment').create({ AssigneeId: created.id, PermissionSetId: setId });
+    const secondLogin = await jwtLogin(emu.url, { iss: clientId, sub: second, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, await readFile(join(keyDir, 'server.key'), 'utf8'));
+    await storeLogin(emu, secondLogin.body.access_token, 'emu-bad-expired');
+    await emu.expireSession(secondLogin.body.access_token);
+    ctx = {
+      admin: 'emu-bad-admin',
+      nonAdmin: 'emu-bad-nonadmin',
+      expired: 'emu-bad-expired',
+      integration,
+      inactive: String((await emu.state()).users.find((u) => !u.IsActive)?.Username),
+      instanceUrl: emu.url,
+      app: 'Bad_Input_App',
+      clientId,
+      keyDir,
+      files: await fixtures(await mkdtemp(join(tmpdir(), 'jwtapp-bad-files-'))),
+    };
+    delete process.env.JWTAPP_EMPTY_VARIABLE;
+  });
+  after(() => emu.stop());
+
+  for (const row of BAD_INPUTS) {
+    it(`${row.id} ${row.shown}: ${row.name}, exit ${row.exitCode}`, async () => {
+      const before = orgOf(await emu.state());
+      const command = COMMANDS[row.command];
+      const json = await runCommand(command, [...row.args(ctx), '--json']);
+      expect({ name: json.json?.name, exitCode: json.exitCode }, json.stdout).to.deep.equal({ name: row.name, exitCode: row.exitCode });
+      const text = `${json.json?.message ?? ''} ${(json.json?.actions ?? []).join(' ')}`;
+      expect(text.toLowerCase(), json.stdout).to.include(row.says.toLowerCase());
+      const human = await runCommand(command, row.args(ctx));
+      expect(human.exitCode).to.equal(row.exitCode);
+      expect(`${human.stdout}${human.stderr}`, 'a stack trace').not.to.match(/\n\s+at .+:\d+:\d+\)?\n/);
+      expect(orgOf(await emu.state()), 'the org changed').to.deep.equal(before);
+    });
+  }
+});
