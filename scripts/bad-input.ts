@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { BAD_INPUTS } from '../test/bad-input/cases.js';
 import { REPO_ROOT } from '../test/helpers/sf.js';
 
-const AREAS = { flags: 'Flags', files: 'Files', names: 'Names', orgs: 'Orgs' } as const;
+const AREAS = { flags: 'Flags', files: 'Files', names: 'Names', orgs: 'Orgs', network: 'What a network answers in Salesforce\'s place' } as const;
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 const page = (): string => {

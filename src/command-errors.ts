@@ -1,10 +1,13 @@
 import { Messages, SfError } from '@salesforce/core';
+import { describeOutage, isTransient } from './connection/resilient.js';
 import { EXIT_CODES } from './exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'errors');
 
 const nameOf = (error: unknown): string => (error instanceof Error ? error.name : '');
+
+
 
 /** The --target-org the command was given, to name in the login that renews it. */
 const targetOrgOf = (argv: string[]): string | undefined => {
@@ -24,6 +27,17 @@ export const asCommandError = (error: Error, argv: string[]): Error => {
   if (/^(sf:)?INVALID_SESSION_ID$/.test(name) || /\bINVALID_SESSION_ID\b/.test(error.message)) {
     const alias = targetOrgOf(argv) ?? '<alias>';
     return messages.createError('error.ExpiredSession', [alias], [alias, alias], EXIT_CODES.orgRefused);
+  }
+  // A named error of ours already says what to do.
+  if (error instanceof SfError && error.exitCode >= EXIT_CODES.invalidFlags) return error;
+  // An answer that is not Salesforce's API at all: XML or JSON cut short, or HTML where JSON was due.
+  // (sax, which parses jsforce's SOAP answers, ends its messages with "Line: n Column: n Char:").
+  if (/\nLine: \d+\nColumn: \d+\nChar:|Unclosed root tag|Unexpected end of JSON input|Unexpected token '?<|is not valid JSON/.test(error.message)) {
+    return messages.createError('error.UnexpectedAnswer', ['the API', error.message.replace(/\s+/g, ' ').slice(0, 120)], [], EXIT_CODES.orgRefused);
+  }
+  // An outage that outlasted the retries (a command that does not converge as setup does).
+  if (isTransient(error)) {
+    return messages.createError('error.OrgNotAnswering', [describeOutage(error)], [], EXIT_CODES.stillFailing);
   }
   if (/^Duration.*Error$/.test(name)) {
     return new SfError(error.message, name, error instanceof SfError ? error.actions : undefined, EXIT_CODES.invalidFlags);

@@ -1,4 +1,8 @@
-import type { Connection } from '@salesforce/core';
+import { Messages, type Connection } from '@salesforce/core';
+import { EXIT_CODES } from '../exit-codes.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'errors');
 
 /** A SOQL string literal: backslashes and quotes escaped, so a username can never change the query. */
 export const soqlString = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -23,6 +27,9 @@ export const batchQuery = async (conn: Connection, queries: string[]): Promise<B
     }),
     headers: { 'content-type': 'application/json' },
   });
+  if (!Array.isArray((response as Partial<BatchResponse> | undefined)?.results)) {
+    throw messages.createError('error.UnexpectedAnswer', ['composite/batch', JSON.stringify(response).slice(0, 120)], [], EXIT_CODES.orgRefused);
+  }
   return response.results.map((r) =>
     r.statusCode >= 400 ? { ok: false, statusCode: r.statusCode, body: r.result } : { ok: true, records: (r.result as { records: unknown[] }).records }
   );

@@ -65,7 +65,20 @@ export const isConflict = (e: unknown): boolean => {
 /** Interrupted rather than refused: an outage, or another run's record. The answer is a fresh read. */
 export const needsFreshRead = (e: unknown): boolean => isTransient(e) || isConflict(e);
 
-const describeCause = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 200) : String(e).slice(0, 200));
+/**
+ * An outage in words: "HTTP 503 …", or "the connection closed before an answer" for what Node's fetch calls a
+ * TypeError (a word sf would read as a bug in the plugin and exit 10 for), without an HTML page's markup.
+ */
+export const describeOutage = (e: unknown): string => {
+  const error = e instanceof Error ? e : new Error(String(e));
+  const status = /ERROR_HTTP_(\d{3})/.exec(`${error.name} ${error.message}`)?.[1];
+  const text = error.message.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  if (status) return `HTTP ${status}: ${text}`.slice(0, 200);
+  if (error.name === 'TypeError' || error.message.includes('fetch failed')) return 'the connection closed before an answer';
+  return `${error.name}: ${text}`.slice(0, 200);
+};
+
+const describeCause = describeOutage;
 
 /**
  * Runs an idempotent call (a read, a status poll) again while the org answers with an outage, with a short

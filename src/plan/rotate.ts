@@ -9,7 +9,7 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { defaultAudience } from '../oauth/audience.js';
 import { clock } from '../oauth/clock.js';
 import { backoffDelay } from '../oauth/backoff.js';
-import { isTransient, OUTAGE_BACKOFF, RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
+import { describeOutage, isTransient, OUTAGE_BACKOFF, RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { writeCiFiles } from '../output/ci.js';
 import { writeAtomically } from '../output/files.js';
@@ -106,7 +106,7 @@ const uploadConverging = async (conn: Connection, name: string, app: BoundApp, c
     } catch (e) {
       if (!isTransient(e)) throw e;
       if (round >= MAX_ROUNDS) throw orgUnavailable(e, log, []);
-      log.record('upload the certificate: re-read the app', round + 1, e instanceof Error ? e.message.slice(0, 200) : String(e));
+      log.record('upload the certificate: re-read the app', round + 1, describeOutage(e));
       // eslint-disable-next-line no-await-in-loop
       await clock.sleep(backoffDelay(round, OUTAGE_BACKOFF));
       // eslint-disable-next-line no-await-in-loop

@@ -8,7 +8,7 @@ import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { createIntegrationUser } from '../users/create.js';
-import { isConflict, isTransient, needsFreshRead, OUTAGE_BACKOFF, type RetryLog } from '../connection/resilient.js';
+import { describeOutage, isConflict, isTransient, needsFreshRead, OUTAGE_BACKOFF, type RetryLog } from '../connection/resilient.js';
 import { backoffDelay } from '../oauth/backoff.js';
 import { clock } from '../oauth/clock.js';
 import { appKindLabel, planSetup, orgChanges, type AppTypeChoice, type CurrentState, type Plan } from './plan.js';
@@ -166,7 +166,7 @@ export const applySetup = async (
 /** How many times a run re-reads the org and goes on after an outage before it stops. */
 export const MAX_ROUNDS = 4;
 
-const causeOf = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).slice(0, 200);
+const causeOf = describeOutage;
 
 /** The run stops on an outage that outlasted its retries: what it did, and that a re-run goes on from there. */
 export const orgUnavailable = (e: unknown, log: RetryLog, created: string[]): SfError =>

@@ -37,7 +37,9 @@ export type FixtureName =
 
 export type BadInput = {
   id: string;
-  area: 'flags' | 'files' | 'names' | 'orgs';
+  area: 'flags' | 'files' | 'names' | 'orgs' | 'network';
+  /** What answers in Salesforce's place while the command runs (a proxy's page, an answer cut short). */
+  network?: { status: number; contentType: string; body: string };
   /** The command line as the page shows it. */
   shown: string;
   /** The command's id and its arguments, from the context. */
@@ -99,4 +101,9 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'O5', area: 'orgs', shown: 'sf jwtapp verify -r <the generic login host> (an External Client App)', command: 'verify', args: (c) => ['-o', c.integration, '-i', c.clientId, '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl.replace('127.0.0.1', 'localhost')], name: 'AppNotInstalledError', exitCode: 4, says: 'My Domain' },
   { id: 'O6', area: 'orgs', shown: 'sf jwtapp user create -o <a user who is not an admin>', command: 'user create', args: (c) => ['-o', c.nonAdmin, '--username', `new-user@${c.integration.split('@')[1]}`], name: 'NotUserAdminError', exitCode: 4, says: 'Manage Internal Users' },
   { id: 'O7', area: 'orgs', shown: 'sf jwtapp token -i <a consumer key no app has>', command: 'token', args: (c) => ['-o', c.integration, '-i', 'NoSuchConsumerKey01', '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl, '--wait', '0'], name: 'ClientIdInvalidError', exitCode: 5, says: 'consumer key' },
+
+  // ---- what a network answers in Salesforce's place ---------------------------------------------------
+  { id: 'W1', area: 'network', shown: "sf jwtapp setup, a proxy's login page answering 200", command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Proxy', '--dry-run'], network: { status: 200, contentType: 'text/html', body: '<html><head><title>Sign in | Corporate proxy</title></head><body><form></form></body></html>' }, name: 'UnexpectedAnswerError', exitCode: 4, says: 'HTTPS_PROXY' },
+  { id: 'W2', area: 'network', shown: 'sf jwtapp audit, a SOAP answer cut short', command: 'audit', args: (c) => ['-o', c.admin, '-n', c.app], network: { status: 200, contentType: 'text/xml', body: '<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><readMetadataResponse><result><records' }, name: 'UnexpectedAnswerError', exitCode: 4, says: 'cut short' },
+  { id: 'W3', area: 'network', shown: 'sf jwtapp block, an XML answer cut short at its start', command: 'block', args: (c) => ['-o', c.admin, '-n', c.app], network: { status: 200, contentType: 'text/xml', body: '<?xml version="1.0"?><soapenv:Envelope' }, name: 'UnexpectedAnswerError', exitCode: 4, says: 'proxy' },
 ];

@@ -117,11 +117,17 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
     it(`${row.id} ${row.shown}: ${row.name}, exit ${row.exitCode}`, async () => {
       const before = orgOf(await emu.state());
       const command = COMMANDS[row.command];
+      const answering = async (): Promise<void> => (row.network ? emu.answerNext({ ...row.network, count: -1 }) : undefined);
+      const stopAnswering = async (): Promise<void> => (row.network ? emu.answerNext({ status: 200, count: 0 }) : undefined);
+      await answering();
       const json = await runCommand(command, [...row.args(ctx), '--json']);
+      await stopAnswering();
       expect({ name: json.json?.name, exitCode: json.exitCode }, json.stdout).to.deep.equal({ name: row.name, exitCode: row.exitCode });
       const text = `${json.json?.message ?? ''} ${(json.json?.actions ?? []).join(' ')}`;
       expect(text.toLowerCase(), json.stdout).to.include(row.says.toLowerCase());
+      await answering();
       const human = await runCommand(command, row.args(ctx));
+      await stopAnswering();
       expect(human.exitCode).to.equal(row.exitCode);
       expect(`${human.stdout}${human.stderr}`, 'a stack trace').not.to.match(/\n\s+at .+:\d+:\d+\)?\n/);
       expect(orgOf(await emu.state()), 'the org changed').to.deep.equal(before);

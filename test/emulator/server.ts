@@ -51,6 +51,7 @@ export class Emulator {
   private readonly faults: FaultInjector;
   private readonly server: Server;
   private adminSession!: Session;
+  private cannedAnswers: { reply: Reply; left: number } | undefined;
   private url = '';
 
   public constructor(private readonly options: EmulatorOptions = {}) {
@@ -73,7 +74,14 @@ export class Emulator {
     this.faults = new FaultInjector(options.faultRate ?? 0, options.faultSeed ?? 1);
     this.server = createServer((req, res) => {
       void readRequest(req).then((request) => {
-        const fault = !request.path.startsWith(CONTROL_PREFIX) && request.path !== '/services/oauth2/token' ? this.faults.next() : undefined;
+        const served = !request.path.startsWith(CONTROL_PREFIX) && request.path !== '/services/oauth2/token';
+        const canned = served ? this.takeCannedAnswer() : undefined;
+        if (canned) {
+          this.log(request, canned.status);
+          writeReply(res, canned, new Date(this.org.now()));
+          return;
+        }
+        const fault = served ? this.faults.next() : undefined;
         if (fault === 'drop') {
           this.log(request, 0);
           req.socket.destroy();
@@ -193,6 +201,13 @@ export class Emulator {
     });
   }
 
+  private takeCannedAnswer(): Reply | undefined {
+    const canned = this.cannedAnswers;
+    if (!canned || canned.left === 0) return undefined;
+    if (canned.left > 0) canned.left -= 1;
+    return canned.reply;
+  }
+
   /** `/__emulator/…`: what tests read back, and what they make the org do next. */
   private control(req: Request): Reply {
     const handler = this.controls()[`${req.method} ${req.path.slice(CONTROL_PREFIX.length)}`];
@@ -214,6 +229,20 @@ export class Emulator {
       },
       'POST sessions/expire': ({ accessToken }) =>
         typeof accessToken === 'string' && this.sessions.expire(accessToken) ? { status: 204 } : restError(404, 'NOT_FOUND', 'no such session'),
+      // What a network between the client and Salesforce answers: a proxy's HTML page, a body cut short,
+      // a redirect to a login page. The next `count` calls (all, when -1) get this reply, unserved.
+      'POST answers': ({ status, contentType, body, location, count }): Reply => {
+        if (typeof status !== 'number') return restError(400, 'MALFORMED_REQUEST', 'status is required');
+        this.cannedAnswers = {
+          reply: {
+            status,
+            headers: { 'content-type': typeof contentType === 'string' ? contentType : 'text/html', ...(typeof location === 'string' ? { location } : {}) },
+            body: typeof body === 'string' ? body : '',
+          },
+          left: typeof count === 'number' ? count : 1,
+        };
+        return { status: 204 };
+      },
       'POST faults': ({ rate }): Reply => {
         if (typeof rate !== 'number' || rate < 0 || rate > 1) return restError(400, 'MALFORMED_REQUEST', 'rate must be a number from 0 to 1');
         this.faults.setRate(rate);

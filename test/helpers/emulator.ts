@@ -13,6 +13,8 @@ export type RunningEmulator = {
   refuseNext: (operation: string, problem: string, after?: number) => Promise<void>;
   /** POST /__emulator/faults: the share of calls that fail from now on (0 ends the outage). */
   setFaultRate: (rate: number) => Promise<void>;
+  /** POST /__emulator/answers: the next `count` calls (-1: all) get this raw reply, as a proxy or a cut connection gives. */
+  answerNext: (reply: { status: number; contentType?: string; body?: string; location?: string; count?: number }) => Promise<void>;
   /** POST /__emulator/sessions/expire: the session times out, as an idle one does. */
   expireSession: (accessToken: string) => Promise<void>;
   stop: () => Promise<void>;
@@ -53,6 +55,9 @@ export const emulatorAt = (ready: ReadyLine, stop: () => Promise<void>, emulator
     },
     refuseNext: async (operation: string, problem: string, after = 0): Promise<void> => {
       await fetch(`${url}/__emulator/refusals`, { method: 'POST', body: JSON.stringify({ operation, problem, after }) });
+    },
+    answerNext: async (reply): Promise<void> => {
+      await fetch(`${url}/__emulator/answers`, { method: 'POST', body: JSON.stringify(reply) });
     },
     expireSession: async (accessToken: string): Promise<void> => {
       await fetch(`${url}/__emulator/sessions/expire`, { method: 'POST', body: JSON.stringify({ accessToken }) });
