@@ -84,3 +84,18 @@ export const linkPlugin = async (home: string): Promise<void> => {
   const run = await runSf(['plugins', 'link', await packedPlugin(), '--no-install'], { home });
   if (run.status !== 0) throw new Error(`sf plugins link failed: ${run.stderr}`);
 };
+
+/**
+ * A throw-away HOME whose real sf has the plugin linked and the emulator's admin logged in under an alias,
+ * as an admin's machine or a pipeline's runner has them.
+ */
+export const sfWithAdmin = async (emu: { url: string; ready: { admin: { accessToken: string } } }, alias = 'emu'): Promise<string> => {
+  const home = sfHome();
+  await linkPlugin(home);
+  const login = await runSf(['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', alias, '--no-prompt', '--json'], {
+    home,
+    env: { SF_ACCESS_TOKEN: emu.ready.admin.accessToken },
+  });
+  if (login.status !== 0) throw new Error(`sf org login access-token failed: ${login.stderr}`);
+  return home;
+};

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { linkPlugin, runSf, sfHome, type SfRun } from '../helpers/sf.js';
+import { runSf, sfWithAdmin, type SfRun } from '../helpers/sf.js';
 
 /**
  * Two pipelines (here four) deploying at once run `setup` for the same app and user, with the same key pair
@@ -17,13 +17,7 @@ describe('four setup runs at once, through the real sf', () => {
 
   before(async () => {
     emu = await startEmulator();
-    home = sfHome();
-    await linkPlugin(home);
-    const login = await runSf(['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', 'emu', '--no-prompt', '--json'], {
-      home,
-      env: { SF_ACCESS_TOKEN: emu.ready.admin.accessToken },
-    });
-    expect(login.status, login.stderr).to.equal(0);
+    home = await sfWithAdmin(emu);
   });
   after(() => emu.stop());
 

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { linkPlugin, runSf, sfHome, type SfRun } from '../helpers/sf.js';
+import { runSf, sfWithAdmin, type SfRun } from '../helpers/sf.js';
 
 /**
  * Every command, through the real sf with its log at trace level and its log file on, in human and --json
@@ -17,10 +17,7 @@ describe('no secret anywhere it should not be, through the real sf at SF_LOG_LEV
 
   before(async () => {
     emu = await startEmulator({ consumerSecretApiAccess: true });
-    home = sfHome();
-    await linkPlugin(home);
-    const login = await runSf(['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', 'emu', '--no-prompt', '--json'], { home, env: { SF_ACCESS_TOKEN: emu.ready.admin.accessToken } });
-    expect(login.status, login.stderr).to.equal(0);
+    home = await sfWithAdmin(emu);
   });
   after(() => emu.stop());
 

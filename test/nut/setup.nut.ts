@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { linkPlugin, runSf, sfHome } from '../helpers/sf.js';
+import { runSf, sfWithAdmin } from '../helpers/sf.js';
 
 type SetupJson = { status: string; clientId: string; keyFile: string; username: string; loginUrl: string; verification: { success: boolean } };
 
@@ -13,13 +13,7 @@ describe('sf jwtapp setup through the real sf', () => {
 
   before(async () => {
     emu = await startEmulator();
-    home = sfHome();
-    await linkPlugin(home);
-    const login = await runSf(['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', 'emu', '--no-prompt', '--json'], {
-      home,
-      env: { SF_ACCESS_TOKEN: emu.ready.admin.accessToken },
-    });
-    expect(login.status, login.stderr).to.equal(0);
+    home = await sfWithAdmin(emu);
   });
   after(() => emu.stop());
 
