@@ -46,6 +46,9 @@ export type AppSnapshot = {
   };
 };
 
+/** An app's consumer key, and its secret where an API may read it. */
+export type AppCredentials = { consumerKey: string | undefined; consumerSecret: string | undefined };
+
 /** One difference between the app as it is and as setup wants it. */
 export type AppFieldChange = {
   field: 'app' | 'certificate' | 'scopes' | 'permittedUsers' | 'permissionSets' | 'clientCredentials';
@@ -60,6 +63,8 @@ export type AppFieldChange = {
  */
 export type BoundApp = {
   snapshot: AppSnapshot;
+  /** The consumer secret, when the read returned it (an External Client App, the org allowing it). Never printed. */
+  consumerSecret?: string;
   update(desired: DesiredApp): Promise<void>;
   /** Only the certificate replaced; every other setting written back as it was read. */
   replaceCertificate(certificatePem: string): Promise<void>;
@@ -77,10 +82,11 @@ export type AppKindHandler = {
   /** The app of this kind with that name, or undefined when there is none. */
   read(conn: Connection, name: string): Promise<BoundApp | undefined>;
   create(conn: Connection, desired: DesiredApp): Promise<void>;
-  /** The consumer key, read back after a create. */
-  readConsumerKey(conn: Connection, name: string): Promise<string | undefined>;
-  /** The consumer secret, where Salesforce lets an API read it; undefined elsewhere. Never printed. */
-  readConsumerSecret(conn: Connection, name: string): Promise<string | undefined>;
+  /**
+   * The consumer key, read back after a create, and in the same read the consumer secret where Salesforce
+   * lets an API return it (undefined elsewhere; never printed).
+   */
+  readCredentials(conn: Connection, name: string): Promise<AppCredentials>;
   /** Where an admin finds the consumer secret in Setup. */
   consumerSecretPath(name: string): string;
   /**

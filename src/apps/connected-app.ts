@@ -126,12 +126,11 @@ export const connectedApps: AppKindHandler = {
     await conn.metadata.delete(TYPE, name);
   },
   removeCommand: (name, targetOrg) => `sf project delete source --metadata ConnectedApp:${name} --target-org ${targetOrg}`,
-  async readConsumerKey(conn, name) {
+  async readCredentials(conn, name) {
     const app = await readComponent(conn, TYPE, name);
-    return app ? connectedAppSnapshot(app).consumerKey : undefined;
+    // The Metadata API never returns a Connected App's consumer secret (ConnectedAppOauthConfig.consumerSecret).
+    return { consumerKey: app ? connectedAppSnapshot(app).consumerKey : undefined, consumerSecret: undefined };
   },
-  // The Metadata API never returns a Connected App's consumer secret (ConnectedAppOauthConfig.consumerSecret).
-  readConsumerSecret: () => Promise.resolve(undefined),
   consumerSecretPath: (name) => messages.getMessage('consumerSecretPath.connectedApp', [name]),
 };
 

@@ -237,8 +237,10 @@ export const externalClientApps: AppKindHandler = {
   async read(conn, name) {
     const parts = await readParts(conn, name);
     if (!parts) return undefined;
+    const consumerSecret = asText(parts.global?.consumerSecret);
     return {
       snapshot: externalClientAppSnapshot(parts),
+      ...(consumerSecret ? { consumerSecret } : {}),
       update: (desired) => writeApp(conn, parts, desired),
       replaceCertificate: async (certificatePem): Promise<void> => {
         if (!parts.global) throw messages.createError('error.NoGlobalOauthSettings', [name], [], EXIT_CODES.orgRefused);
@@ -253,14 +255,10 @@ export const externalClientApps: AppKindHandler = {
   isEnabled: async (conn, name) => enabledIn(await appPolicies(conn, name)),
   remove: (conn, name) => deleteComponents(conn, [{ type: ECA_PARTS.header.type, fullName: name }]),
   removeCommand: (name, targetOrg) => `sf project delete source --metadata ExternalClientApplication:${name} --target-org ${targetOrg}`,
-  async readConsumerKey(conn, name) {
+  async readCredentials(conn, name) {
+    // The secret is returned only while the org allows it ("Allow Access to OAuth Consumer Secrets via Metadata API").
     const global = await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));
-    return asText(global?.consumerKey);
-  },
-  async readConsumerSecret(conn, name) {
-    // Returned only while the org allows it ("Allow Access to OAuth Consumer Secrets via Metadata API").
-    const global = await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));
-    return asText(global?.consumerSecret);
+    return { consumerKey: asText(global?.consumerKey), consumerSecret: asText(global?.consumerSecret) };
   },
   consumerSecretPath: (name) => messages.getMessage('consumerSecretPath.eca', [name]),
 };

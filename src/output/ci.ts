@@ -69,11 +69,14 @@ export const writeSecretFile = (path: string, text: string): Promise<void> => wr
 
 export type CiFiles = { envFile?: string; settingsFile?: string };
 
+/** The CI files a run was asked for, and what may go into them (the key's contents, the consumer secret). */
+export type CiFilesRequest = { envFile?: string; includeKeyInEnvFile: boolean; includeSecretInEnvFile?: boolean; settingsFile?: string };
+
 /** The files a pipeline asked for (--dotenv-file, --settings-file), written 0600. */
 export const writeCiFiles = async (
   login: PipelineLogin,
   material: { privateKeyPem: string | undefined; clientSecret?: string },
-  request: { envFile?: string; includeKeyInEnvFile: boolean; settingsFile?: string }
+  request: CiFilesRequest
 ): Promise<CiFiles> => {
   const files: CiFiles = {};
   if (request.envFile) {

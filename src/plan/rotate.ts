@@ -11,7 +11,7 @@ import { clock } from '../oauth/clock.js';
 import { backoffDelay } from '../oauth/backoff.js';
 import { describeOutage, isTransient, OUTAGE_BACKOFF, RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
-import { writeCiFiles } from '../output/ci.js';
+import { writeCiFiles, type CiFilesRequest } from '../output/ci.js';
 import { writeAtomically } from '../output/files.js';
 import { MAX_ROUNDS, orgUnavailable } from './setup.js';
 
@@ -46,7 +46,7 @@ export type RotateRun = {
   certDays: number;
   waitMs: number;
   dryRun: boolean;
-  ciFiles: { envFile?: string; includeKeyInEnvFile: boolean; settingsFile?: string };
+  ciFiles: CiFilesRequest;
 };
 
 export type RotateProgress = {

@@ -7,7 +7,7 @@ import type { KeyMaterial } from '../certificate/material.js';
 import { defaultAudience } from '../oauth/audience.js';
 import type { LoginProgress } from '../oauth/login.js';
 import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
-import { loginCommand, writeCiFiles, type PipelineLogin } from '../output/ci.js';
+import { loginCommand, writeCiFiles, type CiFilesRequest, type PipelineLogin } from '../output/ci.js';
 import { publicChange, type SetupChange } from './render.js';
 import type { Plan } from './plan.js';
 import { applyConverging, isUnchanged, readAndPlan, type Flow, type SetupRequest } from './setup.js';
@@ -63,7 +63,7 @@ export type SetupRun = {
   waitMs: number;
   /** The consumer secret the admin copied from Setup (--client-secret-env), already read and checked. */
   clientSecret?: string;
-  ciFiles: { envFile?: string; includeKeyInEnvFile: boolean; includeSecretInEnvFile?: boolean; settingsFile?: string };
+  ciFiles: CiFilesRequest;
 };
 
 /** What a run reports as it goes, so the command decides how to show it (a spinner; nothing under --json). */
@@ -90,7 +90,6 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   progress.done();
 
   const result = plannedResult(run, plan, conn.instanceUrl.replace(/\/$/, ''));
-  const appKind = APP_KINDS[plan.appKind];
   // A run-as user who can also log in interactively holds more than an integration needs.
   const user = state.current.access.user;
   if (result.clientCredentials && user && !user.apiOnly) {
@@ -117,7 +116,7 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
     result.loginCommand = loginCommand(pipeline);
     result.verification = await verifyLogin(result, material, run.waitMs, progress);
   }
-  const secret = result.clientCredentials ? run.clientSecret ?? (await appKind.readConsumerSecret(conn, request.name)) : undefined;
+  const secret = result.clientCredentials ? run.clientSecret ?? applied.consumerSecret : undefined;
   result.clientCredentials = await checkClientCredentials(result, run, secret, progress);
   const instanceUrl = result.verification?.instanceUrl ?? result.clientCredentials?.verification?.instanceUrl;
   if (instanceUrl) result.instanceUrl = instanceUrl;

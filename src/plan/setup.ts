@@ -37,6 +37,8 @@ export type ReadState = {
 export type AppliedSetup = {
   plan: Plan;
   consumerKey: string | undefined;
+  /** Where an API returned it; never printed, kept only to check the client credentials login. */
+  consumerSecret: string | undefined;
   userId: string;
 };
 
@@ -159,8 +161,11 @@ export const applySetup = async (
     throw await undo(undos, e);
   }
 
-  const consumerKey = existingApp ? existingApp.snapshot.consumerKey : await APP_KINDS[plan.appKind].readConsumerKey(conn, request.name);
-  return { plan, consumerKey, userId: userId ?? '' };
+  // An existing app's credentials came with its read; a new app's are read back once.
+  const { consumerKey, consumerSecret } = existingApp
+    ? { consumerKey: existingApp.snapshot.consumerKey, consumerSecret: existingApp.consumerSecret }
+    : await APP_KINDS[plan.appKind].readCredentials(conn, request.name);
+  return { plan, consumerKey, consumerSecret, userId: userId ?? '' };
 };
 
 /** How many times a run re-reads the org and goes on after an outage before it stops. */

@@ -90,8 +90,11 @@ describe('sf jwtapp setup --flow client-credentials', () => {
     const open = await startEmulator({ consumerSecretApiAccess: true });
     try {
       await storeAdminLogin(open, 'emu-cc-open');
+      await open.clearRequests();
       const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-cc-open', '--name', 'Cc_Open', '--username', open.ready.integrationUser.username, '--flow', 'client-credentials', '--json']);
       expect(run.exitCode, run.stdout).to.equal(0);
+      // The consumer key and secret come back in one read (with the Connected App probe: two reads in all).
+      expect((await open.requests()).filter((r) => r.soapOperation === 'readMetadata')).to.have.length(2);
       expect(run.json?.result?.clientCredentials).to.include({ secret: 'metadata' });
       expect(run.json?.result?.clientCredentials?.verification).to.include({ success: true });
       expect(run.stdout).not.to.include(await secretOf('Cc_Open', open));
