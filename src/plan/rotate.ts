@@ -11,7 +11,7 @@ import { clock } from '../oauth/clock.js';
 import { backoffDelay } from '../oauth/backoff.js';
 import { describeOutage, isTransient, OUTAGE_BACKOFF, RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
-import { writeCiFiles, type CiFilesRequest } from '../output/ci.js';
+import { assertCiFilesOurs, writeCiFiles, type CiFilesRequest } from '../output/ci.js';
 import { writeAtomically } from '../output/files.js';
 import { MAX_ROUNDS, orgUnavailable } from './setup.js';
 
@@ -133,6 +133,7 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
   if ((run.ciFiles.envFile ?? run.ciFiles.settingsFile) && !run.username) {
     throw messages.createError('error.CiFilesNeedUsername', [], [], EXIT_CODES.localInput);
   }
+  await assertCiFilesOurs(run.ciFiles, false);
   const now = new Date(clock.now());
   const material = await resolveKeyMaterial({
     outputDir: run.outputDir,
@@ -215,7 +216,11 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
     result.files = await writeCiFiles(
       { username: run.username, clientId: clientId ?? '', loginUrl, instanceUrl: loginUrl, audience: defaultAudience(loginUrl), keyFile: material.keyFile ?? current.keyFile, apiVersion: conn.getApiVersion() },
       material,
-      run.ciFiles
+      run.ciFiles,
+      // The files carry the old key's path or contents: the previous ones stay, dated, as the key files do.
+      async (path) => {
+        await keepCurrentFiles([{ path, text: '', mode: 0o600 }], now, result.keptFiles, progress);
+      }
     );
   }
   result.status = 'rotated';

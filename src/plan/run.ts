@@ -7,7 +7,7 @@ import type { KeyMaterial } from '../certificate/material.js';
 import { defaultAudience } from '../oauth/audience.js';
 import type { LoginProgress } from '../oauth/login.js';
 import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
-import { loginCommand, writeCiFiles, type CiFilesRequest, type PipelineLogin } from '../output/ci.js';
+import { assertCiFilesAgree, assertCiFilesOurs, loginCommand, NEW_VALUE, writeCiFiles, type CiFilesRequest, type PipelineLogin } from '../output/ci.js';
 import { publicChange, type SetupChange } from './render.js';
 import type { Plan } from './plan.js';
 import { applyConverging, isUnchanged, readAndPlan, type Flow, type SetupRequest } from './setup.js';
@@ -85,11 +85,21 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   const { request, material } = run;
   const log = new RetryLog();
   const conn = resilientConnection(run.conn, log);
+  await assertCiFilesOurs(run.ciFiles, true);
   progress.reading();
   const { state, plan } = await readAndPlan(conn, request, material, log);
   progress.done();
 
   const result = plannedResult(run, plan, conn.instanceUrl.replace(/\/$/, ''));
+  // A CI file the run would rewrite with other values stops it here, before the org is changed.
+  const existingApp = state.apps[plan.appKind];
+  const before = (known: string | undefined): string | undefined => known ?? (plan.appExists ? undefined : NEW_VALUE);
+  const secretBefore = result.clientCredentials && run.ciFiles.includeSecretInEnvFile ? before(run.clientSecret ?? existingApp?.consumerSecret) : undefined;
+  await assertCiFilesAgree(
+    pipelineLogin(result, before(request.consumerKey ?? existingApp?.snapshot.consumerKey), conn.getApiVersion()),
+    { privateKeyPem: material?.privateKeyPem, clientSecret: secretBefore },
+    run.ciFiles
+  );
   // A run-as user who can also log in interactively holds more than an integration needs.
   const user = state.current.access.user;
   if (result.clientCredentials && user && !user.apiOnly) {
@@ -103,15 +113,7 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   result.status = !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated';
   result.clientId = applied.consumerKey;
   if (!applied.consumerKey) await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.ConsumerKeyUnreadable', [request.name]));
-  const pipeline: PipelineLogin = {
-    username: request.username,
-    clientId: applied.consumerKey ?? '',
-    loginUrl: result.loginUrl,
-    instanceUrl: result.loginUrl,
-    audience: result.audience,
-    keyFile: result.keyFile,
-    apiVersion: conn.getApiVersion(),
-  };
+  const pipeline = pipelineLogin(result, applied.consumerKey ?? '', conn.getApiVersion());
   if (material) {
     result.loginCommand = loginCommand(pipeline);
     result.verification = await verifyLogin(result, material, run.waitMs, progress);
@@ -124,6 +126,16 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   result.files = await writeCiFiles(pipeline, { privateKeyPem: material?.privateKeyPem, clientSecret: run.ciFiles.includeSecretInEnvFile ? secret : undefined }, run.ciFiles);
   return result;
 };
+
+const pipelineLogin = (result: SetupResult, clientId: string | undefined, apiVersion: string): PipelineLogin => ({
+  username: result.username,
+  clientId,
+  loginUrl: result.loginUrl,
+  instanceUrl: result.loginUrl,
+  audience: result.audience,
+  keyFile: result.keyFile,
+  apiVersion,
+});
 
 /** What the run will do, before it does it: the --dry-run result, and the start of the applied run's. */
 const plannedResult = (run: SetupRun, plan: Plan, loginUrl: string): SetupResult => {

@@ -33,13 +33,21 @@ export type FixtureName =
   | 'derKey'
   | 'publicKey'
   | 'otherKey'
-  | 'unwritableDir';
+  | 'unwritableDir'
+  | 'readOnlyDir'
+  | 'foreignEnvFile'
+  | 'staleEnvFile';
 
 export type BadInput = {
   id: string;
   area: 'flags' | 'files' | 'names' | 'orgs' | 'network';
   /** What answers in Salesforce's place while the command runs (a proxy's page, an answer cut short). */
   network?: { status: number; contentType: string; body: string };
+  /**
+   * Run as a user the file system's permissions bind: root writes into a read-only folder anyway, so where
+   * the tests run as root this row runs with the effective user id of `nobody`.
+   */
+  unprivileged?: boolean;
   /** The command line as the page shows it. */
   shown: string;
   /** The command's id and its arguments, from the context. */
@@ -84,6 +92,9 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'K11', area: 'files', shown: 'sf jwtapp cert generate --output-dir <a file>', command: 'cert generate', args: (c) => ['--output-dir', c.files.empty], name: 'OutputNotWritableError', exitCode: 3, says: 'is a file' },
   { id: 'K12', area: 'files', shown: 'sf jwtapp setup --certificate-file <a key>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Cert', '--certificate-file', c.files.otherKey, '--dry-run'], name: 'NotCertificateError', exitCode: 3, says: 'certificate' },
   { id: 'K13', area: 'files', shown: 'sf jwtapp cert rotate --private-key-file <missing file>', command: 'cert rotate', args: (c) => ['-o', c.admin, '-n', c.app, '--private-key-file', `${c.keyDir}/nowhere.key`, '--output-dir', c.files.directory], name: 'KeyFileUnreadableError', exitCode: 3, says: 'ENOENT' },
+  { id: 'K14', area: 'files', shown: 'sf jwtapp cert generate --output-dir <a read-only folder>', command: 'cert generate', args: (c) => ['--output-dir', c.files.readOnlyDir], unprivileged: true, name: 'OutputNotWritableError', exitCode: 3, says: 'EACCES' },
+  { id: 'K15', area: 'files', shown: 'sf jwtapp setup --dotenv-file <a .env sf jwtapp did not write>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Dotenv', '--username', c.integration, '--output-dir', c.files.directory, '--dotenv-file', c.files.foreignEnvFile], name: 'CiFileNotOursError', exitCode: 3, says: '--replace-ci-files' },
+  { id: 'K16', area: 'files', shown: "sf jwtapp setup --dotenv-file <another app's .env from an earlier run>", command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Stale', '--username', c.integration, '--output-dir', c.files.directory, '--dotenv-file', c.files.staleEnvFile], name: 'CiFileDiffersError', exitCode: 3, says: 'SF_CLIENT_ID' },
 
   // ---- names ---------------------------------------------------------------------------------------
   { id: 'N1', area: 'names', shown: 'sf jwtapp setup --name <61 characters>', command: 'setup', args: (c) => ['-o', c.admin, '-n', `A${'b'.repeat(60)}`, '--dry-run'], name: 'InvalidAppNameError', exitCode: 3, says: '60' },

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -52,6 +52,9 @@ const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {
   const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const directory = join(dir, 'a-directory');
   await mkdir(directory);
+  const readOnlyDir = join(dir, 'read-only');
+  await mkdir(readOnlyDir);
+  await chmod(readOnlyDir, 0o555);
   return {
     directory,
     empty: await file('empty.key', ''),
@@ -63,7 +66,29 @@ const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {
     publicKey: await file('public.pem', rsa2048.publicKey.export({ type: 'spki', format: 'pem' }), 0o644),
     otherKey: await file('other.key', (await otherKey()).privateKeyPem),
     unwritableDir: join(dir, 'empty.key', 'certs'),
+    readOnlyDir,
+    foreignEnvFile: await file('.env', 'DATABASE_URL=postgres://localhost/app\nSTRIPE_KEY=sk_test_123\n'),
+    staleEnvFile: await file(
+      '.env.jwt',
+      '# Written by sf jwtapp setup. Keep this file out of version control.\nSF_USERNAME=someone@example.com\nSF_CLIENT_ID=3MVG9AnotherAppsKey\n'
+    ),
   };
+};
+
+/**
+ * Runs `work` with the effective ids of `nobody` when the tests run as root, whom no file mode stops: a
+ * read-only folder is read-only only to someone else. Set back whatever happens.
+ */
+const unprivileged = async <T>(row: BadInput, work: () => Promise<T>): Promise<T> => {
+  if (!row.unprivileged || process.getuid?.() !== 0) return work();
+  process.setegid?.(65_534);
+  process.seteuid?.(65_534);
+  try {
+    return await work();
+  } finally {
+    process.seteuid?.(0);
+    process.setegid?.(0);
+  }
 };
 
 /**
@@ -120,13 +145,13 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
       const answering = async (): Promise<void> => (row.network ? emu.answerNext({ ...row.network, count: -1 }) : undefined);
       const stopAnswering = async (): Promise<void> => (row.network ? emu.answerNext({ status: 200, count: 0 }) : undefined);
       await answering();
-      const json = await runCommand(command, [...row.args(ctx), '--json']);
+      const json = await unprivileged(row, () => runCommand(command, [...row.args(ctx), '--json']));
       await stopAnswering();
       expect({ name: json.json?.name, exitCode: json.exitCode }, json.stdout).to.deep.equal({ name: row.name, exitCode: row.exitCode });
       const text = `${json.json?.message ?? ''} ${(json.json?.actions ?? []).join(' ')}`;
       expect(text.toLowerCase(), json.stdout).to.include(row.says.toLowerCase());
       await answering();
-      const human = await runCommand(command, row.args(ctx));
+      const human = await unprivileged(row, () => runCommand(command, row.args(ctx)));
       await stopAnswering();
       expect(human.exitCode).to.equal(row.exitCode);
       expect(`${human.stdout}${human.stderr}`, 'a stack trace').not.to.match(/\n\s+at .+:\d+:\d+\)?\n/);

@@ -88,6 +88,21 @@ describe('sf jwtapp cert rotate', () => {
     expect(await readFile(join(dir, 'server.key'), 'utf8')).to.equal(oldKey);
   });
 
+  it('rewrites a settings JSON an earlier run wrote with the new key once it works, the previous one kept dated', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'jwtapp-rotate-settings-'));
+    const settings = join(out, 'settings.json');
+    await writeFile(settings, `${JSON.stringify({ Username: integration, ClientId: 'x', PrivateKey: 'the old key', InstanceUrl: emu.url, InstanceAPIVersion: 'v68.0' })}\n`, { mode: 0o600 });
+    // The pair of the folder the other tests log in with, brought: the app's certificate stays theirs.
+    const run = await rotate('--name', 'Rotate_App', '--username', integration, '--output-dir', out, '--settings-file', settings, '--private-key-file', join(dir, 'server.key'), '--certificate-file', join(dir, 'server.crt'), '--cert-days', '30');
+    expect(run.exitCode, run.stdout).to.equal(0);
+    const written = JSON.parse(await readFile(settings, 'utf8')) as Record<string, string>;
+    expect(written.PrivateKey).to.equal((await readFile(join(dir, 'server.key'), 'utf8')).trim());
+    const kept = (run.json?.result as RotateResult).keptFiles.find((f) => f.includes('settings-')) ?? '';
+    expect(JSON.parse(await readFile(kept, 'utf8'))).to.include({ PrivateKey: 'the old key' });
+    expect((await stat(kept)).mode & 0o777).to.equal(0o600);
+    expect((await stat(settings)).mode & 0o777).to.equal(0o600);
+  });
+
   describe('bad input: a named error, nothing written', () => {
     it('refuses an app without a certificate: it is not set up for the JWT bearer flow', async () => {
       const conn = await adminConnection(emu);
@@ -115,6 +130,17 @@ describe('sf jwtapp cert rotate', () => {
       expect(run.exitCode).to.equal(3);
       expect(run.json?.name).to.equal('CiFilesNeedUsernameError');
       expect(await emu.requests()).to.deep.equal([]);
+    });
+
+    it('refuses a CI file sf jwtapp did not write, before any request', async () => {
+      const foreign = join(dir, 'project.env');
+      await writeFile(foreign, 'DATABASE_URL=postgres://localhost/app\n');
+      await emu.clearRequests();
+      const run = await rotate('--name', 'Rotate_App', '--username', integration, '--output-dir', dir, '--dotenv-file', foreign);
+      expect({ exitCode: run.exitCode, name: run.json?.name }).to.deep.equal({ exitCode: 3, name: 'CiFileNotOursError' });
+      expect(run.json?.actions?.join(' ')).to.include('move').and.not.include('--replace-ci-files');
+      expect(await emu.requests()).to.deep.equal([]);
+      expect(await readFile(foreign, 'utf8')).to.equal('DATABASE_URL=postgres://localhost/app\n');
     });
 
     it('refuses a --private-key-file that does not exist, and one that is no key, before any request', async () => {

@@ -72,7 +72,7 @@ describe('sf jwtapp setup --flow client-credentials', () => {
     expect(without.json?.result?.clientCredentials?.verification).to.include({ success: true, flow: 'client-credentials' });
     expect(await readFile(envFile, 'utf8')).not.to.include(secret);
 
-    const withSecret = await setup('--name', 'Cc_New', '--username', integration, '--flow', 'client-credentials', '--client-secret-env', 'CC_NEW_SECRET', '--dotenv-file', envFile, '--dotenv-include-secret');
+    const withSecret = await setup('--name', 'Cc_New', '--username', integration, '--flow', 'client-credentials', '--client-secret-env', 'CC_NEW_SECRET', '--dotenv-file', envFile, '--dotenv-include-secret', '--replace-ci-files');
     expect(withSecret.exitCode).to.equal(0);
     expect(await readFile(envFile, 'utf8')).to.include(`SF_CLIENT_SECRET=${secret}`);
     expect((await stat(envFile)).mode & 0o777).to.equal(0o600);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -393,9 +393,48 @@ describe('sf jwtapp setup', () => {
       expect(json.PrivateKey).to.equal((await readFile(join(dir, 'server.key'), 'utf8')).trim());
       expect((await stat(settings)).mode & 0o777).to.equal(0o600);
 
-      const withKey = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--dotenv-file', env, '--dotenv-include-key');
+      // The same run again: files that already say the same are not written again, and a loosened mode is put back.
+      const written = await stat(env);
+      await chmod(env, 0o644);
+      const again = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--dotenv-file', env, '--settings-file', settings);
+      expect(again.exitCode, again.stdout).to.equal(0);
+      expect(again.json?.result?.files).to.deep.equal({ envFile: env, settingsFile: settings });
+      expect((await stat(env)).mtimeMs).to.equal(written.mtimeMs);
+      expect((await stat(env)).mode & 0o777).to.equal(0o600);
+
+      // Other values (the key now included) are not written over the file unless asked; asking keeps the key pair.
+      const before = await readFile(env, 'utf8');
+      const refused = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--dotenv-file', env, '--dotenv-include-key');
+      expect({ exitCode: refused.exitCode, name: refused.json?.name }).to.deep.equal({ exitCode: 3, name: 'CiFileDiffersError' });
+      expect(refused.json?.message).to.include('SF_JWT_KEY').and.not.include('PRIVATE KEY');
+      expect(refused.json?.actions?.join(' ')).to.include('--replace-ci-files');
+      expect(await readFile(env, 'utf8')).to.equal(before);
+
+      const withKey = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--dotenv-file', env, '--dotenv-include-key', '--replace-ci-files');
       expect(withKey.json?.result?.status).to.equal('unchanged');
       expect(await readFile(env, 'utf8')).to.include(`SF_JWT_KEY="-----BEGIN ${'PRIVATE'} KEY-----\\n`);
+    });
+
+    it("replaces a file sf jwtapp did not write only with --replace-ci-files, and stops before changing the org when an earlier run's file holds another app's values", async () => {
+      const foreign = join(dir, 'project.env');
+      await writeFile(foreign, 'DATABASE_URL=postgres://localhost/app\n');
+      const refused = await setup('--name', 'Ci_Foreign_App', '--username', integration, '--output-dir', join(dir, 'foreign'), '--dotenv-file', foreign);
+      expect({ exitCode: refused.exitCode, name: refused.json?.name }).to.deep.equal({ exitCode: 3, name: 'CiFileNotOursError' });
+      expect(await readFile(foreign, 'utf8')).to.equal('DATABASE_URL=postgres://localhost/app\n');
+      expect((await emu.state()).apps.some((a) => a.name === 'Ci_Foreign_App')).to.equal(false);
+
+      // An earlier run's file for another app: a new app gets a new client id, so the run stops before writing the org.
+      const other = join(dir, 'other.env');
+      const first = await setup('--name', 'Ci_First_App', '--username', integration, '--output-dir', join(dir, 'first'), '--dotenv-file', other);
+      expect(first.exitCode, first.stdout).to.equal(0);
+      const stale = await setup('--name', 'Ci_Second_App', '--username', integration, '--output-dir', join(dir, 'second'), '--dotenv-file', other);
+      expect({ exitCode: stale.exitCode, name: stale.json?.name }).to.deep.equal({ exitCode: 3, name: 'CiFileDiffersError' });
+      expect(stale.json?.message).to.include('SF_CLIENT_ID');
+      expect((await emu.state()).apps.some((a) => a.name === 'Ci_Second_App')).to.equal(false);
+
+      const forced = await setup('--name', 'Ci_Foreign_App', '--username', integration, '--output-dir', join(dir, 'foreign'), '--dotenv-file', foreign, '--replace-ci-files');
+      expect(forced.exitCode, forced.stdout).to.equal(0);
+      expect(await readFile(foreign, 'utf8')).to.include(`SF_CLIENT_ID=${forced.json?.result?.clientId ?? ''}`).and.not.include('DATABASE_URL');
     });
   });
 

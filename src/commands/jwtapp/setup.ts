@@ -62,6 +62,7 @@ export default class Setup extends SfCommand<SetupResult> {
     }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary'), default: false }),
+    'replace-ci-files': Flags.boolean({ summary: messages.getMessage('flags.replace-ci-files.summary'), default: false }),
     'dotenv-file': Flags.file({ summary: messages.getMessage('flags.dotenv-file.summary') }),
     'dotenv-include-key': Flags.boolean({
       summary: messages.getMessage('flags.dotenv-include-key.summary'),
@@ -117,6 +118,7 @@ export default class Setup extends SfCommand<SetupResult> {
           includeKeyInEnvFile: flags['dotenv-include-key'] ?? false,
           includeSecretInEnvFile: flags['dotenv-include-secret'] ?? false,
           settingsFile: flags['settings-file'],
+          force: flags.force || flags['replace-ci-files'],
         },
       },
       {
