@@ -1,6 +1,7 @@
 import type { Connection } from '@salesforce/core';
 import { backoffDelay, type BackoffPolicy } from '../oauth/backoff.js';
 import { clock } from '../oauth/clock.js';
+import { refuseRedirects } from './redirects.js';
 
 /** One call that was answered by an outage (a 5xx, a dropped connection) and tried again. */
 export type RetriedCall = { operation: string; attempts: number; cause: string };
@@ -132,6 +133,7 @@ export const resilientConnection = (conn: Connection, log: RetryLog): Connection
   const marked = conn as Connection & { jwtappResilient?: boolean };
   if (marked.jwtappResilient) return conn;
   marked.jwtappResilient = true;
+  refuseRedirects(conn);
   const metadata = conn.metadata as unknown as Record<string, Method>;
   for (const name of IDEMPOTENT_METADATA) {
     const original = metadata[name]?.bind(conn.metadata);

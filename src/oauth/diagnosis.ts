@@ -154,6 +154,16 @@ export const diagnose = (outcome: Exclude<TokenOutcome, { kind: 'granted' }>, co
         cause: [context.loginUrl, String(outcome.status)],
         actions: [],
       });
+    case 'redirected': {
+      const target = new URL(outcome.location);
+      const moved = target.origin !== new URL(context.loginUrl).origin && target.pathname === '/services/oauth2/token';
+      return moved
+        ? build('LoginDomainMoved', `http_${outcome.status}`, target.origin, 'permanent', { cause: [context.loginUrl, target.origin], actions: [target.origin] })
+        : build('LoginRedirected', `http_${outcome.status}`, `${target.origin}${target.pathname}`, 'permanent', {
+            cause: [context.loginUrl, `${target.origin}${target.pathname}`],
+            actions: [target.host],
+          });
+    }
     case 'refused': {
       const entry = CATALOGUE.find((e) => e.matches(outcome.error, outcome.description));
       if (!entry) return build('UnknownOAuthError', outcome.error, outcome.description, outcome.status >= 500 ? 'transient' : 'permanent', { cause: [], actions: [] });
@@ -161,6 +171,13 @@ export const diagnose = (outcome: Exclude<TokenOutcome, { kind: 'granted' }>, co
     }
   }
 };
+
+/**
+ * A token issued, then every API call refused: the user lacks "API Enabled" (their profile, and no permission
+ * set grants it), or the org's edition has no API. Salesforce's OAuth does not check it; its APIs do.
+ */
+export const apiDisabledDiagnosis = (username: string): Diagnosis =>
+  build('ApiDisabledForUser', 'API_DISABLED_FOR_ORG', 'The REST API is not enabled for this Organization.', 'permanent', { cause: [username], actions: [username, username] });
 
 /** `invalid_grant: audience is invalid`, the way Salesforce's own tools print OAuth errors. */
 export const oauthErrorText = (d: Diagnosis): string => (d.description ? `${d.code}: ${d.description}` : d.code);

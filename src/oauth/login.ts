@@ -59,7 +59,7 @@ export const retryTokenRequest = async (
     // eslint-disable-next-line no-await-in-loop
     const outcome = await request();
     const now = clock.now();
-    if (outcome.kind !== 'unreachable' && outcome.serverDate) clockSkewMs = outcome.serverDate.getTime() - now;
+    if ('serverDate' in outcome && outcome.serverDate) clockSkewMs = outcome.serverDate.getTime() - now;
     const common = { attempts: attempt, elapsedMs: now - start, clockSkewMs };
     if (outcome.kind === 'granted') return { ...common, ok: true, grant: outcome.grant };
 

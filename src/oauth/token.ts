@@ -12,7 +12,9 @@ export type TokenOutcome =
   | { kind: 'granted'; grant: TokenGrant; serverDate: Date | undefined }
   | { kind: 'refused'; status: number; error: string; description: string; serverDate: Date | undefined }
   | { kind: 'http-error'; status: number; body: string; serverDate: Date | undefined }
-  | { kind: 'unreachable'; message: string };
+  | { kind: 'unreachable'; message: string }
+  /** A 3xx: the token endpoint never redirects, so this is a moved domain or something in Salesforce's place. */
+  | { kind: 'redirected'; status: number; location: string };
 
 export const TOKEN_PATH = '/services/oauth2/token';
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -39,10 +41,16 @@ export const requestToken = async (loginUrl: string, form: Record<string, string
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form).toString(),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      // Followed, a POST would come back a GET without its form: the redirect itself is the answer.
+      redirect: 'manual',
     });
   } catch (e) {
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     return { kind: 'unreachable', message: cause?.code ?? cause?.message ?? (e as Error).message };
+  }
+  const location = response.headers.get('location');
+  if (response.status >= 300 && response.status < 400 && location) {
+    return { kind: 'redirected', status: response.status, location: new URL(location, tokenUrl(loginUrl)).href };
   }
   const serverDate = parseDate(response.headers.get('date'));
   const text = await response.text();

@@ -4,7 +4,7 @@ import { loadSigningKey } from '../certificate/keys.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { defaultAudience } from './audience.js';
 import { clock } from './clock.js';
-import { refusedMessage, stillFailingMessage, type Diagnosis, type DiagnosisContext, type Persistence } from './diagnosis.js';
+import { apiDisabledDiagnosis, refusedMessage, stillFailingMessage, type Diagnosis, type DiagnosisContext, type Persistence } from './diagnosis.js';
 import { fetchIdentity } from './identity.js';
 import { requestClientCredentialsToken, requestJwtToken, retryTokenRequest, type LoginProgress } from './login.js';
 import type { TokenGrant, TokenOutcome } from './token.js';
@@ -136,18 +136,7 @@ const checkLogin = async (
   if (check.clockSkewMs !== undefined && Math.abs(check.clockSkewMs) > SKEW_WARNING_MS) {
     await warn(messages.getMessage('warning.ClockSkew', [Math.round(Math.abs(check.clockSkewMs) / 1000), check.clockSkewMs > 0 ? 'behind' : 'ahead of']));
   }
-  if (!check.ok) {
-    const d = check.diagnosis;
-    report.error = {
-      name: `${d.name}Error`,
-      code: d.code,
-      description: d.description,
-      cause: d.cause,
-      actions: d.actions,
-      persistence: d.persistence,
-    };
-    return { report, grant: undefined };
-  }
+  if (!check.ok) return failed(report, check.diagnosis);
 
   const { grant } = check;
   report.instanceUrl = grant.instanceUrl;
@@ -160,11 +149,23 @@ const checkLogin = async (
       await warn(messages.getMessage('warning.UsernameMismatch', [identity.username, input.username]));
     }
   }
+  // A token the API then refuses is no working login: the pipeline's first call would fail.
+  if (identity?.apiDisabled) return failed(report, apiDisabledDiagnosis(identity.username ?? input.username));
   if (!grant.scopes.includes('api') && !grant.scopes.includes('full')) {
     await warn(messages.getMessage('warning.NoApiScope', [grant.scopes.join(' ') || 'none']));
   }
   return { report, grant };
 };
+
+/** A refused login's report: the diagnosis, as the error --json carries. */
+const failed = (report: LoginReport, d: Diagnosis): LoginCheckResult => ({
+  report: {
+    ...report,
+    success: false,
+    error: { name: `${d.name}Error`, code: d.code, description: d.description, cause: d.cause, actions: d.actions, persistence: d.persistence },
+  },
+  grant: undefined,
+});
 
 /**
  * The named error for a refused login: exit 4 when the configuration is wrong, 5 when the answer was

@@ -14,6 +14,8 @@ export type BadInputContext = {
   expired: string;
   integration: string;
   inactive: string;
+  /** A user whose profile lacks "API Enabled", granted the app. */
+  noApi: string;
   instanceUrl: string;
   /** An External Client App setup made, its consumer key, and its key pair's folder. */
   app: string;
@@ -42,7 +44,7 @@ export type BadInput = {
   id: string;
   area: 'flags' | 'files' | 'names' | 'orgs' | 'network';
   /** What answers in Salesforce's place while the command runs (a proxy's page, an answer cut short). */
-  network?: { status: number; contentType: string; body: string };
+  network?: { status: number; contentType: string; body: string; location?: string; path?: string };
   /**
    * Run as a user the file system's permissions bind: root writes into a read-only folder anyway, so where
    * the tests run as root this row runs with the effective user id of `nobody`.
@@ -112,9 +114,13 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'O5', area: 'orgs', shown: 'sf jwtapp verify -r <the generic login host> (an External Client App)', command: 'verify', args: (c) => ['-o', c.integration, '-i', c.clientId, '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl.replace('127.0.0.1', 'localhost')], name: 'AppNotInstalledError', exitCode: 4, says: 'My Domain' },
   { id: 'O6', area: 'orgs', shown: 'sf jwtapp user create -o <a user who is not an admin>', command: 'user create', args: (c) => ['-o', c.nonAdmin, '--username', `new-user@${c.integration.split('@')[1]}`], name: 'NotUserAdminError', exitCode: 4, says: 'Manage Internal Users' },
   { id: 'O7', area: 'orgs', shown: 'sf jwtapp token -i <a consumer key no app has>', command: 'token', args: (c) => ['-o', c.integration, '-i', 'NoSuchConsumerKey01', '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl, '--wait', '0'], name: 'ClientIdInvalidError', exitCode: 5, says: 'consumer key' },
+  { id: 'O8', area: 'orgs', shown: 'sf jwtapp verify --username <a user without "API Enabled">', command: 'verify', args: (c) => ['-o', c.noApi, '-i', c.clientId, '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl], name: 'ApiDisabledForUserError', exitCode: 4, says: 'API Enabled' },
 
   // ---- what a network answers in Salesforce's place ---------------------------------------------------
   { id: 'W1', area: 'network', shown: "sf jwtapp setup, a proxy's login page answering 200", command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Proxy', '--dry-run'], network: { status: 200, contentType: 'text/html', body: '<html><head><title>Sign in | Corporate proxy</title></head><body><form></form></body></html>' }, name: 'UnexpectedAnswerError', exitCode: 4, says: 'HTTPS_PROXY' },
   { id: 'W2', area: 'network', shown: 'sf jwtapp audit, a SOAP answer cut short', command: 'audit', args: (c) => ['-o', c.admin, '-n', c.app], network: { status: 200, contentType: 'text/xml', body: '<?xml version="1.0"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><readMetadataResponse><result><records' }, name: 'UnexpectedAnswerError', exitCode: 4, says: 'cut short' },
   { id: 'W3', area: 'network', shown: 'sf jwtapp block, an XML answer cut short at its start', command: 'block', args: (c) => ['-o', c.admin, '-n', c.app], network: { status: 200, contentType: 'text/xml', body: '<?xml version="1.0"?><soapenv:Envelope' }, name: 'UnexpectedAnswerError', exitCode: 4, says: 'proxy' },
+  { id: 'W4', area: 'network', shown: 'sf jwtapp setup, a single sign-on gateway redirecting API calls to its sign-in page', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Gateway', '--dry-run'], network: { status: 302, contentType: 'text/html', body: '', location: 'https://sso.corp.invalid/login?return=%2Fservices' }, name: 'RedirectedAwayError', exitCode: 4, says: 'NO_PROXY' },
+  { id: 'W5', area: 'network', shown: 'sf jwtapp verify, the token request redirected to a sign-in page', command: 'verify', args: (c) => [...key(c), '-f', `${c.keyDir}/server.key`], network: { status: 302, contentType: 'text/html', body: '', location: 'https://sso.corp.invalid/login', path: '/services/oauth2/token' }, name: 'LoginRedirectedError', exitCode: 4, says: 'NO_PROXY' },
+  { id: 'W6', area: 'network', shown: "sf jwtapp audit, the org's domain moved (every path redirected to the new My Domain)", command: 'audit', args: (c) => ['-o', c.admin, '-n', c.app], network: { status: 301, contentType: 'text/html', body: '', location: 'https://acme-renamed.my.salesforce.com{path}' }, name: 'DomainMovedError', exitCode: 4, says: 'sf org login web --instance-url https://acme-renamed.my.salesforce.com' },
 ];

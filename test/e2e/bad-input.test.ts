@@ -119,6 +119,14 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
     })) as { id: string };
     const setId = (await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM PermissionSet WHERE Name = 'Bad_Input_App_Access'")).Id;
     await conn.sobject('PermissionSetAssignment').create({ AssigneeId: created.id, PermissionSetId: setId });
+    // A user who may not use the API: their profile lacks "API Enabled"; the app is granted to them.
+    const noApiProfile = await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM Profile WHERE Name = 'Standard User (No API)'");
+    const noApi = `no-api@${integration.split('@')[1]}`;
+    const noApiUser = (await conn.sobject('User').create({
+      Username: noApi, LastName: 'NoApi', Email: noApi, Alias: 'noapi', ProfileId: noApiProfile.Id,
+      TimeZoneSidKey: 'Europe/London', LocaleSidKey: 'en_US', LanguageLocaleKey: 'en_US', EmailEncodingKey: 'UTF-8',
+    })) as { id: string };
+    await conn.sobject('PermissionSetAssignment').create({ AssigneeId: noApiUser.id, PermissionSetId: setId });
     const secondLogin = await jwtLogin(emu.url, { iss: clientId, sub: second, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, await readFile(join(keyDir, 'server.key'), 'utf8'));
     await storeLogin(emu, secondLogin.body.access_token, 'emu-bad-expired');
     await emu.expireSession(secondLogin.body.access_token);
@@ -128,6 +136,7 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
       expired: 'emu-bad-expired',
       integration,
       inactive: String((await emu.state()).users.find((u) => !u.IsActive)?.Username),
+      noApi,
       instanceUrl: emu.url,
       app: 'Bad_Input_App',
       clientId,

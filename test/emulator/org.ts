@@ -11,6 +11,8 @@ export type Profile = {
   isAdmin: boolean;
   /** "API Only User" (`PermissionsApiUserOnly`): the API works, an interactive login does not. */
   apiOnly: boolean;
+  /** "API Enabled" (`PermissionsApiEnabled`): without it the org issues the user tokens but refuses every API call. */
+  apiEnabled: boolean;
   /** The user license its users take a seat of. */
   UserLicenseId: string;
   loginIpRanges: Array<{ start: string; end: string }>;
@@ -310,8 +312,8 @@ export class OrgState {
       return l;
     };
     const salesforce = license('Salesforce', 10);
-    const profile = (Name: string, isAdmin: boolean, apiOnly = false, loginIpRanges: Profile['loginIpRanges'] = [], seat = salesforce): Profile => {
-      const p: Profile = { Id: this.newId('Profile'), Name, isAdmin, apiOnly, UserLicenseId: seat.Id, loginIpRanges };
+    const profile = (Name: string, isAdmin: boolean, apiOnly = false, loginIpRanges: Profile['loginIpRanges'] = [], seat = salesforce, apiEnabled = true): Profile => {
+      const p: Profile = { Id: this.newId('Profile'), Name, isAdmin, apiOnly, apiEnabled, UserLicenseId: seat.Id, loginIpRanges };
       this.profiles.push(p);
       // Every profile owns a hidden permission set; SOQL on PermissionSetAssignment shows it.
       this.permissionSets.push({
@@ -331,6 +333,8 @@ export class OrgState {
     profile('Minimum Access - Salesforce', false);
     // A profile whose users may log in only from the office network, never from loopback.
     const officeOnly = profile('Read Only', false, false, [{ start: '10.0.0.0', end: '10.255.255.255' }]);
+    // A profile cloned without "API Enabled", as admins make for users who should stay in the UI.
+    profile('Standard User (No API)', false, false, [], salesforce, false);
     if (this.options.integrationLicenses > 0) {
       profile(INTEGRATION_PROFILE, false, true, [], license(INTEGRATION_LICENSE, this.options.integrationLicenses));
     }

@@ -395,7 +395,7 @@ export class RestApi {
         fields: ['Id', 'Name', 'UserLicenseId', 'PermissionsApiUserOnly', 'PermissionsApiEnabled'],
         parents: { UserLicense: { field: 'UserLicenseId', object: 'UserLicense' } },
         rows: () =>
-          org.profiles.map((p) => ({ Id: p.Id, Name: p.Name, UserLicenseId: p.UserLicenseId, PermissionsApiUserOnly: p.apiOnly, PermissionsApiEnabled: true })),
+          org.profiles.map((p) => ({ Id: p.Id, Name: p.Name, UserLicenseId: p.UserLicenseId, PermissionsApiUserOnly: p.apiOnly, PermissionsApiEnabled: p.apiEnabled })),
       },
       {
         name: 'UserLicense',

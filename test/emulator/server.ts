@@ -51,7 +51,7 @@ export class Emulator {
   private readonly faults: FaultInjector;
   private readonly server: Server;
   private adminSession!: Session;
-  private cannedAnswers: { reply: Reply; left: number } | undefined;
+  private cannedAnswers: { reply: Reply; left: number; path: string | undefined } | undefined;
   private url = '';
 
   public constructor(private readonly options: EmulatorOptions = {}) {
@@ -75,7 +75,7 @@ export class Emulator {
     this.server = createServer((req, res) => {
       void readRequest(req).then((request) => {
         const served = !request.path.startsWith(CONTROL_PREFIX) && request.path !== '/services/oauth2/token';
-        const canned = served ? this.takeCannedAnswer() : undefined;
+        const canned = request.path.startsWith(CONTROL_PREFIX) ? undefined : this.takeCannedAnswer(request);
         if (canned) {
           this.log(request, canned.status);
           writeReply(res, canned, new Date(this.org.now()));
@@ -201,11 +201,15 @@ export class Emulator {
     });
   }
 
-  private takeCannedAnswer(): Reply | undefined {
+  /** The next canned reply; a `{path}` in its location is the path asked for (a domain that moved keeps paths). */
+  private takeCannedAnswer(req: Request): Reply | undefined {
     const canned = this.cannedAnswers;
     if (!canned || canned.left === 0) return undefined;
+    // The token endpoint answers only when asked for by path: the tests' own logins go through it.
+    if (canned.path ? !req.path.startsWith(canned.path) : req.path === '/services/oauth2/token') return undefined;
     if (canned.left > 0) canned.left -= 1;
-    return canned.reply;
+    const location = canned.reply.headers?.location;
+    return location ? { ...canned.reply, headers: { ...canned.reply.headers, location: location.replace('{path}', req.path) } } : canned.reply;
   }
 
   /** `/__emulator/…`: what tests read back, and what they make the org do next. */
@@ -230,8 +234,10 @@ export class Emulator {
       'POST sessions/expire': ({ accessToken }) =>
         typeof accessToken === 'string' && this.sessions.expire(accessToken) ? { status: 204 } : restError(404, 'NOT_FOUND', 'no such session'),
       // What a network between the client and Salesforce answers: a proxy's HTML page, a body cut short,
-      // a redirect to a login page. The next `count` calls (all, when -1) get this reply, unserved.
-      'POST answers': ({ status, contentType, body, location, count }): Reply => {
+      // a redirect to a login page or to a moved domain (`{path}` in the location is the path asked for).
+      // The next `count` calls (all, when -1; only those under `path` when given, which may be the token
+      // endpoint) get this reply, unserved.
+      'POST answers': ({ status, contentType, body, location, count, path }): Reply => {
         if (typeof status !== 'number') return restError(400, 'MALFORMED_REQUEST', 'status is required');
         this.cannedAnswers = {
           reply: {
@@ -240,6 +246,7 @@ export class Emulator {
             body: typeof body === 'string' ? body : '',
           },
           left: typeof count === 'number' ? count : 1,
+          path: typeof path === 'string' ? path : undefined,
         };
         return { status: 204 };
       },
@@ -280,6 +287,8 @@ export class Emulator {
         // Salesforce's answer to a token without the api scope (Help article 005226515).
         return restError(401, 'INVALID_SESSION_ID', 'This session is not valid for use with the REST API');
       }
+      // A user without "API Enabled" holds a token, but the API refuses every call (see docs/emulator.md).
+      if (!this.org.profileOf(user).apiEnabled) return restError(403, 'API_DISABLED_FOR_ORG', 'The REST API is not enabled for this Organization.');
       return this.data(req, data[1], data[2] ?? '', user);
     }
     return notFound();
@@ -302,6 +311,7 @@ export class Emulator {
       if (!this.apiAllowed(session)) {
         throw sfFault('API_DISABLED_FOR_ORG', 'The Metadata API is not enabled for this session: the app lacks the api scope');
       }
+      if (!this.org.profileOf(user).apiEnabled) throw sfFault('API_DISABLED_FOR_ORG', 'API is not enabled for this Organization or Partner');
       if (!this.rest.servesVersion(version)) {
         throw sfFault('UNSUPPORTED_API_VERSION', `Invalid Api version specified on URL: ${version}`);
       }

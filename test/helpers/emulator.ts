@@ -14,7 +14,7 @@ export type RunningEmulator = {
   /** POST /__emulator/faults: the share of calls that fail from now on (0 ends the outage). */
   setFaultRate: (rate: number) => Promise<void>;
   /** POST /__emulator/answers: the next `count` calls (-1: all) get this raw reply, as a proxy or a cut connection gives. */
-  answerNext: (reply: { status: number; contentType?: string; body?: string; location?: string; count?: number }) => Promise<void>;
+  answerNext: (reply: { status: number; contentType?: string; body?: string; location?: string; count?: number; path?: string }) => Promise<void>;
   /** POST /__emulator/sessions/expire: the session times out, as an idle one does. */
   expireSession: (accessToken: string) => Promise<void>;
   stop: () => Promise<void>;

@@ -67,6 +67,13 @@ describe('diagnosis', () => {
   it('treats a 5xx answer and an unreachable server as passing failures', () => {
     expect(diagnose({ kind: 'http-error', status: 503, body: 'down', serverDate: undefined }, context)).to.include({ name: 'LoginServer', persistence: 'transient' });
     expect(diagnose({ kind: 'unreachable', message: 'ENOTFOUND' }, context)).to.include({ name: 'LoginUrlUnreachable', persistence: 'transient' });
+    // A redirect is never the token endpoint's answer: a moved domain (same path, new host) or a gateway's sign-in page.
+    const moved = diagnose({ kind: 'redirected', status: 301, location: 'https://acme-renamed.my.salesforce.com/services/oauth2/token' }, context);
+    expect(moved).to.include({ name: 'LoginDomainMoved', persistence: 'permanent' });
+    expect(moved.actions.join(' ')).to.include('https://acme-renamed.my.salesforce.com');
+    const away = diagnose({ kind: 'redirected', status: 302, location: 'https://sso.corp.example/login?return=x' }, context);
+    expect(away).to.include({ name: 'LoginRedirected', persistence: 'permanent' });
+    expect(away.cause).to.include('https://sso.corp.example/login').and.not.include('return=x');
   });
 
   it('names the user and client id in its causes and actions', () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { SfError } from '@salesforce/core';
 import { isTransient, MAX_ATTEMPTS, retryIdempotent, RetryLog } from '../../src/connection/resilient.js';
+import { redirectError } from '../../src/connection/redirects.js';
 import { FakeClock } from '../helpers/emulator.js';
 import { useFakeClock } from '../helpers/time.js';
 
@@ -52,5 +53,20 @@ describe('riding out an outage', () => {
     }).catch((e: Error) => e);
     expect((down).name).to.equal('SERVER_UNAVAILABLE');
     expect(calls).to.equal(MAX_ATTEMPTS);
+  });
+});
+
+describe('an API call answered with a redirect', () => {
+  it('is a moved domain when the same path is asked for on another host, with the login that fixes it', () => {
+    const error = redirectError('https://acme.my.salesforce.com/services/data/v62.0/query?q=x', 'https://acme-new.my.salesforce.com/services/data/v62.0/query?q=x') as SfError;
+    expect({ name: error.name, exitCode: error.exitCode }).to.deep.equal({ name: 'DomainMovedError', exitCode: 4 });
+    expect(error.actions?.join(' ')).to.include('sf org login web --instance-url https://acme-new.my.salesforce.com');
+  });
+
+  it("is something in Salesforce's place when it points elsewhere, named without the location's query", () => {
+    const error = redirectError('https://acme.my.salesforce.com/services/Soap/m/62.0', '/?ec=302&startURL=%2Fsecret') as SfError;
+    expect(error.name).to.equal('RedirectedAwayError');
+    expect(error.message).to.include('https://acme.my.salesforce.com/').and.not.include('startURL');
+    expect(error.actions?.join(' ')).to.include('NO_PROXY');
   });
 });
