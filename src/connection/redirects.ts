@@ -33,6 +33,8 @@ export const redirectError = (from: string, location: string): Error => {
  * anything is said.
  */
 export const refuseRedirects = (conn: Connection): void => {
+  // jsforce's per-connection transport: the one place every REST and SOAP call of this connection passes.
+  // eslint-disable-next-line no-underscore-dangle
   const transport = (conn as unknown as { _transport?: Transport })._transport;
   if (!transport) return;
   const httpRequest = transport.httpRequest.bind(transport);

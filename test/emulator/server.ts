@@ -282,16 +282,18 @@ export class Emulator {
       return this.oauth.userinfo(session);
     }
     const data = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
-    if (data) {
-      if (!this.apiAllowed(session)) {
-        // Salesforce's answer to a token without the api scope (Help article 005226515).
-        return restError(401, 'INVALID_SESSION_ID', 'This session is not valid for use with the REST API');
-      }
-      // A user without "API Enabled" holds a token, but the API refuses every call (see docs/emulator.md).
-      if (!this.org.profileOf(user).apiEnabled) return restError(403, 'API_DISABLED_FOR_ORG', 'The REST API is not enabled for this Organization.');
-      return this.data(req, data[1], data[2] ?? '', user);
+    return data ? this.restCall(req, session, user, data[1], data[2] ?? '') : notFound();
+  }
+
+  /** A REST call with a live session: refused when the session may not use the API, else served. */
+  private restCall(req: Request, session: Session, user: User, version: string, rest: string): Reply {
+    if (!this.apiAllowed(session)) {
+      // Salesforce's answer to a token without the api scope (Help article 005226515).
+      return restError(401, 'INVALID_SESSION_ID', 'This session is not valid for use with the REST API');
     }
-    return notFound();
+    // A user without "API Enabled" holds a token, but the API refuses every call (see docs/emulator.md).
+    if (!this.org.profileOf(user).apiEnabled) return restError(403, 'API_DISABLED_FOR_ORG', 'The REST API is not enabled for this Organization.');
+    return this.data(req, version, rest, user);
   }
 
   /** `/services/data/vNN.N/...`: Connect REST's OAuth usage resources, or the REST data API. */
