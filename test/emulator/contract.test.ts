@@ -101,7 +101,7 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       expect(profiles).to.include.members(['System Administrator', 'Standard User', 'Minimum Access - Salesforce']);
     });
 
-    it('logs each API call as method, path, SOAP operation and status, leaves /__emulator/ calls out, and forgets on DELETE', async () => {
+    it('logs each API call as method, path, SOAP operation, status and the latency played, leaves /__emulator/ calls out, and forgets on DELETE', async () => {
       await started.emu.clearRequests();
       const url = started.ready.instanceUrl;
       await fetch(`${url}//services/data`);
@@ -114,10 +114,10 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       await fetch(`${url}/services/data/v68.0/query?q=SELECT+Id+FROM+User`);
       await started.emu.state();
       expect(await started.emu.requests()).to.deep.equal([
-        { method: 'GET', path: '/services/data', soapOperation: null, status: 200 },
-        { method: 'POST', path: '/services/Soap/m/68.0', soapOperation: 'readMetadata', status: 500 },
-        { method: 'POST', path: '/services/oauth2/token', soapOperation: null, status: 400 },
-        { method: 'GET', path: '/services/data/v68.0/query', soapOperation: null, status: 401 },
+        { method: 'GET', path: '/services/data', soapOperation: null, status: 200, latencyMs: 0 },
+        { method: 'POST', path: '/services/Soap/m/68.0', soapOperation: 'readMetadata', status: 500, latencyMs: 0 },
+        { method: 'POST', path: '/services/oauth2/token', soapOperation: null, status: 400, latencyMs: 0 },
+        { method: 'GET', path: '/services/data/v68.0/query', soapOperation: null, status: 401, latencyMs: 0 },
       ]);
       await started.emu.clearRequests();
       expect(await started.emu.requests()).to.deep.equal([]);
@@ -228,6 +228,24 @@ describe('npm run emulator: the contract other tooling depends on', () => {
         Array.from({ length: 8 }, () => fetch(`${started.ready.instanceUrl}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password' }) }).then((r) => r.status))
       );
       expect(tokenAnswers).to.deep.equal(Array.from({ length: 8 }, () => 400));
+    });
+  });
+
+  describe('started with --latency-ms 30 --metadata-latency-ms 70', () => {
+    let started: Started;
+
+    before(async () => {
+      started = await start('--latency-ms', '30', '--metadata-latency-ms', '70');
+    });
+    after(() => started.emu.stop());
+
+    it('holds REST and OAuth answers 30 ms and SOAP answers 70 ms, and says so in the request log', async () => {
+      const url = started.ready.instanceUrl;
+      await started.emu.clearRequests();
+      await fetch(`${url}/services/data`);
+      await fetch(`${url}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password' }) });
+      await fetch(`${url}/services/Soap/m/68.0`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<Envelope/>' });
+      expect((await started.emu.requests()).map((r) => r.latencyMs)).to.deep.equal([30, 30, 70]);
     });
   });
 

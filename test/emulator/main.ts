@@ -1,6 +1,7 @@
 /**
  * `npm run --silent emulator -- [--port N] [--propagation-ms N] [--allow-connected-app-creation]
- * [--consumer-secret-api-access] [--seed-apps] [--sandbox] [--integration-licenses N] [--dev-hub] [--fault-rate R --fault-seed S]`: starts a loopback org, prints one JSON line when it is
+ * [--consumer-secret-api-access] [--seed-apps] [--sandbox] [--integration-licenses N] [--dev-hub] [--fault-rate R --fault-seed S]
+ * [--latency-ms N [--metadata-latency-ms N]]`: starts a loopback org, prints one JSON line when it is
  * ready, and serves until SIGTERM or SIGINT.
  */
 import { parseArgs } from 'node:util';
@@ -18,6 +19,8 @@ const { values } = parseArgs({
     'dev-hub': { type: 'boolean', default: false },
     'fault-rate': { type: 'string', default: '0' },
     'fault-seed': { type: 'string', default: '1' },
+    'latency-ms': { type: 'string', default: '0' },
+    'metadata-latency-ms': { type: 'string' },
   },
   strict: true,
 });
@@ -42,6 +45,8 @@ const emulator = new Emulator({
   devHub: values['dev-hub'],
   faultRate: number('fault-rate', values['fault-rate'], 1),
   faultSeed: number('fault-seed', values['fault-seed']),
+  latencyMs: number('latency-ms', values['latency-ms']),
+  ...(values['metadata-latency-ms'] === undefined ? {} : { metadataLatencyMs: number('metadata-latency-ms', values['metadata-latency-ms']) }),
 });
 
 const ready = await emulator.start();

@@ -18,9 +18,28 @@ export type EmulatorOptions = Partial<OrgOptions> & {
   faultSeed?: number;
   /** Adds an External Client App and a Connected App as an admin would have made them in Setup. */
   seedApps?: boolean;
+  /** Milliseconds every answer (REST, OAuth) waits before it is sent, as a real org's round trip does. Default 0. */
+  latencyMs?: number;
+  /** The same for SOAP Metadata API calls; default METADATA_LATENCY_FACTOR × latencyMs. */
+  metadataLatencyMs?: number;
 };
 
-export type RequestLogEntry = { method: string; path: string; soapOperation: string | null; status: number };
+/**
+ * How much slower a Metadata API call answers than a REST call. [unconfirmed] Salesforce publishes no
+ * figures; a SOAP call parses and writes an envelope on both sides and reads metadata rather than rows, and
+ * users report readMetadata and checkDeployStatus in the hundreds of milliseconds where REST reads take
+ * 100-200 ms. Two is the choice made; `--metadata-latency-ms` sets it outright.
+ */
+export const METADATA_LATENCY_FACTOR = 2;
+
+export type RequestLogEntry = {
+  method: string;
+  path: string;
+  soapOperation: string | null;
+  status: number;
+  /** How long the answer was held back (--latency-ms, --metadata-latency-ms). */
+  latencyMs: number;
+};
 
 /** What `npm run emulator` prints when it is ready: the contract other tooling reads. */
 export type ReadyLine = {
@@ -52,6 +71,7 @@ export class Emulator {
   private readonly server: Server;
   private adminSession!: Session;
   private cannedAnswers: { reply: Reply; left: number; path: string | undefined } | undefined;
+  private latency: { ms: number; metadataMs: number };
   private url = '';
 
   public constructor(private readonly options: EmulatorOptions = {}) {
@@ -72,41 +92,36 @@ export class Emulator {
     this.metadata = new MetadataApi(this.org);
     if (options.seedApps) seedSetupMadeApps(this.org, this.metadata);
     this.faults = new FaultInjector(options.faultRate ?? 0, options.faultSeed ?? 1);
+    this.latency = { ms: options.latencyMs ?? 0, metadataMs: options.metadataLatencyMs ?? METADATA_LATENCY_FACTOR * (options.latencyMs ?? 0) };
     this.server = createServer((req, res) => {
-      void readRequest(req).then((request) => {
-        const served = !request.path.startsWith(CONTROL_PREFIX) && request.path !== '/services/oauth2/token';
-        const canned = request.path.startsWith(CONTROL_PREFIX) ? undefined : this.takeCannedAnswer(request);
-        if (canned) {
-          this.log(request, canned.status);
-          writeReply(res, canned, new Date(this.org.now()));
-          return;
-        }
-        const fault = served ? this.faults.next() : undefined;
-        if (fault === 'drop') {
-          this.log(request, 0);
+      void readRequest(req).then(async (request) => {
+        const control = request.path.startsWith(CONTROL_PREFIX);
+        // A real org's round trip: the answer (or the outage) comes after it, whatever it is.
+        const latencyMs = control ? 0 : request.path.startsWith('/services/Soap/') ? this.latency.metadataMs : this.latency.ms;
+        const answer = (reply: Reply): void => {
+          if (!control) this.log(request, reply.status, latencyMs);
+          writeReply(res, reply, new Date(this.org.now()));
+        };
+        const drop = (): void => {
+          this.log(request, 0, latencyMs);
           req.socket.destroy();
-          return;
+        };
+        const served = !control && request.path !== '/services/oauth2/token';
+        const canned = control ? undefined : this.takeCannedAnswer(request);
+        const fault = canned ? undefined : served ? this.faults.next() : undefined;
+        let reply: Reply | undefined = canned;
+        if (!reply && fault === 'unavailable') reply = restError(503, 'SERVER_UNAVAILABLE', 'Service Unavailable');
+        if (!reply && fault !== 'drop') {
+          try {
+            reply = this.route(request);
+          } catch (e) {
+            reply = restError(500, 'UNKNOWN_EXCEPTION', `emulator error: ${(e as Error).stack ?? String(e)}`);
+          }
         }
-        if (fault === 'unavailable') {
-          const unavailable = restError(503, 'SERVER_UNAVAILABLE', 'Service Unavailable');
-          this.log(request, unavailable.status);
-          writeReply(res, unavailable, new Date(this.org.now()));
-          return;
-        }
-        let reply: Reply;
-        try {
-          reply = this.route(request);
-        } catch (e) {
-          reply = restError(500, 'UNKNOWN_EXCEPTION', `emulator error: ${(e as Error).stack ?? String(e)}`);
-        }
-        if (fault === 'lost') {
-          // Served, and the answer lost on the way back: status 0 in the log, as for a drop.
-          this.log(request, 0);
-          req.socket.destroy();
-          return;
-        }
-        if (!request.path.startsWith(CONTROL_PREFIX)) this.log(request, reply.status);
-        writeReply(res, reply, new Date(this.org.now()));
+        if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+        // Dropped before it was served, or served and its answer lost on the way back: status 0 in the log.
+        if (!reply || fault === 'lost') drop();
+        else answer(reply);
       });
     });
     // Clients keep connections alive; don't let them hold the process open at close.
@@ -192,12 +207,13 @@ export class Emulator {
     return user;
   }
 
-  private log(req: Request, status: number): void {
+  private log(req: Request, status: number, latencyMs: number): void {
     this.requests.push({
       method: req.method,
       path: req.path,
       soapOperation: req.path.startsWith('/services/Soap/') ? soapOperationOf(req.body) : null,
       status,
+      latencyMs,
     });
   }
 
@@ -248,6 +264,12 @@ export class Emulator {
           left: typeof count === 'number' ? count : 1,
           path: typeof path === 'string' ? path : undefined,
         };
+        return { status: 204 };
+      },
+      // The round trip of every answer from now on (`metadataMs` defaults to METADATA_LATENCY_FACTOR × `ms`).
+      'POST latency': ({ ms, metadataMs }): Reply => {
+        if (typeof ms !== 'number' || ms < 0) return restError(400, 'MALFORMED_REQUEST', 'ms must be a non-negative number');
+        this.latency = { ms, metadataMs: typeof metadataMs === 'number' && metadataMs >= 0 ? metadataMs : METADATA_LATENCY_FACTOR * ms };
         return { status: 204 };
       },
       'POST faults': ({ rate }): Reply => {

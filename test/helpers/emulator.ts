@@ -13,6 +13,8 @@ export type RunningEmulator = {
   refuseNext: (operation: string, problem: string, after?: number) => Promise<void>;
   /** POST /__emulator/faults: the share of calls that fail from now on (0 ends the outage). */
   setFaultRate: (rate: number) => Promise<void>;
+  /** POST /__emulator/latency: the round trip of every answer from now on (Metadata API: twice it unless given). */
+  setLatency: (ms: number, metadataMs?: number) => Promise<void>;
   /** POST /__emulator/answers: the next `count` calls (-1: all) get this raw reply, as a proxy or a cut connection gives. */
   answerNext: (reply: { status: number; contentType?: string; body?: string; location?: string; count?: number; path?: string }) => Promise<void>;
   /** POST /__emulator/sessions/expire: the session times out, as an idle one does. */
@@ -61,6 +63,9 @@ export const emulatorAt = (ready: ReadyLine, stop: () => Promise<void>, emulator
     },
     expireSession: async (accessToken: string): Promise<void> => {
       await fetch(`${url}/__emulator/sessions/expire`, { method: 'POST', body: JSON.stringify({ accessToken }) });
+    },
+    setLatency: async (ms: number, metadataMs?: number): Promise<void> => {
+      await fetch(`${url}/__emulator/latency`, { method: 'POST', body: JSON.stringify({ ms, metadataMs }) });
     },
     setFaultRate: async (rate: number): Promise<void> => {
       await fetch(`${url}/__emulator/faults`, { method: 'POST', body: JSON.stringify({ rate }) });
