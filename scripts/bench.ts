@@ -1,39 +1,68 @@
 /**
- * `npm run bench`: figures, not assertions. The HTTP requests a `sf jwtapp setup` makes on a fresh org and
- * on a re-run (from the emulator's request log); the wall time of `sf jwtapp verify` against
- * `sf org login jwt` making the same login, both through the real sf against the same emulator; the
- * start-up of `sf jwtapp verify --help` against built-in commands' help; the requests of `sf jwtapp audit`
- * of one app (with and without --verify), of `cert rotate`, `block` and `unblock`; and the wall time of a
- * fleet audit of 20 orgs against one (20 aliases of the same emulator org: no network latency is played here, so this measures the fan-out's overhead, not its overlap).
+ * `npm run bench`: figures, not assertions, at each round-trip latency of BENCH_LATENCIES (default 0 and
+ * 150 ms, played by the emulator: REST and OAuth answers held that long, Metadata API answers twice it).
+ * At each: the HTTP requests and wall time of `sf jwtapp setup` on a fresh org and on a re-run (from the
+ * emulator's request log); `sf jwtapp verify` against `sf org login jwt` making the same login, refused three
+ * ways and working, both through the real sf against the same emulator in the same run; the requests of
+ * `audit` (with and without --verify), `cert rotate`, `block` and `unblock`. Once: the start-up of
+ * `sf jwtapp verify --help` and `sf jwtapp setup --help` against `sf org login jwt --help`, and a fleet audit of
+ * 20 orgs against one (20 aliases of the same emulator org).
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startEmulator } from '../test/helpers/emulator.js';
+import { startEmulator, type RunningEmulator } from '../test/helpers/emulator.js';
+import { otherKey } from '../test/helpers/org.js';
 import { linkPlugin, runSf, sfHome, type SfRun } from '../test/helpers/sf.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,150').split(',').map(Number);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Median wall time of RUNS runs, after one warm-up run (Node's compile cache, the disk cache). */
-const timed = async (label: string, run: () => Promise<SfRun>): Promise<number> => {
+/** Median wall time of RUNS runs, after one warm-up run (Node's compile cache, the disk cache); `ok` says which exits are expected. */
+const timed = async (label: string, run: () => Promise<SfRun>, ok: (r: SfRun) => boolean = (r): boolean => r.status === 0): Promise<number> => {
   const times: number[] = [];
   for (let i = -1; i < RUNS; i++) {
     const start = performance.now();
     // eslint-disable-next-line no-await-in-loop
     const result = await run();
     if (i >= 0) times.push(performance.now() - start);
-    if (result.status !== 0) throw new Error(`${label} failed: ${result.stderr}`);
+    if (!ok(result)) throw new Error(`${label}: unexpected exit ${result.status}: ${result.stdout} ${result.stderr}`);
   }
   return median(times);
 };
 
+type Count = { total: number; reads: number; writes: number; polls: number; oauth: number };
+
+const countOf = async (emu: RunningEmulator): Promise<Count> => {
+  const log = await emu.requests();
+  const writes = log.filter(
+    (r) =>
+      ['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata', 'deploy'].includes(r.soapOperation ?? '') ||
+      (r.method !== 'GET' && r.path.includes('/sobjects')) ||
+      (r.method === 'POST' && r.path.endsWith('/composite')) ||
+      r.method === 'DELETE'
+  ).length;
+  // A deploy is asynchronous: its status is polled until done.
+  const polls = log.filter((r) => r.soapOperation === 'checkDeployStatus').length;
+  const oauth = log.filter((r) => r.path.startsWith('/services/oauth2/')).length;
+  return { total: log.length, writes, polls, oauth, reads: log.length - writes - polls - oauth };
+};
+
+const shown = (c: Count): string => `${c.total} (${c.reads} reads, ${c.writes} writes, ${c.polls} polls, ${c.oauth} oauth)`;
+const ms = (n: number): string => `${n.toFixed(0)} ms`;
+
 const main = async (): Promise<void> => {
   const emu = await startEmulator();
   const home = sfHome();
+  const rows: Array<[string, ...string[]]> = [];
+  const row = (label: string, ...values: string[]): void => {
+    rows.push([label, ...values]);
+  };
   try {
     await linkPlugin(home);
     const login = await runSf(['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', 'emu', '--no-prompt'], {
@@ -42,55 +71,75 @@ const main = async (): Promise<void> => {
     });
     if (login.status !== 0) throw new Error(login.stderr);
     const integration = emu.ready.integrationUser.username;
-    const setupArgs = ['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Bench_App', '--username', integration, '--output-dir', 'certs', '--json'];
+    const wrongKey = join(home, 'wrong.key');
+    writeFileSync(wrongKey, (await otherKey()).privateKeyPem, { mode: 0o600 });
 
-    const count = async (): Promise<{ total: number; reads: number; writes: number; polls: number; token: number }> => {
-      const log = await emu.requests();
-      const writes = log.filter(
-        (r) =>
-          ['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata', 'deploy'].includes(r.soapOperation ?? '') ||
-          (r.method !== 'GET' && r.path.includes('/sobjects')) ||
-          r.method === 'DELETE'
-      ).length;
-      // A deploy is asynchronous: its status is polled until done.
-      const polls = log.filter((r) => r.soapOperation === 'checkDeployStatus').length;
-      const token = log.filter((r) => r.path.startsWith('/services/oauth2/')).length;
-      return { total: log.length, writes, polls, token, reads: log.length - writes - polls - token };
+    const perLatency: Record<string, string[]> = {};
+    const put = (label: string, value: string): void => {
+      (perLatency[label] ??= []).push(value);
     };
+    for (const latency of LATENCIES) {
+      // eslint-disable-next-line no-await-in-loop
+      await emu.setLatency(latency);
+      const name = `Bench_App_${latency}`;
+      const certs = `certs-${latency}`;
+      const setupArgs = ['jwtapp', 'setup', '--target-org', 'emu', '--name', name, '--username', integration, '--output-dir', certs, '--json'];
+      const measured = async (args: string[]): Promise<{ run: SfRun; count: Count; wall: number }> => {
+        await emu.clearRequests();
+        const start = performance.now();
+        const run = await runSf(args, { home });
+        const wall = performance.now() - start;
+        if (run.status !== 0) throw new Error(`${args.join(' ')}: ${run.stdout}`);
+        return { run, count: await countOf(emu), wall };
+      };
+      /* eslint-disable no-await-in-loop */
+      const fresh = await measured(setupArgs);
+      const rerun = await measured(setupArgs);
+      put('setup, fresh org: requests', shown(fresh.count));
+      put('setup, fresh org: wall time', ms(fresh.wall));
+      put('setup, re-run: requests', shown(rerun.count));
+      put('setup, re-run: wall time', ms(rerun.wall));
+      const { clientId } = (fresh.run.json?.result ?? {}) as { clientId: string };
+      const keyFile = join(home, certs, 'server.key');
 
-    await emu.clearRequests();
-    const fresh = await runSf(setupArgs, { home });
-    if (fresh.status !== 0) throw new Error(fresh.stdout);
-    const freshCount = await count();
-    await emu.clearRequests();
-    const rerun = await runSf(setupArgs, { home });
-    if (rerun.status !== 0) throw new Error(rerun.stdout);
-    const rerunCount = await count();
-    const { clientId } = (fresh.json?.result ?? {}) as { clientId: string };
-    const keyFile = join(home, 'certs', 'server.key');
+      const logins: Array<[string, string[]]> = [
+        ['working login', ['-o', integration, '-i', clientId, '-f', keyFile]],
+        ['refused: wrong key', ['-o', integration, '-i', clientId, '-f', wrongKey]],
+        ['refused: user not pre-authorized', ['-o', emu.ready.admin.username, '-i', clientId, '-f', keyFile]],
+        ['refused: unknown client id', ['-o', integration, '-i', '3MVG9NoSuchConsumerKeyAtAll', '-f', keyFile]],
+      ];
+      for (const [what, args] of logins) {
+        const working = what === 'working login';
+        const expected = (r: SfRun): boolean => (working ? r.status === 0 : r.status !== 0);
+        await emu.clearRequests();
+        await runSf(['jwtapp', 'verify', ...args, '-r', emu.url, '--json'], { home });
+        const verifyRequests = (await emu.requests()).length;
+        await emu.clearRequests();
+        await runSf(['org', 'login', 'jwt', ...args, '-r', emu.url, '--json'], { home });
+        const loginRequests = (await emu.requests()).length;
+        const verify = await timed(`verify, ${what}`, () => runSf(['jwtapp', 'verify', ...args, '-r', emu.url], { home }), expected);
+        const loginJwt = await timed(`login jwt, ${what}`, () => runSf(['org', 'login', 'jwt', ...args, '-r', emu.url], { home }), expected);
+        put(`verify ÷ sf org login jwt, ${what}`, `${(verify / loginJwt).toFixed(2)} (${ms(verify)} / ${ms(loginJwt)}; requests ${verifyRequests} / ${loginRequests})`);
+      }
 
-    await emu.clearRequests();
-    const auditOne = await runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Bench_App', '--username', integration, '--json'], { home });
-    if (auditOne.status !== 0) throw new Error(auditOne.stdout);
-    const auditCount = await count();
-    await emu.clearRequests();
-    const auditVerify = await runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Bench_App', '--username', integration, '--jwt-key-file', join(home, 'certs', 'server.key'), '--verify', '--json'], { home });
-    if (auditVerify.status !== 0) throw new Error(auditVerify.stdout);
-    const auditVerifyCount = await count();
-    await emu.clearRequests();
-    const rotate = await runSf(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', 'Bench_App', '--username', integration, '--output-dir', 'certs', '--json'], { home });
-    if (rotate.status !== 0) throw new Error(rotate.stdout);
-    const rotateCount = await count();
-    const lifecycle: Record<string, Awaited<ReturnType<typeof count>>> = {};
-    for (const command of ['block', 'unblock']) {
-      // eslint-disable-next-line no-await-in-loop
-      await emu.clearRequests();
-      // eslint-disable-next-line no-await-in-loop
-      const run = await runSf(['jwtapp', command, '--target-org', 'emu', '--name', 'Bench_App', '--json'], { home });
-      if (run.status !== 0) throw new Error(run.stdout);
-      // eslint-disable-next-line no-await-in-loop
-      lifecycle[command] = await count();
+      const counted = async (args: string[]): Promise<string> => shown((await measured(args)).count);
+      put('audit of one app: requests', await counted(['jwtapp', 'audit', '--target-org', 'emu', '--name', name, '--username', integration, '--json']));
+      put('audit --verify of one app: requests', await counted(['jwtapp', 'audit', '--target-org', 'emu', '--name', name, '--username', integration, '--jwt-key-file', keyFile, '--verify', '--json']));
+      put('cert rotate: requests', await counted(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', name, '--username', integration, '--output-dir', certs, '--json']));
+      put('block: requests', await counted(['jwtapp', 'block', '--target-org', 'emu', '--name', name, '--json']));
+      put('unblock: requests', await counted(['jwtapp', 'unblock', '--target-org', 'emu', '--name', name, '--json']));
+      /* eslint-enable no-await-in-loop */
     }
+    row('round-trip latency (REST; Metadata API twice it)', ...LATENCIES.map((l) => `${l} ms`));
+    for (const [label, values] of Object.entries(perLatency)) row(label, ...values);
+
+    await emu.setLatency(0);
+    const verifyHelp = await timed('sf jwtapp verify --help', () => runSf(['jwtapp', 'verify', '--help'], { home }));
+    const setupHelp = await timed('sf jwtapp setup --help', () => runSf(['jwtapp', 'setup', '--help'], { home }));
+    const builtInHelp = await timed('sf org login jwt --help', () => runSf(['org', 'login', 'jwt', '--help'], { home }));
+    row(`start-up: sf jwtapp verify --help ÷ sf org login jwt --help (median of ${RUNS})`, `${(verifyHelp / builtInHelp).toFixed(2)} (${ms(verifyHelp)} / ${ms(builtInHelp)})`);
+    row(`start-up: sf jwtapp setup --help ÷ sf org login jwt --help (median of ${RUNS})`, `${(setupHelp / builtInHelp).toFixed(2)} (${ms(setupHelp)} / ${ms(builtInHelp)})`);
+
     const fleet = Array.from({ length: 20 }, (_, i) => `emu${i + 1}`);
     // One alias per call: sf alias set with many at once races its own alias-file lock ("Lock file is already being held").
     for (const alias of fleet) {
@@ -101,34 +150,10 @@ const main = async (): Promise<void> => {
     const auditArgs = (orgs: string[]): string[] => ['jwtapp', 'audit', ...orgs.flatMap((o) => ['--target-org', o])];
     const fleetOne = await timed('sf jwtapp audit, 1 org', () => runSf(auditArgs(['emu']), { home }));
     const fleetTwenty = await timed('sf jwtapp audit, 20 orgs', () => runSf(auditArgs(fleet), { home }));
+    row('audit: 20 orgs ÷ 1 org (no latency)', `${(fleetTwenty / fleetOne).toFixed(2)} (${ms(fleetTwenty)} / ${ms(fleetOne)})`);
 
-    const verify = await timed('sf jwtapp verify', () => runSf(['jwtapp', 'verify', '-o', integration, '-i', clientId, '-f', keyFile, '-r', emu.url], { home }));
-    const loginJwt = await timed('sf org login jwt', () => runSf(['org', 'login', 'jwt', '-o', integration, '-i', clientId, '-f', keyFile, '-r', emu.url], { home }));
-    const ownHelp = await timed('sf jwtapp verify --help', () => runSf(['jwtapp', 'verify', '--help'], { home }));
-    const builtInHelp = await timed('sf org login jwt --help', () => runSf(['org', 'login', 'jwt', '--help'], { home }));
-    const orgDisplayHelp = await timed('sf org display --help', () => runSf(['org', 'display', '--help'], { home }));
-
-    const rows = [
-      ['setup, fresh org: HTTP requests', `${freshCount.total} (reads ${freshCount.reads}, writes ${freshCount.writes}, deploy polls ${freshCount.polls}, oauth ${freshCount.token})`],
-      ['setup, re-run on a configured org: HTTP requests', `${rerunCount.total} (reads ${rerunCount.reads}, writes ${rerunCount.writes}, deploy polls ${rerunCount.polls}, oauth ${rerunCount.token})`],
-      ['audit of one app: HTTP requests', `${auditCount.total} (reads ${auditCount.reads}, writes ${auditCount.writes}, oauth ${auditCount.token})`],
-      ['audit of one app --verify: HTTP requests', `${auditVerifyCount.total} (reads ${auditVerifyCount.reads}, writes ${auditVerifyCount.writes}, oauth ${auditVerifyCount.token})`],
-      ['cert rotate: HTTP requests', `${rotateCount.total} (reads ${rotateCount.reads}, writes ${rotateCount.writes}, deploy polls ${rotateCount.polls}, oauth ${rotateCount.token})`],
-      ...Object.entries(lifecycle).map(([command, c]) => [`${command}: HTTP requests`, `${c.total} (reads ${c.reads}, writes ${c.writes}, deploy polls ${c.polls})`]),
-      [`sf jwtapp audit, 1 org, median of ${RUNS}`, `${fleetOne.toFixed(0)} ms`],
-      [`sf jwtapp audit, 20 orgs, median of ${RUNS}`, `${fleetTwenty.toFixed(0)} ms`],
-      ['audit: 20 orgs / 1 org', (fleetTwenty / fleetOne).toFixed(2)],
-      [`sf jwtapp verify, median of ${RUNS}`, `${verify.toFixed(0)} ms`],
-      [`sf org login jwt, median of ${RUNS}`, `${loginJwt.toFixed(0)} ms`],
-      ['verify / sf org login jwt', (verify / loginJwt).toFixed(2)],
-      [`sf jwtapp verify --help, median of ${RUNS}`, `${ownHelp.toFixed(0)} ms`],
-      [`sf org login jwt --help, median of ${RUNS}`, `${builtInHelp.toFixed(0)} ms`],
-      [`sf org display --help, median of ${RUNS}`, `${orgDisplayHelp.toFixed(0)} ms`],
-      ['start-up: jwtapp verify help / org login jwt help', (ownHelp / builtInHelp).toFixed(2)],
-      ['start-up: jwtapp verify help / org display help', (ownHelp / orgDisplayHelp).toFixed(2)],
-    ];
     const width = Math.max(...rows.map(([k]) => k.length));
-    for (const [k, v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+    for (const [k, ...v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v.join('  |  ')}\n`);
   } finally {
     await emu.stop();
   }

@@ -20,7 +20,7 @@ describe('emulator: latency', () => {
   it('holds each REST answer --latency-ms and each Metadata API answer twice that, and logs it', async () => {
     const conn = await adminConnection(emu);
     await emu.clearRequests();
-    const rest = await timed(() => conn.query('SELECT Id FROM User LIMIT 1'));
+    const rest = await timed(async () => conn.query('SELECT Id FROM User LIMIT 1'));
     const soap = await timed(() => conn.metadata.read('ConnectedApp', ['Nothing_Here']));
     expect(rest).to.be.at.least(40);
     expect(soap).to.be.at.least(80);
