@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEmulator, type RunningEmulator } from '../test/helpers/emulator.js';
-import { adminConnection, otherKey } from '../test/helpers/org.js';
+import { adminConnection, createUser, otherKey } from '../test/helpers/org.js';
 import { linkPlugin, runSf, sfHome, type SfRun } from '../test/helpers/sf.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -74,12 +74,8 @@ const main = async (): Promise<void> => {
     // A user the app is not granted to (not the admin: a refused `sf org login jwt` for the admin's username
     // would drop the stored login the other commands use).
     const conn = await adminConnection(emu);
-    const profile = await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM Profile WHERE Name = 'Standard User'");
     const notApproved = `not-approved@${integration.split('@')[1]}`;
-    await conn.sobject('User').create({
-      Username: notApproved, LastName: 'Approved', Email: notApproved, Alias: 'notappr', ProfileId: profile.Id,
-      TimeZoneSidKey: 'Europe/London', LocaleSidKey: 'en_US', LanguageLocaleKey: 'en_US', EmailEncodingKey: 'UTF-8',
-    });
+    await createUser(conn, { username: notApproved, profile: 'Standard User', lastName: 'Approved', alias: 'notappr' });
     const wrongKey = join(home, 'wrong.key');
     writeFileSync(wrongKey, (await otherKey()).privateKeyPem, { mode: 0o600 });
 

@@ -8,22 +8,27 @@ type HttpRequest = { url?: string; method?: string };
 type Transport = { httpRequest(req: HttpRequest, options?: Record<string, unknown>): unknown };
 
 /** Where an answer points, shown without its query (a sign-in page's `startURL` may carry anything). */
-const shown = (url: URL): string => `${url.origin}${url.pathname}`;
+export const shownUrl = (url: URL): string => `${url.origin}${url.pathname}`;
 
 /**
- * The error for an API call answered with a redirect. Salesforce's APIs answer a call where it was sent (a
- * refused session is a 401 or a SOAP fault, never a sign-in page), with one exception: an org whose domain
- * moved (a My Domain rename, the enhanced domains migration, a `*.lightning.force.com` URL) redirects to the
- * same path on its new host. A redirect elsewhere is a proxy or single sign-on gateway between this machine
- * and Salesforce.
+ * Where a redirect points, and whether it is a moved domain. Salesforce's APIs answer a call where it was
+ * sent (a refused session is a 401 or a SOAP fault, never a sign-in page), with one exception: an org whose
+ * domain moved (a My Domain rename, the enhanced domains migration, a `*.lightning.force.com` URL) redirects
+ * to the same path on its new host. A redirect elsewhere is a proxy or single sign-on gateway between this
+ * machine and Salesforce.
  */
-export const redirectError = (from: string, location: string): Error => {
+export const redirectTarget = (from: string, location: string): { target: URL; moved: boolean } => {
   const source = new URL(from);
   const target = new URL(location, source);
-  if (target.origin !== source.origin && target.pathname === source.pathname) {
-    return messages.createError('error.DomainMoved', [source.origin, target.origin], [target.origin], EXIT_CODES.orgRefused);
-  }
-  return messages.createError('error.RedirectedAway', [shown(source), shown(target)], [target.host], EXIT_CODES.orgRefused);
+  return { target, moved: target.origin !== source.origin && target.pathname === source.pathname };
+};
+
+/** The error for an API call answered with a redirect (see redirectTarget). */
+export const redirectError = (from: string, location: string): Error => {
+  const { target, moved } = redirectTarget(from, location);
+  return moved
+    ? messages.createError('error.DomainMoved', [new URL(from).origin, target.origin], [target.origin], EXIT_CODES.orgRefused)
+    : messages.createError('error.RedirectedAway', [shownUrl(new URL(from)), shownUrl(target)], [target.host], EXIT_CODES.orgRefused);
 };
 
 /**

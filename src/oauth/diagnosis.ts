@@ -1,5 +1,6 @@
 import { Messages } from '@salesforce/core';
-import type { TokenOutcome } from './token.js';
+import { redirectTarget, shownUrl } from '../connection/redirects.js';
+import { tokenUrl, type TokenOutcome } from './token.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'oauth');
@@ -155,14 +156,10 @@ export const diagnose = (outcome: Exclude<TokenOutcome, { kind: 'granted' }>, co
         actions: [],
       });
     case 'redirected': {
-      const target = new URL(outcome.location);
-      const moved = target.origin !== new URL(context.loginUrl).origin && target.pathname === '/services/oauth2/token';
+      const { target, moved } = redirectTarget(tokenUrl(context.loginUrl), outcome.location);
       return moved
         ? build('LoginDomainMoved', `http_${outcome.status}`, target.origin, 'permanent', { cause: [context.loginUrl, target.origin], actions: [target.origin] })
-        : build('LoginRedirected', `http_${outcome.status}`, `${target.origin}${target.pathname}`, 'permanent', {
-            cause: [context.loginUrl, `${target.origin}${target.pathname}`],
-            actions: [target.host],
-          });
+        : build('LoginRedirected', `http_${outcome.status}`, shownUrl(target), 'permanent', { cause: [context.loginUrl, shownUrl(target)], actions: [target.host] });
     }
     case 'refused': {
       const entry = CATALOGUE.find((e) => e.matches(outcome.error, outcome.description));

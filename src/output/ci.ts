@@ -95,7 +95,7 @@ const parseSettingsFile = (text: string): Fields | undefined => {
   }
 };
 
-export const writeSecretFile = (path: string, text: string): Promise<void> => writeAtomically(path, text, 0o600);
+const writeSecretFile = (path: string, text: string): Promise<void> => writeAtomically(path, text, 0o600);
 
 export type CiFiles = { envFile?: string; settingsFile?: string };
 

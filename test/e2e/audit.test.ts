@@ -10,7 +10,7 @@ import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import Block, { type BlockResult } from '../../src/commands/jwtapp/block.js';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, configureJwtApp, metadataOf, otherKey, storeAdminLogin, storeLogin } from '../helpers/org.js';
+import { adminConnection, configureJwtApp, createUser, metadataOf, otherKey, storeAdminLogin, storeLogin } from '../helpers/org.js';
 import { jwtLogin } from '../helpers/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 
@@ -165,15 +165,11 @@ describe('sf jwtapp audit', () => {
   it('fails the client credentials flow once its run-as user is deactivated', async () => {
     const conn = await adminConnection(emu);
     const runAs = `cc-runas@${emu.ready.orgId.toLowerCase()}.acme.test`;
-    const profile = await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM Profile WHERE Name = 'Minimum Access - API Only Integrations'");
-    const created = (await conn.sobject('User').create({
-      Username: runAs, LastName: 'Runas', Email: runAs, Alias: 'runas', ProfileId: profile.Id,
-      TimeZoneSidKey: 'Europe/London', LocaleSidKey: 'en_US', LanguageLocaleKey: 'en_US', EmailEncodingKey: 'UTF-8',
-    })) as { id: string };
+    const runAsId = await createUser(conn, { username: runAs, profile: 'Minimum Access - API Only Integrations', lastName: 'Runas', alias: 'runas' });
     const key = await generateKeyAndCertificate(2048, { subject: 'CN=cc-gone', days: 365 });
     await configureJwtApp(conn, { name: 'Cc_Gone_App', certificatePem: key.certificatePem, username: integration, clientCredentialsUser: runAs });
     expect(statuses(await audit('--name', 'Cc_Gone_App'))).to.include({ clientCredentialsUser: 'PASS' });
-    await conn.sobject('User').update({ Id: created.id, IsActive: false });
+    await conn.sobject('User').update({ Id: runAsId, IsActive: false });
     const run = await audit('--name', 'Cc_Gone_App');
     expect(run.exitCode).to.equal(4);
     const check = run.json?.result?.apps[0].checks.find((c) => c.id === 'clientCredentialsUser');

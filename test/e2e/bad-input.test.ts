@@ -14,7 +14,7 @@ import Block from '../../src/commands/jwtapp/block.js';
 import UserCreate from '../../src/commands/jwtapp/user/create.js';
 import { BAD_INPUTS, type BadInput, type BadInputContext, type FixtureName } from '../bad-input/cases.js';
 import { startEmulator, type EmulatorState, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
+import { adminConnection, createUser, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
 import { runCommand } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
 
@@ -111,22 +111,16 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
     await storeLogin(emu, granted.body.access_token, 'emu-bad-nonadmin');
     // Another admin's session, stored by sf and then timed out by the org (sf keys logins by username).
     const conn = await adminConnection(emu);
-    const profile = await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM Profile WHERE Name = 'System Administrator'");
     const second = `second-admin@${integration.split('@')[1]}`;
-    const created = (await conn.sobject('User').create({
-      Username: second, LastName: 'Admin', Email: second, Alias: 'admin2', ProfileId: profile.Id,
-      TimeZoneSidKey: 'Europe/London', LocaleSidKey: 'en_US', LanguageLocaleKey: 'en_US', EmailEncodingKey: 'UTF-8',
-    })) as { id: string };
+    const secondId = await createUser(conn, { username: second, profile: 'System Administrator', lastName: 'Admin', alias: 'admin2' });
     const setId = (await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM PermissionSet WHERE Name = 'Bad_Input_App_Access'")).Id;
-    await conn.sobject('PermissionSetAssignment').create({ AssigneeId: created.id, PermissionSetId: setId });
     // A user who may not use the API: their profile lacks "API Enabled"; the app is granted to them.
-    const noApiProfile = await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM Profile WHERE Name = 'Standard User (No API)'");
     const noApi = `no-api@${integration.split('@')[1]}`;
-    const noApiUser = (await conn.sobject('User').create({
-      Username: noApi, LastName: 'NoApi', Email: noApi, Alias: 'noapi', ProfileId: noApiProfile.Id,
-      TimeZoneSidKey: 'Europe/London', LocaleSidKey: 'en_US', LanguageLocaleKey: 'en_US', EmailEncodingKey: 'UTF-8',
-    })) as { id: string };
-    await conn.sobject('PermissionSetAssignment').create({ AssigneeId: noApiUser.id, PermissionSetId: setId });
+    const noApiId = await createUser(conn, { username: noApi, profile: 'Standard User (No API)', lastName: 'NoApi', alias: 'noapi' });
+    for (const assignee of [secondId, noApiId]) {
+      // eslint-disable-next-line no-await-in-loop
+      await conn.sobject('PermissionSetAssignment').create({ AssigneeId: assignee, PermissionSetId: setId });
+    }
     const secondLogin = await jwtLogin(emu.url, { iss: clientId, sub: second, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, await readFile(join(keyDir, 'server.key'), 'utf8'));
     await storeLogin(emu, secondLogin.body.access_token, 'emu-bad-expired');
     await emu.expireSession(secondLogin.body.access_token);

@@ -98,17 +98,10 @@ export class Emulator {
         const control = request.path.startsWith(CONTROL_PREFIX);
         // A real org's round trip: the answer (or the outage) comes after it, whatever it is.
         const latencyMs = control ? 0 : request.path.startsWith('/services/Soap/') ? this.latency.metadataMs : this.latency.ms;
-        const answer = (reply: Reply): void => {
-          if (!control) this.log(request, reply.status, latencyMs);
-          writeReply(res, reply, new Date(this.org.now()));
-        };
-        const drop = (): void => {
-          this.log(request, 0, latencyMs);
-          req.socket.destroy();
-        };
-        const served = !control && request.path !== '/services/oauth2/token';
+        // The token endpoint never faults: the tests' own logins go through it.
+        const faultable = !control && request.path !== '/services/oauth2/token';
         const canned = control ? undefined : this.takeCannedAnswer(request);
-        const fault = canned ? undefined : served ? this.faults.next() : undefined;
+        const fault = canned ? undefined : faultable ? this.faults.next() : undefined;
         let reply: Reply | undefined = canned;
         if (!reply && fault === 'unavailable') reply = restError(503, 'SERVER_UNAVAILABLE', 'Service Unavailable');
         if (!reply && fault !== 'drop') {
@@ -120,8 +113,13 @@ export class Emulator {
         }
         if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
         // Dropped before it was served, or served and its answer lost on the way back: status 0 in the log.
-        if (!reply || fault === 'lost') drop();
-        else answer(reply);
+        if (!reply || fault === 'lost') {
+          this.log(request, 0, latencyMs);
+          req.socket.destroy();
+          return;
+        }
+        if (!control) this.log(request, reply.status, latencyMs);
+        writeReply(res, reply, new Date(this.org.now()));
       });
     });
     // Clients keep connections alive; don't let them hold the process open at close.

@@ -28,6 +28,26 @@ export const connectionFor = async (emu: RunningEmulator, accessToken: string): 
   return Connection.create({ authInfo, connectionOptions: { version: emu.ready.apiVersion } });
 };
 
+/**
+ * Creates an active user of the named profile over REST, as an admin would in Setup, with the fields the
+ * emulator (and Salesforce) require; its email is its username. Returns the new user's Id.
+ */
+export const createUser = async (conn: Connection, user: { username: string; profile: string; lastName: string; alias: string }): Promise<string> => {
+  const profile = await conn.singleRecordQuery<{ Id: string }>(`SELECT Id FROM Profile WHERE Name = '${user.profile}'`);
+  const created = (await conn.sobject('User').create({
+    Username: user.username,
+    LastName: user.lastName,
+    Email: user.username,
+    Alias: user.alias,
+    ProfileId: profile.Id,
+    TimeZoneSidKey: 'Europe/London',
+    LocaleSidKey: 'en_US',
+    LanguageLocaleKey: 'en_US',
+    EmailEncodingKey: 'UTF-8',
+  })) as { id: string };
+  return created.id;
+};
+
 let cachedKey: Promise<KeyAndCertificate> | undefined;
 /** One key and certificate per test run: RSA key generation is the slow part of most tests. */
 export const testKey = (): Promise<KeyAndCertificate> =>
