@@ -8,6 +8,7 @@ import { runSetup, type SetupResult } from '../../plan/run.js';
 import type { SetupChange } from '../../plan/render.js';
 import { buildSetupRequest } from '../../plan/request.js';
 import { exitCodesHelp } from '../../exit-codes.js';
+import { targetOrgFlag, waitFlag } from '../../flags.js';
 import { asCommandError } from '../../command-errors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -25,7 +26,7 @@ export default class Setup extends SfCommand<SetupResult> {
   public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused', 'stillFailing');
 
   public static readonly flags = {
-    'target-org': Flags.requiredOrg(),
+    'target-org': targetOrgFlag,
     'api-version': Flags.orgApiVersion(),
     name: Flags.string({ char: 'n', summary: messages.getMessage('flags.name.summary'), required: true }),
     label: Flags.string({ summary: messages.getMessage('flags.label.summary') }),
@@ -52,14 +53,7 @@ export default class Setup extends SfCommand<SetupResult> {
     'private-key-file': Flags.file({ summary: messages.getMessage('flags.private-key-file.summary') }),
     'certificate-file': Flags.file({ summary: messages.getMessage('flags.certificate-file.summary') }),
     'cert-days': Flags.integer({ summary: messages.getMessage('flags.cert-days.summary'), default: DEFAULT_VALIDITY_DAYS, min: 1, max: 36_500 }),
-    wait: Flags.duration({
-      char: 'w',
-      unit: 'minutes',
-      summary: messages.getMessage('flags.wait.summary'),
-      defaultValue: 10,
-      min: 0,
-      max: 60,
-    }),
+    wait: waitFlag({ summary: messages.getMessage('flags.wait.summary'), defaultValue: 10 }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary'), default: false }),
     'replace-ci-files': Flags.boolean({ summary: messages.getMessage('flags.replace-ci-files.summary'), default: false }),

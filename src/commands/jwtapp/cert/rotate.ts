@@ -2,7 +2,7 @@ import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { DEFAULT_VALIDITY_DAYS } from '../../../certificate/generate.js';
 import { runRotate, type RotateResult } from '../../../plan/rotate.js';
-import { appFlags } from '../../../flags.js';
+import { appFlags, waitFlag } from '../../../flags.js';
 import { exitCodesHelp } from '../../../exit-codes.js';
 import { asCommandError } from '../../../command-errors.js';
 
@@ -24,7 +24,7 @@ export default class CertRotate extends SfCommand<RotateResult> {
     'private-key-file': Flags.file({ summary: messages.getMessage('flags.private-key-file.summary') }),
     'certificate-file': Flags.file({ summary: messages.getMessage('flags.certificate-file.summary') }),
     'cert-days': Flags.integer({ summary: messages.getMessage('flags.cert-days.summary'), default: DEFAULT_VALIDITY_DAYS, min: 1, max: 36_500 }),
-    wait: Flags.duration({ char: 'w', unit: 'minutes', summary: messages.getMessage('flags.wait.summary'), defaultValue: 10, min: 0, max: 60 }),
+    wait: waitFlag({ summary: messages.getMessage('flags.wait.summary'), defaultValue: 10 }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
     'dotenv-file': Flags.file({ summary: messages.getMessage('flags.dotenv-file.summary') }),
     'dotenv-include-key': Flags.boolean({ summary: messages.getMessage('flags.dotenv-include-key.summary'), dependsOn: ['dotenv-file'] }),

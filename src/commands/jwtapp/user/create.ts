@@ -2,6 +2,7 @@ import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { createIntegrationUser, type UserResult } from '../../../users/create.js';
 import { exitCodesHelp } from '../../../exit-codes.js';
+import { targetOrgFlag } from '../../../flags.js';
 import { asCommandError } from '../../../command-errors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -16,7 +17,7 @@ export default class UserCreate extends SfCommand<UserResult> {
   public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused');
 
   public static readonly flags = {
-    'target-org': Flags.requiredOrg(),
+    'target-org': targetOrgFlag,
     'api-version': Flags.orgApiVersion(),
     username: Flags.string({ summary: messages.getMessage('flags.username.summary'), required: true }),
     email: Flags.string({ summary: messages.getMessage('flags.email.summary') }),
