@@ -6,7 +6,11 @@
  * ways and working, both through the real sf against the same emulator in the same run; the requests of
  * `audit` (with and without --verify), `cert rotate`, `block` and `unblock`. Once: the start-up of
  * `sf jwtapp verify --help` and `sf jwtapp setup --help` against `sf org login jwt --help`, and a fleet audit of
- * 20 orgs against one (20 aliases of the same emulator org).
+ * 20 orgs against one (20 aliases of the same emulator org); and, on an org whose app changes take
+ * BENCH_PROPAGATION_S (default 60) to reach its token endpoint, the time from the app becoming usable to
+ * `setup --wait` seeing the login accepted. Refused logins: sf's own error lists every login/audience pair it
+ * tried; those sent to login.salesforce.com and test.salesforce.com cannot reach the emulator (or the internet
+ * here) and fail at once, so a second ratio counts each of them at the played latency, as on a real org.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,9 +18,12 @@ import { performance } from 'node:perf_hooks';
 import { startEmulator, type RunningEmulator } from '../test/helpers/emulator.js';
 import { adminConnection, createUser, otherKey } from '../test/helpers/org.js';
 import { linkPlugin, runSf, sfHome, type SfRun } from '../test/helpers/sf.js';
+import { DEFAULT_BACKOFF } from '../src/oauth/backoff.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,150').split(',').map(Number);
+/** How long the propagation-time org takes to show an app change at its token endpoint (Salesforce: 2-10 minutes). */
+const PROPAGATION_S = Number(process.env.BENCH_PROPAGATION_S ?? 60);
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -53,8 +60,52 @@ const countOf = async (emu: RunningEmulator): Promise<Count> => {
   return { total: log.length, writes, polls, oauth, reads: log.length - writes - polls - oauth };
 };
 
+/** How many login/audience pairs a refused `sf org login jwt` tried: its error lists one line each after "Errors encountered:". */
+const attemptsIn = (run: SfRun): number =>
+  (run.json?.message ?? '').split('Errors encountered:\n')[1]?.split('\n').filter((line) => line.trim().length > 0).length ?? 0;
+
 const shown = (c: Count): string => `${c.total} (${c.reads} reads, ${c.writes} writes, ${c.polls} polls, ${c.oauth} oauth)`;
 const ms = (n: number): string => `${n.toFixed(0)} ms`;
+
+/**
+ * Time from the app becoming usable to setup reporting the login works: a second emulator whose app changes
+ * reach its token endpoint PROPAGATION_S after they are made, `setup --wait` retrying the login meanwhile.
+ * The change is made by the deploy (at no latency, within milliseconds of its answer); the login is accepted
+ * by the first token request that answers 200.
+ */
+const propagationLag = async (): Promise<string> => {
+  const propagationMs = PROPAGATION_S * 1000;
+  const slow = await startEmulator({ propagationMs });
+  try {
+    const home = sfHome();
+    await linkPlugin(home);
+    const login = await runSf(['org', 'login', 'access-token', '--instance-url', slow.url, '--alias', 'slow', '--no-prompt'], {
+      home,
+      env: { SF_ACCESS_TOKEN: slow.ready.admin.accessToken },
+    });
+    if (login.status !== 0) throw new Error(login.stderr);
+    const lags: number[] = [];
+    const tries: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      /* eslint-disable no-await-in-loop */
+      await slow.clearRequests();
+      const args = ['jwtapp', 'setup', '--target-org', 'slow', '--name', `Propagation_App_${i}`, '--username', slow.ready.integrationUser.username];
+      const run = await runSf([...args, '--output-dir', `certs-${i}`, '--wait', '5', '--json'], { home });
+      if (run.status !== 0) throw new Error(`setup on the propagating org: ${run.stdout}`);
+      const log = await slow.requests();
+      /* eslint-enable no-await-in-loop */
+      const deployed = log.find((r) => r.soapOperation === 'deploy');
+      const tokens = log.filter((r) => r.path === '/services/oauth2/token');
+      const accepted = tokens.find((r) => r.status === 200);
+      if (!deployed || !accepted) throw new Error('setup on the propagating org: no deploy or no accepted login in the request log');
+      lags.push(accepted.answeredAt - (deployed.answeredAt + propagationMs));
+      tries.push(tokens.length);
+    }
+    return `${ms(median(lags))} | ${ms(Math.max(...lags))} (token requests per run: ${tries.join(', ')}; pauses between them capped at ${DEFAULT_BACKOFF.maxMs / 1000} s)`;
+  } finally {
+    await slow.stop();
+  }
+};
 
 const main = async (): Promise<void> => {
   const emu = await startEmulator();
@@ -120,11 +171,23 @@ const main = async (): Promise<void> => {
         await runSf(['jwtapp', 'verify', ...args, '-r', emu.url, '--json'], { home });
         const verifyRequests = (await emu.requests()).length;
         await emu.clearRequests();
-        await runSf(['org', 'login', 'jwt', ...args, '-r', emu.url, '--json'], { home });
+        const sfLogin = await runSf(['org', 'login', 'jwt', ...args, '-r', emu.url, '--json'], { home });
         const loginRequests = (await emu.requests()).length;
+        // sf names each login/audience pair it tried, one line each; those to login.salesforce.com and
+        // test.salesforce.com cannot reach the emulator (nor the internet, here) and fail at once.
+        const tried = working ? loginRequests : attemptsIn(sfLogin);
+        const elsewhere = Math.max(0, tried - loginRequests);
         const verify = await timed(`verify, ${what}`, () => runSf(['jwtapp', 'verify', ...args, '-r', emu.url], { home }), expected);
         const loginJwt = await timed(`login jwt, ${what}`, () => runSf(['org', 'login', 'jwt', ...args, '-r', emu.url], { home }), expected);
         put(`verify ÷ sf org login jwt, ${what}`, `${(verify / loginJwt).toFixed(2)} (${ms(verify)} / ${ms(loginJwt)}; requests ${verifyRequests} / ${loginRequests})`);
+        if (!working) {
+          // On a real org those attempts reach Salesforce's login hosts and cost a round trip each.
+          const asOnRealOrg = loginJwt + elsewhere * latency;
+          put(
+            `  same, sf's ${tried} tries all answered at this latency`,
+            `${(verify / asOnRealOrg).toFixed(2)} (${ms(verify)} / ${ms(asOnRealOrg)}: ${elsewhere} tries to the generic login hosts)`
+          );
+        }
       }
 
       const counted = async (args: string[]): Promise<string> => shown((await measured(args)).count);
@@ -156,6 +219,11 @@ const main = async (): Promise<void> => {
     const fleetOne = await timed('sf jwtapp audit, 1 org', () => runSf(auditArgs(['emu']), { home }));
     const fleetTwenty = await timed('sf jwtapp audit, 20 orgs', () => runSf(auditArgs(fleet), { home }));
     row('audit: 20 orgs ÷ 1 org (no latency)', `${(fleetTwenty / fleetOne).toFixed(2)} (${ms(fleetTwenty)} / ${ms(fleetOne)})`);
+
+    row(
+      `setup --wait: app usable (${PROPAGATION_S} s after its deploy) -> login accepted, median | max of ${RUNS}`,
+      await propagationLag()
+    );
 
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, ...v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v.join('  |  ')}\n`);

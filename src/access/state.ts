@@ -13,6 +13,11 @@ export type OrgUser = {
   profile: string | undefined;
   /** The profile allows the API only ("API Only User"): what a client-credentials run-as user should be. */
   apiOnly: boolean;
+  /**
+   * The profile grants "API Enabled". When it does, the user has it (permission sets only add); when it does
+   * not, a permission set may still grant it, so only a call with the user's token can tell.
+   */
+  apiEnabledByProfile: boolean;
 };
 export type PermissionSetRecord = { id: string; name: string; label: string };
 
@@ -23,14 +28,15 @@ export type AccessState = {
   assignmentId: string | undefined;
   /** SetupEntityAccess rows of the permission set: which apps it grants. */
   appAccess: Array<{ id: string; setupEntityId: string; setupEntityType: string }>;
-  /** The Id of an External Client App of that name, if one exists. */
-  externalClientAppId: string | undefined;
+  /** The External Client App of that name, if one exists: what its header would say, without reading it. */
+  externalClientApp: { id: string; name: string; label: string } | undefined;
 };
 
 
-type UserRow = { Id: string; Username: string; Email?: string; IsActive: boolean; Profile?: { Name?: string; PermissionsApiUserOnly?: boolean } | null };
+type UserRow = { Id: string; Username: string; Email?: string; IsActive: boolean; Profile?: { Name?: string; PermissionsApiUserOnly?: boolean; PermissionsApiEnabled?: boolean } | null };
 type PermissionSetRow = { Id: string; Name: string; Label: string };
 type IdRow = { Id: string };
+type AppRow = { Id: string; DeveloperName: string; MasterLabel: string };
 type AccessRow = { Id: string; SetupEntityId: string; SetupEntityType: string };
 
 
@@ -45,11 +51,11 @@ export const readAccessState = async (
   const u = soqlString(names.username);
   const ps = soqlString(names.permissionSet);
   const queries = [
-    `SELECT Id, Username, Email, IsActive, Profile.Name, Profile.PermissionsApiUserOnly FROM User WHERE Username = ${u}`,
+    `SELECT Id, Username, Email, IsActive, Profile.Name, Profile.PermissionsApiUserOnly, Profile.PermissionsApiEnabled FROM User WHERE Username = ${u}`,
     `SELECT Id, Name, Label FROM PermissionSet WHERE Name = ${ps}`,
     `SELECT Id FROM PermissionSetAssignment WHERE Assignee.Username = ${u} AND PermissionSet.Name = ${ps}`,
     `SELECT Id, SetupEntityId, SetupEntityType FROM SetupEntityAccess WHERE Parent.Name = ${ps}`,
-    `SELECT Id, DeveloperName FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(names.appName)}`,
+    `SELECT Id, DeveloperName, MasterLabel FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(names.appName)}`,
   ];
   const answers = await batchQuery(conn, queries);
   const records = <T>(index: number): T[] => {
@@ -63,7 +69,7 @@ export const readAccessState = async (
   const [user] = records<UserRow>(0);
   const [permissionSet] = records<PermissionSetRow>(1);
   const [assignment] = records<IdRow>(2);
-  const [eca] = records<IdRow>(4);
+  const [eca] = records<AppRow>(4);
   return {
     user: user
       ? {
@@ -73,11 +79,12 @@ export const readAccessState = async (
           isActive: user.IsActive,
           profile: user.Profile?.Name ?? undefined,
           apiOnly: user.Profile?.PermissionsApiUserOnly === true,
+          apiEnabledByProfile: user.Profile?.PermissionsApiEnabled === true,
         }
       : undefined,
     permissionSet: permissionSet ? { id: permissionSet.Id, name: permissionSet.Name, label: permissionSet.Label } : undefined,
     assignmentId: assignment?.Id,
     appAccess: records<AccessRow>(3).map((r) => ({ id: r.Id, setupEntityId: r.SetupEntityId, setupEntityType: r.SetupEntityType })),
-    externalClientAppId: eca?.Id,
+    externalClientApp: eca ? { id: eca.Id, name: eca.DeveloperName, label: eca.MasterLabel } : undefined,
   };
 };

@@ -76,11 +76,18 @@ export type BoundApp = {
  */
 export type EnabledChange = { changed: boolean; enabled: boolean; refreshTokens?: RefreshTokenRevocation };
 
+/** An app an earlier query found: its API name and label. */
+export type KnownApp = { name: string; label: string };
+
 /** The two app kinds behind one interface: callers never branch on the kind. */
 export type AppKindHandler = {
   kind: AppKind;
-  /** The app of this kind with that name, or undefined when there is none. */
-  read(conn: Connection, name: string): Promise<BoundApp | undefined>;
+  /**
+   * The app of this kind with that name, or undefined when there is none. `known`: an earlier query already
+   * found the app and its label, so its header need not be read (an External Client App's header holds
+   * nothing setup changes).
+   */
+  read(conn: Connection, name: string, known?: KnownApp): Promise<BoundApp | undefined>;
   create(conn: Connection, desired: DesiredApp): Promise<void>;
   /**
    * The consumer key, read back after a create, and in the same read the consumer secret where Salesforce

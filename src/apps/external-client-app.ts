@@ -1,7 +1,7 @@
 import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
 import { revokeRefreshTokens } from '../oauth/usage.js';
-import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type EnabledChange, type MetadataRecord } from './app.js';
+import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type EnabledChange, type KnownApp, type MetadataRecord } from './app.js';
 import { deleteComponents, deployComponents, refusedOnly } from './deploy.js';
 import { readComponent, readComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
@@ -126,8 +126,8 @@ const linkedTo = (name: string, record: MetadataRecord | undefined): MetadataRec
  * the org listed for components of that type, and those read (ten names a call) to find the one whose
  * `externalClientApplication` names the app: an app made by other tools keeps its own component names.
  */
-const readParts = async (conn: Connection, name: string): Promise<ExternalClientApp | undefined> => {
-  const header = await readComponent(conn, ECA_PARTS.header.type, name);
+const readParts = async (conn: Connection, name: string, known?: KnownApp): Promise<ExternalClientApp | undefined> => {
+  const header = known ? { fullName: known.name, label: known.label } : await readComponent(conn, ECA_PARTS.header.type, name);
   if (!header) return undefined;
   const conventional = await Promise.all(
     COMPONENT_PARTS.map(async (part) => linkedTo(name, await readComponent(conn, ECA_PARTS[part].type, partName(name, part))))
@@ -234,8 +234,8 @@ const setEnabled = async (conn: Connection, name: string, enabled: boolean): Pro
 
 export const externalClientApps: AppKindHandler = {
   kind: 'external-client-app',
-  async read(conn, name) {
-    const parts = await readParts(conn, name);
+  async read(conn, name, known) {
+    const parts = await readParts(conn, name, known);
     if (!parts) return undefined;
     const consumerSecret = asText(parts.global?.consumerSecret);
     return {

@@ -15,6 +15,12 @@ const IDENTITY_API_VERSION = '62.0';
 const get = (url: URL, grant: TokenGrant): Promise<Response> =>
   fetch(url, { headers: { authorization: `Bearer ${grant.accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
 
+/** The Ids the token's identity URL gives, without a request. */
+export const identityFromToken = (grant: TokenGrant): Identity | undefined => {
+  const ids = parseIdentityUrl(grant.id);
+  return ids ? { ...ids, username: undefined, source: 'identity-url' } : undefined;
+};
+
 /**
  * Who the token belongs to, and whether the API takes it. With the `api` scope, one REST call reads the
  * user's record, as `sf org login web` does after its token: it names the user and proves the API accepts
@@ -44,5 +50,5 @@ export const fetchIdentity = async (grant: TokenGrant): Promise<Identity | undef
   } catch {
     // fall through to the identity URL
   }
-  return ids ? { ...ids, username: undefined, source: 'identity-url' } : undefined;
+  return identityFromToken(grant);
 };

@@ -5,7 +5,7 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { defaultAudience } from './audience.js';
 import { clock } from './clock.js';
 import { apiDisabledDiagnosis, refusedMessage, stillFailingMessage, type Diagnosis, type DiagnosisContext, type Persistence } from './diagnosis.js';
-import { fetchIdentity } from './identity.js';
+import { fetchIdentity, identityFromToken } from './identity.js';
 import { requestClientCredentialsToken, requestJwtToken, retryTokenRequest, type LoginProgress } from './login.js';
 import type { TokenGrant, TokenOutcome } from './token.js';
 
@@ -27,6 +27,11 @@ export type JwtLoginInput = {
   /** Name of an environment variable holding the consumer secret: the client credentials flow. */
   clientSecretVariable?: string;
   waitMs: number;
+  /**
+   * The caller has read the user and that its profile grants "API Enabled" (setup's first read): the Ids come
+   * from the token's identity URL and no REST call follows the token.
+   */
+  apiAccessKnown?: boolean;
   /** Called once the local checks have passed, just before the first request. */
   onRequest?: () => void;
   onRetry?: (progress: LoginProgress) => void;
@@ -108,7 +113,7 @@ export const checkClientCredentialsLogin = (
 
 const checkLogin = async (
   flow: LoginFlow,
-  input: Pick<JwtLoginInput, 'username' | 'clientId' | 'loginUrl' | 'waitMs' | 'onRequest' | 'onRetry'>,
+  input: Pick<JwtLoginInput, 'username' | 'clientId' | 'loginUrl' | 'waitMs' | 'apiAccessKnown' | 'onRequest' | 'onRetry'>,
   context: DiagnosisContext,
   request: () => Promise<TokenOutcome>
 ): Promise<LoginCheckResult> => {
@@ -141,7 +146,7 @@ const checkLogin = async (
   const { grant } = check;
   report.instanceUrl = grant.instanceUrl;
   report.scopes = grant.scopes;
-  const identity = await fetchIdentity(grant);
+  const identity = input.apiAccessKnown ? identityFromToken(grant) : await fetchIdentity(grant);
   if (identity) {
     report.orgId = identity.orgId;
     report.userId = identity.userId;

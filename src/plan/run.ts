@@ -116,7 +116,8 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   const pipeline = pipelineLogin(result, applied.consumerKey ?? '', conn.getApiVersion());
   if (material) {
     result.loginCommand = loginCommand(pipeline);
-    result.verification = await verifyLogin(result, material, run.waitMs, progress);
+    // The first read already said the user's profile grants "API Enabled": the token alone proves the login.
+    result.verification = await verifyLogin(result, material, { waitMs: run.waitMs, apiAccessKnown: user?.apiEnabledByProfile === true }, progress);
   }
   const secret = result.clientCredentials ? run.clientSecret ?? applied.consumerSecret : undefined;
   result.clientCredentials = await checkClientCredentials(result, run, secret, progress);
@@ -218,7 +219,12 @@ const verifyClientCredentials = async (
 };
 
 /** The login, as `verify --wait` checks it; a refusal ends the run with the setup result attached. */
-const verifyLogin = async (result: SetupResult, material: KeyMaterial, waitMs: number, progress: SetupProgress): Promise<LoginReport | undefined> => {
+const verifyLogin = async (
+  result: SetupResult,
+  material: KeyMaterial,
+  { waitMs, apiAccessKnown }: { waitMs: number; apiAccessKnown: boolean },
+  progress: SetupProgress
+): Promise<LoginReport | undefined> => {
   if (waitMs === 0 || !result.clientId) return undefined;
   if (!material.key) {
     await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.NotVerifiedNoKey'));
@@ -229,7 +235,7 @@ const verifyLogin = async (result: SetupResult, material: KeyMaterial, waitMs: n
   return checkedLogin(
     result.username,
     progress,
-    (onRetry) => checkLoginWithKey({ username: result.username, clientId, loginUrl: result.loginUrl, audience: result.audience, key, waitMs, onRetry }),
+    (onRetry) => checkLoginWithKey({ username: result.username, clientId, loginUrl: result.loginUrl, audience: result.audience, key, waitMs, apiAccessKnown, onRetry }),
     (report) => ({ ...result, verification: report })
   );
 };

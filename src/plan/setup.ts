@@ -44,8 +44,8 @@ export type AppliedSetup = {
 
 /**
  * The current state in as few requests as the APIs allow: one REST batch for the user, the permission
- * set, its assignment and access, and whether an External Client App of that name exists; then the app's
- * metadata — one read for a Connected App; for an External Client App the header and three components.
+ * set, its assignment and access, and whether an External Client App of that name exists (with its label);
+ * then the app's metadata — one read for a Connected App; for an External Client App its three components.
  */
 export const readSetupState = async (conn: Connection, request: SetupRequest): Promise<ReadState> => {
   const access: AccessState = await readAccessState(conn, {
@@ -53,11 +53,12 @@ export const readSetupState = async (conn: Connection, request: SetupRequest): P
     permissionSet: request.permissionSet,
     appName: request.name,
   });
-  // The batch already said whether an External Client App of that name exists; a Connected App takes a read.
-  const ecaExists = access.externalClientAppId !== undefined;
+  // The batch already said whether an External Client App of that name exists, and its label (all setup needs
+  // of its header); a Connected App takes a read.
+  const eca = access.externalClientApp;
   const connectedApp =
-    request.appType !== 'connected-app' && ecaExists ? undefined : await APP_KINDS['connected-app'].read(conn, request.name).catch(asNotAdmin);
-  const externalClientApp = ecaExists ? await APP_KINDS['external-client-app'].read(conn, request.name).catch(asNotAdmin) : undefined;
+    request.appType !== 'connected-app' && eca ? undefined : await APP_KINDS['connected-app'].read(conn, request.name).catch(asNotAdmin);
+  const externalClientApp = eca ? await APP_KINDS['external-client-app'].read(conn, eca.name, eca).catch(asNotAdmin) : undefined;
   return {
     current: { access, connectedApp: connectedApp?.snapshot, externalClientApp: externalClientApp?.snapshot },
     apps: { 'connected-app': connectedApp, 'external-client-app': externalClientApp },

@@ -96,6 +96,11 @@ describe('sf jwtapp setup', () => {
       expect(again.json?.result?.changes).to.deep.equal([]);
       expect(again.json?.result?.clientId).to.equal(run.json?.result?.clientId);
       expect(await writes()).to.deep.equal([]);
+      // As few requests as the APIs allow: one REST batch (which also finds the app and its label), one
+      // readMetadata per component type (one type a call), and the token: the user's profile grants API
+      // Enabled, so no REST read follows it.
+      const calls = (await emu.requests()).map((r) => r.soapOperation ?? `${r.method} ${r.path.replace(/\/v\d+\.0\//, '/vXX/')}`);
+      expect(calls).to.deep.equal(['POST /services/data/vXX/composite/batch', 'readMetadata', 'readMetadata', 'readMetadata', 'POST /services/oauth2/token']);
     });
   });
 

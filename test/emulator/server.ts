@@ -39,6 +39,8 @@ export type RequestLogEntry = {
   status: number;
   /** How long the answer was held back (--latency-ms, --metadata-latency-ms). */
   latencyMs: number;
+  /** When the answer went out (epoch ms, real time). */
+  answeredAt: number;
 };
 
 /** What `npm run emulator` prints when it is ready: the contract other tooling reads. */
@@ -212,6 +214,7 @@ export class Emulator {
       soapOperation: req.path.startsWith('/services/Soap/') ? soapOperationOf(req.body) : null,
       status,
       latencyMs,
+      answeredAt: Date.now(),
     });
   }
 

@@ -20,13 +20,13 @@ const desired = {
   permissionSetLabel: 'Acme App access',
   appType: 'auto' as const,
 };
-const user = { id: '005A', username: 'ci@acme.com', email: 'ci@acme.com', isActive: true, profile: 'Standard User', apiOnly: false };
+const user = { id: '005A', username: 'ci@acme.com', email: 'ci@acme.com', isActive: true, profile: 'Standard User', apiOnly: false, apiEnabledByProfile: true };
 const access = (overrides: Partial<AccessState> = {}): AccessState => ({
   user,
   permissionSet: undefined,
   assignmentId: undefined,
   appAccess: [],
-  externalClientAppId: undefined,
+  externalClientApp: undefined,
   ...overrides,
 });
 const configured: AppSnapshot = {
