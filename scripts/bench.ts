@@ -184,7 +184,7 @@ const main = async (): Promise<void> => {
           // On a real org those attempts reach Salesforce's login hosts and cost a round trip each.
           const asOnRealOrg = loginJwt + elsewhere * latency;
           put(
-            `  same, sf's ${tried} tries all answered at this latency`,
+            `verify ÷ sf org login jwt, ${what}, sf's ${tried} tries each a round trip`,
             `${(verify / asOnRealOrg).toFixed(2)} (${ms(verify)} / ${ms(asOnRealOrg)}: ${elsewhere} tries to the generic login hosts)`
           );
         }
