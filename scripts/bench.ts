@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEmulator, type RunningEmulator } from '../test/helpers/emulator.js';
 import { adminConnection, createUser, otherKey } from '../test/helpers/org.js';
-import { linkPlugin, runSf, sfHome, type SfRun } from '../test/helpers/sf.js';
+import { runSf, sfWithAdmin, type SfRun } from '../test/helpers/sf.js';
 import { DEFAULT_BACKOFF } from '../src/oauth/backoff.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -77,13 +77,7 @@ const propagationLag = async (): Promise<string> => {
   const propagationMs = PROPAGATION_S * 1000;
   const slow = await startEmulator({ propagationMs });
   try {
-    const home = sfHome();
-    await linkPlugin(home);
-    const login = await runSf(['org', 'login', 'access-token', '--instance-url', slow.url, '--alias', 'slow', '--no-prompt'], {
-      home,
-      env: { SF_ACCESS_TOKEN: slow.ready.admin.accessToken },
-    });
-    if (login.status !== 0) throw new Error(login.stderr);
+    const home = await sfWithAdmin(slow, 'slow');
     const lags: number[] = [];
     const tries: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -109,18 +103,12 @@ const propagationLag = async (): Promise<string> => {
 
 const main = async (): Promise<void> => {
   const emu = await startEmulator();
-  const home = sfHome();
   const rows: Array<[string, ...string[]]> = [];
   const row = (label: string, ...values: string[]): void => {
     rows.push([label, ...values]);
   };
   try {
-    await linkPlugin(home);
-    const login = await runSf(['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', 'emu', '--no-prompt'], {
-      home,
-      env: { SF_ACCESS_TOKEN: emu.ready.admin.accessToken },
-    });
-    if (login.status !== 0) throw new Error(login.stderr);
+    const home = await sfWithAdmin(emu);
     const integration = emu.ready.integrationUser.username;
     // A user the app is not granted to (not the admin: a refused `sf org login jwt` for the admin's username
     // would drop the stored login the other commands use).

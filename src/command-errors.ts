@@ -7,8 +7,6 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'errors');
 
 const nameOf = (error: unknown): string => (error instanceof Error ? error.name : '');
 
-
-
 /** The --target-org the command was given, to name in the login that renews it. */
 const targetOrgOf = (argv: string[]): string | undefined => {
   const i = argv.findIndex((a) => a === '-o' || a === '--target-org' || a.startsWith('--target-org='));

@@ -36,32 +36,28 @@ const TRANSIENT_TEXT = [
   /\bUND_ERR_SOCKET\b/,
 ];
 
-/**
- * Whether an error is an outage answer rather than Salesforce's verdict: a 5xx status, or a connection that
- * closed before an answer (jsforce surfaces it as `TypeError: fetch failed`, source-deploy-retrieve wraps it
- * in its own error). The cause chain is read too.
- */
-export const isTransient = (e: unknown): boolean => {
+/** Whether the error, or an error in its cause chain, says what `pattern` matches (its name, message and code). */
+const anyCauseMatches = (e: unknown, pattern: RegExp): boolean => {
   for (let error = e, depth = 0; error && depth < 5; depth++) {
     const text = error instanceof Error ? `${error.name} ${error.message} ${String((error as { code?: unknown }).code ?? '')}` : String(error);
-    if (TRANSIENT_TEXT.some((pattern) => pattern.test(text))) return true;
+    if (pattern.test(text)) return true;
     error = error instanceof Error ? error.cause : undefined;
   }
   return false;
 };
 
 /**
+ * Whether an error is an outage answer rather than Salesforce's verdict: a 5xx status, or a connection that
+ * closed before an answer (jsforce surfaces it as `TypeError: fetch failed`, source-deploy-retrieve wraps it
+ * in its own error). The cause chain is read too.
+ */
+export const isTransient = (e: unknown): boolean => TRANSIENT_TEXT.some((pattern) => anyCauseMatches(e, pattern));
+
+/**
  * Whether a create was refused because the record now exists: another run (a second pipeline) made it
  * between this run's read and its write. Not a refusal of what was asked: read again, and it is done.
  */
-export const isConflict = (e: unknown): boolean => {
-  for (let error = e, depth = 0; error && depth < 5; depth++) {
-    const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
-    if (/\bDUPLICATE_(DEVELOPER_NAME|VALUE)\b/.test(text)) return true;
-    error = error instanceof Error ? error.cause : undefined;
-  }
-  return false;
-};
+export const isConflict = (e: unknown): boolean => anyCauseMatches(e, /\bDUPLICATE_(DEVELOPER_NAME|VALUE)\b/);
 
 /** Interrupted rather than refused: an outage, or another run's record. The answer is a fresh read. */
 export const needsFreshRead = (e: unknown): boolean => isTransient(e) || isConflict(e);
@@ -79,8 +75,6 @@ export const describeOutage = (e: unknown): string => {
   return `${error.name}: ${text}`.slice(0, 200);
 };
 
-const describeCause = describeOutage;
-
 /**
  * Runs an idempotent call (a read, a status poll) again while the org answers with an outage, with a short
  * jittered backoff; Salesforce's verdicts (4xx, SOAP faults) are returned at once. Never for writes: a write
@@ -90,11 +84,10 @@ export const retryIdempotent = async <T>(operation: string, call: () => Promise<
   for (let attempt = 1; ; attempt++) {
     try {
       // eslint-disable-next-line no-await-in-loop
-      const result = await call();
-      return result;
+      return await call();
     } catch (e) {
       if (!isTransient(e) || attempt >= MAX_ATTEMPTS) throw e;
-      log?.record(operation, attempt + 1, describeCause(e));
+      log?.record(operation, attempt + 1, describeOutage(e));
       // eslint-disable-next-line no-await-in-loop
       await clock.sleep(backoffDelay(attempt, OUTAGE_BACKOFF));
     }

@@ -172,14 +172,12 @@ export const applySetup = async (
 /** How many times a run re-reads the org and goes on after an outage before it stops. */
 export const MAX_ROUNDS = 4;
 
-const causeOf = describeOutage;
-
 /** The run stops on an outage that outlasted its retries: what it did, and that a re-run goes on from there. */
 export const orgUnavailable = (e: unknown, log: RetryLog, created: string[]): SfError =>
   messages
     // Not chained to the transport error as its cause: sf would exit 10 for a TypeError cause, and the
     // message already names it.
-    .createError('error.OrgUnavailable', [log.calls.length, causeOf(e), created.length > 0 ? created.join('; ') : 'nothing'], [], EXIT_CODES.stillFailing)
+    .createError('error.OrgUnavailable', [log.calls.length, describeOutage(e), created.length > 0 ? created.join('; ') : 'nothing'], [], EXIT_CODES.stillFailing)
     .setData({ retries: log.calls, leftInOrg: created });
 
 /**
@@ -200,7 +198,7 @@ export const readAndPlan = async (
     } catch (e) {
       if (!isTransient(e)) throw e;
       if (round >= MAX_ROUNDS) throw orgUnavailable(e, log, []);
-      log.record('read the org', round + 1, causeOf(e));
+      log.record('read the org', round + 1, describeOutage(e));
       // eslint-disable-next-line no-await-in-loop
       await clock.sleep(backoffDelay(round, OUTAGE_BACKOFF));
     }
@@ -237,7 +235,7 @@ export const applyConverging = async (
       const conflict = isConflict(e);
       if (!isTransient(e) && !conflict) throw e;
       if (round >= MAX_ROUNDS) throw conflict ? e : orgUnavailable(e, log, created);
-      log.record(conflict ? 'apply: made meanwhile by another run; re-read the org and go on' : 'apply: re-read the org and go on', round + 1, causeOf(e));
+      log.record(conflict ? 'apply: made meanwhile by another run; re-read the org and go on' : 'apply: re-read the org and go on', round + 1, describeOutage(e));
       // eslint-disable-next-line no-await-in-loop
       await clock.sleep(backoffDelay(round, OUTAGE_BACKOFF));
     }

@@ -1,5 +1,4 @@
 import { SfCommand } from '@salesforce/sf-plugins-core';
-
 import { Messages } from '@salesforce/core';
 import { jwtLoginFlags, loginCheckInput } from '../../flags.js';
 import { runLoginCheck } from '../../oauth/login-check.js';

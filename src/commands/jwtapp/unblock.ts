@@ -1,5 +1,4 @@
 import { SfCommand } from '@salesforce/sf-plugins-core';
-
 import { Messages } from '@salesforce/core';
 import { setAppEnabled, type BlockResult } from '../../apps/block.js';
 import { appFlags } from '../../flags.js';
