@@ -1,3 +1,4 @@
+import { sfFetch } from '../connection/http.js';
 import { parseIdentityUrl, type TokenGrant } from './token.js';
 
 export type Identity = {
@@ -13,7 +14,7 @@ export type Identity = {
 const IDENTITY_API_VERSION = '62.0';
 
 const get = (url: URL, grant: TokenGrant): Promise<Response> =>
-  fetch(url, { headers: { authorization: `Bearer ${grant.accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
+  sfFetch(url, { headers: { authorization: `Bearer ${grant.accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
 
 /** The Ids the token's identity URL gives, without a request. */
 export const identityFromToken = (grant: TokenGrant): Identity | undefined => {

@@ -1,3 +1,5 @@
+import { sfFetch } from '../connection/http.js';
+
 /** What the token endpoint answered, kept whole: the OAuth error code and text, and the server's clock. */
 export type TokenGrant = {
   accessToken: string;
@@ -30,13 +32,13 @@ const parseDate = (header: string | null): Date | undefined => {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * One POST to the token endpoint. Plain fetch rather than jsforce's OAuth2: diagnosis needs the raw
+ * One POST to the token endpoint, through sf's proxy if one is set. Plain fetch rather than jsforce's OAuth2: diagnosis needs the raw
  * `error` code (jsforce keeps only the description), the HTTP status and the `Date` header.
  */
 export const requestToken = async (loginUrl: string, form: Record<string, string>): Promise<TokenOutcome> => {
   let response: Response;
   try {
-    response = await fetch(tokenUrl(loginUrl), {
+    response = await sfFetch(tokenUrl(loginUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form).toString(),

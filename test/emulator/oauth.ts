@@ -35,11 +35,13 @@ export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
 /**
  * The emulator answers on two host names for the same port: 127.0.0.1 is the org's My Domain, and
  * localhost stands for the generic login host (login.salesforce.com / test.salesforce.com), where some
- * flows are not served.
+ * flows are not served. Requests a test's proxy carries to login.salesforce.com or test.salesforce.com
+ * (test/helpers/proxy.ts) arrive under those names and are answered as the generic login host too.
  */
 export const GENERIC_LOGIN_HOST = 'localhost';
+const GENERIC_LOGIN_HOSTS = new Set([GENERIC_LOGIN_HOST, new URL(PRODUCTION_LOGIN).hostname, new URL(SANDBOX_LOGIN).hostname]);
 
-const isGenericLoginHost = (req: Request): boolean => (req.headers.host ?? '').split(':')[0] === GENERIC_LOGIN_HOST;
+const isGenericLoginHost = (req: Request): boolean => GENERIC_LOGIN_HOSTS.has((req.headers.host ?? '').split(':')[0].toLowerCase());
 
 type OAuthError = (typeof OAUTH_ERRORS)[keyof typeof OAUTH_ERRORS];
 

@@ -33,6 +33,8 @@ export type EmulatorOptions = Partial<OrgOptions> & {
 export const METADATA_LATENCY_FACTOR = 2;
 
 export type RequestLogEntry = {
+  /** The host name the request was sent to: 127.0.0.1 (the My Domain), or a generic login host's name. */
+  host: string;
   method: string;
   path: string;
   soapOperation: string | null;
@@ -209,6 +211,7 @@ export class Emulator {
 
   private log(req: Request, status: number, latencyMs: number): void {
     this.requests.push({
+      host: (req.headers.host ?? '').split(':')[0],
       method: req.method,
       path: req.path,
       soapOperation: req.path.startsWith('/services/Soap/') ? soapOperationOf(req.body) : null,

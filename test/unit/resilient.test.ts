@@ -67,6 +67,6 @@ describe('an API call answered with a redirect', () => {
     const error = redirectError('https://acme.my.salesforce.com/services/Soap/m/62.0', '/?ec=302&startURL=%2Fsecret') as SfError;
     expect(error.name).to.equal('RedirectedAwayError');
     expect(error.message).to.include('https://acme.my.salesforce.com/').and.not.include('startURL');
-    expect(error.actions?.join(' ')).to.include('NO_PROXY');
+    expect(error.actions?.join(' ')).to.include('run without HTTPS_PROXY and HTTP_PROXY: sf does not read NO_PROXY');
   });
 });
