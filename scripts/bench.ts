@@ -8,9 +8,9 @@
  * `sf jwtapp verify --help` and `sf jwtapp setup --help` against `sf org login jwt --help`, and a fleet audit of
  * 20 orgs against one (20 aliases of the same emulator org); and, on an org whose app changes take
  * BENCH_PROPAGATION_S (default 60) to reach its token endpoint, the time from the app becoming usable to
- * `setup --wait` seeing the login accepted. Refused logins: sf's own error lists every login/audience pair it
- * tried; those sent to login.salesforce.com and test.salesforce.com cannot reach the emulator (or the internet
- * here) and fail at once, so a second ratio counts each of them at the played latency, as on a real org.
+ * `setup --wait` seeing the login accepted. The logins go through an HTTPS proxy (test/helpers/proxy.ts)
+ * that carries login.salesforce.com and test.salesforce.com to the emulator: a refused `sf org login jwt`
+ * tries login/audience pairs there too, and each costs the played latency, as on a real org.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +18,8 @@ import { performance } from 'node:perf_hooks';
 import { startEmulator, type RunningEmulator } from '../test/helpers/emulator.js';
 import { adminConnection, createUser, otherKey } from '../test/helpers/org.js';
 import { runSf, sfWithAdmin, type SfRun } from '../test/helpers/sf.js';
+import { startProxy } from '../test/helpers/proxy.js';
+import { ECA_TYPES } from '../test/emulator/metadata-types.js';
 import { DEFAULT_BACKOFF } from '../src/oauth/backoff.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -60,42 +62,51 @@ const countOf = async (emu: RunningEmulator): Promise<Count> => {
   return { total: log.length, writes, polls, oauth, reads: log.length - writes - polls - oauth };
 };
 
-/** How many login/audience pairs a refused `sf org login jwt` tried: its error lists one line each after "Errors encountered:". */
-const attemptsIn = (run: SfRun): number =>
-  (run.json?.message ?? '').split('Errors encountered:\n')[1]?.split('\n').filter((line) => line.trim().length > 0).length ?? 0;
-
 const shown = (c: Count): string => `${c.total} (${c.reads} reads, ${c.writes} writes, ${c.polls} polls, ${c.oauth} oauth)`;
 const ms = (n: number): string => `${n.toFixed(0)} ms`;
 
 /**
- * Time from the app becoming usable to setup reporting the login works: a second emulator whose app changes
- * reach its token endpoint PROPAGATION_S after they are made, `setup --wait` retrying the login meanwhile.
- * The change is made by the deploy (at no latency, within milliseconds of its answer); the login is accepted
- * by the first token request that answers 200.
+ * Time from the app becoming usable to `setup --wait` or `verify --wait` seeing the login work, on a second
+ * emulator whose app changes reach its token endpoint PROPAGATION_S after they are made. For verify, setup
+ * makes the app without waiting (`--wait 0`) and verify runs at once. The app is usable PROPAGATION_S after
+ * the last of its components was stored (the emulator's own record, read in this process); the login is
+ * accepted when the first token request that answers 200 is answered, which is when the command sees it.
  */
-const propagationLag = async (): Promise<string> => {
+const propagationLag = async (latencyMs: number, waiting: 'setup' | 'verify'): Promise<string> => {
   const propagationMs = PROPAGATION_S * 1000;
-  const slow = await startEmulator({ propagationMs });
+  const slow = await startEmulator({ propagationMs, latencyMs });
   try {
     const home = await sfWithAdmin(slow, 'slow');
+    const user = slow.ready.integrationUser.username;
     const lags: number[] = [];
-    const tries: number[] = [];
+    const perRun: string[] = [];
     for (let i = 0; i < RUNS; i++) {
       /* eslint-disable no-await-in-loop */
+      const started = Date.now();
+      const setupArgs = ['jwtapp', 'setup', '--target-org', 'slow', '--name', `Propagation_App_${i}`, '--username', user, '--output-dir', `certs-${i}`];
       await slow.clearRequests();
-      const args = ['jwtapp', 'setup', '--target-org', 'slow', '--name', `Propagation_App_${i}`, '--username', slow.ready.integrationUser.username];
-      const run = await runSf([...args, '--output-dir', `certs-${i}`, '--wait', '5', '--json'], { home });
-      if (run.status !== 0) throw new Error(`setup on the propagating org: ${run.stdout}`);
+      const setup = await runSf([...setupArgs, '--wait', waiting === 'setup' ? '5' : '0', '--json'], { home });
+      if (setup.status !== 0) throw new Error(`setup on the propagating org: ${setup.stdout}`);
+      if (waiting === 'verify') {
+        const { clientId } = setup.json?.result as { clientId: string };
+        await slow.clearRequests();
+        const verify = await runSf(['jwtapp', 'verify', '-o', user, '-i', clientId, '-f', join(home, `certs-${i}`, 'server.key'), '-r', slow.url, '--wait', '5', '--json'], { home });
+        if (verify.status !== 0) throw new Error(`verify on the propagating org: ${verify.stdout}`);
+      }
       const log = await slow.requests();
       /* eslint-enable no-await-in-loop */
-      const deployed = log.find((r) => r.soapOperation === 'deploy');
+      const stored = ECA_TYPES.flatMap((type) => slow.emulator.org.componentsOf(type)).filter((c) => c.at >= started);
       const tokens = log.filter((r) => r.path === '/services/oauth2/token');
-      const accepted = tokens.find((r) => r.status === 200);
-      if (!deployed || !accepted) throw new Error('setup on the propagating org: no deploy or no accepted login in the request log');
-      lags.push(accepted.answeredAt - (deployed.answeredAt + propagationMs));
-      tries.push(tokens.length);
+      const acceptedAt = tokens.findIndex((r) => r.status === 200);
+      if (stored.length === 0 || acceptedAt < 1) throw new Error(`${waiting} on the propagating org: no app stored, or no refused login before the accepted one`);
+      const [before, accepted] = [tokens[acceptedAt - 1], tokens[acceptedAt]];
+      const lag = accepted.answeredAt - (Math.max(...stored.map((c) => c.at)) + propagationMs);
+      // The poll interval in effect: from the last refusal's answer to the accepted request's sending.
+      const interval = accepted.answeredAt - accepted.latencyMs - before.answeredAt;
+      lags.push(lag);
+      perRun.push(`${(lag / 1000).toFixed(1)} s of ${(interval / 1000).toFixed(1)} s, ${tokens.length} tries`);
     }
-    return `${ms(median(lags))} | ${ms(Math.max(...lags))} (token requests per run: ${tries.join(', ')}; pauses between them capped at ${DEFAULT_BACKOFF.maxMs / 1000} s)`;
+    return `${ms(median(lags))} / ${ms(Math.max(...lags))} (lag of the pause before the accepted try: ${perRun.join('; ')})`;
   } finally {
     await slow.stop();
   }
@@ -107,6 +118,7 @@ const main = async (): Promise<void> => {
   const row = (label: string, ...values: string[]): void => {
     rows.push([label, ...values]);
   };
+  const proxy = await startProxy(emu.url);
   try {
     const home = await sfWithAdmin(emu);
     const integration = emu.ready.integrationUser.username;
@@ -152,30 +164,26 @@ const main = async (): Promise<void> => {
         ['refused: user not pre-authorized', ['-o', notApproved, '-i', clientId, '-f', keyFile]],
         ['refused: unknown client id', ['-o', integration, '-i', '3MVG9NoSuchConsumerKeyAtAll', '-f', keyFile]],
       ];
+      // Both commands through the proxy: sf's tries at login.salesforce.com and test.salesforce.com reach
+      // the emulator and cost the latency, as on a real org.
+      const viaProxy = { home, env: proxy.env };
+      const loginRequests = async (run: () => Promise<SfRun>): Promise<string> => {
+        await emu.clearRequests();
+        await run();
+        const log = await emu.requests();
+        const generic = log.filter((r) => r.host !== '127.0.0.1').length;
+        return `${log.length}${generic ? ` (${generic} at the generic login hosts)` : ''}`;
+      };
       for (const [what, args] of logins) {
         const working = what === 'working login';
         const expected = (r: SfRun): boolean => (working ? r.status === 0 : r.status !== 0);
-        await emu.clearRequests();
-        await runSf(['jwtapp', 'verify', ...args, '-r', emu.url, '--json'], { home });
-        const verifyRequests = (await emu.requests()).length;
-        await emu.clearRequests();
-        const sfLogin = await runSf(['org', 'login', 'jwt', ...args, '-r', emu.url, '--json'], { home });
-        const loginRequests = (await emu.requests()).length;
-        // sf names each login/audience pair it tried, one line each; those to login.salesforce.com and
-        // test.salesforce.com cannot reach the emulator (nor the internet, here) and fail at once.
-        const tried = working ? loginRequests : attemptsIn(sfLogin);
-        const elsewhere = Math.max(0, tried - loginRequests);
-        const verify = await timed(`verify, ${what}`, () => runSf(['jwtapp', 'verify', ...args, '-r', emu.url], { home }), expected);
-        const loginJwt = await timed(`login jwt, ${what}`, () => runSf(['org', 'login', 'jwt', ...args, '-r', emu.url], { home }), expected);
-        put(`verify ÷ sf org login jwt, ${what}`, `${(verify / loginJwt).toFixed(2)} (${ms(verify)} / ${ms(loginJwt)}; requests ${verifyRequests} / ${loginRequests})`);
-        if (!working) {
-          // On a real org those attempts reach Salesforce's login hosts and cost a round trip each.
-          const asOnRealOrg = loginJwt + elsewhere * latency;
-          put(
-            `verify ÷ sf org login jwt, ${what}, sf's ${tried} tries each a round trip`,
-            `${(verify / asOnRealOrg).toFixed(2)} (${ms(verify)} / ${ms(asOnRealOrg)}: ${elsewhere} tries to the generic login hosts)`
-          );
-        }
+        const verifyRun = (): Promise<SfRun> => runSf(['jwtapp', 'verify', ...args, '-r', emu.url], viaProxy);
+        const loginRun = (): Promise<SfRun> => runSf(['org', 'login', 'jwt', ...args, '-r', emu.url], viaProxy);
+        const verifyRequests = await loginRequests(verifyRun);
+        const sfRequests = await loginRequests(loginRun);
+        const verify = await timed(`verify, ${what}`, verifyRun, expected);
+        const loginJwt = await timed(`login jwt, ${what}`, loginRun, expected);
+        put(`verify ÷ sf org login jwt, ${what}`, `${(verify / loginJwt).toFixed(2)} (${ms(verify)} / ${ms(loginJwt)}; requests ${verifyRequests} / ${sfRequests})`);
       }
 
       const counted = async (args: string[]): Promise<string> => shown((await measured(args)).count);
@@ -208,14 +216,18 @@ const main = async (): Promise<void> => {
     const fleetTwenty = await timed('sf jwtapp audit, 20 orgs', () => runSf(auditArgs(fleet), { home }));
     row('audit: 20 orgs ÷ 1 org (no latency)', `${(fleetTwenty / fleetOne).toFixed(2)} (${ms(fleetTwenty)} / ${ms(fleetOne)})`);
 
-    row(
-      `setup --wait: app usable (${PROPAGATION_S} s after its deploy) -> login accepted, median | max of ${RUNS}`,
-      await propagationLag()
-    );
+    for (const waiting of ['setup', 'verify'] as const) {
+      const lags: string[] = [];
+      for (const latency of LATENCIES) lags.push(await propagationLag(latency, waiting)); // eslint-disable-line no-await-in-loop
+      row(`${waiting} --wait: app usable (${PROPAGATION_S} s after it is stored) -> login accepted, median / max of ${RUNS}`, ...lags);
+    }
+    const { initialMs, factor, maxMs } = DEFAULT_BACKOFF;
+    row('--wait: the pause after failed attempt n', `${initialMs / 1000} s × ${factor}^(n-1), at most ${maxMs / 1000} s; half of it fixed, half random`);
 
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, ...v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v.join('  |  ')}\n`);
   } finally {
+    await proxy.stop();
     await emu.stop();
   }
 };
