@@ -1,7 +1,8 @@
 /**
  * The plugin's own HTTP requests (the token endpoint, the identity read) take the route sf's do. Behind a
- * corporate proxy sf reaches Salesforce through HTTPS_PROXY / HTTP_PROXY (`sf env` documents both); a plain
- * `fetch` ignores them, so `sf org login jwt` would work where `sf jwtapp verify` found the org unreachable.
+ * corporate proxy sf reaches Salesforce through HTTPS_PROXY / HTTP_PROXY (both among @salesforce/core's
+ * documented environment variables); a plain `fetch` ignores them, so `sf org login jwt` would log in where
+ * `sf jwtapp verify` found the org unreachable.
  */
 
 /**
@@ -14,15 +15,13 @@ export const proxyFromEnv = (env: NodeJS.ProcessEnv = process.env): string | und
   return proxy === '' ? undefined : proxy;
 };
 
-type Dispatcher = NonNullable<Parameters<typeof import('undici').fetch>[1]>['dispatcher'];
+type Undici = typeof import('undici');
+type Dispatcher = NonNullable<Parameters<Undici['fetch']>[1]>['dispatcher'];
 const agents = new Map<string, Dispatcher>();
 
 /** undici's ProxyAgent, as jsforce builds it (HTTP/1.1 through the tunnel); one per proxy for the process. */
-const proxyAgent = async (uri: string): Promise<Dispatcher> => {
-  const known = agents.get(uri);
-  if (known) return known;
-  const { ProxyAgent } = await import('undici');
-  const agent = new ProxyAgent({ uri, requestTls: { allowH2: false } });
+const proxyAgent = (undici: Undici, uri: string): Dispatcher => {
+  const agent = agents.get(uri) ?? new undici.ProxyAgent({ uri, requestTls: { allowH2: false } });
   agents.set(uri, agent);
   return agent;
 };
@@ -35,6 +34,6 @@ export const sfFetch = async (url: string | URL, init: RequestInit): Promise<Res
   const proxy = proxyFromEnv();
   if (!proxy) return fetch(url, init);
   const undici = await import('undici');
-  const response = await undici.fetch(url, { ...(init as Parameters<typeof undici.fetch>[1]), dispatcher: await proxyAgent(proxy) });
+  const response = await undici.fetch(url, { ...(init as Parameters<Undici['fetch']>[1]), dispatcher: proxyAgent(undici, proxy) });
   return response as unknown as Response;
 };

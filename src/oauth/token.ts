@@ -32,8 +32,9 @@ const parseDate = (header: string | null): Date | undefined => {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * One POST to the token endpoint, through sf's proxy if one is set. Plain fetch rather than jsforce's OAuth2: diagnosis needs the raw
- * `error` code (jsforce keeps only the description), the HTTP status and the `Date` header.
+ * One POST to the token endpoint, through sf's proxy if one is set. Plain fetch rather than jsforce's
+ * OAuth2: diagnosis needs the raw `error` code (jsforce keeps only the description), the HTTP status and
+ * the `Date` header.
  */
 export const requestToken = async (loginUrl: string, form: Record<string, string>): Promise<TokenOutcome> => {
   let response: Response;
