@@ -8,6 +8,7 @@ import { createSign, randomBytes } from 'node:crypto';
 import type { Connection } from '@salesforce/core';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { deleteComponents, deployComponents } from '../../src/apps/deploy.js';
+import { sfFetch } from '../../src/connection/http.js';
 
 export type CheckResult = {
   id: string;
@@ -54,7 +55,7 @@ const signJwt = (claims: Record<string, unknown>, privateKeyPem: string): string
 };
 
 const tokenRequest = async (loginUrl: string, assertion: string): Promise<{ status: number; body: Record<string, string> }> => {
-  const response = await fetch(`${loginUrl}/services/oauth2/token`, {
+  const response = await sfFetch(`${loginUrl}/services/oauth2/token`, {
     method: 'POST',
     // eslint-disable-next-line camelcase -- the OAuth parameter's name
     body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion }),
@@ -190,6 +191,9 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
       }
       const propagated = record('jwt-at-my-domain', `A JWT (aud ${audience}) for the new app logs in at the My Domain within the wait`, answer.status === 200, `HTTP ${answer.status} ${text(answer.status === 200 ? { scope: answer.body.scope } : answer.body)}`);
       if (propagated) {
+        // If it lists them, a re-run's accepted token could stand for reading the app's scopes (one request fewer).
+        const granted = String(answer.body.scope ?? '').split(' ');
+        record('token-lists-app-scopes', "The JWT token response's scope lists the app's scopes, refresh_token among them", granted.includes('api') && granted.includes('refresh_token'), `scope: ${String(answer.body.scope)}`);
         await attempt('exp-in-milliseconds', 'An exp in milliseconds (what @salesforce/core sends) is accepted', async () => {
           const r = await tokenRequest(instanceUrl, assertion(audience, Date.now() + 180_000));
           return { held: r.status === 200, answer: `HTTP ${r.status} ${r.status === 200 ? 'granted' : text(r.body)}` };
