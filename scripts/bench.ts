@@ -4,13 +4,13 @@
  * At each: the HTTP requests and wall time of `sf jwtapp setup` on a fresh org and on a re-run (from the
  * emulator's request log); `sf jwtapp verify` against `sf org login jwt` making the same login, refused three
  * ways and working, both through the real sf against the same emulator in the same run; the requests of
- * `audit` (with and without --verify), `cert rotate`, `block` and `unblock`. Once: the start-up of
- * `sf jwtapp verify --help` and `sf jwtapp setup --help` against `sf org login jwt --help`, and a fleet audit of
- * 20 orgs against one (20 aliases of the same emulator org); and, on an org whose app changes take
- * BENCH_PROPAGATION_S (default 60) to reach its token endpoint, the time from the app becoming usable to
- * `setup --wait` seeing the login accepted. The logins go through an HTTPS proxy (test/helpers/proxy.ts)
- * that carries login.salesforce.com and test.salesforce.com to the emulator: a refused `sf org login jwt`
- * tries login/audience pairs there too, and each costs the played latency, as on a real org.
+ * `audit` (with and without --verify), `cert rotate`, `block` and `unblock`; and, on an org whose app changes
+ * take BENCH_PROPAGATION_S (default 60) to reach its token endpoint, the time from the app becoming usable to
+ * `setup --wait` and `verify --wait` seeing the login accepted. Once: the start-up of `sf jwtapp verify --help`
+ * and `sf jwtapp setup --help` against `sf org login jwt --help` (no request), and a fleet audit of 20 orgs
+ * against one (20 aliases of the same emulator org). The logins go through an HTTPS proxy
+ * (test/helpers/proxy.ts) that carries login.salesforce.com and test.salesforce.com to the emulator: a
+ * refused `sf org login jwt` tries login/audience pairs there too, each at the played latency, as on a real org.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
