@@ -5,6 +5,8 @@
  * `sf jwtapp verify` found the org unreachable.
  */
 
+import type { Dispatcher } from 'undici';
+
 /**
  * The proxy jsforce sends every sf request through: the first of these variables that is set, in this order
  * (`@jsforce/jsforce-node` lib/transport.js), used if not empty. Like jsforce, NO_PROXY is not read: the
@@ -16,7 +18,6 @@ export const proxyFromEnv = (env: NodeJS.ProcessEnv = process.env): string | und
 };
 
 type Undici = typeof import('undici');
-type Dispatcher = NonNullable<Parameters<Undici['fetch']>[1]>['dispatcher'];
 const agents = new Map<string, Dispatcher>();
 
 /** undici's ProxyAgent, as jsforce builds it (HTTP/1.1 through the tunnel); one per proxy for the process. */

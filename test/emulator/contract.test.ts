@@ -101,7 +101,7 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       expect(profiles).to.include.members(['System Administrator', 'Standard User', 'Minimum Access - Salesforce']);
     });
 
-    it('logs each API call as method, path, SOAP operation, status and the latency played, leaves /__emulator/ calls out, and forgets on DELETE', async () => {
+    it('logs each API call as host, method, path, SOAP operation, status and the latency played, leaves /__emulator/ calls out, and forgets on DELETE', async () => {
       await started.emu.clearRequests();
       const url = started.ready.instanceUrl;
       await fetch(`${url}//services/data`);
@@ -110,7 +110,8 @@ describe('npm run emulator: the contract other tooling depends on', () => {
         headers: { 'content-type': 'text/xml' },
         body: '<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body><readMetadata xmlns="http://soap.sforce.com/2006/04/metadata"/></Body></Envelope>',
       });
-      await fetch(`${url}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password' }) });
+      // At the generic login host's name: the log says which host a request was sent to.
+      await fetch(`${started.ready.loginUrl}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password' }) });
       await fetch(`${url}/services/data/v68.0/query?q=SELECT+Id+FROM+User`);
       await started.emu.state();
       const before = Date.now();
@@ -119,11 +120,11 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       const times = log.map((r) => r.answeredAt);
       expect(times).to.deep.equal([...times].sort((a, b) => a - b));
       expect(Math.max(...times)).to.be.at.most(before);
-      expect(log.map((r) => ({ method: r.method, path: r.path, soapOperation: r.soapOperation, status: r.status, latencyMs: r.latencyMs }))).to.deep.equal([
-        { method: 'GET', path: '/services/data', soapOperation: null, status: 200, latencyMs: 0 },
-        { method: 'POST', path: '/services/Soap/m/68.0', soapOperation: 'readMetadata', status: 500, latencyMs: 0 },
-        { method: 'POST', path: '/services/oauth2/token', soapOperation: null, status: 400, latencyMs: 0 },
-        { method: 'GET', path: '/services/data/v68.0/query', soapOperation: null, status: 401, latencyMs: 0 },
+      expect(log.map((r) => ({ host: r.host, method: r.method, path: r.path, soapOperation: r.soapOperation, status: r.status, latencyMs: r.latencyMs }))).to.deep.equal([
+        { host: '127.0.0.1', method: 'GET', path: '/services/data', soapOperation: null, status: 200, latencyMs: 0 },
+        { host: '127.0.0.1', method: 'POST', path: '/services/Soap/m/68.0', soapOperation: 'readMetadata', status: 500, latencyMs: 0 },
+        { host: 'localhost', method: 'POST', path: '/services/oauth2/token', soapOperation: null, status: 400, latencyMs: 0 },
+        { host: '127.0.0.1', method: 'GET', path: '/services/data/v68.0/query', soapOperation: null, status: 401, latencyMs: 0 },
       ]);
       await started.emu.clearRequests();
       expect(await started.emu.requests()).to.deep.equal([]);

@@ -39,7 +39,9 @@ export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
  * (test/helpers/proxy.ts) arrive under those names and are answered as the generic login host too.
  */
 export const GENERIC_LOGIN_HOST = 'localhost';
-const GENERIC_LOGIN_HOSTS = new Set([GENERIC_LOGIN_HOST, new URL(PRODUCTION_LOGIN).hostname, new URL(SANDBOX_LOGIN).hostname]);
+/** Salesforce's own names of the generic login hosts: login.salesforce.com, test.salesforce.com. */
+export const SALESFORCE_LOGIN_HOSTS = [new URL(PRODUCTION_LOGIN).hostname, new URL(SANDBOX_LOGIN).hostname];
+const GENERIC_LOGIN_HOSTS = new Set([GENERIC_LOGIN_HOST, ...SALESFORCE_LOGIN_HOSTS]);
 
 const isGenericLoginHost = (req: Request): boolean => GENERIC_LOGIN_HOSTS.has((req.headers.host ?? '').split(':')[0].toLowerCase());
 

@@ -3,11 +3,12 @@ import 'reflect-metadata';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { webcrypto } from 'node:crypto';
+import { createPrivateKey, webcrypto } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { SALESFORCE_LOGIN_HOSTS } from '../emulator/oauth.js';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -29,11 +30,6 @@ export type RunningProxy = {
   stop: () => Promise<void>;
 };
 
-export const GENERIC_LOGIN_HOSTS = ['login.salesforce.com', 'test.salesforce.com'];
-
-const pem = (label: string, der: ArrayBuffer): string =>
-  `-----BEGIN ${label}-----\n${Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${label}-----\n`;
-
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 
 /** A CA, and a server certificate it signed for the generic login hosts. */
@@ -53,7 +49,7 @@ const certificates = async (): Promise<{ caPem: string; certPem: string; keyPem:
   const serverKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const server = await x509.X509CertificateGenerator.create({
     serialNumber: '02',
-    subject: `CN=${GENERIC_LOGIN_HOSTS[0]}`,
+    subject: `CN=${SALESFORCE_LOGIN_HOSTS[0]}`,
     issuer: ca.subject,
     notBefore,
     notAfter,
@@ -61,14 +57,16 @@ const certificates = async (): Promise<{ caPem: string; certPem: string; keyPem:
     signingKey: caKeys.privateKey,
     signingAlgorithm: ALGORITHM,
     extensions: [
-      new x509.SubjectAlternativeNameExtension(GENERIC_LOGIN_HOSTS.map((value) => ({ type: 'dns' as const, value }))),
+      new x509.SubjectAlternativeNameExtension(SALESFORCE_LOGIN_HOSTS.map((value) => ({ type: 'dns' as const, value }))),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     ],
   });
   return {
     caPem: ca.toString('pem'),
     certPem: server.toString('pem'),
-    keyPem: pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey)),
+    keyPem: createPrivateKey({ key: Buffer.from(await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey)), format: 'der', type: 'pkcs8' })
+      .export({ format: 'pem', type: 'pkcs8' })
+      .toString(),
   };
 };
 
@@ -112,7 +110,7 @@ export const startProxy = async (emulatorUrl: string): Promise<RunningProxy> => 
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     seen.push(`CONNECT ${req.url ?? ''}`);
     const [host, port] = (req.url ?? '').split(':');
-    const generic = GENERIC_LOGIN_HOSTS.includes(host.toLowerCase()) && port === '443';
+    const generic = SALESFORCE_LOGIN_HOSTS.includes(host.toLowerCase()) && port === '443';
     if (!generic && `${host}:${port}` !== emulator.host) {
       client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
