@@ -168,8 +168,8 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
     await attempt('connected-app-creation-blocked', 'createMetadata of a new Connected App is refused (Spring \'26)', async () => {
       const result = await metadata.create('ConnectedApp', {
         fullName: `${app}_ca`,
-        label: `${app}_ca`,
         contactEmail: 'jwtapp-check@example.com',
+        label: `${app}_ca`,
         oauthConfig: { callbackUrl: 'http://localhost:1717/OauthRedirect', scopes: ['Api'] },
       });
       if (result.success) report.cleanup.push(`ConnectedApp ${app}_ca was created: delete it in Setup > App Manager`);

@@ -1,6 +1,8 @@
 import type { Connection } from '@salesforce/core';
 import type { RefreshTokenRevocation } from '../oauth/usage.js';
 
+export { sameCertificate } from '../certificate/inspect.js';
+
 export type AppKind = 'connected-app' | 'external-client-app';
 
 /** A metadata component as jsforce reads and writes it: plain fields, nested objects, arrays. */
@@ -31,7 +33,11 @@ export type AppSnapshot = {
   name: string;
   label: string;
   consumerKey: string | undefined;
-  certificatePem: string | undefined;
+  /**
+   * The certificate as the org stores and returns it: PEM, or the base64 body alone on one line (what
+   * retrieved Connected Apps hold). Read it with `storedCertificate`, compare it with `sameCertificate`.
+   */
+  certificate: string | undefined;
   scopes: string[];
   adminApproved: boolean;
   /** Permission sets the app's metadata lists as pre-authorized. */
@@ -108,10 +114,6 @@ export type AppKindHandler = {
   /** The sf command that deletes the app by hand. */
   removeCommand(name: string, targetOrg: string): string;
 };
-
-const pemBody = (pem: string | undefined): string => (pem ?? '').replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
-
-export const sameCertificate = (a: string | undefined, b: string | undefined): boolean => pemBody(a) === pemBody(b);
 
 /** jsforce gives a repeated element as an array and a single one as a value. */
 export const asList = (v: unknown): string[] =>

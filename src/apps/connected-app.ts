@@ -52,7 +52,7 @@ export const connectedAppSnapshot = (app: MetadataRecord): AppSnapshot => {
     name: String(app.fullName),
     label: asText(app.label) ?? String(app.fullName),
     consumerKey: asText(oauth.consumerKey),
-    certificatePem: asText(oauth.certificate),
+    certificate: asText(oauth.certificate),
     scopes: asList(oauth.scopes),
     adminApproved: isTrue(oauth.isAdminApproved),
     permissionSets: asList(app.permissionSetName),

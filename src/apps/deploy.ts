@@ -7,6 +7,7 @@ import { XMLBuilder } from 'fast-xml-parser';
 import { isTransient } from '../connection/resilient.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { MetadataRecord } from './app.js';
+import { inWsdlOrder } from './order.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
@@ -17,12 +18,13 @@ const METADATA_NS = 'http://soap.sforce.com/2006/04/metadata';
 
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, indentBy: '    ', suppressEmptyNode: false });
 
-/** The component as a source-format metadata file: its fields under the type's root element, fullName in the file name. */
+/**
+ * The component as a source-format metadata file: its fields under the type's root element in the WSDL's
+ * order, fullName in the file name.
+ */
 export const metadataXml = (type: string, record: MetadataRecord): string => {
   const fields = Object.fromEntries(
-    Object.entries(record)
-      .filter(([k, v]) => k !== 'fullName' && !k.startsWith('$') && v !== undefined && v !== null)
-      .sort(([a], [b]) => a.localeCompare(b))
+    Object.entries(inWsdlOrder(type, record)).filter(([k, v]) => k !== 'fullName' && !k.startsWith('$') && v !== undefined && v !== null)
   );
   return `<?xml version="1.0" encoding="UTF-8"?>\n${String(builder.build({ [type]: { '@_xmlns': METADATA_NS, ...fields } }))}`;
 };

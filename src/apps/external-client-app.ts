@@ -89,7 +89,7 @@ export const externalClientAppSnapshot = (app: ExternalClientApp): AppSnapshot =
   name: String(app.header.fullName),
   label: asText(app.header.label) ?? String(app.header.fullName),
   consumerKey: asText(app.global?.consumerKey),
-  certificatePem: asText(app.global?.certificate),
+  certificate: asText(app.global?.certificate),
   scopes: splitList(app.oauth?.commaSeparatedOauthScopes),
   adminApproved: app.oauthPolicies?.permittedUsersPolicyType === 'AdminApprovedPreAuthorized',
   permissionSets: splitList(app.oauthPolicies?.commaSeparatedPermissionSet),

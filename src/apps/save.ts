@@ -1,6 +1,7 @@
 import { Messages, SfError, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { MetadataRecord } from './app.js';
+import { inWsdlOrder } from './order.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
@@ -35,7 +36,7 @@ type Operation = 'create' | 'update';
 /** createMetadata / updateMetadata of one type, refusing on the first failed component. */
 export const saveComponents = async (conn: Connection, operation: Operation, type: string, records: MetadataRecord[]): Promise<void> => {
   if (records.length === 0) return;
-  const metadata = records as Array<{ fullName: string }>;
+  const metadata = records.map((record) => inWsdlOrder(type, record)) as Array<{ fullName: string }>;
   const results = (await (operation === 'create'
     ? conn.metadata.create(type as MetadataType, metadata)
     : conn.metadata.update(type as MetadataType, metadata))) as unknown as SaveResult | SaveResult[];

@@ -46,7 +46,7 @@ const check = (id: string, status: CheckStatus, tokens: Array<string | number>, 
 });
 
 const certificateChecks = (facts: AuditFacts, options: AuditOptions, fix: string[]): AuditCheck[] => {
-  if (!facts.snapshot.certificatePem) {
+  if (!facts.snapshot.certificate) {
     // An app for the client credentials flow only needs no certificate.
     return [facts.snapshot.policies.clientCredentials.enabled ? check('certificate', 'PASS', [facts.name]) : check('certificate', 'FAIL', [facts.name], fix)];
   }

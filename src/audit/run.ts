@@ -1,10 +1,10 @@
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { Connection } from '@salesforce/core';
 import type { AppKind, BoundApp } from '../apps/app.js';
 import { asNotAdmin } from '../apps/save.js';
 import { APP_KINDS, findApp } from '../apps/kinds.js';
 import { parseScopes } from '../apps/scopes.js';
-import { describeCertificate } from '../certificate/inspect.js';
+import { describeCertificate, storedCertificate } from '../certificate/inspect.js';
 import { keyMatchesCertificate, loadSigningKey } from '../certificate/keys.js';
 import { soqlString } from '../access/soql.js';
 import { clock } from '../oauth/clock.js';
@@ -41,10 +41,10 @@ export type AuditRequest = {
 };
 
 /** The hash a certificate is signed with (`SHA-256`), read with a maintained X.509 library; node:crypto does not say. */
-const signatureHashOf = async (pem: string): Promise<string | undefined> => {
+const signatureHashOf = async (text: string): Promise<string | undefined> => {
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
-  const algorithm = new x509.X509Certificate(pem).signatureAlgorithm as { hash?: { name?: string } };
+  const algorithm = new x509.X509Certificate(storedCertificate(text).raw).signatureAlgorithm as { hash?: { name?: string } };
   return algorithm.hash?.name;
 };
 
@@ -69,7 +69,7 @@ const serverToServerApps = async (conn: Connection): Promise<Found[]> => {
     const kind: AppKind = entry.type === 'ConnectedApp' ? 'connected-app' : 'external-client-app';
     // eslint-disable-next-line no-await-in-loop
     const app = await APP_KINDS[kind].read(conn, entry.fullName);
-    if (app && (app.snapshot.certificatePem ?? app.snapshot.policies.clientCredentials.enabled)) found.push({ name: entry.fullName, kind, app });
+    if (app && (app.snapshot.certificate ?? app.snapshot.policies.clientCredentials.enabled)) found.push({ name: entry.fullName, kind, app });
   }
   return found;
 };
@@ -114,8 +114,8 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
  * wait: an audit reports how things stand now. Salesforce's answer is diagnosed as verify diagnoses it.
  */
 const tryLogin = async (conn: Connection, app: BoundApp, username: string, key: KeyObject): Promise<AuditFacts['login']> => {
-  const { consumerKey, certificatePem } = app.snapshot;
-  if (!consumerKey || !certificatePem) return undefined;
+  const { consumerKey, certificate } = app.snapshot;
+  if (!consumerKey || !certificate) return undefined;
   const loginUrl = conn.instanceUrl.replace(/\/$/, '');
   const { report } = await checkLoginWithKey({ username, clientId: consumerKey, loginUrl, key, waitMs: 0 });
   return {
@@ -176,9 +176,9 @@ const readFacts = async (
     ...(runAs ? { runAs } : {}),
     enabled: await APP_KINDS[kind].isEnabled(conn, name),
     loginUrl: conn.instanceUrl.replace(/\/$/, ''),
-    certificate: await certificateFacts(snapshot.certificatePem),
+    certificate: await certificateFacts(snapshot.certificate),
     existingPermissionSets,
     ...(user ? { user } : {}),
-    ...(key && snapshot.certificatePem ? { keyMatches: keyMatchesCertificate(key, new X509Certificate(snapshot.certificatePem)) } : {}),
+    ...(key && snapshot.certificate ? { keyMatches: keyMatchesCertificate(key, storedCertificate(snapshot.certificate)) } : {}),
   };
 };

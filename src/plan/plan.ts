@@ -54,8 +54,8 @@ export const chooseApp = (choice: AppTypeChoice, current: CurrentState, name: st
 /** The differences between the app as it is and as wanted; for a new app, what it is created with. */
 export const appFieldChanges = (current: AppSnapshot | undefined, desired: DesiredApp): AppFieldChange[] => {
   const changes: AppFieldChange[] = [];
-  if (desired.certificatePem !== undefined && !sameCertificate(current?.certificatePem, desired.certificatePem)) {
-    changes.push({ field: 'certificate', from: current?.certificatePem ? 'another certificate' : 'none', to: 'the new certificate' });
+  if (desired.certificatePem !== undefined && !sameCertificate(current?.certificate, desired.certificatePem)) {
+    changes.push({ field: 'certificate', from: current?.certificate ? 'another certificate' : 'none', to: 'the new certificate' });
   }
   if (!current || !hasScopes(current.scopes, desired.scopes)) {
     const have = current ? normaliseScopes(current.scopes) : [];

@@ -27,6 +27,13 @@ export type SetupInput = {
 };
 
 /**
+ * What a consumer key Salesforce will take looks like: the keys it generates hold letters, digits, '.' and '_'
+ * (`3MVG9PG9sFc71i9niSy3spF8Y.qLj20SmyCy_6T3…` in retrieved apps), and keys other tools chose hold '+' and '/'
+ * (sfdx-hardis). A pipeline re-creating its app after a sandbox refresh brings the key it holds.
+ */
+const CONSUMER_KEY = /^[A-Za-z0-9._+/]{8,256}$/;
+
+/**
  * Checks and completes the request before anything is read or written: API names Salesforce would reject,
  * unknown scopes and malformed consumer keys end the run here. The certificate comes later, from the
  * key material.
@@ -38,7 +45,7 @@ export const buildSetupRequest = (input: SetupInput): Omit<SetupRequest, 'certif
   const permissionSet = input.permissionSet ?? `${name}_Access`;
   const permissionSetProblem = appNameProblem(permissionSet);
   if (permissionSetProblem) throw messages.createError('error.InvalidPermissionSetName', [permissionSet, permissionSetProblem], [], EXIT_CODES.localInput);
-  if (input.consumerKey !== undefined && !/^[A-Za-z0-9]{8,256}$/.test(input.consumerKey)) {
+  if (input.consumerKey !== undefined && !CONSUMER_KEY.test(input.consumerKey)) {
     throw messages.createError('error.InvalidConsumerKey', [input.consumerKey], [], EXIT_CODES.localInput);
   }
   const label = input.label ?? name.replace(/_/g, ' ');

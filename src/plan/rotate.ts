@@ -114,7 +114,7 @@ const uploadConverging = async (conn: Connection, name: string, app: BoundApp, c
         if (isTransient(read)) return undefined;
         throw read;
       });
-      if (fresh && sameCertificate(fresh.app.snapshot.certificatePem, certificatePem)) return;
+      if (fresh && sameCertificate(fresh.app.snapshot.certificate, certificatePem)) return;
       if (fresh) target = fresh.app;
     }
   }
@@ -144,7 +144,7 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
     now,
   });
   const { kind, app } = await findApp(conn, run.name);
-  const previousCertificate = app.snapshot.certificatePem;
+  const previousCertificate = app.snapshot.certificate;
   if (!previousCertificate) throw messages.createError('error.NoCertificateToRotate', [run.name], [run.name], EXIT_CODES.orgRefused);
   const result: RotateResult = {
     status: 'planned',

@@ -527,6 +527,16 @@ describe('sf jwtapp setup', () => {
       await expectNothingChanged();
     });
 
+    it('creates an app with the consumer key a pipeline already holds, in the form Salesforce generates, and logs in with it', async () => {
+      // Generated keys hold '.' and '_' (retrieved Connected Apps in test/corpus); after a sandbox refresh the pipeline brings it back.
+      const key = `3MVG9Held.Key_${Date.now()}`;
+      const run = await setup('--name', 'Held_Key_App', '--username', integration, '--output-dir', join(dir, 'held'), '--consumer-key', key, '--wait', '1');
+      expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
+      expect(run.json?.result).to.include({ clientId: key });
+      expect(run.json?.result?.verification).to.include({ success: true });
+      expect((await emu.state()).apps.find((a) => a.name === 'Held_Key_App')).to.include({ consumerKey: key });
+    });
+
     it('sets up an app where the org lets the Metadata API return consumer secrets, and never shows the secret', async () => {
       const open = await startEmulator({ consumerSecretApiAccess: true });
       try {

@@ -143,6 +143,17 @@ describe('the emulator\'s Metadata API deploy', () => {
     expect(await app('Broken_Eca')).to.equal(undefined);
   });
 
+  it('refuses a file whose elements are out of the WSDL\'s order as Salesforce does ("Error parsing file"), and rolls back', async () => {
+    const files = ecaFiles('Unordered_Eca', certificatePem);
+    files['externalClientApps/Unordered_Eca.eca'] = file('ExternalClientApplication', '<label>Unordered_Eca</label><contactEmail>a@example.com</contactEmail><distributionState>Local</distributionState>');
+    const result = await deploy({ 'package.xml': manifest(ecaMembers('Unordered_Eca')), ...files });
+    expect(result.status).to.equal('Failed');
+    expect(result.details.componentFailures.find((f) => f.componentType === 'ExternalClientApplication')?.problem).to.equal(
+      `Error parsing file: Element {${NS}}contactEmail invalid at this location in type ExternalClientApplication`
+    );
+    expect(await app('Unordered_Eca')).to.equal(undefined);
+  });
+
   it('refuses global OAuth settings deployed without OAuth settings', async () => {
     const files = ecaFiles('Lonely_Eca', certificatePem);
     delete files['extlClntAppOauthSettings/Lonely_Eca_oauth.ecaOauth'];

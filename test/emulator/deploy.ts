@@ -1,10 +1,9 @@
 import { RegistryAccess } from '@salesforce/source-deploy-retrieve';
 import JSZip from 'jszip';
-import { XMLParser } from 'fast-xml-parser';
 import type { MetadataBody, OrgState, User } from './org.js';
 import { decode, typeDefinition, type MetadataApi } from './metadata.js';
 import { COMPLEX_TYPES, ECA_TYPES } from './metadata-types.js';
-import { children, escapeXml, SoapFault, sfFault, soapResponse, textOf, type Envelope, type XmlNode } from './soap.js';
+import { children, escapeXml, parseXml, SoapFault, sfFault, soapResponse, textOf, type Envelope, type XmlNode } from './soap.js';
 import type { Reply } from './http.js';
 
 /**
@@ -54,15 +53,6 @@ type DeployOptions = {
 
 /** Salesforce deploys a package's components in dependency order: an app before the components that name it. */
 const DEPLOY_ORDER: readonly string[] = ['ExternalClientAppSettings', 'PermissionSet', 'ConnectedApp', ...ECA_TYPES, 'BlacklistedConsumer'];
-
-const xmlParser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  removeNSPrefix: true,
-  parseTagValue: false,
-  trimValues: true,
-  processEntities: true,
-});
 
 const registry = new RegistryAccess();
 
@@ -322,7 +312,7 @@ const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array
 const parseManifest = (text: string): { members: Array<{ typeName: string; member: string }>; version: number | undefined; problem?: string } => {
   let parsed: { Package?: { types?: unknown; version?: unknown } };
   try {
-    parsed = xmlParser.parse(text, true) as typeof parsed;
+    parsed = parseXml(text, { trim: true }) as typeof parsed;
   } catch (e) {
     return { members: [], version: undefined, problem: `package.xml is not valid XML: ${(e as Error).message}` };
   }
@@ -331,6 +321,14 @@ const parseManifest = (text: string): { members: Array<{ typeName: string; membe
   const version = parsed.Package.version === undefined ? undefined : Number(parsed.Package.version);
   const members = types.flatMap((t) => asList(t.members).map((member) => ({ typeName: String(t.name ?? ''), member: String(member) })));
   return { members, version };
+};
+
+const parseFile = (text: string): Record<string, XmlNode> => {
+  try {
+    return parseXml(text, { trim: true });
+  } catch (e) {
+    throw new SoapFault('soapenv:Client', (e as Error).message);
+  }
 };
 
 type ParsedComponent = { type: string; body: MetadataBody; fileName: string };
@@ -352,12 +350,14 @@ const readComponents = (
     }
     try {
       typeDefinition(located.type, apiVersion);
-      const node = (xmlParser.parse(located.text) as Record<string, XmlNode>)[located.type];
+      const node = parseFile(located.text)[located.type];
       if (node === undefined) throw new SoapFault('soapenv:Client', `The root element of ${located.fileName} must be ${located.type}`);
       components.push({ type: located.type, body: { ...decode(node, COMPLEX_TYPES[located.type], located.type, apiVersion), fullName: member }, fileName: located.fileName });
     } catch (e) {
       if (!(e instanceof SoapFault)) throw e;
-      failures.push(failure(typeName, member, located.fileName, e.faultstring));
+      // A file the WSDL refuses is reported as Salesforce reports it in a deploy: "Error parsing file: Element {…}X
+      // invalid at this location in type Y" (public projects quote it for EmailServicesFunction, ListView, NamedCredential).
+      failures.push(failure(typeName, member, located.fileName, e.faultcode === 'soapenv:Client' ? `Error parsing file: ${e.faultstring}` : e.faultstring));
     }
   }
   return { components, failures };

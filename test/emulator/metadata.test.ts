@@ -41,7 +41,7 @@ describe('the emulator\'s Metadata API', () => {
 
   const create = async (type: string, body: Body): Promise<SaveResult> => (await metadataOf(conn).create(type, body)) as SaveResult;
   const update = async (type: string, body: Body): Promise<SaveResult> => (await metadataOf(conn).update(type, body)) as SaveResult;
-  const upsert = async (type: string, body: Body): Promise<SaveResult> => (await conn.metadata.upsert(type as never, body as never)) as unknown as SaveResult;
+  const upsert = async (type: string, body: Body): Promise<SaveResult> => (await metadataOf(conn).upsert(type, body)) as SaveResult;
   const read = (type: string, fullName: string): Promise<Body> => metadataOf(conn).read(type, fullName);
   const remove = async (type: string, fullName: string): Promise<SaveResult> => (await conn.metadata.delete(type as never, fullName)) as unknown as SaveResult;
   const listed = async (type: string): Promise<Array<{ fullName: string; type: string; id: string; fileName: string }>> =>
@@ -181,7 +181,7 @@ describe('the emulator\'s Metadata API', () => {
         const message =
           'You can no longer create connected apps. Create an external client app instead, or contact Salesforce Customer Support to enable connected app creation.';
         expectNotSaved((await metadataOf(admin).create('ConnectedApp', connectedApp('Blocked_App'))) as SaveResult, 'FIELD_INTEGRITY_EXCEPTION', message);
-        expectNotSaved((await admin.metadata.upsert('ConnectedApp', connectedApp('Blocked_App') as never)) as unknown as SaveResult, 'FIELD_INTEGRITY_EXCEPTION', message);
+        expectNotSaved((await metadataOf(admin).upsert('ConnectedApp', connectedApp('Blocked_App'))) as SaveResult, 'FIELD_INTEGRITY_EXCEPTION', message);
         expect((await strict.state()).connectedApps).to.deep.equal([]);
       } finally {
         await strict.stop();
@@ -235,9 +235,16 @@ describe('the emulator\'s Metadata API', () => {
       expect(await read('ConnectedApp', 'Key_Thief')).to.not.have.property('fullName');
     });
 
-    it('refuses a consumer key that is not 8 to 256 letters and digits', async () => {
+    it('refuses a consumer key shorter than 8 characters or with characters Salesforce keys never hold', async () => {
       expectNotSaved(await create('ConnectedApp', connectedApp('Key_Short', { consumerKey: 'Short1' })), 'FIELD_INTEGRITY_EXCEPTION');
       expectNotSaved(await create('ConnectedApp', connectedApp('Key_Dashed', { consumerKey: 'has-dash-0001' })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectNotSaved(await create('ConnectedApp', connectedApp('Key_Spaced', { consumerKey: 'has space 0001' })), 'FIELD_INTEGRITY_EXCEPTION');
+    });
+
+    it('keeps a consumer key of the form Salesforce generates, dots and underscores included', async () => {
+      const generated = '3MVG9PG9sFc71i9niSy3spF8Y.qLj20SmyCy_6T3OrdHVvczQhbzRi7tKG5SimgteXRQHo1ZCj285vg5swDVX';
+      expectSaved(await create('ConnectedApp', connectedApp('Key_Generated', { consumerKey: generated })));
+      expect((await read('ConnectedApp', 'Key_Generated')).oauthConfig).to.have.property('consumerKey', generated);
     });
 
     it('never returns the consumer secret, given or generated', async () => {
@@ -328,6 +335,19 @@ describe('the emulator\'s Metadata API', () => {
       const nested = await refusal(create('ConnectedApp', connectedApp('Typo_App', { callbackURL: CALLBACK })));
       expect(nested.message).to.equal('Element {http://soap.sforce.com/2006/04/metadata}callbackURL invalid at this location in type ConnectedAppOauthConfig');
       expect(await read('ConnectedApp', 'Typo_App')).to.not.have.property('fullName');
+    });
+
+    it('refuses an element out of its place in the type\'s WSDL sequence, at the top or nested, with a SOAP fault', async () => {
+      // jsforce sends fields in the order it is given them: the raw client, not the helper that orders them.
+      const raw = (body: Body): Promise<unknown> => conn.metadata.create('ConnectedApp', body as never);
+      const top = await refusal(raw({ fullName: 'Order_App', label: 'Order_App', contactEmail: CONTACT, oauthConfig: { callbackUrl: CALLBACK, scopes: ['Api'] } }));
+      expect(top.name).to.equal('soapenv:Client');
+      expect(top.message).to.equal('Element {http://soap.sforce.com/2006/04/metadata}contactEmail invalid at this location in type ConnectedApp');
+      // What a merge that appends "admin approved" after the scopes sends (seed 000's path).
+      const nested = await refusal(raw({ fullName: 'Order_App', contactEmail: CONTACT, label: 'Order_App', oauthConfig: { callbackUrl: CALLBACK, scopes: ['Api'], isAdminApproved: true } }));
+      expect(nested.message).to.equal('Element {http://soap.sforce.com/2006/04/metadata}isAdminApproved invalid at this location in type ConnectedAppOauthConfig');
+      expect(await read('ConnectedApp', 'Order_App')).to.not.have.property('fullName');
+      expectSaved((await raw({ fullName: 'Order_App', contactEmail: CONTACT, label: 'Order_App', oauthConfig: { callbackUrl: CALLBACK, isAdminApproved: true, scopes: ['Api'] } })) as SaveResult);
     });
 
     it('refuses a value that is not of the field\'s type: a boolean, an enum', async () => {

@@ -18,6 +18,7 @@ import {
   children,
   escapeXml,
   METADATA_NS,
+  ORDER,
   sfFault,
   SoapFault,
   soapResponse,
@@ -363,8 +364,11 @@ export class MetadataApi {
       return { consumerKey: existing };
     }
     if (key) {
-      if (!/^[A-Za-z0-9]{8,256}$/.test(key)) {
-        refuse('FIELD_INTEGRITY_EXCEPTION', 'The consumer key must be 8 to 256 alphanumeric characters.', ['consumerKey']);
+      // Keys Salesforce generates carry '.' and '_' (retrieved files: `3MVG9PG9sFc71i9niSy3spF8Y.qLj20SmyCy_6T3…`),
+      // CumulusCI gave keys of letters, digits and '_', sfdx-hardis gives base64 ('+', '/'); a sandbox restore deploys
+      // them back. Other characters are refused (the exact rule is unconfirmed).
+      if (!/^[A-Za-z0-9._+/]{8,256}$/.test(key)) {
+        refuse('FIELD_INTEGRITY_EXCEPTION', "The consumer key must be 8 to 256 characters: letters, digits, '.', '_', '+' or '/'.", ['consumerKey']);
       }
       if (this.consumerKeyInUse(key)) {
         refuse('DUPLICATE_VALUE', 'This consumer key is already in use. Enter a unique consumer key.', ['consumerKey']);
@@ -629,6 +633,7 @@ const invalidElement = (name: string, typeName: string): SoapFault =>
 export const decode = (node: XmlNode, definition: TypeDefinition, typeName: string, apiVersion: number): MetadataBody => {
   const body: MetadataBody = {};
   if (typeof node === 'string') return body;
+  checkOrder(node, definition, typeName);
   for (const [name, raw] of Object.entries(node)) {
     if (name.startsWith('@') || name === '#text') continue;
     const field = definition.fields[name];
@@ -642,6 +647,25 @@ export const decode = (node: XmlNode, definition: TypeDefinition, typeName: stri
     }
   }
   return body;
+};
+
+/**
+ * The WSDL's types are sequences: each element must come after the ones before it in its type, a repeated
+ * element's values together. Salesforce refuses anything else with the same fault as an unknown element
+ * (sfdx-hardis#1681 for `isNamedUserJwtEnabled`; "Error parsing file: Element {…}types invalid at this
+ * location in type EmailServicesFunction" and ExpressionSetDefinition's "strict child-element order" in
+ * public projects). The first element found before one it should follow is the one named.
+ */
+const checkOrder = (node: Exclude<XmlNode, string>, definition: TypeDefinition, typeName: string): void => {
+  const sequence = Object.keys(definition.fields);
+  const order = node[ORDER];
+  let reached = -1;
+  for (const name of Array.isArray(order) ? order : []) {
+    const position = sequence.indexOf(String(name));
+    if (position === -1) continue; // An unknown element is refused by name where the fields are read.
+    if (position < reached) throw invalidElement(String(name), typeName);
+    reached = position;
+  }
 };
 
 const decodeValue = (node: XmlNode, field: FieldType, name: string, apiVersion: number): MetadataValue => {

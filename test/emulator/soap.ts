@@ -14,21 +14,68 @@ export class SoapFault extends Error {
   }
 }
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  processEntities: true,
-});
+/**
+ * The order of an element's children, kept under this key: the Metadata API validates every body against
+ * the WSDL, whose types are sequences, so the order is part of what is checked.
+ */
+export const ORDER = '@order';
+
+type OrderedEntry = Record<string, unknown>;
+
+const parserOf = (trimValues: boolean): XMLParser =>
+  new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@',
+    removeNSPrefix: true,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues,
+    processEntities: true,
+    preserveOrder: true,
+  });
+
+/** fast-xml-parser's ordered form → an XmlNode, the children's names in document order under `@order`. */
+const toNode = (entries: OrderedEntry[], attributes: Record<string, string> | undefined): XmlNode => {
+  const node: { [name: string]: XmlNode | XmlNode[] } = {};
+  const order: string[] = [];
+  let text = '';
+  for (const entry of entries) {
+    if ('#text' in entry) {
+      text += String(entry['#text']);
+      continue;
+    }
+    const name = Object.keys(entry).find((k) => k !== ':@');
+    if (name === undefined) continue;
+    order.push(name);
+    const child = toNode(entry[name] as OrderedEntry[], entry[':@'] as Record<string, string> | undefined);
+    const previous = node[name];
+    node[name] = previous === undefined ? child : Array.isArray(previous) ? [...previous, child] : [previous, child];
+  }
+  if (order.length === 0 && attributes === undefined) return text;
+  Object.assign(node, attributes);
+  // Whitespace between child elements is layout, not content.
+  if (text.length > 0 && (order.length === 0 || text.trim().length > 0)) node['#text'] = text;
+  if (order.length > 0) node[ORDER] = order;
+  return node;
+};
+
+const parsers = { trimmed: parserOf(true), kept: parserOf(false) };
+
+/**
+ * Parses an XML document into its root elements by local name, each element's children in document order
+ * under `@order`. Throws fast-xml-parser's error on malformed XML.
+ */
+export const parseXml = (text: string, { trim }: { trim: boolean }): Record<string, XmlNode> => {
+  const entries = (trim ? parsers.trimmed : parsers.kept).parse(text, true) as OrderedEntry[];
+  const root = toNode(entries, undefined);
+  return typeof root === 'string' ? {} : (root as Record<string, XmlNode>);
+};
 
 /** Reads a SOAP 1.1 request: the SessionHeader's session Id and the Body's one operation element. */
 export const parseEnvelope = (text: string): Envelope => {
   let doc: Record<string, unknown>;
   try {
-    doc = parser.parse(text, true) as Record<string, unknown>;
+    doc = parseXml(text, { trim: false });
   } catch (e) {
     throw new SoapFault('soapenv:Client', `Unable to parse the request: ${(e as Error).message}`);
   }

@@ -1,4 +1,5 @@
 import { AuthInfo, Connection } from '@salesforce/core';
+import { COMPLEX_TYPES } from '../emulator/metadata-types.js';
 import { generateKeyAndCertificate, type KeyAndCertificate } from '../../src/certificate/generate.js';
 import type { RunningEmulator } from './emulator.js';
 
@@ -148,14 +149,52 @@ export const assign = async (conn: Connection, username: string, permissionSet: 
 
 type SaveResult = { success: boolean; fullName: string; errors?: unknown };
 
-/** jsforce types metadata type names as the union it knows; the ECA types are newer than its list. */
+type Save = (type: string, metadata: object | object[]) => Promise<SaveResult | SaveResult[]>;
+
+/**
+ * A body with its fields in the order of the type's WSDL sequence, nested ones too, by the emulator's schema
+ * (not the plugin's copy of it): how every tool that works on real orgs sends them.
+ */
+export const inSchemaOrder = (type: string, body: Record<string, unknown>): Record<string, unknown> => {
+  const fields = COMPLEX_TYPES[type]?.fields;
+  if (!fields) return body;
+  const names = Object.keys(fields);
+  const rank = (k: string): number => (names.includes(k) ? names.indexOf(k) : names.length);
+  return Object.fromEntries(
+    Object.entries(body)
+      .sort(([a], [b]) => rank(a) - rank(b))
+      .map(([k, v]) => {
+        const field = fields[k];
+        const inner = typeof field === 'object' && 'list' in field ? field.list : field;
+        if (typeof inner !== 'object' || !('complex' in inner)) return [k, v];
+        const order = (x: unknown): unknown => (typeof x === 'object' && x !== null && !Array.isArray(x) ? inSchemaOrder(inner.complex, x as Record<string, unknown>) : x);
+        return [k, Array.isArray(v) ? v.map(order) : order(v)];
+      })
+  );
+};
+
+/**
+ * The Metadata API as an admin's tool calls it: jsforce (which types metadata type names as the union it knows;
+ * the ECA types are newer than its list), each body's fields in the WSDL's order, as Salesforce requires.
+ */
 export const metadataOf = (
   conn: Connection
 ): {
-  create(type: string, metadata: object | object[]): Promise<SaveResult | SaveResult[]>;
-  update(type: string, metadata: object | object[]): Promise<SaveResult | SaveResult[]>;
+  create: Save;
+  update: Save;
+  upsert: Save;
   read(type: string, fullName: string): Promise<Record<string, unknown>>;
-} => conn.metadata as never;
+} => {
+  const api = conn.metadata as unknown as { create: Save; update: Save; upsert: Save; read(type: string, fullName: string): Promise<Record<string, unknown>> };
+  const ordered = (type: string, metadata: object | object[]): object | object[] =>
+    Array.isArray(metadata) ? metadata.map((m) => inSchemaOrder(type, m as Record<string, unknown>)) : inSchemaOrder(type, metadata as Record<string, unknown>);
+  return {
+    create: (type, metadata) => api.create(type, ordered(type, metadata)),
+    update: (type, metadata) => api.update(type, ordered(type, metadata)),
+    upsert: (type, metadata) => api.upsert(type, ordered(type, metadata)),
+    read: (type, fullName) => api.read(type, fullName),
+  };
+};
 const check = async (result: Promise<SaveResult | SaveResult[]>): Promise<void> => {
   const r = await result;
   for (const one of Array.isArray(r) ? r : [r]) {

@@ -7,7 +7,7 @@ const snapshot = (overrides: Partial<AppSnapshot> = {}): AppSnapshot => ({
   name: 'Acme_App',
   label: 'Acme App',
   consumerKey: 'KEY12345',
-  certificatePem: 'CERT',
+  certificate: 'CERT',
   scopes: ['Api', 'RefreshToken'],
   adminApproved: true,
   permissionSets: ['Acme_App_Access'],
@@ -57,7 +57,7 @@ describe('audit checks', () => {
   });
 
   it('fails the client credentials flow without an active run-as user, and passes an app for that flow alone without a certificate', () => {
-    const cc = snapshot({ certificatePem: undefined, policies: { infiniteRefreshTokens: false, ipRelaxed: false, clientCredentials: { enabled: true, runAs: 'gone@acme.com' } } });
+    const cc = snapshot({ certificate: undefined, policies: { infiniteRefreshTokens: false, ipRelaxed: false, clientCredentials: { enabled: true, runAs: 'gone@acme.com' } } });
     expect(status(facts({ snapshot: cc, certificate: undefined, runAs: { username: 'gone@acme.com', active: false } }))).to.include({
       certificate: 'PASS',
       clientCredentialsUser: 'FAIL',

@@ -34,7 +34,7 @@ const configured: AppSnapshot = {
   name: 'Acme_App',
   label: 'Acme App',
   consumerKey: 'KEY12345',
-  certificatePem: CERT,
+  certificate: CERT,
   scopes: ['Api', 'RefreshToken', 'Web'],
   adminApproved: true,
   permissionSets: ['Acme_App_Access'],
