@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, metadataOf, storeAdminLogin, testKey } from '../helpers/org.js';
+import { adminConnection, certificateBodyOf, metadataOf, storeAdminLogin, testKey } from '../helpers/org.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 
 const WRITES = new Set(['deploy', 'createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata']);
@@ -144,7 +144,7 @@ describe('sf jwtapp setup --flow client-credentials', () => {
     expect(run.json?.result?.clientCredentials?.verification).to.include({ success: true });
     expect(run.json?.result?.clientCredentials?.secretPath).to.include('Manage Consumer Details');
     const after = (await emu.state()).connectedApps.find((a) => a.fullName === 'Legacy_Cc')?.metadata as Record<string, Record<string, unknown>>;
-    expect(after.oauthConfig).to.include({ isClientCredentialEnabled: true, oauthClientCredentialUser: integration, certificate: certificatePem, callbackUrl: 'https://legacy.example.com/cb' });
+    expect(after.oauthConfig).to.include({ isClientCredentialEnabled: true, oauthClientCredentialUser: integration, certificate: certificateBodyOf(certificatePem), callbackUrl: 'https://legacy.example.com/cb' });
     expect(after.oauthConfig.scopes).to.deep.equal(before.oauthConfig.scopes);
     expect(after.oauthPolicy).to.deep.equal(before.oauthPolicy);
     expect(after).to.include({ description: 'Made in Setup years ago', contactEmail: 'owner@example.com' });

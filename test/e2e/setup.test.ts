@@ -6,9 +6,10 @@ import { writeFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import { FakeClock, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, configureJwtApp, metadataOf, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
+import { adminConnection, certificateBodyOf, configureJwtApp, metadataOf, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
 import { useFakeClock } from '../helpers/time.js';
 import Token, { type TokenResult } from '../../src/commands/jwtapp/token.js';
+import Audit, { type AuditResult } from '../../src/commands/jwtapp/audit.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { SEEDED_APPS } from '../emulator/seed.js';
 
@@ -277,7 +278,7 @@ describe('sf jwtapp setup', () => {
     it('adds the certificate, admin-approved and the permission set, and the user logs in', async () => {
       const oauth = (await appMetadata()).oauthConfig as Record<string, unknown>;
       expect(oauth.isAdminApproved).to.equal(true);
-      expect(new X509Certificate(String(oauth.certificate)).fingerprint256).to.equal(run.json?.result?.certificateFingerprint);
+      expect(new X509Certificate(Buffer.from(String(oauth.certificate), 'base64')).fingerprint256).to.equal(run.json?.result?.certificateFingerprint);
       expect(run.json?.result?.verification?.success).to.equal(true);
     });
 
@@ -287,6 +288,42 @@ describe('sf jwtapp setup', () => {
       const update = log.findIndex((r) => r.soapOperation === 'updateMetadata');
       expect(assignment).to.be.greaterThan(-1);
       expect(update).to.be.greaterThan(assignment);
+    });
+  });
+
+  describe('a Connected App that holds its certificate as its base64 body alone, as real orgs return it', () => {
+    it('re-runs with no write, and audit reads the certificate', async () => {
+      const ca = await startEmulator({ allowConnectedAppCreation: true });
+      try {
+        await storeAdminLogin(ca, 'emu-body-admin');
+        const user = ca.ready.integrationUser.username;
+        const args = ['--target-org', 'emu-body-admin', '--name', 'Body_Cert_App', '--username', user, '--output-dir', dir, '--cert-days', '20', '--json'];
+        const { certificatePem } = await testKey();
+        await metadataOf(await adminConnection(ca)).create('ConnectedApp', {
+          fullName: 'Body_Cert_App',
+          contactEmail: 'dev@acme.example',
+          label: 'Body Cert App',
+          oauthConfig: { callbackUrl: 'https://acme.example/cb', certificate: certificateBodyOf(certificatePem), scopes: ['Api'] },
+        });
+        // The pipeline brings the key and certificate it holds; the org holds the same certificate, in the other form.
+        await writeFile(join(dir, 'held.crt'), certificatePem);
+        await writeFile(join(dir, 'held.key'), (await testKey()).privateKeyPem, { mode: 0o600 });
+        const first = await runCommand<SetupResult>(Setup, [...args, '--certificate-file', join(dir, 'held.crt'), '--private-key-file', join(dir, 'held.key')]);
+        expect(first.exitCode, first.stdout).to.equal(0);
+        const stored = (await ca.state()).connectedApps[0].metadata.oauthConfig as Record<string, unknown>;
+        expect(stored.certificate).to.equal(certificateBodyOf(certificatePem));
+        await ca.clearRequests();
+        const again = await runCommand<SetupResult>(Setup, [...args, '--certificate-file', join(dir, 'held.crt'), '--private-key-file', join(dir, 'held.key')]);
+        expect(again.exitCode, again.stdout).to.equal(0);
+        expect(again.json?.result?.status).to.equal('unchanged');
+        expect((await ca.requests()).filter((r) => r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation))).to.deep.equal([]);
+        const audit = await runCommand<AuditResult>(Audit, ['--target-org', 'emu-body-admin', '--name', 'Body_Cert_App', '--username', user, '--jwt-key-file', join(dir, 'held.key'), '--warn-days', '7', '--json']);
+        const checks = Object.fromEntries((audit.json?.result?.apps[0]?.checks ?? []).map((c) => [c.id, c.status]));
+        expect(checks).to.include({ certificateExpiry: 'PASS', keySize: 'PASS', keyMatches: 'PASS' });
+        expect(checks).to.not.have.property('certificateParses');
+      } finally {
+        await ca.stop();
+      }
     });
   });
 

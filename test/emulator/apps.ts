@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { OAUTH_SCOPES } from './metadata-types.js';
 import type { ComponentVersion, MetadataBody, OrgState, SetupEntityType, User } from './org.js';
 
@@ -20,6 +21,23 @@ export type OAuthApp = {
   /** The client credentials flow: on, and the user it runs as. */
   clientCredentials: { enabled: boolean; runAs: string | undefined };
 };
+
+/**
+ * An uploaded certificate, in either form Salesforce takes: PEM, or the base64 body alone (what retrieved Connected
+ * Apps hold, on one line). Undefined when it is neither.
+ */
+export const parseCertificate = (text: string): X509Certificate | undefined => {
+  const body = (/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(text)?.[1] ?? text).replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return undefined;
+  try {
+    return new X509Certificate(Buffer.from(body, 'base64'));
+  } catch {
+    return undefined;
+  }
+};
+
+/** The certificate as a Connected App stores and returns it: its base64 body alone, on one line. */
+export const certificateBody = (certificate: X509Certificate): string => certificate.raw.toString('base64');
 
 export const setupEntityTypeOf = (app: Pick<OAuthApp, 'kind'>): SetupEntityType =>
   app.kind === 'connected-app' ? 'ConnectedApplication' : 'ExternalClientApplication';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Connection } from '@salesforce/core';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, assign, configureJwtApp, connectionFor, metadataOf, testKey } from '../helpers/org.js';
+import { adminConnection, assign, certificateBodyOf, configureJwtApp, connectionFor, metadataOf, testKey } from '../helpers/org.js';
 import { jwtLogin, refusal } from '../helpers/token.js';
 import type { KeyAndCertificate } from '../../src/certificate/generate.js';
 
@@ -82,7 +82,8 @@ describe('the emulator\'s Metadata API', () => {
         oauthPolicy: { ipRelaxation: 'BYPASS', refreshTokenPolicy: 'infinite' },
         profileName: ['Standard User'],
       });
-      expect(back.oauthConfig).to.deep.equal({ callbackUrl: CALLBACK, certificate: key.certificatePem, consumerKey: 'TripAppKey0001', isAdminApproved: true, scopes: ['Api', 'RefreshToken'] });
+      // A Connected App keeps its certificate as retrieved files show it: the base64 body alone, on one line.
+      expect(back.oauthConfig).to.deep.equal({ callbackUrl: CALLBACK, certificate: certificateBodyOf(key.certificatePem), consumerKey: 'TripAppKey0001', isAdminApproved: true, scopes: ['Api', 'RefreshToken'] });
 
       const entry = (await listed('ConnectedApp')).find((p) => p.fullName === 'Trip_App');
       expect(entry).to.include({ type: 'ConnectedApp', fileName: 'connectedApps/Trip_App.connectedApp' });
@@ -348,6 +349,14 @@ describe('the emulator\'s Metadata API', () => {
       expect(nested.message).to.equal('Element {http://soap.sforce.com/2006/04/metadata}isAdminApproved invalid at this location in type ConnectedAppOauthConfig');
       expect(await read('ConnectedApp', 'Order_App')).to.not.have.property('fullName');
       expectSaved((await raw({ fullName: 'Order_App', contactEmail: CONTACT, label: 'Order_App', oauthConfig: { callbackUrl: CALLBACK, isAdminApproved: true, scopes: ['Api'] } })) as SaveResult);
+    });
+
+    it('takes a certificate as PEM or as its base64 body alone, and refuses text that is neither', async () => {
+      const body = certificateBodyOf(key.certificatePem);
+      expectSaved(await create('ConnectedApp', connectedApp('Body_Cert_App', { certificate: body })));
+      expect((await read('ConnectedApp', 'Body_Cert_App')).oauthConfig).to.include({ certificate: body });
+      expectNotSaved(await create('ConnectedApp', connectedApp('Bad_Cert_App', { certificate: 'not a certificate' })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectNotSaved(await create('ConnectedApp', connectedApp('Bad_Cert_App', { certificate: body.slice(0, 40) })), 'FIELD_INTEGRITY_EXCEPTION');
     });
 
     it('refuses a value that is not of the field\'s type: a boolean, an enum', async () => {

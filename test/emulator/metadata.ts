@@ -1,7 +1,7 @@
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { randomBytes, type X509Certificate } from 'node:crypto';
 import type { KeyPrefixedObject } from './ids.js';
 import type { ComponentVersion, MetadataBody, MetadataValue, OrgState, User } from './org.js';
-import { ecaComponents, isKnownScope, normaliseScopes, setupEntityTypeOf, splitCommaList } from './apps.js';
+import { certificateBody, ecaComponents, isKnownScope, normaliseScopes, parseCertificate, setupEntityTypeOf, splitCommaList } from './apps.js';
 import { developerNameProblem } from './rest.js';
 import {
   COMPLEX_TYPES,
@@ -277,12 +277,14 @@ export class MetadataApi {
       if (scopes.length === 0) refuse('FIELD_INTEGRITY_EXCEPTION', 'At least one OAuth scope is required.', ['scopes']);
       const { consumerSecret, ...kept } = oauth;
       void consumerSecret;
+      const certificate = this.checkCertificate(oauth.certificate);
       body.oauthConfig = {
         ...kept,
+        // Retrieved Connected Apps hold the certificate as its base64 body alone, on one line, whatever was uploaded.
+        ...(certificate ? { certificate: certificateBody(certificate) } : {}),
         scopes: normaliseScopes(scopes),
         ...this.credentials(oauth, asBody(previous?.body?.oauthConfig), creating),
       };
-      this.checkCertificate(oauth.certificate);
       if (oauth.isClientCredentialEnabled === true) this.checkRunAsUser(oauth.oauthClientCredentialUser);
     }
     for (const profile of asStrings(body.profileName)) {
@@ -386,13 +388,16 @@ export class MetadataApi {
     return keys.includes(key);
   }
 
-  private checkCertificate(certificate: MetadataValue | undefined): void {
-    if (certificate === undefined) return;
-    try {
-      new X509Certificate(String(certificate));
-    } catch {
-      refuse('FIELD_INTEGRITY_EXCEPTION', 'The certificate is not a valid X.509 certificate in PEM format.', ['certificate']);
-    }
+  /**
+   * A certificate must be an X.509 certificate, as PEM or as its base64 body alone (retrieved files hold that form,
+   * and tools deploy it). The parsed certificate, for the kinds that store it in another form.
+   */
+  private checkCertificate(certificate: MetadataValue | undefined): X509Certificate | undefined {
+    if (certificate === undefined) return undefined;
+    return (
+      parseCertificate(String(certificate)) ??
+      refuse('FIELD_INTEGRITY_EXCEPTION', 'The certificate is not a valid X.509 certificate: give it as PEM or as its base64 body.', ['certificate'])
+    );
   }
 
   private checkRunAsUser(username: MetadataValue | undefined): void {

@@ -1,7 +1,7 @@
-import { createVerify, randomBytes, X509Certificate } from 'node:crypto';
+import { createVerify, randomBytes } from 'node:crypto';
 import { formParams, json, type Reply, type Request } from './http.js';
 import type { OrgState, User } from './org.js';
-import { appsAsOf, ipRestricted, isPreAuthorized, oauthScopeNames, type OAuthApp } from './apps.js';
+import { appsAsOf, ipRestricted, isPreAuthorized, oauthScopeNames, parseCertificate, type OAuthApp } from './apps.js';
 
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 export const PRODUCTION_LOGIN = 'https://login.salesforce.com';
@@ -117,12 +117,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 const signatureMatches = (jwt: Jwt, certificatePem: string | undefined): boolean => {
   if (!certificatePem || jwt.header.alg !== 'RS256') return false;
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(certificatePem);
-  } catch {
-    return false;
-  }
+  const cert = parseCertificate(certificatePem);
+  if (!cert) return false;
   return createVerify('RSA-SHA256').update(jwt.signingInput).verify(cert.publicKey, jwt.signature);
 };
 

@@ -54,6 +54,9 @@ let cachedKey: Promise<KeyAndCertificate> | undefined;
 export const testKey = (): Promise<KeyAndCertificate> =>
   (cachedKey ??= generateKeyAndCertificate(2048, { subject: 'CN=jwtapp-test', days: 30 }));
 
+/** A PEM certificate as Salesforce keeps it in a Connected App: its base64 body alone, on one line. */
+export const certificateBodyOf = (pem: string): string => pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+
 export const otherKey = (): Promise<KeyAndCertificate> =>
   generateKeyAndCertificate(2048, { subject: 'CN=jwtapp-other', days: 30 });
 
