@@ -40,27 +40,15 @@ type DeployResponse = {
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-/** The components a refused deploy names, kept on the error so callers can tell what was refused. */
-export type DeployFailureData = { failedTypes: string[] };
-
 /** Why Salesforce refused a deploy, as a named error that says what to do. */
-export const deployFailure = (response: DeployResponse): SfError<DeployFailureData> => {
+export const deployFailure = (response: DeployResponse): SfError => {
   const failures = asArray(response.details?.componentFailures).filter((f) => f.problemType !== 'Warning');
-  const data: DeployFailureData = { failedTypes: failures.map((f) => f.componentType ?? '') };
   const problems = failures.map((f) => `${f.componentType ?? ''} ${f.fullName ?? ''}: ${f.problem ?? ''}`.trim());
   if (response.errorMessage) problems.push(`${response.errorStatusCode ?? 'ERROR'}: ${response.errorMessage}`);
   const text = problems.join('; ') || response.status;
-  const error =
-    failures.some((f) => /consumer key/i.test(f.problem ?? '') && /(use|duplicate|unique)/i.test(f.problem ?? ''))
-      ? messages.createError('error.ConsumerKeyTaken', [text], [], EXIT_CODES.orgRefused)
-      : messages.createError('error.DeployFailed', [text], [], EXIT_CODES.orgRefused);
-  return error.setData(data) as SfError<DeployFailureData>;
-};
-
-/** Only components of these types were refused (a deploy refused as a whole names none). */
-export const refusedOnly = (e: unknown, types: string[]): boolean => {
-  const failed = e instanceof SfError ? (e.data as DeployFailureData | undefined)?.failedTypes : undefined;
-  return failed !== undefined && failed.length > 0 && failed.every((t) => types.includes(t));
+  return failures.some((f) => /consumer key/i.test(f.problem ?? '') && /(use|duplicate|unique)/i.test(f.problem ?? ''))
+    ? messages.createError('error.ConsumerKeyTaken', [text], [], EXIT_CODES.orgRefused)
+    : messages.createError('error.DeployFailed', [text], [], EXIT_CODES.orgRefused);
 };
 
 /**

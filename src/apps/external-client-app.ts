@@ -2,7 +2,7 @@ import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
 import { revokeRefreshTokens } from '../oauth/usage.js';
 import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type EnabledChange, type KnownApp, type MetadataRecord } from './app.js';
-import { deleteComponents, deployComponents, refusedOnly } from './deploy.js';
+import { deleteComponents, deployComponents } from './deploy.js';
 import { readComponent, readComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
 
@@ -10,17 +10,18 @@ Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
 
 /**
- * An External Client App is a header and components that name it in `externalClientApplication`. New apps
- * get `<App>_oauth` and `<App>_glbloauth`; their OAuth policies are the ones Salesforce generates when the
- * OAuth settings are saved, named `<OAuth settings>_defaultPolicy` (Salesforce Help "Configure OAuth
- * Policies"; the names in public runbooks, sfdx-hardis and CumulusCI), which setup's deploy updates rather
- * than adding a second set. Apps made elsewhere keep their own names: components are found by their link.
+ * An External Client App is a header and components that name it in `externalClientApplication`. A new app
+ * is one deploy of all five, as real projects deploy them, under the names Setup gives them
+ * (`<App>_oauthPlcy`, `<App>_plcy`): Salesforce keeps policies a deploy carries and generates its own
+ * (`<OAuth settings>_defaultPolicy`) only for a deploy without them. An existing app's components are found by
+ * their link, whatever their names (sfdx-hardis#1934: "Satellite member names do NOT follow a fixed pattern").
  */
 export const ECA_PARTS = {
   header: { type: 'ExternalClientApplication', suffix: '' },
   oauth: { type: 'ExtlClntAppOauthSettings', suffix: '_oauth' },
   global: { type: 'ExtlClntAppGlobalOauthSettings', suffix: '_glbloauth' },
-  oauthPolicies: { type: 'ExtlClntAppOauthConfigurablePolicies', suffix: '_oauth_defaultPolicy' },
+  oauthPolicies: { type: 'ExtlClntAppOauthConfigurablePolicies', suffix: '_oauthPlcy' },
+  appPolicies: { type: 'ExtlClntAppConfigurablePolicies', suffix: '_plcy' },
 } as const;
 
 type Part = keyof typeof ECA_PARTS;
@@ -28,16 +29,18 @@ export type ExternalClientApp = Record<Part, MetadataRecord | undefined> & { hea
 
 const partName = (app: string, part: Part): string => `${app}${ECA_PARTS[part].suffix}`;
 
-/** Salesforce names the generated OAuth policies after the OAuth settings component. */
-const defaultPolicyName = (oauthSettingsName: string): string => `${oauthSettingsName}_defaultPolicy`;
-
 const splitList = (v: unknown): string[] =>
   asList(v)
     .flatMap((s) => s.split(','))
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 
-const link = (desired: DesiredApp): MetadataRecord => ({ externalClientApplication: desired.name, label: desired.label });
+/** A new component: linked to the app, labelled by its own name as Setup and retrieved files label them. */
+const newPart = (desired: DesiredApp, part: Part): MetadataRecord => ({
+  fullName: partName(desired.name, part),
+  externalClientApplication: desired.name,
+  label: partName(desired.name, part),
+});
 
 /**
  * Each component setup wants, merged into the one read (an update replaces a component): only the
@@ -47,19 +50,14 @@ export const mergeExternalClientApp = (current: ExternalClientApp | undefined, d
   const header = current?.header
     ? writable(current.header)
     : { fullName: desired.name, label: desired.label, contactEmail: desired.contactEmail, distributionState: 'Local' };
-  const oauth = current?.oauth ? writable(current.oauth) : { fullName: partName(desired.name, 'oauth'), ...link(desired) };
+  const oauth = current?.oauth ? writable(current.oauth) : newPart(desired, 'oauth');
   const global = current?.global
     ? writable(current.global)
-    : {
-        fullName: partName(desired.name, 'global'),
-        ...link(desired),
-        callbackUrl: desired.callbackUrl,
-        ...(desired.consumerKey ? { consumerKey: desired.consumerKey } : {}),
-      };
+    : { ...newPart(desired, 'global'), callbackUrl: desired.callbackUrl, ...(desired.consumerKey ? { consumerKey: desired.consumerKey } : {}) };
   delete global.consumerSecret;
-  const policies = current?.oauthPolicies
-    ? writable(current.oauthPolicies)
-    : { fullName: defaultPolicyName(String(oauth.fullName)), ...link(desired) };
+  const policies = current?.oauthPolicies ? writable(current.oauthPolicies) : newPart(desired, 'oauthPolicies');
+  // Setup never changes an existing app's policies component (block and unblock do); a new app gets it enabled.
+  const appPolicies = current ? current.appPolicies : { ...newPart(desired, 'appPolicies'), isEnabled: true, isOauthPluginEnabled: true };
   const permissionSets = splitList(policies.commaSeparatedPermissionSet);
   return {
     header,
@@ -81,6 +79,7 @@ export const mergeExternalClientApp = (current: ExternalClientApp | undefined, d
         : [...permissionSets, desired.permissionSet]
       ).join(','),
     },
+    appPolicies,
   };
 };
 
@@ -115,6 +114,7 @@ const normalise = (r: MetadataRecord): MetadataRecord =>
       .sort(([x], [y]) => x.localeCompare(y))
   );
 
+/** What setup reads and may write of an existing app; its policies component is block / unblock's. */
 const COMPONENT_PARTS = ['oauth', 'global', 'oauthPolicies'] as const;
 type ComponentPart = (typeof COMPONENT_PARTS)[number];
 
@@ -122,94 +122,61 @@ const linkedTo = (name: string, record: MetadataRecord | undefined): MetadataRec
   record && String(record.externalClientApplication).toLowerCase() === name.toLowerCase() ? record : undefined;
 
 /**
- * Components are found by their conventional names first (one read each). Only when one is missing is
- * the org listed for components of that type, and those read (ten names a call) to find the one whose
- * `externalClientApplication` names the app: an app made by other tools keeps its own component names.
+ * The app's component of each type, found by its link: the types listed (one call for up to three, the
+ * Metadata API's limit), then the listed names read, ten a call, until the one whose
+ * `externalClientApplication` names the app is found. Names that start with the app's name are read first:
+ * Setup, sfdx-hardis and this plugin all name components so, though nothing requires it.
  */
-const readParts = async (conn: Connection, name: string, known?: KnownApp): Promise<ExternalClientApp | undefined> => {
-  const header = known ? { fullName: known.name, label: known.label } : await readComponent(conn, ECA_PARTS.header.type, name);
-  if (!header) return undefined;
-  const conventional = await Promise.all(
-    COMPONENT_PARTS.map(async (part) => linkedTo(name, await readComponent(conn, ECA_PARTS[part].type, partName(name, part))))
-  );
-  const found: Partial<Record<ComponentPart, MetadataRecord>> = {};
-  COMPONENT_PARTS.forEach((part, i) => {
-    if (conventional[i]) found[part] = conventional[i];
-  });
-  const missing = COMPONENT_PARTS.filter((part) => !found[part]);
-  if (missing.length > 0) Object.assign(found, await findLinkedParts(conn, name, missing));
-  return { header, oauth: found.oauth, global: found.global, oauthPolicies: found.oauthPolicies };
-};
-
-const findLinkedParts = async (
-  conn: Connection,
-  name: string,
-  parts: ComponentPart[]
-): Promise<Partial<Record<ComponentPart, MetadataRecord>>> => {
-  const found = await findLinkedComponents(conn, name, parts.map((part) => ECA_PARTS[part].type));
-  return Object.fromEntries(parts.map((part) => [part, found.get(ECA_PARTS[part].type)]));
-};
-
-/** The app's component of each type, found by listing the type (one call for up to three) and reading ten names a call. */
 const findLinkedComponents = async (conn: Connection, name: string, types: string[]): Promise<Map<string, MetadataRecord>> => {
   const listed = (await conn.metadata.list(types.map((type) => ({ type })))) as unknown;
   const properties = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Array<{ type: string; fullName: string }>;
-  const result = new Map<string, MetadataRecord>();
-  for (const type of types) {
-    const names = properties.filter((p) => p.type === type).map((p) => p.fullName);
-    for (let i = 0; i < names.length && !result.has(type); i += 10) {
-      // eslint-disable-next-line no-await-in-loop
-      const record = (await readComponents(conn, type, names.slice(i, i + 10))).find((r) => linkedTo(name, r));
-      if (record) result.set(type, record);
-    }
-  }
-  return result;
+  const found = await Promise.all(
+    types.map(async (type): Promise<[string, MetadataRecord | undefined]> => {
+      const names = properties.filter((p) => p.type === type).map((p) => p.fullName);
+      const likely = (n: string): boolean => n.toLowerCase().startsWith(name.toLowerCase());
+      const candidates = [...names.filter(likely), ...names.filter((n) => !likely(n))];
+      for (let i = 0; i < candidates.length; i += 10) {
+        // eslint-disable-next-line no-await-in-loop
+        const record = (await readComponents(conn, type, candidates.slice(i, i + 10))).find((r) => linkedTo(name, r));
+        if (record) return [type, record];
+      }
+      return [type, undefined];
+    })
+  );
+  return new Map(found.filter((f): f is [string, MetadataRecord] => f[1] !== undefined));
+};
+
+/** The app's header (unless an earlier query found it) and the components setup compares and writes. */
+const readParts = async (conn: Connection, name: string, known?: KnownApp): Promise<ExternalClientApp | undefined> => {
+  const [header, found] = await Promise.all([
+    known ? { fullName: known.name, label: known.label } : readComponent(conn, ECA_PARTS.header.type, name),
+    findLinkedComponents(conn, name, COMPONENT_PARTS.map((part) => ECA_PARTS[part].type)),
+  ]);
+  if (!header) return undefined;
+  const part = (p: ComponentPart): MetadataRecord | undefined => found.get(ECA_PARTS[p].type);
+  return { header, oauth: part('oauth'), global: part('global'), oauthPolicies: part('oauthPolicies'), appPolicies: undefined };
 };
 
 /**
- * One deploy of every new or changed component: all or nothing, so a refused part leaves no half-made
- * app behind. The header goes along only when it is new (the components name it).
- *
- * A new app's OAuth policies are the ones Salesforce generates with its OAuth settings, deployed under the
- * name public reports give them. That naming rule is not documented: if Salesforce refuses them as a
- * second set, the app is deployed without them, and the policies Salesforce made are found by their
- * link and updated in a second deploy.
+ * One deploy of every new or changed component: all or nothing, so a refused part leaves no half-made app
+ * behind. The header goes along only when it is new (the components name it).
  */
 const writeApp = async (conn: Connection, current: ExternalClientApp | undefined, desired: DesiredApp): Promise<void> => {
   const merged = mergeExternalClientApp(current, desired);
-  const changed = (['header', 'oauth', 'global', 'oauthPolicies'] as const).flatMap((part) => {
+  const changed = (Object.keys(ECA_PARTS) as Part[]).flatMap((part) => {
     const record = merged[part];
-    return record && !sameRecord(current?.[part], record) ? [{ part, type: ECA_PARTS[part].type, fullName: String(record.fullName), record }] : [];
+    return record && !sameRecord(current?.[part], record) ? [{ type: ECA_PARTS[part].type, fullName: String(record.fullName), record }] : [];
   });
-  try {
-    await deployComponents(conn, changed);
-  } catch (e) {
-    if (current?.oauthPolicies !== undefined || !refusedOnly(e, [ECA_PARTS.oauthPolicies.type])) throw e;
-    await deployComponents(conn, changed.filter((c) => c.part !== 'oauthPolicies'));
-    try {
-      const generated = (await findLinkedParts(conn, desired.name, ['oauthPolicies'])).oauthPolicies;
-      if (!generated) throw e;
-      const policies = mergeExternalClientApp({ ...merged, oauthPolicies: generated }, desired).oauthPolicies as MetadataRecord;
-      await deployComponents(conn, [{ type: ECA_PARTS.oauthPolicies.type, fullName: String(generated.fullName), record: policies }]);
-    } catch (policyError) {
-      // The app was made a step ago and is not usable without its policies: take it back.
-      if (!current) await deleteComponents(conn, [{ type: ECA_PARTS.header.type, fullName: desired.name }]);
-      throw policyError;
-    }
-  }
+  await deployComponents(conn, changed);
 };
 
 /**
- * The app's policies component (`ExtlClntAppConfigurablePolicies`, which Salesforce generates as
- * `<App>_defaultPolicy`) holds whether the app is enabled: Setup's Block / Unblock. Read → merge → deploy;
- * created when the app has none.
+ * The app's policies component (`ExtlClntAppConfigurablePolicies`: `<App>_plcy` from Setup and this plugin,
+ * `<App>_defaultPolicy` where Salesforce generated it) holds whether the app is enabled: Setup's Block /
+ * Unblock. Found by its link; read → merge → deploy; created when the app has none.
  */
-const APP_POLICIES = { type: 'ExtlClntAppConfigurablePolicies', suffix: '_defaultPolicy' } as const;
-
-/** The app policies component, by its generated name or its link; undefined when the app has none. */
 const appPolicies = async (conn: Connection, name: string): Promise<MetadataRecord | undefined> =>
-  linkedTo(name, await readComponent(conn, APP_POLICIES.type, `${name}${APP_POLICIES.suffix}`)) ??
-  (await findLinkedComponents(conn, name, [APP_POLICIES.type])).get(APP_POLICIES.type);
+  (await findLinkedComponents(conn, name, [ECA_PARTS.appPolicies.type])).get(ECA_PARTS.appPolicies.type);
 
 const enabledIn = (policies: MetadataRecord | undefined): boolean => policies === undefined || String(policies.isEnabled) !== 'false';
 
@@ -219,10 +186,11 @@ const setEnabled = async (conn: Connection, name: string, enabled: boolean): Pro
   const current = await appPolicies(conn, name);
   const wasEnabled = enabledIn(current);
   if (wasEnabled === enabled) return { changed: false, enabled };
+  const fullName = partName(name, 'appPolicies');
   const record = current
     ? { ...writable(current), isEnabled: enabled }
-    : { fullName: `${name}${APP_POLICIES.suffix}`, externalClientApplication: name, label: `${name}${APP_POLICIES.suffix}`, isEnabled: enabled, isOauthPluginEnabled: true };
-  await deployComponents(conn, [{ type: APP_POLICIES.type, fullName: String(record.fullName), record }]);
+    : { fullName, externalClientApplication: name, isEnabled: enabled, isOauthPluginEnabled: true, label: fullName };
+  await deployComponents(conn, [{ type: ECA_PARTS.appPolicies.type, fullName: String(record.fullName), record }]);
   if (enabled) return { changed: true, enabled };
   // Disabling is not documented to end what was issued: delete the refresh tokens too, as an incident needs.
   const refreshTokens = await revokeRefreshTokens(conn, name).catch(async (e: unknown) => {

@@ -69,7 +69,7 @@ describe('sf jwtapp block and unblock', () => {
     // Never logged in through: the OAuth usage API does not list it, so there is no token to delete.
     expect(run.json?.result).to.include({ changed: true, enabled: false, refreshTokens: 'not-listed' });
     const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === 'Bare_App');
-    expect(eca?.components.ExtlClntAppConfigurablePolicies).to.deep.include({ fullName: 'Bare_App_defaultPolicy' });
+    expect(eca?.components.ExtlClntAppConfigurablePolicies).to.deep.include({ fullName: 'Bare_App_plcy' });
     expect(eca?.components.ExtlClntAppConfigurablePolicies?.metadata).to.include({ isEnabled: false });
   });
 

@@ -79,9 +79,10 @@ describe('sf jwtapp setup', () => {
       const soapWrites = log.filter((r) => r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation)).map((r) => r.soapOperation);
       expect(soapWrites).to.deep.equal(['deploy']);
       const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === 'Fresh_Integration');
-      // The OAuth policies are the ones Salesforce generated, updated in place: no second set.
-      expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.fullName).to.equal('Fresh_Integration_oauth_defaultPolicy');
-      expect(eca?.components.ExtlClntAppConfigurablePolicies?.fullName).to.equal('Fresh_Integration_defaultPolicy');
+      // All five components in that one deploy, the policies under the names Setup gives them; Salesforce generates none.
+      expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.fullName).to.equal('Fresh_Integration_oauthPlcy');
+      expect(eca?.components.ExtlClntAppConfigurablePolicies?.metadata).to.include({ fullName: 'Fresh_Integration_plcy', isEnabled: true, label: 'Fresh_Integration_plcy' });
+      expect(log.filter((r) => r.soapOperation === 'deploy')).to.have.length(1);
     });
 
     it('writes the key 0600 and never prints it', async () => {
@@ -97,47 +98,11 @@ describe('sf jwtapp setup', () => {
       expect(again.json?.result?.changes).to.deep.equal([]);
       expect(again.json?.result?.clientId).to.equal(run.json?.result?.clientId);
       expect(await writes()).to.deep.equal([]);
-      // As few requests as the APIs allow: one REST batch (which also finds the app and its label), one
-      // readMetadata per component type (one type a call), and the token: the user's profile grants API
-      // Enabled, so no REST read follows it.
+      // As few requests as the APIs allow: one REST batch (which also finds the app and its label), one listMetadata
+      // of the three component types (components are found by their link, not their names), one readMetadata per
+      // type (one type a call), and the token: the user's profile grants API Enabled, so no REST read follows it.
       const calls = (await emu.requests()).map((r) => r.soapOperation ?? `${r.method} ${r.path.replace(/\/v\d+\.0\//, '/vXX/')}`);
-      expect(calls).to.deep.equal(['POST /services/data/vXX/composite/batch', 'readMetadata', 'readMetadata', 'readMetadata', 'POST /services/oauth2/token']);
-    });
-  });
-
-  describe('an org that names the OAuth policies it generates after the app, not after the OAuth settings', () => {
-    it('deploys the app without them, then updates the policies Salesforce made: never a second set', async () => {
-      const other = await startEmulator({ generatedPolicyNames: 'after-app' });
-      try {
-        await storeAdminLogin(other, 'emu-naming-admin');
-        const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-naming-admin', '--json', '--name', 'Naming_App', '--username', other.ready.integrationUser.username, '--output-dir', join(dir, 'naming')]);
-        expect(run.exitCode, run.stdout).to.equal(0);
-        expect(run.json?.result?.verification).to.include({ success: true });
-        const eca = (await other.state()).externalClientApps.find((a) => a.fullName === 'Naming_App');
-        expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.fullName).to.equal('Naming_App_defaultPolicy');
-        expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.metadata).to.include({ permittedUsersPolicyType: 'AdminApprovedPreAuthorized' });
-        const deploys = (await other.requests()).filter((r) => r.soapOperation === 'deploy');
-        expect(deploys).to.have.length(3);
-      } finally {
-        await other.stop();
-      }
-    });
-
-    it('takes the app back when its policies are refused after it was made, leaving nothing behind', async () => {
-      const other = await startEmulator({ generatedPolicyNames: 'after-app' });
-      try {
-        await storeAdminLogin(other, 'emu-naming-admin-2');
-        // The first deploy is refused as a second set of policies; the second makes the app; the third is refused.
-        await other.refuseNext('deploy', 'Refused for this test', 2);
-        const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-naming-admin-2', '--json', '--name', 'Taken_Back_App', '--username', other.ready.integrationUser.username, '--output-dir', join(dir, 'taken-back')]);
-        expect(run.exitCode, run.stdout).to.equal(4);
-        expect(run.json?.name).to.equal('DeployFailedError');
-        const state = await other.state();
-        expect(state.externalClientApps.map((a) => a.fullName)).to.not.include('Taken_Back_App');
-        expect(state.permissionSets.map((p) => p.Name)).to.not.include('Taken_Back_App_Access');
-      } finally {
-        await other.stop();
-      }
+      expect(calls).to.deep.equal(['POST /services/data/vXX/composite/batch', 'listMetadata', 'readMetadata', 'readMetadata', 'readMetadata', 'POST /services/oauth2/token']);
     });
   });
 

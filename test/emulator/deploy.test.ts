@@ -122,16 +122,35 @@ describe('the emulator\'s Metadata API deploy', () => {
     expect((await emu.state()).apps.find((a) => a.name === 'Policy_Eca')).to.include({ adminApproved: true });
   });
 
-  it('refuses a second OAuth policy for one app, and rolls the whole deploy back', async () => {
+  it('keeps the policies a deploy carries under names of its own, and generates none beside them', async () => {
+    const oauthPolicy = file('ExtlClntAppOauthConfigurablePolicies', '<externalClientApplication>Own_Eca</externalClientApplication><label>Own_Eca_oauthPlcy</label><permittedUsersPolicyType>AdminApprovedPreAuthorized</permittedUsersPolicyType>');
+    const appPolicy = file('ExtlClntAppConfigurablePolicies', '<externalClientApplication>Own_Eca</externalClientApplication><isEnabled>true</isEnabled><isOauthPluginEnabled>true</isOauthPluginEnabled><label>Own_Eca_plcy</label>');
+    const result = await deploy({
+      'package.xml': manifest({ ...ecaMembers('Own_Eca'), ExtlClntAppOauthConfigurablePolicies: ['Own_Eca_oauthPlcy'], ExtlClntAppConfigurablePolicies: ['Own_Eca_plcy'] }),
+      ...ecaFiles('Own_Eca', certificatePem, {
+        'extlClntAppOauthPolicies/Own_Eca_oauthPlcy.ecaOauthPlcy': oauthPolicy,
+        'extlClntAppPolicies/Own_Eca_plcy.ecaPlcy': appPolicy,
+      }),
+    });
+    expect(result.status, JSON.stringify(result.details.componentFailures)).to.equal('Succeeded');
+    const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === 'Own_Eca');
+    expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.fullName).to.equal('Own_Eca_oauthPlcy');
+    expect(eca?.components.ExtlClntAppConfigurablePolicies?.fullName).to.equal('Own_Eca_plcy');
+    const listed = (await conn.metadata.list([{ type: 'ExtlClntAppOauthConfigurablePolicies' }, { type: 'ExtlClntAppConfigurablePolicies' }] as never)) as unknown as Array<{ fullName: string }>;
+    expect(listed.map((p) => p.fullName).filter((n) => n.startsWith('Own_Eca'))).to.have.members(['Own_Eca_oauthPlcy', 'Own_Eca_plcy']);
+  });
+
+  it('refuses a second OAuth policy for an app that has one, and rolls the whole deploy back', async () => {
+    expect((await deploy({ 'package.xml': manifest(ecaMembers('Twice_Eca')), ...ecaFiles('Twice_Eca', certificatePem) })).status).to.equal('Succeeded');
     const policy = file('ExtlClntAppOauthConfigurablePolicies', '<externalClientApplication>Twice_Eca</externalClientApplication><label>x</label>');
     const result = await deploy({
-      'package.xml': manifest({ ...ecaMembers('Twice_Eca'), ExtlClntAppOauthConfigurablePolicies: ['Twice_Eca_oauthPlcy'] }),
-      ...ecaFiles('Twice_Eca', certificatePem, { 'extlClntAppOauthPolicies/Twice_Eca_oauthPlcy.ecaOauthPlcy': policy }),
+      'package.xml': manifest({ ExtlClntAppOauthConfigurablePolicies: ['Twice_Eca_oauthPlcy'] }),
+      'extlClntAppOauthPolicies/Twice_Eca_oauthPlcy.ecaOauthPlcy': policy,
     });
     expect(result).to.include({ status: 'Failed', success: false });
     expect(result.details.componentFailures.map((f) => f.fullName)).to.deep.equal(['Twice_Eca_oauthPlcy']);
     expect(result.details.componentFailures[0].problem).to.include('already has');
-    expect(await app('Twice_Eca')).to.equal(undefined);
+    expect((await app('Twice_Eca'))?.components).to.not.have.nested.property('ExtlClntAppOauthConfigurablePolicies.fullName', 'Twice_Eca_oauthPlcy');
   });
 
   it('rolls everything back when one file has an element its type does not have', async () => {

@@ -196,8 +196,9 @@ export class DeployApi {
   /** Each component saved as an upsert, in the order Salesforce resolves their dependencies. */
   private applyComponents(components: ParsedComponent[], successes: DeployMessage[], failures: DeployMessage[]): void {
     const ordered = [...components].sort((a, b) => DEPLOY_ORDER.indexOf(a.type) - DEPLOY_ORDER.indexOf(b.type));
-    for (const component of ordered) {
-      const outcome = this.metadata.deployOne(component.type, component.body);
+    const outcomes = this.metadata.deployAll(ordered);
+    for (const [i, component] of ordered.entries()) {
+      const outcome = outcomes[i];
       if (outcome.errors.length > 0) {
         failures.push(failure(component.type, outcome.fullName, component.fileName, outcome.errors.map((e) => e.message).join('; ')));
       } else {

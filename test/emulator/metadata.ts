@@ -57,6 +57,8 @@ const refuse = (statusCode: string, message: string, fields?: string[]): never =
 /** The SOAP Metadata API (`/services/Soap/m/NN.N`): CRUD of the app, ECA and permission set types. */
 export class MetadataApi {
   private readonly deploys: DeployApi;
+  /** Apps whose OAuth settings a deploy created: their policies are generated once the deploy's own are in. */
+  private deployedOauthSettings: Array<{ app: string; oauthSettings: string }> | undefined;
 
   public constructor(private readonly org: OrgState) {
     this.deploys = new DeployApi(org, this);
@@ -94,6 +96,24 @@ export class MetadataApi {
   /** One component of a deploy: created or replaced, as an upsert is. */
   public deployOne(type: string, body: MetadataBody): SaveOutcome {
     return this.saveOne('upsertMetadata', type, body);
+  }
+
+  /**
+   * A deploy's components, each saved as an upsert. Policies are generated only for an app whose OAuth settings
+   * the deploy created and whose policies it did not carry: real projects deploy all five components together,
+   * under names of their own (`<App>_oauthPlcy`, `<App>_plcy`), and Salesforce keeps them as the app's policies.
+   */
+  public deployAll(components: Array<{ type: string; body: MetadataBody }>): SaveOutcome[] {
+    this.deployedOauthSettings = [];
+    try {
+      const outcomes = components.map((c) => this.deployOne(c.type, c.body));
+      for (const { app, oauthSettings } of this.deployedOauthSettings) {
+        if (this.org.component('ExternalClientApplication', app)) this.createDefaultPolicies(app, oauthSettings);
+      }
+      return outcomes;
+    } finally {
+      this.deployedOauthSettings = undefined;
+    }
   }
 
   /** One component deleted (by deleteMetadata, or a deploy's destructive changes); the errors if it cannot be. */
@@ -208,7 +228,11 @@ export class MetadataApi {
       this.org.consumerSecrets.set(consumerKey, randomBytes(32).toString('hex').toUpperCase());
     }
     if (accessNames !== undefined) this.replaceAccess(type, version, body, accessSets.map((p) => p.Id));
-    if (type === 'ExtlClntAppOauthSettings' && creating) this.createDefaultPolicies(String(body.externalClientApplication), fullName);
+    if (type === 'ExtlClntAppOauthSettings' && creating) {
+      const app = String(body.externalClientApplication);
+      if (this.deployedOauthSettings) this.deployedOauthSettings.push({ app, oauthSettings: fullName });
+      else this.createDefaultPolicies(app, fullName);
+    }
   }
 
   /**
@@ -225,15 +249,16 @@ export class MetadataApi {
 
   /**
    * Salesforce generates an app's policies "with default values when an external client app is saved or
-   * during deployment" (Help: Configure OAuth Policies); they are named `<OAuth settings>_defaultPolicy`
-   * and `<app>_defaultPolicy` (public runbooks, sfdx-hardis#1934, CumulusCI's `_oauth_defaultPolicy`).
-   * The defaults are the ones a runbook reports: self-authorized, refresh tokens valid 365 days.
+   * during deployment" (Help: Configure OAuth Policies) when none are given; they are named
+   * `<OAuth settings>_defaultPolicy` and `<app>_defaultPolicy` (retrieved files; public runbooks,
+   * sfdx-hardis#1934, CumulusCI's `_oauth_defaultPolicy`). The defaults are the ones a runbook reports:
+   * self-authorized, refresh tokens valid 365 days.
    */
   private createDefaultPolicies(app: string, oauthSettingsName: string): void {
     const linked = (t: string): boolean =>
       this.org.componentsOf(t).some((c) => String(c.body?.externalClientApplication).toLowerCase() === app.toLowerCase());
     if (!linked('ExtlClntAppOauthConfigurablePolicies')) {
-      const name = `${this.org.options.generatedPolicyNames === 'after-app' ? app : oauthSettingsName}_defaultPolicy`;
+      const name = `${oauthSettingsName}_defaultPolicy`;
       this.org.putComponent(
         'ExtlClntAppOauthConfigurablePolicies',
         name,

@@ -96,12 +96,6 @@ export type OrgOptions = {
   /** The clock, so tests can move time without sleeping. */
   now: () => number;
   /**
-   * What Salesforce names the OAuth policies it generates after: the OAuth settings (`<settings>_defaultPolicy`,
-   * what public reports fit) or the app (`<app>_defaultPolicy`, the other reading of them). The rule is
-   * unconfirmed, so the plugin must work under either.
-   */
-  generatedPolicyNames: 'after-oauth-settings' | 'after-app';
-  /**
    * Seats of the Salesforce Integration user license: "one or more" in Enterprise, Unlimited, Performance and
    * Developer editions (reported: 5, and 1 in Developer Edition). 0 is an edition without it (Professional):
    * neither the license nor its API-only profile exists.

@@ -87,7 +87,6 @@ export class Emulator {
       allowConnectedAppCreation: options.allowConnectedAppCreation ?? false,
       consumerSecretApiAccess: options.consumerSecretApiAccess ?? false,
       now: options.now ?? Date.now,
-      generatedPolicyNames: options.generatedPolicyNames ?? 'after-oauth-settings',
     });
     this.sessions = new Sessions(this.org);
     this.oauth = new OAuthEndpoints(this.org, this.sessions, () => this.url);

@@ -101,9 +101,12 @@ describe('merging into an existing app', () => {
     expect(merged).not.to.have.property('$');
   });
 
-  it('names a new External Client App\'s components after it, and appends the permission set once', () => {
+  it('names a new External Client App\'s five components after it, each labelled by its own name, and appends the permission set once', () => {
     const fresh = mergeExternalClientApp(undefined, desired);
-    expect([fresh.header.fullName, fresh.oauth?.fullName, fresh.global?.fullName, fresh.oauthPolicies?.fullName]).to.deep.equal(['Acme_App', 'Acme_App_oauth', 'Acme_App_glbloauth', 'Acme_App_oauth_defaultPolicy']);
+    const parts = [fresh.header, fresh.oauth, fresh.global, fresh.oauthPolicies, fresh.appPolicies];
+    expect(parts.map((p) => p?.fullName)).to.deep.equal(['Acme_App', 'Acme_App_oauth', 'Acme_App_glbloauth', 'Acme_App_oauthPlcy', 'Acme_App_plcy']);
+    expect(parts.map((p) => p?.label)).to.deep.equal(['Acme App', 'Acme_App_oauth', 'Acme_App_glbloauth', 'Acme_App_oauthPlcy', 'Acme_App_plcy']);
+    expect(fresh.appPolicies).to.include({ isEnabled: true, isOauthPluginEnabled: true });
     const again = mergeExternalClientApp({ ...fresh, oauthPolicies: { ...fresh.oauthPolicies, commaSeparatedPermissionSet: 'Other,Acme_App_Access' } }, desired);
     expect(again.oauthPolicies?.commaSeparatedPermissionSet).to.equal('Other,Acme_App_Access');
   });
