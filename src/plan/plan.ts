@@ -116,13 +116,12 @@ export const planSetup = (
   const assign: Change[] = access.assignmentId
     ? []
     : [{ kind: 'assign-permission-set', permissionSet: desired.permissionSet, username: access.user?.username ?? desired.username }];
+  // The assignment comes before the app is written: a live app switched to admin-approved keeps its user, and a
+  // new permission set and its assignment go in one request (they grant nothing until the app names the set).
+  changes.push(...assign);
   const fields = appFieldChanges(snapshot, desired);
-  if (!snapshot) {
-    changes.push({ kind: 'create-app', appKind: kind, name: desired.name, fields }, ...assign);
-  } else {
-    changes.push(...assign);
-    if (fields.length > 0) changes.push({ kind: 'update-app', appKind: kind, name: desired.name, fields });
-  }
+  if (!snapshot) changes.push({ kind: 'create-app', appKind: kind, name: desired.name, fields });
+  else if (fields.length > 0) changes.push({ kind: 'update-app', appKind: kind, name: desired.name, fields });
   return { appKind: kind, appExists: snapshot !== undefined, changes };
 };
 

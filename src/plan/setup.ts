@@ -1,6 +1,6 @@
 import { Lifecycle, Messages, SfError, type Connection } from '@salesforce/core';
 import { readAccessState, type AccessState } from '../access/state.js';
-import { assignPermissionSet, createPermissionSet, deleteRecord } from '../access/grants.js';
+import { assignPermissionSet, createAndAssignPermissionSet, createPermissionSet, deleteRecord } from '../access/grants.js';
 import type { AppKind, BoundApp, DesiredApp } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
 import { asNotAdmin } from '../apps/save.js';
@@ -11,7 +11,7 @@ import { createIntegrationUser } from '../users/create.js';
 import { describeOutage, isConflict, isTransient, needsFreshRead, OUTAGE_BACKOFF, type RetryLog } from '../connection/resilient.js';
 import { backoffDelay } from '../oauth/backoff.js';
 import { clock } from '../oauth/clock.js';
-import { appKindLabel, planSetup, orgChanges, type AppTypeChoice, type CurrentState, type Plan } from './plan.js';
+import { appKindLabel, planSetup, orgChanges, type AppTypeChoice, type Change, type CurrentState, type Plan } from './plan.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
@@ -92,6 +92,7 @@ export const applySetup = async (
     throw messages.createError('error.UnknownUser', [request.username], [request.username], EXIT_CODES.orgRefused);
   }
   let permissionSetId = access.permissionSet?.id;
+  let assignedWithSet = false;
   const existingApp = state.apps[plan.appKind];
   // What this run wrote to the org, newest last: undone newest first when a later step is refused.
   const undos: Undo[] = [];
@@ -101,8 +102,43 @@ export const applySetup = async (
     command: `sf data delete record --sobject ${object} --record-id ${id} --target-org ${String(conn.getUsername())}`,
   });
 
+  /**
+   * The permission set, and its assignment with it when the plan assigns it next to a known user: one request,
+   * both or neither. Whether the assignment was made.
+   */
+  const createSet = async (
+    change: Extract<Change, { kind: 'create-permission-set' }>,
+    assignment: Extract<Change, { kind: 'assign-permission-set' }> | undefined
+  ): Promise<boolean> => {
+    onStep(messages.getMessage('step.createPermissionSet', [change.name]));
+    const description = messages.getMessage('permissionSetDescription', [request.name]);
+    const madeSet = (id: string): string => messages.getMessage('undo.permissionSet', [change.name, id]);
+    if (!assignment || !userId) {
+      permissionSetId = await createPermissionSet(conn, change.name, change.label, description);
+      undos.push(removal('PermissionSet', permissionSetId, madeSet(permissionSetId)));
+      created.push(madeSet(permissionSetId));
+      return false;
+    }
+    onStep(messages.getMessage('step.assignPermissionSet', [assignment.permissionSet, assignment.username]));
+    const made = await createAndAssignPermissionSet(conn, { name: change.name, label: change.label, description }, userId);
+    permissionSetId = made.permissionSetId;
+    const madeAssignment = messages.getMessage('undo.assignment', [assignment.permissionSet, assignment.username, made.assignmentId]);
+    // Undone newest first: the assignment before the set it assigns.
+    undos.push(removal('PermissionSet', made.permissionSetId, madeSet(made.permissionSetId)), removal('PermissionSetAssignment', made.assignmentId, madeAssignment));
+    created.push(madeSet(made.permissionSetId), madeAssignment);
+    return true;
+  };
+
+  const assign = async (change: Extract<Change, { kind: 'assign-permission-set' }>): Promise<void> => {
+    onStep(messages.getMessage('step.assignPermissionSet', [change.permissionSet, change.username]));
+    const id = await assignPermissionSet(conn, permissionSetId ?? '', userId ?? '');
+    const made = messages.getMessage('undo.assignment', [change.permissionSet, change.username, id]);
+    undos.push(removal('PermissionSetAssignment', id, made));
+    created.push(made);
+  };
+
   try {
-    for (const change of plan.changes) {
+    for (const [index, change] of plan.changes.entries()) {
       switch (change.kind) {
         case 'write-file': {
           const file = material?.pendingFiles.find((f) => f.path === change.path);
@@ -121,20 +157,14 @@ export const applySetup = async (
           break;
         }
         case 'create-permission-set': {
-          onStep(messages.getMessage('step.createPermissionSet', [change.name]));
+          const next = plan.changes[index + 1];
           // eslint-disable-next-line no-await-in-loop
-          const id = await createPermissionSet(conn, change.name, change.label, messages.getMessage('permissionSetDescription', [request.name]));
-          permissionSetId = id;
-          undos.push(removal('PermissionSet', id, messages.getMessage('undo.permissionSet', [change.name, id])));
-          created.push(messages.getMessage('undo.permissionSet', [change.name, id]));
+          assignedWithSet = await createSet(change, next?.kind === 'assign-permission-set' ? next : undefined);
           break;
         }
         case 'assign-permission-set': {
-          onStep(messages.getMessage('step.assignPermissionSet', [change.permissionSet, change.username]));
           // eslint-disable-next-line no-await-in-loop
-          const id = await assignPermissionSet(conn, permissionSetId ?? '', userId ?? '');
-          undos.push(removal('PermissionSetAssignment', id, messages.getMessage('undo.assignment', [change.permissionSet, change.username, id])));
-          created.push(messages.getMessage('undo.assignment', [change.permissionSet, change.username, id]));
+          if (!assignedWithSet) await assign(change);
           break;
         }
         case 'create-app':

@@ -160,7 +160,7 @@ describe('sf jwtapp setup --flow client-credentials', () => {
     await emu.clearRequests();
     const dry = await setup('--name', 'Cc_Created', '--username', username, '--flow', 'client-credentials', '--create-user', '--dry-run');
     expect(dry.exitCode, dry.stdout).to.equal(0);
-    expect(dry.json?.result?.changes.map((c) => c.kind)).to.deep.equal(['create-user', 'create-permission-set', 'create-app', 'assign-permission-set']);
+    expect(dry.json?.result?.changes.map((c) => c.kind)).to.deep.equal(['create-user', 'create-permission-set', 'assign-permission-set', 'create-app']);
     expect(await writes()).to.deep.equal([]);
     expect((await emu.state()).users.some((u) => u.Username === username)).to.equal(false);
 

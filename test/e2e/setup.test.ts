@@ -249,7 +249,8 @@ describe('sf jwtapp setup', () => {
 
     it('assigns the permission set before it switches the live app to admin-approved', async () => {
       const log = await ca.requests();
-      const assignment = log.findIndex((r) => r.method === 'POST' && r.path.endsWith('/sobjects/PermissionSetAssignment'));
+      // The new permission set and its assignment go in one Composite request.
+      const assignment = log.findIndex((r) => r.method === 'POST' && r.path.endsWith('/composite'));
       const update = log.findIndex((r) => r.soapOperation === 'updateMetadata');
       expect(assignment).to.be.greaterThan(-1);
       expect(update).to.be.greaterThan(assignment);
@@ -336,13 +337,13 @@ describe('sf jwtapp setup', () => {
       expect(run.exitCode, run.stdout).to.equal(0);
       const result = run.json?.result as SetupResult;
       expect(result).to.include({ status: 'planned', dryRun: true });
-      expect(result.changes.map((c) => c.kind)).to.deep.equal(['write-file', 'write-file', 'create-permission-set', 'create-app', 'assign-permission-set']);
-      expect(result.changes[3].description).to.include('Create the External Client App Dry_Run_App');
+      expect(result.changes.map((c) => c.kind)).to.deep.equal(['write-file', 'write-file', 'create-permission-set', 'assign-permission-set', 'create-app']);
+      expect(result.changes[4].description).to.include('Create the External Client App Dry_Run_App');
       // The public shape: what, where and in words; nothing of the plan's internals.
       expect(result.changes.slice(2)).to.deep.equal([
         { kind: 'create-permission-set', target: 'Dry_Run_App_Access', description: result.changes[2].description },
-        { kind: 'create-app', target: 'Dry_Run_App', description: result.changes[3].description },
-        { kind: 'assign-permission-set', target: `Dry_Run_App_Access -> ${integration}`, description: result.changes[4].description },
+        { kind: 'assign-permission-set', target: `Dry_Run_App_Access -> ${integration}`, description: result.changes[3].description },
+        { kind: 'create-app', target: 'Dry_Run_App', description: result.changes[4].description },
       ]);
       expect(await writes()).to.deep.equal([]);
       expect((await emu.requests()).filter((r) => r.path === '/services/oauth2/token')).to.deep.equal([]);

@@ -325,6 +325,39 @@ describe('the emulator\'s REST API', () => {
       expect(batch.results.map((r) => r.statusCode)).to.deep.equal([200, 400]);
     });
 
+    type CompositeAnswer = { compositeResponse: Array<{ referenceId: string; httpStatusCode: number; body: unknown; httpHeaders: Record<string, string> }> };
+    const createAndAssign = (name: string, allOrNone: boolean, assignee = integrationId): Promise<Response> =>
+      post(`${V}/composite`, {
+        allOrNone,
+        compositeRequest: [
+          { method: 'POST', url: `${V}/sobjects/PermissionSet`, referenceId: 'ps', body: { Name: name, Label: name } },
+          { method: 'POST', url: `${V}/sobjects/PermissionSetAssignment`, referenceId: 'psa', body: { PermissionSetId: '@{ps.id}', AssigneeId: assignee } },
+        ],
+      });
+
+    it('runs composite subrequests in order, a later one naming an earlier one\'s Id by reference', async () => {
+      const response = await createAndAssign('Rest_Composite_Ref', true);
+      expect(response.status).to.equal(200);
+      const { compositeResponse } = (await response.json()) as CompositeAnswer;
+      expect(compositeResponse.map((r) => [r.referenceId, r.httpStatusCode])).to.deep.equal([['ps', 201], ['psa', 201]]);
+      const psId = (compositeResponse[0].body as { id: string }).id;
+      expect(compositeResponse[0].httpHeaders.Location).to.equal(`${V}/sobjects/PermissionSet/${psId}`);
+      const state = await emu.state();
+      expect(state.permissionSetAssignments.some((a) => a.PermissionSetId === psId && a.AssigneeId === integrationId)).to.equal(true);
+    });
+
+    it('rolls every composite subrequest back under allOrNone when one is refused, the others PROCESSING_HALTED', async () => {
+      const response = await createAndAssign('Rest_Composite_Undone', true, '005000000000000AAA');
+      const { compositeResponse } = (await response.json()) as CompositeAnswer;
+      expect(compositeResponse.map((r) => r.httpStatusCode)).to.deep.equal([400, 400]);
+      expect((compositeResponse[0].body as Array<{ errorCode: string; message: string }>)[0]).to.deep.equal({
+        errorCode: 'PROCESSING_HALTED',
+        message: 'The transaction was rolled back since another operation in the same transaction failed.',
+      });
+      expect((compositeResponse[1].body as Array<{ errorCode: string }>)[0].errorCode).to.not.equal('PROCESSING_HALTED');
+      expect((await emu.state()).permissionSets.map((p) => p.Name)).to.not.include('Rest_Composite_Undone');
+    });
+
     it('refuses a batch of more than 25 subrequests', async () => {
       const response = await post(`${V}/composite/batch`, {
         batchRequests: Array.from({ length: 26 }, () => ({ method: 'GET', url: 'v68.0/query?q=SELECT+Id+FROM+Organization' })),

@@ -50,6 +50,7 @@ export class RestApi {
     if (resource === 'composite' && req.method === 'POST') {
       if (objectName === 'sobjects') return this.compositeCreate(req, user);
       if (objectName === 'batch') return this.batch(req, user);
+      if (objectName === undefined) return this.composite(req, user);
     }
     if (resource === 'sobjects' && objectName && segments.length <= 3) return this.sobject(req, version, objectName, id, user);
     return notFound();
@@ -156,6 +157,60 @@ export class RestApi {
       return { statusCode: reply.status, result: reply.body ? (JSON.parse(reply.body) as unknown) : null };
     });
     return json(200, { hasErrors: results.some((r) => r.statusCode >= 400), results });
+  }
+
+  /**
+   * `/composite`: up to 25 subrequests run in order, a later one naming an earlier one's result by reference
+   * (`@{referenceId.id}`), answered as `compositeResponse` rows of `{body, httpHeaders, httpStatusCode,
+   * referenceId}` **[doc]** (REST API Developer Guide, Composite). Subrequests here: sObject creates and GETs.
+   * With `allOrNone`, one refusal rolls every subrequest back, and the others answer 400 `PROCESSING_HALTED`;
+   * without it, a subrequest that names a refused one is halted.
+   */
+  private composite(req: Request, user: User): Reply {
+    const body = parseJson(req.body) as { allOrNone?: boolean; compositeRequest?: CompositeSubrequest[] } | undefined;
+    const requests = body?.compositeRequest;
+    if (!Array.isArray(requests) || requests.length === 0 || requests.length > 25) {
+      return restError(400, 'INVALID_BATCH_REQUEST', 'compositeRequest: between 1 and 25 subrequests are required');
+    }
+    const restore = this.org.snapshot();
+    const results = new Map<string, Record<string, unknown>>();
+    const answers = requests.map((sub) => {
+      const answer = this.compositeSubrequest(sub, results, req.remoteAddress, user);
+      if (answer.httpStatusCode < 400 && isRecord(answer.body)) results.set(answer.referenceId, answer.body);
+      return answer;
+    });
+    if (body?.allOrNone && answers.some((a) => a.httpStatusCode >= 400)) {
+      restore();
+      const rolledBack = 'The transaction was rolled back since another operation in the same transaction failed.';
+      return json(200, { compositeResponse: answers.map((a) => (a.httpStatusCode >= 400 ? a : halted(a.referenceId, rolledBack))) });
+    }
+    return json(200, { compositeResponse: answers });
+  }
+
+  /** One subrequest of `/composite`, its `@{ref.field}` references resolved from the earlier results. */
+  private compositeSubrequest(sub: CompositeSubrequest, results: Map<string, Record<string, unknown>>, remoteAddress: string, user: User): CompositeAnswer {
+    const referenceId = String(sub.referenceId ?? '');
+    let unresolved: string | undefined;
+    const resolve = (text: string): string =>
+      text.replace(/@\{(\w+)\.(\w+)\}/g, (whole, ref: string, field: string) => {
+        const value = results.get(ref)?.[field];
+        if (value !== undefined) return String(value);
+        unresolved ??= `Invalid reference specified. No value for ${ref}.${field} found in ${ref}. Provided referenceId ${ref} is not valid.`;
+        return whole;
+      });
+    const url = resolve(sub.url ?? '');
+    const payload = sub.body === undefined ? '' : resolve(JSON.stringify(sub.body));
+    if (unresolved) return halted(referenceId, unresolved);
+    const m = /^\/?(?:services\/data\/)?v(\d+\.\d)(\/[^?]*)(?:\?(.*))?$/.exec(url);
+    const method = (sub.method ?? '').toUpperCase();
+    if (!m || (method !== 'GET' && method !== 'POST')) {
+      return { referenceId, body: [{ errorCode: 'INVALID_BATCH_REQUEST', message: `Unsupported subrequest: ${method} ${url}` }], httpHeaders: {}, httpStatusCode: 400 };
+    }
+    const path = `/services/data/v${m[1]}${m[2]}`;
+    const reply = this.handle({ method, path, query: new URLSearchParams(m[3] ?? ''), headers: {}, body: payload, remoteAddress }, m[1], m[2], user);
+    const answer = reply.body ? (JSON.parse(reply.body) as unknown) : null;
+    const id = isRecord(answer) && typeof answer.id === 'string' ? answer.id : undefined;
+    return { referenceId, body: answer, httpHeaders: method === 'POST' && reply.status === 201 && id ? { Location: `${path}/${id}` } : {}, httpStatusCode: reply.status };
   }
 
   private insert(objectName: string, body: unknown, user: User): SaveResult {
@@ -511,3 +566,16 @@ export const developerNameProblem = (name: string, maxLength = 80): string | und
   }
   return undefined;
 };
+
+type CompositeSubrequest = { method?: string; url?: string; referenceId?: string; body?: unknown };
+type CompositeAnswer = { referenceId: string; body: unknown; httpHeaders: Record<string, string>; httpStatusCode: number };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A `/composite` subrequest Salesforce did not run, or ran and rolled back. */
+const halted = (referenceId: string, message: string): CompositeAnswer => ({
+  referenceId,
+  body: [{ errorCode: 'PROCESSING_HALTED', message }],
+  httpHeaders: {},
+  httpStatusCode: 400,
+});

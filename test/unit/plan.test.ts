@@ -43,10 +43,10 @@ const configured: AppSnapshot = {
 const state = (a: AccessState, connectedApp?: AppSnapshot): CurrentState => ({ access: a, connectedApp, externalClientApp: undefined });
 
 describe('planSetup', () => {
-  it('creates a new app after its permission set and before the assignment', () => {
+  it('creates a new app after its permission set and the assignment (one request for both)', () => {
     const plan = planSetup(state(access()), desired, []);
     expect(plan.appKind).to.equal('external-client-app');
-    expect(plan.changes.map((c) => c.kind)).to.deep.equal(['create-permission-set', 'create-app', 'assign-permission-set']);
+    expect(plan.changes.map((c) => c.kind)).to.deep.equal(['create-permission-set', 'assign-permission-set', 'create-app']);
   });
 
   it('assigns the permission set before it switches an existing live app to admin-approved', () => {
