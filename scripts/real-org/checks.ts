@@ -9,6 +9,7 @@ import type { Connection } from '@salesforce/core';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { deleteComponents, deployComponents } from '../../src/apps/deploy.js';
 import { sfFetch } from '../../src/connection/http.js';
+import { sameCertificate } from '../../src/certificate/inspect.js';
 
 export type CheckResult = {
   id: string;
@@ -42,7 +43,7 @@ export type CheckOptions = {
 type Metadata = {
   read(type: string, fullName: string): Promise<Record<string, unknown>>;
   create(type: string, metadata: object): Promise<{ success: boolean; errors?: unknown }>;
-  list(query: { type: string }): Promise<unknown>;
+  list(query: { type: string } | Array<{ type: string }>): Promise<unknown>;
 };
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -99,6 +100,7 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
   let permissionSetId: string | undefined;
   let assignmentId: string | undefined;
   let consumerKey: string | undefined;
+  let oneDeployApp: string | undefined;
 
   try {
     // A permission set the app pre-authorizes, assigned to the user running the check (the JWT subject).
@@ -165,6 +167,41 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
       };
     });
 
+    await attempt('certificate-form-returned', "readMetadata returns an External Client App's certificate as a certificate (the emulator: as deployed, PEM)", async () => {
+      const global = await metadata.read('ExtlClntAppGlobalOauthSettings', `${app}_glbloauth`);
+      const returned = typeof global?.certificate === 'string' ? global.certificate : '';
+      const form = returned.includes('-----BEGIN CERTIFICATE-----') ? 'PEM with BEGIN/END lines' : returned ? 'the base64 body alone' : 'absent';
+      return { held: sameCertificate(returned, key.certificatePem), answer: `certificate returned as ${form}, ${returned.length} characters, ${returned.split('\n').length} line(s)` };
+    });
+
+    await attempt('element-order-enforced', 'createMetadata refuses fields out of the WSDL order: "Element {…}label invalid at this location in type PermissionSet"', async () => {
+      // PermissionSet's sequence has description before label.
+      const name = `${permissionSet}_Order`;
+      try {
+        const result = await metadata.create('PermissionSet', { fullName: name, label: name, description: 'label sent before description' });
+        if (result.success) report.cleanup.push(`PermissionSet ${name} was created: delete it in Setup > Permission Sets`);
+        return { held: false, answer: text(result) };
+      } catch (e) {
+        return { held: /invalid at this location in type PermissionSet/.test(failureText(e)), answer: failureText(e) };
+      }
+    });
+
+    await attempt('policies-in-one-deploy', 'One deploy of all five components, the policies named <App>_oauthPlcy and <App>_plcy, keeps those policies and generates none beside them', async () => {
+      const one = `${app}_One`;
+      oneDeployApp = one;
+      const link = (part: string): Record<string, string> => ({ externalClientApplication: one, label: `${one}${part}` });
+      await deployComponents(conn, [
+        { type: 'ExternalClientApplication', fullName: one, record: { contactEmail: 'jwtapp-check@example.com', distributionState: 'Local', label: one } },
+        { type: 'ExtlClntAppOauthSettings', fullName: `${one}_oauth`, record: { commaSeparatedOauthScopes: 'Api, RefreshToken', ...link('_oauth') } },
+        { type: 'ExtlClntAppGlobalOauthSettings', fullName: `${one}_glbloauth`, record: { callbackUrl: 'http://localhost:1717/OauthRedirect', certificate: key.certificatePem, ...link('_glbloauth') } },
+        { type: 'ExtlClntAppOauthConfigurablePolicies', fullName: `${one}_oauthPlcy`, record: { commaSeparatedPermissionSet: permissionSet, permittedUsersPolicyType: 'AdminApprovedPreAuthorized', ...link('_oauthPlcy') } },
+        { type: 'ExtlClntAppConfigurablePolicies', fullName: `${one}_plcy`, record: { isEnabled: true, isOauthPluginEnabled: true, ...link('_plcy') } },
+      ]);
+      const listed = await metadata.list([{ type: 'ExtlClntAppOauthConfigurablePolicies' }, { type: 'ExtlClntAppConfigurablePolicies' }]);
+      const names = (Array.isArray(listed) ? listed : [listed]).map((p) => String((p as { fullName?: string })?.fullName)).filter((n) => n.startsWith(one));
+      return { held: names.length === 2 && names.includes(`${one}_oauthPlcy`) && names.includes(`${one}_plcy`), answer: `policies of ${one}: ${names.join(', ') || 'none'}` };
+    });
+
     await attempt('connected-app-creation-blocked', 'createMetadata of a new Connected App is refused (Spring \'26)', async () => {
       const result = await metadata.create('ConnectedApp', {
         fullName: `${app}_ca`,
@@ -220,13 +257,13 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
       }
     });
   } finally {
-    await cleanup(conn, report, { app, assignmentId, permissionSetId });
+    await cleanup(conn, report, { apps: [app, ...(oneDeployApp ? [oneDeployApp] : [])], assignmentId, permissionSetId });
   }
   return report;
 };
 
 /** Removes what the checks made: the app (one destructive deploy), the assignment, the permission set. */
-const cleanup = async (conn: Connection, report: Report, made: { app: string; assignmentId?: string; permissionSetId?: string }): Promise<void> => {
+const cleanup = async (conn: Connection, report: Report, made: { apps: string[]; assignmentId?: string; permissionSetId?: string }): Promise<void> => {
   const step = async (what: string, run: () => Promise<unknown>): Promise<void> => {
     try {
       await run();
@@ -235,8 +272,12 @@ const cleanup = async (conn: Connection, report: Report, made: { app: string; as
       report.cleanup.push(`${what}: NOT removed (${failureText(e)}); remove it in Setup`);
     }
   };
-  const exists = (await (conn.metadata as unknown as Metadata).read('ExternalClientApplication', made.app).catch(() => undefined))?.fullName;
-  if (exists) await step(`ExternalClientApplication ${made.app}`, () => deleteComponents(conn, [{ type: 'ExternalClientApplication', fullName: made.app }]));
+  for (const app of made.apps) {
+    // eslint-disable-next-line no-await-in-loop
+    const exists = (await (conn.metadata as unknown as Metadata).read('ExternalClientApplication', app).catch(() => undefined))?.fullName;
+    // eslint-disable-next-line no-await-in-loop
+    if (exists) await step(`ExternalClientApplication ${app}`, () => deleteComponents(conn, [{ type: 'ExternalClientApplication', fullName: app }]));
+  }
   if (made.assignmentId) await step('PermissionSetAssignment', () => conn.sobject('PermissionSetAssignment').destroy(String(made.assignmentId)));
   if (made.permissionSetId) await step('PermissionSet', () => conn.sobject('PermissionSet').destroy(String(made.permissionSetId)));
 };
