@@ -182,7 +182,7 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
         if (result.success) report.cleanup.push(`PermissionSet ${name} was created: delete it in Setup > Permission Sets`);
         return { held: false, answer: text(result) };
       } catch (e) {
-        return { held: /invalid at this location in type PermissionSet/.test(failureText(e)), answer: failureText(e) };
+        return { held: failureText(e).includes('invalid at this location in type PermissionSet'), answer: failureText(e) };
       }
     });
 
