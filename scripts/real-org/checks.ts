@@ -167,6 +167,19 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
       };
     });
 
+    await attempt('credentials-resource', 'Connect REST\'s credentials resource lists the app\'s consumer with the key readMetadata returned, and answers part=secret (the secret itself is never recorded)', async () => {
+      const id = (await conn.query<{ Id: string }>(`SELECT Id FROM ExternalClientApplication WHERE DeveloperName = '${app}'`)).records[0]?.Id;
+      const base = `/services/data/v${conn.getApiVersion()}/apps/oauth/credentials/${id ?? ''}`;
+      const listed = await conn.request<{ consumers?: Array<{ id?: string; key?: string }> }>({ method: 'GET', url: base });
+      const consumer = listed.consumers?.[0];
+      const shape = `consumers: ${listed.consumers?.length ?? 'absent'}, fields ${Object.keys(consumer ?? {}).join(', ')}`;
+      const secret = await conn
+        .request<Record<string, unknown>>({ method: 'GET', url: `${base}/${consumer?.id ?? ''}?part=secret` })
+        .then((r) => `part=secret answered fields ${Object.keys(r).join(', ')}, secret ${typeof r.secret === 'string' ? 'returned' : 'absent'}`)
+        .catch((e: unknown) => `part=secret refused: ${failureText(e)}`);
+      return { held: consumer?.key !== undefined && consumer.key === consumerKey, answer: `${shape}; ${secret}` };
+    });
+
     await attempt('certificate-form-returned', "readMetadata returns an External Client App's certificate as a certificate (the emulator: as deployed, PEM)", async () => {
       const global = await metadata.read('ExtlClntAppGlobalOauthSettings', `${app}_glbloauth`);
       const returned = typeof global?.certificate === 'string' ? global.certificate : '';

@@ -55,6 +55,20 @@ export type AppSnapshot = {
 /** An app's consumer key, and its secret where an API may read it. */
 export type AppCredentials = { consumerKey: string | undefined; consumerSecret: string | undefined };
 
+/**
+ * Why the consumer secret was not returned where the credentials REST resource was asked: the org setting
+ * "Allow access to External Client App consumer secrets via REST API" (ExternalClientAppSettings.
+ * enableClientSecretInRestApiAccess) is off, the user lacks "View Client Secret", or the API version is older
+ * than the resource (60.0).
+ */
+export type SecretRefusal = 'setting' | 'permission' | 'api-version';
+
+/** What was asked of a credentials read: the secret too (the client credentials flow), and the app's Id where known. */
+export type CredentialsWanted = { secret: boolean; appId?: string };
+
+/** Credentials read, and when the secret was asked for and not returned, which org setting or permission withheld it. */
+export type ReadCredentials = AppCredentials & { secretRefused?: SecretRefusal };
+
 /** One difference between the app as it is and as setup wants it. */
 export type AppFieldChange = {
   field: 'app' | 'certificate' | 'scopes' | 'permittedUsers' | 'permissionSets' | 'clientCredentials';
@@ -82,8 +96,8 @@ export type BoundApp = {
  */
 export type EnabledChange = { changed: boolean; enabled: boolean; refreshTokens?: RefreshTokenRevocation };
 
-/** An app an earlier query found: its API name and label. */
-export type KnownApp = { name: string; label: string };
+/** An app an earlier query found: its API name and label, and its record Id where the query returned it. */
+export type KnownApp = { name: string; label: string; id?: string };
 
 /** The two app kinds behind one interface: callers never branch on the kind. */
 export type AppKindHandler = {
@@ -96,10 +110,11 @@ export type AppKindHandler = {
   read(conn: Connection, name: string, known?: KnownApp): Promise<BoundApp | undefined>;
   create(conn: Connection, desired: DesiredApp): Promise<void>;
   /**
-   * The consumer key, read back after a create, and in the same read the consumer secret where Salesforce
-   * lets an API return it (undefined elsewhere; never printed).
+   * The consumer key (read back after a create, or where the app's read did not return it), and the consumer
+   * secret when asked, where Salesforce lets an API return it (never printed). `known`: what an earlier read
+   * already returned, so only what it lacks is read.
    */
-  readCredentials(conn: Connection, name: string): Promise<AppCredentials>;
+  readCredentials(conn: Connection, name: string, wanted: CredentialsWanted, known?: AppCredentials): Promise<ReadCredentials>;
   /** Where an admin finds the consumer secret in Setup. */
   consumerSecretPath(name: string): string;
   /**

@@ -126,7 +126,8 @@ export const connectedApps: AppKindHandler = {
     await conn.metadata.delete(TYPE, name);
   },
   removeCommand: (name, targetOrg) => `sf project delete source --metadata ConnectedApp:${name} --target-org ${targetOrg}`,
-  async readCredentials(conn, name) {
+  async readCredentials(conn, name, _wanted, known) {
+    if (known?.consumerKey) return known;
     const app = await readComponent(conn, TYPE, name);
     // The Metadata API never returns a Connected App's consumer secret (ConnectedAppOauthConfig.consumerSecret).
     return { consumerKey: app ? connectedAppSnapshot(app).consumerKey : undefined, consumerSecret: undefined };

@@ -2,6 +2,7 @@ import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
 import { revokeRefreshTokens } from '../oauth/usage.js';
 import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type EnabledChange, type KnownApp, type MetadataRecord } from './app.js';
+import { readRestCredentials } from './credentials.js';
 import { deleteComponents, deployComponents } from './deploy.js';
 import { readComponent, readComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
@@ -206,8 +207,11 @@ export const externalClientApps: AppKindHandler = {
     const parts = await readParts(conn, name, known);
     if (!parts) return undefined;
     const consumerSecret = asText(parts.global?.consumerSecret);
+    const snapshot = externalClientAppSnapshot(parts);
+    // An org protecting its metadata secrets may not return the key with the settings: the credentials resource does.
+    if (parts.global && !snapshot.consumerKey) snapshot.consumerKey = (await readRestCredentials(conn, name, { secret: false, appId: known?.id })).consumerKey;
     return {
-      snapshot: externalClientAppSnapshot(parts),
+      snapshot,
       ...(consumerSecret ? { consumerSecret } : {}),
       update: (desired) => writeApp(conn, parts, desired),
       replaceCertificate: async (certificatePem): Promise<void> => {
@@ -223,10 +227,19 @@ export const externalClientApps: AppKindHandler = {
   isEnabled: async (conn, name) => enabledIn(await appPolicies(conn, name)),
   remove: (conn, name) => deleteComponents(conn, [{ type: ECA_PARTS.header.type, fullName: name }]),
   removeCommand: (name, targetOrg) => `sf project delete source --metadata ExternalClientApplication:${name} --target-org ${targetOrg}`,
-  async readCredentials(conn, name) {
-    // The secret is returned only while the org allows it ("Allow Access to OAuth Consumer Secrets via Metadata API").
-    const global = await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));
-    return { consumerKey: asText(global?.consumerKey), consumerSecret: asText(global?.consumerSecret) };
+  async readCredentials(conn, name, wanted, known) {
+    // The Metadata API returns the secret only while the org allows it ("Allow Access to OAuth Consumer Secrets
+    // via Metadata API", deprecated), and an org protecting its metadata secrets may withhold the key too: what
+    // it did not return is read through Connect REST's credentials resource.
+    const global = known ? undefined : await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));
+    const fromMetadata = known ?? { consumerKey: asText(global?.consumerKey), consumerSecret: asText(global?.consumerSecret) };
+    if (fromMetadata.consumerKey && (fromMetadata.consumerSecret !== undefined || !wanted.secret)) return fromMetadata;
+    const rest = await readRestCredentials(conn, name, { ...wanted, secret: wanted.secret && !fromMetadata.consumerSecret });
+    return {
+      consumerKey: fromMetadata.consumerKey ?? rest.consumerKey,
+      consumerSecret: fromMetadata.consumerSecret ?? rest.consumerSecret,
+      ...(rest.secretRefused ? { secretRefused: rest.secretRefused } : {}),
+    };
   },
   consumerSecretPath: (name) => messages.getMessage('consumerSecretPath.eca', [name]),
 };

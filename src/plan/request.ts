@@ -28,10 +28,12 @@ export type SetupInput = {
 
 /**
  * What a consumer key Salesforce will take looks like: the keys it generates hold letters, digits, '.' and '_'
- * (`3MVG9PG9sFc71i9niSy3spF8Y.qLj20SmyCy_6T3…` in retrieved apps), and keys other tools chose hold '+' and '/'
- * (sfdx-hardis). A pipeline re-creating its app after a sandbox refresh brings the key it holds.
+ * (`3MVG9PG9sFc71i9niSy3spF8Y.qLj20SmyCy_6T3…` in retrieved apps) and some end in base64 padding
+ * (`3MVG9vVKBifrxMjZTfLHEjlAtOG19L_Smg3IgrOF2AcjIzIL8GwDURUOAvyqL5PhNM3IQY.iPEg==`, a Connected App retrieved from a
+ * production org); keys other tools chose hold '+' and '/' (sfdx-hardis). A pipeline re-creating its app after a
+ * sandbox refresh brings the key it holds.
  */
-const CONSUMER_KEY = /^[A-Za-z0-9._+/]{8,256}$/;
+const CONSUMER_KEY = /^[A-Za-z0-9._+/=]{8,256}$/;
 
 /**
  * Checks and completes the request before anything is read or written: API names Salesforce would reject,

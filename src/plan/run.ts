@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Lifecycle, Messages, type Connection } from '@salesforce/core';
-import type { AppKind } from '../apps/app.js';
+import type { AppKind, SecretRefusal } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
 import { RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import type { KeyMaterial } from '../certificate/material.js';
@@ -108,7 +108,7 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   progress.planned(result.changes, run.dryRun);
   if (run.dryRun) return result;
 
-  const applied = await applyConverging(conn, { state, plan }, request, material, (step) => progress.step(step), log);
+  const applied = await applyConverging(conn, { state, plan }, { ...request, readSecret: secretFromOrg(run) }, material, (step) => progress.step(step), log);
   progress.done();
   result.status = !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated';
   result.clientId = applied.consumerKey;
@@ -120,7 +120,7 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
     result.verification = await verifyLogin(result, material, { waitMs: run.waitMs, apiAccessKnown: user?.apiEnabledByProfile === true }, progress);
   }
   const secret = result.clientCredentials ? run.clientSecret ?? applied.consumerSecret : undefined;
-  result.clientCredentials = await checkClientCredentials(result, run, secret, progress);
+  result.clientCredentials = await checkClientCredentials(result, run, { secret, refused: applied.secretRefused }, progress);
   const instanceUrl = result.verification?.instanceUrl ?? result.clientCredentials?.verification?.instanceUrl;
   if (instanceUrl) result.instanceUrl = instanceUrl;
   result.retries = log.calls;
@@ -173,20 +173,25 @@ const plannedResult = (run: SetupRun, plan: Plan, loginUrl: string): SetupResult
   };
 };
 
+/** The client credentials flow wants the secret from the org: the pipeline did not bring it (--client-secret-env). */
+const secretFromOrg = (run: SetupRun): boolean => Boolean(run.request.clientCredentialsUser) && !run.clientSecret;
+
 /** The client credentials part of a run: where the secret came from, and the login checked. */
 const checkClientCredentials = async (
   result: SetupResult,
   run: SetupRun,
-  secret: string | undefined,
+  { secret, refused }: { secret: string | undefined; refused: SecretRefusal | undefined },
   progress: SetupProgress
 ): Promise<SetupResult['clientCredentials']> => {
+  // Said in every warning about a missing secret: which setting or permission withheld it, where known.
+  const unreadable = messages.getMessage(refused ? `secretUnreadable.${refused}` : 'secretUnreadable');
   if (run.ciFiles.includeSecretInEnvFile && !secret) {
-    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.SecretNotInEnvFile', [result.clientCredentials?.secretPath ?? run.request.name]));
+    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.SecretNotInEnvFile', [unreadable, result.clientCredentials?.secretPath ?? run.request.name]));
   }
   const cc = result.clientCredentials;
   if (!cc) return undefined;
   const known = { ...cc, secret: !run.clientSecret && secret ? ('metadata' as const) : cc.secret };
-  const verification = await verifyClientCredentials({ ...result, clientCredentials: known }, secret, run.waitMs, progress);
+  const verification = await verifyClientCredentials({ ...result, clientCredentials: known }, { secret, unreadable }, run.waitMs, progress);
   return verification ? { ...known, verification } : known;
 };
 
@@ -197,7 +202,7 @@ const checkClientCredentials = async (
  */
 const verifyClientCredentials = async (
   result: SetupResult,
-  secret: string | undefined,
+  { secret, unreadable }: { secret: string | undefined; unreadable: string },
   waitMs: number,
   progress: SetupProgress
 ): Promise<LoginReport | undefined> => {
@@ -205,7 +210,7 @@ const verifyClientCredentials = async (
   if (!cc || waitMs === 0 || !result.clientId) return undefined;
   if (!secret) {
     await Lifecycle.getInstance().emitWarning(
-      messages.getMessage('warning.ClientCredentialsNotVerified', [cc.secretPath, cc.runAs, result.clientId, result.loginUrl])
+      messages.getMessage('warning.ClientCredentialsNotVerified', [unreadable, cc.secretPath, cc.runAs, result.clientId, result.loginUrl])
     );
     return undefined;
   }

@@ -1,7 +1,7 @@
 import { Lifecycle, Messages, SfError, type Connection } from '@salesforce/core';
 import { readAccessState, type AccessState } from '../access/state.js';
 import { assignPermissionSet, createAndAssignPermissionSet, createPermissionSet, deleteRecord } from '../access/grants.js';
-import type { AppKind, BoundApp, DesiredApp } from '../apps/app.js';
+import type { AppKind, BoundApp, DesiredApp, ReadCredentials, SecretRefusal } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
 import { asNotAdmin } from '../apps/save.js';
 import type { KeyMaterial } from '../certificate/material.js';
@@ -26,6 +26,8 @@ export type SetupRequest = DesiredApp & {
   flows: Flow[];
   /** Create --username as an API-only integration user when the org has no such user. */
   createUser?: boolean;
+  /** Read the consumer secret from the org after the run: the client credentials flow, no --client-secret-env. */
+  readSecret?: boolean;
 };
 
 /** What was read: the snapshots planning compares, and the apps of either kind, bound to their update. */
@@ -39,6 +41,8 @@ export type AppliedSetup = {
   consumerKey: string | undefined;
   /** Where an API returned it; never printed, kept only to check the client credentials login. */
   consumerSecret: string | undefined;
+  /** Asked for and not returned: the setting or permission that withheld it. */
+  secretRefused?: SecretRefusal;
   userId: string;
 };
 
@@ -71,6 +75,23 @@ export const planFromState = (state: ReadState, request: SetupRequest, material:
     request,
     (material?.pendingFiles ?? []).map((f) => ({ path: f.path, what: f.mode === 0o600 ? 'private key' : 'certificate' }))
   );
+
+/**
+ * The app's credentials once the run wrote it: an existing app's came with its read; a new app's are read
+ * back once; the secret, when wanted and not returned by the Metadata API, through the credentials resource.
+ */
+const credentialsAfterRun = async (
+  conn: Connection,
+  existingApp: BoundApp | undefined,
+  appKind: AppKind,
+  request: SetupRequest,
+  appId: string | undefined
+): Promise<ReadCredentials> => {
+  const known = existingApp ? { consumerKey: existingApp.snapshot.consumerKey, consumerSecret: existingApp.consumerSecret } : undefined;
+  const secret = request.readSecret === true;
+  if (known?.consumerKey && (known.consumerSecret !== undefined || !secret)) return known;
+  return APP_KINDS[appKind].readCredentials(conn, request.name, { secret, appId }, known);
+};
 
 /**
  * Applies a plan in its order. A refused step takes back what the run wrote before it, newest first (see
@@ -192,11 +213,8 @@ export const applySetup = async (
     throw await undo(undos, e);
   }
 
-  // An existing app's credentials came with its read; a new app's are read back once.
-  const { consumerKey, consumerSecret } = existingApp
-    ? { consumerKey: existingApp.snapshot.consumerKey, consumerSecret: existingApp.consumerSecret }
-    : await APP_KINDS[plan.appKind].readCredentials(conn, request.name);
-  return { plan, consumerKey, consumerSecret, userId: userId ?? '' };
+  const credentials = await credentialsAfterRun(conn, existingApp, plan.appKind, request, access.externalClientApp?.id);
+  return { plan, ...credentials, userId: userId ?? '' };
 };
 
 /** How many times a run re-reads the org and goes on after an outage before it stops. */

@@ -103,6 +103,56 @@ describe('sf jwtapp setup --flow client-credentials', () => {
     }
   });
 
+  it('reads the consumer key and secret through the credentials REST resource where the Metadata API withholds both, and checks the login', async () => {
+    const guarded = await startEmulator({ metadataSecretsProtection: true, clientSecretRestAccess: true });
+    try {
+      await storeAdminLogin(guarded, 'emu-cc-guarded');
+      const username = guarded.ready.integrationUser.username;
+      const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-cc-guarded', '--name', 'Cc_Guarded', '--username', username, '--flow', 'client-credentials', '--json']);
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const key = (await guarded.state()).apps.find((a) => a.name === 'Cc_Guarded')?.consumerKey;
+      expect(run.json?.result?.clientId).to.be.a('string').and.equal(key);
+      expect(run.json?.result?.clientCredentials).to.include({ secret: 'metadata' });
+      expect(run.json?.result?.clientCredentials?.verification).to.include({ success: true, flow: 'client-credentials' });
+      expect(run.stdout).not.to.include(await secretOf('Cc_Guarded', guarded));
+      // The Metadata API really withheld them: the key and the secret came from the credentials resource.
+      const paths = (await guarded.requests()).map((r) => `${r.method} ${r.path.replace(/\?.*$/, '')}`);
+      expect(paths.filter((p) => p.includes('/apps/oauth/credentials/'))).to.have.length(2);
+
+      // A re-run finds the key through the same resource and writes nothing.
+      await guarded.clearRequests();
+      const again = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-cc-guarded', '--name', 'Cc_Guarded', '--username', username, '--flow', 'client-credentials', '--json']);
+      expect(again.json?.result).to.include({ status: 'unchanged', clientId: key });
+      expect(await writes(guarded)).to.deep.equal([]);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it('says which setting or permission withholds the secret when the credentials resource refuses it, the key still read', async () => {
+    for (const [options, says] of [
+      [{ metadataSecretsProtection: true }, 'Allow access to External Client App consumer secrets via REST API'],
+      [{ metadataSecretsProtection: true, clientSecretRestAccess: true, adminViewsClientSecret: false }, 'View Client Secret'],
+    ] as const) {
+      // eslint-disable-next-line no-await-in-loop
+      const org = await startEmulator(options);
+      try {
+        // eslint-disable-next-line no-await-in-loop
+        await storeAdminLogin(org, 'emu-cc-withheld');
+        // eslint-disable-next-line no-await-in-loop
+        const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-cc-withheld', '--name', 'Cc_Withheld', '--username', org.ready.integrationUser.username, '--flow', 'client-credentials', '--json']);
+        expect(run.exitCode, run.stdout).to.equal(0);
+        // eslint-disable-next-line no-await-in-loop
+        expect(run.json?.result?.clientId).to.equal((await org.state()).apps.find((a) => a.name === 'Cc_Withheld')?.consumerKey);
+        expect(run.json?.result?.clientCredentials).to.include({ secret: 'unreadable' });
+        expect(run.json?.warnings?.join(' ')).to.include(says).and.include('--client-secret-env');
+      } finally {
+        // eslint-disable-next-line no-await-in-loop
+        await org.stop();
+      }
+    }
+  });
+
   it('sets both flows on one app, each verified; a run for one flow then keeps the other and writes nothing', async () => {
     const dir = await outDir();
     const both = await setup('--name', 'Cc_Both', '--username', integration, '--flow', 'jwt', '--flow', 'client-credentials', '--output-dir', dir);

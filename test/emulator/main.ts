@@ -1,6 +1,6 @@
 /**
  * `npm run --silent emulator -- [--port N] [--propagation-ms N] [--allow-connected-app-creation]
- * [--consumer-secret-api-access] [--seed-apps] [--sandbox] [--integration-licenses N] [--dev-hub] [--fault-rate R --fault-seed S]
+ * [--consumer-secret-api-access] [--metadata-secrets-protection] [--client-secret-rest-access] [--seed-apps] [--sandbox] [--integration-licenses N] [--dev-hub] [--fault-rate R --fault-seed S]
  * [--latency-ms N [--metadata-latency-ms N]]`: starts a loopback org, prints one JSON line when it is
  * ready, and serves until SIGTERM or SIGINT.
  */
@@ -13,6 +13,8 @@ const { values } = parseArgs({
     'propagation-ms': { type: 'string', default: '0' },
     'allow-connected-app-creation': { type: 'boolean', default: false },
     'consumer-secret-api-access': { type: 'boolean', default: false },
+    'metadata-secrets-protection': { type: 'boolean', default: false },
+    'client-secret-rest-access': { type: 'boolean', default: false },
     'seed-apps': { type: 'boolean', default: false },
     sandbox: { type: 'boolean', default: false },
     'integration-licenses': { type: 'string', default: '5' },
@@ -39,6 +41,8 @@ const emulator = new Emulator({
   propagationMs: number('propagation-ms', values['propagation-ms']),
   allowConnectedAppCreation: values['allow-connected-app-creation'],
   consumerSecretApiAccess: values['consumer-secret-api-access'],
+  metadataSecretsProtection: values['metadata-secrets-protection'],
+  clientSecretRestAccess: values['client-secret-rest-access'],
   seedApps: values['seed-apps'],
   sandbox: values.sandbox,
   integrationLicenses: number('integration-licenses', values['integration-licenses']),

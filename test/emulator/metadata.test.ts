@@ -242,10 +242,13 @@ describe('the emulator\'s Metadata API', () => {
       expectNotSaved(await create('ConnectedApp', connectedApp('Key_Spaced', { consumerKey: 'has space 0001' })), 'FIELD_INTEGRITY_EXCEPTION');
     });
 
-    it('keeps a consumer key of the form Salesforce generates, dots and underscores included', async () => {
+    it('keeps a consumer key of the forms Salesforce generates, dots, underscores and base64 padding included', async () => {
       const generated = '3MVG9PG9sFc71i9niSy3spF8Y.qLj20SmyCy_6T3OrdHVvczQhbzRi7tKG5SimgteXRQHo1ZCj285vg5swDVX';
       expectSaved(await create('ConnectedApp', connectedApp('Key_Generated', { consumerKey: generated })));
       expect((await read('ConnectedApp', 'Key_Generated')).oauthConfig).to.have.property('consumerKey', generated);
+      const padded = '3MVG9vVKBifrxMjZTfLHEjlAtOG19L_Smg3IgrOF2AcjIzIL8GwDURUOAvyqL5PhNM3IQY.iPEX==';
+      expectSaved(await create('ConnectedApp', connectedApp('Key_Padded', { consumerKey: padded })));
+      expect((await read('ConnectedApp', 'Key_Padded')).oauthConfig).to.have.property('consumerKey', padded);
     });
 
     it('never returns the consumer secret, given or generated', async () => {

@@ -186,6 +186,9 @@ export class MetadataApi {
     if (typeof body.enableConsumerSecretApiAccess === 'boolean') {
       this.org.options.consumerSecretApiAccess = body.enableConsumerSecretApiAccess;
     }
+    if (typeof body.enableClientSecretInRestApiAccess === 'boolean') {
+      this.org.options.clientSecretRestAccess = body.enableClientSecretInRestApiAccess;
+    }
   }
 
   private exists(type: string, fullName: string): boolean {
@@ -391,11 +394,12 @@ export class MetadataApi {
       return { consumerKey: existing };
     }
     if (key) {
-      // Keys Salesforce generates carry '.' and '_' (retrieved files: `3MVG9PG9sFc71i9niSy3spF8Y.qLj20SmyCy_6T3…`),
-      // CumulusCI gave keys of letters, digits and '_', sfdx-hardis gives base64 ('+', '/'); a sandbox restore deploys
-      // them back. Other characters are refused (the exact rule is unconfirmed).
-      if (!/^[A-Za-z0-9._+/]{8,256}$/.test(key)) {
-        refuse('FIELD_INTEGRITY_EXCEPTION', "The consumer key must be 8 to 256 characters: letters, digits, '.', '_', '+' or '/'.", ['consumerKey']);
+      // Keys Salesforce generates carry '.' and '_' (retrieved files: `3MVG9PG9sFc71i9niSy3spF8Y.qLj20SmyCy_6T3…`) and
+      // some end in '==' (`…NM3IQY.iPEg==`, retrieved from a production org), CumulusCI gave keys of letters, digits and
+      // '_', sfdx-hardis gives base64 ('+', '/'); a sandbox restore deploys them back. Other characters are refused
+      // (the exact rule is unconfirmed).
+      if (!/^[A-Za-z0-9._+/=]{8,256}$/.test(key)) {
+        refuse('FIELD_INTEGRITY_EXCEPTION', "The consumer key must be 8 to 256 characters: letters, digits, '.', '_', '+', '/' or '='.", ['consumerKey']);
       }
       if (this.consumerKeyInUse(key)) {
         refuse('DUPLICATE_VALUE', 'This consumer key is already in use. Enter a unique consumer key.', ['consumerKey']);
@@ -520,7 +524,7 @@ export class MetadataApi {
       return this.exists(type, fullName)
         ? {
             fullName: SETTINGS_NAME[type],
-            enableClientSecretInRestApiAccess: false,
+            enableClientSecretInRestApiAccess: this.org.options.clientSecretRestAccess,
             enableConsumerSecretApiAccess: this.org.options.consumerSecretApiAccess,
             enablePackageEcaOauthFromDevOrg: false,
           }
@@ -544,7 +548,9 @@ export class MetadataApi {
     }
     // "Allow Access to OAuth Consumer Secrets via Metadata API" lets the Metadata API return the secret; off (as
     // Salesforce's security guidance advises) it never does. The consumer key is returned either way.
-    if (type === 'ExtlClntAppGlobalOauthSettings' && this.org.options.consumerSecretApiAccess) {
+    if (type === 'ExtlClntAppGlobalOauthSettings' && this.org.options.metadataSecretsProtection) {
+      delete body.consumerKey;
+    } else if (type === 'ExtlClntAppGlobalOauthSettings' && this.org.options.consumerSecretApiAccess) {
       const secret = typeof body.consumerKey === 'string' ? this.org.consumerSecrets.get(body.consumerKey) : undefined;
       if (secret) body.consumerSecret = secret;
     }

@@ -93,6 +93,20 @@ export type OrgOptions = {
    * the Metadata API returns an External Client App's consumer secret; Salesforce advises it off.
    */
   consumerSecretApiAccess: boolean;
+  /**
+   * "Metadata Secrets Protection" as the strictest org has it: the Metadata API returns neither an External
+   * Client App's consumer secret nor its consumer key [unconfirmed for the key: Salesforce documents the secret
+   * withheld; the stricter choice makes every caller read the key through the credentials resource].
+   */
+  metadataSecretsProtection: boolean;
+  /**
+   * "Allow access to External Client App consumer secrets via REST API"
+   * (ExternalClientAppSettings.enableClientSecretInRestApiAccess, API 62.0): the credentials resource returns
+   * secrets. Off by default.
+   */
+  clientSecretRestAccess: boolean;
+  /** The admin's profile holds "View Client Secret", which the credentials resource asks for a secret [unconfirmed default]. */
+  adminViewsClientSecret: boolean;
   /** The clock, so tests can move time without sleeping. */
   now: () => number;
   /**

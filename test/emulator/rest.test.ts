@@ -393,4 +393,83 @@ describe('the emulator\'s REST API', () => {
       expect(((await refused.json()) as Array<{ errorCode: string }>)[0].errorCode).to.equal('INSUFFICIENT_ACCESS');
     });
   });
+
+  describe('OAuth credentials (Connect REST, API 60.0+)', () => {
+    type Consumers = { consumers: Array<{ id: string; key: string; name: string; url: string }> };
+    const ecaId = async (): Promise<string> => (await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM ExternalClientApplication WHERE DeveloperName = 'Rest_Eca'")).Id;
+    const errorCode = async (response: Response): Promise<string> => ((await response.json()) as Array<{ errorCode: string }>)[0].errorCode;
+    const secretOf = async (): Promise<string | undefined> => (await emu.state()).apps.find((a) => a.name === 'Rest_Eca')?.consumerSecret;
+
+    it("lists an app's consumer with its key, by the app's 18- or 15-character Id, and returns the key alone by default", async () => {
+      const id = await ecaId();
+      const listed = (await (await get(`${V}/apps/oauth/credentials/${id}`)).json()) as Consumers;
+      expect(listed.consumers).to.have.length(1);
+      expect(listed.consumers[0]).to.include({ key: eca.consumerKey });
+      expect(((await (await get(`${V}/apps/oauth/credentials/${id.slice(0, 15)}`)).json()) as Consumers).consumers[0].key).to.equal(eca.consumerKey);
+      const consumer = listed.consumers[0].id;
+      expect(await (await get(`${V}/apps/oauth/credentials/${id}/${consumer}`)).json()).to.deep.equal({ id: consumer, key: eca.consumerKey });
+      expect(await (await get(`${V}/apps/oauth/credentials/${id}/${consumer}?part=key`)).json()).to.deep.equal({ id: consumer, key: eca.consumerKey });
+    });
+
+    it('returns the secret only with the org setting on and to a user with View Client Secret; otherwise says which is missing', async () => {
+      const id = await ecaId();
+      const consumer = ((await (await get(`${V}/apps/oauth/credentials/${id}`)).json()) as Consumers).consumers[0].id;
+      const secretUrl = `${V}/apps/oauth/credentials/${id}/${consumer}?part=keyandsecret`;
+      const off = await get(secretUrl);
+      expect(off.status).to.equal(403);
+      expect(await errorCode(off)).to.equal('FUNCTIONALITY_NOT_ENABLED');
+      // The setting is ExternalClientAppSettings.enableClientSecretInRestApiAccess, deployed as any setting is.
+      await metadataOf(conn).update('ExternalClientAppSettings', { fullName: 'ExternalClientApp', enableClientSecretInRestApiAccess: true } as never);
+      const on = await get(secretUrl);
+      expect(on.status).to.equal(200);
+      expect(await on.json()).to.deep.equal({ id: consumer, key: eca.consumerKey, secret: await secretOf() });
+      expect(await (await get(`${V}/apps/oauth/credentials/${id}/${consumer}?part=secret`)).json()).to.deep.equal({ id: consumer, secret: await secretOf() });
+      const bad = await get(`${V}/apps/oauth/credentials/${id}/${consumer}?part=everything`);
+      expect(bad.status).to.equal(400);
+      await metadataOf(conn).update('ExternalClientAppSettings', { fullName: 'ExternalClientApp', enableClientSecretInRestApiAccess: false } as never);
+      expect((await get(secretUrl)).status).to.equal(403);
+
+      const withoutPermission = await startEmulator({ clientSecretRestAccess: true, adminViewsClientSecret: false });
+      try {
+        const other = await adminConnection(withoutPermission);
+        const { certificatePem } = await testKey();
+        await configureJwtApp(other, { name: 'Perm_Eca', certificatePem, username: withoutPermission.ready.integrationUser.username });
+        const otherId = (await other.singleRecordQuery<{ Id: string }>("SELECT Id FROM ExternalClientApplication WHERE DeveloperName = 'Perm_Eca'")).Id;
+        const at = (path: string): Promise<Response> => fetch(`${withoutPermission.url}${path}`, { headers: { authorization: `Bearer ${withoutPermission.ready.admin.accessToken}` } });
+        const otherConsumer = ((await (await at(`${V}/apps/oauth/credentials/${otherId}`)).json()) as Consumers).consumers[0].id;
+        const refused = await at(`${V}/apps/oauth/credentials/${otherId}/${otherConsumer}?part=secret`);
+        expect(refused.status).to.equal(403);
+        expect(await errorCode(refused)).to.equal('INSUFFICIENT_ACCESS');
+        expect((await at(`${V}/apps/oauth/credentials/${otherId}/${otherConsumer}?part=key`)).status).to.equal(200);
+      } finally {
+        await withoutPermission.stop();
+      }
+    });
+
+    it('answers 404 before API 60.0 and for an unknown app or consumer, and 403 to a user who is not an admin', async () => {
+      const id = await ecaId();
+      expect((await get(`/services/data/v59.0/apps/oauth/credentials/${id}`)).status).to.equal(404);
+      expect((await get(`${V}/apps/oauth/credentials/0xI000000000000AAA`)).status).to.equal(404);
+      expect((await get(`${V}/apps/oauth/credentials/${id}/0Cx000000000000AAA`)).status).to.equal(404);
+      const { privateKeyPem } = await testKey();
+      const granted = await jwtLogin(emu.url, { iss: eca.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, privateKeyPem);
+      expect((await get(`${V}/apps/oauth/credentials/${id}`, granted.body.access_token)).status).to.equal(403);
+    });
+
+    it('Metadata Secrets Protection: readMetadata returns neither the key nor the secret of global OAuth settings', async () => {
+      const guarded = await startEmulator({ metadataSecretsProtection: true, consumerSecretApiAccess: true });
+      try {
+        const other = await adminConnection(guarded);
+        const { certificatePem } = await testKey();
+        await configureJwtApp(other, { name: 'Guarded_Eca', certificatePem, username: guarded.ready.integrationUser.username });
+        const global = (await metadataOf(other).read('ExtlClntAppGlobalOauthSettings', 'Guarded_Eca_glbloauth')) as unknown as Record<string, unknown>;
+        expect(global).to.include({ fullName: 'Guarded_Eca_glbloauth' });
+        expect((await guarded.state()).apps.find((a) => a.name === 'Guarded_Eca')?.consumerKey).to.be.a('string');
+        expect(global).not.to.have.property('consumerKey');
+        expect(global).not.to.have.property('consumerSecret');
+      } finally {
+        await guarded.stop();
+      }
+    });
+  });
 });

@@ -5,6 +5,7 @@ import { OrgState, type OrgOptions, type User } from './org.js';
 import { GENERIC_LOGIN_HOST, OAuthEndpoints, Sessions, type Session } from './oauth.js';
 import { RestApi } from './rest.js';
 import { OAuthUsageApi } from './usage.js';
+import { OAuthCredentialsApi } from './credentials.js';
 import { MetadataApi } from './metadata.js';
 import { parseEnvelope, SoapFault, soapFault, soapOperationOf, sfFault } from './soap.js';
 import { currentApps, grantsApiAccess } from './apps.js';
@@ -70,6 +71,7 @@ export class Emulator {
   private readonly oauth: OAuthEndpoints;
   private readonly rest: RestApi;
   private readonly usage: OAuthUsageApi;
+  private readonly credentials: OAuthCredentialsApi;
   private readonly metadata: MetadataApi;
   private readonly faults: FaultInjector;
   private readonly server: Server;
@@ -86,12 +88,16 @@ export class Emulator {
       devHub: options.devHub ?? false,
       allowConnectedAppCreation: options.allowConnectedAppCreation ?? false,
       consumerSecretApiAccess: options.consumerSecretApiAccess ?? false,
+      metadataSecretsProtection: options.metadataSecretsProtection ?? false,
+      clientSecretRestAccess: options.clientSecretRestAccess ?? false,
+      adminViewsClientSecret: options.adminViewsClientSecret ?? true,
       now: options.now ?? Date.now,
     });
     this.sessions = new Sessions(this.org);
     this.oauth = new OAuthEndpoints(this.org, this.sessions, () => this.url);
     this.rest = new RestApi(this.org);
     this.usage = new OAuthUsageApi(this.org, this.sessions);
+    this.credentials = new OAuthCredentialsApi(this.org);
     this.metadata = new MetadataApi(this.org);
     if (options.seedApps) seedSetupMadeApps(this.org, this.metadata);
     this.faults = new FaultInjector(options.faultRate ?? 0, options.faultSeed ?? 1);
@@ -321,10 +327,13 @@ export class Emulator {
     return this.data(req, version, rest, user);
   }
 
-  /** `/services/data/vNN.N/...`: Connect REST's OAuth usage resources, or the REST data API. */
+  /** `/services/data/vNN.N/...`: Connect REST's OAuth usage and credentials resources, or the REST data API. */
   private data(req: Request, version: string, rest: string, user: User): Reply {
     const usage = /^\/apps\/oauth\/usage(\/.*)?$/.exec(rest);
-    return usage ? this.usage.handle(req, version, usage[1] ?? '', user) : this.rest.handle(req, version, rest, user);
+    if (usage) return this.usage.handle(req, version, usage[1] ?? '', user);
+    const credentials = /^\/apps\/oauth\/credentials(\/.*)?$/.exec(rest);
+    if (credentials) return this.credentials.handle(req, version, credentials[1] ?? '', user);
+    return this.rest.handle(req, version, rest, user);
   }
 
   private soap(req: Request, version: string): Reply {
