@@ -191,6 +191,7 @@ const SCOPE_NAMES: Record<string, string> = {
   Interaction: 'interaction_api',
   EinsteinGPT: 'einstein_gpt_api',
   SFAP: 'sfap_api',
+  SFApiPlatform: 'sfap_api',
   PwdlessLogin: 'pwdless_login_api',
   MCP: 'mcp_api',
 };
@@ -208,7 +209,14 @@ export const normaliseScopes = (scopes: string[]): string[] => [
   ...new Set(scopes.map((s) => SCOPE_ALIASES_ON_WRITE[s] ?? s)),
 ];
 
-export const isKnownScope = (scope: string): boolean => OAUTH_SCOPES.includes(scope);
+/**
+ * Scope values an External Client App's comma-separated scopes take beyond the WSDL's enum: the API 66 Metadata
+ * API guide lists `SFApiPlatform` where the WSDL has `SFAP`, and an app retrieved at API 67 carries it (see
+ * docs/emulator.md). Taken at every API version [unconfirmed below 66].
+ */
+const ECA_SCOPES_BEYOND_ENUM = ['SFApiPlatform'];
+
+export const isKnownScope = (scope: string): boolean => OAUTH_SCOPES.includes(scope) || ECA_SCOPES_BEYOND_ENUM.includes(scope);
 
 export const oauthScopeNames = (scopes: string[]): string[] =>
   normaliseScopes(scopes).map((s) => SCOPE_NAMES[s] ?? s.toLowerCase());

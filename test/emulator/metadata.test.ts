@@ -326,6 +326,14 @@ describe('the emulator\'s Metadata API', () => {
       );
     });
 
+    it("takes SFApiPlatform in an External Client App's scopes, as a file retrieved at API 67 holds it, and not in a Connected App's", async () => {
+      expectSaved(await create('ExternalClientApplication', ecaHeader('Scope_Sfap_Eca')));
+      expectSaved(await create('ExtlClntAppOauthSettings', ecaPart('Scope_Sfap_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api, SFApiPlatform' })));
+      expect((await read('ExtlClntAppOauthSettings', 'Scope_Sfap_Eca_oauth')).commaSeparatedOauthScopes).to.equal('Api, SFApiPlatform');
+      const error = await refusal(create('ConnectedApp', connectedApp('Scope_Sfap', { scopes: ['Api', 'SFApiPlatform'] })));
+      expect(error.message).to.equal("'SFApiPlatform' is not a valid value for the enum 'ConnectedAppOauthAccessScope'");
+    });
+
     it('refuses OAuth settings of a Connected App without any scope', async () => {
       expectNotSaved(await create('ConnectedApp', connectedApp('Scope_None', { scopes: [] })), 'FIELD_INTEGRITY_EXCEPTION');
     });
