@@ -26,6 +26,13 @@ export const asCommandError = (error: Error, argv: string[]): Error => {
     const alias = targetOrgOf(argv) ?? '<alias>';
     return messages.createError('error.ExpiredSession', [alias], [alias, alias], EXIT_CODES.orgRefused);
   }
+  // jsforce refuses to send a SOAP call (every Metadata API call) with a JWT-format access token below API 68.0:
+  // the SOAP API took them only from 68.0 (jsforce#1817; the org's "Issue JSON Web Token (JWT)-based access
+  // tokens" app setting makes them, forcedotcom/cli#3297). It throws before the call is sent.
+  if (error.message.includes('SOAP API does not support JWT-based access tokens')) {
+    const alias = targetOrgOf(argv) ?? '<alias>';
+    return messages.createError('error.JwtAccessTokenNeedsApi68', [alias], [alias], EXIT_CODES.orgRefused);
+  }
   // A named error of ours already says what to do.
   if (error instanceof SfError && error.exitCode >= EXIT_CODES.invalidFlags) return error;
   // An answer that is not Salesforce's API at all: XML or JSON cut short, or HTML where JSON was due.

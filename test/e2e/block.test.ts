@@ -150,4 +150,26 @@ describe('sf jwtapp block and unblock', () => {
       expect(run.json?.name).to.equal('NotAdminError');
     });
   });
+
+  it('names the fix when the stored session is a JWT-format access token and the API version is below 68.0, sending no Metadata API call', async () => {
+    // An org whose admin logged in through an app with "Issue JSON Web Token (JWT)-based access tokens" on.
+    const jwtOrg = await startEmulator({ jwtAccessTokens: true });
+    try {
+      await storeAdminLogin(jwtOrg, 'emu-block-jwt-token');
+      await configureJwtApp(await adminConnection(jwtOrg), { name: 'Jwt_Token_App', certificatePem: (await testKey()).certificatePem });
+      await jwtOrg.clearRequests();
+      const run = await runCommand<BlockResult>(Block, ['--target-org', 'emu-block-jwt-token', '--name', 'Jwt_Token_App', '--api-version', '66.0', '--json']);
+      expect(run.exitCode, run.stdout).to.equal(4);
+      expect(run.json).to.deep.include({ name: 'JwtAccessTokenNeedsApi68Error' });
+      expect(run.json?.message).to.include('API version 68.0');
+      expect(run.json?.actions?.join(' ')).to.include('--api-version 68.0');
+      expect((await jwtOrg.requests()).filter((r) => r.path.startsWith('/services/Soap/'))).to.deep.equal([]);
+      // At 68.0 the same session blocks the app.
+      const at68 = await runCommand<BlockResult>(Block, ['--target-org', 'emu-block-jwt-token', '--name', 'Jwt_Token_App', '--api-version', '68.0', '--json']);
+      expect(at68.exitCode, at68.stdout).to.equal(0);
+      expect(at68.json?.result).to.include({ enabled: false, changed: true });
+    } finally {
+      await jwtOrg.stop();
+    }
+  });
 });

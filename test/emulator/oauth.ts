@@ -57,9 +57,15 @@ export class Sessions {
 
   public constructor(private readonly org: OrgState) {}
 
-  /** Salesforce's opaque access tokens start with the org Id and a `!`. */
+  /**
+   * Salesforce's opaque access tokens start with the org Id and a `!`; a JWT-based one (the app setting "Issue
+   * JSON Web Token (JWT)-based access tokens") is a signed JWT [unconfirmed: its claims; only its form matters here].
+   */
   public issue(user: User, scopes: string[], appId: string | undefined): Session {
-    const token = `${this.org.orgId.slice(0, 15)}!AQ${randomBytes(48).toString('base64url')}`;
+    const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const token = this.org.options.jwtAccessTokens
+      ? `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ sub: user.Id, iss: this.org.orgId, jti: randomBytes(12).toString('hex') })}.${randomBytes(64).toString('base64url')}`
+      : `${this.org.orgId.slice(0, 15)}!AQ${randomBytes(48).toString('base64url')}`;
     const session: Session = { token, userId: user.Id, scopes, appId };
     this.byToken.set(token, session);
     return session;

@@ -105,6 +105,11 @@ export type OrgOptions = {
    * secrets. Off by default.
    */
   clientSecretRestAccess: boolean;
+  /**
+   * Access tokens are JWT-format, as an app with "Issue JSON Web Token (JWT)-based access tokens" issues them
+   * (here every session the org issues). The SOAP API takes them only from API 68.0 (jsforce#1817).
+   */
+  jwtAccessTokens: boolean;
   /** The admin's profile holds "View Client Secret", which the credentials resource asks for a secret [unconfirmed default]. */
   adminViewsClientSecret: boolean;
   /** The clock, so tests can move time without sleeping. */

@@ -91,6 +91,7 @@ export class Emulator {
       metadataSecretsProtection: options.metadataSecretsProtection ?? false,
       clientSecretRestAccess: options.clientSecretRestAccess ?? false,
       adminViewsClientSecret: options.adminViewsClientSecret ?? true,
+      jwtAccessTokens: options.jwtAccessTokens ?? false,
       now: options.now ?? Date.now,
     });
     this.sessions = new Sessions(this.org);
@@ -350,6 +351,11 @@ export class Emulator {
       if (!this.org.profileOf(user).apiEnabled) throw sfFault('API_DISABLED_FOR_ORG', 'API is not enabled for this Organization or Partner');
       if (!this.rest.servesVersion(version)) {
         throw sfFault('UNSUPPORTED_API_VERSION', `Invalid Api version specified on URL: ${version}`);
+      }
+      // The SOAP API takes JWT-based access tokens from API 68.0; below it answers "statusCode=500 |
+      // body=INVALID_SESSION_ID" (jsforce#1817's comment; jsforce refuses to send such a call).
+      if (Number(version) < 68 && envelope.sessionId.split('.').length === 3) {
+        throw sfFault('INVALID_SESSION_ID', 'Invalid Session ID found in SessionHeader: Illegal Session');
       }
       return this.metadata.handle(envelope, Number(version), user);
     } catch (e) {
