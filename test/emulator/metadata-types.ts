@@ -8,8 +8,30 @@ import { SCHEMA, type FieldType, type TypeDefinition } from './schema/index.js';
 
 export type { FieldType, TypeDefinition };
 
+/**
+ * Fields Salesforce took at some API versions and no longer publishes, so `@salesforce/types` (the newest WSDL)
+ * lacks them: each with the field it follows in its type's sequence and the last version that takes it.
+ * `isNamedUserJwtEnabled` of OAuth policies: valid at API 61–63, refused from 64 (sfdx-hardis#1681)
+ * [reported], and held by a set retrieved at API 62 (test/corpus, chrzasz/sf-th-eca-via-metadata) [retrieved].
+ */
+export const RETIRED_FIELDS: Record<string, Record<string, { type: FieldType; after: string; until: number }>> = {
+  ExtlClntAppOauthConfigurablePolicies: { isNamedUserJwtEnabled: { type: 'boolean', after: 'isGuestCodeCredFlowEnabled', until: 63 } },
+};
+
+const withRetiredFields = (type: string, definition: TypeDefinition): TypeDefinition => {
+  const retired = Object.entries(RETIRED_FIELDS[type] ?? {});
+  if (retired.length === 0) return definition;
+  const fields = Object.entries(definition.fields).flatMap(([name, field]) => [
+    [name, field] as const,
+    ...retired.filter(([, r]) => r.after === name).map(([retiredName, r]) => [retiredName, r.type] as const),
+  ]);
+  return { ...definition, fields: Object.fromEntries(fields) };
+};
+
 /** Every complex type of the schema: the stored types and the ones nested in them. */
-export const COMPLEX_TYPES: Record<string, TypeDefinition> = SCHEMA.types;
+export const COMPLEX_TYPES: Record<string, TypeDefinition> = Object.fromEntries(
+  Object.entries(SCHEMA.types).map(([type, definition]) => [type, withRetiredFields(type, definition)])
+);
 
 export const ECA_TYPES = [
   'ExternalClientApplication',
@@ -24,7 +46,7 @@ const STORED_TYPES = ['ConnectedApp', ...ECA_TYPES, 'ExternalClientAppSettings',
 /** The types the emulator's Metadata API serves. */
 export const METADATA_TYPES: Record<string, TypeDefinition> = Object.fromEntries(
   STORED_TYPES.map((type) => {
-    const definition = SCHEMA.types[type];
+    const definition = COMPLEX_TYPES[type];
     if (!definition) throw new Error(`emulator bug: ${SCHEMA.source} has no ${type}`);
     return [type, definition];
   })

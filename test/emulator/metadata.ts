@@ -1,6 +1,6 @@
 import { randomBytes, type X509Certificate } from 'node:crypto';
 import type { KeyPrefixedObject } from './ids.js';
-import type { ComponentVersion, MetadataBody, MetadataValue, OrgState, User } from './org.js';
+import type { ComponentVersion, MetadataBody, MetadataValue, OrgState, PermissionSet, User } from './org.js';
 import { certificateBody, ecaComponents, isKnownScope, normaliseScopes, parseCertificate, setupEntityTypeOf, splitCommaList } from './apps.js';
 import { developerNameProblem } from './rest.js';
 import {
@@ -8,6 +8,7 @@ import {
   DOCUMENTED_VALUES,
   ECA_TYPES,
   FIELD_MIN_API_VERSION,
+  RETIRED_FIELDS,
   METADATA_TYPES,
   MIN_API_VERSION,
   SETTINGS_NAME,
@@ -220,9 +221,14 @@ export class MetadataApi {
             : { body: stored, accessNames: undefined };
 
     // Permission sets named in the component must exist before anything is written.
+    // A Connected App retrieved from a real org names its permission sets by label ("Github Actions CI", "NPE
+    // Connected App Clients": test/corpus); deploying it back must resolve them. API names are taken too.
+    const byLabel = (name: string): PermissionSet | undefined =>
+      type === 'ConnectedApp' ? this.org.permissionSets.find((p) => p.Label === name && !p.IsOwnedByProfile) : undefined;
     const accessSets = (accessNames ?? []).map(
       (name) =>
         this.org.findPermissionSetByName(name) ??
+        byLabel(name) ??
         refuse('INVALID_CROSS_REFERENCE_KEY', `no PermissionSet named ${name} found`, ['permissionSetName'])
     );
     const version = this.org.putComponent(type, fullName, body, ID_OBJECT[type] ?? 'MetadataComponent');
@@ -673,7 +679,9 @@ export const decode = (node: XmlNode, definition: TypeDefinition, typeName: stri
   for (const [name, raw] of Object.entries(node)) {
     if (name.startsWith('@') || name === '#text') continue;
     const field = definition.fields[name];
-    if (!field || apiVersion < (FIELD_MIN_API_VERSION[typeName]?.[name] ?? 0)) throw invalidElement(name, typeName);
+    if (!field || apiVersion < (FIELD_MIN_API_VERSION[typeName]?.[name] ?? 0) || apiVersion > (RETIRED_FIELDS[typeName]?.[name]?.until ?? Infinity)) {
+      throw invalidElement(name, typeName);
+    }
     const values = (Array.isArray(raw) ? raw : [raw]).filter((v) => !isNil(v));
     if (typeof field === 'object' && 'list' in field) {
       body[name] = values.map((v) => decodeValue(v, field.list, name, apiVersion));
@@ -735,7 +743,7 @@ const encode = (body: MetadataBody, definition: TypeDefinition, typeName = '', a
   Object.entries(definition.fields)
     .map(([name, field]) => {
       const value = body[name];
-      if (value === undefined || apiVersion < (FIELD_MIN_API_VERSION[typeName]?.[name] ?? 0)) return '';
+      if (value === undefined || apiVersion < (FIELD_MIN_API_VERSION[typeName]?.[name] ?? 0) || apiVersion > (RETIRED_FIELDS[typeName]?.[name]?.until ?? Infinity)) return '';
       const values = Array.isArray(value) ? value : [value];
       const inner = typeof field === 'object' && 'list' in field ? field.list : field;
       return values.map((v) => `<${name}>${encodeValue(v, inner)}</${name}>`).join('');

@@ -354,7 +354,7 @@ export class Emulator {
       }
       // The SOAP API takes JWT-based access tokens from API 68.0; below it answers "statusCode=500 |
       // body=INVALID_SESSION_ID" (jsforce#1817's comment; jsforce refuses to send such a call).
-      if (Number(version) < 68 && envelope.sessionId.split('.').length === 3) {
+      if (Number(version) < 68 && (envelope.sessionId ?? '').split('.').length === 3) {
         throw sfFault('INVALID_SESSION_ID', 'Invalid Session ID found in SessionHeader: Illegal Session');
       }
       return this.metadata.handle(envelope, Number(version), user);
