@@ -1,4 +1,5 @@
-import { assertWritable, keyPairPaths, writeKeyPair } from './files.js';
+import { assertWritable, writeKeyPair } from './files.js';
+import { openKeyFolder } from './folder.js';
 import { generateKeyAndCertificate, parseSubject, type KeySize } from './generate.js';
 
 /** A key pair written to a folder: what `sf jwtapp cert generate` reports. Never the key itself. */
@@ -23,11 +24,18 @@ export const writeNewKeyPair = async (options: {
   subject: string;
   force: boolean;
 }): Promise<GeneratedKeyPair> => {
-  const paths = keyPairPaths(options.outputDir);
   parseSubject(options.subject);
-  await assertWritable(paths, options.force);
-  const generated = await generateKeyAndCertificate(options.keySize, { subject: options.subject, days: options.days });
-  await writeKeyPair(paths, generated, options.force);
+  // The folder is private (0700) and held while the pair is written, as setup and rotate hold it.
+  const folder = await openKeyFolder(options.outputDir, { waitMs: 60_000 });
+  const paths = { keyFile: folder.keyFile, certificateFile: folder.certificateFile };
+  let generated: Awaited<ReturnType<typeof generateKeyAndCertificate>>;
+  try {
+    await assertWritable(paths, options.force);
+    generated = await generateKeyAndCertificate(options.keySize, { subject: options.subject, days: options.days });
+    await writeKeyPair(paths, generated, options.force);
+  } finally {
+    await folder.release();
+  }
   const { certificate } = generated;
   return {
     ...paths,

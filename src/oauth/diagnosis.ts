@@ -29,12 +29,17 @@ export type DiagnosisContext = {
   clientId: string;
   username: string;
   audience: string;
+  /**
+   * The run has just replaced the app's certificate: until the change has propagated, Salesforce checks
+   * assertions against the previous one and answers the new key "invalid assertion".
+   */
+  certificateChanged?: boolean;
 };
 
 type Entry = {
   name: string;
   persistence: Persistence;
-  matches: (error: string, description: string) => boolean;
+  matches: (error: string, description: string, context: DiagnosisContext) => boolean;
   /** Tokens for the cause and for the actions. */
   tokens: (c: DiagnosisContext) => { cause: string[]; actions: string[] };
 };
@@ -128,6 +133,14 @@ const CATALOGUE: Entry[] = [
     tokens: () => ({ cause: [], actions: [] }),
   },
   {
+    // The same answer, just after this run replaced the certificate: the previous one is still the one checked
+    // (Salesforce: changes take 2–10 minutes to reach the token endpoint), so it is waited out.
+    name: 'CertificateNotYetActive',
+    persistence: 'propagating',
+    matches: (e, d, c) => c.certificateChanged === true && (has(d, 'invalid assertion') || (e === 'invalid_grant' && has(d, 'signature'))),
+    tokens: (c) => ({ cause: [c.clientId], actions: [c.username] }),
+  },
+  {
     // Last of the invalid_grant family: "invalid assertion", and other signature complaints.
     name: 'InvalidAssertion',
     persistence: 'permanent',
@@ -162,7 +175,7 @@ export const diagnose = (outcome: Exclude<TokenOutcome, { kind: 'granted' }>, co
         : build('LoginRedirected', `http_${outcome.status}`, shownUrl(target), 'permanent', { cause: [context.loginUrl, shownUrl(target)], actions: [target.host] });
     }
     case 'refused': {
-      const entry = CATALOGUE.find((e) => e.matches(outcome.error, outcome.description));
+      const entry = CATALOGUE.find((e) => e.matches(outcome.error, outcome.description, context));
       if (!entry) return build('UnknownOAuthError', outcome.error, outcome.description, outcome.status >= 500 ? 'transient' : 'permanent', { cause: [], actions: [] });
       return build(entry.name, outcome.error, outcome.description, entry.persistence, entry.tokens(context));
     }

@@ -91,11 +91,15 @@ export const secretFromVariable = (variable: string): string => {
 
 /** The same check with a key already loaded and checked (setup has it in memory). */
 export const checkLoginWithKey = (
-  input: Omit<JwtLoginInput, 'keyFile' | 'keyVariable' | 'certificateFile' | 'clientSecretVariable'> & { key: KeyObject }
+  input: Omit<JwtLoginInput, 'keyFile' | 'keyVariable' | 'certificateFile' | 'clientSecretVariable'> & {
+    key: KeyObject;
+    /** The run just replaced the app's certificate: "invalid assertion" is the previous one, still propagating. */
+    certificateChanged?: boolean;
+  }
 ): Promise<LoginCheckResult> => {
   const audience = input.audience ?? defaultAudience(input.loginUrl);
-  const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience };
-  return checkLogin('jwt-bearer', input, context, () => requestJwtToken({ ...context, key: input.key }));
+  const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience, certificateChanged: input.certificateChanged };
+  return checkLogin('jwt-bearer', input, context, () => requestJwtToken({ loginUrl: context.loginUrl, clientId: context.clientId, username: context.username, audience, key: input.key }));
 };
 
 /**

@@ -1,10 +1,10 @@
-import { copyFile, chmod, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
 import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import { sameCertificate, type AppKind, type BoundApp } from '../apps/app.js';
 import { findApp } from '../apps/kinds.js';
 import { keyPairPaths } from '../certificate/files.js';
-import { resolveKeyMaterial } from '../certificate/material.js';
+import { openKeyFolder, type KeyFolder } from '../certificate/folder.js';
+import { resolveKeyMaterial, type KeyMaterial } from '../certificate/material.js';
+import { beginPairSwitch, hasInterruptedSwitch, keepDatedCopy, repairInterruptedSwitch, type FileToWrite } from '../certificate/switch.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { defaultAudience } from '../oauth/audience.js';
 import { clock } from '../oauth/clock.js';
@@ -12,7 +12,6 @@ import { backoffDelay } from '../oauth/backoff.js';
 import { describeOutage, isTransient, OUTAGE_BACKOFF, RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { assertCiFilesOurs, writeCiFiles, type CiFilesRequest } from '../output/ci.js';
-import { writeAtomically } from '../output/files.js';
 import { MAX_ROUNDS, orgUnavailable } from './setup.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -55,40 +54,21 @@ export type RotateProgress = {
   done(outcome?: string): void;
 };
 
-const exists = (path: string): Promise<boolean> =>
-  stat(path).then(
-    () => true,
-    () => false
-  );
+/** How long a run waits for another run to leave the key folder: as long as its own login check may take, at least a minute. */
+export const folderWaitMs = (waitMs: number): number => Math.max(waitMs, 60_000);
 
 /**
- * `server.key` → `server-2026-11-23T15-20-00Z.key` (then `-2`, `-3` within the same second): the old files
- * stay, dated, never overwritten or deleted.
+ * What goes into the key folder: a generated pair, or a brought one copied in, so the folder always holds the
+ * pair the app holds and the next routine `setup` re-uploads nothing older. A certificate brought without its
+ * key leaves no key in the folder (the previous one is kept, dated): a later run says the pair is incomplete
+ * rather than upload a certificate the app no longer holds.
  */
-const datedName = async (path: string, at: Date): Promise<string> => {
-  const stem = join(dirname(path), `${basename(path, extname(path))}-${at.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`);
-  let candidate = `${stem}${extname(path)}`;
-  // eslint-disable-next-line no-await-in-loop
-  for (let n = 2; await exists(candidate); n++) candidate = `${stem}-${n}${extname(path)}`;
-  return candidate;
-};
-
-type PendingFile = { path: string; text: string; mode: number };
-
-/** Copies each file the new pair will replace to its dated name (same mode); returns the files replaced. */
-const keepCurrentFiles = async (pending: PendingFile[], now: Date, kept: string[], progress: RotateProgress): Promise<PendingFile[]> => {
-  const replaced = (await Promise.all(pending.map(async (f) => ((await exists(f.path)) ? f : undefined)))).filter((f): f is PendingFile => f !== undefined);
-  for (const file of replaced) {
-    // eslint-disable-next-line no-await-in-loop
-    const copy = await datedName(file.path, now);
-    // eslint-disable-next-line no-await-in-loop
-    await copyFile(file.path, copy);
-    // eslint-disable-next-line no-await-in-loop
-    await chmod(copy, file.mode);
-    kept.push(copy);
-    progress.step(messages.getMessage('step.keepFile', [file.path, copy]));
-  }
-  return replaced;
+const folderFiles = (material: KeyMaterial, folder: KeyFolder): FileToWrite[] => {
+  if (material.origin !== 'brought') return material.pendingFiles;
+  return [
+    { path: folder.keyFile, text: material.privateKeyPem, mode: 0o600 },
+    { path: folder.certificateFile, text: material.certificatePem, mode: 0o644 },
+  ];
 };
 
 /**
@@ -121,11 +101,13 @@ const uploadConverging = async (conn: Connection, name: string, app: BoundApp, c
 };
 
 /**
- * A new key and certificate for an existing app, without breaking the pipeline that uses it: the new
- * pair is made (or brought) and checked locally; the current files are kept as dated copies; the app is
- * written with only its certificate changed; the new key's login is checked with a bounded wait. A
- * refusal propagation does not explain puts the previous certificate and files back, so the old key keeps
- * working; CI files are rewritten only once the new key works.
+ * A new key and certificate for an existing app, without breaking the pipeline that uses it. The key folder is
+ * held for the whole run (a second run waits, see openKeyFolder), and a switch an earlier run left half done is
+ * repaired first. The new pair is made (or brought) and checked locally; the current files are kept as dated
+ * copies, and a journal says so until the folder and the app agree again; the app is written with only its
+ * certificate changed; the new key's login is checked with a bounded wait, the old certificate's answers while
+ * the new one propagates waited out. A refusal propagation does not explain puts the previous certificate and
+ * files back, so the old key keeps working; CI files are rewritten once the app holds the new certificate.
  */
 export const runRotate = async (run: RotateRun, progress: RotateProgress): Promise<RotateResult> => {
   const log = new RetryLog();
@@ -134,53 +116,67 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
     throw messages.createError('error.CiFilesNeedUsername', [], [], EXIT_CODES.localInput);
   }
   await assertCiFilesOurs(run.ciFiles, false);
-  const now = new Date(clock.now());
-  const material = await resolveKeyMaterial({
-    outputDir: run.outputDir,
-    privateKeyFile: run.privateKeyFile,
-    certificateFile: run.certificateFile,
-    certDays: run.certDays,
-    force: true,
-    now,
-  });
-  const { kind, app } = await findApp(conn, run.name);
-  const previousCertificate = app.snapshot.certificate;
-  if (!previousCertificate) throw messages.createError('error.NoCertificateToRotate', [run.name], [run.name], EXIT_CODES.orgRefused);
-  const result: RotateResult = {
+  if (run.dryRun) {
+    const material = await resolveRotationKeys(run, run.outputDir);
+    return plannedResult(run, (await appToRotate(conn, run.name)).kind, material);
+  }
+  const folder = await openKeyFolder(run.outputDir, { waitMs: folderWaitMs(run.waitMs), onWait: () => progress.step(messages.getMessage('step.waitForFolder', [run.outputDir])) });
+  try {
+    return await rotateHeld(run, conn, folder, log, progress);
+  } finally {
+    await folder.release();
+  }
+};
+
+const resolveRotationKeys = (run: RotateRun, outputDir: string): Promise<KeyMaterial> =>
+  resolveKeyMaterial({ outputDir, privateKeyFile: run.privateKeyFile, certificateFile: run.certificateFile, certDays: run.certDays, force: true, now: new Date(clock.now()) });
+
+/** The app to rotate, which must hold a certificate (it is set up for the JWT bearer flow). */
+const appToRotate = async (conn: Connection, name: string): Promise<{ kind: AppKind; app: BoundApp }> => {
+  const found = await findApp(conn, name);
+  if (!found.app.snapshot.certificate) throw messages.createError('error.NoCertificateToRotate', [name], [name], EXIT_CODES.orgRefused);
+  return found;
+};
+
+/** The rotation as planned: the new pair's files are the folder's, where a brought pair is copied too. */
+const plannedResult = (run: RotateRun, kind: AppKind, material: KeyMaterial): RotateResult => {
+  const paths = keyPairPaths(run.outputDir);
+  const brought = material.origin === 'brought';
+  return {
     status: 'planned',
     dryRun: run.dryRun,
     app: { kind, name: run.name },
-    ...(material.keyFile ? { keyFile: material.keyFile } : {}),
-    certificateFile: material.certificateFile,
+    ...(material.keyFile ? { keyFile: brought ? paths.keyFile : material.keyFile } : {}),
+    certificateFile: brought ? paths.certificateFile : material.certificateFile,
     certificateExpires: material.certificate.notAfter,
     certificateFingerprint: material.certificate.sha256Fingerprint,
     keptFiles: [],
     files: {},
   };
-  if (run.dryRun) return result;
+};
 
-  // The current pair stays, dated; the new one takes its place.
-  const current = keyPairPaths(run.outputDir);
-  const replaced = await keepCurrentFiles(material.pendingFiles, now, result.keptFiles, progress);
-  for (const file of material.pendingFiles) {
-    // eslint-disable-next-line no-await-in-loop
-    await writeAtomically(file.path, file.text, file.mode);
+const rotateHeld = async (run: RotateRun, conn: Connection, folder: KeyFolder, log: RetryLog, progress: RotateProgress): Promise<RotateResult> => {
+  // A switch an earlier run left half done is repaired first, from the app as it is now.
+  const repairedFrom = (await hasInterruptedSwitch(folder)) ? await findApp(conn, run.name) : undefined;
+  if (repairedFrom) await repairInterruptedSwitch(folder, repairedFrom.app.snapshot.certificate);
+  // Everything local next: a bad key or certificate ends the run before any request (but the repair's read).
+  const material = await resolveRotationKeys(run, folder.dir);
+  const { kind, app } = repairedFrom?.app.snapshot.certificate ? repairedFrom : await appToRotate(conn, run.name);
+  const previousCertificate = app.snapshot.certificate ?? '';
+  const result = plannedResult(run, kind, material);
+  const now = new Date(clock.now());
+
+  const pairSwitch = await beginPairSwitch(folder, run.name, folderFiles(material, folder), now);
+  for (const { path, copy } of pairSwitch.kept) {
+    result.keptFiles.push(copy);
+    progress.step(messages.getMessage('step.keepFile', [path, copy]));
   }
-  const restoreFiles = async (): Promise<void> => {
-    for (const [i, file] of replaced.entries()) {
-      // eslint-disable-next-line no-await-in-loop
-      await copyFile(result.keptFiles[i], file.path);
-    }
-  };
-  const putBack = async (): Promise<void> => {
-    await app.replaceCertificate(previousCertificate);
-    await restoreFiles();
-  };
 
   progress.step(messages.getMessage('step.uploadCertificate', [run.name]));
   await uploadConverging(conn, run.name, app, material.certificatePem, log).catch(async (e: unknown) => {
-    // Not uploaded as far as anyone can tell: the old pair goes back where the pipeline reads it.
-    if (isTransient(e) || (e instanceof Error && e.name === 'OrgUnavailableError')) await restoreFiles();
+    // Uploaded or not, the folder takes the pair the app holds now; if the app cannot be read, the journal
+    // stays and the next run repairs it.
+    await settleFolder(conn, run.name, folder);
     throw e;
   });
   progress.done();
@@ -188,6 +184,21 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
 
   const loginUrl = conn.instanceUrl.replace(/\/$/, '');
   const clientId = app.snapshot.consumerKey;
+  const writeFiles = async (): Promise<void> => {
+    if (!run.username) return;
+    result.files = await writeCiFiles(
+      { username: run.username, clientId: clientId ?? '', loginUrl, instanceUrl: loginUrl, audience: defaultAudience(loginUrl), keyFile: folder.keyFile, apiVersion: conn.getApiVersion() },
+      material,
+      run.ciFiles,
+      // The files carry the old key's path or contents: the previous ones stay, dated, as the key files do.
+      async (path) => {
+        const copy = await keepDatedCopy(path, 0o600, now);
+        result.keptFiles.push(copy);
+        progress.step(messages.getMessage('step.keepFile', [path, copy]));
+      }
+    );
+  };
+
   if (run.username && material.key && clientId && run.waitMs > 0) {
     progress.step(messages.getMessage('step.verifyNewKey', [run.username]));
     const { report } = await checkLoginWithKey({
@@ -196,33 +207,38 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
       loginUrl,
       key: material.key,
       waitMs: run.waitMs,
+      certificateChanged: true,
       onRetry: ({ elapsedMs, diagnosis }) => progress.waiting(elapsedMs, diagnosis.description || diagnosis.code),
     });
     progress.done(report.success ? 'ok' : 'refused');
     result.verification = report;
     if (!report.success) {
       const error = loginFailure(report);
-      // Refused for a reason propagation does not explain: the old key must keep working.
       if (report.error?.persistence === 'permanent') {
-        await putBack();
+        // Refused for a reason propagation does not explain: the old key must keep working.
+        await app.replaceCertificate(previousCertificate);
+        await pairSwitch.rollBack();
         error.actions = [messages.getMessage('rotate.putBack', [run.name]), ...(error.actions ?? [])];
+      } else {
+        // Not active yet when the wait ran out: the app holds the new certificate, and so do the folder and
+        // the CI files, so everything agrees once Salesforce has caught up.
+        await pairSwitch.finish();
+        await writeFiles();
+        error.actions = [messages.getMessage('rotate.notYetActive', [run.name, run.username]), ...(error.actions ?? [])];
       }
       throw Object.assign(error, { result });
     }
   } else {
     await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.NewKeyNotVerified'));
   }
-  if (run.username) {
-    result.files = await writeCiFiles(
-      { username: run.username, clientId: clientId ?? '', loginUrl, instanceUrl: loginUrl, audience: defaultAudience(loginUrl), keyFile: material.keyFile ?? current.keyFile, apiVersion: conn.getApiVersion() },
-      material,
-      run.ciFiles,
-      // The files carry the old key's path or contents: the previous ones stay, dated, as the key files do.
-      async (path) => {
-        await keepCurrentFiles([{ path, text: '', mode: 0o600 }], now, result.keptFiles, progress);
-      }
-    );
-  }
+  await pairSwitch.finish();
+  await writeFiles();
   result.status = 'rotated';
   return result;
+};
+
+/** After a failed upload: the folder takes the pair the app holds, read afresh; unreadable, the journal stays. */
+const settleFolder = async (conn: Connection, name: string, folder: KeyFolder): Promise<void> => {
+  const fresh = await findApp(conn, name).catch(() => undefined);
+  if (fresh) await repairInterruptedSwitch(folder, fresh.app.snapshot.certificate).catch(() => undefined);
 };

@@ -3,7 +3,13 @@ import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import type { AppKind, SecretRefusal } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
 import { RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
-import type { KeyMaterial } from '../certificate/material.js';
+import { openKeyFolder, type KeyFolder } from '../certificate/folder.js';
+import { resolveKeyMaterial, type KeyMaterial, type KeyMaterialRequest } from '../certificate/material.js';
+import { sameCertificate, describeCertificate } from '../certificate/inspect.js';
+import { beginPairSwitch, hasInterruptedSwitch, repairInterruptedSwitch, type PairSwitch } from '../certificate/switch.js';
+import { findApp } from '../apps/kinds.js';
+import { EXIT_CODES } from '../exit-codes.js';
+import { clock } from '../oauth/clock.js';
 import { defaultAudience } from '../oauth/audience.js';
 import type { LoginProgress } from '../oauth/login.js';
 import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
@@ -55,9 +61,10 @@ export type SetupResult = {
 
 export type SetupRun = {
   conn: Connection;
-  request: SetupRequest;
-  /** The key pair of the JWT bearer flow; undefined when only the client credentials flow is set up. */
-  material: KeyMaterial | undefined;
+  /** What to set up; its certificate is the key pair's, resolved by the run. */
+  request: Omit<SetupRequest, 'certificatePem'>;
+  /** Where the JWT bearer flow's key pair comes from; undefined when only the client credentials flow is set up. */
+  keys: KeyMaterialRequest | undefined;
   dryRun: boolean;
   /** How long the login check waits for Salesforce's propagation; 0 skips the check. */
   waitMs: number;
@@ -76,23 +83,44 @@ export type SetupProgress = {
   done(outcome?: string): void;
 };
 
+/** Messages of the certificate room, for the folder's pair that is not the app's. */
+const certificateMessages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
+
 /**
  * The whole setup: read the org, plan, and unless it is a dry run apply the plan, read the consumer key
  * back, check the login with a bounded wait, and write the CI files. A refused login ends the run with
- * the result attached to the error, so --json still says what was set up.
+ * the result attached to the error, so --json still says what was set up. The key folder, when the run reads
+ * or writes its pair, is held for the whole run (see openKeyFolder).
  */
 export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<SetupResult> => {
-  const { request, material } = run;
+  const usesFolder = run.keys !== undefined && !run.dryRun && !(run.keys.privateKeyFile && run.keys.certificateFile);
+  const folder = usesFolder && run.keys ? await openKeyFolder(run.keys.outputDir, { waitMs: Math.max(run.waitMs, 60_000), onWait: () => progress.step(messages.getMessage('step.waitForFolder', [run.keys?.outputDir ?? ''])) }) : undefined;
+  try {
+    return await setupHeld(run, folder, progress);
+  } finally {
+    await folder?.release();
+  }
+};
+
+const setupHeld = async (run: SetupRun, folder: KeyFolder | undefined, progress: SetupProgress): Promise<SetupResult> => {
   const log = new RetryLog();
   const conn = resilientConnection(run.conn, log);
   await assertCiFilesOurs(run.ciFiles, true);
+  if (folder && (await hasInterruptedSwitch(folder))) {
+    const found = await findApp(conn, run.request.name).catch(() => undefined);
+    await repairInterruptedSwitch(folder, found?.app.snapshot.certificate);
+  }
+  // Everything local first: a bad key or certificate ends the run before any request (but the repair's read).
+  const material = run.keys ? await resolveKeyMaterial(run.keys) : undefined;
+  const request: SetupRequest = { ...run.request, certificatePem: material?.certificatePem };
   progress.reading();
   const { state, plan } = await readAndPlan(conn, request, material, log);
   progress.done();
 
-  const result = plannedResult(run, plan, conn.instanceUrl.replace(/\/$/, ''));
-  // A CI file the run would rewrite with other values stops it here, before the org is changed.
+  const result = plannedResult(run, material, plan, conn.instanceUrl.replace(/\/$/, ''));
   const existingApp = state.apps[plan.appKind];
+  assertFolderPairIsTheApps(material, existingApp?.snapshot.certificate, run);
+  // A CI file the run would rewrite with other values stops it here, before the org is changed.
   const before = (known: string | undefined): string | undefined => known ?? (plan.appExists ? undefined : NEW_VALUE);
   const secretBefore = result.clientCredentials && run.ciFiles.includeSecretInEnvFile ? before(run.clientSecret ?? existingApp?.consumerSecret) : undefined;
   await assertCiFilesAgree(
@@ -108,7 +136,21 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   progress.planned(result.changes, run.dryRun);
   if (run.dryRun) return result;
 
-  const applied = await applyConverging(conn, { state, plan }, { ...request, readSecret: secretFromOrg(run) }, material, (step) => progress.step(step), log);
+  // A pair that replaces one the app holds is switched with a journal, so an interruption is repaired.
+  const certificateChanged = Boolean(existingApp?.snapshot.certificate) && material !== undefined && !sameCertificate(existingApp?.snapshot.certificate, material.certificatePem);
+  const pairSwitch: PairSwitch | undefined =
+    folder && material && material.pendingFiles.length > 0 && certificateChanged ? await beginPairSwitch(folder, request.name, material.pendingFiles, new Date(clock.now())) : undefined;
+  const applied = await applyConverging(conn, { state, plan }, { ...request, readSecret: secretFromOrg(run) }, pairSwitch && material ? { ...material, pendingFiles: [] } : material, (step) => progress.step(step), log).catch(
+    async (e: unknown) => {
+      if (pairSwitch && folder) {
+        const fresh = await findApp(conn, request.name).catch(() => undefined);
+        if (fresh) await repairInterruptedSwitch(folder, fresh.app.snapshot.certificate).catch(() => undefined);
+      }
+      throw e;
+    }
+  );
+  // The app holds the folder's certificate now, whatever the login check below answers.
+  await pairSwitch?.finish();
   progress.done();
   result.status = !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated';
   result.clientId = applied.consumerKey;
@@ -117,7 +159,7 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   if (material) {
     result.loginCommand = loginCommand(pipeline);
     // The first read already said the user's profile grants "API Enabled": the token alone proves the login.
-    result.verification = await verifyLogin(result, material, { waitMs: run.waitMs, apiAccessKnown: user?.apiEnabledByProfile === true }, progress);
+    result.verification = await verifyLogin(result, material, { waitMs: run.waitMs, apiAccessKnown: user?.apiEnabledByProfile === true, certificateChanged }, progress);
   }
   const secret = result.clientCredentials ? run.clientSecret ?? applied.consumerSecret : undefined;
   result.clientCredentials = await checkClientCredentials(result, run, { secret, refused: applied.secretRefused }, progress);
@@ -126,6 +168,23 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   result.retries = log.calls;
   result.files = await writeCiFiles(pipeline, { privateKeyPem: material?.privateKeyPem, clientSecret: run.ciFiles.includeSecretInEnvFile ? secret : undefined }, run.ciFiles);
   return result;
+};
+
+/**
+ * A pair reused from the key folder must be the one the app holds: one that is not (the app was rotated with a
+ * pair kept elsewhere, or changed by hand or from another machine) would switch the app back to another key,
+ * possibly an old, leaked one. Refused before anything is written; naming the pair on purpose uploads it.
+ */
+const assertFolderPairIsTheApps = (material: KeyMaterial | undefined, appCertificate: string | undefined, run: SetupRun): void => {
+  if (material?.origin !== 'reused' || !appCertificate || sameCertificate(appCertificate, material.certificatePem)) return;
+  const app = describeCertificate(appCertificate);
+  const outputDir = run.keys?.outputDir ?? '.';
+  throw certificateMessages.createError(
+    'error.KeyPairNotTheApps',
+    [outputDir, run.request.name, `${material.certificate.sha256Fingerprint} (until ${material.certificate.notAfter})`, `${app.sha256Fingerprint} (until ${app.notAfter})`],
+    [material.keyFile ?? '', material.certificateFile, run.request.name, outputDir],
+    EXIT_CODES.localInput
+  );
 };
 
 const pipelineLogin = (result: SetupResult, clientId: string | undefined, apiVersion: string): PipelineLogin => ({
@@ -139,8 +198,8 @@ const pipelineLogin = (result: SetupResult, clientId: string | undefined, apiVer
 });
 
 /** What the run will do, before it does it: the --dry-run result, and the start of the applied run's. */
-const plannedResult = (run: SetupRun, plan: Plan, loginUrl: string): SetupResult => {
-  const { request, material } = run;
+const plannedResult = (run: SetupRun, material: KeyMaterial | undefined, plan: Plan, loginUrl: string): SetupResult => {
+  const { request } = run;
   return {
     status: 'planned',
     dryRun: run.dryRun,
@@ -227,7 +286,7 @@ const verifyClientCredentials = async (
 const verifyLogin = async (
   result: SetupResult,
   material: KeyMaterial,
-  { waitMs, apiAccessKnown }: { waitMs: number; apiAccessKnown: boolean },
+  { waitMs, apiAccessKnown, certificateChanged }: { waitMs: number; apiAccessKnown: boolean; certificateChanged: boolean },
   progress: SetupProgress
 ): Promise<LoginReport | undefined> => {
   if (waitMs === 0 || !result.clientId) return undefined;
@@ -240,7 +299,8 @@ const verifyLogin = async (
   return checkedLogin(
     result.username,
     progress,
-    (onRetry) => checkLoginWithKey({ username: result.username, clientId, loginUrl: result.loginUrl, audience: result.audience, key, waitMs, apiAccessKnown, onRetry }),
+    (onRetry) =>
+      checkLoginWithKey({ username: result.username, clientId, loginUrl: result.loginUrl, audience: result.audience, key, waitMs, apiAccessKnown, certificateChanged, onRetry }),
     (report) => ({ ...result, verification: report })
   );
 };

@@ -1,7 +1,6 @@
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { DEFAULT_VALIDITY_DAYS } from '../../certificate/generate.js';
-import { resolveKeyMaterial } from '../../certificate/material.js';
 import { clock } from '../../oauth/clock.js';
 import { secretFromVariable } from '../../oauth/verify.js';
 import { runSetup, type SetupResult } from '../../plan/run.js';
@@ -87,23 +86,21 @@ export default class Setup extends SfCommand<SetupResult> {
       createUser: flags['create-user'],
       adminUsername,
     });
-    // Everything local first: a bad key, certificate or secret variable ends the run before any request.
-    const material = partial.flows.includes('jwt')
-      ? await resolveKeyMaterial({
-          outputDir: flags['output-dir'],
-          privateKeyFile: flags['private-key-file'],
-          certificateFile: flags['certificate-file'],
-          certDays: flags['cert-days'],
-          force: flags.force,
-          now: new Date(clock.now()),
-        })
-      : undefined;
     const clientSecret = flags['client-secret-env'] ? secretFromVariable(flags['client-secret-env']) : undefined;
     const result = await runSetup(
       {
         conn,
-        request: { ...partial, certificatePem: material?.certificatePem },
-        material,
+        request: partial,
+        keys: partial.flows.includes('jwt')
+          ? {
+              outputDir: flags['output-dir'],
+              privateKeyFile: flags['private-key-file'],
+              certificateFile: flags['certificate-file'],
+              certDays: flags['cert-days'],
+              force: flags.force,
+              now: new Date(clock.now()),
+            }
+          : undefined,
         dryRun: flags['dry-run'],
         waitMs: flags.wait.milliseconds,
         clientSecret,
