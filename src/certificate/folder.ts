@@ -73,7 +73,15 @@ export const openKeyFolder = async (dir: string, options: { waitMs: number; onWa
   for (;;) {
     try {
       // eslint-disable-next-line no-await-in-loop
-      const release = await lock(path, { lockfilePath, realpath: false, stale: STALE_MS, retries: 0 });
+      const release = await lock(path, {
+        lockfilePath,
+        realpath: false,
+        stale: STALE_MS,
+        retries: 0,
+        // The lock could not be refreshed in time (a stalled machine): another run may take it over. The run goes
+        // on — crashing here would leave a half-made switch — and the journal still lets the next run repair.
+        onCompromised: () => undefined,
+      });
       return { dir: path, ...keyPairPaths(path), release: () => release().catch(() => undefined) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') {

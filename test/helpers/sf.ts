@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cp, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,10 @@ export type SfJson = { status: number; result?: unknown; name?: string; message?
 export const sfHome = (): string => mkdtempSync(join(tmpdir(), 'jwtapp-sf-home-'));
 
 /** Runs the real `sf` under the Node running the tests (Node 22, brought by the repo). */
-export const runSf = (args: string[], options: { home: string; env?: Record<string, string>; cwd?: string }): Promise<SfRun> =>
+export const runSf = (
+  args: string[],
+  options: { home: string; env?: Record<string, string>; cwd?: string; onSpawn?: (child: ChildProcess) => void }
+): Promise<SfRun> =>
   new Promise((done, fail) => {
     const child = spawn(process.execPath, [SF_RUN, ...args], {
       cwd: options.cwd ?? options.home,
@@ -36,6 +39,7 @@ export const runSf = (args: string[], options: { home: string; env?: Record<stri
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,0 +1,94 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { access, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
+import { runSf, sfWithAdmin, type SfRun } from '../helpers/sf.js';
+
+/**
+ * Rotations as pipelines run them, through the real sf: several at once on one key folder, and one cut off
+ * (a CI cancel, a lost runner) at any point. Whatever happens, the key in the folder must end up signing for
+ * the certificate the app holds, by itself: the next routine run repairs what an interrupted one left.
+ */
+describe('rotations at once and interrupted, through the real sf', () => {
+  let emu: RunningEmulator;
+  let home: string;
+  let dir: string;
+  let username: string;
+
+  const sf = (args: string[], onSpawn?: Parameters<typeof runSf>[1]['onSpawn']): Promise<SfRun> => runSf([...args, '--json'], { home, onSpawn });
+  const rotate = (onSpawn?: Parameters<typeof runSf>[1]['onSpawn']): Promise<SfRun> =>
+    sf(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', 'Turn_App', '--username', username, '--output-dir', dir, '--wait', '1'], onSpawn);
+  const setup = (): Promise<SfRun> => sf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Turn_App', '--username', username, '--output-dir', dir]);
+  const folderMatchesApp = async (): Promise<boolean> => {
+    const held = (await emu.state()).apps.find((a) => a.name === 'Turn_App')?.certificate ?? '';
+    const key = createPrivateKey(await readFile(join(dir, 'server.key'), 'utf8'));
+    return new X509Certificate(held).checkPrivateKey(key) && new X509Certificate(await readFile(join(dir, 'server.crt'), 'utf8')).checkPrivateKey(key);
+  };
+
+  before(async () => {
+    emu = await startEmulator();
+    home = await sfWithAdmin(emu);
+    username = emu.ready.integrationUser.username;
+    dir = join(await mkdtemp(join(tmpdir(), 'jwtapp-turns-')), 'keys');
+    const made = await setup();
+    expect(made.status, made.stdout + made.stderr).to.equal(0);
+  });
+  after(async () => {
+    await emu.stop();
+    await rm(join(dir, '..'), { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('four rotations at once on one folder take turns, and the key on disk matches the app', async () => {
+    const runs = await Promise.all([1, 2, 3, 4].map(() => rotate()));
+    for (const [i, run] of runs.entries()) expect(run.status, `run ${i + 1}: ${run.stdout}${run.stderr}`).to.equal(0);
+    expect(await folderMatchesApp()).to.equal(true);
+    const waited = runs.filter((r) => (r.json?.warnings ?? []).some((w) => w.includes('waiting for it to finish'))).length;
+    process.stdout.write(`      four rotations at once: 4 exited 0, ${waited} waited for the folder\n`);
+    // Each run kept the pair before it: four dated pairs, all different.
+    const kept = (await readdir(dir)).filter((f) => /^server-.*\.key$/.test(f));
+    expect(new Set(await Promise.all(kept.map((f) => readFile(join(dir, f), 'utf8')))).size).to.equal(4);
+  });
+
+  it('a rotation killed at any point is repaired by the next routine run, which then changes nothing', async () => {
+    // Slow enough that the kills land before, during and after the upload and the login check.
+    await emu.setLatency(150, 500);
+    const outcomes: string[] = [];
+    const points: Array<{ afterSwitchMs: number; signal: NodeJS.Signals }> = [
+      { afterSwitchMs: 0, signal: 'SIGKILL' },
+      { afterSwitchMs: 300, signal: 'SIGTERM' },
+      { afterSwitchMs: 900, signal: 'SIGKILL' },
+      { afterSwitchMs: 1300, signal: 'SIGINT' },
+      { afterSwitchMs: 1700, signal: 'SIGTERM' },
+    ];
+    for (const point of points) {
+      // The switch has begun once the journal is in the folder: then the kill comes, `afterSwitchMs` later.
+      // eslint-disable-next-line no-await-in-loop
+      const killed = await rotate((child) => {
+        const watch = setInterval(() => {
+          void access(join(dir, '.jwtapp-switch.json')).then(
+            () => {
+              clearInterval(watch);
+              setTimeout(() => child.kill(point.signal), point.afterSwitchMs);
+            },
+            () => undefined
+          );
+        }, 20);
+        child.on('exit', () => clearInterval(watch));
+      });
+      // eslint-disable-next-line no-await-in-loop
+      const next = await setup();
+      expect(next.status, `after ${point.signal} at +${point.afterSwitchMs} ms: ${next.stdout}${next.stderr}`).to.equal(0);
+      // eslint-disable-next-line no-await-in-loop
+      expect(await folderMatchesApp(), `after ${point.signal} at +${point.afterSwitchMs} ms`).to.equal(true);
+      // eslint-disable-next-line no-await-in-loop
+      expect(await readdir(dir)).to.not.include('.jwtapp-switch.json');
+      const repaired = (next.json?.warnings ?? []).find((w) => w.includes('was interrupted'));
+      outcomes.push(`${point.signal}@+${point.afterSwitchMs}ms: exit ${killed.status}, ${repaired ? (repaired.includes('put back') ? 'rolled back' : 'kept the new pair') : 'nothing to repair'}`);
+    }
+    process.stdout.write(`      interrupted rotations, each repaired by the next setup:\n${outcomes.map((o) => `        ${o}`).join('\n')}\n`);
+    await emu.setLatency(0);
+  });
+});
