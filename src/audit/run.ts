@@ -4,7 +4,7 @@ import type { AppKind, BoundApp } from '../apps/app.js';
 import { asNotAdmin } from '../apps/save.js';
 import { APP_KINDS, findApp } from '../apps/kinds.js';
 import { parseScopes } from '../apps/scopes.js';
-import { describeCertificate, storedCertificate } from '../certificate/inspect.js';
+import { describeCertificate, signatureHashOf, storedCertificate } from '../certificate/inspect.js';
 import { keyMatchesCertificate, loadSigningKey } from '../certificate/keys.js';
 import { soqlString } from '../access/soql.js';
 import { clock } from '../oauth/clock.js';
@@ -38,14 +38,6 @@ export type AuditRequest = {
   warnDays: number;
   /** Also log in as the integration user with the key, at the org's My Domain, once per app with a certificate. */
   verify?: boolean;
-};
-
-/** The hash a certificate is signed with (`SHA-256`), read with a maintained X.509 library; node:crypto does not say. */
-const signatureHashOf = async (text: string): Promise<string | undefined> => {
-  await import('reflect-metadata');
-  const x509 = await import('@peculiar/x509');
-  const algorithm = new x509.X509Certificate(storedCertificate(text).raw).signatureAlgorithm as { hash?: { name?: string } };
-  return algorithm.hash?.name;
 };
 
 const certificateFacts = async (pem: string | undefined): Promise<AuditFacts['certificate']> => {

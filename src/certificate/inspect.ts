@@ -54,3 +54,11 @@ export const describeCertificate = (text: string): CertificateInfo => {
     serialNumber: cert.serialNumber,
   };
 };
+
+/** The hash a certificate is signed with (`SHA-256`), read with a maintained X.509 library; node:crypto does not say. */
+export const signatureHashOf = async (text: string): Promise<string | undefined> => {
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  const algorithm = new x509.X509Certificate(storedCertificate(text).raw).signatureAlgorithm as { hash?: { name?: string } };
+  return algorithm.hash?.name;
+};

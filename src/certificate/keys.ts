@@ -2,6 +2,7 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { Lifecycle, Messages } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
+import { signatureHashOf, storedCertificate } from './inspect.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
@@ -50,14 +51,18 @@ export const readKeyText = async (source: KeySource): Promise<string> => {
 };
 
 const PEM_LABEL = /-----BEGIN ([A-Z0-9 ]+)-----/;
+/** A private key block anywhere in the text: a PEM file may hold the certificate first, then the key. */
+const PRIVATE_KEY_BLOCK = /-----BEGIN ((?:RSA |EC |ENCRYPTED )?PRIVATE KEY)-----[\s\S]*?-----END \1-----/;
 
 /**
  * The private key that signs JWTs, refused before any request when it cannot work: not PEM, a certificate
  * or public key in its place, encrypted, not RSA, or too small.
  */
-export const parsePrivateKey = (text: string, source: KeySource): KeyObject => {
+export const parsePrivateKey = (file: string, source: KeySource): KeyObject => {
   const where = describeSource(source);
-  const label = PEM_LABEL.exec(text)?.[1];
+  const block = PRIVATE_KEY_BLOCK.exec(file);
+  const text = block ? block[0] : file;
+  const label = block ? block[1] : PEM_LABEL.exec(text)?.[1];
   if (!label) throw localError('NotPem', [where]);
   if (label === 'CERTIFICATE') throw localError('CertificateGivenAsKey', [where]);
   if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY') throw localError('PublicKeyGivenAsKey', [where]);
@@ -84,10 +89,30 @@ export const readCertificate = async (path: string): Promise<X509Certificate> =>
     throw localError('CertificateFileUnreadable', [path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]);
   }
   try {
-    return new X509Certificate(text);
+    // The certificate's block wherever it is in the file (a PEM file may hold the key first), or its body alone.
+    return storedCertificate(text);
   } catch {
     throw localError('NotCertificate', [path]);
   }
+};
+
+/** Certificates signed with these hashes are refused: SHA-1 has been broken for signatures since 2017. */
+const WEAK_HASHES = ['SHA-1', 'MD5'];
+
+/**
+ * What the certificate itself must be for Salesforce to check RS256 JWTs against it, whatever the key beside it:
+ * an RSA key of 2048 bits or more, signed with SHA-256 or better, already valid. Setup never makes one
+ * otherwise, and checks a brought one the same.
+ */
+export const assertCertificateAcceptable = async (certificate: X509Certificate, path: string, now: Date): Promise<void> => {
+  const keyType = certificate.publicKey.asymmetricKeyType ?? 'unknown';
+  if (keyType !== 'rsa') throw localError('CertificateNotRsa', [path, keyType]);
+  const bits = certificate.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < MIN_KEY_SIZE) throw localError('CertificateKeyTooSmall', [path, bits, MIN_KEY_SIZE]);
+  const hash = await signatureHashOf(certificate.toString());
+  if (hash && WEAK_HASHES.includes(hash.toUpperCase())) throw localError('CertificateWeakSignature', [path, hash]);
+  const notBefore = new Date(certificate.validFrom);
+  if (notBefore.getTime() > now.getTime()) throw localError('CertificateNotYetValid', [path, notBefore.toISOString()]);
 };
 
 export const keyMatchesCertificate = (key: KeyObject, certificate: X509Certificate): boolean =>
@@ -106,13 +131,12 @@ export const assertCertificateUsable = async (
   expired: 'refuse' | 'warn' = 'refuse'
 ): Promise<void> => {
   if (!keyMatchesCertificate(key, certificate)) throw localError('KeyCertificateMismatch', [path]);
+  await assertCertificateAcceptable(certificate, path, now);
   const notAfter = new Date(certificate.validTo);
   if (notAfter.getTime() <= now.getTime()) {
     if (expired === 'refuse') throw localError('CertificateExpired', [path, notAfter.toISOString()]);
     await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.CertificateExpired', [path, notAfter.toISOString()]));
   }
-  const notBefore = new Date(certificate.validFrom);
-  if (notBefore.getTime() > now.getTime()) throw localError('CertificateNotYetValid', [path, notBefore.toISOString()]);
 };
 
 

@@ -1,9 +1,23 @@
 import { createPrivateKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import { Lifecycle, Messages } from '@salesforce/core';
 import { certificateForKey, DEFAULT_SUBJECT, generateKeyAndCertificate } from './generate.js';
 import { describeCertificate, type CertificateInfo } from './inspect.js';
 import { keyPairPaths } from './files.js';
-import { assertCertificateUsable, localError, parsePrivateKey, readCertificate, readKeyText } from './keys.js';
+import { assertCertificateAcceptable, assertCertificateUsable, localError, parsePrivateKey, readCertificate, readKeyText } from './keys.js';
+
+Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
+
+/** A reused certificate this close to its end is warned about, as audit warns (its --warn-days default). */
+export const EXPIRY_WARNING_DAYS = 30;
+
+const warnIfExpiresSoon = async (certificate: X509Certificate, path: string, now: Date): Promise<void> => {
+  const days = Math.floor((new Date(certificate.validTo).getTime() - now.getTime()) / 86_400_000);
+  if (days >= 0 && days < EXPIRY_WARNING_DAYS) {
+    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.CertificateExpiresSoon', [path, new Date(certificate.validTo).toISOString(), days]));
+  }
+};
 
 /**
  * The key and certificate setup uploads and logs in with, and the files it still has to write. Nothing is
@@ -65,7 +79,11 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
     const certificatePem = certificate.toString();
     const brought = request.privateKeyFile ? await readKey(request.privateKeyFile) : undefined;
     if (brought) await assertCertificateUsable(brought.key, certificate, request.certificateFile, now);
-    else if (new Date(certificate.validTo) <= now) throw localError('CertificateExpired', [request.certificateFile, new Date(certificate.validTo).toISOString()]);
+    else {
+      // Alone, it is checked as a pair's certificate is: setup never uploads one it could not have made.
+      await assertCertificateAcceptable(certificate, request.certificateFile, now);
+      if (new Date(certificate.validTo) <= now) throw localError('CertificateExpired', [request.certificateFile, new Date(certificate.validTo).toISOString()]);
+    }
     assertLastsLongEnough(certificate, request.certificateFile, request);
     return {
       origin: 'brought',
@@ -103,7 +121,10 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
     if (!keyExists || !certExists) throw localError('IncompleteKeyPair', [keyExists ? paths.keyFile : paths.certificateFile, request.outputDir]);
     const previous = await readKey(paths.keyFile);
     const certificate = await readCertificate(paths.certificateFile);
-    await assertCertificateUsable(previous.key, certificate, paths.certificateFile, now);
+    // Reused, it is what the app already holds: an expired one still logs in (Salesforce does not check its
+    // dates), so a routine re-run warns and goes on rather than stop the pipeline; so does one about to expire.
+    await assertCertificateUsable(previous.key, certificate, paths.certificateFile, now, 'warn');
+    await warnIfExpiresSoon(certificate, paths.certificateFile, now);
     const certificatePem = certificate.toString();
     return {
       origin: 'reused',

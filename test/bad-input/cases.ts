@@ -38,7 +38,11 @@ export type FixtureName =
   | 'unwritableDir'
   | 'readOnlyDir'
   | 'foreignEnvFile'
-  | 'staleEnvFile';
+  | 'staleEnvFile'
+  | 'ecCertificate'
+  | 'smallCertificate'
+  | 'sha1Certificate'
+  | 'futureCertificate';
 
 export type BadInput = {
   id: string;
@@ -97,6 +101,11 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'K14', area: 'files', shown: 'sf jwtapp cert generate --output-dir <a read-only folder>', command: 'cert generate', args: (c) => ['--output-dir', c.files.readOnlyDir], unprivileged: true, name: 'OutputNotWritableError', exitCode: 3, says: 'EACCES' },
   { id: 'K15', area: 'files', shown: 'sf jwtapp setup --dotenv-file <a .env sf jwtapp did not write>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Dotenv', '--username', c.integration, '--output-dir', c.files.directory, '--dotenv-file', c.files.foreignEnvFile], name: 'CiFileNotOursError', exitCode: 3, says: '--replace-ci-files' },
   { id: 'K16', area: 'files', shown: "sf jwtapp setup --dotenv-file <another app's .env from an earlier run>", command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Stale', '--username', c.integration, '--output-dir', c.files.directory, '--dotenv-file', c.files.staleEnvFile], name: 'CiFileDiffersError', exitCode: 3, says: 'SF_CLIENT_ID' },
+  // ---- certificates brought alone: checked as a pair's certificate is --------------------------------
+  { id: 'C1', area: 'files', shown: 'sf jwtapp setup --certificate-file <an EC certificate>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Ec_Cert', '--username', c.integration, '--certificate-file', c.files.ecCertificate], name: 'CertificateNotRsaError', exitCode: 3, says: 'RSA' },
+  { id: 'C2', area: 'files', shown: 'sf jwtapp setup --certificate-file <a 1024-bit certificate>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Small_Cert', '--username', c.integration, '--certificate-file', c.files.smallCertificate], name: 'CertificateKeyTooSmallError', exitCode: 3, says: '2048' },
+  { id: 'C3', area: 'files', shown: 'sf jwtapp setup --certificate-file <a SHA-1 certificate>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Sha1_Cert', '--username', c.integration, '--certificate-file', c.files.sha1Certificate], name: 'CertificateWeakSignatureError', exitCode: 3, says: 'SHA-256' },
+  { id: 'C4', area: 'files', shown: 'sf jwtapp cert rotate --certificate-file <a certificate valid from tomorrow>', command: 'cert rotate', args: (c) => ['-o', c.admin, '-n', c.app, '--output-dir', c.keyDir, '--certificate-file', c.files.futureCertificate], name: 'CertificateNotYetValidError', exitCode: 3, says: 'clock' },
 
   // ---- names ---------------------------------------------------------------------------------------
   { id: 'N1', area: 'names', shown: 'sf jwtapp setup --name <61 characters>', command: 'setup', args: (c) => ['-o', c.admin, '-n', `A${'b'.repeat(60)}`, '--dry-run'], name: 'InvalidAppNameError', exitCode: 3, says: '60' },

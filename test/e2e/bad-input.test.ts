@@ -17,6 +17,7 @@ import { startEmulator, type EmulatorState, type RunningEmulator } from '../help
 import { adminConnection, createUser, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
 import { runCommand } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
+import { refusedCertificate } from '../helpers/certificates.js';
 
 type AnyCommand = Parameters<typeof runCommand>[0] & (abstract new (...args: never[]) => SfCommand<unknown>);
 const COMMANDS: Record<BadInput['command'], AnyCommand> = {
@@ -72,6 +73,10 @@ const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {
       '.env.jwt',
       '# Written by sf jwtapp setup. Keep this file out of version control.\nSF_USERNAME=someone@example.com\nSF_CLIENT_ID=3MVG9AnotherAppsKey\n'
     ),
+    ecCertificate: await file('ec.crt', await refusedCertificate('ec'), 0o644),
+    smallCertificate: await file('small.crt', await refusedCertificate('rsa1024'), 0o644),
+    sha1Certificate: await file('sha1.crt', await refusedCertificate('sha1'), 0o644),
+    futureCertificate: await file('future.crt', await refusedCertificate('future'), 0o644),
   };
 };
 

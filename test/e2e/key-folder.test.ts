@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import CertRotate, { type RotateResult } from '../../src/commands/jwtapp/cert/rotate.js';
 import CertGenerate from '../../src/commands/jwtapp/cert/generate.js';
+import Verify from '../../src/commands/jwtapp/verify.js';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { FakeClock, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { storeAdminLogin } from '../helpers/org.js';
@@ -185,6 +186,46 @@ describe('the key folder and the app agree', () => {
       expect(await folderMatchesApp(slow, 'Slow_Rotate', dir)).to.equal(true);
       // The pair it replaced is kept, dated, as a rotation keeps it.
       expect((await readdir(dir)).filter((f) => /^server-.*\.key$/.test(f)).length).to.be.greaterThan(0);
+    });
+  });
+
+  describe('inputs checked whatever their source', () => {
+    it('reads the key of a PEM file that holds the certificate first, then the key', async () => {
+      const dir = join(root, 'combined');
+      const made = await setup('--name', 'Combined_App', '--username', integration, '--output-dir', dir);
+      expect(made.exitCode, made.stdout).to.equal(0);
+      const both = join(dir, 'both.pem');
+      await writeFile(both, `${await readFile(join(dir, 'server.crt'), 'utf8')}${await readFile(join(dir, 'server.key'), 'utf8')}`, { mode: 0o600 });
+      const run = await runCommand(Verify, ['--username', integration, '--client-id', String(made.json?.result?.clientId), '--jwt-key-file', both, '--certificate-file', both, '--instance-url', emu.url, '--json']);
+      expect(run.exitCode, run.stdout).to.equal(0);
+    });
+
+    describe('a reused pair near or past its end', () => {
+      const fake = new FakeClock();
+      let timed: RunningEmulator;
+      useFakeClock(fake);
+      before(async () => {
+        timed = await startEmulator({ now: fake.now });
+        await storeAdminLogin(timed, 'emu-timed-admin');
+      });
+      after(() => timed.stop());
+      const timedSetup = (dir: string, ...args: string[]): Promise<CommandRun<SetupResult>> =>
+        runCommand<SetupResult>(Setup, ['--target-org', 'emu-timed-admin', '--name', 'Timed_App', '--username', timed.ready.integrationUser.username, '--output-dir', dir, '--json', ...args]);
+
+      it('warns when it expires within 30 days, and goes on after it expired (Salesforce does not check its dates)', async () => {
+        const dir = join(root, 'timed');
+        expect((await timedSetup(dir, '--cert-days', '40')).exitCode).to.equal(0);
+        fake.advance(15 * 86_400_000);
+        const soon = await timedSetup(dir);
+        expect(soon.exitCode, soon.stdout).to.equal(0);
+        expect(soon.json?.warnings?.join(' ')).to.match(/expires on .* in 2\d days/);
+        fake.advance(30 * 86_400_000);
+        const expired = await timedSetup(dir);
+        expect(expired.exitCode, expired.stdout).to.equal(0);
+        expect(expired.json?.result?.status).to.equal('unchanged');
+        expect(expired.json?.result?.verification?.success).to.equal(true);
+        expect(expired.json?.warnings?.join(' ')).to.include('expired on').and.include('cert rotate');
+      });
     });
   });
 });
