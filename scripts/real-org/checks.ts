@@ -256,6 +256,42 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
           const r = await tokenRequest(options.genericLoginUrl, assertion(audience));
           return { held: r.body.error === 'app_not_found' && r.body.error_description === 'External client app is not installed in this org', answer: `HTTP ${r.status} ${text(r.body)}` };
         });
+        // Last: it changes the certificate the checks above log in with.
+        await attempt(
+          'certificate-change-answer',
+          'While a new certificate propagates, the token endpoint answers the new key invalid_grant "invalid assertion" (nothing else) and still accepts the old one; the new key logs in within the wait',
+          async () => {
+            const next = await generateKeyAndCertificate(2048, { subject: `CN=${app}-next`, days: 2 });
+            await deployComponents(conn, [
+              {
+                type: 'ExtlClntAppGlobalOauthSettings',
+                fullName: `${app}_glbloauth`,
+                record: { callbackUrl: 'http://localhost:1717/OauthRedirect', certificate: next.certificatePem, externalClientApplication: app, label: app },
+              },
+            ]);
+            const signedBy = (pem: string): string => signJwt({ iss: consumerKey, sub: username, aud: audience, exp: Math.floor(Date.now() / 1000) + 180 }, pem);
+            const started = Date.now();
+            const seen = new Set<string>();
+            let oldKeyRefusedEarly = false;
+            let fresh = await tokenRequest(instanceUrl, signedBy(next.privateKeyPem));
+            while (fresh.status !== 200 && Date.now() < started + options.waitMs) {
+              seen.add(`${fresh.body.error ?? fresh.status}: ${fresh.body.error_description ?? ''}`);
+              // eslint-disable-next-line no-await-in-loop
+              const previous = await tokenRequest(instanceUrl, signedBy(key.privateKeyPem));
+              if (previous.status !== 200) oldKeyRefusedEarly = true;
+              // eslint-disable-next-line no-await-in-loop
+              await sleep(10_000);
+              // eslint-disable-next-line no-await-in-loop
+              fresh = await tokenRequest(instanceUrl, signedBy(next.privateKeyPem));
+            }
+            const answers = [...seen];
+            const onlyInvalidAssertion = answers.every((a) => a === 'invalid_grant: invalid assertion');
+            return {
+              held: fresh.status === 200 && onlyInvalidAssertion && !oldKeyRefusedEarly,
+              answer: `new key ${fresh.status === 200 ? `logged in after ${Math.round((Date.now() - started) / 1000)} s` : `still refused after ${Math.round(options.waitMs / 1000)} s`}; answers meanwhile: ${answers.join(' | ') || 'none'}; the old key ${oldKeyRefusedEarly ? 'was refused before the new one worked' : 'kept logging in meanwhile'}`,
+            };
+          }
+        );
       }
     } else {
       record('jwt-at-my-domain', 'A JWT for the new app logs in at the My Domain', undefined, 'no consumer key could be read, so no login was tried');

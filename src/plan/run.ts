@@ -6,7 +6,7 @@ import { RetryLog, resilientConnection, type RetriedCall } from '../connection/r
 import { openKeyFolder, type KeyFolder } from '../certificate/folder.js';
 import { resolveKeyMaterial, type KeyMaterial, type KeyMaterialRequest } from '../certificate/material.js';
 import { sameCertificate, describeCertificate } from '../certificate/inspect.js';
-import { beginPairSwitch, hasInterruptedSwitch, repairInterruptedSwitch, type PairSwitch } from '../certificate/switch.js';
+import { beginPairSwitch, hasInterruptedSwitch, repairInterruptedSwitch } from '../certificate/switch.js';
 import { findApp } from '../apps/kinds.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { clock } from '../oauth/clock.js';
@@ -16,7 +16,7 @@ import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type Logi
 import { assertCiFilesAgree, assertCiFilesOurs, loginCommand, NEW_VALUE, writeCiFiles, type CiFilesRequest, type PipelineLogin } from '../output/ci.js';
 import { publicChange, type SetupChange } from './render.js';
 import type { Plan } from './plan.js';
-import { applyConverging, isUnchanged, readAndPlan, type Flow, type SetupRequest } from './setup.js';
+import { applyConverging, isUnchanged, readAndPlan, type AppliedSetup, type Flow, type ReadState, type SetupRequest } from './setup.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
@@ -102,29 +102,26 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   }
 };
 
-const setupHeld = async (run: SetupRun, folder: KeyFolder | undefined, progress: SetupProgress): Promise<SetupResult> => {
-  const log = new RetryLog();
-  const conn = resilientConnection(run.conn, log);
-  await assertCiFilesOurs(run.ciFiles, true);
+/**
+ * The key pair, once a switch an earlier run left half done is repaired (from the app as it is now). Resolved
+ * before any other request: a bad key or certificate ends the run with nothing sent.
+ */
+const keyMaterialFor = async (run: SetupRun, conn: Connection, folder: KeyFolder | undefined): Promise<KeyMaterial | undefined> => {
   if (folder && (await hasInterruptedSwitch(folder))) {
     const found = await findApp(conn, run.request.name).catch(() => undefined);
     await repairInterruptedSwitch(folder, found?.app.snapshot.certificate);
   }
-  // Everything local first: a bad key or certificate ends the run before any request (but the repair's read).
-  const material = run.keys ? await resolveKeyMaterial(run.keys) : undefined;
-  const request: SetupRequest = { ...run.request, certificatePem: material?.certificatePem };
-  progress.reading();
-  const { state, plan } = await readAndPlan(conn, request, material, log);
-  progress.done();
+  return run.keys ? resolveKeyMaterial(run.keys) : undefined;
+};
 
-  const result = plannedResult(run, material, plan, conn.instanceUrl.replace(/\/$/, ''));
+/** What stops the run before it writes anything: the folder's pair not the app's, a CI file with other values. */
+const assertNothingStopsTheRun = async (run: SetupRun, conn: Connection, { state, plan }: { state: ReadState; plan: Plan }, material: KeyMaterial | undefined, result: SetupResult): Promise<void> => {
   const existingApp = state.apps[plan.appKind];
   assertFolderPairIsTheApps(material, existingApp?.snapshot.certificate, run);
-  // A CI file the run would rewrite with other values stops it here, before the org is changed.
   const before = (known: string | undefined): string | undefined => known ?? (plan.appExists ? undefined : NEW_VALUE);
   const secretBefore = result.clientCredentials && run.ciFiles.includeSecretInEnvFile ? before(run.clientSecret ?? existingApp?.consumerSecret) : undefined;
   await assertCiFilesAgree(
-    pipelineLogin(result, before(request.consumerKey ?? existingApp?.snapshot.consumerKey), conn.getApiVersion()),
+    pipelineLogin(result, before(run.request.consumerKey ?? existingApp?.snapshot.consumerKey), conn.getApiVersion()),
     { privateKeyPem: material?.privateKeyPem, clientSecret: secretBefore },
     run.ciFiles
   );
@@ -133,24 +130,56 @@ const setupHeld = async (run: SetupRun, folder: KeyFolder | undefined, progress:
   if (result.clientCredentials && user && !user.apiOnly) {
     await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.RunAsNotApiOnly', [user.username, user.profile ?? '?']));
   }
-  progress.planned(result.changes, run.dryRun);
-  if (run.dryRun) return result;
+};
 
-  // A pair that replaces one the app holds is switched with a journal, so an interruption is repaired.
-  const certificateChanged = Boolean(existingApp?.snapshot.certificate) && material !== undefined && !sameCertificate(existingApp?.snapshot.certificate, material.certificatePem);
-  const pairSwitch: PairSwitch | undefined =
-    folder && material && material.pendingFiles.length > 0 && certificateChanged ? await beginPairSwitch(folder, request.name, material.pendingFiles, new Date(clock.now())) : undefined;
-  const applied = await applyConverging(conn, { state, plan }, { ...request, readSecret: secretFromOrg(run) }, pairSwitch && material ? { ...material, pendingFiles: [] } : material, (step) => progress.step(step), log).catch(
+/**
+ * Applies the plan. New files that replace a pair the app holds are switched with a journal first, so an
+ * interruption is repaired by the next run; a refused apply leaves the folder with the pair the app holds.
+ */
+const applyWithSwitch = async (
+  run: SetupRun,
+  conn: Connection,
+  first: { state: ReadState; plan: Plan },
+  request: SetupRequest,
+  keys: { material: KeyMaterial | undefined; folder: KeyFolder | undefined; certificateChanged: boolean },
+  onStep: (step: string) => void,
+  log: RetryLog
+): Promise<AppliedSetup> => {
+  const { material, folder } = keys;
+  const pairSwitch =
+    folder && material && material.pendingFiles.length > 0 && keys.certificateChanged
+      ? await beginPairSwitch(folder, request.name, material.pendingFiles, new Date(clock.now()))
+      : undefined;
+  const applied = await applyConverging(conn, first, { ...request, readSecret: secretFromOrg(run) }, pairSwitch && material ? { ...material, pendingFiles: [] } : material, onStep, log).catch(
     async (e: unknown) => {
-      if (pairSwitch && folder) {
-        const fresh = await findApp(conn, request.name).catch(() => undefined);
-        if (fresh) await repairInterruptedSwitch(folder, fresh.app.snapshot.certificate).catch(() => undefined);
-      }
+      const fresh = pairSwitch && folder ? await findApp(conn, request.name).catch(() => undefined) : undefined;
+      if (fresh && folder) await repairInterruptedSwitch(folder, fresh.app.snapshot.certificate).catch(() => undefined);
       throw e;
     }
   );
-  // The app holds the folder's certificate now, whatever the login check below answers.
+  // The app holds the folder's certificate now, whatever the login check answers.
   await pairSwitch?.finish();
+  return applied;
+};
+
+const setupHeld = async (run: SetupRun, folder: KeyFolder | undefined, progress: SetupProgress): Promise<SetupResult> => {
+  const log = new RetryLog();
+  const conn = resilientConnection(run.conn, log);
+  await assertCiFilesOurs(run.ciFiles, true);
+  const material = await keyMaterialFor(run, conn, folder);
+  const request: SetupRequest = { ...run.request, certificatePem: material?.certificatePem };
+  progress.reading();
+  const { state, plan } = await readAndPlan(conn, request, material, log);
+  progress.done();
+
+  const result = plannedResult(run, material, plan, conn.instanceUrl.replace(/\/$/, ''));
+  await assertNothingStopsTheRun(run, conn, { state, plan }, material, result);
+  progress.planned(result.changes, run.dryRun);
+  if (run.dryRun) return result;
+
+  const held = state.apps[plan.appKind]?.snapshot.certificate;
+  const certificateChanged = held !== undefined && material !== undefined && !sameCertificate(held, material.certificatePem);
+  const applied = await applyWithSwitch(run, conn, { state, plan }, request, { material, folder, certificateChanged }, (step) => progress.step(step), log);
   progress.done();
   result.status = !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated';
   result.clientId = applied.consumerKey;
@@ -159,7 +188,8 @@ const setupHeld = async (run: SetupRun, folder: KeyFolder | undefined, progress:
   if (material) {
     result.loginCommand = loginCommand(pipeline);
     // The first read already said the user's profile grants "API Enabled": the token alone proves the login.
-    result.verification = await verifyLogin(result, material, { waitMs: run.waitMs, apiAccessKnown: user?.apiEnabledByProfile === true, certificateChanged }, progress);
+    const apiAccessKnown = state.current.access.user?.apiEnabledByProfile === true;
+    result.verification = await verifyLogin(result, material, { waitMs: run.waitMs, apiAccessKnown, certificateChanged }, progress);
   }
   const secret = result.clientCredentials ? run.clientSecret ?? applied.consumerSecret : undefined;
   result.clientCredentials = await checkClientCredentials(result, run, { secret, refused: applied.secretRefused }, progress);

@@ -35,7 +35,7 @@ describe('npm run check:real-org, against the emulator', () => {
     const lines: string[] = [];
     const report = await runRealOrgChecks(await adminConnection(emu), { genericLoginUrl: emu.ready.loginUrl, audience: 'https://login.salesforce.com', waitMs: 0, log: (l) => lines.push(l) });
     expect(report.checks.filter((c) => c.held !== true), lines.join('\n')).to.deep.equal([]);
-    expect(report.checks.map((c) => c.id)).to.include.members(['deploy-creates-eca', 'policies-generated', 'second-policy-refused', 'certificate-form-returned', 'credentials-resource', 'element-order-enforced', 'policies-in-one-deploy', 'token-lists-app-scopes', 'eca-at-generic-host', 'expired-exp']);
+    expect(report.checks.map((c) => c.id)).to.include.members(['deploy-creates-eca', 'policies-generated', 'second-policy-refused', 'certificate-form-returned', 'credentials-resource', 'element-order-enforced', 'policies-in-one-deploy', 'token-lists-app-scopes', 'certificate-change-answer', 'eca-at-generic-host', 'expired-exp']);
     expect(report.cleanup.every((c) => c.endsWith('removed')), report.cleanup.join('; ')).to.equal(true);
     const state = await emu.state();
     expect(state.externalClientApps.map((a) => a.fullName)).to.not.include(report.app);

@@ -28,7 +28,7 @@ describe('the key folder and the app agree', () => {
   let root: string;
   const setup = (...args: string[]): Promise<CommandRun<SetupResult>> => runCommand<SetupResult>(Setup, ['--target-org', 'emu-folder-admin', '--json', ...args]);
   const rotate = (...args: string[]): Promise<CommandRun<RotateResult>> => runCommand<RotateResult>(CertRotate, ['--target-org', 'emu-folder-admin', '--json', ...args]);
-  const writes = async (): Promise<number> => (await emu.requests()).filter((r) => (r.soapOperation && WRITES.has(r.soapOperation)) || (r.method !== 'GET' && r.path.includes('/sobjects'))).length;
+  const writes = async (): Promise<number> => (await emu.requests()).filter((r) => (r.soapOperation ? WRITES.has(r.soapOperation) : false) || (r.method !== 'GET' && r.path.includes('/sobjects'))).length;
 
   before(async () => {
     emu = await startEmulator();
