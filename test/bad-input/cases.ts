@@ -42,7 +42,8 @@ export type FixtureName =
   | 'ecCertificate'
   | 'smallCertificate'
   | 'sha1Certificate'
-  | 'futureCertificate';
+  | 'futureCertificate'
+  | 'sharedDir';
 
 export type BadInput = {
   id: string;
@@ -106,6 +107,7 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'C2', area: 'files', shown: 'sf jwtapp setup --certificate-file <a 1024-bit certificate>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Small_Cert', '--username', c.integration, '--certificate-file', c.files.smallCertificate], name: 'CertificateKeyTooSmallError', exitCode: 3, says: '2048' },
   { id: 'C3', area: 'files', shown: 'sf jwtapp setup --certificate-file <a SHA-1 certificate>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Sha1_Cert', '--username', c.integration, '--certificate-file', c.files.sha1Certificate], name: 'CertificateWeakSignatureError', exitCode: 3, says: 'SHA-256' },
   { id: 'C4', area: 'files', shown: 'sf jwtapp cert rotate --certificate-file <a certificate valid from tomorrow>', command: 'cert rotate', args: (c) => ['-o', c.admin, '-n', c.app, '--output-dir', c.keyDir, '--certificate-file', c.files.futureCertificate], name: 'CertificateNotYetValidError', exitCode: 3, says: 'clock' },
+  { id: 'C5', area: 'files', shown: 'sf jwtapp setup --output-dir <a folder others may write (0777)>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Shared_Dir', '--username', c.integration, '--output-dir', c.files.sharedDir], name: 'KeyFolderWritableByOthersError', exitCode: 3, says: 'chmod 700' },
 
   // ---- names ---------------------------------------------------------------------------------------
   { id: 'N1', area: 'names', shown: 'sf jwtapp setup --name <61 characters>', command: 'setup', args: (c) => ['-o', c.admin, '-n', `A${'b'.repeat(60)}`, '--dry-run'], name: 'InvalidAppNameError', exitCode: 3, says: '60' },

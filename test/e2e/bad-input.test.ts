@@ -56,6 +56,9 @@ const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {
   const readOnlyDir = join(dir, 'read-only');
   await mkdir(readOnlyDir);
   await chmod(readOnlyDir, 0o555);
+  const sharedDir = join(dir, 'shared');
+  await mkdir(sharedDir);
+  await chmod(sharedDir, 0o777);
   return {
     directory,
     empty: await file('empty.key', ''),
@@ -77,6 +80,7 @@ const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {
     smallCertificate: await file('small.crt', await refusedCertificate('rsa1024'), 0o644),
     sha1Certificate: await file('sha1.crt', await refusedCertificate('sha1'), 0o644),
     futureCertificate: await file('future.crt', await refusedCertificate('future'), 0o644),
+    sharedDir,
   };
 };
 
