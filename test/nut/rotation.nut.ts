@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { access, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -64,17 +64,18 @@ describe('rotations at once and interrupted, through the real sf', () => {
       { afterSwitchMs: 1700, signal: 'SIGTERM' },
     ];
     for (const point of points) {
-      // The switch has begun once the journal is in the folder: then the kill comes, `afterSwitchMs` later.
+      // The switch has begun once the run has kept the current pair as a dated copy: then the kill comes,
+      // `afterSwitchMs` later.
+      // eslint-disable-next-line no-await-in-loop
+      const keptBefore = (await readdir(dir)).filter((f) => /^server-.*\.key$/.test(f)).length;
       // eslint-disable-next-line no-await-in-loop
       const killed = await rotate((child) => {
         const watch = setInterval(() => {
-          void access(join(dir, '.jwtapp-switch.json')).then(
-            () => {
-              clearInterval(watch);
-              setTimeout(() => child.kill(point.signal), point.afterSwitchMs);
-            },
-            () => undefined
-          );
+          void readdir(dir).then((files) => {
+            if (files.filter((f) => /^server-.*\.key$/.test(f)).length <= keptBefore) return;
+            clearInterval(watch);
+            setTimeout(() => child.kill(point.signal), point.afterSwitchMs);
+          });
         }, 20);
         child.on('exit', () => clearInterval(watch));
       });
