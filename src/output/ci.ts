@@ -199,20 +199,12 @@ const currentText = async (path: string): Promise<string | undefined> => {
 const requested = (request: CiFilesRequest): Array<{ kind: CiFileKind; path: string }> =>
   (['envFile', 'settingsFile'] as const).flatMap((kind) => (request[kind] ? [{ kind, path: resolve(request[kind]) }] : []));
 
-/** What else a run reads or writes, and what it knows before the org is read, for the checks made before anything is sent. */
-export type CiFilesContext = {
-  /** The private key the run signs with (brought, or made in the output folder). */
-  keyFile?: string;
-  /** The certificate the run uploads (brought, or made in the output folder). */
-  certificateFile?: string;
-  username?: string;
-};
-
-/** The key pair `cert rotate` reads and writes: the one brought, or `server.key` / `server.crt` in the output folder. */
-export const rotationKeyFiles = (run: { outputDir: string; privateKeyFile?: string; certificateFile?: string }): CiFilesContext => {
-  const paths = keyPairPaths(run.outputDir);
-  return { keyFile: run.privateKeyFile ?? paths.keyFile, certificateFile: run.certificateFile ?? paths.certificateFile };
-};
+/**
+ * What else a run reads or writes, and what it knows before the org is read, for the checks made before
+ * anything is sent: the key pair's folder (its `server.key` and `server.crt`), a brought key or certificate,
+ * the integration user. `cert rotate`'s run and setup's key request have these fields as they are.
+ */
+export type CiFilesContext = { outputDir?: string; privateKeyFile?: string; certificateFile?: string; username?: string };
 
 type Output = { path: string; what: string };
 
@@ -231,9 +223,10 @@ const sameFile = async (a: string, b: string): Promise<boolean> => {
  */
 const assertNoCollision = async (request: CiFilesRequest, context: CiFilesContext): Promise<void> => {
   const ci: Output[] = requested(request).map(({ kind, path }) => ({ path, what: `${FORMATS[kind].flag} ${path}` }));
+  const folder = context.outputDir ? keyPairPaths(context.outputDir) : undefined;
   const others: Output[] = [
-    ...(context.keyFile ? [{ path: resolve(context.keyFile), what: messages.getMessage('output.keyFile', [resolve(context.keyFile)]) }] : []),
-    ...(context.certificateFile ? [{ path: resolve(context.certificateFile), what: messages.getMessage('output.certificateFile', [resolve(context.certificateFile)]) }] : []),
+    ...[folder?.keyFile, context.privateKeyFile].flatMap((path) => (path ? [{ path: resolve(path), what: messages.getMessage('output.keyFile', [resolve(path)]) }] : [])),
+    ...[folder?.certificateFile, context.certificateFile].flatMap((path) => (path ? [{ path: resolve(path), what: messages.getMessage('output.certificateFile', [resolve(path)]) }] : [])),
   ];
   const real = async (o: Output): Promise<Output & { real: string }> => ({ ...o, real: await realTarget(o.path) });
   const ciReal = await Promise.all(ci.map(real));
@@ -264,10 +257,12 @@ const assertNoCollision = async (request: CiFilesRequest, context: CiFilesContex
  */
 export const assertCiFilesOurs = async (request: CiFilesRequest, canForce: boolean, context: CiFilesContext = {}): Promise<void> => {
   await assertNoCollision(request, context);
+  // The key path the dotenv file will name: the folder's key, or the one brought.
+  const keyFile = context.outputDir ? keyPairPaths(context.outputDir).keyFile : context.privateKeyFile;
   if (request.envFile) {
     assertDotenvValues(resolve(request.envFile), {
       ...(context.username ? { SF_USERNAME: context.username } : {}),
-      ...(context.keyFile ? { SF_JWT_KEY_FILE: resolve(context.keyFile) } : {}),
+      ...(keyFile ? { SF_JWT_KEY_FILE: resolve(keyFile) } : {}),
     });
   }
   if (request.force) return;

@@ -11,7 +11,7 @@ import { clock } from '../oauth/clock.js';
 import { backoffDelay } from '../oauth/backoff.js';
 import { describeOutage, isTransient, OUTAGE_BACKOFF, RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
-import { assertCiFilesOurs, rotationKeyFiles, writeCiFiles, type CiFilesRequest } from '../output/ci.js';
+import { assertCiFilesOurs, writeCiFiles, type CiFilesRequest } from '../output/ci.js';
 import { writeAtomically } from '../output/files.js';
 import { MAX_ROUNDS, orgUnavailable } from './setup.js';
 
@@ -133,7 +133,7 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
   if ((run.ciFiles.envFile ?? run.ciFiles.settingsFile) && !run.username) {
     throw messages.createError('error.CiFilesNeedUsername', [], [], EXIT_CODES.localInput);
   }
-  await assertCiFilesOurs(run.ciFiles, false, { ...rotationKeyFiles(run), username: run.username });
+  await assertCiFilesOurs(run.ciFiles, false, run);
   const now = new Date(clock.now());
   const material = await resolveKeyMaterial({
     outputDir: run.outputDir,

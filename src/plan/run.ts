@@ -85,7 +85,7 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   const { request, material } = run;
   const log = new RetryLog();
   const conn = resilientConnection(run.conn, log);
-  await assertCiFilesOurs(run.ciFiles, true, { keyFile: material?.keyFile, certificateFile: material?.certificateFile, username: request.username });
+  await assertCiFilesOurs(run.ciFiles, true, { privateKeyFile: material?.keyFile, certificateFile: material?.certificateFile, username: request.username });
   progress.reading();
   const { state, plan } = await readAndPlan(conn, request, material, log);
   progress.done();
