@@ -215,6 +215,14 @@ const sameFile = async (a: string, b: string): Promise<boolean> => {
   return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino;
 };
 
+/** How a CI file's real path stands to another output's: the same file, a folder of it, inside it, or apart. */
+const relationOf = async (file: string, other: string): Promise<string | undefined> => {
+  if (await sameFile(file, other)) return 'collision.same';
+  if (other.startsWith(`${file}${sep}`)) return 'collision.holds';
+  if (file.startsWith(`${other}${sep}`)) return 'collision.inside';
+  return undefined;
+};
+
 /**
  * Before anything is written: the CI files must be files of their own. Two outputs of one run that are one
  * file (the dotenv named as the key, the dotenv and the settings the same, a symbolic link or `..` leading
@@ -234,13 +242,7 @@ const assertNoCollision = async (request: CiFilesRequest, context: CiFilesContex
   for (const [i, file] of ciReal.entries()) {
     for (const other of [...ciReal.slice(i + 1), ...othersReal]) {
       // eslint-disable-next-line no-await-in-loop
-      const relation = (await sameFile(file.real, other.real))
-        ? 'collision.same'
-        : other.real.startsWith(`${file.real}${sep}`)
-          ? 'collision.holds'
-          : file.real.startsWith(`${other.real}${sep}`)
-            ? 'collision.inside'
-            : undefined;
+      const relation = await relationOf(file.real, other.real);
       if (relation) {
         throw messages.createError('error.CiFileCollision', [file.what, messages.getMessage(relation), other.what, file.real], [], EXIT_CODES.localInput);
       }
