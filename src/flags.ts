@@ -80,6 +80,12 @@ export const jwtLoginFlags = {
   wait: waitFlag({ summary: messages.getMessage('wait.summary'), description: messages.getMessage('wait.description'), defaultValue: 0 }),
 };
 
+/** How --dotenv-file and --settings-file are written (quoting, links, collisions), the same for setup and cert rotate. */
+export const ciFileDescriptions = {
+  dotenvFile: messages.getMessage('dotenv-file.description'),
+  settingsFile: messages.getMessage('settings-file.description'),
+};
+
 /** `--instance-url` as given, without the trailing slash URL parsing adds to a bare origin. */
 export const loginUrlOf = (url: URL): string => url.href.replace(/\/$/, '');
 

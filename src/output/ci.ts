@@ -1,8 +1,9 @@
 import { chmod, readFile, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { Messages } from '@salesforce/core';
+import { keyPairPaths } from '../certificate/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import { writeAtomically } from './files.js';
+import { realTarget, writeThroughLinks } from './files.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'output');
@@ -40,8 +41,8 @@ type Fields = Record<string, string | undefined>;
 const DOTENV_HEADER = '# Written by sf jwtapp setup. Keep this file out of version control.';
 
 /**
- * The dotenv file's variables. The key's contents go in only when asked (`SF_JWT_KEY`, its line breaks as
- * `\n`); the file is written 0600 either way, since it names an integration's credentials.
+ * The dotenv file's variables. The key's contents go in only when asked (`SF_JWT_KEY`); the file is written
+ * 0600 either way, since it names an integration's credentials.
  */
 const envFileFields = (login: PipelineLogin, privateKeyPem: string | undefined, clientSecret: string | undefined): Fields => ({
   SF_USERNAME: login.username,
@@ -49,13 +50,63 @@ const envFileFields = (login: PipelineLogin, privateKeyPem: string | undefined, 
   SF_LOGIN_URL: login.loginUrl,
   SF_INSTANCE_URL: login.instanceUrl,
   SF_AUDIENCE_URL: login.audience,
-  ...(login.keyFile ? { SF_JWT_KEY_FILE: login.keyFile } : {}),
-  ...(privateKeyPem ? { SF_JWT_KEY: `"${privateKeyPem.trim().replace(/\r?\n/g, '\\n')}"` } : {}),
+  ...(login.keyFile ? { SF_JWT_KEY_FILE: resolve(login.keyFile) } : {}),
+  ...(privateKeyPem ? { SF_JWT_KEY: privateKeyPem.trim().replace(/\r\n/g, '\n') } : {}),
   ...(clientSecret ? { SF_CLIENT_SECRET: clientSecret } : {}),
 });
 
+/*
+ * One dotenv file, four readers: the `dotenv` package, bash's `set -a; source`, docker's `--env-file` and
+ * GitHub's `gh secret set -f` (joho/godotenv). A value is written so that each reads it back as it is:
+ * - bare (`NAME=value`) when it holds only letters, digits and `_ . / : @ + , = % -` (and does not end in
+ *   `---`, which godotenv drops before a line break): all four read it exactly;
+ * - in single quotes otherwise (a space, `#`, `"`, `$`, ...): bash, dotenv and godotenv read it exactly;
+ *   docker's `--env-file` takes every value literally, so it keeps the quotes;
+ * - in double quotes when it holds a `'` (and no `"`, `$`, backtick or backslash, which bash or godotenv
+ *   would read as more than themselves): the same three read it exactly, docker keeps the quotes.
+ * Nothing is ever escaped inside quotes, so no reader can unescape it differently. A value no form carries
+ * for all three (a line break; a `'` with one of those characters; a trailing backslash, which godotenv
+ * takes as escaping the closing quote) is refused before anything is written.
+ * The private key (`SF_JWT_KEY`) cannot be one line: it is written as one, in double quotes with its line
+ * breaks as `\n`, which dotenv and godotenv turn back into the PEM exactly; bash keeps the `\n`, which
+ * `--jwt-key-env` reads as line breaks; docker cannot carry it.
+ */
+const BARE = /^[\p{L}\p{N}\p{M}_./:@+,=%-]*$/u;
+
+/** Why a value cannot be written so every reader gets it back; undefined when it can. */
+const unwritable = (name: string, value: string): string | undefined => {
+  if (name === 'SF_JWT_KEY') return /["$`\\]/.test(value) ? 'value.keyCharacters' : undefined;
+  if (/[\r\n\0]/.test(value)) return 'value.lineBreak';
+  if (value.includes("'") && /["$`\\]/.test(value)) return 'value.quotes';
+  if (!value.includes("'") && value.endsWith('\\')) return 'value.trailingBackslash';
+  return undefined;
+};
+
+const dotenvValue = (name: string, value: string): string => {
+  if (name === 'SF_JWT_KEY') return `"${value.replace(/\r?\n/g, '\\n')}"`;
+  if (BARE.test(value) && !value.endsWith('---')) return value;
+  return value.includes("'") ? `"${value}"` : `'${value}'`;
+};
+
+/** The value a line of this file holds, as written by dotenvValue (and, unquoted, by earlier versions). */
+const dotenvValueOf = (written: string): string => {
+  const quoted = /^(["'])([^]*)\1$/.exec(written);
+  if (!quoted) return written;
+  return quoted[1] === '"' ? quoted[2].replace(/\\n/g, '\n') : quoted[2];
+};
+
+/** Refuses, naming the variable (never its value, which may be a secret), a value the file cannot carry. */
+const assertDotenvValues = (path: string, fields: Fields): void => {
+  for (const [name, value] of Object.entries(fields)) {
+    const reason = value === undefined || value === NEW_VALUE ? undefined : unwritable(name, value);
+    if (reason) {
+      throw messages.createError('error.CiValueUnwritable', [name, path, messages.getMessage(reason)], [name], EXIT_CODES.localInput);
+    }
+  }
+};
+
 const envFileOf = (fields: Fields): string =>
-  `${[DOTENV_HEADER, ...Object.entries(fields).map(([name, value]) => `${name}=${value ?? ''}`)].join('\n')}\n`;
+  `${[DOTENV_HEADER, ...Object.entries(fields).map(([name, value]) => `${name}=${dotenvValue(name, value ?? '')}`)].join('\n')}\n`;
 
 export const envFileText = (login: PipelineLogin, privateKeyPem: string | undefined, clientSecret?: string): string =>
   envFileOf(envFileFields(login, privateKeyPem, clientSecret));
@@ -64,7 +115,9 @@ export const envFileText = (login: PipelineLogin, privateKeyPem: string | undefi
 const parseEnvFile = (text: string): Fields | undefined => {
   const [first, ...rest] = text.split(/\r?\n/);
   if (!first.startsWith('# Written by sf jwtapp')) return undefined;
-  return Object.fromEntries(rest.filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    rest.filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), dotenvValueOf(line.slice(line.indexOf('=') + 1))])
+  );
 };
 
 const SETTINGS_PROPERTIES = ['Username', 'ClientId', 'PrivateKey', 'InstanceUrl', 'InstanceAPIVersion'];
@@ -95,7 +148,8 @@ const parseSettingsFile = (text: string): Fields | undefined => {
   }
 };
 
-const writeSecretFile = (path: string, text: string): Promise<void> => writeAtomically(path, text, 0o600);
+/** A CI file that is a symbolic link is written through it: the link stays, the file it names is replaced. */
+const writeSecretFile = (path: string, text: string): Promise<void> => writeThroughLinks(path, text, 0o600);
 
 export type CiFiles = { envFile?: string; settingsFile?: string };
 
@@ -146,11 +200,73 @@ const requested = (request: CiFilesRequest): Array<{ kind: CiFileKind; path: str
   (['envFile', 'settingsFile'] as const).flatMap((kind) => (request[kind] ? [{ kind, path: resolve(request[kind]) }] : []));
 
 /**
- * Before any request: a CI file that already exists must be one sf jwtapp wrote (a dotenv file it headed,
- * a settings document of its properties), or the run would replace what someone else put there.
- * `--replace-ci-files` allows it; `cert rotate` always asks for another file.
+ * What else a run reads or writes, and what it knows before the org is read, for the checks made before
+ * anything is sent: the key pair's folder (its `server.key` and `server.crt`), a brought key or certificate,
+ * the integration user. `cert rotate`'s run and setup's key request have these fields as they are.
  */
-export const assertCiFilesOurs = async (request: CiFilesRequest, canForce: boolean): Promise<void> => {
+export type CiFilesContext = { outputDir?: string; privateKeyFile?: string; certificateFile?: string; username?: string };
+
+type Output = { path: string; what: string };
+
+/** The same file: one path, or two the file system says are one (a hard link, a case-insensitive name). */
+const sameFile = async (a: string, b: string): Promise<boolean> => {
+  if (a === b) return true;
+  const [x, y] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
+  return x !== undefined && y !== undefined && x.dev === y.dev && x.ino === y.ino;
+};
+
+/** How a CI file's real path stands to another output's: the same file, a folder of it, inside it, or apart. */
+const relationOf = async (file: string, other: string): Promise<string | undefined> => {
+  if (await sameFile(file, other)) return 'collision.same';
+  if (other.startsWith(`${file}${sep}`)) return 'collision.holds';
+  if (file.startsWith(`${other}${sep}`)) return 'collision.inside';
+  return undefined;
+};
+
+/**
+ * Before anything is written: the CI files must be files of their own. Two outputs of one run that are one
+ * file (the dotenv named as the key, the dotenv and the settings the same, a symbolic link or `..` leading
+ * to either), or one that is a folder another goes in, would have the run destroy what it just wrote, or
+ * fail after the org was changed. Paths are compared as the file system resolves them.
+ */
+const assertNoCollision = async (request: CiFilesRequest, context: CiFilesContext): Promise<void> => {
+  const ci: Output[] = requested(request).map(({ kind, path }) => ({ path, what: `${FORMATS[kind].flag} ${path}` }));
+  const folder = context.outputDir ? keyPairPaths(context.outputDir) : undefined;
+  const others: Output[] = [
+    ...[folder?.keyFile, context.privateKeyFile].flatMap((path) => (path ? [{ path: resolve(path), what: messages.getMessage('output.keyFile', [resolve(path)]) }] : [])),
+    ...[folder?.certificateFile, context.certificateFile].flatMap((path) => (path ? [{ path: resolve(path), what: messages.getMessage('output.certificateFile', [resolve(path)]) }] : [])),
+  ];
+  const real = async (o: Output): Promise<Output & { real: string }> => ({ ...o, real: await realTarget(o.path) });
+  const ciReal = await Promise.all(ci.map(real));
+  const othersReal = await Promise.all(others.map(real));
+  for (const [i, file] of ciReal.entries()) {
+    for (const other of [...ciReal.slice(i + 1), ...othersReal]) {
+      // eslint-disable-next-line no-await-in-loop
+      const relation = await relationOf(file.real, other.real);
+      if (relation) {
+        throw messages.createError('error.CiFileCollision', [file.what, messages.getMessage(relation), other.what, file.real], [], EXIT_CODES.localInput);
+      }
+    }
+  }
+};
+
+/**
+ * Before any request: CI files that collide with each other or the key pair are refused (see
+ * assertNoCollision); a value known already that the dotenv file cannot carry is refused; and a CI file
+ * that already exists must be one sf jwtapp wrote (a dotenv file it headed, a settings document of its
+ * properties), or the run would replace what someone else put there. `--replace-ci-files` allows that
+ * last one; `cert rotate` always asks for another file.
+ */
+export const assertCiFilesOurs = async (request: CiFilesRequest, canForce: boolean, context: CiFilesContext = {}): Promise<void> => {
+  await assertNoCollision(request, context);
+  // The key path the dotenv file will name: the folder's key, or the one brought.
+  const keyFile = context.outputDir ? keyPairPaths(context.outputDir).keyFile : context.privateKeyFile;
+  if (request.envFile) {
+    assertDotenvValues(resolve(request.envFile), {
+      ...(context.username ? { SF_USERNAME: context.username } : {}),
+      ...(keyFile ? { SF_JWT_KEY_FILE: resolve(keyFile) } : {}),
+    });
+  }
   if (request.force) return;
   for (const { kind, path } of requested(request)) {
     // eslint-disable-next-line no-await-in-loop
@@ -179,8 +295,10 @@ export const assertCiFilesAgree = async (
   material: { privateKeyPem: string | undefined; clientSecret?: string },
   request: CiFilesRequest
 ): Promise<void> => {
+  const files = ciFilesFor(login, material, request);
+  for (const file of files) if (file.kind === 'envFile') assertDotenvValues(file.path, file.fields);
   if (request.force) return;
-  for (const file of ciFilesFor(login, material, request)) {
+  for (const file of files) {
     // eslint-disable-next-line no-await-in-loop
     const text = await currentText(file.path);
     const existing = text === undefined ? undefined : FORMATS[file.kind].parse(text);
@@ -204,17 +322,22 @@ export const writeCiFiles = async (
   keep?: (path: string) => Promise<void>
 ): Promise<CiFiles> => {
   const written: CiFiles = {};
-  for (const file of ciFilesFor(login, material, request)) {
+  const files = ciFilesFor(login, material, request);
+  for (const file of files) if (file.kind === 'envFile') assertDotenvValues(file.path, file.fields);
+  for (const file of files) {
     const text = FORMATS[file.kind].render(file.fields);
     // eslint-disable-next-line no-await-in-loop
     const current = await currentText(file.path);
     if (current !== undefined && current !== text) {
       const existing = FORMATS[file.kind].parse(current);
-      if (keep && existing) {
+      const changes = existing ? differing(existing, file.fields) : undefined;
+      // The same values written another way (an earlier version's unquoted ones) are simply rewritten.
+      const sameValues = changes?.length === 0;
+      if (!sameValues && keep && existing) {
         // eslint-disable-next-line no-await-in-loop
         await keep(file.path);
-      } else if (!request.force) {
-        throw differsError(file, existing ? differing(existing, file.fields) : ['(not written by sf jwtapp)']);
+      } else if (!sameValues && !request.force) {
+        throw differsError(file, changes ?? ['(not written by sf jwtapp)']);
       }
     }
     // eslint-disable-next-line no-await-in-loop

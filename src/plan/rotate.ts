@@ -115,7 +115,7 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
   if ((run.ciFiles.envFile ?? run.ciFiles.settingsFile) && !run.username) {
     throw messages.createError('error.CiFilesNeedUsername', [], [], EXIT_CODES.localInput);
   }
-  await assertCiFilesOurs(run.ciFiles, false);
+  await assertCiFilesOurs(run.ciFiles, false, run);
   if (run.dryRun) {
     const material = await resolveRotationKeys(run, run.outputDir);
     return plannedResult(run, (await appToRotate(conn, run.name)).kind, material);

@@ -93,6 +93,8 @@ const certificateMessages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'cert
  * or writes its pair, is held for the whole run (see openKeyFolder).
  */
 export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<SetupResult> => {
+  // CI files that are not ours, or that are one file with another output of the run, stop it before anything.
+  await assertCiFilesOurs(run.ciFiles, true, { ...run.keys, username: run.request.username });
   const usesFolder = run.keys !== undefined && !run.dryRun && !(run.keys.privateKeyFile && run.keys.certificateFile);
   const folder = usesFolder && run.keys ? await openKeyFolder(run.keys.outputDir, { waitMs: Math.max(run.waitMs, 60_000), onWait: () => progress.step(messages.getMessage('step.waitForFolder', [run.keys?.outputDir ?? ''])) }) : undefined;
   try {
@@ -165,7 +167,6 @@ const applyWithSwitch = async (
 const setupHeld = async (run: SetupRun, folder: KeyFolder | undefined, progress: SetupProgress): Promise<SetupResult> => {
   const log = new RetryLog();
   const conn = resilientConnection(run.conn, log);
-  await assertCiFilesOurs(run.ciFiles, true);
   const material = await keyMaterialFor(run, conn, folder);
   const request: SetupRequest = { ...run.request, certificatePem: material?.certificatePem };
   progress.reading();

@@ -7,7 +7,7 @@ import { runSetup, type SetupResult } from '../../plan/run.js';
 import type { SetupChange } from '../../plan/render.js';
 import { buildSetupRequest } from '../../plan/request.js';
 import { exitCodesHelp } from '../../exit-codes.js';
-import { targetOrgFlag, waitFlag } from '../../flags.js';
+import { ciFileDescriptions, targetOrgFlag, waitFlag } from '../../flags.js';
 import { asCommandError } from '../../command-errors.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -56,7 +56,7 @@ export default class Setup extends SfCommand<SetupResult> {
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary'), default: false }),
     'replace-ci-files': Flags.boolean({ summary: messages.getMessage('flags.replace-ci-files.summary'), default: false }),
-    'dotenv-file': Flags.file({ summary: messages.getMessage('flags.dotenv-file.summary') }),
+    'dotenv-file': Flags.file({ summary: messages.getMessage('flags.dotenv-file.summary'), description: ciFileDescriptions.dotenvFile }),
     'dotenv-include-key': Flags.boolean({
       summary: messages.getMessage('flags.dotenv-include-key.summary'),
       dependsOn: ['dotenv-file'],
@@ -65,7 +65,7 @@ export default class Setup extends SfCommand<SetupResult> {
       summary: messages.getMessage('flags.dotenv-include-secret.summary'),
       dependsOn: ['dotenv-file'],
     }),
-    'settings-file': Flags.file({ summary: messages.getMessage('flags.settings-file.summary') }),
+    'settings-file': Flags.file({ summary: messages.getMessage('flags.settings-file.summary'), description: ciFileDescriptions.settingsFile }),
   };
 
   public async run(): Promise<SetupResult> {

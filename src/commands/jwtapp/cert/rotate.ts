@@ -2,7 +2,7 @@ import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { DEFAULT_VALIDITY_DAYS } from '../../../certificate/generate.js';
 import { runRotate, type RotateResult } from '../../../plan/rotate.js';
-import { appFlags, waitFlag } from '../../../flags.js';
+import { appFlags, ciFileDescriptions, waitFlag } from '../../../flags.js';
 import { exitCodesHelp } from '../../../exit-codes.js';
 import { asCommandError } from '../../../command-errors.js';
 
@@ -26,9 +26,9 @@ export default class CertRotate extends SfCommand<RotateResult> {
     'cert-days': Flags.integer({ summary: messages.getMessage('flags.cert-days.summary'), default: DEFAULT_VALIDITY_DAYS, min: 1, max: 36_500 }),
     wait: waitFlag({ summary: messages.getMessage('flags.wait.summary'), defaultValue: 10 }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
-    'dotenv-file': Flags.file({ summary: messages.getMessage('flags.dotenv-file.summary') }),
+    'dotenv-file': Flags.file({ summary: messages.getMessage('flags.dotenv-file.summary'), description: ciFileDescriptions.dotenvFile }),
     'dotenv-include-key': Flags.boolean({ summary: messages.getMessage('flags.dotenv-include-key.summary'), dependsOn: ['dotenv-file'] }),
-    'settings-file': Flags.file({ summary: messages.getMessage('flags.settings-file.summary') }),
+    'settings-file': Flags.file({ summary: messages.getMessage('flags.settings-file.summary'), description: ciFileDescriptions.settingsFile }),
   };
 
   public async run(): Promise<RotateResult> {
