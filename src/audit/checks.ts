@@ -88,10 +88,16 @@ const grantChecks = (facts: AuditFacts, options: AuditOptions, fix: string[]): A
     check('adminApproved', snapshot.adminApproved ? 'PASS' : 'FAIL', [facts.name], fix),
     setsOk
       ? check('permissionSets', 'PASS', [snapshot.permissionSets.join(', ')])
-      : check('permissionSets', 'FAIL', [missingSets.join(', ') || 'none is listed'], fix),
+      : check('permissionSets', 'FAIL', [missingSets.join(', ') || messages.getMessage('permissionSets.noneListed')], fix),
   ];
   if (user) {
-    const state = !user.exists ? 'does not exist' : !user.active ? 'is inactive' : user.holds.length === 0 ? 'holds none of them' : `holds ${user.holds.join(', ')}`;
+    const state = !user.exists
+      ? messages.getMessage('integrationUser.missing')
+      : !user.active
+      ? messages.getMessage('integrationUser.inactive')
+      : user.holds.length === 0
+      ? messages.getMessage('integrationUser.holdsNone')
+      : messages.getMessage('integrationUser.holds', [user.holds.join(', ')]);
     const ok = user.exists && user.active && user.holds.length > 0;
     checks.push(check('integrationUser', ok ? 'PASS' : 'FAIL', [user.username, state], [options.targetOrg, facts.name, user.username]));
   }
@@ -113,7 +119,7 @@ const policyChecks = (facts: AuditFacts): AuditCheck[] => {
     checks.push(
       runAs?.username && runAs.active
         ? check('clientCredentialsUser', 'PASS', [runAs.username])
-        : check('clientCredentialsUser', 'FAIL', [runAs?.username ?? 'none is set'], path)
+        : check('clientCredentialsUser', 'FAIL', [runAs?.username ?? messages.getMessage('clientCredentialsUser.noneSet')], path)
     );
   }
   if (facts.devHub && facts.kind === 'external-client-app') checks.push(check('devHubScratchOrgs', 'WARN', [facts.name]));

@@ -366,7 +366,7 @@ describe('sf jwtapp audit', () => {
       expect(fleetApp?.checks.find((c) => c.id === 'certificateExpiry')?.status).to.equal('WARN');
     });
 
-    it('renders one row per app, the soonest certificate expiry first, and the unreachable org as an ERROR row', async () => {
+    it('renders one block per app, the soonest certificate expiry first, and the unreachable org as an ERROR block', async () => {
       const run = await fleet();
       expect(run.exitCode).to.equal(4);
       const lines = run.stdout.split('\n');
