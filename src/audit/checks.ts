@@ -1,6 +1,7 @@
 import { Messages } from '@salesforce/core';
 import type { AppKind, AppSnapshot } from '../apps/app.js';
 import { normaliseScopes } from '../apps/scopes.js';
+import { pluralKey } from '../output/plural.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'audit');
@@ -32,16 +33,25 @@ export type AuditFacts = {
   login?: { success: boolean; username: string; loginUrl: string; elapsedMs: number; error?: { name: string; cause: string; actions: string[]; persistence: string } };
 };
 
-export type AuditOptions = { requiredScopes: string[]; warnDays: number; now: Date; targetOrg: string };
+export type AuditOptions = {
+  requiredScopes: string[];
+  warnDays: number;
+  now: Date;
+  /** The org as the user named it (an alias, or a username): what a fix's --target-org repeats. */
+  targetOrg: string;
+  /** The integration user given with --username: what a fix's --username repeats, instead of a placeholder. */
+  username?: string;
+};
 
 const DAY_MS = 86_400_000;
 /** Scopes a server integration should not hold: full access, and the web UI. */
 const RISKY_SCOPES = ['Full', 'Web'];
 
-const check = (id: string, status: CheckStatus, tokens: Array<string | number>, fixTokens: string[] = []): AuditCheck => ({
+/** A check's finding and fix from messages; with `count`, the finding's form for that many ("1 day", "2 days"). */
+const check = (id: string, status: CheckStatus, tokens: Array<string | number>, fixTokens: string[] = [], count?: number): AuditCheck => ({
   id,
   status,
-  message: messages.getMessage(`${id}.${status}`, tokens),
+  message: messages.getMessage(count === undefined ? `${id}.${status}` : pluralKey(`${id}.${status}`, count), tokens),
   ...(status === 'PASS' ? {} : { fix: messages.getMessage(`${id}.fix`, fixTokens) }),
 });
 
@@ -54,7 +64,7 @@ const certificateChecks = (facts: AuditFacts, options: AuditOptions, fix: string
   const { notAfter, keySize, signatureHash } = facts.certificate;
   const days = Math.floor((Date.parse(notAfter) - options.now.getTime()) / DAY_MS);
   return [
-    check('certificateExpiry', days < 0 ? 'FAIL' : days < options.warnDays ? 'WARN' : 'PASS', [notAfter.slice(0, 10), Math.abs(days)], fix),
+    check('certificateExpiry', days < 0 ? 'FAIL' : days < options.warnDays ? 'WARN' : 'PASS', [notAfter.slice(0, 10), Math.abs(days)], fix, Math.abs(days)),
     check('keySize', (keySize ?? 0) >= 2048 ? 'PASS' : 'FAIL', [keySize ?? '?'], fix),
     check('signatureHash', signatureHash === 'SHA-1' ? 'FAIL' : 'PASS', [signatureHash ?? '?'], fix),
   ];
@@ -78,10 +88,16 @@ const grantChecks = (facts: AuditFacts, options: AuditOptions, fix: string[]): A
     check('adminApproved', snapshot.adminApproved ? 'PASS' : 'FAIL', [facts.name], fix),
     setsOk
       ? check('permissionSets', 'PASS', [snapshot.permissionSets.join(', ')])
-      : check('permissionSets', 'FAIL', [missingSets.join(', ') || 'none is listed'], fix),
+      : check('permissionSets', 'FAIL', [missingSets.join(', ') || messages.getMessage('permissionSets.noneListed')], fix),
   ];
   if (user) {
-    const state = !user.exists ? 'does not exist' : !user.active ? 'is inactive' : user.holds.length === 0 ? 'holds none of them' : `holds ${user.holds.join(', ')}`;
+    const state = !user.exists
+      ? messages.getMessage('integrationUser.missing')
+      : !user.active
+      ? messages.getMessage('integrationUser.inactive')
+      : user.holds.length === 0
+      ? messages.getMessage('integrationUser.holdsNone')
+      : messages.getMessage('integrationUser.holds', [user.holds.join(', ')]);
     const ok = user.exists && user.active && user.holds.length > 0;
     checks.push(check('integrationUser', ok ? 'PASS' : 'FAIL', [user.username, state], [options.targetOrg, facts.name, user.username]));
   }
@@ -103,7 +119,7 @@ const policyChecks = (facts: AuditFacts): AuditCheck[] => {
     checks.push(
       runAs?.username && runAs.active
         ? check('clientCredentialsUser', 'PASS', [runAs.username])
-        : check('clientCredentialsUser', 'FAIL', [runAs?.username ?? 'none is set'], path)
+        : check('clientCredentialsUser', 'FAIL', [runAs?.username ?? messages.getMessage('clientCredentialsUser.noneSet')], path)
     );
   }
   if (facts.devHub && facts.kind === 'external-client-app') checks.push(check('devHubScratchOrgs', 'WARN', [facts.name]));
@@ -116,6 +132,7 @@ const policyChecks = (facts: AuditFacts): AuditCheck[] => {
  * app that is not admin approved, or for a user who holds none of its permission sets, is no propagation).
  */
 const loginCheck = (facts: AuditFacts, login: NonNullable<AuditFacts['login']>): AuditCheck => {
+  const fix = messages.getMessage('login.fix', [login.username, facts.snapshot.consumerKey ?? messages.getMessage('placeholder.consumerKey')]);
   if (login.success) return check('login', 'PASS', [login.username, login.loginUrl, login.elapsedMs]);
   const error = login.error ?? { name: 'LoginRefusedError', cause: '', actions: [], persistence: 'permanent' };
   const explained = !facts.snapshot.adminApproved || facts.user?.holds.length === 0;
@@ -123,13 +140,13 @@ const loginCheck = (facts: AuditFacts, login: NonNullable<AuditFacts['login']>):
     id: 'login',
     status: error.persistence === 'permanent' || explained ? 'FAIL' : 'WARN',
     message: messages.getMessage('login.refused', [login.username, login.loginUrl, error.name, error.cause]),
-    fix: error.actions[0] ?? messages.getMessage('login.fix'),
+    fix: error.actions[0] ?? fix,
   };
 };
 
 /** Every check of one app, in the order a reviewer reads them. */
 export const auditChecks = (facts: AuditFacts, options: AuditOptions): AuditCheck[] => {
-  const fix = [options.targetOrg, facts.name];
+  const fix = [options.targetOrg, facts.name, options.username ?? messages.getMessage('placeholder.username')];
   return [
     check('enabled', facts.enabled ? 'PASS' : 'FAIL', [facts.name], fix),
     ...certificateChecks(facts, options, fix),

@@ -6,8 +6,11 @@ import { runAudit, type AuditRequest, type AuditResult } from './run.js';
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'audit');
 
-/** One org of a fleet audit: its result, or why it could not be audited (an ERROR row, never the end of the run). */
-export type OrgAudit = { org: string; result?: AuditResult; error?: Error };
+/**
+ * One org of a fleet audit, as the user named it (`org`, an alias or a username) with the username it stands
+ * for: its result, or why it could not be audited (an ERROR block, never the end of the run).
+ */
+export type OrgAudit = { org: string; username?: string; result?: AuditResult; error?: Error };
 
 /** How many orgs are audited at once: enough to overlap their round trips, few enough for any machine. */
 export const FLEET_CONCURRENCY = 5;
@@ -24,7 +27,8 @@ export const orgsToAudit = async (named: string[] | undefined, allOrgs: boolean)
 const auditOrg = async (org: string, request: AuditRequest, apiVersion: string | undefined): Promise<OrgAudit> => {
   try {
     const conn = resilientConnection((await Org.create({ aliasOrUsername: org })).getConnection(apiVersion), new RetryLog());
-    return { org, result: await runAudit(conn, request) };
+    const username = conn.getUsername();
+    return { org, ...(username ? { username } : {}), result: await runAudit(conn, request, org) };
   } catch (e) {
     return { org, error: e instanceof Error ? e : new Error(String(e)) };
   }

@@ -69,9 +69,10 @@ const serverToServerApps = async (conn: Connection): Promise<Found[]> => {
 /**
  * Reads the app (or every server-to-server app of the org) and its grants, read-only, and checks them:
  * is it configured for a working, least-privilege server-to-server login, and if not, what exactly to
- * fix? A key given to check is read first, so a bad key file ends the run before any request.
+ * fix? A key given to check is read first, so a bad key file ends the run before any request. A fix names the
+ * org as `targetOrg` (what the user typed: an alias stays an alias), the org's username by default.
  */
-export const runAudit = async (conn: Connection, request: AuditRequest): Promise<AuditResult> => {
+export const runAudit = async (conn: Connection, request: AuditRequest, targetOrg = String(conn.getUsername())): Promise<AuditResult> => {
   const requiredScopes = parseScopes(request.requiredScopes);
   const key: KeyObject | undefined =
     request.keyFile ?? request.keyVariable
@@ -95,7 +96,7 @@ export const runAudit = async (conn: Connection, request: AuditRequest): Promise
       name: found.name,
       kind: found.kind,
       ...(facts.certificate ? { certificateExpires: facts.certificate.notAfter } : {}),
-      checks: auditChecks(facts, { requiredScopes, warnDays: request.warnDays, now: new Date(clock.now()), targetOrg: String(conn.getUsername()) }),
+      checks: auditChecks(facts, { requiredScopes, warnDays: request.warnDays, now: new Date(clock.now()), targetOrg, username: request.username }),
     });
   }
   return { apps: audits, summary: summarise(audits.flatMap((a) => a.checks)) };

@@ -1,6 +1,7 @@
 import { createPrivateKey, type KeyObject, type X509Certificate } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { Lifecycle, Messages } from '@salesforce/core';
+import { pluralKey } from '../output/plural.js';
 import { certificateForKey, DEFAULT_SUBJECT, generateKeyAndCertificate } from './generate.js';
 import { describeCertificate, type CertificateInfo } from './inspect.js';
 import { keyPairPaths } from './files.js';
@@ -15,7 +16,7 @@ export const EXPIRY_WARNING_DAYS = 30;
 const warnIfExpiresSoon = async (certificate: X509Certificate, path: string, now: Date): Promise<void> => {
   const days = Math.floor((new Date(certificate.validTo).getTime() - now.getTime()) / 86_400_000);
   if (days >= 0 && days < EXPIRY_WARNING_DAYS) {
-    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.CertificateExpiresSoon', [path, new Date(certificate.validTo).toISOString(), days]));
+    await Lifecycle.getInstance().emitWarning(messages.getMessage(pluralKey('warning.CertificateExpiresSoon', days), [path, new Date(certificate.validTo).toISOString(), days]));
   }
 };
 

@@ -1,11 +1,13 @@
 import { webcrypto } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { expect } from 'chai';
 import Audit, { type AuditResult } from '../../src/commands/jwtapp/audit.js';
+import type { AuditCheck } from '../../src/audit/checks.js';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import Block, { type BlockResult } from '../../src/commands/jwtapp/block.js';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
@@ -15,6 +17,42 @@ import { jwtLogin } from '../helpers/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 
 const WRITES = new Set(['deploy', 'createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata']);
+
+/** The terminal's width while `body` runs (undefined: piped); the only part of the terminal stubbed. */
+const atWidth = async <T>(columns: number | undefined, body: () => Promise<T>): Promise<T> => {
+  const saved = Object.getOwnPropertyDescriptor(process.stdout, 'columns');
+  Object.defineProperty(process.stdout, 'columns', { value: columns, configurable: true, writable: true });
+  try {
+    return await body();
+  } finally {
+    if (saved) Object.defineProperty(process.stdout, 'columns', saved);
+    else Reflect.deleteProperty(process.stdout, 'columns');
+  }
+};
+
+/**
+ * What a reader of the terminal gets: no line wider than it, every finding whole (its words in order, however
+ * wrapped), and every fix that is a command whole on its own line once its ` \` continuations are joined, as a
+ * shell joins them when the lines are pasted; a fix in prose (a Setup path) whole, as a finding.
+ */
+const expectReadable = (stdout: string, width: number, checks: AuditCheck[], texts: string[] = []): void => {
+  const screen = stripVTControlCharacters(stdout);
+  expect(
+    screen.split('\n').filter((line) => line.length > width),
+    screen
+  ).to.deep.equal([]);
+  const pasted = screen.replace(/ \\\n\s*/g, ' ');
+  const commandLines = pasted.split('\n').map((line) => line.trim());
+  const prose = pasted.replace(/\s+/g, ' ');
+  const words = (text: string): string => text.replace(/\s+/g, ' ');
+  expect(checks.length).to.be.greaterThan(0);
+  for (const check of checks) {
+    expect(prose, `${check.id}: ${screen}`).to.include(words(check.message));
+    if (check.fix && /^(sf|export) /.test(check.fix)) expect(commandLines, `${check.id}: ${screen}`).to.include(check.fix);
+    else if (check.fix) expect(prose, check.id).to.include(words(check.fix));
+  }
+  for (const text of texts) expect(prose).to.include(words(text));
+};
 
 describe('sf jwtapp audit', () => {
   let emu: RunningEmulator;
@@ -36,7 +74,10 @@ describe('sf jwtapp audit', () => {
     const setup = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-audit-admin', '--name', 'Good_App', '--username', integration, '--output-dir', dir, '--json']);
     expect(setup.exitCode, setup.stdout).to.equal(0);
   });
-  after(() => emu.stop());
+  after(async () => {
+    await emu.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('passes an app setup made, its user and its key, reading only: exit 0, no write', async () => {
     await emu.clearRequests();
@@ -88,7 +129,13 @@ describe('sf jwtapp audit', () => {
       keyMatches: 'FAIL',
     });
     const checks = run.json?.result?.apps[0].checks ?? [];
-    expect(checks.find((c) => c.id === 'enabled')?.fix).to.equal('sf jwtapp unblock --target-org ' + emu.ready.admin.username + ' --name Bad_App');
+    // The org as the user named it (an alias here), so the fix runs as typed.
+    expect(checks.find((c) => c.id === 'enabled')?.fix).to.equal('sf jwtapp unblock --target-org emu-audit-admin --name Bad_App');
+    // --username was given: every fix that needs it names that user, none a placeholder.
+    const withUser = checks.filter((c) => c.fix?.includes('--username'));
+    expect(withUser.map((c) => c.id)).to.include.members(['certificateExpiry', 'requiredScopes', 'adminApproved', 'integrationUser', 'keyMatches']);
+    expect(withUser.filter((c) => !c.fix?.includes(`--username ${integration}`))).to.deep.equal([]);
+    expect(checks.filter((c) => c.fix?.includes('<integration user>'))).to.deep.equal([]);
     expect(checks.find((c) => c.id === 'requiredScopes')?.message).to.include('RefreshToken');
     expect(checks.find((c) => c.id === 'integrationUser')?.message).to.include('holds none of them');
     expect(checks.every((c) => c.status === 'PASS' || (c.fix ?? '').length > 0)).to.equal(true);
@@ -127,6 +174,10 @@ describe('sf jwtapp audit', () => {
     const run = await audit('--name', 'Certless_Audit');
     expect(run.exitCode).to.equal(4);
     expect(statuses(run)).to.include({ certificate: 'FAIL', permissionSets: 'FAIL', adminApproved: 'FAIL' });
+    // No --username: the fix names the flag's placeholder.
+    expect(run.json?.result?.apps[0].checks.find((c) => c.id === 'certificate')?.fix).to.equal(
+      'sf jwtapp setup --target-org emu-audit-admin --name Certless_Audit --username <integration user>'
+    );
   });
 
   it('audits every app of the org a JWT login can go through when no --name is given', async () => {
@@ -193,6 +244,42 @@ describe('sf jwtapp audit', () => {
     } finally {
       await hub.stop();
     }
+  });
+
+  describe('in a terminal', () => {
+    const human = (columns: number | undefined, ...args: string[]): Promise<CommandRun<AuditResult>> =>
+      atWidth(columns, () => runCommand<AuditResult>(Audit, ['--target-org', 'emu-audit-admin', ...args]));
+
+    for (const width of [80, 120]) {
+      it(`renders every check of every app readable at ${width} columns: no line wider, each finding and each fix whole`, async () => {
+        const args = ['--username', integration, '--jwt-key-file', join(dir, 'wrong.key')];
+        const json = await audit(...args);
+        const checks = (json.json?.result?.apps ?? []).flatMap((a) => a.checks);
+        expect(checks.filter((c) => c.status === 'FAIL').length).to.be.greaterThan(3);
+        const run = await human(width, ...args);
+        expect(run.exitCode).to.equal(4);
+        expectReadable(run.stdout, width, checks);
+        // Each app under a header naming it, its kind and the org as typed, with the username it stands for.
+        expect(stripVTControlCharacters(run.stdout).replace(/\s+/g, ' ')).to.include(`=== Bad_App (External Client App) in emu-audit-admin (${emu.ready.admin.username})`);
+      });
+    }
+
+    it('renders at 80 columns when piped (stdout has no width)', async () => {
+      const run = await human(undefined, '--name', 'Bad_App', '--username', integration);
+      const checks = (await audit('--name', 'Bad_App', '--username', integration)).json?.result?.apps[0].checks ?? [];
+      expectReadable(run.stdout, 80, checks);
+      expect(Math.max(...stripVTControlCharacters(run.stdout).split('\n').map((l) => l.length))).to.be.greaterThan(60);
+    });
+
+    it('counts in English: "1 warning", never "1 warnings"', async () => {
+      const soon = await generateKeyAndCertificate(2048, { subject: 'CN=one-warning', days: 10 });
+      await configureJwtApp(await adminConnection(emu), { name: 'One_Warning_App', certificatePem: soon.certificatePem, username: integration });
+      const run = await human(80, '--name', 'One_Warning_App', '--username', integration);
+      expect(run.exitCode, run.stdout).to.equal(0);
+      expect(run.stdout).to.match(/^11 passed, 1 warning, 0 failed\.$/m);
+      const good = await human(80, '--name', 'Good_App', '--username', integration);
+      expect(good.stdout).to.match(/^12 passed, 0 warnings, 0 failed\.$/m);
+    });
   });
 
   describe('--verify: the login itself, as the pipeline makes it', () => {
@@ -279,7 +366,7 @@ describe('sf jwtapp audit', () => {
       expect(fleetApp?.checks.find((c) => c.id === 'certificateExpiry')?.status).to.equal('WARN');
     });
 
-    it('renders one row per app, the soonest certificate expiry first, and the unreachable org as an ERROR row', async () => {
+    it('renders one block per app, the soonest certificate expiry first, and the unreachable org as an ERROR block', async () => {
       const run = await fleet();
       expect(run.exitCode).to.equal(4);
       const lines = run.stdout.split('\n');
@@ -291,6 +378,20 @@ describe('sf jwtapp audit', () => {
       const errorRow = lines.find((l) => l.includes('no-such-org'));
       expect(errorRow, run.stdout).to.include('ERROR');
     });
+
+    for (const width of [80, 120]) {
+      it(`renders the fleet readable at ${width} columns: each check to act on, whole, and each unreachable org's reason`, async () => {
+        const json = await fleet('--json');
+        const result = json.json?.result;
+        const toActOn = (result?.apps ?? []).flatMap((a) => a.checks).filter((c) => c.status !== 'PASS');
+        expect(toActOn.length).to.be.greaterThan(3);
+        const run = await atWidth(width, () => fleet());
+        expect(run.exitCode).to.equal(4);
+        expectReadable(run.stdout, width, toActOn, (result?.errors ?? []).map((e) => `${e.name}: ${e.message}`));
+        // Each app's fixes name its own org, as typed.
+        expect(stripVTControlCharacters(run.stdout).replace(/ \\\n\s*/g, ' ')).to.include('sf jwtapp cert rotate --target-org emu-audit-fleet --name Fleet_App');
+      });
+    }
   });
 
   describe('bad input: a named error, nothing written', () => {

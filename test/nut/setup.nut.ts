@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { expect } from 'chai';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { runSf, sfWithAdmin } from '../helpers/sf.js';
@@ -64,11 +65,12 @@ describe('sf jwtapp setup through the real sf', () => {
     expect(login.status, login.stdout + login.stderr).to.equal(0);
   });
 
-  it('audits the app through the real sf, logging in with --verify: a table of checks, exit 0 when nothing fails', async () => {
+  it('audits the app through the real sf, logging in with --verify: its checks within 80 columns when piped, exit 0 when nothing fails', async () => {
     const run = await runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Nut_Setup', '--username', emu.ready.integrationUser.username, '--jwt-key-file', join(home, 'certs', 'server.key'), '--verify'], { home });
     expect(run.status, run.stdout + run.stderr).to.equal(0);
     expect(run.stdout).to.include('certificateExpiry').and.include('PASS').and.match(/\d+ passed, 0 warnings, 0 failed/);
     expect(run.stdout).to.include('Salesforce issued a token to');
+    expect(run.stdout.split('\n').filter((line) => stripVTControlCharacters(line).length > 80)).to.deep.equal([]);
   });
 
   it('creates an API-only integration user through the real sf, sets an app up for it, and sf org login jwt logs in as it', async () => {

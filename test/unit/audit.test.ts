@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { auditChecks, summarise, type AuditFacts } from '../../src/audit/checks.js';
 import type { AppSnapshot } from '../../src/apps/app.js';
+import { countsLine, wrapCommand, wrapWords } from '../../src/audit/render.js';
 
 const snapshot = (overrides: Partial<AppSnapshot> = {}): AppSnapshot => ({
   kind: 'external-client-app',
@@ -90,5 +91,54 @@ describe('audit checks', () => {
     // What the audit read explains the answer: no propagation will let a user who holds none of the permission sets in.
     const holdsNone = { username: 'int@acme.com', exists: true, active: true, holds: [] };
     expect(of(facts({ login: login(false, 'propagating'), user: holdsNone }))?.status).to.equal('FAIL');
+  });
+});
+
+describe('audit findings count in English', () => {
+  const expiry = (notAfter: string): string | undefined =>
+    auditChecks(facts({ certificate: { notAfter, keySize: 2048, signatureHash: 'SHA-256' } }), OPTIONS).find((c) => c.id === 'certificateExpiry')?.message;
+
+  it('says "1 day", never "1 days", whether the certificate expires in one, expired one ago, or is valid one more', () => {
+    expect(expiry('2026-11-24T12:00:00.000Z')).to.equal('The certificate expires on 2026-11-24, in 1 day.');
+    expect(expiry('2026-11-22T12:00:00.000Z')).to.match(/^The certificate expired on 2026-11-22, 1 day ago\./);
+    expect(auditChecks(facts({ certificate: { notAfter: '2026-11-24T12:00:00.000Z', keySize: 2048, signatureHash: 'SHA-256' } }), { ...OPTIONS, warnDays: 0 }).find((c) => c.id === 'certificateExpiry')?.message).to.equal(
+      'The certificate is valid until 2026-11-24 (1 day from now).'
+    );
+    expect(expiry('2026-12-10T00:00:00.000Z')).to.equal('The certificate expires on 2026-12-10, in 17 days.');
+  });
+
+  it('names the --username user in every fix that needs one, and a placeholder only when none was given', () => {
+    const broken = facts({ enabled: false, snapshot: snapshot({ adminApproved: false, scopes: ['Api'] }), keyMatches: false, certificate: { notAfter: '2026-01-01T00:00:00.000Z', keySize: 1024, signatureHash: 'SHA-1' } });
+    const given = auditChecks(broken, { ...OPTIONS, username: 'int@acme.com' }).filter((c) => c.fix?.includes('--username'));
+    expect(given.length).to.be.greaterThan(4);
+    expect(given.filter((c) => !c.fix?.endsWith('--username int@acme.com'))).to.deep.equal([]);
+    const none = auditChecks(broken, OPTIONS).filter((c) => c.fix?.includes('--username'));
+    expect(none.filter((c) => !c.fix?.endsWith('--username <integration user>'))).to.deep.equal([]);
+  });
+});
+
+describe('audit rendering', () => {
+  it('wraps a command at flag boundaries with " \\" continuations that a shell joins back to the command', () => {
+    const command = 'sf jwtapp cert rotate --target-org my-production-admin --name Acme_Integration_For_Billing --username integration.user@acme.example.com';
+    const lines = wrapCommand(command, 60, '        ');
+    expect(lines.length).to.be.greaterThan(1);
+    expect(lines.filter((l) => l.length > 60)).to.deep.equal([]);
+    expect(lines.slice(0, -1).every((l) => l.endsWith(' \\'))).to.equal(true);
+    expect(lines.join('\n').replace(/ \\\n\s*/g, ' ').trim()).to.equal(command);
+    // A flag and its value on one line; a placeholder with a space stays whole.
+    expect(lines.some((l) => /--name\s*\\?$/.test(l))).to.equal(false);
+    expect(wrapCommand('sf jwtapp setup --target-org admin --name Acme --username <integration user>', 40, '').some((l) => l.includes('<integration user>'))).to.equal(true);
+  });
+
+  it('keeps a word longer than the width whole, on a line of its own, rather than split it', () => {
+    const long = 'x'.repeat(50);
+    expect(wrapWords(`a ${long} b`, 20, '  ')).to.deep.equal(['  a', `  ${long}`, '  b']);
+    expect(wrapWords('Setup > App Manager > the app', 16, '')).to.deep.equal(['Setup > App', 'Manager > the', 'app']);
+  });
+
+  it('counts warnings in English', () => {
+    expect(countsLine({ pass: 3, warn: 1, fail: 0 })).to.equal('3 passed, 1 warning, 0 failed.');
+    expect(countsLine({ pass: 3, warn: 0, fail: 1 })).to.equal('3 passed, 0 warnings, 1 failed.');
+    expect(countsLine({ pass: 1, warn: 2, fail: 1 })).to.equal('1 passed, 2 warnings, 1 failed.');
   });
 });

@@ -1,7 +1,8 @@
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags, SfCommand, StandardColors } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { summarise } from '../../audit/checks.js';
 import { auditFleet, orgsToAudit } from '../../audit/fleet.js';
+import { countsLine, renderApps, renderFleet, widthOf, wrapWords, type AuditBlock } from '../../audit/render.js';
 import type { AuditResult } from '../../audit/run.js';
 import { EXIT_CODES, exitCodesHelp } from '../../exit-codes.js';
 import { asCommandError } from '../../command-errors.js';
@@ -10,6 +11,9 @@ Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.audit');
 
 export type { AuditResult };
+
+const colour = (status: string): string =>
+  status === 'FAIL' ? StandardColors.error(status) : status === 'WARN' ? StandardColors.warning(status) : StandardColors.success(status);
 
 export default class Audit extends SfCommand<AuditResult> {
   public static readonly summary = messages.getMessage('summary');
@@ -56,12 +60,14 @@ export default class Audit extends SfCommand<AuditResult> {
     const apps = audits.flatMap((a) => (a.result?.apps ?? []).map((app) => (fleet ? { org: a.org, ...app } : app)));
     const errors = audits.flatMap((a) => (a.error ? [{ org: a.org, name: a.error.name, message: a.error.message }] : []));
     const result: AuditResult = { apps, summary: summarise(apps.flatMap((a) => a.checks)), ...(fleet ? { errors } : {}) };
-    if (fleet) this.renderFleet(result);
-    else this.renderChecks(result);
-    const { pass, warn, fail } = result.summary;
-    this.log(messages.getMessage('summary.line', [pass, warn, fail]));
+    // Piped, stdout has no width: 80 columns, as a terminal opens.
+    const options = { width: widthOf(process.stdout.columns), status: colour };
+    const orgsShown = audits.map(({ org, username }) => ({ org, username }));
+    if (!fleet && result.apps.length === 0) wrapWords(messages.getMessage('none'), options.width, '').forEach((line) => this.log(line));
+    this.renderBlocks(fleet ? renderFleet(result, orgsShown, options) : renderApps(result, orgsShown[0], options));
+    this.log(countsLine(result.summary));
     // "The configuration must change" when something fails, as verify exits for a refused login.
-    if (fail > 0 || errors.length > 0) process.exitCode = EXIT_CODES.orgRefused;
+    if (result.summary.fail > 0 || errors.length > 0) process.exitCode = EXIT_CODES.orgRefused;
     return result;
   }
 
@@ -70,28 +76,11 @@ export default class Audit extends SfCommand<AuditResult> {
     return super.catch(asCommandError(error, this.argv));
   }
 
-  private renderChecks(result: AuditResult): void {
-    if (result.apps.length === 0) this.log(messages.getMessage('none'));
-    this.table({
-      data: result.apps.flatMap((app) => app.checks.map((c) => ({ app: app.name, check: c.id, status: c.status, finding: c.message, fix: c.fix ?? '' }))),
-    });
-  }
-
-  /** One row per app, the soonest certificate expiry first, and an ERROR row per org that could not be audited. */
-  private renderFleet(result: AuditResult): void {
-    const count = (checks: Array<{ status: string }>, status: string): number => checks.filter((c) => c.status === status).length;
-    const rows = [...result.apps]
-      .sort((a, b) => (a.certificateExpires ?? '9999').localeCompare(b.certificateExpires ?? '9999'))
-      .map((app) => ({
-        org: app.org ?? '',
-        app: app.name,
-        kind: app.kind,
-        'certificate expires': app.certificateExpires?.slice(0, 10) ?? '-',
-        fail: String(count(app.checks, 'FAIL')),
-        warn: String(count(app.checks, 'WARN')),
-        error: '',
-      }));
-    const errors = (result.errors ?? []).map((e) => ({ org: e.org, app: 'ERROR', kind: '-', 'certificate expires': '-', fail: '-', warn: '-', error: `${e.name}: ${e.message}` }));
-    this.table({ data: [...rows, ...errors] });
+  private renderBlocks(blocks: AuditBlock[]): void {
+    for (const block of blocks) {
+      this.styledHeader(block.header);
+      block.lines.forEach((line) => this.log(line));
+      this.log('');
+    }
   }
 }

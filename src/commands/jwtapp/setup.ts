@@ -9,6 +9,7 @@ import { buildSetupRequest } from '../../plan/request.js';
 import { exitCodesHelp } from '../../exit-codes.js';
 import { ciFileDescriptions, targetOrgFlag, waitFlag } from '../../flags.js';
 import { asCommandError } from '../../command-errors.js';
+import { pluralKey } from '../../output/plural.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.setup');
@@ -16,7 +17,7 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.setup');
 export type { SetupResult };
 
 const verified = (report: { attempts: number } | undefined): string =>
-  report ? messages.getMessage('summary.verifiedYes', [report.attempts]) : messages.getMessage('summary.verifiedSkipped');
+  report ? messages.getMessage(pluralKey('summary.verifiedYes', report.attempts), [report.attempts]) : messages.getMessage('summary.verifiedSkipped');
 
 export default class Setup extends SfCommand<SetupResult> {
   public static readonly summary = messages.getMessage('summary');
