@@ -41,7 +41,8 @@ describe('rotations at once and interrupted, through the real sf', () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  it('four rotations at once on one folder take turns, and the key on disk matches the app', async () => {
+  it('four rotations at once on one folder take turns, and the key on disk matches the app', async function () {
+    this.timeout(240_000);
     const runs = await Promise.all([1, 2, 3, 4].map(() => rotate()));
     for (const [i, run] of runs.entries()) expect(run.status, `run ${i + 1}: ${run.stdout}${run.stderr}`).to.equal(0);
     expect(await folderMatchesApp()).to.equal(true);
@@ -52,7 +53,9 @@ describe('rotations at once and interrupted, through the real sf', () => {
     expect(new Set(await Promise.all(kept.map((f) => readFile(join(dir, f), 'utf8')))).size).to.equal(4);
   });
 
-  it('a rotation killed at any point is repaired by the next routine run, which then changes nothing', async () => {
+  it('a rotation killed at any point is repaired by the next routine run, which then changes nothing', async function () {
+    // Five rotations and five setups through sf, each SIGKILL's lock taken over after 10 s.
+    this.timeout(300_000);
     // Slow enough that the kills land before, during and after the upload and the login check.
     await emu.setLatency(150, 500);
     const outcomes: string[] = [];
