@@ -54,6 +54,8 @@ describe('sf plugins install of the packed plugin, from a registry', function ()
   let emu: RunningEmulator | undefined;
   let pjson: Pjson;
   let install: SfRun;
+  /** The plugin as `sf plugins --json` lists it after the install (an oclif command: the list itself, not sf's {status, result}). */
+  let plugin: Installed | undefined;
   // npm's own variables (`npm test` sets npm_config_local_prefix, _prefix, _cache...) would steer the npm
   // that sf runs; a user's shell has none of them.
   const clean = (): Record<string, string | undefined> => {
@@ -78,14 +80,6 @@ describe('sf plugins install of the packed plugin, from a registry', function ()
     XDG_CACHE_HOME: join(dir, '.cache'),
     SF_NPM_REGISTRY: registry,
   });
-
-  /** The plugin as `sf plugins --json` lists it (an oclif command: the list itself, not sf's {status, result}). */
-  const installed = async (): Promise<Installed> => {
-    const list = await runSf(['plugins', '--json'], { home, env: sfEnv(home) });
-    const plugin = (JSON.parse(list.stdout) as Installed[]).find((p) => p.name === pjson.name);
-    if (!plugin) throw new Error(`sf plugins does not list ${pjson.name}: ${list.stdout}`);
-    return plugin;
-  };
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'jwtapp-install-'));
@@ -151,6 +145,8 @@ describe('sf plugins install of the packed plugin, from a registry', function ()
     await mkdir(join(home, '.config', 'sf'), { recursive: true });
     await writeFile(join(home, '.config', 'sf', 'unsignedPluginAllowList.json'), JSON.stringify([pjson.name]));
     install = await runSf(['plugins', 'install', pjson.name], { home, env: sfEnv(home) });
+    const list = await runSf(['plugins', '--json'], { home, env: sfEnv(home) });
+    plugin = (JSON.parse(list.stdout) as Installed[]).find((p) => p.name === pjson.name);
 
     emu = await startEmulator();
     const login = await runSf(['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', 'emu', '--no-prompt', '--json'], {
@@ -170,17 +166,16 @@ describe('sf plugins install of the packed plugin, from a registry', function ()
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it('installs without a prompt when the plugin is in unsignedPluginAllowList.json, as a user plugin from the registry', async () => {
+  it('installs without a prompt when the plugin is in unsignedPluginAllowList.json, as a user plugin from the registry', () => {
     expect(install.status, install.stdout + install.stderr).to.equal(0);
     expect(install.stdout).to.include(`Skipping digital signature verification because [${pjson.name}] is allow-listed.`);
     expect(install.stderr).to.include(`Installing plugin ${pjson.name}@latest... installed v${pjson.version}`);
-    const plugin = await installed();
     expect(plugin).to.include({ type: 'user', version: pjson.version });
     expect(plugin?.root.startsWith(join(home, '.local', 'share', 'sf'))).to.equal(true);
   });
 
   it('installs the files package.json lists, and every runtime dependency at the version package-lock.json holds', async () => {
-    const { root: pluginRoot } = await installed();
+    const pluginRoot = String(plugin?.root);
     const shipped = (await readdir(pluginRoot)).filter((f) => f !== 'node_modules').sort();
     expect(shipped).to.deep.equal(['README.md', 'lib', 'messages', 'npm-shrinkwrap.json', 'oclif.manifest.json', 'package.json']);
     const lock = JSON.parse(await readFile(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as Lock;
