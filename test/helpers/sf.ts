@@ -15,10 +15,13 @@ export type SfJson = { status: number; result?: unknown; name?: string; message?
 /** A throw-away HOME for the real sf: its auth files, config and linked plugins live and die there. */
 export const sfHome = (): string => mkdtempSync(join(tmpdir(), 'jwtapp-sf-home-'));
 
-/** Runs the real `sf` under the Node running the tests (Node 22, brought by the repo). */
+/**
+ * Runs the real `sf` under the Node running the tests (Node 22, brought by the repo). A variable set to
+ * undefined in options.env is left out of sf's environment; `onSpawn` gets the process (to signal it).
+ */
 export const runSf = (
   args: string[],
-  options: { home: string; env?: Record<string, string>; cwd?: string; onSpawn?: (child: ChildProcess) => void }
+  options: { home: string; env?: Record<string, string | undefined>; cwd?: string; onSpawn?: (child: ChildProcess) => void }
 ): Promise<SfRun> =>
   new Promise((done, fail) => {
     const child = spawn(process.execPath, [SF_RUN, ...args], {
