@@ -163,11 +163,20 @@ export const assertCiFilesOurs = async (request: CiFilesRequest, canForce: boole
   }
 };
 
+/** Entries naming a user: Salesforce matches usernames in any case, so a file differing only in case agrees. */
+const USERNAME_FIELDS = new Set(['SF_USERNAME', 'Username']);
+const sameValue = (name: string, a: string | undefined, b: string | undefined): boolean =>
+  a === b || (USERNAME_FIELDS.has(name) && a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase());
+
 /** The entries an existing file holds with other values than the run's (entries not known yet are skipped). */
 const differing = (existing: Fields, wanted: Fields): string[] =>
   [...new Set([...Object.keys(existing), ...Object.keys(wanted)])].filter(
-    (name) => !(name in wanted && wanted[name] === undefined) && existing[name] !== wanted[name]
+    (name) => !(name in wanted && wanted[name] === undefined) && !sameValue(name, existing[name], wanted[name])
   );
+
+/** The file says what the run would write but for a username's case (an earlier version wrote it as typed). */
+const onlyCaseDiffers = (existing: Fields, wanted: Fields): boolean =>
+  [...new Set([...Object.keys(existing), ...Object.keys(wanted)])].every((name) => sameValue(name, existing[name], wanted[name]));
 
 /**
  * Once the org is read and before it is written: an existing CI file whose entries the run would change
@@ -213,7 +222,7 @@ export const writeCiFiles = async (
       if (keep && existing) {
         // eslint-disable-next-line no-await-in-loop
         await keep(file.path);
-      } else if (!request.force) {
+      } else if (!request.force && !(existing && onlyCaseDiffers(existing, file.fields))) {
         throw differsError(file, existing ? differing(existing, file.fields) : ['(not written by sf jwtapp)']);
       }
     }

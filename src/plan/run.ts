@@ -9,8 +9,10 @@ import type { LoginProgress } from '../oauth/login.js';
 import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { assertCiFilesAgree, assertCiFilesOurs, loginCommand, NEW_VALUE, writeCiFiles, type CiFilesRequest, type PipelineLogin } from '../output/ci.js';
 import { publicChange, type SetupChange } from './render.js';
-import type { Plan } from './plan.js';
-import { applyConverging, isUnchanged, readAndPlan, type Flow, type SetupRequest } from './setup.js';
+import { appKindLabel, type Plan } from './plan.js';
+import { applyConverging, isUnchanged, planFromState, readAndPlan, type Flow, type SetupRequest } from './setup.js';
+import { asNotAdmin } from '../apps/save.js';
+import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
@@ -81,14 +83,30 @@ export type SetupProgress = {
  * back, check the login with a bounded wait, and write the CI files. A refused login ends the run with
  * the result attached to the error, so --json still says what was set up.
  */
-export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<SetupResult> => {
-  const { request, material } = run;
+export const runSetup = async (given: SetupRun, progress: SetupProgress): Promise<SetupResult> => {
+  const { material } = given;
   const log = new RetryLog();
-  const conn = resilientConnection(run.conn, log);
-  await assertCiFilesOurs(run.ciFiles, true);
+  const conn = resilientConnection(given.conn, log);
+  await assertCiFilesOurs(given.ciFiles, true);
   progress.reading();
-  const { state, plan } = await readAndPlan(conn, request, material, log);
+  const first = await readAndPlan(conn, given.request, material, log);
+  // The user as the org spells it: Salesforce matches usernames in any case, and what the run writes (the app's
+  // run-as user, the CI files, the login command) says it the org's way, so the next run agrees with its files.
+  const run = { ...given, request: withOrgUsername(given.request, first.state.current.access.user?.username) };
+  const { request } = run;
+  const state = first.state;
+  const plan = request === given.request ? first.plan : planFromState(state, request, material);
   progress.done();
+  // A blocked or disabled app refuses every login: setup would configure it and report it done, yet no pipeline
+  // could log in. Said before anything is written, with how to unblock it.
+  if (plan.appExists && !(await APP_KINDS[plan.appKind].isEnabled(conn, request.name).catch(asNotAdmin))) {
+    throw messages.createError(
+      'error.AppBlocked',
+      [appKindLabel(plan.appKind), request.name],
+      [String(given.conn.getUsername()), request.name],
+      EXIT_CODES.orgRefused
+    );
+  }
 
   const result = plannedResult(run, plan, conn.instanceUrl.replace(/\/$/, ''));
   // A CI file the run would rewrite with other values stops it here, before the org is changed.
@@ -126,6 +144,17 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   result.retries = log.calls;
   result.files = await writeCiFiles(pipeline, { privateKeyPem: material?.privateKeyPem, clientSecret: run.ciFiles.includeSecretInEnvFile ? secret : undefined }, run.ciFiles);
   return result;
+};
+
+/** The request with the integration user (and the client credentials run-as user) as the org spells the username. */
+const withOrgUsername = (request: SetupRequest, orgUsername: string | undefined): SetupRequest => {
+  if (!orgUsername || orgUsername === request.username || orgUsername.toLowerCase() !== request.username.toLowerCase()) return request;
+  const runAs = request.clientCredentialsUser;
+  return {
+    ...request,
+    username: orgUsername,
+    ...(runAs && runAs.toLowerCase() === orgUsername.toLowerCase() ? { clientCredentialsUser: orgUsername } : {}),
+  };
 };
 
 const pipelineLogin = (result: SetupResult, clientId: string | undefined, apiVersion: string): PipelineLogin => ({
@@ -218,7 +247,7 @@ const verifyClientCredentials = async (
   return checkedLogin(
     cc.runAs,
     progress,
-    (onRetry) => checkClientCredentialsLogin({ username: cc.runAs, clientId, loginUrl: result.loginUrl, clientSecret: secret, waitMs, onRetry }),
+    (onRetry) => checkClientCredentialsLogin({ username: cc.runAs, clientId, loginUrl: result.loginUrl, clientSecret: secret, waitMs, atMyDomain: true, onRetry }),
     (report) => ({ ...result, clientCredentials: { ...cc, verification: report } })
   );
 };
@@ -240,7 +269,7 @@ const verifyLogin = async (
   return checkedLogin(
     result.username,
     progress,
-    (onRetry) => checkLoginWithKey({ username: result.username, clientId, loginUrl: result.loginUrl, audience: result.audience, key, waitMs, apiAccessKnown, onRetry }),
+    (onRetry) => checkLoginWithKey({ username: result.username, clientId, loginUrl: result.loginUrl, audience: result.audience, key, waitMs, apiAccessKnown, atMyDomain: true, onRetry }),
     (report) => ({ ...result, verification: report })
   );
 };

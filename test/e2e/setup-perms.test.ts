@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -6,6 +6,8 @@ import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import { startEmulator, type EmulatorState, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, metadataOf, storeAdminLogin } from '../helpers/org.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
+import Block from '../../src/commands/jwtapp/block.js';
+import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
 
 /** The org as a test compares it before and after a refused run: apps, permission sets, grants, assignments. */
 const orgOf = (s: EmulatorState): unknown => ({
@@ -149,6 +151,66 @@ describe('sf jwtapp setup: permission sets (limits, least privilege)', () => {
       const second = await setupIn(dir, '--name', 'Marked_App', '--username', integration);
       expect(second.exitCode, second.stdout).to.equal(0);
       expect(second.json?.result?.status).to.equal('unchanged');
+    });
+  });
+
+  describe('a blocked app', () => {
+    let dir: string;
+    let clientId: string;
+    before(async () => {
+      dir = await newDir();
+      const first = await setupIn(dir, '--name', 'Blockable_Perms', '--username', integration);
+      expect(first.exitCode, first.stdout).to.equal(0);
+      clientId = first.json?.result?.clientId ?? '';
+      const blocked = await runCommand(Block, ['--target-org', 'perms-admin', '--name', 'Blockable_Perms', '--json']);
+      expect(blocked.exitCode, blocked.stdout).to.equal(0);
+    });
+
+    it('setup refuses it, before writing anything, with the unblock command (never "unchanged")', async () => {
+      const before = orgOf(await emu.state());
+      const run = await setupIn(dir, '--name', 'Blockable_Perms', '--username', integration);
+      expect(run.exitCode, run.stdout).to.equal(4);
+      expect(run.json?.name).to.equal('AppBlockedError');
+      expect(run.json?.message).to.include('Blockable_Perms').and.include('blocked');
+      expect(run.json?.actions?.join('\n')).to.include(`sf jwtapp unblock --target-org ${emu.ready.admin.username} --name Blockable_Perms`);
+      expect(orgOf(await emu.state())).to.deep.equal(before);
+    });
+
+    it("verify at the org's own My Domain says the app is blocked and how to unblock it, not to use the My Domain", async () => {
+      // No --instance-url: the URL sf's auth store has for the user, the org's My Domain.
+      const run = await runCommand<VerifyResult>(Verify, ['-o', emu.ready.admin.username, '-i', clientId, '-f', join(dir, 'server.key'), '--json']);
+      expect(run.exitCode, run.stdout).to.equal(4);
+      expect(run.json?.name).to.equal('AppDisabledError');
+      expect(run.json?.message).to.include('blocked').and.not.include("known only at its org's My Domain");
+      expect(run.json?.actions?.[0]).to.include('sf jwtapp unblock');
+    });
+  });
+
+  describe('a --username in another case than the org has', () => {
+    it("writes the org's username everywhere, so the next run agrees with its own files", async () => {
+      const dir = await newDir();
+      const envFile = join(dir, 'ci.env');
+      const shouted = integration.toUpperCase();
+      expect(shouted).to.not.equal(integration);
+      const first = await setupIn(dir, '--name', 'Case_App', '--username', shouted, '--dotenv-file', envFile);
+      expect(first.exitCode, first.stdout).to.equal(0);
+      expect(first.json?.result?.username).to.equal(integration);
+      expect(await readFile(envFile, 'utf8')).to.include(integration);
+      const second = await setupIn(dir, '--name', 'Case_App', '--username', integration, '--dotenv-file', envFile);
+      expect(second.exitCode, second.stdout).to.equal(0);
+      expect(second.json?.result?.status).to.equal('unchanged');
+    });
+
+    it('takes a file an earlier version wrote with the username as typed: the same user, rewritten as the org spells it', async () => {
+      const dir = await newDir();
+      const envFile = join(dir, 'ci.env');
+      const first = await setupIn(dir, '--name', 'Case_Old', '--username', integration, '--dotenv-file', envFile);
+      expect(first.exitCode, first.stdout).to.equal(0);
+      const text = await readFile(envFile, 'utf8');
+      await writeFile(envFile, text.replace(`SF_USERNAME=${integration}`, `SF_USERNAME=${integration.toUpperCase()}`), { mode: 0o600 });
+      const second = await setupIn(dir, '--name', 'Case_Old', '--username', integration, '--dotenv-file', envFile);
+      expect(second.exitCode, second.stdout).to.equal(0);
+      expect(await readFile(envFile, 'utf8')).to.equal(text);
     });
   });
 });
