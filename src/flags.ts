@@ -44,7 +44,7 @@ export const waitFlag = ({ summary, description, defaultValue }: { summary: stri
   const parse = flag.parse;
   // sf's duration flag reads its value with parseInt: "0.5" is 0 (the login check skipped), "2m" is 2. Whole
   // minutes, as every sf --wait takes them, and anything else refused rather than read otherwise.
-  flag.parse = (input, ...rest) =>
+  flag.parse = (input, ...rest): ReturnType<typeof parse> =>
     /^\s*\d+\s*$/.test(input) ? parse(input, ...rest) : Promise.reject(messages.createError('error.WaitNotWholeMinutes', [input], [], EXIT_CODES.invalidFlags));
   return flag;
 };

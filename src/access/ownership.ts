@@ -65,14 +65,12 @@ const grantsNothing = (g: PermissionSetGrants): boolean =>
   g.userPermissions.length === 0 && g.objectPermissions === 0 && g.fieldPermissions === 0 && Object.keys(g.other).length === 0;
 
 /**
- * Whether setup may assign an existing permission set to the integration user and name it on the app.
- * - `ours`: its Description carries the marker.
- * - `equivalent`: unmarked (made by hand as the seeds describe, or by a tool), but it grants nothing (no
- *   permission, no object or field access, no other list), gives access to no app or other setup entity but
- *   this app, and no one else holds it: assigning it and naming it on the app grants exactly what a set setup
- *   makes would.
- * - `foreign`: anything else. Assigning it would give the integration user what it grants, and naming it on
- *   the app would give its other users the app.
+ * Whether setup may assign an existing permission set to the integration user and name it on the app:
+ * `ours` when its Description carries the marker; `equivalent` when unmarked (made by hand as the seeds
+ * describe, or by a tool) but it grants nothing (no permission, no object or field access, no other list),
+ * gives access to no app or other setup entity but this app, and no one else holds it, so that assigning it
+ * and naming it on the app grants exactly what a set setup makes would; `foreign` otherwise: assigning it
+ * would give the integration user what it grants, and naming it on the app would give its other users the app.
  */
 export const ownershipOf = (
   permissionSet: PermissionSetRecord,

@@ -37,6 +37,13 @@ export type SetupInput = {
  */
 const CONSUMER_KEY = /^[A-Za-z0-9._+/=]{8,256}$/;
 
+/** The app's label, within Salesforce's length: the permission set's label is made from it. */
+const checkedLabel = (label: string): string => {
+  const problem = appLabelProblem(label);
+  if (problem) throw messages.createError('error.InvalidAppLabel', [label, problem], [], EXIT_CODES.localInput);
+  return label;
+};
+
 /**
  * Checks and completes the request before anything is read or written: API names Salesforce would reject,
  * unknown scopes and malformed consumer keys end the run here. The certificate comes later, from the
@@ -52,9 +59,7 @@ export const buildSetupRequest = (input: SetupInput): Omit<SetupRequest, 'certif
   if (input.consumerKey !== undefined && !CONSUMER_KEY.test(input.consumerKey)) {
     throw messages.createError('error.InvalidConsumerKey', [input.consumerKey], [], EXIT_CODES.localInput);
   }
-  const label = input.label ?? name.replace(/_/g, ' ');
-  const labelProblem = appLabelProblem(label);
-  if (labelProblem) throw messages.createError('error.InvalidAppLabel', [label, labelProblem], [], EXIT_CODES.localInput);
+  const label = checkedLabel(input.label ?? name.replace(/_/g, ' '));
   const flows: Flow[] = input.flows && input.flows.length > 0 ? [...new Set(input.flows)] : ['jwt'];
   const username = input.username ?? input.adminUsername;
   // The client credentials flow runs as one user, whose token every call gets: never the admin by default.

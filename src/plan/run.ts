@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import type { AppKind, SecretRefusal } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
+import { asNotAdmin } from '../apps/save.js';
+import { EXIT_CODES } from '../exit-codes.js';
 import { RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { defaultAudience } from '../oauth/audience.js';
@@ -10,9 +12,8 @@ import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type Logi
 import { assertCiFilesAgree, assertCiFilesOurs, loginCommand, NEW_VALUE, writeCiFiles, type CiFilesRequest, type PipelineLogin } from '../output/ci.js';
 import { publicChange, type SetupChange } from './render.js';
 import { appKindLabel, type Plan } from './plan.js';
-import { applyConverging, isUnchanged, planFromState, readAndPlan, type Flow, type SetupRequest } from './setup.js';
-import { asNotAdmin } from '../apps/save.js';
-import { EXIT_CODES } from '../exit-codes.js';
+import { applyConverging, isUnchanged, planFromState, readAndPlan, type Flow, type ReadState, type SetupRequest } from './setup.js';
+
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
@@ -89,24 +90,9 @@ export const runSetup = async (given: SetupRun, progress: SetupProgress): Promis
   const conn = resilientConnection(given.conn, log);
   await assertCiFilesOurs(given.ciFiles, true);
   progress.reading();
-  const first = await readAndPlan(conn, given.request, material, log);
-  // The user as the org spells it: Salesforce matches usernames in any case, and what the run writes (the app's
-  // run-as user, the CI files, the login command) says it the org's way, so the next run agrees with its files.
-  const run = { ...given, request: withOrgUsername(given.request, first.state.current.access.user?.username) };
+  const { run, state, plan } = await readForRun(conn, given, log);
   const { request } = run;
-  const state = first.state;
-  const plan = request === given.request ? first.plan : planFromState(state, request, material);
   progress.done();
-  // A blocked or disabled app refuses every login: setup would configure it and report it done, yet no pipeline
-  // could log in. Said before anything is written, with how to unblock it.
-  if (plan.appExists && !(await APP_KINDS[plan.appKind].isEnabled(conn, request.name).catch(asNotAdmin))) {
-    throw messages.createError(
-      'error.AppBlocked',
-      [appKindLabel(plan.appKind), request.name],
-      [String(given.conn.getUsername()), request.name],
-      EXIT_CODES.orgRefused
-    );
-  }
 
   const result = plannedResult(run, plan, conn.instanceUrl.replace(/\/$/, ''));
   // A CI file the run would rewrite with other values stops it here, before the org is changed.
@@ -144,6 +130,23 @@ export const runSetup = async (given: SetupRun, progress: SetupProgress): Promis
   result.retries = log.calls;
   result.files = await writeCiFiles(pipeline, { privateKeyPem: material?.privateKeyPem, clientSecret: run.ciFiles.includeSecretInEnvFile ? secret : undefined }, run.ciFiles);
   return result;
+};
+
+/**
+ * The org read and the plan made, with the user as the org spells the username: Salesforce matches usernames
+ * in any case, and what the run writes (the app's run-as user, the CI files, the login command) says it the
+ * org's way, so the next run agrees with its files. A blocked or disabled app refuses every login: setup would
+ * configure it and report it done, yet no pipeline could log in; it is said before anything is written, with
+ * how to unblock it.
+ */
+const readForRun = async (conn: Connection, given: SetupRun, log: RetryLog): Promise<{ run: SetupRun; state: ReadState; plan: Plan }> => {
+  const first = await readAndPlan(conn, given.request, given.material, log);
+  const request = withOrgUsername(given.request, first.state.current.access.user?.username);
+  const plan = request === given.request ? first.plan : planFromState(first.state, request, given.material);
+  if (plan.appExists && !(await APP_KINDS[plan.appKind].isEnabled(conn, request.name).catch(asNotAdmin))) {
+    throw messages.createError('error.AppBlocked', [appKindLabel(plan.appKind), request.name], [String(given.conn.getUsername()), request.name], EXIT_CODES.orgRefused);
+  }
+  return { run: { ...given, request }, state: first.state, plan };
 };
 
 /** The request with the integration user (and the client credentials run-as user) as the org spells the username. */
