@@ -14,7 +14,6 @@ import { publicChange, type SetupChange } from './render.js';
 import { appKindLabel, type Plan } from './plan.js';
 import { applyConverging, isUnchanged, planFromState, readAndPlan, type Flow, type ReadState, type SetupRequest } from './setup.js';
 
-
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
 
@@ -90,8 +89,8 @@ export const runSetup = async (given: SetupRun, progress: SetupProgress): Promis
   const conn = resilientConnection(given.conn, log);
   await assertCiFilesOurs(given.ciFiles, true);
   progress.reading();
-  const { run, state, plan } = await readForRun(conn, given, log);
-  const { request } = run;
+  const { request, state, plan } = await readForRun(conn, given.request, material, log, String(given.conn.getUsername()));
+  const run = { ...given, request };
   progress.done();
 
   const result = plannedResult(run, plan, conn.instanceUrl.replace(/\/$/, ''));
@@ -139,14 +138,20 @@ export const runSetup = async (given: SetupRun, progress: SetupProgress): Promis
  * configure it and report it done, yet no pipeline could log in; it is said before anything is written, with
  * how to unblock it.
  */
-const readForRun = async (conn: Connection, given: SetupRun, log: RetryLog): Promise<{ run: SetupRun; state: ReadState; plan: Plan }> => {
-  const first = await readAndPlan(conn, given.request, given.material, log);
-  const request = withOrgUsername(given.request, first.state.current.access.user?.username);
-  const plan = request === given.request ? first.plan : planFromState(first.state, request, given.material);
+const readForRun = async (
+  conn: Connection,
+  asked: SetupRequest,
+  material: KeyMaterial | undefined,
+  log: RetryLog,
+  admin: string
+): Promise<{ request: SetupRequest; state: ReadState; plan: Plan }> => {
+  const first = await readAndPlan(conn, asked, material, log);
+  const request = withOrgUsername(asked, first.state.current.access.user?.username);
+  const plan = request === asked ? first.plan : planFromState(first.state, request, material);
   if (plan.appExists && !(await APP_KINDS[plan.appKind].isEnabled(conn, request.name).catch(asNotAdmin))) {
-    throw messages.createError('error.AppBlocked', [appKindLabel(plan.appKind), request.name], [String(given.conn.getUsername()), request.name], EXIT_CODES.orgRefused);
+    throw messages.createError('error.AppBlocked', [appKindLabel(plan.appKind), request.name], [admin, request.name], EXIT_CODES.orgRefused);
   }
-  return { run: { ...given, request }, state: first.state, plan };
+  return { request, state: first.state, plan };
 };
 
 /** The request with the integration user (and the client credentials run-as user) as the org spells the username. */
