@@ -83,17 +83,16 @@ export type SetupProgress = {
  * back, check the login with a bounded wait, and write the CI files. A refused login ends the run with
  * the result attached to the error, so --json still says what was set up.
  */
-export const runSetup = async (given: SetupRun, progress: SetupProgress): Promise<SetupResult> => {
-  const { material } = given;
+export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<SetupResult> => {
+  const { material } = run;
   const log = new RetryLog();
-  const conn = resilientConnection(given.conn, log);
-  await assertCiFilesOurs(given.ciFiles, true);
+  const conn = resilientConnection(run.conn, log);
+  await assertCiFilesOurs(run.ciFiles, true);
   progress.reading();
-  const { request, state, plan } = await readForRun(conn, given.request, material, log, String(given.conn.getUsername()));
-  const run = { ...given, request };
+  const { request, state, plan } = await readForRun(conn, run.request, material, log, String(run.conn.getUsername()));
   progress.done();
 
-  const result = plannedResult(run, plan, conn.instanceUrl.replace(/\/$/, ''));
+  const result = plannedResult({ ...run, request }, plan, conn.instanceUrl.replace(/\/$/, ''));
   // A CI file the run would rewrite with other values stops it here, before the org is changed.
   const existingApp = state.apps[plan.appKind];
   const before = (known: string | undefined): string | undefined => known ?? (plan.appExists ? undefined : NEW_VALUE);
