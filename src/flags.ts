@@ -5,6 +5,7 @@
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import type { LoginCheckRequest } from './oauth/login-check.js';
+import { EXIT_CODES } from './exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'flags');
@@ -27,8 +28,8 @@ export const targetOrgFlag = Flags.requiredOrg({ defaultHelp: undefined });
  * and with no default in the manifest (it would be a Duration object there): the summary states the default.
  */
 // eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's OptionFlag<Duration> with its options, inferred
-export const waitFlag = ({ summary, description, defaultValue }: { summary: string; description?: string; defaultValue: number }) =>
-  Flags.duration({
+export const waitFlag = ({ summary, description, defaultValue }: { summary: string; description?: string; defaultValue: number }) => {
+  const flag = Flags.duration({
     char: 'w',
     unit: 'minutes',
     min: 0,
@@ -40,6 +41,13 @@ export const waitFlag = ({ summary, description, defaultValue }: { summary: stri
     noCacheDefault: true,
     helpValue: '<minutes>',
   });
+  const parse = flag.parse;
+  // sf's duration flag reads its value with parseInt: "0.5" is 0 (the login check skipped), "2m" is 2. Whole
+  // minutes, as every sf --wait takes them, and anything else refused rather than read otherwise.
+  flag.parse = (input, ...rest): ReturnType<typeof parse> =>
+    /^\s*\d+\s*$/.test(input) ? parse(input, ...rest) : Promise.reject(messages.createError('error.WaitNotWholeMinutes', [input], [], EXIT_CODES.invalidFlags));
+  return flag;
+};
 
 export const jwtLoginFlags = {
   username: Flags.string({

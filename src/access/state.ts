@@ -19,7 +19,14 @@ export type OrgUser = {
    */
   apiEnabledByProfile: boolean;
 };
-export type PermissionSetRecord = { id: string; name: string; label: string };
+export type PermissionSetRecord = {
+  id: string;
+  name: string;
+  label: string;
+  description: string | undefined;
+  /** Users other than the integration user it is assigned to (the first few): whom the app would reach through it. */
+  otherAssignees: string[];
+};
 
 /** Who and what setup grants: the user, the permission set, its assignment and its app access rows. */
 export type AccessState = {
@@ -34,7 +41,11 @@ export type AccessState = {
 
 
 type UserRow = { Id: string; Username: string; Email?: string; IsActive: boolean; Profile?: { Name?: string; PermissionsApiUserOnly?: boolean; PermissionsApiEnabled?: boolean } | null };
-type PermissionSetRow = { Id: string; Name: string; Label: string };
+type PermissionSetRow = { Id: string; Name: string; Label: string; Description?: string | null };
+type AssigneeRow = { Assignee?: { Username?: string } | null };
+
+/** How many other assignees of the permission set are read and shown. */
+const SHOWN_ASSIGNEES = 10;
 type IdRow = { Id: string };
 type AppRow = { Id: string; DeveloperName: string; MasterLabel: string };
 type AccessRow = { Id: string; SetupEntityId: string; SetupEntityType: string };
@@ -52,10 +63,11 @@ export const readAccessState = async (
   const ps = soqlString(names.permissionSet);
   const queries = [
     `SELECT Id, Username, Email, IsActive, Profile.Name, Profile.PermissionsApiUserOnly, Profile.PermissionsApiEnabled FROM User WHERE Username = ${u}`,
-    `SELECT Id, Name, Label FROM PermissionSet WHERE Name = ${ps}`,
+    `SELECT Id, Name, Label, Description FROM PermissionSet WHERE Name = ${ps}`,
     `SELECT Id FROM PermissionSetAssignment WHERE Assignee.Username = ${u} AND PermissionSet.Name = ${ps}`,
     `SELECT Id, SetupEntityId, SetupEntityType FROM SetupEntityAccess WHERE Parent.Name = ${ps}`,
     `SELECT Id, DeveloperName, MasterLabel FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(names.appName)}`,
+    `SELECT Assignee.Username FROM PermissionSetAssignment WHERE PermissionSet.Name = ${ps} AND Assignee.Username != ${u} LIMIT ${SHOWN_ASSIGNEES}`,
   ];
   const answers = await batchQuery(conn, queries);
   const records = <T>(index: number): T[] => {
@@ -82,7 +94,15 @@ export const readAccessState = async (
           apiEnabledByProfile: user.Profile?.PermissionsApiEnabled === true,
         }
       : undefined,
-    permissionSet: permissionSet ? { id: permissionSet.Id, name: permissionSet.Name, label: permissionSet.Label } : undefined,
+    permissionSet: permissionSet
+      ? {
+          id: permissionSet.Id,
+          name: permissionSet.Name,
+          label: permissionSet.Label,
+          description: permissionSet.Description ?? undefined,
+          otherAssignees: records<AssigneeRow>(5).map((r) => r.Assignee?.Username ?? '?'),
+        }
+      : undefined,
     assignmentId: assignment?.Id,
     appAccess: records<AccessRow>(3).map((r) => ({ id: r.Id, setupEntityId: r.SetupEntityId, setupEntityType: r.SetupEntityType })),
     externalClientApp: eca ? { id: eca.Id, name: eca.DeveloperName, label: eca.MasterLabel } : undefined,

@@ -34,6 +34,11 @@ export type DiagnosisContext = {
    * assertions against the previous one and answers the new key "invalid assertion".
    */
   certificateChanged?: boolean;
+  /**
+   * The login went to the org's own My Domain (setup's, or the URL sf's auth store has for the user): an
+   * `app_not_found` there is not the generic-host mistake but an app that is disabled or not in this org.
+   */
+  atMyDomain?: boolean;
 };
 
 type Entry = {
@@ -158,6 +163,15 @@ const build = (name: string, code: string, description: string, persistence: Per
   actions: messages.getMessages(`${name}.actions`, tokens.actions),
 });
 
+/** A My Domain host (`<name>.my.salesforce.com`, sandboxes' `<name>--<sandbox>.sandbox.my.salesforce.com`, Government Cloud's `.my.salesforce.mil`). */
+const isMyDomainHost = (url: string): boolean => {
+  try {
+    return /\.my\.salesforce\.(com|mil)$/.test(new URL(url).hostname.toLowerCase());
+  } catch {
+    return false;
+  }
+};
+
 /** Explains a failed token request: what went wrong, why, and what to do. */
 export const diagnose = (outcome: Exclude<TokenOutcome, { kind: 'granted' }>, context: DiagnosisContext): Diagnosis => {
   switch (outcome.kind) {
@@ -177,6 +191,9 @@ export const diagnose = (outcome: Exclude<TokenOutcome, { kind: 'granted' }>, co
     case 'refused': {
       const entry = CATALOGUE.find((e) => e.matches(outcome.error, outcome.description, context));
       if (!entry) return build('UnknownOAuthError', outcome.error, outcome.description, outcome.status >= 500 ? 'transient' : 'permanent', { cause: [], actions: [] });
+      if (entry.name === 'AppNotInstalled' && (context.atMyDomain === true || isMyDomainHost(context.loginUrl))) {
+        return build('AppDisabled', outcome.error, outcome.description, 'permanent', { cause: [context.loginUrl, context.clientId], actions: [] });
+      }
       return build(entry.name, outcome.error, outcome.description, entry.persistence, entry.tokens(context));
     }
   }

@@ -28,8 +28,11 @@ export type LoginCheck = { report: LoginReport; grant: TokenGrant; loginUrl: str
  */
 export const runLoginCheck = async (request: LoginCheckRequest): Promise<LoginCheck> => {
   if (request.save && !request.keyFile) throw messages.createError('error.SaveNeedsKeyFile', [], [], EXIT_CODES.localInput);
-  const loginUrl = request.instanceUrl ?? (await knownInstanceUrl(request.username)) ?? PRODUCTION_LOGIN_URL;
-  const { report, grant } = await checkLoginFromInput({ ...request, loginUrl, onRequest: () => request.onRequest?.(loginUrl) });
+  const known = await knownInstanceUrl(request.username);
+  const loginUrl = request.instanceUrl ?? known ?? PRODUCTION_LOGIN_URL;
+  // sf's auth store holds the org's own URL for a logged-in user: a login there went to the org's My Domain.
+  const atMyDomain = known !== undefined && known.toLowerCase() === loginUrl.replace(/\/+$/, '').toLowerCase();
+  const { report, grant } = await checkLoginFromInput({ ...request, loginUrl, atMyDomain, onRequest: () => request.onRequest?.(loginUrl) });
   request.onAnswer?.(report.success);
   if (!report.success || !grant) throw loginFailure(report);
   if (!request.save || !request.keyFile) return { report, grant, loginUrl, saved: false };

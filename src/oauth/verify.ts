@@ -32,6 +32,8 @@ export type JwtLoginInput = {
    * from the token's identity URL and no REST call follows the token.
    */
   apiAccessKnown?: boolean;
+  /** The login URL is known to be the org's My Domain (see DiagnosisContext.atMyDomain). */
+  atMyDomain?: boolean;
   /** Called once the local checks have passed, just before the first request. */
   onRequest?: () => void;
   onRetry?: (progress: LoginProgress) => void;
@@ -98,7 +100,7 @@ export const checkLoginWithKey = (
   }
 ): Promise<LoginCheckResult> => {
   const audience = input.audience ?? defaultAudience(input.loginUrl);
-  const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience, certificateChanged: input.certificateChanged };
+  const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience, certificateChanged: input.certificateChanged, atMyDomain: input.atMyDomain };
   return checkLogin('jwt-bearer', input, context, () => requestJwtToken({ loginUrl: context.loginUrl, clientId: context.clientId, username: context.username, audience, key: input.key }));
 };
 
@@ -109,7 +111,7 @@ export const checkLoginWithKey = (
 export const checkClientCredentialsLogin = (
   input: Omit<JwtLoginInput, 'keyFile' | 'keyVariable' | 'certificateFile' | 'audience' | 'clientSecretVariable'> & { clientSecret: string }
 ): Promise<LoginCheckResult> => {
-  const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience: '' };
+  const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience: '', atMyDomain: input.atMyDomain };
   return checkLogin('client-credentials', input, context, () =>
     requestClientCredentialsToken({ loginUrl: input.loginUrl, clientId: input.clientId, clientSecret: input.clientSecret })
   );

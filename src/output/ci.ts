@@ -279,10 +279,15 @@ export const assertCiFilesOurs = async (request: CiFilesRequest, canForce: boole
   }
 };
 
+/** Entries naming a user: Salesforce matches usernames in any case, so a file differing only in case agrees. */
+const USERNAME_FIELDS = new Set(['SF_USERNAME', 'Username']);
+const sameValue = (name: string, a: string | undefined, b: string | undefined): boolean =>
+  a === b || (USERNAME_FIELDS.has(name) && a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase());
+
 /** The entries an existing file holds with other values than the run's (entries not known yet are skipped). */
 const differing = (existing: Fields, wanted: Fields): string[] =>
   [...new Set([...Object.keys(existing), ...Object.keys(wanted)])].filter(
-    (name) => !(name in wanted && wanted[name] === undefined) && existing[name] !== wanted[name]
+    (name) => !(name in wanted && wanted[name] === undefined) && !sameValue(name, existing[name], wanted[name])
   );
 
 /**

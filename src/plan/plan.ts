@@ -1,5 +1,6 @@
 import { Messages } from '@salesforce/core';
 import type { AccessState } from '../access/state.js';
+import { ownershipOf, type PermissionSetGrants } from '../access/ownership.js';
 import { sameCertificate, type AppFieldChange, type AppKind, type AppSnapshot, type DesiredApp } from '../apps/app.js';
 import { hasScopes, normaliseScopes } from '../apps/scopes.js';
 import { EXIT_CODES } from '../exit-codes.js';
@@ -14,6 +15,8 @@ export type CurrentState = {
   access: AccessState;
   connectedApp: AppSnapshot | undefined;
   externalClientApp: AppSnapshot | undefined;
+  /** What the existing permission set grants, read when it does not carry setup's marker. */
+  permissionSetGrants?: PermissionSetGrants;
 };
 
 /** One step of a plan, in the order it is applied. */
@@ -95,7 +98,7 @@ export const appFieldChanges = (current: AppSnapshot | undefined, desired: Desir
  */
 export const planSetup = (
   current: CurrentState,
-  desired: DesiredApp & { username: string; permissionSetLabel: string; appType: AppTypeChoice; createUser?: boolean },
+  desired: DesiredApp & { username: string; permissionSetLabel: string; appType: AppTypeChoice; createUser?: boolean; useExistingPermissionSet?: boolean },
   files: Array<{ path: string; what: 'private key' | 'certificate' }>
 ): Plan => {
   const { access } = current;
@@ -107,6 +110,7 @@ export const planSetup = (
   if (snapshot && desired.consumerKey && snapshot.consumerKey !== desired.consumerKey) {
     throw messages.createError('error.ConsumerKeyImmutable', [desired.name], [], EXIT_CODES.orgRefused);
   }
+  if (access.permissionSet && !desired.useExistingPermissionSet) assertPermissionSetOurs(current, snapshot, desired);
 
   const changes: Change[] = files.map((f) => ({ kind: 'write-file', ...f }));
   if (createUser) changes.push({ kind: 'create-user', username: desired.username });
@@ -123,6 +127,57 @@ export const planSetup = (
   if (!snapshot) changes.push({ kind: 'create-app', appKind: kind, name: desired.name, fields });
   else if (fields.length > 0) changes.push({ kind: 'update-app', appKind: kind, name: desired.name, fields });
   return { appKind: kind, appExists: snapshot !== undefined, changes };
+};
+
+/**
+ * Least privilege: an existing permission set of the chosen name that setup did not create, and that grants
+ * more than this app or is held by other users, is not assigned to the integration user (it would get all the
+ * set grants) nor named on the app (its users would be pre-authorized) unless --use-existing-permission-set.
+ */
+const assertPermissionSetOurs = (
+  current: CurrentState,
+  app: AppSnapshot | undefined,
+  desired: { name: string; permissionSet: string; username: string }
+): void => {
+  const set = current.access.permissionSet;
+  if (!set) return;
+  // SetupEntityAccess rows of the set that are not this app's: other apps, Apex classes, pages, custom permissions.
+  const grantsThisApp = app?.permissionSets.some((p) => p.toLowerCase() === set.name.toLowerCase()) === true;
+  const otherEntityAccess = current.access.appAccess.length - (grantsThisApp ? 1 : 0);
+  const grants = current.permissionSetGrants;
+  if (ownershipOf(set, grants, otherEntityAccess) !== 'foreign') return;
+  const enabled = grants?.userPermissions.length ? grants.userPermissions.join(', ') : messages.getMessage('permissionSet.noUserPermissions');
+  const other = Object.entries(grants?.other ?? {}).map(([list, count]) => `${list}: ${count}`);
+  const assignees = set.otherAssignees.length > 0 ? set.otherAssignees.join(', ') : messages.getMessage('permissionSet.noOtherAssignees');
+  throw messages
+    .createError(
+      'error.PermissionSetNotOurs',
+      [
+        set.name,
+        set.label,
+        enabled,
+        grants?.objectPermissions ?? 0,
+        grants?.fieldPermissions ?? 0,
+        other.length > 0 ? other.join(', ') : messages.getMessage('permissionSet.nothingElse'),
+        Math.max(0, otherEntityAccess),
+        assignees,
+        desired.username,
+        desired.name,
+      ],
+      [`${desired.name}_Jwt_Access`],
+      EXIT_CODES.orgRefused
+    )
+    .setData({
+      permissionSet: set.name,
+      label: set.label,
+      description: set.description ?? null,
+      userPermissions: grants?.userPermissions ?? [],
+      objectPermissions: grants?.objectPermissions ?? 0,
+      fieldPermissions: grants?.fieldPermissions ?? 0,
+      otherGrants: grants?.other ?? {},
+      otherSetupEntityAccess: Math.max(0, otherEntityAccess),
+      otherAssignees: set.otherAssignees,
+    });
 };
 
 /** Changes to the org (not files): what "unchanged" means for a re-run. */

@@ -1,5 +1,5 @@
 import { Messages } from '@salesforce/core';
-import { appNameProblem } from '../apps/names.js';
+import { appLabelProblem, appNameProblem, permissionSetLabelFor, permissionSetNameProblem } from '../apps/names.js';
 import { parseScopes, REQUIRED_SCOPES } from '../apps/scopes.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { AppTypeChoice } from './plan.js';
@@ -15,6 +15,8 @@ export type SetupInput = {
   contactEmail?: string;
   username?: string;
   permissionSet?: string;
+  /** Assign an existing permission set setup did not create (--use-existing-permission-set). */
+  useExistingPermissionSet?: boolean;
   scopes: string;
   consumerKey?: string;
   callbackUrl: string;
@@ -35,6 +37,13 @@ export type SetupInput = {
  */
 const CONSUMER_KEY = /^[A-Za-z0-9._+/=]{8,256}$/;
 
+/** The app's label, within Salesforce's length: the permission set's label is made from it. */
+const checkedLabel = (label: string): string => {
+  const problem = appLabelProblem(label);
+  if (problem) throw messages.createError('error.InvalidAppLabel', [label, problem], [], EXIT_CODES.localInput);
+  return label;
+};
+
 /**
  * Checks and completes the request before anything is read or written: API names Salesforce would reject,
  * unknown scopes and malformed consumer keys end the run here. The certificate comes later, from the
@@ -45,12 +54,12 @@ export const buildSetupRequest = (input: SetupInput): Omit<SetupRequest, 'certif
   const nameProblem = appNameProblem(name);
   if (nameProblem) throw messages.createError('error.InvalidAppName', [name, nameProblem], [], EXIT_CODES.localInput);
   const permissionSet = input.permissionSet ?? `${name}_Access`;
-  const permissionSetProblem = appNameProblem(permissionSet);
+  const permissionSetProblem = permissionSetNameProblem(permissionSet);
   if (permissionSetProblem) throw messages.createError('error.InvalidPermissionSetName', [permissionSet, permissionSetProblem], [], EXIT_CODES.localInput);
   if (input.consumerKey !== undefined && !CONSUMER_KEY.test(input.consumerKey)) {
     throw messages.createError('error.InvalidConsumerKey', [input.consumerKey], [], EXIT_CODES.localInput);
   }
-  const label = input.label ?? name.replace(/_/g, ' ');
+  const label = checkedLabel(input.label ?? name.replace(/_/g, ' '));
   const flows: Flow[] = input.flows && input.flows.length > 0 ? [...new Set(input.flows)] : ['jwt'];
   const username = input.username ?? input.adminUsername;
   // The client credentials flow runs as one user, whose token every call gets: never the admin by default.
@@ -63,12 +72,13 @@ export const buildSetupRequest = (input: SetupInput): Omit<SetupRequest, 'certif
     scopes: [...new Set([...parseScopes(input.scopes), ...REQUIRED_SCOPES])],
     callbackUrl: input.callbackUrl,
     permissionSet,
-    permissionSetLabel: `${label} access`,
+    permissionSetLabel: permissionSetLabelFor(label),
     ...(input.consumerKey ? { consumerKey: input.consumerKey } : {}),
     username,
     appType: input.appType,
     flows,
     ...(flows.includes('client-credentials') ? { clientCredentialsUser: username } : {}),
     ...(input.createUser ? { createUser: true } : {}),
+    ...(input.useExistingPermissionSet ? { useExistingPermissionSet: true } : {}),
   };
 };

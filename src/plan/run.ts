@@ -1,13 +1,13 @@
 import { resolve } from 'node:path';
 import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import type { AppKind, SecretRefusal } from '../apps/app.js';
-import { APP_KINDS } from '../apps/kinds.js';
+import { APP_KINDS, findApp } from '../apps/kinds.js';
+import { asNotAdmin } from '../apps/save.js';
 import { RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import { openKeyFolder, type KeyFolder } from '../certificate/folder.js';
 import { resolveKeyMaterial, type KeyMaterial, type KeyMaterialRequest } from '../certificate/material.js';
 import { sameCertificate, describeCertificate } from '../certificate/inspect.js';
 import { beginPairSwitch, hasInterruptedSwitch, repairInterruptedSwitch } from '../certificate/switch.js';
-import { findApp } from '../apps/kinds.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { clock } from '../oauth/clock.js';
 import { defaultAudience } from '../oauth/audience.js';
@@ -15,8 +15,8 @@ import type { LoginProgress } from '../oauth/login.js';
 import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { assertCiFilesAgree, assertCiFilesOurs, loginCommand, NEW_VALUE, writeCiFiles, type CiFilesRequest, type PipelineLogin } from '../output/ci.js';
 import { publicChange, type SetupChange } from './render.js';
-import type { Plan } from './plan.js';
-import { applyConverging, isUnchanged, readAndPlan, type AppliedSetup, type Flow, type ReadState, type SetupRequest } from './setup.js';
+import { appKindLabel, type Plan } from './plan.js';
+import { applyConverging, isUnchanged, planFromState, readAndPlan, type AppliedSetup, type Flow, type ReadState, type SetupRequest } from './setup.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
@@ -168,13 +168,12 @@ const setupHeld = async (run: SetupRun, folder: KeyFolder | undefined, progress:
   const log = new RetryLog();
   const conn = resilientConnection(run.conn, log);
   const material = await keyMaterialFor(run, conn, folder);
-  const request: SetupRequest = { ...run.request, certificatePem: material?.certificatePem };
   progress.reading();
-  const { state, plan } = await readAndPlan(conn, request, material, log);
+  const { request, state, plan } = await readForRun(conn, { ...run.request, certificatePem: material?.certificatePem }, material, log, String(run.conn.getUsername()));
   progress.done();
 
-  const result = plannedResult(run, material, plan, conn.instanceUrl.replace(/\/$/, ''));
-  await assertNothingStopsTheRun(run, conn, { state, plan }, material, result);
+  const result = plannedResult({ ...run, request }, material, plan, conn.instanceUrl.replace(/\/$/, ''));
+  await assertNothingStopsTheRun({ ...run, request }, conn, { state, plan }, material, result);
   progress.planned(result.changes, run.dryRun);
   if (run.dryRun) return result;
 
@@ -216,6 +215,40 @@ const assertFolderPairIsTheApps = (material: KeyMaterial | undefined, appCertifi
     [material.keyFile ?? '', material.certificateFile, run.request.name, outputDir],
     EXIT_CODES.localInput
   );
+};
+
+/**
+ * The org read and the plan made, with the user as the org spells the username: Salesforce matches usernames
+ * in any case, and what the run writes (the app's run-as user, the CI files, the login command) says it the
+ * org's way, so the next run agrees with its files. A blocked or disabled app refuses every login: setup would
+ * configure it and report it done, yet no pipeline could log in; it is said before anything is written, with
+ * how to unblock it.
+ */
+const readForRun = async (
+  conn: Connection,
+  asked: SetupRequest,
+  material: KeyMaterial | undefined,
+  log: RetryLog,
+  admin: string
+): Promise<{ request: SetupRequest; state: ReadState; plan: Plan }> => {
+  const first = await readAndPlan(conn, asked, material, log);
+  const request = withOrgUsername(asked, first.state.current.access.user?.username);
+  const plan = request === asked ? first.plan : planFromState(first.state, request, material);
+  if (plan.appExists && !(await APP_KINDS[plan.appKind].isEnabled(conn, request.name).catch(asNotAdmin))) {
+    throw messages.createError('error.AppBlocked', [appKindLabel(plan.appKind), request.name], [admin, request.name], EXIT_CODES.orgRefused);
+  }
+  return { request, state: first.state, plan };
+};
+
+/** The request with the integration user (and the client credentials run-as user) as the org spells the username. */
+const withOrgUsername = (request: SetupRequest, orgUsername: string | undefined): SetupRequest => {
+  if (!orgUsername || orgUsername === request.username || orgUsername.toLowerCase() !== request.username.toLowerCase()) return request;
+  const runAs = request.clientCredentialsUser;
+  return {
+    ...request,
+    username: orgUsername,
+    ...(runAs && runAs.toLowerCase() === orgUsername.toLowerCase() ? { clientCredentialsUser: orgUsername } : {}),
+  };
 };
 
 const pipelineLogin = (result: SetupResult, clientId: string | undefined, apiVersion: string): PipelineLogin => ({
@@ -308,7 +341,7 @@ const verifyClientCredentials = async (
   return checkedLogin(
     cc.runAs,
     progress,
-    (onRetry) => checkClientCredentialsLogin({ username: cc.runAs, clientId, loginUrl: result.loginUrl, clientSecret: secret, waitMs, onRetry }),
+    (onRetry) => checkClientCredentialsLogin({ username: cc.runAs, clientId, loginUrl: result.loginUrl, clientSecret: secret, waitMs, atMyDomain: true, onRetry }),
     (report) => ({ ...result, clientCredentials: { ...cc, verification: report } })
   );
 };
@@ -331,7 +364,7 @@ const verifyLogin = async (
     result.username,
     progress,
     (onRetry) =>
-      checkLoginWithKey({ username: result.username, clientId, loginUrl: result.loginUrl, audience: result.audience, key, waitMs, apiAccessKnown, certificateChanged, onRetry }),
+      checkLoginWithKey({ username: result.username, clientId, loginUrl: result.loginUrl, audience: result.audience, key, waitMs, apiAccessKnown, certificateChanged, atMyDomain: true, onRetry }),
     (report) => ({ ...result, verification: report })
   );
 };

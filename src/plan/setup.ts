@@ -1,5 +1,6 @@
 import { Lifecycle, Messages, SfError, type Connection } from '@salesforce/core';
 import { readAccessState, type AccessState } from '../access/state.js';
+import { isMarked, readPermissionSetGrants } from '../access/ownership.js';
 import { assignPermissionSet, createAndAssignPermissionSet, createPermissionSet, deleteRecord } from '../access/grants.js';
 import type { AppKind, BoundApp, DesiredApp, ReadCredentials, SecretRefusal } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
@@ -26,6 +27,8 @@ export type SetupRequest = DesiredApp & {
   flows: Flow[];
   /** Create --username as an API-only integration user when the org has no such user. */
   createUser?: boolean;
+  /** Assign an existing permission set setup did not create (--use-existing-permission-set). */
+  useExistingPermissionSet?: boolean;
   /** Read the consumer secret from the org after the run: the client credentials flow, no --client-secret-env. */
   readSecret?: boolean;
 };
@@ -63,8 +66,11 @@ export const readSetupState = async (conn: Connection, request: SetupRequest): P
   const connectedApp =
     request.appType !== 'connected-app' && eca ? undefined : await APP_KINDS['connected-app'].read(conn, request.name).catch(asNotAdmin);
   const externalClientApp = eca ? await APP_KINDS['external-client-app'].read(conn, eca.name, eca).catch(asNotAdmin) : undefined;
+  // A permission set setup did not mark: what it grants decides whether setup may assign it (planSetup).
+  const permissionSetGrants =
+    access.permissionSet && !isMarked(access.permissionSet) ? await readPermissionSetGrants(conn, access.permissionSet.name).catch(asNotAdmin) : undefined;
   return {
-    current: { access, connectedApp: connectedApp?.snapshot, externalClientApp: externalClientApp?.snapshot },
+    current: { access, connectedApp: connectedApp?.snapshot, externalClientApp: externalClientApp?.snapshot, permissionSetGrants },
     apps: { 'connected-app': connectedApp, 'external-client-app': externalClientApp },
   };
 };

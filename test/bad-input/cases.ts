@@ -20,6 +20,10 @@ export type BadInputContext = {
   /** An External Client App setup made, its consumer key, and its key pair's folder. */
   app: string;
   clientId: string;
+  /** An External Client App an admin blocked (disabled). */
+  blockedApp: string;
+  /** A permission set setup did not create: it enables "Modify All Data" and is labelled "do not assign". */
+  foreignPermissionSet: string;
   keyDir: string;
   /** The fixture files, by name (see `fixtures` in the test). */
   files: Record<FixtureName, string>;
@@ -84,6 +88,8 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'F11', area: 'flags', shown: 'sf jwtapp user create --username not-an-email', command: 'user create', args: (c) => ['-o', c.admin, '--username', 'not-an-email'], name: 'BadUsernameError', exitCode: 3, says: 'email address' },
   { id: 'F12', area: 'flags', shown: 'sf jwtapp verify --client-secret-env EMPTY_VARIABLE', command: 'verify', args: (c) => [...key(c), '--client-secret-env', 'JWTAPP_EMPTY_VARIABLE'], name: 'SecretVariableEmptyError', exitCode: 3, says: 'JWTAPP_EMPTY_VARIABLE' },
   { id: 'F13', area: 'flags', shown: 'sf jwtapp cert generate --subject "no equals sign"', command: 'cert generate', args: (c) => ['--subject', 'no equals sign', '--output-dir', c.files.directory], name: 'InvalidSubjectError', exitCode: 3, says: 'subject' },
+  { id: 'F14', area: 'flags', shown: 'sf jwtapp setup --wait 0.5', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Half_Wait', '--wait', '0.5'], name: 'WaitNotWholeMinutesError', exitCode: 2, says: 'whole minutes' },
+  { id: 'F15', area: 'flags', shown: 'sf jwtapp verify --wait 0.5', command: 'verify', args: (c) => [...key(c), '-f', `${c.keyDir}/server.key`, '--wait', '0.5'], name: 'WaitNotWholeMinutesError', exitCode: 2, says: 'whole minutes' },
 
   // ---- files ---------------------------------------------------------------------------------------
   { id: 'K1', area: 'files', shown: 'sf jwtapp verify -f <a directory>', command: 'verify', args: (c) => [...key(c), '-f', c.files.directory], name: 'KeyFileUnreadableError', exitCode: 3, says: 'EISDIR' },
@@ -120,6 +126,8 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'N4', area: 'names', shown: 'sf jwtapp setup --name <an External Client App> --app-type connected-app', command: 'setup', args: (c) => ['-o', c.admin, '-n', c.app, '--app-type', 'connected-app', '--dry-run'], name: 'AppKindMismatchError', exitCode: 4, says: 'External Client App' },
   { id: 'N5', area: 'names', shown: 'sf jwtapp setup --permission-set 9_Access', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Set', '--permission-set', '9_Access', '--dry-run'], name: 'InvalidPermissionSetNameError', exitCode: 3, says: 'letter' },
   { id: 'N6', area: 'names', shown: 'sf jwtapp block --name No_Such_App', command: 'block', args: (c) => ['-o', c.admin, '-n', 'No_Such_App'], name: 'UnknownAppError', exitCode: 4, says: 'No_Such_App' },
+  { id: 'N7', area: 'names', shown: 'sf jwtapp setup --permission-set <81 characters>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Set_Length', '--permission-set', `A${'b'.repeat(80)}`, '--dry-run'], name: 'InvalidPermissionSetNameError', exitCode: 3, says: 'at most 80' },
+  { id: 'N8', area: 'names', shown: 'sf jwtapp setup --label <81 characters>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Label', '--label', `L${'o'.repeat(79)}g`, '--dry-run'], name: 'InvalidAppLabelError', exitCode: 3, says: 'at most 80' },
 
   // ---- orgs ----------------------------------------------------------------------------------------
   { id: 'O1', area: 'orgs', shown: 'sf jwtapp setup -o <a user who is not an admin>', command: 'setup', args: (c) => ['-o', c.nonAdmin, '-n', 'Bad_Admin', '--dry-run'], name: 'NotAdminError', exitCode: 4, says: 'an admin of the org' },
@@ -130,6 +138,8 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'O6', area: 'orgs', shown: 'sf jwtapp user create -o <a user who is not an admin>', command: 'user create', args: (c) => ['-o', c.nonAdmin, '--username', `new-user@${c.integration.split('@')[1]}`], name: 'NotUserAdminError', exitCode: 4, says: 'Manage Internal Users' },
   { id: 'O7', area: 'orgs', shown: 'sf jwtapp token -i <a consumer key no app has>', command: 'token', args: (c) => ['-o', c.integration, '-i', 'NoSuchConsumerKey01', '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl, '--wait', '0'], name: 'ClientIdInvalidError', exitCode: 5, says: 'consumer key' },
   { id: 'O8', area: 'orgs', shown: 'sf jwtapp verify --username <a user without "API Enabled">', command: 'verify', args: (c) => ['-o', c.noApi, '-i', c.clientId, '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl], name: 'ApiDisabledForUserError', exitCode: 4, says: 'API Enabled' },
+  { id: 'O9', area: 'orgs', shown: 'sf jwtapp setup --permission-set <an existing set setup did not create>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Foreign', '--username', c.integration, '--permission-set', c.foreignPermissionSet], name: 'PermissionSetNotOursError', exitCode: 4, says: 'ModifyAllData' },
+  { id: 'O10', area: 'orgs', shown: 'sf jwtapp setup --name <a blocked app> --wait 0', command: 'setup', args: (c) => ['-o', c.admin, '-n', c.blockedApp, '--username', c.integration, '--output-dir', c.keyDir, '--wait', '0'], name: 'AppBlockedError', exitCode: 4, says: 'sf jwtapp unblock' },
 
   // ---- what a network answers in Salesforce's place ---------------------------------------------------
   { id: 'W1', area: 'network', shown: "sf jwtapp setup, a proxy's login page answering 200", command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Proxy', '--dry-run'], network: { status: 200, contentType: 'text/html', body: '<html><head><title>Sign in | Corporate proxy</title></head><body><form></form></body></html>' }, name: 'UnexpectedAnswerError', exitCode: 4, says: 'HTTPS_PROXY' },

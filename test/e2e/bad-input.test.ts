@@ -14,7 +14,7 @@ import Block from '../../src/commands/jwtapp/block.js';
 import UserCreate from '../../src/commands/jwtapp/user/create.js';
 import { BAD_INPUTS, type BadInput, type BadInputContext, type FixtureName } from '../bad-input/cases.js';
 import { startEmulator, type EmulatorState, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, createUser, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
+import { adminConnection, configureJwtApp, createUser, metadataOf, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
 import { runCommand } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
 import { refusedCertificate } from '../helpers/certificates.js';
@@ -133,6 +133,14 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
     const secondLogin = await jwtLogin(emu.url, { iss: clientId, sub: second, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, await readFile(join(keyDir, 'server.key'), 'utf8'));
     await storeLogin(emu, secondLogin.body.access_token, 'emu-bad-expired');
     await emu.expireSession(secondLogin.body.access_token);
+    // A set an admin made for something else, and an app an admin blocked.
+    const foreign = await metadataOf(conn).create('PermissionSet', {
+      fullName: 'Payroll_Admin',
+      label: 'Payroll admin - do not assign',
+      userPermissions: [{ enabled: true, name: 'ModifyAllData' }],
+    });
+    expect(foreign).to.include({ success: true });
+    await configureJwtApp(conn, { name: 'Bad_Blocked_App', certificatePem: await readFile(join(keyDir, 'server.crt'), 'utf8'), username: integration, enabled: false });
     ctx = {
       admin: 'emu-bad-admin',
       nonAdmin: 'emu-bad-nonadmin',
@@ -143,6 +151,8 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
       instanceUrl: emu.url,
       app: 'Bad_Input_App',
       clientId,
+      blockedApp: 'Bad_Blocked_App',
+      foreignPermissionSet: 'Payroll_Admin',
       keyDir,
       files: await fixtures(await mkdtemp(join(tmpdir(), 'jwtapp-bad-files-'))),
     };

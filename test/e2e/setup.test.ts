@@ -100,9 +100,20 @@ describe('sf jwtapp setup', () => {
       expect(await writes()).to.deep.equal([]);
       // As few requests as the APIs allow: one REST batch (which also finds the app and its label), one listMetadata
       // of the three component types (components are found by their link, not their names), one readMetadata per
-      // type (one type a call), and the token: the user's profile grants API Enabled, so no REST read follows it.
+      // type (one type a call), whether the app is enabled (its app policies: one listMetadata, one readMetadata; a
+      // blocked app is refused before any write), and the token: the user's profile grants API Enabled, so no REST
+      // read follows it.
       const calls = (await emu.requests()).map((r) => r.soapOperation ?? `${r.method} ${r.path.replace(/\/v\d+\.0\//, '/vXX/')}`);
-      expect(calls).to.deep.equal(['POST /services/data/vXX/composite/batch', 'listMetadata', 'readMetadata', 'readMetadata', 'readMetadata', 'POST /services/oauth2/token']);
+      expect(calls).to.deep.equal([
+        'POST /services/data/vXX/composite/batch',
+        'listMetadata',
+        'readMetadata',
+        'readMetadata',
+        'readMetadata',
+        'listMetadata',
+        'readMetadata',
+        'POST /services/oauth2/token',
+      ]);
     });
   });
 

@@ -295,14 +295,16 @@ describe('sf jwtapp verify', () => {
       });
     });
 
-    it('explains a disabled External Client App', async () => {
-      expectRefusal(await verify('-o', integration, '-i', disabled.consumerKey, '-f', keyFile), {
-        name: 'AppNotInstalledError',
+    it("explains a disabled External Client App reached at the org's My Domain (the URL sf's auth store has for the user): blocked, not the My Domain", async () => {
+      const run = await verify('-o', integration, '-i', disabled.consumerKey, '-f', keyFile);
+      expectRefusal(run, {
+        name: 'AppDisabledError',
         exitCode: 4,
         code: 'app_not_found',
         description: 'External client app is not installed in this org',
         action: 'sf jwtapp unblock',
       });
+      expect(run.json?.message).to.include('blocked').and.not.include("known only at its org's My Domain");
     });
 
     it('explains an External Client App reached through the generic login host: use the My Domain', async () => {

@@ -2,7 +2,7 @@ import { randomBytes, type X509Certificate } from 'node:crypto';
 import type { KeyPrefixedObject } from './ids.js';
 import type { ComponentVersion, MetadataBody, MetadataValue, OrgState, PermissionSet, User } from './org.js';
 import { certificateBody, ecaComponents, isKnownScope, normaliseScopes, parseCertificate, setupEntityTypeOf, splitCommaList } from './apps.js';
-import { developerNameProblem } from './rest.js';
+import { developerNameProblem, permissionSetTooLong } from './rest.js';
 import {
   COMPLEX_TYPES,
   DOCUMENTED_VALUES,
@@ -492,11 +492,18 @@ export class MetadataApi {
     const problem = developerNameProblem(fullName);
     if (problem) refuse('FIELD_INTEGRITY_EXCEPTION', `${fullName}: ${problem}`, ['fullName']);
     if (typeof body.label !== 'string') refuse('REQUIRED_FIELD_MISSING', 'Required field is missing: label', ['label']);
+    const tooLong = permissionSetTooLong({ Label: body.label, Description: body.description });
+    if (tooLong) refuse('STRING_TOO_LONG', tooLong.message, [tooLong.field === 'Label' ? 'label' : 'description']);
     const description = typeof body.description === 'string' ? body.description : null;
     const existing = this.org.findPermissionSetByName(fullName);
+    // What the set grants is kept as sent and returned by readMetadata (an update replaces it, as a deploy does).
+    const { fullName: _name, label: _label, description: _description, ...content } = body;
+    void [_name, _label, _description];
     if (creating || !existing) {
+      const Id = this.org.newId('PermissionSet');
+      this.org.permissionSetContent.set(Id, content);
       this.org.permissionSets.push({
-        Id: this.org.newId('PermissionSet'),
+        Id,
         Name: fullName,
         Label: String(body.label),
         Description: description,
@@ -508,6 +515,7 @@ export class MetadataApi {
     } else {
       existing.Label = String(body.label);
       existing.Description = description;
+      this.org.permissionSetContent.set(existing.Id, content);
     }
   }
 
@@ -538,7 +546,9 @@ export class MetadataApi {
     }
     if (type === 'PermissionSet') {
       const p = this.org.findPermissionSetByName(fullName);
-      return p ? { fullName: p.Name, label: p.Label, ...(p.Description ? { description: p.Description } : {}) } : undefined;
+      return p
+        ? { fullName: p.Name, label: p.Label, ...(p.Description ? { description: p.Description } : {}), ...(this.org.permissionSetContent.get(p.Id) ?? {}) }
+        : undefined;
     }
     const component = this.org.component(type, fullName);
     if (!component?.body) return undefined;

@@ -144,6 +144,11 @@ export class OrgState {
   public readonly permissionSets: PermissionSet[] = [];
   public readonly assignments: PermissionSetAssignment[] = [];
   public readonly setupEntityAccess: SetupEntityAccess[] = [];
+  /**
+   * What a permission set grants besides its name, label and description, by its Id, as the Metadata API
+   * takes and returns it (`userPermissions`, `objectPermissions`, `fieldPermissions`, `classAccesses`, ...).
+   */
+  public readonly permissionSetContent = new Map<string, MetadataBody>();
   /** Consumer secrets by consumer key: Salesforce makes them, Setup shows them, the Metadata API never returns them. */
   public readonly consumerSecrets = new Map<string, string>();
   public readonly usernameDomain = `org${randomBytes(3).toString('hex')}.${USERNAME_DOMAIN}`;

@@ -64,6 +64,22 @@ describe('diagnosis', () => {
     });
   }
 
+  it("says an app_not_found at the org's My Domain is a blocked or missing app, not the generic-host mistake", () => {
+    const generic = diagnose(refused('app_not_found', 'External client app is not installed in this org'), { ...context, loginUrl: 'https://login.salesforce.com' });
+    expect(generic.name).to.equal('AppNotInstalled');
+    expect(generic.actions[0]).to.include('My Domain');
+    for (const atMyDomain of [
+      { ...context, loginUrl: 'https://acme.my.salesforce.com' },
+      { ...context, loginUrl: 'https://acme--uat.sandbox.my.salesforce.com' },
+      { ...context, loginUrl: 'https://127.0.0.1:6101', atMyDomain: true },
+    ]) {
+      const d = diagnose(refused('app_not_found', 'External client app is not installed in this org'), atMyDomain);
+      expect(d).to.include({ name: 'AppDisabled', persistence: 'permanent' });
+      expect(d.cause).to.include('blocked').and.include(atMyDomain.loginUrl);
+      expect(d.actions[0]).to.include('sf jwtapp unblock');
+    }
+  });
+
   it('treats a 5xx answer and an unreachable server as passing failures', () => {
     expect(diagnose({ kind: 'http-error', status: 503, body: 'down', serverDate: undefined }, context)).to.include({ name: 'LoginServer', persistence: 'transient' });
     expect(diagnose({ kind: 'unreachable', message: 'ENOTFOUND' }, context)).to.include({ name: 'LoginUrlUnreachable', persistence: 'transient' });

@@ -57,13 +57,13 @@ describe('planSetup', () => {
   });
 
   it('plans nothing for a configured org', () => {
-    const plan = planSetup(state(access({ permissionSet: { id: '0PS1', name: 'Acme_App_Access', label: 'x' }, assignmentId: '0Pa1' }), configured), desired, []);
+    const plan = planSetup(state(access({ permissionSet: { id: '0PS1', name: 'Acme_App_Access', label: 'x', description: 'Managed by sf jwtapp setup.', otherAssignees: [] }, assignmentId: '0Pa1' }), configured), desired, []);
     expect(plan.changes).to.deep.equal([]);
   });
 
   it('sees a new certificate as a change', () => {
     const plan = planSetup(
-      state(access({ permissionSet: { id: '0PS1', name: 'Acme_App_Access', label: 'x' }, assignmentId: '0Pa1' }), configured),
+      state(access({ permissionSet: { id: '0PS1', name: 'Acme_App_Access', label: 'x', description: 'Managed by sf jwtapp setup.', otherAssignees: [] }, assignmentId: '0Pa1' }), configured),
       { ...desired, certificatePem: CERT.replace('MIIB', 'MIIC') },
       []
     );
