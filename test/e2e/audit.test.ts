@@ -1,6 +1,5 @@
 import { webcrypto } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -13,6 +12,7 @@ import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, createUser, metadataOf, otherKey, storeAdminLogin, storeLogin } from '../helpers/org.js';
 import { jwtLogin } from '../helpers/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
+import { tempDir } from '../helpers/temp.js';
 
 const WRITES = new Set(['deploy', 'createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata']);
 
@@ -32,7 +32,7 @@ describe('sf jwtapp audit', () => {
     emu = await startEmulator();
     await storeAdminLogin(emu, 'emu-audit-admin');
     integration = emu.ready.integrationUser.username;
-    dir = await mkdtemp(join(tmpdir(), 'jwtapp-audit-'));
+    dir = await tempDir('jwtapp-audit-');
     const setup = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-audit-admin', '--name', 'Good_App', '--username', integration, '--output-dir', dir, '--json']);
     expect(setup.exitCode, setup.stdout).to.equal(0);
   });

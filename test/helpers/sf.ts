@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { cp, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDirSync } from './temp.js';
 
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 /** The real sf executable: the current @salesforce/cli, a devDependency. */
@@ -12,11 +12,24 @@ export const SF_RUN = join(REPO_ROOT, 'node_modules', '@salesforce', 'cli', 'bin
 export type SfRun = { status: number; stdout: string; stderr: string; json: SfJson | undefined };
 export type SfJson = { status: number; result?: unknown; name?: string; message?: string; actions?: string[]; warnings?: string[] };
 
-/** A throw-away HOME for the real sf: its auth files, config and linked plugins live and die there. */
-export const sfHome = (): string => mkdtempSync(join(tmpdir(), 'jwtapp-sf-home-'));
+/**
+ * A throw-away HOME for the real sf: its auth files, config and linked plugins live and die there (removed
+ * after the test file, see temp.ts).
+ */
+export const sfHome = (): string => tempDirSync('jwtapp-sf-home-');
+
+export type SfOptions = {
+  home: string;
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Called with each chunk sf writes, as it writes it, in the order it writes it (both streams). */
+  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /** Stops sf (SIGTERM); the run then settles once sf has exited, with status -1. */
+  signal?: AbortSignal;
+};
 
 /** Runs the real `sf` under the Node running the tests (Node 22, brought by the repo). */
-export const runSf = (args: string[], options: { home: string; env?: Record<string, string>; cwd?: string }): Promise<SfRun> =>
+export const runSf = (args: string[], options: SfOptions): Promise<SfRun> =>
   new Promise((done, fail) => {
     const child = spawn(process.execPath, [SF_RUN, ...args], {
       cwd: options.cwd ?? options.home,
@@ -35,12 +48,22 @@ export const runSf = (args: string[], options: { home: string; env?: Record<stri
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      signal: options.signal,
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', fail);
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      options.onOutput?.('stdout', text);
+    });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => {
+      stderr += text;
+      options.onOutput?.('stderr', text);
+    });
+    // Stopped by the signal: settle on 'close', once sf no longer writes to its HOME.
+    child.on('error', (e) => {
+      if (!options.signal?.aborted) fail(e);
+    });
     child.on('close', (code) => {
       let json: SfJson | undefined;
       if (args.includes('--json')) {
@@ -60,6 +83,7 @@ let packed: Promise<string> | undefined;
  * The plugin as `npm pack` ships it — the files package.json lists (lib/, messages/, the oclif manifest)
  * and no sources or tsconfig — with the repo's node_modules beside it. Linking this, rather than the repo,
  * makes sf run the compiled code users get: linked from the repo, oclif would transpile src/ with tsx.
+ * One copy serves the whole run; it holds no secrets and goes with the run's temp directory (see env.ts).
  */
 export const packedPlugin = (): Promise<string> =>
   (packed ??= (async (): Promise<string> => {
