@@ -12,7 +12,9 @@ import { tempDir } from './temp.js';
 // Not a real key: enough of one for the scan, which looks for a PEM header followed by base64.
 const PEM = `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(64)}\n-----END PRIVATE KEY-----\n`;
 
-process.stdout.write(`run root: ${tmpdir()}\n`);
+// Top-level await: mocha imports this file as it imports the test files that use ESM-only code, while it
+// requires env.ts; both must share one list of temp folders.
+await new Promise<void>((resolve) => process.stdout.write(`run root: ${tmpdir()}\n`, () => resolve()));
 
 if (process.env.FIXTURE === 'clean') {
   let made = '';

@@ -104,8 +104,8 @@ export const packedPlugin = (): Promise<string> =>
   })());
 
 /** Links the packed plugin into the real sf of that HOME, offline: no npm install. */
-export const linkPlugin = async (home: string): Promise<void> => {
-  const run = await runSf(['plugins', 'link', await packedPlugin(), '--no-install'], { home });
+export const linkPlugin = async (home: string, options: Pick<SfOptions, 'onOutput' | 'signal'> = {}): Promise<void> => {
+  const run = await runSf(['plugins', 'link', await packedPlugin(), '--no-install'], { home, ...options });
   if (run.status !== 0) throw new Error(`sf plugins link failed: ${run.stderr}`);
 };
 

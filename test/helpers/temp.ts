@@ -10,7 +10,12 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const made = new Set<string>();
+declare global {
+  // One list for the run: mocha loads this module twice, required (by env.ts) and imported (by ESM test files).
+  // eslint-disable-next-line no-var
+  var jwtappTempDirs: Set<string> | undefined;
+}
+const made = (globalThis.jwtappTempDirs ??= new Set<string>());
 
 /** A fresh folder in the temp directory, removed after the current test file. */
 export const tempDir = async (prefix: string): Promise<string> => {
