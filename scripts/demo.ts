@@ -32,8 +32,8 @@ const step = (text: string): void => {
   process.stdout.write(`\n=== ${text}\n`);
 };
 
-/** What sf writes, as it writes it: progress (stderr) and results (stdout) in the order a terminal shows them. */
-const echo = (_stream: 'stdout' | 'stderr', text: string): void => {
+/** What sf prints, as it prints it: progress (stderr) and results (stdout) in the order a terminal shows them. */
+const echo = (text: string): void => {
   process.stdout.write(text.replace(/^Warning: Using insecure protocol.*\n/gm, ''));
 };
 
@@ -41,7 +41,7 @@ const sf = (args: string[], options: Omit<SfOptions, 'home' | 'signal'> = {}): P
 
 /** Runs the real sf, showing what it prints as it prints it, and stops the demo if it did not exit as expected. */
 const show = async (args: string[], options: { quiet?: boolean; expectedStatus?: number; env?: Record<string, string> } = {}): Promise<SfRun> => {
-  const run = await sf(args, { env: options.env, onOutput: options.quiet ? undefined : echo });
+  const run = await sf(args, { env: options.env, interleaved: options.quiet ? undefined : echo });
   const expected = options.expectedStatus ?? 0;
   if (run.status !== expected) throw new Error(`exit code ${run.status}, expected ${expected}${options.quiet ? `\n${run.stdout}${run.stderr}` : ''}`);
   process.stdout.write(`(exit code ${run.status})\n`);
@@ -71,7 +71,7 @@ const main = async (): Promise<void> => {
   process.stdout.write(`${JSON.stringify({ ...ready, admin: { ...ready.admin, accessToken: '<redacted>' } })}\n`);
   try {
     step(`Linking this plugin into the real sf CLI (sf plugins link), HOME=${home}`);
-    await linkPlugin(home, { signal: stop.signal, onOutput: echo });
+    await linkPlugin(home, { signal: stop.signal, interleaved: echo });
 
     step('sf org login access-token --alias emu   (the admin, as any sf user logs in)');
     await show(['org', 'login', 'access-token', '--instance-url', ready.instanceUrl, '--alias', 'emu', '--no-prompt'], {

@@ -22,16 +22,26 @@ export type SfOptions = {
   home: string;
   env?: Record<string, string>;
   cwd?: string;
-  /** Called with each chunk sf writes, as it writes it, in the order it writes it (both streams). */
-  onOutput?: (stream: 'stdout' | 'stderr', text: string) => void;
+  /**
+   * Called with what sf prints as it prints it, stdout and stderr as one stream in the order sf wrote them, as a
+   * terminal shows them (as `2>&1`: the run's stdout then holds both). Two pipes would not keep that order: what
+   * sf writes to one right after the other can arrive first.
+   */
+  interleaved?: (text: string) => void;
   /** Stops sf (SIGTERM); the run then settles once sf has exited, with status -1. */
   signal?: AbortSignal;
 };
 
+// Loaded into sf first when output is interleaved: its stderr writes go to its stdout, in order.
+const STDERR_TO_STDOUT = 'data:text/javascript,process.stderr.write=process.stdout.write.bind(process.stdout)';
+
 /** Runs the real `sf` under the Node running the tests (Node 22, brought by the repo). */
-export const runSf = (args: string[], options: SfOptions): Promise<SfRun> =>
+export const runSf = (args: string[], options: SfOptions): Promise<SfRun> => runNode([SF_RUN, ...args], options);
+
+/** Runs Node with argv (a script and its arguments) as runSf runs sf. */
+export const runNode = (argv: string[], options: SfOptions): Promise<SfRun> =>
   new Promise((done, fail) => {
-    const child = spawn(process.execPath, [SF_RUN, ...args], {
+    const child = spawn(process.execPath, [...(options.interleaved ? ['--import', STDERR_TO_STDOUT] : []), ...argv], {
       cwd: options.cwd ?? options.home,
       env: {
         ...process.env,
@@ -54,19 +64,16 @@ export const runSf = (args: string[], options: SfOptions): Promise<SfRun> =>
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
       stdout += text;
-      options.onOutput?.('stdout', text);
+      options.interleaved?.(text);
     });
-    child.stderr.setEncoding('utf8').on('data', (text: string) => {
-      stderr += text;
-      options.onOutput?.('stderr', text);
-    });
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     // Stopped by the signal: settle on 'close', once sf no longer writes to its HOME.
     child.on('error', (e) => {
       if (!options.signal?.aborted) fail(e);
     });
     child.on('close', (code) => {
       let json: SfJson | undefined;
-      if (args.includes('--json')) {
+      if (argv.includes('--json')) {
         try {
           json = JSON.parse(stdout) as SfJson;
         } catch {
@@ -104,7 +111,7 @@ export const packedPlugin = (): Promise<string> =>
   })());
 
 /** Links the packed plugin into the real sf of that HOME, offline: no npm install. */
-export const linkPlugin = async (home: string, options: Pick<SfOptions, 'onOutput' | 'signal'> = {}): Promise<void> => {
+export const linkPlugin = async (home: string, options: Pick<SfOptions, 'interleaved' | 'signal'> = {}): Promise<void> => {
   const run = await runSf(['plugins', 'link', await packedPlugin(), '--no-install'], { home, ...options });
   if (run.status !== 0) throw new Error(`sf plugins link failed: ${run.stderr}`);
 };
