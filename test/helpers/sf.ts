@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,6 +30,7 @@ export type SfOptions = {
   interleaved?: (text: string) => void;
   /** Stops sf (SIGTERM); the run then settles once sf has exited, with status -1. */
   signal?: AbortSignal;
+  onSpawn?: (child: ChildProcess) => void;
 };
 
 // Loaded into sf first when output is interleaved: its stderr writes go to its stdout, in order.
@@ -60,6 +61,7 @@ export const runNode = (argv: string[], options: SfOptions): Promise<SfRun> =>
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: options.signal,
     });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
