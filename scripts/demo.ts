@@ -2,23 +2,48 @@
  * `npm run demo`: the whole job end to end on this machine, against the loopback org emulator.
  * Starts `npm run emulator` as a separate process (as any outside tool would), links this plugin into the
  * real `sf` under a throw-away HOME, and walks through what an admin and a pipeline do.
+ *
+ * Everything it writes (the HOME with sf's logins, the key and the dotenv file; the linked copy of the plugin)
+ * lives in one temp folder, removed at the end, on failure and on Ctrl-C; `npm run demo -- --keep` keeps it
+ * and says where.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { ReadyLine } from '../test/emulator/server.js';
-import { linkPlugin, REPO_ROOT, runSf, sfHome, type SfRun } from '../test/helpers/sf.js';
+import { linkPlugin, REPO_ROOT, runSf, type SfOptions, type SfRun } from '../test/helpers/sf.js';
+
+const keep = process.argv.includes('--keep');
+const root = mkdtempSync(join(tmpdir(), 'jwtapp-demo-'));
+// The linked copy of the plugin, and whatever sf and the emulator write to the temp directory, go in it too.
+Object.assign(process.env, { TMPDIR: root, TMP: root, TEMP: root });
+const home = join(root, 'home');
+mkdirSync(home);
+
+const stop = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop.abort(signal));
 
 const step = (text: string): void => {
+  stop.signal.throwIfAborted();
   process.stdout.write(`\n=== ${text}\n`);
 };
 
-/** Prints what the real sf printed, and stops the demo if it did not exit as expected. */
-const show = async (pending: Promise<SfRun>, quiet = false, expectedStatus = 0): Promise<SfRun> => {
-  const run = await pending;
-  if (!quiet) process.stdout.write(run.stdout + run.stderr.replace(/^Warning: Using insecure protocol.*\n/gm, ''));
-  if (run.status !== expectedStatus) throw new Error(`exit code ${run.status}, expected ${expectedStatus}`);
+/** What sf prints, as it prints it: progress (stderr) and results (stdout) in the order a terminal shows them. */
+const echo = (text: string): void => {
+  process.stdout.write(text.replace(/^Warning: Using insecure protocol.*\n/gm, ''));
+};
+
+const sf = (args: string[], options: Omit<SfOptions, 'home' | 'signal'> = {}): Promise<SfRun> => runSf(args, { home, signal: stop.signal, ...options });
+
+/** Runs the real sf, showing what it prints as it prints it, and stops the demo if it did not exit as expected. */
+const show = async (args: string[], options: { quiet?: boolean; expectedStatus?: number; env?: Record<string, string> } = {}): Promise<SfRun> => {
+  const run = await sf(args, { env: options.env, interleaved: options.quiet ? undefined : echo });
+  const expected = options.expectedStatus ?? 0;
+  if (run.status !== expected) throw new Error(`exit code ${run.status}, expected ${expected}${options.quiet ? `\n${run.stdout}${run.stderr}` : ''}`);
   process.stdout.write(`(exit code ${run.status})\n`);
   return run;
 };
@@ -26,66 +51,70 @@ const show = async (pending: Promise<SfRun>, quiet = false, expectedStatus = 0):
 const startEmulator = async (): Promise<{ child: ChildProcessByStdio<null, Readable, null>; ready: ReadyLine }> => {
   const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'test', 'emulator', 'main.ts')], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    signal: stop.signal,
   });
+  child.on('error', () => undefined); // stopped with the demo: the demo reports that
   const lines = createInterface({ input: child.stdout });
-  const line = await new Promise<string>((resolve) => lines.once('line', resolve));
+  const line = await new Promise<string | undefined>((resolve) => {
+    lines.once('line', resolve);
+    lines.once('close', () => resolve(undefined));
+  });
   lines.close();
+  stop.signal.throwIfAborted();
+  if (line === undefined) throw new Error('the emulator exited before it was ready');
   return { child, ready: JSON.parse(line) as ReadyLine };
 };
 
 const main = async (): Promise<void> => {
-  const home = sfHome();
   step('Starting the loopback org emulator (npm run emulator)');
   const { child, ready } = await startEmulator();
   process.stdout.write(`${JSON.stringify({ ...ready, admin: { ...ready.admin, accessToken: '<redacted>' } })}\n`);
   try {
-    step('Linking this plugin into the real sf CLI (sf plugins link)');
-    await linkPlugin(home);
+    step(`Linking this plugin into the real sf CLI (sf plugins link), HOME=${home}`);
+    await linkPlugin(home, { signal: stop.signal, interleaved: echo });
 
     step('sf org login access-token --alias emu   (the admin, as any sf user logs in)');
-    const admin = await runSf(['org', 'login', 'access-token', '--instance-url', ready.instanceUrl, '--alias', 'emu', '--no-prompt'], {
-      home,
+    await show(['org', 'login', 'access-token', '--instance-url', ready.instanceUrl, '--alias', 'emu', '--no-prompt'], {
       env: { SF_ACCESS_TOKEN: ready.admin.accessToken },
     });
-    if (admin.status !== 0) throw new Error(`admin login failed: ${admin.stderr}`);
 
     const integration = ready.integrationUser.username;
     step(`sf jwtapp setup --target-org emu --name Demo_Integration --username ${integration} --output-dir certs --dry-run`);
-    await show(runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs', '--dry-run'], { home }));
+    await show(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs', '--dry-run']);
 
     step(`sf jwtapp setup --target-org emu --name Demo_Integration --username ${integration} --output-dir certs`);
-    await show(runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs'], { home }));
+    await show(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs']);
 
     step('The same command again (--json): a configured org is left unchanged');
-    const again = await show(runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs', '--json'], { home }), true);
+    const again = await show(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs', '--json'], { quiet: true });
     const result = again.json?.result as { status: string; changes: unknown[]; clientId: string; keyFile: string; loginUrl: string };
     process.stdout.write(`status: ${result.status}, changes: ${result.changes.length}\n`);
 
     step(`sf jwtapp verify --username ${integration} --client-id <consumer key> --jwt-key-file certs/server.key --instance-url ${ready.instanceUrl}`);
-    await show(runSf(['jwtapp', 'verify', '-o', integration, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { home }));
+    await show(['jwtapp', 'verify', '-o', integration, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl]);
 
     step('sf jwtapp verify for a user the app does not pre-authorize: the refusal, explained');
-    await show(runSf(['jwtapp', 'verify', '-o', ready.admin.username, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { home }), false, 4);
+    await show(['jwtapp', 'verify', '-o', ready.admin.username, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { expectedStatus: 4 });
 
     step(`sf org login jwt --username ${integration} ... (the real sf, with what setup printed)`);
-    await show(runSf(['org', 'login', 'jwt', '--username', integration, '--client-id', result.clientId, '--jwt-key-file', result.keyFile, '--instance-url', result.loginUrl], { home }));
+    await show(['org', 'login', 'jwt', '--username', integration, '--client-id', result.clientId, '--jwt-key-file', result.keyFile, '--instance-url', result.loginUrl]);
     step(`sf jwtapp audit --target-org emu --name Demo_Integration --username ${integration} --jwt-key-file certs/server.key`);
-    await show(runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--jwt-key-file', result.keyFile], { home }));
+    await show(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--jwt-key-file', result.keyFile]);
 
     step(`sf jwtapp cert rotate --target-org emu --name Demo_Integration --username ${integration} --output-dir certs`);
-    await show(runSf(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs'], { home }));
+    await show(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs']);
 
     step('sf jwtapp block, then verify (refused, explained), then sf jwtapp unblock');
-    await show(runSf(['jwtapp', 'block', '--target-org', 'emu', '--name', 'Demo_Integration'], { home }));
-    await show(runSf(['jwtapp', 'verify', '-o', integration, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { home }), false, 4);
-    await show(runSf(['jwtapp', 'unblock', '--target-org', 'emu', '--name', 'Demo_Integration'], { home }));
+    await show(['jwtapp', 'block', '--target-org', 'emu', '--name', 'Demo_Integration']);
+    await show(['jwtapp', 'verify', '-o', integration, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { expectedStatus: 4 });
+    await show(['jwtapp', 'unblock', '--target-org', 'emu', '--name', 'Demo_Integration']);
 
     // Seed 001 (Jitterbit): an API-only integration user and the client credentials flow, in two commands.
     const jitterbit = `jitterbit-integration@${ready.orgId.toLowerCase()}.example.com`;
     step(`sf jwtapp setup --target-org emu --name Jitterbit --username ${jitterbit} --create-user --flow client-credentials --dotenv-file jitterbit.env`);
     const cc = await show(
-      runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Jitterbit', '--username', jitterbit, '--create-user', '--flow', 'client-credentials', '--dotenv-file', 'jitterbit.env', '--json'], { home }),
-      true
+      ['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Jitterbit', '--username', jitterbit, '--create-user', '--flow', 'client-credentials', '--dotenv-file', 'jitterbit.env', '--json'],
+      { quiet: true }
     );
     const ccResult = cc.json?.result as { clientId: string; loginUrl: string; clientCredentials: { runAs: string; secret: string; secretPath: string } };
     process.stdout.write(`client id: ${ccResult.clientId}
@@ -95,19 +124,32 @@ consumer secret: ${ccResult.clientCredentials.secret} (${ccResult.clientCredenti
 
     step('The admin copies the consumer secret from Setup into JITTERBIT_SECRET; sf jwtapp verify checks the client credentials login');
     // The emulator's state shows the secret as Setup shows it to an admin; no API returns it.
-    const state = (await (await fetch(`${ready.instanceUrl}/__emulator/state`)).json()) as { apps: Array<{ name: string; consumerSecret?: string }> };
+    const state = (await (await fetch(`${ready.instanceUrl}/__emulator/state`, { signal: stop.signal })).json()) as { apps: Array<{ name: string; consumerSecret?: string }> };
     const secret = String(state.apps.find((a) => a.name === 'Jitterbit')?.consumerSecret);
-    await show(
-      runSf(['jwtapp', 'verify', '-o', jitterbit, '-i', ccResult.clientId, '--client-secret-env', 'JITTERBIT_SECRET', '-r', ccResult.loginUrl], { home, env: { JITTERBIT_SECRET: secret } })
-    );
+    await show(['jwtapp', 'verify', '-o', jitterbit, '-i', ccResult.clientId, '--client-secret-env', 'JITTERBIT_SECRET', '-r', ccResult.loginUrl], {
+      env: { JITTERBIT_SECRET: secret },
+    });
 
     step('Done: set up, verified, logged in with the JWT bearer flow, audited, rotated, blocked and unblocked; an API-only user and the client credentials flow set up and verified; all through the real sf.');
   } finally {
-    child.kill('SIGTERM');
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
   }
 };
 
-await main().catch((e: Error) => {
-  process.stderr.write(`demo failed: ${e.message}\n`);
-  process.exitCode = 1;
-});
+try {
+  await main();
+} catch (e) {
+  if (stop.signal.aborted) process.stdout.write(`\ndemo stopped (${String(stop.signal.reason)})\n`);
+  else process.stdout.write(`\ndemo failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = stop.signal.aborted ? 130 : 1;
+} finally {
+  if (keep) {
+    process.stdout.write(`\nKept the demo's files in ${root}: its HOME (${home}) holds sf's logins, the key (certs/server.key) and jitterbit.env. Remove them with: rm -rf ${root}\n`);
+  } else {
+    rmSync(root, { recursive: true, force: true });
+    process.stdout.write(`\nRemoved the demo's files (${root}: sf's logins, the key, jitterbit.env). To keep them: npm run demo -- --keep\n`);
+  }
+}

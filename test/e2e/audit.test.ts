@@ -1,6 +1,5 @@
 import { webcrypto } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import 'reflect-metadata';
@@ -15,6 +14,7 @@ import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, createUser, metadataOf, otherKey, storeAdminLogin, storeLogin } from '../helpers/org.js';
 import { jwtLogin } from '../helpers/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
+import { tempDir } from '../helpers/temp.js';
 
 const WRITES = new Set(['deploy', 'createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata']);
 
@@ -70,14 +70,11 @@ describe('sf jwtapp audit', () => {
     emu = await startEmulator();
     await storeAdminLogin(emu, 'emu-audit-admin');
     integration = emu.ready.integrationUser.username;
-    dir = await mkdtemp(join(tmpdir(), 'jwtapp-audit-'));
+    dir = await tempDir('jwtapp-audit-');
     const setup = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-audit-admin', '--name', 'Good_App', '--username', integration, '--output-dir', dir, '--json']);
     expect(setup.exitCode, setup.stdout).to.equal(0);
   });
-  after(async () => {
-    await emu.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => emu.stop());
 
   it('passes an app setup made, its user and its key, reading only: exit 0, no write', async () => {
     await emu.clearRequests();

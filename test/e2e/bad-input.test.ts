@@ -1,6 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { SfCommand } from '@salesforce/sf-plugins-core';
@@ -18,6 +17,7 @@ import { adminConnection, configureJwtApp, createUser, metadataOf, otherKey, sto
 import { runCommand } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
 import { refusedCertificate } from '../helpers/certificates.js';
+import { tempDir } from '../helpers/temp.js';
 
 type AnyCommand = Parameters<typeof runCommand>[0] & (abstract new (...args: never[]) => SfCommand<unknown>);
 const COMMANDS: Record<BadInput['command'], AnyCommand> = {
@@ -112,7 +112,7 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
     emu = await startEmulator();
     await storeAdminLogin(emu, 'emu-bad-admin');
     const integration = emu.ready.integrationUser.username;
-    const keyDir = await mkdtemp(join(tmpdir(), 'jwtapp-bad-input-'));
+    const keyDir = await tempDir('jwtapp-bad-input-');
     const made = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-bad-admin', '--name', 'Bad_Input_App', '--username', integration, '--output-dir', keyDir, '--json']);
     expect(made.exitCode, made.stdout).to.equal(0);
     const clientId = String(made.json?.result?.clientId);
@@ -154,7 +154,7 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
       blockedApp: 'Bad_Blocked_App',
       foreignPermissionSet: 'Payroll_Admin',
       keyDir,
-      files: await fixtures(await mkdtemp(join(tmpdir(), 'jwtapp-bad-files-'))),
+      files: await fixtures(await tempDir('jwtapp-bad-files-')),
     };
     delete process.env.JWTAPP_EMPTY_VARIABLE;
   });

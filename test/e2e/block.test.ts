@@ -1,5 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import Block, { type BlockResult } from '../../src/commands/jwtapp/block.js';
@@ -9,6 +8,7 @@ import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, metadataOf, storeAdminLogin, storeLogin, testKey, type JwtAppFixture } from '../helpers/org.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('sf jwtapp block and unblock', () => {
   let emu: RunningEmulator;
@@ -21,7 +21,7 @@ describe('sf jwtapp block and unblock', () => {
     await storeAdminLogin(emu, 'emu-block-admin');
     integration = emu.ready.integrationUser.username;
     const key = await testKey();
-    keyFile = join(await mkdtemp(join(tmpdir(), 'jwtapp-block-')), 'server.key');
+    keyFile = join(await tempDir('jwtapp-block-'), 'server.key');
     await writeFile(keyFile, key.privateKeyPem, { mode: 0o600 });
     app = await configureJwtApp(await adminConnection(emu), { name: 'Blockable_App', certificatePem: key.certificatePem, username: integration });
   });

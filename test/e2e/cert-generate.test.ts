@@ -1,15 +1,15 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { expect } from 'chai';
 import CertGenerate, { type CertGenerateResult } from '../../src/commands/jwtapp/cert/generate.js';
 import { runCommand } from '../helpers/command.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('sf jwtapp cert generate', () => {
   let dir: string;
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'jwtapp-cert-'));
+    dir = await tempDir('jwtapp-cert-');
   });
 
   it('writes a 0600 private key and a SHA-256 self-signed certificate for it', async () => {

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { expect } from 'chai';
@@ -9,6 +8,7 @@ import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, metadataOf, storeAdminLogin, storeLogin } from '../helpers/org.js';
 import { jwtLogin } from '../helpers/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('sf jwtapp cert rotate', () => {
   let emu: RunningEmulator;
@@ -28,7 +28,7 @@ describe('sf jwtapp cert rotate', () => {
     emu = await startEmulator();
     await storeAdminLogin(emu, 'emu-rotate-admin');
     integration = emu.ready.integrationUser.username;
-    dir = await mkdtemp(join(tmpdir(), 'jwtapp-rotate-'));
+    dir = await tempDir('jwtapp-rotate-');
     const setup = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-rotate-admin', '--name', 'Rotate_App', '--username', integration, '--output-dir', dir, '--json']);
     expect(setup.exitCode, setup.stdout).to.equal(0);
   });
@@ -89,7 +89,7 @@ describe('sf jwtapp cert rotate', () => {
   });
 
   it('rewrites a settings JSON an earlier run wrote with the new key once it works, the previous one kept dated', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'jwtapp-rotate-settings-'));
+    const out = await tempDir('jwtapp-rotate-settings-');
     const settings = join(out, 'settings.json');
     await writeFile(settings, `${JSON.stringify({ Username: integration, ClientId: 'x', PrivateKey: 'the old key', InstanceUrl: emu.url, InstanceAPIVersion: 'v68.0' })}\n`, { mode: 0o600 });
     // The pair of the folder the other tests log in with, brought: the app's certificate stays theirs.
@@ -110,7 +110,7 @@ describe('sf jwtapp cert rotate', () => {
       await metadataOf(conn).create('ExtlClntAppOauthSettings', { fullName: 'Certless_App_oauth', externalClientApplication: 'Certless_App', label: 'x', commaSeparatedOauthScopes: 'Api' });
       await metadataOf(conn).create('ExtlClntAppGlobalOauthSettings', { fullName: 'Certless_App_glbloauth', externalClientApplication: 'Certless_App', label: 'x', callbackUrl: 'http://localhost:1717/OauthRedirect' });
       await emu.clearRequests();
-      const out = await mkdtemp(join(tmpdir(), 'jwtapp-rotate-certless-'));
+      const out = await tempDir('jwtapp-rotate-certless-');
       const run = await rotate('--name', 'Certless_App', '--output-dir', out);
       expect(run.exitCode).to.equal(4);
       expect(run.json?.name).to.equal('NoCertificateToRotateError');
@@ -119,7 +119,7 @@ describe('sf jwtapp cert rotate', () => {
     });
 
     it('refuses an app the org does not have', async () => {
-      const run = await rotate('--name', 'No_Such_App', '--output-dir', await mkdtemp(join(tmpdir(), 'jwtapp-rotate-none-')));
+      const run = await rotate('--name', 'No_Such_App', '--output-dir', await tempDir('jwtapp-rotate-none-'));
       expect(run.exitCode).to.equal(4);
       expect(run.json?.name).to.equal('UnknownAppError');
     });
@@ -171,7 +171,7 @@ describe('sf jwtapp cert rotate', () => {
       const granted = await jwtLogin(emu.url, { iss: clientId, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, key);
       await storeLogin(emu, granted.body.access_token, 'emu-rotate-integration');
       const before = await certificateOf('Rotate_App');
-      const out = await mkdtemp(join(tmpdir(), 'jwtapp-rotate-nonadmin-'));
+      const out = await tempDir('jwtapp-rotate-nonadmin-');
       const run = await runCommand<RotateResult>(CertRotate, ['--target-org', 'emu-rotate-integration', '--name', 'Rotate_App', '--output-dir', out, '--json']);
       expect(run.exitCode).to.equal(4);
       expect(run.json?.name).to.equal('NotAdminError');

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, storeAdminLogin } from '../helpers/org.js';
 import { REPO_ROOT } from '../helpers/sf.js';
 import { runRealOrgChecks, type Report } from '../../scripts/real-org/checks.js';
+import { tempDir } from '../helpers/temp.js';
 
 type ScriptRun = { status: number | null; stdout: string; stderr: string };
 
@@ -43,7 +43,7 @@ describe('npm run check:real-org, against the emulator', () => {
   });
 
   it('runs as an npm script with --target-org, writes the report, and exits 0', async () => {
-    const out = join(await mkdtemp(join(tmpdir(), 'jwtapp-check-')), 'report.json');
+    const out = join(await tempDir('jwtapp-check-'), 'report.json');
     const run = await runScript('--target-org', 'emu-check-admin', '--wait', '0', '--output-file', out, '--generic-login-url', emu.ready.loginUrl);
     expect(run.status, run.stdout + run.stderr).to.equal(0);
     const report = JSON.parse(await readFile(out, 'utf8')) as Report;

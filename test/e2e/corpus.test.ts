@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { expect } from 'chai';
 import { XMLParser } from 'fast-xml-parser';
@@ -16,6 +15,7 @@ import { storeAdminLogin } from '../helpers/org.js';
 import { runCommand } from '../helpers/command.js';
 import { REPO_ROOT, runSf, sfWithAdmin } from '../helpers/sf.js';
 import { RETIRED_FIELDS } from '../emulator/metadata-types.js';
+import { tempDir } from '../helpers/temp.js';
 
 /**
  * App definitions retrieved from real orgs and committed to public repositories (test/corpus, each with its
@@ -130,7 +130,7 @@ describe('apps retrieved from real orgs (test/corpus), deployed with the real sf
       const label = relative(CORPUS, entry.dir);
       it(`${label} (${entry.provenance.repository}): deploys as retrieved, and no command changes what the plugin does not own`, async () => {
         const key = await testKey();
-        const work = await mkdtemp(join(tmpdir(), 'jwtapp-corpus-'));
+        const work = await tempDir('jwtapp-corpus-');
         try {
           const conn = await adminConnection(emu);
           for (const name of new Set(namedPermissionSets(entry.files))) {

@@ -1,5 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
@@ -8,6 +6,7 @@ import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
 import { startEmulator, type EmulatorState, type RunningEmulator } from '../helpers/emulator.js';
 import { storeAdminLogin } from '../helpers/org.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** Seeds run by `npm test`; `npm run soak` runs 200 (FAULT_SEEDS=200). */
 const SEEDS = Number(process.env.FAULT_SEEDS ?? 30);
@@ -57,7 +56,7 @@ describe(`setup and cert rotate under faults: ${SEEDS} seeds at fault rate ${FAU
         // eslint-disable-next-line no-await-in-loop
         await storeAdminLogin(emu, alias);
         // eslint-disable-next-line no-await-in-loop
-        const dir = await mkdtemp(join(tmpdir(), 'jwtapp-faults-'));
+        const dir = await tempDir('jwtapp-faults-');
         // eslint-disable-next-line no-await-in-loop
         await emu.setFaultRate(FAULT_RATE);
         // eslint-disable-next-line no-await-in-loop
@@ -111,7 +110,7 @@ describe(`setup and cert rotate under faults: ${SEEDS} seeds at fault rate ${FAU
         // eslint-disable-next-line no-await-in-loop
         await storeAdminLogin(emu, alias);
         // eslint-disable-next-line no-await-in-loop
-        const dir = await mkdtemp(join(tmpdir(), 'jwtapp-faults-rotate-'));
+        const dir = await tempDir('jwtapp-faults-rotate-');
         // eslint-disable-next-line no-await-in-loop
         const made = await setup(alias, emu, dir);
         expect(made.exitCode, made.stdout).to.equal(0);

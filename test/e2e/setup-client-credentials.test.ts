@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
@@ -7,6 +6,7 @@ import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, certificateBodyOf, metadataOf, storeAdminLogin, testKey } from '../helpers/org.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
+import { tempDir } from '../helpers/temp.js';
 
 const WRITES = new Set(['deploy', 'createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata']);
 
@@ -26,7 +26,7 @@ describe('sf jwtapp setup --flow client-credentials', () => {
     const app = (await on.state()).externalClientApps.find((a) => a.fullName === name);
     return Object.fromEntries(Object.entries(app?.components ?? {}).map(([type, c]) => [type, c?.metadata ?? {}]));
   };
-  const outDir = (): Promise<string> => mkdtemp(join(tmpdir(), 'jwtapp-cc-'));
+  const outDir = (): Promise<string> => tempDir('jwtapp-cc-');
 
   before(async () => {
     emu = await startEmulator({ allowConnectedAppCreation: true });

@@ -1,5 +1,4 @@
-import { chmod, mkdtemp, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -12,6 +11,7 @@ import Token, { type TokenResult } from '../../src/commands/jwtapp/token.js';
 import Audit, { type AuditResult } from '../../src/commands/jwtapp/audit.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { SEEDED_APPS } from '../emulator/seed.js';
+import { tempDir } from '../helpers/temp.js';
 
 const WRITE_OPERATIONS = new Set(['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata', 'deploy']);
 
@@ -27,7 +27,7 @@ describe('sf jwtapp setup', () => {
   });
   after(() => emu.stop());
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'jwtapp-setup-'));
+    dir = await tempDir('jwtapp-setup-');
   });
 
   const setup = (...args: string[]): Promise<CommandRun<SetupResult>> =>
@@ -42,7 +42,7 @@ describe('sf jwtapp setup', () => {
     let run: CommandRun<SetupResult>;
     let freshDir: string;
     before(async () => {
-      freshDir = await mkdtemp(join(tmpdir(), 'jwtapp-setup-fresh-'));
+      freshDir = await tempDir('jwtapp-setup-fresh-');
       dir = freshDir;
       await emu.clearRequests();
       run = await setup('--name', 'Fresh_Integration', '--username', integration, '--output-dir', freshDir);
@@ -227,7 +227,7 @@ describe('sf jwtapp setup', () => {
       expect(saved).to.include({ success: true });
       consumerKey = String(((await appMetadata()).oauthConfig as Record<string, unknown>).consumerKey);
       await ca.clearRequests();
-      dir = await mkdtemp(join(tmpdir(), 'jwtapp-setup-seed000-'));
+      dir = await tempDir('jwtapp-setup-seed000-');
       run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-ca-admin', '--name', NAME, '--username', ca.ready.integrationUser.username, '--output-dir', dir, '--json']);
     });
     after(() => ca.stop());

@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import Token, { type TokenResult } from '../../src/commands/jwtapp/token.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, testKey, type JwtAppFixture } from '../helpers/org.js';
 import { runCommand } from '../helpers/command.js';
+import { tempDir } from '../helpers/temp.js';
 
 describe('sf jwtapp token', () => {
   let emu: RunningEmulator;
@@ -17,7 +17,7 @@ describe('sf jwtapp token', () => {
     emu = await startEmulator();
     integration = emu.ready.integrationUser.username;
     const key = await testKey();
-    keyFile = join(await mkdtemp(join(tmpdir(), 'jwtapp-token-')), 'server.key');
+    keyFile = join(await tempDir('jwtapp-token-'), 'server.key');
     await writeFile(keyFile, key.privateKeyPem, { mode: 0o600 });
     app = await configureJwtApp(await adminConnection(emu), { name: 'Token_App', certificatePem: key.certificatePem, username: integration });
   });

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import UserCreate, { type UserResult } from '../../src/commands/jwtapp/user/create.js';
@@ -9,6 +8,7 @@ import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
+import { tempDir } from '../helpers/temp.js';
 
 const INTEGRATION_PROFILE = 'Minimum Access - API Only Integrations';
 
@@ -76,7 +76,7 @@ describe('sf jwtapp user create', () => {
     const username = `etl@${emu.ready.orgId.toLowerCase()}.acme.test`;
     const made = await create('emu-user-admin', '--username', username);
     expect(made.exitCode, made.stdout).to.equal(0);
-    const dir = await mkdtemp(join(tmpdir(), 'jwtapp-user-'));
+    const dir = await tempDir('jwtapp-user-');
     const setup = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-user-admin', '--name', 'Etl_App', '--username', username, '--output-dir', dir, '--json']);
     expect(setup.exitCode, setup.stdout).to.equal(0);
     const { clientId } = setup.json?.result as { clientId: string };

@@ -1,5 +1,4 @@
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -14,6 +13,7 @@ import { adminConnection, configureJwtApp, otherKey, storeLogin, testKey, type J
 import { jwtLogin } from '../helpers/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { useFakeClock } from '../helpers/time.js';
+import { tempDir } from '../helpers/temp.js';
 
 const PROPAGATION_MS = 5 * 60_000;
 
@@ -31,7 +31,7 @@ describe('sf jwtapp verify', () => {
   before(async () => {
     emu = await startEmulator({ propagationMs: PROPAGATION_MS, now: fake.now });
     integration = emu.ready.integrationUser.username;
-    dir = await mkdtemp(join(tmpdir(), 'jwtapp-verify-'));
+    dir = await tempDir('jwtapp-verify-');
     const key = await testKey();
     keyFile = join(dir, 'server.key');
     certFile = join(dir, 'server.crt');

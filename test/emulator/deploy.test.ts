@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import JSZip from 'jszip';
@@ -9,6 +8,7 @@ import { Duration } from '@salesforce/kit';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, metadataOf, testKey } from '../helpers/org.js';
 import { refusal } from '../helpers/token.js';
+import { tempDir } from '../helpers/temp.js';
 
 const NS = 'http://soap.sforce.com/2006/04/metadata';
 
@@ -82,7 +82,7 @@ describe('the emulator\'s Metadata API deploy', () => {
   after(() => emu.stop());
 
   it('deploys a new External Client App, with source-deploy-retrieve, and generates its policies', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'jwtapp-sdr-'));
+    const dir = await tempDir('jwtapp-sdr-');
     for (const [path, text] of Object.entries(ecaFiles('Sdr_Eca', certificatePem))) {
       const [folder, name] = path.split('/');
       // eslint-disable-next-line no-await-in-loop

@@ -4,11 +4,11 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { connect as netConnect, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { createPrivateKey, webcrypto } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { SALESFORCE_LOGIN_HOSTS } from '../emulator/oauth.js';
+import { tempDir } from './temp.js';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -83,7 +83,7 @@ const pipeBoth = (a: Socket, b: Socket): void => {
 export const startProxy = async (emulatorUrl: string): Promise<RunningProxy> => {
   const emulator = new URL(emulatorUrl);
   const { caPem, certPem, keyPem } = await certificates();
-  const dir = await mkdtemp(join(tmpdir(), 'jwtapp-proxy-'));
+  const dir = await tempDir('jwtapp-proxy-');
   const caFile = join(dir, 'proxy-ca.pem');
   await writeFile(caFile, caPem);
   const seen: string[] = [];

@@ -1,10 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { runSf, sfWithAdmin, type SfRun } from '../helpers/sf.js';
+import { tempDir } from '../helpers/temp.js';
 
 /**
  * Two pipelines (here four) deploying at once run `setup` for the same app and user, with the same key pair
@@ -23,7 +23,7 @@ describe('four setup runs at once, through the real sf', () => {
 
   it('converge on one app, one permission set and one assignment, every run verified', async () => {
     const pair = await generateKeyAndCertificate(2048, { subject: 'CN=shared', days: 400 });
-    const secrets = await mkdtemp(join(tmpdir(), 'jwtapp-concurrent-'));
+    const secrets = await tempDir('jwtapp-concurrent-');
     await writeFile(join(secrets, 'server.key'), pair.privateKeyPem, { mode: 0o600 });
     await writeFile(join(secrets, 'server.crt'), pair.certificatePem);
     const username = emu.ready.integrationUser.username;

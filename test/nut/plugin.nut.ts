@@ -1,9 +1,9 @@
-import { cp, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { expect } from 'chai';
 import { linkPlugin, packedPlugin, REPO_ROOT, runSf, sfHome } from '../helpers/sf.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** The built plugin, linked into the current @salesforce/cli, runs its commands through the real `sf`. */
 describe('the plugin inside the real sf', () => {
@@ -43,7 +43,7 @@ describe('the plugin inside the real sf', () => {
   it('prints every command\'s --help from the manifest, without importing the command', async () => {
     // A copy of the packed plugin whose command modules throw when imported: oclif imports a command for
     // --help only when a flag computes its default's help text, and that import costs 0.3-0.8 s of start-up.
-    const copy = await mkdtemp(join(tmpdir(), 'jwtapp-help-only-'));
+    const copy = await tempDir('jwtapp-help-only-');
     await cp(await packedPlugin(), copy, { recursive: true });
     const commands = join(copy, 'lib', 'commands');
     const files = (await readdir(commands, { recursive: true })).filter((f) => f.endsWith('.js'));
