@@ -41,13 +41,14 @@ export const registerSecret = (value: string | undefined): void => {
   }
 };
 
-const SECRET_NAMES = 'client_secret|assertion|access_token|refresh_token|id_token|code|password|sessionId|sid|token';
+const SECRET_NAMES = 'client_secret|assertion|access_token|refresh_token|id_token|password|sessionId|sid|token';
 
 /** What a secret looks like where the run may not hold it: replaced whoever sent it. */
 const SHAPES: Array<[RegExp, string]> = [
   [/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g, `-----BEGIN $1PRIVATE KEY----- ${REDACTED}`],
   // A form or query string: `client_secret=…&`.
-  [new RegExp(`\\b(${SECRET_NAMES})=[^&\\s"'<>\\\\]+`, 'g'), `$1=${REDACTED}`],
+  // (`code=` too, an authorization code; not a JSON `"code"`, which is an error's code.)
+  [new RegExp(`\\b(${SECRET_NAMES}|code)=[^&\\s"'<>\\\\]+`, 'g'), `$1=${REDACTED}`],
   // A JSON member, also inside a JSON string (`\"access_token\":\"…\"`).
   [new RegExp(`(\\\\?"(?:${SECRET_NAMES}|clientSecret|consumerSecret)\\\\?"\\s*:\\s*\\\\?")[^"\\\\]*`, 'gi'), `$1${REDACTED}`],
   // An Authorization header, or a bearer token quoted anywhere.

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'chai';
 import { Lifecycle, SfError } from '@salesforce/core';
-import { REDACTED, redact, redactError, registerSecret } from '../../src/output/redact.js';
+import { REDACTED, redact, redactError, redactValue, registerSecret } from '../../src/output/redact.js';
 import { describeOutage } from '../../src/connection/resilient.js';
 import { asCommandError } from '../../src/command-errors.js';
 import { diagnose } from '../../src/oauth/diagnosis.js';
@@ -38,7 +38,9 @@ describe('redacting the secrets of a run from what it says', () => {
       const out = redact(text);
       for (const s of secrets) expect(out, text).not.to.include(s);
     }
-    // Ordinary words are left alone.
+    // Ordinary words, and an error's code in a --json result, are left alone.
+    const result = { error: { name: 'ClientIdInvalidError', code: 'invalid_client_id', description: 'client identifier invalid' } };
+    expect(redactValue(result)).to.deep.equal(result);
     expect(redact('Check the OAuth settings of the app; the JWT bearer flow needs a certificate.')).to.equal(
       'Check the OAuth settings of the app; the JWT bearer flow needs a certificate.'
     );
