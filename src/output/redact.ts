@@ -25,8 +25,6 @@ const held = (globals[HELD] ??= new Set<string>());
 /** Shorter values would redact ordinary words; every secret this run holds is far longer. */
 const MIN_LENGTH = 12;
 
-const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** A secret exists: from now on no error, warning or log line shows it. */
 export const registerSecret = (value: string | undefined): void => {
   const secret = value?.trim();
@@ -67,21 +65,23 @@ export const redact = (text: string): string => {
   let out = text;
   // Longest first: a value that contains another is replaced whole.
   for (const secret of [...held].sort((a, b) => b.length - a.length)) {
-    if (out.includes(secret)) out = out.replace(new RegExp(escapeRegExp(secret), 'g'), REDACTED);
+    out = out.replaceAll(secret, REDACTED);
   }
   for (const [pattern, replacement] of SHAPES) out = out.replace(pattern, replacement);
   return out;
 };
 
-/** Any value, its strings redacted: what an error carries in `data`, `result` or `actions`. */
-export const redactValue = <T>(value: T): T => {
+/**
+ * Any value, its strings redacted, as `--json` will serialize it: what an error carries in `data`, `result`
+ * or `actions`. Walked rather than redacted as one JSON text, so that no replacement can break the JSON.
+ */
+export const redactValue = <T>(value: T, seen = new WeakSet<object>()): T => {
   if (typeof value === 'string') return redact(value) as T;
-  if (value === null || typeof value !== 'object') return value;
-  try {
-    return JSON.parse(redact(JSON.stringify(value))) as T;
-  } catch {
-    return value;
-  }
+  if (value === null || typeof value !== 'object' || seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v: unknown) => redactValue(v, seen)) as T;
+  if (value instanceof Error) return redactError(value) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, seen)])) as T;
 };
 
 const FIELDS = ['data', 'result', 'actions'] as const;

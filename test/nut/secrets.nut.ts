@@ -103,7 +103,8 @@ describe('no secret anywhere it should not be, through the real sf at SF_LOG_LEV
     // The scan finds what is there: the dotenv file that asked for the secret holds it, token prints a token.
     expect(await readFile(join(home, 'with-secret.env'), 'utf8')).to.include(`SF_CLIENT_SECRET=${secret}`);
     expect(tokens).to.include(token.stdout.trim());
-  });
+    // About 20 runs of the real sf: on a shared machine, longer than the default timeout.
+  }).timeout(600_000);
 
   it('failure paths: a gateway that echoes the request, 4xx and 5xx with bodies, retries: zero hits in stdout, stderr, --json and the log', async () => {
     // A HOME of its own: its sf log holds these runs only.
@@ -133,6 +134,7 @@ describe('no secret anywhere it should not be, through the real sf at SF_LOG_LEV
       { what: 'setup: its login check refused, quoting the request', args: ['jwtapp', 'setup', '--target-org', 'echo', '--name', 'Echo_App', '--username', integration, '--flow', 'jwt', '--flow', 'client-credentials', '--output-dir', 'certs'], answer: { status: 400, contentType: 'application/json', body: oauthEcho, path: TOKEN } },
       { what: 'audit: REST calls answered 400 quoting the request', args: ['jwtapp', 'audit', '--target-org', 'echo', '--name', 'Echo_App'], answer: { status: 400, contentType: 'application/json', body: restEcho } },
       { what: 'audit: REST calls answered 500 with text quoting the request', args: ['jwtapp', 'audit', '--target-org', 'echo', '--name', 'Echo_App'], answer: { status: 500, contentType: 'text/plain', body: 'upstream failed: {request}' } },
+      { what: 'audit --all-orgs: an ERROR row quoting the request', args: ['jwtapp', 'audit', '--all-orgs', '--name', 'Echo_App'], answer: { status: 400, contentType: 'application/json', body: restEcho } },
       { what: 'block: SOAP calls answered 500 quoting the envelope', args: ['jwtapp', 'block', '--target-org', 'echo', '--name', 'Echo_App'], answer: { status: 500, contentType: 'text/xml', body: '<error>{request}</error>' } },
       { what: 'setup --dry-run: REST calls answered 503 quoting the request, retried', args: ['jwtapp', 'setup', '--target-org', 'echo', '--name', 'Echo_App', '--dry-run'], answer: { status: 503, contentType: 'text/plain', body: 'Service Unavailable: {request}', count: 2 }, ok: true },
       { what: 'user create: answered 400 quoting the request', args: ['jwtapp', 'user', 'create', '--target-org', 'echo', '--username', `echo-user@${integration.split('@')[1]}`], answer: { status: 400, contentType: 'application/json', body: restEcho } },
@@ -173,6 +175,6 @@ describe('no secret anywhere it should not be, through the real sf at SF_LOG_LEV
     // The echo was shown, with what it held redacted: the request line is there, its secrets are not.
     const refused = runs[1].run.json;
     expect(`${refused?.message ?? ''}`).to.include(`POST ${TOKEN}`);
-    // 24 runs of the real sf, some riding out retries: longer than the default timeout.
+    // 26 runs of the real sf, some riding out retries: longer than the default timeout.
   }).timeout(600_000);
 });

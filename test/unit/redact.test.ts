@@ -77,6 +77,13 @@ describe('redacting the secrets of a run from what it says', () => {
     expect(out.name).to.equal('INVALID_REQUEST');
   });
 
+  it("a key cut short in an error's data is hidden, and the data stays what it was", () => {
+    const data = { errorCode: 'X', message: 'echo: -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7', list: ['Bearer 00D000000000001!AQ0123456789abcdef'] };
+    const out = redactValue(data);
+    expect(out.errorCode).to.equal('X');
+    expect(JSON.stringify(out)).not.to.include('MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7').and.not.include('AQ0123456789abcdef');
+  });
+
   it('redactError keeps the class and exit code', () => {
     const e = redactError(new SfError('client_secret=ABCDEF0123456789ABCDEF', 'Named', [], 4));
     expect(e).to.be.instanceOf(SfError);
