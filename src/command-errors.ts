@@ -1,6 +1,7 @@
 import { Messages, SfError } from '@salesforce/core';
 import { describeOutage, isTransient } from './connection/resilient.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { redact, redactError } from './output/redact.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'errors');
@@ -14,13 +15,7 @@ const targetOrgOf = (argv: string[]): string | undefined => {
   return argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
 };
 
-/**
- * What every command answers alike, wherever in the run it happens: a stored sf session the org no longer
- * accepts is `ExpiredSessionError` with the login that renews it (not jsforce's raw `INVALID_SESSION_ID`),
- * and a flag value out of range exits 2, as oclif's own flag errors do (sf-plugins-core's duration flags
- * exit 1).
- */
-export const asCommandError = (error: Error, argv: string[]): Error => {
+const namedError = (error: Error, argv: string[]): Error => {
   const name = nameOf(error);
   if (/^(sf:)?INVALID_SESSION_ID$/.test(name) || /\bINVALID_SESSION_ID\b/.test(error.message)) {
     const alias = targetOrgOf(argv) ?? '<alias>';
@@ -38,7 +33,7 @@ export const asCommandError = (error: Error, argv: string[]): Error => {
   // An answer that is not Salesforce's API at all: XML or JSON cut short, or HTML where JSON was due.
   // (sax, which parses jsforce's SOAP answers, ends its messages with "Line: n Column: n Char:").
   if (/\nLine: \d+\nColumn: \d+\nChar:|Unclosed root tag|Unexpected end of JSON input|Unexpected token '?<|is not valid JSON/.test(error.message)) {
-    return messages.createError('error.UnexpectedAnswer', ['the API', error.message.replace(/\s+/g, ' ').slice(0, 120)], [], EXIT_CODES.orgRefused);
+    return messages.createError('error.UnexpectedAnswer', ['the API', redact(error.message).replace(/\s+/g, ' ').slice(0, 120)], [], EXIT_CODES.orgRefused);
   }
   // An outage that outlasted the retries (a command that does not converge as setup does).
   if (isTransient(error)) {
@@ -49,3 +44,12 @@ export const asCommandError = (error: Error, argv: string[]): Error => {
   }
   return error;
 };
+
+/**
+ * What every command answers alike, wherever in the run it happens: a stored sf session the org no longer
+ * accepts is `ExpiredSessionError` with the login that renews it (not jsforce's raw `INVALID_SESSION_ID`),
+ * and a flag value out of range exits 2, as oclif's own flag errors do (sf-plugins-core's duration flags
+ * exit 1). Whatever it is, it leaves redacted (output/redact.ts): a server's answer quoted into it may
+ * hold what the request sent.
+ */
+export const asCommandError = (error: Error, argv: string[]): Error => redactError(namedError(error, argv));

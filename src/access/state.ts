@@ -1,5 +1,6 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
+import { redact } from '../output/redact.js';
 import { batchQuery, soqlString } from './soql.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -74,7 +75,7 @@ export const readAccessState = async (
     const answer = answers[index];
     if (!answer.ok) {
       // A query the org refuses: an object or field this org does not have (an edition without it), or access.
-      throw messages.createError('error.QueryFailed', [queries[index], answer.statusCode, JSON.stringify(answer.body)], [], EXIT_CODES.orgRefused);
+      throw messages.createError('error.QueryFailed', [queries[index], answer.statusCode, redact(JSON.stringify(answer.body))], [], EXIT_CODES.orgRefused);
     }
     return answer.records as T[];
   };

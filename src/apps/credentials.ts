@@ -1,5 +1,6 @@
 import type { Connection } from '@salesforce/core';
 import { soqlString } from '../access/soql.js';
+import { registerSecret } from '../output/redact.js';
 import type { CredentialsWanted, ReadCredentials, SecretRefusal } from './app.js';
 
 /** `GET /apps/oauth/credentials/…` first appeared in API 60.0. */
@@ -36,6 +37,7 @@ export const readRestCredentials = async (conn: Connection, name: string, wanted
   if (!consumer?.id || !wanted.secret) return { consumerKey: consumer?.key, consumerSecret: undefined };
   try {
     const both = await conn.request<Credential>({ method: 'GET', url: `${base}/${encodeURIComponent(consumer.id)}?part=keyandsecret` });
+    registerSecret(both.secret);
     return { consumerKey: both.key ?? consumer.key, consumerSecret: both.secret };
   } catch (e) {
     const secretRefused = refusalOf(e);

@@ -1,6 +1,7 @@
 import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
 import { revokeRefreshTokens } from '../oauth/usage.js';
+import { redact, registerSecret } from '../output/redact.js';
 import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type EnabledChange, type KnownApp, type MetadataRecord } from './app.js';
 import { readRestCredentials } from './credentials.js';
 import { deleteComponents, deployComponents } from './deploy.js';
@@ -195,7 +196,7 @@ const setEnabled = async (conn: Connection, name: string, enabled: boolean): Pro
   if (enabled) return { changed: true, enabled };
   // Disabling is not documented to end what was issued: delete the refresh tokens too, as an incident needs.
   const refreshTokens = await revokeRefreshTokens(conn, name).catch(async (e: unknown) => {
-    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.RefreshTokensNotRevoked', [name, e instanceof Error ? e.message : String(e)]));
+    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.RefreshTokensNotRevoked', [name, redact(e instanceof Error ? e.message : String(e))]));
     return 'unavailable' as const;
   });
   return { changed: true, enabled, refreshTokens };
@@ -207,6 +208,7 @@ export const externalClientApps: AppKindHandler = {
     const parts = await readParts(conn, name, known);
     if (!parts) return undefined;
     const consumerSecret = asText(parts.global?.consumerSecret);
+    registerSecret(consumerSecret);
     const snapshot = externalClientAppSnapshot(parts);
     // An org protecting its metadata secrets may not return the key with the settings: the credentials resource does.
     if (parts.global && !snapshot.consumerKey) snapshot.consumerKey = (await readRestCredentials(conn, name, { secret: false, appId: known?.id })).consumerKey;
@@ -233,6 +235,7 @@ export const externalClientApps: AppKindHandler = {
     // it did not return is read through Connect REST's credentials resource.
     const global = known ? undefined : await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));
     const fromMetadata = known ?? { consumerKey: asText(global?.consumerKey), consumerSecret: asText(global?.consumerSecret) };
+    registerSecret(fromMetadata.consumerSecret);
     if (fromMetadata.consumerKey && (fromMetadata.consumerSecret !== undefined || !wanted.secret)) return fromMetadata;
     const rest = await readRestCredentials(conn, name, { ...wanted, secret: wanted.secret && !fromMetadata.consumerSecret });
     return {

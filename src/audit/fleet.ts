@@ -1,6 +1,7 @@
 import { AuthInfo, ConfigAggregator, Messages, Org, OrgConfigProperties } from '@salesforce/core';
 import { RetryLog, resilientConnection } from '../connection/resilient.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { redactError } from '../output/redact.js';
 import { runAudit, type AuditRequest, type AuditResult } from './run.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -30,7 +31,8 @@ const auditOrg = async (org: string, request: AuditRequest, apiVersion: string |
     const username = conn.getUsername();
     return { org, ...(username ? { username } : {}), result: await runAudit(conn, request, org) };
   } catch (e) {
-    return { org, error: e instanceof Error ? e : new Error(String(e)) };
+    // An ERROR row in the result, not the command's error: redacted here, as the command's catch does.
+    return { org, error: redactError(e instanceof Error ? e : new Error(String(e))) };
   }
 };
 

@@ -4,6 +4,7 @@ import { createPrivateKey, createPublicKey, randomBytes, webcrypto, type KeyObje
 import * as x509 from '@peculiar/x509';
 import { Messages } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
+import { registerSecret } from '../output/redact.js';
 import { describeCertificate, type CertificateInfo } from './inspect.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -50,6 +51,7 @@ export const generateKeyAndCertificate = async (
     format: 'pem',
     type: 'pkcs8',
   }) as string;
+  registerSecret(privateKeyPem);
   const certificatePem = await selfSign(keys, keySize, request);
   return { privateKeyPem, certificatePem, certificate: describeCertificate(certificatePem) };
 };

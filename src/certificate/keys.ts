@@ -2,6 +2,7 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { Lifecycle, Messages } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
+import { registerSecret } from '../output/redact.js';
 import { signatureHashOf, storedCertificate } from './inspect.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -42,12 +43,16 @@ export const readKeyText = async (source: KeySource): Promise<string> => {
       throw localError('KeyFileUnreadable', [source.path, (e as NodeJS.ErrnoException).code ?? (e as Error).message]);
     }
     await warnIfUnprotected(source.path);
+    registerSecret(text);
     return text;
   }
   const value = process.env[source.variable];
   if (!value?.trim()) throw localError('KeyVariableEmpty', [source.variable]);
+  registerSecret(value);
   // CI secret stores often flatten the PEM's line breaks into literal "\n".
-  return value.replace(/\\n/g, '\n');
+  const pem = value.replace(/\\n/g, '\n');
+  registerSecret(pem);
+  return pem;
 };
 
 const PEM_LABEL = /-----BEGIN ([A-Z0-9 ]+)-----/;

@@ -1,6 +1,7 @@
 import type { Connection } from '@salesforce/core';
 import { backoffDelay, type BackoffPolicy } from '../oauth/backoff.js';
 import { clock } from '../oauth/clock.js';
+import { redact, registerSecret } from '../output/redact.js';
 import { refuseRedirects } from './redirects.js';
 
 /** One call that was answered by an outage (a 5xx, a dropped connection) and tried again. */
@@ -69,7 +70,7 @@ export const needsFreshRead = (e: unknown): boolean => isTransient(e) || isConfl
 export const describeOutage = (e: unknown): string => {
   const error = e instanceof Error ? e : new Error(String(e));
   const status = /ERROR_HTTP_(\d{3})/.exec(`${error.name} ${error.message}`)?.[1];
-  const text = error.message.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = redact(error.message).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   if (status) return `HTTP ${status}: ${text}`.slice(0, 200);
   if (error.name === 'TypeError' || error.message.includes('fetch failed')) return 'the connection closed before an answer';
   return `${error.name}: ${text}`.slice(0, 200);
@@ -126,6 +127,8 @@ export const resilientConnection = (conn: Connection, log: RetryLog): Connection
   const marked = conn as Connection & { jwtappResilient?: boolean };
   if (marked.jwtappResilient) return conn;
   marked.jwtappResilient = true;
+  // The session every call of this connection sends (a header, a SOAP envelope): an echo may quote it.
+  registerSecret(conn.accessToken ?? undefined);
   refuseRedirects(conn);
   const metadata = conn.metadata as unknown as Record<string, Method>;
   for (const name of IDEMPOTENT_METADATA) {

@@ -1,5 +1,6 @@
 import { Messages } from '@salesforce/core';
 import { redirectTarget, shownUrl } from '../connection/redirects.js';
+import { redact } from '../output/redact.js';
 import { tokenUrl, type TokenOutcome } from './token.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -157,7 +158,8 @@ const CATALOGUE: Entry[] = [
 const build = (name: string, code: string, description: string, persistence: Persistence, tokens: { cause: string[]; actions: string[] }): Diagnosis => ({
   name,
   code,
-  description,
+  // Whatever answered may have quoted the request back (see output/redact.ts).
+  description: redact(description),
   persistence,
   cause: messages.getMessage(`${name}.cause`, tokens.cause),
   actions: messages.getMessages(`${name}.actions`, tokens.actions),

@@ -1,4 +1,5 @@
 import { createSign, type KeyObject } from 'node:crypto';
+import { registerSecret } from '../output/redact.js';
 
 /** Salesforce accepts JWTs that expire within 3 minutes; a shorter lifetime leaves room for clock skew. */
 export const JWT_LIFETIME_SECONDS = 180;
@@ -18,5 +19,9 @@ export const jwtClaims = (clientId: string, username: string, audience: string, 
 export const signAssertion = (claims: JwtClaims, key: KeyObject): string => {
   const signingInput = `${base64url({ alg: 'RS256', typ: 'JWT' })}.${base64url(claims)}`;
   const signature = createSign('RSA-SHA256').update(signingInput).sign(key).toString('base64url');
-  return `${signingInput}.${signature}`;
+  const assertion = `${signingInput}.${signature}`;
+  // The whole assertion, and its signature alone: a quoted echo cut short may hold only part of it.
+  registerSecret(assertion);
+  registerSecret(signature);
+  return assertion;
 };

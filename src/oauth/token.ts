@@ -1,4 +1,5 @@
 import { sfFetch } from '../connection/http.js';
+import { redact, registerSecret } from '../output/redact.js';
 
 /** What the token endpoint answered, kept whole: the OAuth error code and text, and the server's clock. */
 export type TokenGrant = {
@@ -64,6 +65,8 @@ export const requestToken = async (loginUrl: string, form: Record<string, string
     body = undefined;
   }
   if (response.ok && isRecord(body) && typeof body.access_token === 'string') {
+    registerSecret(body.access_token);
+    if (typeof body.refresh_token === 'string') registerSecret(body.refresh_token);
     return {
       kind: 'granted',
       serverDate,
@@ -80,12 +83,13 @@ export const requestToken = async (loginUrl: string, form: Record<string, string
     return {
       kind: 'refused',
       status: response.status,
-      error: body.error,
-      description: typeof body.error_description === 'string' ? body.error_description : '',
+      error: redact(body.error),
+      // What a gateway that echoes the request puts here is what was sent: the secret, the assertion.
+      description: typeof body.error_description === 'string' ? redact(body.error_description) : '',
       serverDate,
     };
   }
-  return { kind: 'http-error', status: response.status, body: text.slice(0, 500), serverDate };
+  return { kind: 'http-error', status: response.status, body: redact(text).slice(0, 500), serverDate };
 };
 
 /** `https://…/id/00D…/005…` → the org and user Ids. */

@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { Lifecycle, Messages, SfError } from '@salesforce/core';
 import { loadSigningKey } from '../certificate/keys.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { registerSecret } from '../output/redact.js';
 import { defaultAudience } from './audience.js';
 import { clock } from './clock.js';
 import { apiDisabledDiagnosis, refusedMessage, stillFailingMessage, type Diagnosis, type DiagnosisContext, type Persistence } from './diagnosis.js';
@@ -88,6 +89,7 @@ export const checkLoginFromInput = async (input: JwtLoginInput): Promise<LoginCh
 export const secretFromVariable = (variable: string): string => {
   const secret = process.env[variable]?.trim();
   if (!secret) throw messages.createError('error.SecretVariableEmpty', [variable], [], EXIT_CODES.localInput);
+  registerSecret(secret);
   return secret;
 };
 

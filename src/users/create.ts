@@ -4,6 +4,7 @@ import { batchQuery, soqlString } from '../access/soql.js';
 import { asNotAdmin } from '../apps/save.js';
 import { RetryLog, resilientConnection } from '../connection/resilient.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { redact } from '../output/redact.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'users');
@@ -90,7 +91,7 @@ const readOrg = async (conn: Connection, request: UserRequest): Promise<{
     const answer = answers[index];
     if (answer === undefined) return [];
     if (!answer.ok) {
-      const body = JSON.stringify(answer.body);
+      const body = redact(JSON.stringify(answer.body));
       if (body.includes('INSUFFICIENT_ACCESS')) throw messages.createError('error.NotUserAdmin', [], [], EXIT_CODES.orgRefused);
       throw messages.createError('error.QueryFailed', [queries[index], answer.statusCode, body], [], EXIT_CODES.orgRefused);
     }

@@ -106,4 +106,28 @@ describe('the emulator\'s fault injection', () => {
     expect(() => new Emulator({ faultRate: 1.5 })).to.throw('--fault-rate must be between 0 and 1, got 1.5');
     expect(() => new Emulator({ faultRate: -0.1 })).to.throw('--fault-rate must be between 0 and 1');
   });
+
+  it('echoes the request where a canned body says {request}: a form in JSON, a header in text', async () => {
+    await withEmulator({}, async (emu) => {
+      await emu.answerNext({ status: 400, contentType: 'application/json', body: '{"error":"invalid_request","error_description":"{request}"}', path: '/services/oauth2/token' });
+      const refused = await fetch(`${emu.url}/services/oauth2/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&client_id=abc&client_secret=S3cr3t"quoted',
+      });
+      expect(refused.status).to.equal(400);
+      const answer = (await refused.json()) as { error: string; error_description: string };
+      expect(answer.error).to.equal('invalid_request');
+      expect(answer.error_description).to.match(/^POST \/services\/oauth2\/token\n/);
+      expect(answer.error_description).to.include('content-type: application/x-www-form-urlencoded');
+      expect(answer.error_description.endsWith('\n\ngrant_type=client_credentials&client_id=abc&client_secret=S3cr3t"quoted')).to.equal(true);
+
+      await emu.answerNext({ status: 500, contentType: 'text/plain', body: 'upstream failed: {request}', count: 1 });
+      const failed = await fetch(`${emu.url}/services/data/v68.0/limits`, { headers: { authorization: 'Bearer the-session-id' } });
+      expect(failed.status).to.equal(500);
+      expect(await failed.text()).to.match(/^upstream failed: GET \/services\/data\/v68\.0\/limits\n[\s\S]*authorization: Bearer the-session-id/);
+      // Only `count` answers: the next call is served.
+      expect((await fetch(`${emu.url}/services/data`)).status).to.equal(200);
+    });
+  });
 });

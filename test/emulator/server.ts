@@ -235,7 +235,8 @@ export class Emulator {
     if (canned.path ? !req.path.startsWith(canned.path) : req.path === '/services/oauth2/token') return undefined;
     if (canned.left > 0) canned.left -= 1;
     const location = canned.reply.headers?.location;
-    return location ? { ...canned.reply, headers: { ...canned.reply.headers, location: location.replace('{path}', req.path) } } : canned.reply;
+    const reply = canned.reply.body?.includes('{request}') ? { ...canned.reply, body: echoed(canned.reply, req) } : canned.reply;
+    return location ? { ...reply, headers: { ...reply.headers, location: location.replace('{path}', req.path) } } : reply;
   }
 
   /** `/__emulator/…`: what tests read back, and what they make the org do next. */
@@ -395,5 +396,19 @@ export class Emulator {
     return session.appId === undefined || grantsApiAccess(session.scopes);
   }
 }
+
+/**
+ * A gateway that echoes what it was sent: `{request}` in a canned body becomes the request — its line, its
+ * headers (Authorization among them) and its body (a token request's form, a SOAP envelope's session id) —
+ * escaped as a JSON string's content when the reply is JSON, so an OAuth error can carry it in its
+ * `error_description`.
+ */
+const echoed = (reply: Reply, req: Request): string => {
+  const query = req.query.toString();
+  const headers = Object.entries(req.headers).map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : value ?? ''}`);
+  const text = [`${req.method} ${req.path}${query ? `?${query}` : ''}`, ...headers, '', req.body].join('\n');
+  const inJson = (reply.headers?.['content-type'] ?? '').includes('json');
+  return (reply.body ?? '').replaceAll('{request}', inJson ? JSON.stringify(text).slice(1, -1) : text);
+};
 
 const notFound = (): Reply => restError(404, 'NOT_FOUND', 'The requested resource does not exist');
