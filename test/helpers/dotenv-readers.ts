@@ -3,11 +3,7 @@
  *
  * bash: the real one, spawned (`set -a; source FILE`), in an empty environment.
  *
- * The `dotenv` package: not installed in this repository (no copy under node_modules), so its rules as its
- * README states them ("What rules does the parsing engine follow?", dotenv 16/17): `#` lines and blank
- * lines skipped, `export ` allowed, an unquoted value ends at `#` and is trimmed, a value in ' " or `
- * quotes keeps everything inside (line breaks too), and only double quotes turn `\n` / `\r` into line
- * breaks; CRLF read as LF.
+ * The `dotenv` package: the real one (a devDependency), its `parse`.
  *
  * docker `run --env-file` (docker/cli pkg/kvfile, 28.x, the version installed here without a daemon to
  * run it): one `KEY=VALUE` a line, leading whitespace and `#` lines skipped, the value taken literally,
@@ -20,6 +16,7 @@
  * trimmed and expands `$VAR`.
  */
 import { spawnSync } from 'node:child_process';
+import { parse } from 'dotenv';
 
 export type Variables = Record<string, string>;
 
@@ -50,35 +47,8 @@ const quoted = (text: string, start: number, backslashEscapes: boolean): { insid
   return undefined;
 };
 
-const KEY = /^[ \t]*(?:export[ \t]+)?([\w.-]+)[ \t]*=[ \t]*/;
-
-/** The dotenv package's rules (see above). */
-export const readAsDotenv = (source: string): Variables => {
-  const text = source.replace(/\r\n?/g, '\n');
-  const out: Variables = {};
-  let at = 0;
-  while (at < text.length) {
-    const found = text.indexOf('\n', at);
-    const lineEnd = found < 0 ? text.length : found;
-    const line = text.slice(at, lineEnd);
-    const key = KEY.exec(line);
-    if (!key || line.trimStart().startsWith('#')) {
-      at = lineEnd + 1;
-      continue;
-    }
-    const valueAt = at + key[0].length;
-    const value = ['"', "'", '`'].includes(text[valueAt]) ? quoted(text, valueAt, true) : undefined;
-    if (value) {
-      out[key[1]] = text[valueAt] === '"' ? value.inside.replace(/\\n/g, '\n').replace(/\\r/g, '\r') : value.inside;
-      const next = text.indexOf('\n', value.end);
-      at = next === -1 ? text.length : next + 1;
-    } else {
-      out[key[1]] = text.slice(valueAt, lineEnd).split('#')[0].trim();
-      at = lineEnd + 1;
-    }
-  }
-  return out;
-};
+/** The `dotenv` package itself, as Node projects load a dotenv file. */
+export const readAsDotenv = (source: string): Variables => parse(source);
 
 /** docker run --env-file's rules (see above). */
 export const readAsDockerEnvFile = (source: string): Variables =>
