@@ -82,9 +82,19 @@ describe('rotations at once and interrupted, through the real sf', () => {
         }, 20);
         child.on('exit', () => clearInterval(watch));
       });
+      // What the killed run had sent is answered (and logged) after the played latency: let it land first.
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((settle) => setTimeout(settle, 1500));
+      // eslint-disable-next-line no-await-in-loop
+      await emu.clearRequests();
       // eslint-disable-next-line no-await-in-loop
       const next = await setup();
       expect(next.status, `after ${point.signal} at +${point.afterSwitchMs} ms: ${next.stdout}${next.stderr}`).to.equal(0);
+      // The repair is local: the folder takes the pair the app holds. Nothing is uploaded (an upload here would
+      // be whatever pair the kill left on disk, unverified, in place of the one the pipeline uses).
+      expect((next.json?.result as { status?: string }).status, `after ${point.signal} at +${point.afterSwitchMs} ms`).to.equal('unchanged');
+      // eslint-disable-next-line no-await-in-loop
+      expect((await emu.requests()).filter((r) => r.soapOperation === 'deploy'), `after ${point.signal} at +${point.afterSwitchMs} ms`).to.deep.equal([]);
       // eslint-disable-next-line no-await-in-loop
       expect(await folderMatchesApp(), `after ${point.signal} at +${point.afterSwitchMs} ms`).to.equal(true);
       // eslint-disable-next-line no-await-in-loop
