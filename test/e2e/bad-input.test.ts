@@ -12,7 +12,7 @@ import CertRotate from '../../src/commands/jwtapp/cert/rotate.js';
 import Block from '../../src/commands/jwtapp/block.js';
 import UserCreate from '../../src/commands/jwtapp/user/create.js';
 import { BAD_INPUTS, type BadInput, type BadInputContext, type FixtureName } from '../bad-input/cases.js';
-import { startEmulator, type EmulatorState, type RunningEmulator } from '../helpers/emulator.js';
+import { orgOf, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, createUser, metadataOf, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
 import { runCommand } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
@@ -31,16 +31,6 @@ const COMMANDS: Record<BadInput['command'], AnyCommand> = {
   'user create': UserCreate as AnyCommand,
 };
 
-/** The org as a user would notice it: apps, grants, users. Request logs and sessions are not the org. */
-const orgOf = (state: EmulatorState): unknown => ({
-  apps: state.apps.map((a) => ({ name: a.name, certificate: a.certificate, enabled: a.enabled, scopes: a.scopes })),
-  externalClientApps: state.externalClientApps,
-  connectedApps: state.connectedApps,
-  permissionSets: state.permissionSets,
-  setupEntityAccess: state.setupEntityAccess,
-  permissionSetAssignments: state.permissionSetAssignments,
-  users: state.users,
-});
 
 const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {
   const file = async (name: string, text: string | Buffer, mode = 0o600): Promise<string> => {

@@ -4,21 +4,11 @@ import { basename, join } from 'node:path';
 import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import CertRotate, { type RotateResult } from '../../src/commands/jwtapp/cert/rotate.js';
-import { startEmulator, type EmulatorState, type RunningEmulator } from '../helpers/emulator.js';
+import { orgOf, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { storeAdminLogin, testKey } from '../helpers/org.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { readWithBash } from '../helpers/dotenv-readers.js';
 
-/** The org as a user would notice it: apps and their certificates, grants, users. */
-const orgOf = (state: EmulatorState): unknown => ({
-  apps: state.apps.map((a) => ({ name: a.name, certificate: a.certificate, enabled: a.enabled, scopes: a.scopes })),
-  externalClientApps: state.externalClientApps,
-  connectedApps: state.connectedApps,
-  permissionSets: state.permissionSets,
-  setupEntityAccess: state.setupEntityAccess,
-  permissionSetAssignments: state.permissionSetAssignments,
-  users: state.users,
-});
 
 /** Every file and link under a folder, with what it holds: what a user would see changed on disk. */
 const filesUnder = async (dir: string): Promise<Record<string, string>> => {

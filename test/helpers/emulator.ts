@@ -82,3 +82,14 @@ export class FakeClock {
     this.current += ms;
   }
 }
+
+/** The org as a user would notice it: apps and their certificates, grants, users. Request logs and sessions are not the org. */
+export const orgOf = (state: EmulatorState): unknown => ({
+  apps: state.apps.map((a) => ({ name: a.name, certificate: a.certificate, enabled: a.enabled, scopes: a.scopes })),
+  externalClientApps: state.externalClientApps,
+  connectedApps: state.connectedApps,
+  permissionSets: state.permissionSets,
+  setupEntityAccess: state.setupEntityAccess,
+  permissionSetAssignments: state.permissionSetAssignments,
+  users: state.users,
+});
