@@ -16,6 +16,8 @@ const unusable = (path: string, code: string): Error => outputMessages.createErr
 export const LOCK_NAME = '.jwtapp.lock';
 /** A lock not refreshed for this long belongs to a run that died (SIGKILL, a lost machine): it is taken over. */
 const STALE_MS = 10_000;
+/** A run waits for another at least this long, however short its own --wait (0 included). */
+const MIN_WAIT_MS = 60_000;
 /** How often a waiting run looks again. */
 const POLL_MS = 500;
 
@@ -60,7 +62,7 @@ export const assertPrivateFolder = async (dir: string): Promise<void> => {
 
 /**
  * The key folder for one run, checked (see assertPrivateFolder) and locked: a second run on the same folder
- * waits while the first holds it, up to `waitMs`, then stops with KeyFolderLockedError, so two rotations never
+ * waits while the first holds it, up to `waitMs` (its --wait; a minute at least), then stops with KeyFolderLockedError, so two rotations never
  * interleave their uploads and file switches. A lock left by a run that died is taken over once stale.
  */
 export const openKeyFolder = async (dir: string, options: { waitMs: number; onWait?: () => void }): Promise<KeyFolder> => {
@@ -68,7 +70,8 @@ export const openKeyFolder = async (dir: string, options: { waitMs: number; onWa
   await assertPrivateFolder(path);
   const lockfilePath = join(path, LOCK_NAME);
   // Real time, not the plugin's clock: the other run is another process, which a fake clock does not hurry.
-  const deadline = Date.now() + options.waitMs;
+  const waitMs = Math.max(options.waitMs, MIN_WAIT_MS);
+  const deadline = Date.now() + waitMs;
   let warned = false;
   for (;;) {
     try {
@@ -88,7 +91,7 @@ export const openKeyFolder = async (dir: string, options: { waitMs: number; onWa
         throw unusable(path, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
       }
       if (Date.now() >= deadline) {
-        throw messages.createError('error.KeyFolderLocked', [path, Math.round(options.waitMs / 1000)], [lockfilePath, Math.round(STALE_MS / 1000)], EXIT_CODES.localInput);
+        throw messages.createError('error.KeyFolderLocked', [path, Math.round(waitMs / 1000)], [lockfilePath, Math.round(STALE_MS / 1000)], EXIT_CODES.localInput);
       }
       if (!warned) {
         warned = true;

@@ -26,7 +26,7 @@ export const writeNewKeyPair = async (options: {
 }): Promise<GeneratedKeyPair> => {
   parseSubject(options.subject);
   // The folder is private (0700) and held while the pair is written, as setup and rotate hold it.
-  const folder = await openKeyFolder(options.outputDir, { waitMs: 60_000 });
+  const folder = await openKeyFolder(options.outputDir, { waitMs: 0 });
   const paths = { keyFile: folder.keyFile, certificateFile: folder.certificateFile };
   let generated: Awaited<ReturnType<typeof generateKeyAndCertificate>>;
   try {

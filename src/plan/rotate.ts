@@ -4,7 +4,7 @@ import { findApp } from '../apps/kinds.js';
 import { keyPairPaths } from '../certificate/files.js';
 import { openKeyFolder, type KeyFolder } from '../certificate/folder.js';
 import { resolveKeyMaterial, type KeyMaterial } from '../certificate/material.js';
-import { beginPairSwitch, hasInterruptedSwitch, keepDatedCopy, repairInterruptedSwitch, type FileToWrite } from '../certificate/switch.js';
+import { beginPairSwitch, keepDatedCopy, type FileToWrite } from '../certificate/switch.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { defaultAudience } from '../oauth/audience.js';
 import { clock } from '../oauth/clock.js';
@@ -12,6 +12,7 @@ import { backoffDelay } from '../oauth/backoff.js';
 import { describeOutage, isTransient, OUTAGE_BACKOFF, RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { assertCiFilesOurs, writeCiFiles, type CiFilesRequest } from '../output/ci.js';
+import { repairKeyFolder, settleKeyFolder } from './key-folder.js';
 import { MAX_ROUNDS, orgUnavailable } from './setup.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -53,9 +54,6 @@ export type RotateProgress = {
   waiting(elapsedMs: number, lastAnswer: string): void;
   done(outcome?: string): void;
 };
-
-/** How long a run waits for another run to leave the key folder: as long as its own login check may take, at least a minute. */
-export const folderWaitMs = (waitMs: number): number => Math.max(waitMs, 60_000);
 
 /**
  * What goes into the key folder: a generated pair, or a brought one copied in, so the folder always holds the
@@ -120,7 +118,7 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
     const material = await resolveRotationKeys(run, run.outputDir);
     return plannedResult(run, (await appToRotate(conn, run.name)).kind, material);
   }
-  const folder = await openKeyFolder(run.outputDir, { waitMs: folderWaitMs(run.waitMs), onWait: () => progress.step(messages.getMessage('step.waitForFolder', [run.outputDir])) });
+  const folder = await openKeyFolder(run.outputDir, { waitMs: run.waitMs, onWait: () => progress.step(messages.getMessage('step.waitForFolder', [run.outputDir])) });
   try {
     return await rotateHeld(run, conn, folder, log, progress);
   } finally {
@@ -157,8 +155,7 @@ const plannedResult = (run: RotateRun, kind: AppKind, material: KeyMaterial): Ro
 
 const rotateHeld = async (run: RotateRun, conn: Connection, folder: KeyFolder, log: RetryLog, progress: RotateProgress): Promise<RotateResult> => {
   // A switch an earlier run left half done is repaired first, from the app as it is now.
-  const repairedFrom = (await hasInterruptedSwitch(folder)) ? await findApp(conn, run.name) : undefined;
-  if (repairedFrom) await repairInterruptedSwitch(folder, repairedFrom.app.snapshot.certificate);
+  const repairedFrom = await repairKeyFolder(conn, run.name, folder);
   // Everything local next: a bad key or certificate ends the run before any request (but the repair's read).
   const material = await resolveRotationKeys(run, folder.dir);
   const { kind, app } = repairedFrom?.app.snapshot.certificate ? repairedFrom : await appToRotate(conn, run.name);
@@ -176,7 +173,7 @@ const rotateHeld = async (run: RotateRun, conn: Connection, folder: KeyFolder, l
   await uploadConverging(conn, run.name, app, material.certificatePem, log).catch(async (e: unknown) => {
     // Uploaded or not, the folder takes the pair the app holds now; if the app cannot be read, the journal
     // stays and the next run repairs it.
-    await settleFolder(conn, run.name, folder);
+    await settleKeyFolder(conn, run.name, folder);
     throw e;
   });
   progress.done();
@@ -235,10 +232,4 @@ const rotateHeld = async (run: RotateRun, conn: Connection, folder: KeyFolder, l
   await writeFiles();
   result.status = 'rotated';
   return result;
-};
-
-/** After a failed upload: the folder takes the pair the app holds, read afresh; unreadable, the journal stays. */
-const settleFolder = async (conn: Connection, name: string, folder: KeyFolder): Promise<void> => {
-  const fresh = await findApp(conn, name).catch(() => undefined);
-  if (fresh) await repairInterruptedSwitch(folder, fresh.app.snapshot.certificate).catch(() => undefined);
 };

@@ -1,19 +1,20 @@
 import { resolve } from 'node:path';
 import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import type { AppKind, SecretRefusal } from '../apps/app.js';
-import { APP_KINDS, findApp } from '../apps/kinds.js';
+import { APP_KINDS } from '../apps/kinds.js';
 import { asNotAdmin } from '../apps/save.js';
 import { RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import { openKeyFolder, type KeyFolder } from '../certificate/folder.js';
 import { resolveKeyMaterial, type KeyMaterial, type KeyMaterialRequest } from '../certificate/material.js';
 import { sameCertificate, describeCertificate } from '../certificate/inspect.js';
-import { beginPairSwitch, hasInterruptedSwitch, repairInterruptedSwitch } from '../certificate/switch.js';
+import { beginPairSwitch } from '../certificate/switch.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { clock } from '../oauth/clock.js';
 import { defaultAudience } from '../oauth/audience.js';
 import type { LoginProgress } from '../oauth/login.js';
 import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { assertCiFilesAgree, assertCiFilesOurs, loginCommand, NEW_VALUE, writeCiFiles, type CiFilesRequest, type PipelineLogin } from '../output/ci.js';
+import { repairKeyFolder, settleKeyFolder } from './key-folder.js';
 import { publicChange, type SetupChange } from './render.js';
 import { appKindLabel, type Plan } from './plan.js';
 import { applyConverging, isUnchanged, planFromState, readAndPlan, type AppliedSetup, type Flow, type ReadState, type SetupRequest } from './setup.js';
@@ -96,7 +97,7 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   // CI files that are not ours, or that are one file with another output of the run, stop it before anything.
   await assertCiFilesOurs(run.ciFiles, true, { ...run.keys, username: run.request.username });
   const usesFolder = run.keys !== undefined && !run.dryRun && !(run.keys.privateKeyFile && run.keys.certificateFile);
-  const folder = usesFolder && run.keys ? await openKeyFolder(run.keys.outputDir, { waitMs: Math.max(run.waitMs, 60_000), onWait: () => progress.step(messages.getMessage('step.waitForFolder', [run.keys?.outputDir ?? ''])) }) : undefined;
+  const folder = usesFolder && run.keys ? await openKeyFolder(run.keys.outputDir, { waitMs: run.waitMs, onWait: () => progress.step(messages.getMessage('step.waitForFolder', [run.keys?.outputDir ?? ''])) }) : undefined;
   try {
     return await setupHeld(run, folder, progress);
   } finally {
@@ -109,10 +110,7 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
  * before any other request: a bad key or certificate ends the run with nothing sent.
  */
 const keyMaterialFor = async (run: SetupRun, conn: Connection, folder: KeyFolder | undefined): Promise<KeyMaterial | undefined> => {
-  if (folder && (await hasInterruptedSwitch(folder))) {
-    const found = await findApp(conn, run.request.name).catch(() => undefined);
-    await repairInterruptedSwitch(folder, found?.app.snapshot.certificate);
-  }
+  if (folder) await repairKeyFolder(conn, run.request.name, folder);
   return run.keys ? resolveKeyMaterial(run.keys) : undefined;
 };
 
@@ -154,8 +152,7 @@ const applyWithSwitch = async (
       : undefined;
   const applied = await applyConverging(conn, first, { ...request, readSecret: secretFromOrg(run) }, pairSwitch && material ? { ...material, pendingFiles: [] } : material, onStep, log).catch(
     async (e: unknown) => {
-      const fresh = pairSwitch && folder ? await findApp(conn, request.name).catch(() => undefined) : undefined;
-      if (fresh && folder) await repairInterruptedSwitch(folder, fresh.app.snapshot.certificate).catch(() => undefined);
+      if (pairSwitch && folder) await settleKeyFolder(conn, request.name, folder);
       throw e;
     }
   );

@@ -77,6 +77,25 @@ describe('the key folder and the app agree', () => {
     expect((await emu.state()).apps.find((a) => a.name === 'Stale_App')?.certificate).to.equal(held);
   });
 
+  it("keeps an interrupted run's journal when the app cannot be read: which pair is right is not guessed", async () => {
+    const dir = join(root, 'unreadable');
+    expect((await setup('--name', 'Unread_App', '--username', integration, '--output-dir', dir)).exitCode).to.equal(0);
+    await writeFile(join(dir, 'server-kept.key'), await readFile(join(dir, 'server.key'), 'utf8'), { mode: 0o600 });
+    await writeFile(join(dir, 'server-kept.crt'), await readFile(join(dir, 'server.crt'), 'utf8'));
+    const stray = await generateKeyAndCertificate(2048, { subject: 'CN=stray', days: 30 });
+    await writeFile(join(dir, 'server.key'), stray.privateKeyPem, { mode: 0o600 });
+    await writeFile(join(dir, 'server.crt'), stray.certificatePem);
+    const journal = JSON.stringify({ app: 'Unread_App', startedAt: '2026-12-03T07:00:00Z', previous: { keyFile: join(dir, 'server-kept.key'), certificateFile: join(dir, 'server-kept.crt') } });
+    await writeFile(join(dir, '.jwtapp-switch.json'), journal, { mode: 0o600 });
+    // The Metadata API refuses the read (a permission lost meanwhile): not an app that is gone.
+    const fault = '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>sf:INSUFFICIENT_ACCESS</faultcode><faultstring>INSUFFICIENT_ACCESS: insufficient access rights on object id</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>';
+    await emu.answerNext({ status: 500, contentType: 'text/xml', body: fault, path: '/services/Soap/m/68.0', count: 1 });
+    const run = await setup('--name', 'Unread_App', '--username', integration, '--output-dir', dir);
+    expect(run.exitCode, run.stdout).to.not.equal(0);
+    expect(await readFile(join(dir, '.jwtapp-switch.json'), 'utf8')).to.equal(journal);
+    expect(await readFile(join(dir, 'server.key'), 'utf8')).to.equal(stray.privateKeyPem);
+  });
+
   describe('under umask 000', () => {
     let saved: number;
     before(() => {
