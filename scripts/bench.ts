@@ -20,7 +20,7 @@ import { adminConnection, createUser, otherKey } from '../test/helpers/org.js';
 import { runSf, sfWithAdmin, type SfRun } from '../test/helpers/sf.js';
 import { startProxy } from '../test/helpers/proxy.js';
 import { ECA_TYPES } from '../test/emulator/metadata-types.js';
-import { DEFAULT_BACKOFF } from '../src/oauth/backoff.js';
+import { DEFAULT_BACKOFF } from '../src/retry/backoff.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,150').split(',').map(Number);

@@ -5,4 +5,4 @@ export type { TokenResult } from './commands/jwtapp/token.js';
 export { generateKeyAndCertificate, certificateForKey } from './certificate/generate.js';
 export { describeCertificate, type CertificateInfo } from './certificate/inspect.js';
 export { checkLoginFromInput, type LoginReport } from './oauth/verify.js';
-export type { SetupChange } from './plan/render.js';
+export type { SetupChange } from './setup/render.js';

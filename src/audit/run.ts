@@ -7,7 +7,7 @@ import { parseScopes } from '../apps/scopes.js';
 import { describeCertificate, signatureHashOf, storedCertificate } from '../certificate/inspect.js';
 import { keyMatchesCertificate, loadSigningKey } from '../certificate/keys.js';
 import { soqlString } from '../access/soql.js';
-import { clock } from '../oauth/clock.js';
+import { clock } from '../retry/clock.js';
 import { checkLoginWithKey } from '../oauth/verify.js';
 import { auditChecks, summarise, type AuditCheck, type AuditFacts } from './checks.js';
 

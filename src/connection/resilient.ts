@@ -1,6 +1,6 @@
 import type { Connection } from '@salesforce/core';
-import { backoffDelay, type BackoffPolicy } from '../oauth/backoff.js';
-import { clock } from '../oauth/clock.js';
+import { backoffDelay, type BackoffPolicy } from '../retry/backoff.js';
+import { clock } from '../retry/clock.js';
 import { redact, registerSecret } from '../output/redact.js';
 import { refuseRedirects } from './redirects.js';
 

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
-import { clock } from './clock.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../retry/backoff.js';
+import { clock } from '../retry/clock.js';
 import { diagnose, type Diagnosis, type DiagnosisContext } from './diagnosis.js';
 import { jwtClaims, signAssertion } from './jwt.js';
 import { requestToken, type TokenGrant, type TokenOutcome } from './token.js';

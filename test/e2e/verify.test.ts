@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { AuthInfo } from '@salesforce/core';
 import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
-import { DEFAULT_BACKOFF } from '../../src/oauth/backoff.js';
+import { DEFAULT_BACKOFF } from '../../src/retry/backoff.js';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { FakeClock, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, otherKey, storeLogin, testKey, type JwtAppFixture } from '../helpers/org.js';

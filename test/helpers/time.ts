@@ -1,4 +1,4 @@
-import { clock, type Clock } from '../../src/oauth/clock.js';
+import { clock, type Clock } from '../../src/retry/clock.js';
 import type { FakeClock } from './emulator.js';
 
 /**

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { defaultAudience, orgKindOfUrl } from '../../src/oauth/audience.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../src/oauth/backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../src/retry/backoff.js';
 import { diagnose } from '../../src/oauth/diagnosis.js';
 import { parseIdentityUrl, tokenUrl, type TokenOutcome } from '../../src/oauth/token.js';
 

@@ -1,11 +1,11 @@
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { DEFAULT_VALIDITY_DAYS } from '../../certificate/generate.js';
-import { clock } from '../../oauth/clock.js';
+import { clock } from '../../retry/clock.js';
 import { secretFromVariable } from '../../oauth/verify.js';
-import { runSetup, type SetupResult } from '../../plan/run.js';
-import type { SetupChange } from '../../plan/render.js';
-import { buildSetupRequest } from '../../plan/request.js';
+import { runSetup, type SetupResult } from '../../setup/run.js';
+import type { SetupChange } from '../../setup/render.js';
+import { buildSetupRequest } from '../../setup/request.js';
 import { exitCodesHelp } from '../../exit-codes.js';
 import { ciFileDescriptions, targetOrgFlag, waitFlag } from '../../flags.js';
 import { asCommandError } from '../../command-errors.js';

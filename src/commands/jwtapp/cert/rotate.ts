@@ -1,7 +1,7 @@
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { DEFAULT_VALIDITY_DAYS } from '../../../certificate/generate.js';
-import { runRotate, type RotateResult } from '../../../plan/rotate.js';
+import { runRotate, type RotateResult } from '../../../rotate/run.js';
 import { appFlags, ciFileDescriptions, waitFlag } from '../../../flags.js';
 import { exitCodesHelp } from '../../../exit-codes.js';
 import { asCommandError } from '../../../command-errors.js';

@@ -6,7 +6,7 @@ import { hasScopes, normaliseScopes } from '../apps/scopes.js';
 import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'setup');
 
 export type AppTypeChoice = 'auto' | AppKind;
 

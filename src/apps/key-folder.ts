@@ -1,8 +1,8 @@
 import type { Connection } from '@salesforce/core';
-import type { AppKind, BoundApp } from '../apps/app.js';
-import { findApp } from '../apps/kinds.js';
 import type { KeyFolder } from '../certificate/folder.js';
 import { hasInterruptedSwitch, repairInterruptedSwitch } from '../certificate/switch.js';
+import type { AppKind, BoundApp } from './app.js';
+import { findApp } from './kinds.js';
 
 type FoundApp = { kind: AppKind; app: BoundApp };
 

@@ -10,12 +10,12 @@ import { writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { createIntegrationUser } from '../users/create.js';
 import { describeOutage, isConflict, isTransient, needsFreshRead, OUTAGE_BACKOFF, type RetryLog } from '../connection/resilient.js';
-import { backoffDelay } from '../oauth/backoff.js';
-import { clock } from '../oauth/clock.js';
+import { backoffDelay } from '../retry/backoff.js';
+import { clock } from '../retry/clock.js';
 import { appKindLabel, planSetup, orgChanges, type AppTypeChoice, type Change, type CurrentState, type Plan } from './plan.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'setup');
 
 /** The server-to-server flows setup configures on the app. */
 export type Flow = 'jwt' | 'client-credentials';

@@ -4,7 +4,7 @@ import type { AppSnapshot } from '../../src/apps/app.js';
 import { mergeConnectedApp } from '../../src/apps/connected-app.js';
 import { mergeExternalClientApp } from '../../src/apps/external-client-app.js';
 import { appNameProblem } from '../../src/apps/names.js';
-import { planSetup, type CurrentState } from '../../src/plan/plan.js';
+import { planSetup, type CurrentState } from '../../src/setup/plan.js';
 import { envFileText, loginCommand } from '../../src/output/ci.js';
 
 const CERT = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';

@@ -2,7 +2,7 @@ import { Messages } from '@salesforce/core';
 import { appKindLabel, type Change } from './plan.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'setup');
 
 const FIELD_NAMES: Record<string, string> = {
   certificate: 'certificate',

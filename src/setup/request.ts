@@ -3,10 +3,10 @@ import { appLabelProblem, appNameProblem, permissionSetLabelFor, permissionSetNa
 import { parseScopes, REQUIRED_SCOPES } from '../apps/scopes.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { AppTypeChoice } from './plan.js';
-import type { Flow, SetupRequest } from './setup.js';
+import type { Flow, SetupRequest } from './apply.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'setup');
 
 /** What the user asked for, as given on the command line. */
 export type SetupInput = {

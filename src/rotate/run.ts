@@ -7,16 +7,17 @@ import { resolveKeyMaterial, type KeyMaterial } from '../certificate/material.js
 import { beginPairSwitch, keepDatedCopy, type FileToWrite } from '../certificate/switch.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { defaultAudience } from '../oauth/audience.js';
-import { clock } from '../oauth/clock.js';
-import { backoffDelay } from '../oauth/backoff.js';
+import { clock } from '../retry/clock.js';
+import { backoffDelay } from '../retry/backoff.js';
 import { describeOutage, isTransient, OUTAGE_BACKOFF, RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { assertCiFilesOurs, writeCiFiles, type CiFilesRequest } from '../output/ci.js';
-import { repairKeyFolder, settleKeyFolder } from './key-folder.js';
-import { MAX_ROUNDS, orgUnavailable } from './setup.js';
+import { repairKeyFolder, settleKeyFolder } from '../apps/key-folder.js';
+import { MAX_ROUNDS, orgUnavailable } from '../setup/apply.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'rotate');
+const certificateMessages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
 
 /** What `sf jwtapp cert rotate` did (or, with --dry-run, would do). Never a key. */
 export type RotateResult = {
@@ -118,7 +119,7 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
     const material = await resolveRotationKeys(run, run.outputDir);
     return plannedResult(run, (await appToRotate(conn, run.name)).kind, material);
   }
-  const folder = await openKeyFolder(run.outputDir, { waitMs: run.waitMs, onWait: () => progress.step(messages.getMessage('step.waitForFolder', [run.outputDir])) });
+  const folder = await openKeyFolder(run.outputDir, { waitMs: run.waitMs, onWait: () => progress.step(certificateMessages.getMessage('step.waitForFolder', [run.outputDir])) });
   try {
     return await rotateHeld(run, conn, folder, log, progress);
   } finally {

@@ -9,18 +9,18 @@ import { resolveKeyMaterial, type KeyMaterial, type KeyMaterialRequest } from '.
 import { sameCertificate, describeCertificate } from '../certificate/inspect.js';
 import { beginPairSwitch } from '../certificate/switch.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import { clock } from '../oauth/clock.js';
+import { clock } from '../retry/clock.js';
 import { defaultAudience } from '../oauth/audience.js';
 import type { LoginProgress } from '../oauth/login.js';
 import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { assertCiFilesAgree, assertCiFilesOurs, loginCommand, NEW_VALUE, writeCiFiles, type CiFilesRequest, type PipelineLogin } from '../output/ci.js';
-import { repairKeyFolder, settleKeyFolder } from './key-folder.js';
+import { repairKeyFolder, settleKeyFolder } from '../apps/key-folder.js';
 import { publicChange, type SetupChange } from './render.js';
 import { appKindLabel, type Plan } from './plan.js';
-import { applyConverging, isUnchanged, planFromState, readAndPlan, type AppliedSetup, type Flow, type ReadState, type SetupRequest } from './setup.js';
+import { applyConverging, isUnchanged, planFromState, readAndPlan, type AppliedSetup, type Flow, type ReadState, type SetupRequest } from './apply.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'plan');
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'setup');
 
 /** What `sf jwtapp setup` did (or, with --dry-run, would do): its --json result, and what it renders. */
 export type SetupResult = {
@@ -97,7 +97,7 @@ export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<
   // CI files that are not ours, or that are one file with another output of the run, stop it before anything.
   await assertCiFilesOurs(run.ciFiles, true, { ...run.keys, username: run.request.username });
   const usesFolder = run.keys !== undefined && !run.dryRun && !(run.keys.privateKeyFile && run.keys.certificateFile);
-  const folder = usesFolder && run.keys ? await openKeyFolder(run.keys.outputDir, { waitMs: run.waitMs, onWait: () => progress.step(messages.getMessage('step.waitForFolder', [run.keys?.outputDir ?? ''])) }) : undefined;
+  const folder = usesFolder && run.keys ? await openKeyFolder(run.keys.outputDir, { waitMs: run.waitMs, onWait: () => progress.step(certificateMessages.getMessage('step.waitForFolder', [run.keys?.outputDir ?? ''])) }) : undefined;
   try {
     return await setupHeld(run, folder, progress);
   } finally {
