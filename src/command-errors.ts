@@ -1,5 +1,5 @@
 import { Messages, SfError } from '@salesforce/core';
-import { describeOutage, isTransient } from './connection/resilient.js';
+import { describeOutage, isTransient } from './retry/outage.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { redact, redactError } from './output/redact.js';
 

@@ -1,6 +1,7 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
-import { RetryLog, resilientConnection } from '../connection/resilient.js';
+import { resilientConnection } from '../connection/resilient.js';
+import { RetryLog } from '../retry/outage.js';
 import type { AppKind, EnabledChange } from './app.js';
 import { APP_KINDS } from './kinds.js';
 import { asNotAdmin } from './save.js';

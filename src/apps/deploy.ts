@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Messages, SfError, type Connection } from '@salesforce/core';
 import { Duration } from '@salesforce/kit';
 import { XMLBuilder } from 'fast-xml-parser';
-import { isTransient } from '../connection/resilient.js';
+import { isTransient } from '../retry/outage.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { MetadataRecord } from './app.js';
 import { inWsdlOrder } from './order.js';

@@ -1,5 +1,6 @@
 import { AuthInfo, ConfigAggregator, Messages, Org, OrgConfigProperties } from '@salesforce/core';
-import { RetryLog, resilientConnection } from '../connection/resilient.js';
+import { resilientConnection } from '../connection/resilient.js';
+import { RetryLog } from '../retry/outage.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { redactError } from '../output/redact.js';
 import { runAudit, type AuditRequest, type AuditResult } from './run.js';

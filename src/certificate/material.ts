@@ -32,8 +32,11 @@ export type KeyMaterial = {
   privateKeyPem: string | undefined;
   certificatePem: string;
   certificate: CertificateInfo;
-  pendingFiles: Array<{ path: string; text: string; mode: number }>;
+  pendingFiles: PendingFile[];
 };
+
+/** A file of the pair still to write, and which of the two it is (said in the plan). */
+export type PendingFile = { path: string; text: string; mode: number; what: 'private key' | 'certificate' };
 
 export type KeyMaterialRequest = {
   outputDir: string;
@@ -113,7 +116,7 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
       privateKeyPem: brought.pem,
       certificatePem,
       certificate: describeCertificate(certificatePem),
-      pendingFiles: reusable ? [] : [{ path: paths.certificateFile, text: certificatePem, mode: 0o644 }],
+      pendingFiles: reusable ? [] : [{ path: paths.certificateFile, text: certificatePem, mode: 0o644, what: 'certificate' }],
     };
   }
 
@@ -146,8 +149,8 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
     certificatePem: generated.certificatePem,
     certificate: generated.certificate,
     pendingFiles: [
-      { path: paths.keyFile, text: generated.privateKeyPem, mode: 0o600 },
-      { path: paths.certificateFile, text: generated.certificatePem, mode: 0o644 },
+      { path: paths.keyFile, text: generated.privateKeyPem, mode: 0o600, what: 'private key' },
+      { path: paths.certificateFile, text: generated.certificatePem, mode: 0o644, what: 'certificate' },
     ],
   };
 };

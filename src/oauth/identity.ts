@@ -5,7 +5,6 @@ export type Identity = {
   userId: string;
   orgId: string;
   username: string | undefined;
-  source: 'rest' | 'userinfo' | 'identity-url';
   /** The API refused the token (API_DISABLED_FOR_ORG): the user lacks "API Enabled". */
   apiDisabled?: boolean;
 };
@@ -19,7 +18,7 @@ const get = (url: URL, grant: TokenGrant): Promise<Response> =>
 /** The Ids the token's identity URL gives, without a request. */
 export const identityFromToken = (grant: TokenGrant): Identity | undefined => {
   const ids = parseIdentityUrl(grant.id);
-  return ids ? { ...ids, username: undefined, source: 'identity-url' } : undefined;
+  return ids ? { ...ids, username: undefined } : undefined;
 };
 
 /**
@@ -34,8 +33,8 @@ export const fetchIdentity = async (grant: TokenGrant): Promise<Identity | undef
     try {
       const response = await get(new URL(`/services/data/v${IDENTITY_API_VERSION}/sobjects/User/${ids.userId}?fields=Username`, grant.instanceUrl), grant);
       const body = (await response.json().catch(() => undefined)) as { Username?: string } | Array<{ errorCode?: string }> | undefined;
-      if (response.ok && body && !Array.isArray(body)) return { ...ids, username: body.Username, source: 'rest' };
-      if (Array.isArray(body) && body.some((e) => e.errorCode === 'API_DISABLED_FOR_ORG')) return { ...ids, username: undefined, source: 'identity-url', apiDisabled: true };
+      if (response.ok && body && !Array.isArray(body)) return { ...ids, username: body.Username };
+      if (Array.isArray(body) && body.some((e) => e.errorCode === 'API_DISABLED_FOR_ORG')) return { ...ids, username: undefined, apiDisabled: true };
     } catch {
       // fall through to userinfo
     }
@@ -45,7 +44,7 @@ export const fetchIdentity = async (grant: TokenGrant): Promise<Identity | undef
     if (response.ok) {
       const info = (await response.json()) as { user_id?: string; organization_id?: string; preferred_username?: string };
       if (info.user_id && info.organization_id) {
-        return { userId: info.user_id, orgId: info.organization_id, username: info.preferred_username, source: 'userinfo' };
+        return { userId: info.user_id, orgId: info.organization_id, username: info.preferred_username };
       }
     }
   } catch {

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../retry/backoff.js';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from '../retry/backoff.js';
 import { clock } from '../retry/clock.js';
+import { retry } from '../retry/retry.js';
 import { diagnose, type Diagnosis, type DiagnosisContext } from './diagnosis.js';
 import { jwtClaims, signAssertion } from './jwt.js';
 import { requestToken, type TokenGrant, type TokenOutcome } from './token.js';
@@ -53,24 +54,24 @@ export const retryTokenRequest = async (
   options: RetryOptions
 ): Promise<LoginCheck> => {
   const start = clock.now();
-  const deadline = start + options.waitMs;
   let clockSkewMs: number | undefined;
-  for (let attempt = 1; ; attempt++) {
-    // eslint-disable-next-line no-await-in-loop
-    const outcome = await request();
-    const now = clock.now();
-    if ('serverDate' in outcome && outcome.serverDate) clockSkewMs = outcome.serverDate.getTime() - now;
-    const common = { attempts: attempt, elapsedMs: now - start, clockSkewMs };
-    if (outcome.kind === 'granted') return { ...common, ok: true, grant: outcome.grant };
-
-    const diagnosis = diagnose(outcome, context);
-    const remaining = deadline - now;
-    if (diagnosis.persistence === 'permanent' || remaining <= 0) {
+  return retry<LoginCheck>(
+    async (attempt) => {
+      const outcome = await request();
+      const now = clock.now();
+      if ('serverDate' in outcome && outcome.serverDate) clockSkewMs = outcome.serverDate.getTime() - now;
+      const common = { attempts: attempt, elapsedMs: now - start, clockSkewMs };
+      if (outcome.kind === 'granted') return { ...common, ok: true, grant: outcome.grant };
+      const diagnosis = diagnose(outcome, context);
+      // Returned only when final: permanent, or a passing failure whose wait ran out.
       return { ...common, ok: false, diagnosis, waitedOut: diagnosis.persistence !== 'permanent' && options.waitMs > 0 };
+    },
+    {
+      policy: { deadlineMs: options.waitMs, backoff: options.policy ?? DEFAULT_BACKOFF },
+      again: (check) => !check.ok && check.diagnosis.persistence !== 'permanent',
+      onRetry: (check, next) => {
+        if (!check.ok) options.onRetry?.({ attempt: next.attempt, elapsedMs: next.elapsedMs, diagnosis: check.diagnosis, nextDelayMs: next.delayMs });
+      },
     }
-    const nextDelayMs = Math.min(backoffDelay(attempt, options.policy ?? DEFAULT_BACKOFF), remaining);
-    options.onRetry?.({ attempt, elapsedMs: now - start, diagnosis, nextDelayMs });
-    // eslint-disable-next-line no-await-in-loop
-    await clock.sleep(nextDelayMs);
-  }
+  );
 };

@@ -14,7 +14,11 @@ export type PipelineLogin = {
   /** Undefined while it cannot be known yet (an app not yet read back); NEW_VALUE for an app not yet made. */
   clientId: string | undefined;
   loginUrl: string;
-  instanceUrl: string;
+  /**
+   * The org's instance, as a verified login reported it (the token response's `instance_url`); undefined
+   * without one: a file keeps the instance it holds, a new one gets the login URL.
+   */
+  instanceUrl: string | undefined;
   audience: string;
   keyFile: string | undefined;
   apiVersion: string;
@@ -290,6 +294,13 @@ const differing = (existing: Fields, wanted: Fields): string[] =>
     (name) => !(name in wanted && wanted[name] === undefined) && !sameValue(name, existing[name], wanted[name])
   );
 
+/** The entries that say the org's instance. */
+const INSTANCE_FIELDS: ReadonlySet<string> = new Set(['SF_INSTANCE_URL', 'InstanceUrl']);
+
+/** The instance, when no verified login said it: the one the file holds, or the login URL for a new file. */
+const withInstance = (fields: Fields, existing: Fields | undefined, loginUrl: string): Fields =>
+  Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, INSTANCE_FIELDS.has(name) && value === undefined ? existing?.[name] ?? loginUrl : value]));
+
 /**
  * Once the org is read and before it is written: an existing CI file whose entries the run would change
  * (another app's client id, another user, the key now included, ...) is refused unless asked, so the run
@@ -330,12 +341,14 @@ export const writeCiFiles = async (
   const files = ciFilesFor(login, material, request);
   for (const file of files) if (file.kind === 'envFile') assertDotenvValues(file.path, file.fields);
   for (const file of files) {
-    const text = FORMATS[file.kind].render(file.fields);
     // eslint-disable-next-line no-await-in-loop
     const current = await currentText(file.path);
+    const existing = current === undefined ? undefined : FORMATS[file.kind].parse(current);
+    const fields = withInstance(file.fields, existing, login.loginUrl);
+    const text = FORMATS[file.kind].render(fields);
     if (current !== undefined && current !== text) {
-      const existing = FORMATS[file.kind].parse(current);
-      const changes = existing ? differing(existing, file.fields) : undefined;
+      // The instance is the org's answer, not a choice: a file that differs only there is rewritten.
+      const changes = existing ? differing(existing, fields).filter((name) => !INSTANCE_FIELDS.has(name)) : undefined;
       // The same values written another way (an earlier version's unquoted ones) are simply rewritten.
       const sameValues = changes?.length === 0;
       if (!sameValues && keep && existing) {

@@ -8,12 +8,11 @@ import { beginPairSwitch, keepDatedCopy, type FileToWrite } from '../certificate
 import { EXIT_CODES } from '../exit-codes.js';
 import { defaultAudience } from '../oauth/audience.js';
 import { clock } from '../retry/clock.js';
-import { backoffDelay } from '../retry/backoff.js';
-import { describeOutage, isTransient, OUTAGE_BACKOFF, RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
+import { resilientConnection } from '../connection/resilient.js';
+import { inRounds, isTransient, RetryLog, type RetriedCall } from '../retry/outage.js';
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { assertCiFilesOurs, writeCiFiles, type CiFilesRequest } from '../output/ci.js';
 import { repairKeyFolder, settleKeyFolder } from '../apps/key-folder.js';
-import { MAX_ROUNDS, orgUnavailable } from '../setup/apply.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'rotate');
@@ -75,28 +74,22 @@ const folderFiles = (material: KeyMaterial, folder: KeyFolder): FileToWrite[] =>
  * blindly: if the new certificate is there, it was uploaded; if not, it is uploaded again, up to
  * MAX_ROUNDS times, then the run stops with OrgUnavailableError.
  */
-const uploadConverging = async (conn: Connection, name: string, app: BoundApp, certificatePem: string, log: RetryLog): Promise<void> => {
+const uploadConverging = (conn: Connection, name: string, app: BoundApp, certificatePem: string, log: RetryLog): Promise<void> => {
   let target = app;
-  for (let round = 1; ; round++) {
-    try {
-      // eslint-disable-next-line no-await-in-loop
+  return inRounds(
+    async (round) => {
+      if (round > 1) {
+        const fresh = await findApp(conn, name).catch((read: unknown) => {
+          if (isTransient(read)) return undefined;
+          throw read;
+        });
+        if (fresh && sameCertificate(fresh.app.snapshot.certificate, certificatePem)) return;
+        if (fresh) target = fresh.app;
+      }
       await target.replaceCertificate(certificatePem);
-      return;
-    } catch (e) {
-      if (!isTransient(e)) throw e;
-      if (round >= MAX_ROUNDS) throw orgUnavailable(e, log, []);
-      log.record('upload the certificate: re-read the app', round + 1, describeOutage(e));
-      // eslint-disable-next-line no-await-in-loop
-      await clock.sleep(backoffDelay(round, OUTAGE_BACKOFF));
-      // eslint-disable-next-line no-await-in-loop
-      const fresh = await findApp(conn, name).catch((read: unknown) => {
-        if (isTransient(read)) return undefined;
-        throw read;
-      });
-      if (fresh && sameCertificate(fresh.app.snapshot.certificate, certificatePem)) return;
-      if (fresh) target = fresh.app;
-    }
-  }
+    },
+    { log, operation: () => 'upload the certificate: re-read the app' }
+  );
 };
 
 /**
@@ -185,7 +178,7 @@ const rotateHeld = async (run: RotateRun, conn: Connection, folder: KeyFolder, l
   const writeFiles = async (): Promise<void> => {
     if (!run.username) return;
     result.files = await writeCiFiles(
-      { username: run.username, clientId: clientId ?? '', loginUrl, instanceUrl: loginUrl, audience: defaultAudience(loginUrl), keyFile: folder.keyFile, apiVersion: conn.getApiVersion() },
+      { username: run.username, clientId: clientId ?? '', loginUrl, instanceUrl: result.verification?.instanceUrl, audience: defaultAudience(loginUrl), keyFile: folder.keyFile, apiVersion: conn.getApiVersion() },
       material,
       run.ciFiles,
       // The files carry the old key's path or contents: the previous ones stay, dated, as the key files do.

@@ -9,9 +9,7 @@ import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { createIntegrationUser } from '../users/create.js';
-import { describeOutage, isConflict, isTransient, needsFreshRead, OUTAGE_BACKOFF, type RetryLog } from '../connection/resilient.js';
-import { backoffDelay } from '../retry/backoff.js';
-import { clock } from '../retry/clock.js';
+import { inRounds, isConflict, needsFreshRead, orgUnavailable, type RetryLog } from '../retry/outage.js';
 import { appKindLabel, planSetup, orgChanges, type AppTypeChoice, type Change, type CurrentState, type Plan } from './plan.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -40,13 +38,11 @@ export type ReadState = {
 };
 
 export type AppliedSetup = {
-  plan: Plan;
   consumerKey: string | undefined;
   /** Where an API returned it; never printed, kept only to check the client credentials login. */
   consumerSecret: string | undefined;
   /** Asked for and not returned: the setting or permission that withheld it. */
   secretRefused?: SecretRefusal;
-  userId: string;
 };
 
 /**
@@ -79,7 +75,7 @@ export const planFromState = (state: ReadState, request: SetupRequest, material:
   planSetup(
     state.current,
     request,
-    (material?.pendingFiles ?? []).map((f) => ({ path: f.path, what: f.mode === 0o600 ? 'private key' : 'certificate' }))
+    (material?.pendingFiles ?? []).map((f) => ({ path: f.path, what: f.what }))
   );
 
 /**
@@ -220,44 +216,20 @@ export const applySetup = async (
   }
 
   const credentials = await credentialsAfterRun(conn, existingApp, plan.appKind, request, access.externalClientApp?.id);
-  return { plan, ...credentials, userId: userId ?? '' };
+  return credentials;
 };
 
-/** How many times a run re-reads the org and goes on after an outage before it stops. */
-export const MAX_ROUNDS = 4;
-
-/** The run stops on an outage that outlasted its retries: what it did, and that a re-run goes on from there. */
-export const orgUnavailable = (e: unknown, log: RetryLog, created: string[]): SfError =>
-  messages
-    // Not chained to the transport error as its cause: sf would exit 10 for a TypeError cause, and the
-    // message already names it.
-    .createError('error.OrgUnavailable', [log.calls.length, describeOutage(e), created.length > 0 ? created.join('; ') : 'nothing'], [], EXIT_CODES.stillFailing)
-    .setData({ retries: log.calls, leftInOrg: created });
+const readOnce = async (conn: Connection, request: SetupRequest, material: KeyMaterial | undefined): Promise<{ state: ReadState; plan: Plan }> => {
+  const state = await readSetupState(conn, request);
+  return { state, plan: planFromState(state, request, material) };
+};
 
 /**
  * Reads the org and plans, retrying the whole read when an outage outlasts the per-call retries. Nothing is
  * written yet, so an outage here leaves the org as it was.
  */
-export const readAndPlan = async (
-  conn: Connection,
-  request: SetupRequest,
-  material: KeyMaterial | undefined,
-  log: RetryLog
-): Promise<{ state: ReadState; plan: Plan }> => {
-  for (let round = 1; ; round++) {
-    try {
-      // eslint-disable-next-line no-await-in-loop
-      const state = await readSetupState(conn, request);
-      return { state, plan: planFromState(state, request, material) };
-    } catch (e) {
-      if (!isTransient(e)) throw e;
-      if (round >= MAX_ROUNDS) throw orgUnavailable(e, log, []);
-      log.record('read the org', round + 1, describeOutage(e));
-      // eslint-disable-next-line no-await-in-loop
-      await clock.sleep(backoffDelay(round, OUTAGE_BACKOFF));
-    }
-  }
-};
+export const readAndPlan = (conn: Connection, request: SetupRequest, material: KeyMaterial | undefined, log: RetryLog): Promise<{ state: ReadState; plan: Plan }> =>
+  inRounds(() => readOnce(conn, request, material), { log, operation: () => 'read the org' });
 
 /**
  * Applies the plan; when an outage interrupts it (a 5xx, a dropped connection, an answer lost after the
@@ -266,7 +238,7 @@ export const readAndPlan = async (
  * now seen as done — and the rest applied. After MAX_ROUNDS it stops with
  * `OrgUnavailableError`, naming what this run created; a re-run goes on from there.
  */
-export const applyConverging = async (
+export const applyConverging = (
   conn: Connection,
   first: { state: ReadState; plan: Plan },
   request: SetupRequest,
@@ -275,25 +247,19 @@ export const applyConverging = async (
   log: RetryLog
 ): Promise<AppliedSetup> => {
   const created: string[] = [];
-  let { state, plan } = first;
-  for (let round = 1; ; round++) {
-    try {
-      if (round > 1) {
-        // eslint-disable-next-line no-await-in-loop
-        state = await readSetupState(conn, request);
-        plan = planFromState(state, request, material);
-      }
-      // eslint-disable-next-line no-await-in-loop
-      return await applySetup(conn, state, plan, request, material, onStep, created);
-    } catch (e) {
-      const conflict = isConflict(e);
-      if (!isTransient(e) && !conflict) throw e;
-      if (round >= MAX_ROUNDS) throw conflict ? e : orgUnavailable(e, log, created);
-      log.record(conflict ? 'apply: made meanwhile by another run; re-read the org and go on' : 'apply: re-read the org and go on', round + 1, describeOutage(e));
-      // eslint-disable-next-line no-await-in-loop
-      await clock.sleep(backoffDelay(round, OUTAGE_BACKOFF));
+  return inRounds(
+    async (round) => {
+      const { state, plan } = round > 1 ? await readOnce(conn, request, material) : first;
+      return applySetup(conn, state, plan, request, material, onStep, created);
+    },
+    {
+      log,
+      operation: (e) => (isConflict(e) ? 'apply: made meanwhile by another run; re-read the org and go on' : 'apply: re-read the org and go on'),
+      retryable: needsFreshRead,
+      created,
+      giveUp: (e) => (isConflict(e) ? e : orgUnavailable(e, log, created)),
     }
-  }
+  );
 };
 
 /** A write this run made, how to take it back, and how a user removes it by hand. */

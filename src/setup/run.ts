@@ -3,7 +3,8 @@ import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import type { AppKind, SecretRefusal } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
 import { asNotAdmin } from '../apps/save.js';
-import { RetryLog, resilientConnection, type RetriedCall } from '../connection/resilient.js';
+import { resilientConnection } from '../connection/resilient.js';
+import { RetryLog, type RetriedCall } from '../retry/outage.js';
 import { openKeyFolder, type KeyFolder } from '../certificate/folder.js';
 import { resolveKeyMaterial, type KeyMaterial, type KeyMaterialRequest } from '../certificate/material.js';
 import { sameCertificate, describeCertificate } from '../certificate/inspect.js';
@@ -12,10 +13,11 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { clock } from '../retry/clock.js';
 import { defaultAudience } from '../oauth/audience.js';
 import type { LoginProgress } from '../oauth/login.js';
-import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
+import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, secretFromVariable, type LoginReport } from '../oauth/verify.js';
 import { assertCiFilesAgree, assertCiFilesOurs, loginCommand, NEW_VALUE, writeCiFiles, type CiFilesRequest, type PipelineLogin } from '../output/ci.js';
 import { repairKeyFolder, settleKeyFolder } from '../apps/key-folder.js';
 import { publicChange, type SetupChange } from './render.js';
+import { buildSetupRequest, type SetupInput } from './request.js';
 import { appKindLabel, type Plan } from './plan.js';
 import { applyConverging, isUnchanged, planFromState, readAndPlan, type AppliedSetup, type Flow, type ReadState, type SetupRequest } from './apply.js';
 
@@ -60,7 +62,22 @@ export type SetupResult = {
   retries?: RetriedCall[];
 };
 
-export type SetupRun = {
+/** What the command asks for: its flags, as given. */
+export type SetupOptions = {
+  conn: Connection;
+  /** What to set up, as given on the command line; the target org's user is the default integration user. */
+  input: Omit<SetupInput, 'adminUsername'>;
+  /** Where the JWT bearer flow's key pair comes from (--output-dir, --private-key-file, --certificate-file, ...). */
+  keyFiles: Omit<KeyMaterialRequest, 'now'>;
+  /** The environment variable holding the consumer secret the admin copied from Setup (--client-secret-env). */
+  clientSecretEnv?: string;
+  dryRun: boolean;
+  /** How long the login check waits for Salesforce's propagation; 0 skips the check. */
+  waitMs: number;
+  ciFiles: CiFilesRequest;
+};
+
+type SetupRun = {
   conn: Connection;
   /** What to set up; its certificate is the key pair's, resolved by the run. */
   request: Omit<SetupRequest, 'certificatePem'>;
@@ -93,7 +110,16 @@ const certificateMessages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'cert
  * the result attached to the error, so --json still says what was set up. The key folder, when the run reads
  * or writes its pair, is held for the whole run (see openKeyFolder).
  */
-export const runSetup = async (run: SetupRun, progress: SetupProgress): Promise<SetupResult> => {
+export const runSetup = async (options: SetupOptions, progress: SetupProgress): Promise<SetupResult> => {
+  const { conn, input, keyFiles, clientSecretEnv, ...rest } = options;
+  // Checked before anything is read: names Salesforce would refuse, then the secret's variable.
+  const request = buildSetupRequest({ ...input, adminUsername: conn.getUsername() ?? '' });
+  const clientSecret = clientSecretEnv ? secretFromVariable(clientSecretEnv) : undefined;
+  const keys = request.flows.includes('jwt') ? { ...keyFiles, now: new Date(clock.now()) } : undefined;
+  return setupWith({ ...rest, conn, request, keys, clientSecret }, progress);
+};
+
+const setupWith = async (run: SetupRun, progress: SetupProgress): Promise<SetupResult> => {
   // CI files that are not ours, or that are one file with another output of the run, stop it before anything.
   await assertCiFilesOurs(run.ciFiles, true, { ...run.keys, username: run.request.username });
   const usesFolder = run.keys !== undefined && !run.dryRun && !(run.keys.privateKeyFile && run.keys.certificateFile);
@@ -169,33 +195,51 @@ const setupHeld = async (run: SetupRun, folder: KeyFolder | undefined, progress:
   const { request, state, plan } = await readForRun(conn, { ...run.request, certificatePem: material?.certificatePem }, material, log, String(run.conn.getUsername()));
   progress.done();
 
-  const result = plannedResult({ ...run, request }, material, plan, conn.instanceUrl.replace(/\/$/, ''));
-  await assertNothingStopsTheRun({ ...run, request }, conn, { state, plan }, material, result);
-  progress.planned(result.changes, run.dryRun);
-  if (run.dryRun) return result;
+  const planned = plannedResult({ ...run, request }, material, plan, conn.instanceUrl.replace(/\/$/, ''));
+  await assertNothingStopsTheRun({ ...run, request }, conn, { state, plan }, material, planned);
+  progress.planned(planned.changes, run.dryRun);
+  if (run.dryRun) return planned;
 
   const held = state.apps[plan.appKind]?.snapshot.certificate;
   const certificateChanged = held !== undefined && material !== undefined && !sameCertificate(held, material.certificatePem);
   const applied = await applyWithSwitch(run, conn, { state, plan }, request, { material, folder, certificateChanged }, (step) => progress.step(step), log);
   progress.done();
-  result.status = !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated';
-  result.clientId = applied.consumerKey;
+  // What was set up, before any login is checked: what a refused login reports with its error.
+  const done: SetupResult = { ...planned, status: !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated', clientId: applied.consumerKey };
   if (!applied.consumerKey) await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.ConsumerKeyUnreadable', [request.name]));
-  const pipeline = pipelineLogin(result, applied.consumerKey ?? '', conn.getApiVersion());
-  if (material) {
-    result.loginCommand = loginCommand(pipeline);
-    // The first read already said the user's profile grants "API Enabled": the token alone proves the login.
-    const apiAccessKnown = state.current.access.user?.apiEnabledByProfile === true;
-    result.verification = await verifyLogin(result, material, { waitMs: run.waitMs, apiAccessKnown, certificateChanged }, progress);
-  }
-  const secret = result.clientCredentials ? run.clientSecret ?? applied.consumerSecret : undefined;
-  result.clientCredentials = await checkClientCredentials(result, run, { secret, refused: applied.secretRefused }, progress);
-  const instanceUrl = result.verification?.instanceUrl ?? result.clientCredentials?.verification?.instanceUrl;
-  if (instanceUrl) result.instanceUrl = instanceUrl;
-  result.retries = log.calls;
-  result.files = await writeCiFiles(pipeline, { privateKeyPem: material?.privateKeyPem, clientSecret: run.ciFiles.includeSecretInEnvFile ? secret : undefined }, run.ciFiles);
-  return result;
+  const pipeline = pipelineLogin(planned, applied.consumerKey ?? '', conn.getApiVersion());
+  // The first read already said the user's profile grants "API Enabled": the token alone proves the login.
+  const apiAccessKnown = state.current.access.user?.apiEnabledByProfile === true;
+  const jwt = material ? await jwtPart(done, loginCommand(pipeline), material, { waitMs: run.waitMs, apiAccessKnown, certificateChanged }, progress) : {};
+  const secret = planned.clientCredentials ? run.clientSecret ?? applied.consumerSecret : undefined;
+  const clientCredentials = await checkClientCredentials(
+    done,
+    run,
+    { secret, refused: applied.secretRefused },
+    progress,
+    (cc) => ({ ...done, ...jwt, clientCredentials: cc })
+  );
+  // The org's instance, as the verified login reported it (the My Domain until then).
+  const verifiedInstance = jwt.verification?.instanceUrl ?? clientCredentials?.verification?.instanceUrl;
+  const files = await writeCiFiles(
+    { ...pipeline, instanceUrl: verifiedInstance },
+    { privateKeyPem: material?.privateKeyPem, clientSecret: run.ciFiles.includeSecretInEnvFile ? secret : undefined },
+    run.ciFiles
+  );
+  return { ...done, ...jwt, clientCredentials, instanceUrl: verifiedInstance ?? planned.instanceUrl, retries: log.calls, files };
 };
+
+/** The JWT bearer part of a run: the login command, and the login checked; a refusal ends the run with `done` and the report. */
+const jwtPart = async (
+  done: SetupResult,
+  command: string,
+  material: KeyMaterial,
+  wait: { waitMs: number; apiAccessKnown: boolean; certificateChanged: boolean },
+  progress: SetupProgress
+): Promise<Pick<SetupResult, 'loginCommand' | 'verification'>> => ({
+  loginCommand: command,
+  verification: await verifyLogin(done, material, wait, progress, (report) => ({ ...done, loginCommand: command, verification: report })),
+});
 
 /**
  * A pair reused from the key folder must be the one the app holds: one that is not (the app was rotated with a
@@ -248,11 +292,12 @@ const withOrgUsername = (request: SetupRequest, orgUsername: string | undefined)
   };
 };
 
+/** The pipeline's login, before any login is checked: its instance is not known yet (see writeCiFiles). */
 const pipelineLogin = (result: SetupResult, clientId: string | undefined, apiVersion: string): PipelineLogin => ({
   username: result.username,
   clientId,
   loginUrl: result.loginUrl,
-  instanceUrl: result.loginUrl,
+  instanceUrl: undefined,
   audience: result.audience,
   keyFile: result.keyFile,
   apiVersion,
@@ -296,13 +341,14 @@ const plannedResult = (run: SetupRun, material: KeyMaterial | undefined, plan: P
 /** The client credentials flow wants the secret from the org: the pipeline did not bring it (--client-secret-env). */
 const secretFromOrg = (run: SetupRun): boolean => Boolean(run.request.clientCredentialsUser) && !run.clientSecret;
 
-/** The client credentials part of a run: where the secret came from, and the login checked. */
+/** The client credentials part of a run: where the secret came from, and the login checked; a refusal ends the run with `refused`'s result. */
 const checkClientCredentials = async (
   result: SetupResult,
   run: SetupRun,
   { secret, refused }: { secret: string | undefined; refused: SecretRefusal | undefined },
-  progress: SetupProgress
-): Promise<SetupResult['clientCredentials']> => {
+  progress: SetupProgress,
+  refusedResult: (cc: ClientCredentialsPart) => SetupResult
+): Promise<ClientCredentialsPart | undefined> => {
   // Said in every warning about a missing secret: which setting or permission withheld it, where known.
   const unreadable = messages.getMessage(refused ? `secretUnreadable.${refused}` : 'secretUnreadable');
   if (run.ciFiles.includeSecretInEnvFile && !secret) {
@@ -311,9 +357,13 @@ const checkClientCredentials = async (
   const cc = result.clientCredentials;
   if (!cc) return undefined;
   const known = { ...cc, secret: !run.clientSecret && secret ? ('metadata' as const) : cc.secret };
-  const verification = await verifyClientCredentials({ ...result, clientCredentials: known }, { secret, unreadable }, run.waitMs, progress);
+  const verification = await verifyClientCredentials(result, known, { secret, unreadable }, run.waitMs, progress, (report) =>
+    refusedResult({ ...known, verification: report })
+  );
   return verification ? { ...known, verification } : known;
 };
+
+type ClientCredentialsPart = NonNullable<SetupResult['clientCredentials']>;
 
 /**
  * The client credentials login, as `verify --client-secret-env` checks it, at the org's My Domain (the only
@@ -322,12 +372,13 @@ const checkClientCredentials = async (
  */
 const verifyClientCredentials = async (
   result: SetupResult,
+  cc: ClientCredentialsPart,
   { secret, unreadable }: { secret: string | undefined; unreadable: string },
   waitMs: number,
-  progress: SetupProgress
+  progress: SetupProgress,
+  refused: (report: LoginReport) => SetupResult
 ): Promise<LoginReport | undefined> => {
-  const cc = result.clientCredentials;
-  if (!cc || waitMs === 0 || !result.clientId) return undefined;
+  if (waitMs === 0 || !result.clientId) return undefined;
   if (!secret) {
     await Lifecycle.getInstance().emitWarning(
       messages.getMessage('warning.ClientCredentialsNotVerified', [unreadable, cc.secretPath, cc.runAs, result.clientId, result.loginUrl])
@@ -339,16 +390,17 @@ const verifyClientCredentials = async (
     cc.runAs,
     progress,
     (onRetry) => checkClientCredentialsLogin({ username: cc.runAs, clientId, loginUrl: result.loginUrl, clientSecret: secret, waitMs, atMyDomain: true, onRetry }),
-    (report) => ({ ...result, clientCredentials: { ...cc, verification: report } })
+    refused
   );
 };
 
-/** The login, as `verify --wait` checks it; a refusal ends the run with the setup result attached. */
+/** The login, as `verify --wait` checks it; a refusal ends the run with `refused`'s result. */
 const verifyLogin = async (
   result: SetupResult,
   material: KeyMaterial,
   { waitMs, apiAccessKnown, certificateChanged }: { waitMs: number; apiAccessKnown: boolean; certificateChanged: boolean },
-  progress: SetupProgress
+  progress: SetupProgress,
+  refused: (report: LoginReport) => SetupResult
 ): Promise<LoginReport | undefined> => {
   if (waitMs === 0 || !result.clientId) return undefined;
   if (!material.key) {
@@ -362,7 +414,7 @@ const verifyLogin = async (
     progress,
     (onRetry) =>
       checkLoginWithKey({ username: result.username, clientId, loginUrl: result.loginUrl, audience: result.audience, key, waitMs, apiAccessKnown, certificateChanged, atMyDomain: true, onRetry }),
-    (report) => ({ ...result, verification: report })
+    refused
   );
 };
 

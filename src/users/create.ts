@@ -2,7 +2,8 @@ import { Messages, type Connection } from '@salesforce/core';
 import { assignPermissionSet } from '../access/grants.js';
 import { batchQuery, soqlString } from '../access/soql.js';
 import { asNotAdmin } from '../apps/save.js';
-import { RetryLog, resilientConnection } from '../connection/resilient.js';
+import { resilientConnection } from '../connection/resilient.js';
+import { RetryLog } from '../retry/outage.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { redact } from '../output/redact.js';
 

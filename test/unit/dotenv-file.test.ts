@@ -20,7 +20,7 @@ const expected = (l: PipelineLogin, extra: Variables = {}): Variables => ({
   SF_USERNAME: l.username,
   SF_CLIENT_ID: l.clientId ?? '',
   SF_LOGIN_URL: l.loginUrl,
-  SF_INSTANCE_URL: l.instanceUrl,
+  SF_INSTANCE_URL: l.instanceUrl ?? l.loginUrl,
   SF_AUDIENCE_URL: l.audience,
   ...(l.keyFile ? { SF_JWT_KEY_FILE: l.keyFile } : {}),
   ...extra,

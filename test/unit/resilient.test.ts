@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { SfError } from '@salesforce/core';
-import { isTransient, MAX_ATTEMPTS, retryIdempotent, RetryLog } from '../../src/connection/resilient.js';
+import { isTransient, MAX_ATTEMPTS, retryIdempotent, RetryLog } from '../../src/retry/outage.js';
 import { redirectError } from '../../src/connection/redirects.js';
 import { FakeClock } from '../helpers/emulator.js';
 import { useFakeClock } from '../helpers/time.js';

@@ -1,11 +1,8 @@
 import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { DEFAULT_VALIDITY_DAYS } from '../../certificate/generate.js';
-import { clock } from '../../retry/clock.js';
-import { secretFromVariable } from '../../oauth/verify.js';
 import { runSetup, type SetupResult } from '../../setup/run.js';
 import type { SetupChange } from '../../setup/render.js';
-import { buildSetupRequest } from '../../setup/request.js';
 import { exitCodesHelp } from '../../exit-codes.js';
 import { ciFileDescriptions, targetOrgFlag, waitFlag } from '../../flags.js';
 import { asCommandError } from '../../command-errors.js';
@@ -78,39 +75,33 @@ export default class Setup extends SfCommand<SetupResult> {
     const { flags } = await this.parse(Setup);
     const conn = flags['target-org'].getConnection(flags['api-version']);
     const adminUsername = conn.getUsername() ?? '';
-    const partial = buildSetupRequest({
-      name: flags.name,
-      label: flags.label,
-      contactEmail: flags['contact-email'],
-      username: flags.username,
-      permissionSet: flags['permission-set'],
-      useExistingPermissionSet: flags['use-existing-permission-set'],
-      scopes: flags.scopes,
-      consumerKey: flags['consumer-key'],
-      callbackUrl: flags['callback-url'].href,
-      appType: flags['app-type'],
-      flows: flags.flow,
-      createUser: flags['create-user'],
-      adminUsername,
-    });
-    const clientSecret = flags['client-secret-env'] ? secretFromVariable(flags['client-secret-env']) : undefined;
     const result = await runSetup(
       {
         conn,
-        request: partial,
-        keys: partial.flows.includes('jwt')
-          ? {
-              outputDir: flags['output-dir'],
-              privateKeyFile: flags['private-key-file'],
-              certificateFile: flags['certificate-file'],
-              certDays: flags['cert-days'],
-              force: flags.force,
-              now: new Date(clock.now()),
-            }
-          : undefined,
+        input: {
+          name: flags.name,
+          label: flags.label,
+          contactEmail: flags['contact-email'],
+          username: flags.username,
+          permissionSet: flags['permission-set'],
+          useExistingPermissionSet: flags['use-existing-permission-set'],
+          scopes: flags.scopes,
+          consumerKey: flags['consumer-key'],
+          callbackUrl: flags['callback-url'].href,
+          appType: flags['app-type'],
+          flows: flags.flow,
+          createUser: flags['create-user'],
+        },
+        keyFiles: {
+          outputDir: flags['output-dir'],
+          privateKeyFile: flags['private-key-file'],
+          certificateFile: flags['certificate-file'],
+          certDays: flags['cert-days'],
+          force: flags.force,
+        },
+        clientSecretEnv: flags['client-secret-env'],
         dryRun: flags['dry-run'],
         waitMs: flags.wait.milliseconds,
-        clientSecret,
         ciFiles: {
           envFile: flags['dotenv-file'],
           includeKeyInEnvFile: flags['dotenv-include-key'] ?? false,
