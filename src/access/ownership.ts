@@ -4,7 +4,7 @@ import type { MetadataRecord } from '../apps/app.js';
 import type { PermissionSetRecord } from './state.js';
 
 /**
- * The words every permission set setup creates carries in its Description (messages/plan.md,
+ * The words every permission set setup creates carries in its Description (messages/setup.md,
  * `permissionSetDescription`), as the CI files it writes carry "# Written by sf jwtapp": a set holding them
  * is one this plugin made. Every version of setup has written them.
  */
