@@ -23,6 +23,8 @@ import { applyConverging, isUnchanged, planFromState, readAndPlan, type AppliedS
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'setup');
+/** Messages of the certificate room: the folder's pair that is not the app's, the wait for the folder. */
+const certificateMessages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
 
 /** What `sf jwtapp setup` did (or, with --dry-run, would do): its --json result, and what it renders. */
 export type SetupResult = {
@@ -100,9 +102,6 @@ export type SetupProgress = {
   waiting(elapsedMs: number, lastAnswer: string): void;
   done(outcome?: string): void;
 };
-
-/** Messages of the certificate room, for the folder's pair that is not the app's. */
-const certificateMessages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
 
 /**
  * The whole setup: read the org, plan, and unless it is a dry run apply the plan, read the consumer key
@@ -343,7 +342,7 @@ const secretFromOrg = (run: SetupRun): boolean => Boolean(run.request.clientCred
 
 /** The client credentials part of a run: where the secret came from, and the login checked; a refusal ends the run with `refused`'s result. */
 const checkClientCredentials = async (
-  result: SetupResult,
+  result: AppLogin & Pick<SetupResult, 'clientCredentials'>,
   run: SetupRun,
   { secret, refused }: { secret: string | undefined; refused: SecretRefusal | undefined },
   progress: SetupProgress,
@@ -365,13 +364,16 @@ const checkClientCredentials = async (
 
 type ClientCredentialsPart = NonNullable<SetupResult['clientCredentials']>;
 
+/** What a login check needs of the run: who logs in, with which app, where. */
+type AppLogin = Pick<SetupResult, 'username' | 'clientId' | 'loginUrl' | 'audience'>;
+
 /**
  * The client credentials login, as `verify --client-secret-env` checks it, at the org's My Domain (the only
  * host that serves the flow) with the same bounded wait. Without the secret it cannot be checked: a warning
  * says where the admin finds it and how to check the login then.
  */
 const verifyClientCredentials = async (
-  result: SetupResult,
+  result: AppLogin,
   cc: ClientCredentialsPart,
   { secret, unreadable }: { secret: string | undefined; unreadable: string },
   waitMs: number,
@@ -396,7 +398,7 @@ const verifyClientCredentials = async (
 
 /** The login, as `verify --wait` checks it; a refusal ends the run with `refused`'s result. */
 const verifyLogin = async (
-  result: SetupResult,
+  result: AppLogin,
   material: KeyMaterial,
   { waitMs, apiAccessKnown, certificateChanged }: { waitMs: number; apiAccessKnown: boolean; certificateChanged: boolean },
   progress: SetupProgress,
