@@ -183,6 +183,7 @@ const insertUser = async (conn: Connection, record: Record<string, string>): Pro
  */
 export const createIntegrationUser = async (target: Connection, request: UserRequest): Promise<UserResult> => {
   checkInput(request);
+  // Reads ride out an outage. Given a run's resilient connection (setup's), each retry lands in the run's log too.
   const conn = resilientConnection(target, new RetryLog());
   const org = await readOrg(conn, request).catch(asNotAdmin);
   const missingSets = request.permissionSets.filter((name) => !org.permissionSets.some((p) => p.Name.toLowerCase() === name.toLowerCase()));
