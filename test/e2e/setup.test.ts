@@ -12,8 +12,8 @@ import Audit, { type AuditResult } from '../../src/commands/jwtapp/audit.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { SEEDED_APPS } from '../emulator/seed.js';
 import { tempDir } from '../helpers/temp.js';
+import { writesIn } from '../helpers/writes.js';
 
-const WRITE_OPERATIONS = new Set(['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata', 'deploy']);
 
 describe('sf jwtapp setup', () => {
   let emu: RunningEmulator;
@@ -33,10 +33,6 @@ describe('sf jwtapp setup', () => {
   const setup = (...args: string[]): Promise<CommandRun<SetupResult>> =>
     runCommand<SetupResult>(Setup, ['--target-org', 'emu-admin', '--json', ...args]);
 
-  const writes = async (): Promise<Array<{ method: string; path: string; soapOperation: string | null }>> =>
-    (await emu.requests()).filter(
-      (r) => (r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation)) || (r.method !== 'GET' && r.path.includes('/sobjects'))
-    );
 
   describe('on a fresh org', () => {
     let run: CommandRun<SetupResult>;
@@ -76,8 +72,8 @@ describe('sf jwtapp setup', () => {
 
     it('writes the app with one Metadata API deploy, as every public tool does, and no CRUD write', async () => {
       const log = await emu.requests();
-      const soapWrites = log.filter((r) => r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation)).map((r) => r.soapOperation);
-      expect(soapWrites).to.deep.equal(['deploy']);
+      // The Metadata API writes are that one deploy; the permission set and its assignment go in one REST Composite request.
+      expect(writesIn(log)).to.deep.equal(['POST /services/data/vXX/composite', 'deploy']);
       const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === 'Fresh_Integration');
       // All five components in that one deploy, the policies under the names Setup gives them; Salesforce generates none.
       expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.fullName).to.equal('Fresh_Integration_oauthPlcy');
@@ -97,7 +93,7 @@ describe('sf jwtapp setup', () => {
       expect(again.json?.result?.status).to.equal('unchanged');
       expect(again.json?.result?.changes).to.deep.equal([]);
       expect(again.json?.result?.clientId).to.equal(run.json?.result?.clientId);
-      expect(await writes()).to.deep.equal([]);
+      expect(await emu.writes()).to.deep.equal([]);
       // As few requests as the APIs allow: one REST batch (which also finds the app and its label), one listMetadata
       // of the three component types (components are found by their link, not their names), one readMetadata per
       // type (one type a call), whether the app is enabled (its app policies: one listMetadata, one readMetadata; a
@@ -293,7 +289,7 @@ describe('sf jwtapp setup', () => {
         const again = await runCommand<SetupResult>(Setup, [...args, '--certificate-file', join(dir, 'held.crt'), '--private-key-file', join(dir, 'held.key')]);
         expect(again.exitCode, again.stdout).to.equal(0);
         expect(again.json?.result?.status).to.equal('unchanged');
-        expect((await ca.requests()).filter((r) => r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation))).to.deep.equal([]);
+        expect(await ca.writes()).to.deep.equal([]);
         const audit = await runCommand<AuditResult>(Audit, ['--target-org', 'emu-body-admin', '--name', 'Body_Cert_App', '--username', user, '--jwt-key-file', join(dir, 'held.key'), '--warn-days', '7', '--json']);
         const checks = Object.fromEntries((audit.json?.result?.apps[0]?.checks ?? []).map((c) => [c.id, c.status]));
         expect(checks).to.include({ certificateExpiry: 'PASS', keySize: 'PASS', keyMatches: 'PASS' });
@@ -337,7 +333,7 @@ describe('sf jwtapp setup', () => {
       await emu.clearRequests();
       const again = await setup('--name', 'Seed003_App', '--username', integration, '--output-dir', dir, '--scopes', SCOPES);
       expect(again.json?.result?.status).to.equal('unchanged');
-      expect(await writes()).to.deep.equal([]);
+      expect(await emu.writes()).to.deep.equal([]);
     });
   });
 
@@ -356,7 +352,7 @@ describe('sf jwtapp setup', () => {
         { kind: 'assign-permission-set', target: `Dry_Run_App_Access -> ${integration}`, description: result.changes[3].description },
         { kind: 'create-app', target: 'Dry_Run_App', description: result.changes[4].description },
       ]);
-      expect(await writes()).to.deep.equal([]);
+      expect(await emu.writes()).to.deep.equal([]);
       expect((await emu.requests()).filter((r) => r.path === '/services/oauth2/token')).to.deep.equal([]);
       const { readdir } = await import('node:fs/promises');
       expect(await readdir(dir)).to.deep.equal([]);
@@ -492,8 +488,7 @@ describe('sf jwtapp setup', () => {
       expectError(await setup('--name', 'Bad_User_App', '--username', 'nobody@nowhere.example', '--output-dir', dir), 'UnknownUserError', 'nobody@nowhere.example', 4);
       await expectNothingChanged();
       const since = (await emu.requests()).slice(requestsBefore);
-      expect(since.filter((r) => r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation))).to.deep.equal([]);
-      expect(since.filter((r) => r.method !== 'GET' && r.path.includes('/sobjects'))).to.deep.equal([]);
+      expect(writesIn(since)).to.deep.equal([]);
     });
 
     it('refuses an inactive username, before any write', async () => {
@@ -598,7 +593,7 @@ describe('sf jwtapp setup', () => {
         await emu.clearRequests();
         const run = await setup('--name', 'Old_Org_App', '--username', integration, '--output-dir', join(dir, 'old-org'));
         expectError(run, 'QueryFailedError', "'ExternalClientApplication' is not supported", 4);
-        expect(await writes()).to.deep.equal([]);
+        expect(await emu.writes()).to.deep.equal([]);
       });
 
       it('names what it could not take back, with the commands that remove it, and exits 4', async () => {
