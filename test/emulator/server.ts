@@ -16,6 +16,7 @@ import { RestApi } from './rest.js';
 import { OAuthUsageApi } from './usage.js';
 import { OAuthCredentialsApi } from './credentials.js';
 import { MetadataApi } from './metadata.js';
+import { ComponentStore } from './components.js';
 import { parseEnvelope, SoapFault, soapFault, soapOperationOf, sfFault } from './soap.js';
 import { currentApps, grantsApiAccess, type ECA_COMPONENT_TYPES, type OAuthApp } from './apps.js';
 import { FaultInjector } from './faults.js';
@@ -136,8 +137,9 @@ export class Emulator {
     this.rest = new RestApi(this.org);
     this.usage = new OAuthUsageApi(this.org, this.sessions);
     this.credentials = new OAuthCredentialsApi(this.org);
-    this.metadata = new MetadataApi(this.org);
-    if (options.seedApps) seedSetupMadeApps(this.org, this.metadata);
+    const components = new ComponentStore(this.org);
+    this.metadata = new MetadataApi(this.org, components);
+    if (options.seedApps) seedSetupMadeApps(this.org, components);
     this.faults = new FaultInjector(options.faultRate ?? 0, options.faultSeed ?? 1);
     this.latency = { ms: options.latencyMs ?? 0, metadataMs: options.metadataLatencyMs ?? METADATA_LATENCY_FACTOR * (options.latencyMs ?? 0) };
     this.server = createServer((req, res) => {
