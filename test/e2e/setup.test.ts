@@ -364,6 +364,65 @@ describe('sf jwtapp setup', () => {
     });
   });
 
+  describe('in a terminal (no --json)', () => {
+    /** What a user reads: each line, a table row as its cells joined by ' | ', without the box drawing. */
+    const screen = (stdout: string): string[] =>
+      stdout
+        .split('\n')
+        .filter((line) => !/^[┌├└]/.test(line))
+        .map((line) => (line.startsWith('│') ? line.split('│').slice(1, -1).map((cell) => cell.trim()).join(' | ') : line));
+    let terminalDir: string;
+    const terminal = (): Promise<CommandRun<SetupResult>> =>
+      runCommand<SetupResult>(Setup, ['--target-org', 'emu-admin', '--name', 'Terminal_App', '--username', integration, '--output-dir', terminalDir]);
+    /** The summary table and the login line, the same after a first run and a re-run. */
+    const summary = async (): Promise<string[]> => {
+      const clientId = String((await emu.state()).apps.find((a) => a.name === 'Terminal_App')?.consumerKey);
+      const expires = new X509Certificate(await readFile(join(terminalDir, 'server.crt'), 'utf8')).validToDate.toISOString();
+      const key = join(terminalDir, 'server.key');
+      return [
+        'Field | Value',
+        `Client id (consumer key) | ${clientId}`,
+        `Username | ${integration}`,
+        `Login URL | ${emu.url}`,
+        `Audience | ${emu.url}`,
+        `Private key | ${key}`,
+        `Certificate expires | ${expires}`,
+        'Login verified | yes (1 attempt)',
+        '',
+        '',
+        'Log in from a pipeline with:',
+        `  sf org login jwt --username ${integration} --client-id ${clientId} --jwt-key-file ${key} --instance-url ${emu.url}`,
+        '',
+      ];
+    };
+    before(async () => {
+      terminalDir = await tempDir('jwtapp-setup-terminal-');
+    });
+
+    it('prints the changes it makes, then what it made as a table', async () => {
+      const run = await terminal();
+      expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
+      expect(run.stdout).to.match(/^┌─+┬─+┐$/m);
+      expect(screen(run.stdout)).to.deep.equal([
+        'Changes:',
+        `  1. Write the private key to ${join(terminalDir, 'server.key')}`,
+        `  2. Write the certificate to ${join(terminalDir, 'server.crt')}`,
+        '  3. Create the permission set Terminal_App_Access',
+        `  4. Assign the permission set Terminal_App_Access to ${integration}`,
+        '  5. Create the External Client App Terminal_App (certificate: the new certificate; OAuth scopes: Api, RefreshToken; ' +
+          'permitted users: admin approved users are pre-authorized; pre-authorized permission sets: Terminal_App_Access)',
+        'Created Terminal_App.',
+        ...(await summary()),
+      ]);
+    });
+
+    it('says a re-run has nothing to change, and shows the same table', async () => {
+      const run = await terminal();
+      expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
+      expect(screen(run.stdout)).to.deep.equal(['Nothing to change.', 'Terminal_App was already set up: unchanged.', ...(await summary())]);
+    });
+  });
+
   describe('across a propagation delay', () => {
     const fake = new FakeClock();
     let slow: RunningEmulator;
