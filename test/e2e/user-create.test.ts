@@ -66,7 +66,7 @@ describe('sf jwtapp user create', () => {
     await emu.clearRequests();
     const run = await create('emu-user-admin', '--username', username, '--permission-set', 'Jitterbit_Access', '--permission-set', 'Jitterbit_Extra');
     expect(run.json?.result).to.deep.include({ status: 'existing', permissionSetsAssigned: ['Jitterbit_Extra'] });
-    expect(await emu.writes()).to.have.length(1);
+    expect(await emu.writes()).to.deep.equal(['POST /services/data/vXX/sobjects/PermissionSetAssignment']);
   });
 
   it('makes a user that setup can use and that logs in with the JWT bearer flow', async () => {
