@@ -16,7 +16,6 @@ import { jwtLogin } from '../helpers/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { tempDir } from '../helpers/temp.js';
 
-const WRITES = new Set(['deploy', 'createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata']);
 
 /** The terminal's width while `body` runs (undefined: piped); the only part of the terminal stubbed. */
 const atWidth = async <T>(columns: number | undefined, body: () => Promise<T>): Promise<T> => {
@@ -63,8 +62,6 @@ describe('sf jwtapp audit', () => {
     runCommand<AuditResult>(Audit, ['--target-org', 'emu-audit-admin', '--json', ...args]);
   const statuses = (run: CommandRun<AuditResult>): Record<string, string> =>
     Object.fromEntries((run.json?.result?.apps[0]?.checks ?? []).map((c) => [c.id, c.status]));
-  const writes = async (): Promise<unknown[]> =>
-    (await emu.requests()).filter((r) => WRITES.has(r.soapOperation ?? '') || (r.method !== 'GET' && r.path.includes('/sobjects')));
 
   before(async () => {
     emu = await startEmulator();
@@ -96,7 +93,7 @@ describe('sf jwtapp audit', () => {
       loginUrlMyDomain: 'PASS',
     });
     expect(run.json?.result?.summary).to.deep.equal({ pass: 13, warn: 0, fail: 0 });
-    expect(await writes()).to.deep.equal([]);
+    expect(await emu.writes()).to.deep.equal([]);
   });
 
   it('finds what is wrong with a badly configured app, each with its fix, and exits 4', async () => {
@@ -287,7 +284,7 @@ describe('sf jwtapp audit', () => {
       const login = run.json?.result?.apps[0].checks.find((c) => c.id === 'login');
       expect(login?.status).to.equal('PASS');
       expect(login?.message).to.include(integration).and.include(emu.url);
-      expect(await writes()).to.deep.equal([]);
+      expect(await emu.writes()).to.deep.equal([]);
       const tokenRequests = (await emu.requests()).filter((r) => r.path === '/services/oauth2/token');
       expect(tokenRequests).to.have.length(1);
       expect(run.stdout).not.to.match(/"access_?[tT]oken"/);

@@ -31,11 +31,10 @@ describe('sf jwtapp block and unblock', () => {
   const unblock = (...args: string[]): Promise<CommandRun<BlockResult>> => runCommand<BlockResult>(Unblock, ['--target-org', 'emu-block-admin', '--json', ...args]);
   const verify = (clientId = app.consumerKey): Promise<CommandRun<VerifyResult>> =>
     runCommand<VerifyResult>(Verify, ['--instance-url', emu.url, '-o', integration, '-i', clientId, '-f', keyFile, '--json']);
-  const writes = async (): Promise<string[]> =>
-    (await emu.requests()).filter((r) => ['deploy', 'createMetadata', 'updateMetadata', 'deleteMetadata'].includes(r.soapOperation ?? '')).map((r) => String(r.soapOperation));
 
   it('blocks an External Client App: every login refused, its refresh tokens deleted, and verify explains how to unblock it', async () => {
     expect((await verify()).exitCode, 'a login before the block gives the app OAuth usage').to.equal(0);
+    await emu.clearRequests();
     const run = await block('--name', 'Blockable_App');
     expect(run.exitCode, run.stdout).to.equal(0);
     expect(run.json?.result).to.deep.equal({ app: { kind: 'external-client-app', name: 'Blockable_App' }, enabled: false, changed: true, refreshTokens: 'revoked' });
@@ -43,6 +42,8 @@ describe('sf jwtapp block and unblock', () => {
     const blocked = state.apps.find((a) => a.name === 'Blockable_App');
     expect(blocked).to.include({ enabled: false });
     expect(state.refreshTokensRevoked).to.deep.equal([blocked?.id]);
+    // The app's policies in one deploy, then its refresh tokens deleted through the OAuth usage API: nothing else.
+    expect(await emu.writes()).to.deep.equal(['deploy', `DELETE /services/data/vXX/apps/oauth/usage/${String(blocked?.id)}/tokens`]);
     const refused = await verify();
     expect(refused.exitCode).to.equal(4);
     expect(refused.json?.name).to.equal('AppNotInstalledError');
@@ -53,7 +54,7 @@ describe('sf jwtapp block and unblock', () => {
     await emu.clearRequests();
     const run = await block('--name', 'Blockable_App');
     expect(run.json?.result).to.include({ enabled: false, changed: false });
-    expect(await writes()).to.deep.equal([]);
+    expect(await emu.writes()).to.deep.equal([]);
   });
 
   it('unblocks it: the login works again', async () => {
@@ -130,7 +131,7 @@ describe('sf jwtapp block and unblock', () => {
       expect(run.exitCode).to.equal(4);
       expect(run.json?.name).to.equal('UnknownAppError');
       expect(run.json?.actions?.length).to.be.greaterThan(0);
-      expect(await writes()).to.deep.equal([]);
+      expect(await emu.writes()).to.deep.equal([]);
     });
 
     it('refuses an org alias sf does not know, before any request', async () => {

@@ -8,8 +8,6 @@ import { adminConnection, certificateBodyOf, metadataOf, storeAdminLogin, testKe
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { tempDir } from '../helpers/temp.js';
 
-const WRITES = new Set(['deploy', 'createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata']);
-
 /** seed 001 as two commands: the client credentials flow, on either app kind, next to the JWT bearer flow. */
 describe('sf jwtapp setup --flow client-credentials', () => {
   let emu: RunningEmulator;
@@ -17,10 +15,6 @@ describe('sf jwtapp setup --flow client-credentials', () => {
 
   const setup = (...args: string[]): Promise<CommandRun<SetupResult>> =>
     runCommand<SetupResult>(Setup, ['--target-org', 'emu-cc-admin', '--json', ...args]);
-  const writes = async (on = emu): Promise<string[]> =>
-    (await on.requests())
-      .filter((r) => WRITES.has(r.soapOperation ?? '') || (r.method !== 'GET' && r.path.includes('/sobjects')))
-      .map((r) => r.soapOperation ?? `${r.method} ${r.path}`);
   const secretOf = async (name: string, on = emu): Promise<string> => String((await on.state()).apps.find((a) => a.name === name)?.consumerSecret);
   const eca = async (name: string, on = emu): Promise<Record<string, Record<string, unknown>>> => {
     const app = (await on.state()).externalClientApps.find((a) => a.fullName === name);
@@ -83,7 +77,7 @@ describe('sf jwtapp setup --flow client-credentials', () => {
     await emu.clearRequests();
     const run = await setup('--name', 'Cc_New', '--username', integration, '--flow', 'client-credentials');
     expect(run.json?.result?.status).to.equal('unchanged');
-    expect(await writes()).to.deep.equal([]);
+    expect(await emu.writes()).to.deep.equal([]);
   });
 
   it('reads the secret from an External Client App where the org lets the Metadata API return it, and checks the login', async () => {
@@ -123,7 +117,7 @@ describe('sf jwtapp setup --flow client-credentials', () => {
       await guarded.clearRequests();
       const again = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-cc-guarded', '--name', 'Cc_Guarded', '--username', username, '--flow', 'client-credentials', '--json']);
       expect(again.json?.result).to.include({ status: 'unchanged', clientId: key });
-      expect(await writes(guarded)).to.deep.equal([]);
+      expect(await guarded.writes()).to.deep.equal([]);
     } finally {
       await guarded.stop();
     }
@@ -169,7 +163,7 @@ describe('sf jwtapp setup --flow client-credentials', () => {
     await emu.clearRequests();
     const ccOnly = await setup('--name', 'Cc_Both', '--username', integration, '--flow', 'client-credentials');
     expect(ccOnly.json?.result?.status).to.equal('unchanged');
-    expect(await writes()).to.deep.equal([]);
+    expect(await emu.writes()).to.deep.equal([]);
     expect((await eca('Cc_Both')).ExtlClntAppGlobalOauthSettings).to.deep.equal(parts.ExtlClntAppGlobalOauthSettings);
   });
 
@@ -211,7 +205,7 @@ describe('sf jwtapp setup --flow client-credentials', () => {
     const dry = await setup('--name', 'Cc_Created', '--username', username, '--flow', 'client-credentials', '--create-user', '--dry-run');
     expect(dry.exitCode, dry.stdout).to.equal(0);
     expect(dry.json?.result?.changes.map((c) => c.kind)).to.deep.equal(['create-user', 'create-permission-set', 'assign-permission-set', 'create-app']);
-    expect(await writes()).to.deep.equal([]);
+    expect(await emu.writes()).to.deep.equal([]);
     expect((await emu.state()).users.some((u) => u.Username === username)).to.equal(false);
 
     const run = await setup('--name', 'Cc_Created', '--username', username, '--flow', 'client-credentials', '--create-user');
@@ -254,7 +248,7 @@ describe('sf jwtapp setup --flow client-credentials', () => {
       const run = await setup('--name', 'Cc_Inactive', '--username', String(inactive?.Username), '--flow', 'client-credentials');
       expect(run.exitCode).to.equal(4);
       expect(run.json?.name).to.equal('InactiveUserError');
-      expect(await writes()).to.deep.equal([]);
+      expect(await emu.writes()).to.deep.equal([]);
     });
 
     it('refuses a wrong secret with the diagnosis, after the app is set up', async () => {

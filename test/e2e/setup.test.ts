@@ -12,8 +12,8 @@ import Audit, { type AuditResult } from '../../src/commands/jwtapp/audit.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { SEEDED_APPS } from '../emulator/seed.js';
 import { tempDir } from '../helpers/temp.js';
+import { writesIn } from '../helpers/writes.js';
 
-const WRITE_OPERATIONS = new Set(['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata', 'deploy']);
 
 describe('sf jwtapp setup', () => {
   let emu: RunningEmulator;
@@ -33,10 +33,6 @@ describe('sf jwtapp setup', () => {
   const setup = (...args: string[]): Promise<CommandRun<SetupResult>> =>
     runCommand<SetupResult>(Setup, ['--target-org', 'emu-admin', '--json', ...args]);
 
-  const writes = async (): Promise<Array<{ method: string; path: string; soapOperation: string | null }>> =>
-    (await emu.requests()).filter(
-      (r) => (r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation)) || (r.method !== 'GET' && r.path.includes('/sobjects'))
-    );
 
   describe('on a fresh org', () => {
     let run: CommandRun<SetupResult>;
@@ -76,8 +72,8 @@ describe('sf jwtapp setup', () => {
 
     it('writes the app with one Metadata API deploy, as every public tool does, and no CRUD write', async () => {
       const log = await emu.requests();
-      const soapWrites = log.filter((r) => r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation)).map((r) => r.soapOperation);
-      expect(soapWrites).to.deep.equal(['deploy']);
+      // The Metadata API writes are that one deploy; the permission set and its assignment go in one REST Composite request.
+      expect(writesIn(log)).to.deep.equal(['POST /services/data/vXX/composite', 'deploy']);
       const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === 'Fresh_Integration');
       // All five components in that one deploy, the policies under the names Setup gives them; Salesforce generates none.
       expect(eca?.components.ExtlClntAppOauthConfigurablePolicies?.fullName).to.equal('Fresh_Integration_oauthPlcy');
@@ -97,7 +93,7 @@ describe('sf jwtapp setup', () => {
       expect(again.json?.result?.status).to.equal('unchanged');
       expect(again.json?.result?.changes).to.deep.equal([]);
       expect(again.json?.result?.clientId).to.equal(run.json?.result?.clientId);
-      expect(await writes()).to.deep.equal([]);
+      expect(await emu.writes()).to.deep.equal([]);
       // As few requests as the APIs allow: one REST batch (which also finds the app and its label), one listMetadata
       // of the three component types (components are found by their link, not their names), one readMetadata per
       // type (one type a call), whether the app is enabled (its app policies: one listMetadata, one readMetadata; a
@@ -293,7 +289,7 @@ describe('sf jwtapp setup', () => {
         const again = await runCommand<SetupResult>(Setup, [...args, '--certificate-file', join(dir, 'held.crt'), '--private-key-file', join(dir, 'held.key')]);
         expect(again.exitCode, again.stdout).to.equal(0);
         expect(again.json?.result?.status).to.equal('unchanged');
-        expect((await ca.requests()).filter((r) => r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation))).to.deep.equal([]);
+        expect(await ca.writes()).to.deep.equal([]);
         const audit = await runCommand<AuditResult>(Audit, ['--target-org', 'emu-body-admin', '--name', 'Body_Cert_App', '--username', user, '--jwt-key-file', join(dir, 'held.key'), '--warn-days', '7', '--json']);
         const checks = Object.fromEntries((audit.json?.result?.apps[0]?.checks ?? []).map((c) => [c.id, c.status]));
         expect(checks).to.include({ certificateExpiry: 'PASS', keySize: 'PASS', keyMatches: 'PASS' });
@@ -337,7 +333,7 @@ describe('sf jwtapp setup', () => {
       await emu.clearRequests();
       const again = await setup('--name', 'Seed003_App', '--username', integration, '--output-dir', dir, '--scopes', SCOPES);
       expect(again.json?.result?.status).to.equal('unchanged');
-      expect(await writes()).to.deep.equal([]);
+      expect(await emu.writes()).to.deep.equal([]);
     });
   });
 
@@ -356,7 +352,7 @@ describe('sf jwtapp setup', () => {
         { kind: 'assign-permission-set', target: `Dry_Run_App_Access -> ${integration}`, description: result.changes[3].description },
         { kind: 'create-app', target: 'Dry_Run_App', description: result.changes[4].description },
       ]);
-      expect(await writes()).to.deep.equal([]);
+      expect(await emu.writes()).to.deep.equal([]);
       expect((await emu.requests()).filter((r) => r.path === '/services/oauth2/token')).to.deep.equal([]);
       const { readdir } = await import('node:fs/promises');
       expect(await readdir(dir)).to.deep.equal([]);
@@ -365,6 +361,65 @@ describe('sf jwtapp setup', () => {
     it('shows the plan in human output', async () => {
       const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-admin', '--name', 'Dry_Run_App', '--username', integration, '--output-dir', dir, '--dry-run']);
       expect(run.stdout).to.include('Dry run').and.include('Create the permission set Dry_Run_App_Access').and.include(`Assign the permission set Dry_Run_App_Access to ${integration}`);
+    });
+  });
+
+  describe('in a terminal (no --json)', () => {
+    /** What a user reads: each line, a table row as its cells joined by ' | ', without the box drawing. */
+    const screen = (stdout: string): string[] =>
+      stdout
+        .split('\n')
+        .filter((line) => !/^[┌├└]/.test(line))
+        .map((line) => (line.startsWith('│') ? line.split('│').slice(1, -1).map((cell) => cell.trim()).join(' | ') : line));
+    let terminalDir: string;
+    const terminal = (): Promise<CommandRun<SetupResult>> =>
+      runCommand<SetupResult>(Setup, ['--target-org', 'emu-admin', '--name', 'Terminal_App', '--username', integration, '--output-dir', terminalDir]);
+    /** The summary table and the login line, the same after a first run and a re-run. */
+    const summary = async (): Promise<string[]> => {
+      const clientId = String((await emu.state()).apps.find((a) => a.name === 'Terminal_App')?.consumerKey);
+      const expires = new X509Certificate(await readFile(join(terminalDir, 'server.crt'), 'utf8')).validToDate.toISOString();
+      const key = join(terminalDir, 'server.key');
+      return [
+        'Field | Value',
+        `Client id (consumer key) | ${clientId}`,
+        `Username | ${integration}`,
+        `Login URL | ${emu.url}`,
+        `Audience | ${emu.url}`,
+        `Private key | ${key}`,
+        `Certificate expires | ${expires}`,
+        'Login verified | yes (1 attempt)',
+        '',
+        '',
+        'Log in from a pipeline with:',
+        `  sf org login jwt --username ${integration} --client-id ${clientId} --jwt-key-file ${key} --instance-url ${emu.url}`,
+        '',
+      ];
+    };
+    before(async () => {
+      terminalDir = await tempDir('jwtapp-setup-terminal-');
+    });
+
+    it('prints the changes it makes, then what it made as a table', async () => {
+      const run = await terminal();
+      expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
+      expect(run.stdout).to.match(/^┌─+┬─+┐$/m);
+      expect(screen(run.stdout)).to.deep.equal([
+        'Changes:',
+        `  1. Write the private key to ${join(terminalDir, 'server.key')}`,
+        `  2. Write the certificate to ${join(terminalDir, 'server.crt')}`,
+        '  3. Create the permission set Terminal_App_Access',
+        `  4. Assign the permission set Terminal_App_Access to ${integration}`,
+        '  5. Create the External Client App Terminal_App (certificate: the new certificate; OAuth scopes: Api, RefreshToken; ' +
+          'permitted users: admin approved users are pre-authorized; pre-authorized permission sets: Terminal_App_Access)',
+        'Created Terminal_App.',
+        ...(await summary()),
+      ]);
+    });
+
+    it('says a re-run has nothing to change, and shows the same table', async () => {
+      const run = await terminal();
+      expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
+      expect(screen(run.stdout)).to.deep.equal(['Nothing to change.', 'Terminal_App was already set up: unchanged.', ...(await summary())]);
     });
   });
 
@@ -492,8 +547,7 @@ describe('sf jwtapp setup', () => {
       expectError(await setup('--name', 'Bad_User_App', '--username', 'nobody@nowhere.example', '--output-dir', dir), 'UnknownUserError', 'nobody@nowhere.example', 4);
       await expectNothingChanged();
       const since = (await emu.requests()).slice(requestsBefore);
-      expect(since.filter((r) => r.soapOperation !== null && WRITE_OPERATIONS.has(r.soapOperation))).to.deep.equal([]);
-      expect(since.filter((r) => r.method !== 'GET' && r.path.includes('/sobjects'))).to.deep.equal([]);
+      expect(writesIn(since)).to.deep.equal([]);
     });
 
     it('refuses an inactive username, before any write', async () => {
@@ -598,7 +652,7 @@ describe('sf jwtapp setup', () => {
         await emu.clearRequests();
         const run = await setup('--name', 'Old_Org_App', '--username', integration, '--output-dir', join(dir, 'old-org'));
         expectError(run, 'QueryFailedError', "'ExternalClientApplication' is not supported", 4);
-        expect(await writes()).to.deep.equal([]);
+        expect(await emu.writes()).to.deep.equal([]);
       });
 
       it('names what it could not take back, with the commands that remove it, and exits 4', async () => {

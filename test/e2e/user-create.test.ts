@@ -16,9 +16,6 @@ describe('sf jwtapp user create', () => {
   let emu: RunningEmulator;
   const create = (alias: string, ...args: string[]): Promise<CommandRun<UserResult>> =>
     runCommand<UserResult>(UserCreate, ['--target-org', alias, '--json', ...args]);
-  /** Requests that change the org: REST inserts and deletes. */
-  const writes = async (on: RunningEmulator): Promise<string[]> =>
-    (await on.requests()).filter((r) => r.method !== 'GET' && r.path.includes('/sobjects')).map((r) => `${r.method} ${r.path}`);
   const usersNamed = async (on: RunningEmulator, username: string): Promise<Array<{ Username: string; Profile: string; IsActive: boolean }>> =>
     (await on.state()).users.filter((u) => u.Username.toLowerCase() === username.toLowerCase());
 
@@ -60,7 +57,7 @@ describe('sf jwtapp user create', () => {
     const run = await create('emu-user-admin', '--username', username, '--permission-set', 'Jitterbit_Access');
     expect(run.exitCode, run.stdout).to.equal(0);
     expect(run.json?.result).to.deep.include({ status: 'existing', permissionSetsAssigned: [] });
-    expect(await writes(emu)).to.deep.equal([]);
+    expect(await emu.writes()).to.deep.equal([]);
     expect(await usersNamed(emu, username)).to.have.length(1);
   });
 
@@ -69,7 +66,7 @@ describe('sf jwtapp user create', () => {
     await emu.clearRequests();
     const run = await create('emu-user-admin', '--username', username, '--permission-set', 'Jitterbit_Access', '--permission-set', 'Jitterbit_Extra');
     expect(run.json?.result).to.deep.include({ status: 'existing', permissionSetsAssigned: ['Jitterbit_Extra'] });
-    expect(await writes(emu)).to.have.length(1);
+    expect(await emu.writes()).to.deep.equal(['POST /services/data/vXX/sobjects/PermissionSetAssignment']);
   });
 
   it('makes a user that setup can use and that logs in with the JWT bearer flow', async () => {
@@ -103,7 +100,7 @@ describe('sf jwtapp user create', () => {
 
   describe('bad input: a named error, its action, and nothing written', () => {
     const expectNothingWritten = async (on: RunningEmulator, username: string): Promise<void> => {
-      expect(await writes(on)).to.deep.equal([]);
+      expect(await on.writes()).to.deep.equal([]);
       expect(await usersNamed(on, username)).to.deep.equal([]);
     };
 
@@ -164,7 +161,7 @@ describe('sf jwtapp user create', () => {
       const run = await create('emu-user-admin', '--username', String(inactive?.Username), '--permission-set', 'Jitterbit_Access');
       expect(run.exitCode).to.equal(4);
       expect(run.json?.name).to.equal('UserInactiveError');
-      expect(await writes(emu)).to.deep.equal([]);
+      expect(await emu.writes()).to.deep.equal([]);
     });
 
     it('refuses a permission set the org does not have', async () => {

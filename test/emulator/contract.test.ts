@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { REPO_ROOT } from '../helpers/sf.js';
-import { emulatorAt, startEmulator, type EmulatorState, type RunningEmulator } from '../helpers/emulator.js';
+import { emulatorAt, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, metadataOf, testKey } from '../helpers/org.js';
 import { jwtLogin, refusal } from '../helpers/token.js';
 import type { ReadyLine } from './server.js';
@@ -97,7 +97,7 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       expect(state.permissionSetAssignments.filter((a) => a.AssigneeId === integration?.Id)).to.deep.equal([]);
       expect(state.users.find((u) => u.Username === started.ready.admin.username)).to.include({ IsActive: true, Profile: 'System Administrator' });
       expect(state.users.filter((u) => !u.IsActive).map((u) => u.Username)).to.deep.equal([started.ready.inactiveUser.username]);
-      const profiles = (state as EmulatorState & { profiles: Array<{ Name: string }> }).profiles.map((p) => p.Name);
+      const profiles = state.profiles.map((p) => p.Name);
       expect(profiles).to.include.members(['System Administrator', 'Standard User', 'Minimum Access - Salesforce']);
     });
 

@@ -1,7 +1,8 @@
 import { RegistryAccess } from '@salesforce/source-deploy-retrieve';
 import JSZip from 'jszip';
 import type { MetadataBody, OrgState, User } from './org.js';
-import { decode, typeDefinition, type MetadataApi } from './metadata.js';
+import { decode, typeDefinition } from './metadata-xml.js';
+import type { ComponentStore } from './components.js';
 import { COMPLEX_TYPES, ECA_TYPES } from './metadata-types.js';
 import { children, escapeXml, parseXml, SoapFault, sfFault, soapResponse, textOf, type Envelope, type XmlNode } from './soap.js';
 import type { Reply } from './http.js';
@@ -102,7 +103,7 @@ const optionsOf = (node: XmlNode | undefined): DeployOptions => {
 export class DeployApi {
   private readonly jobs = new Map<string, DeployJob>();
 
-  public constructor(private readonly org: OrgState, private readonly metadata: MetadataApi) {}
+  public constructor(private readonly org: OrgState, private readonly components: ComponentStore) {}
 
   public handle(envelope: Envelope, apiVersion: number, user: User): Reply {
     if (envelope.operation === 'deploy') return this.deploy(envelope.body, apiVersion, user);
@@ -187,7 +188,7 @@ export class DeployApi {
       const errors =
         deletion.typeName === 'Settings'
           ? [{ statusCode: 'INVALID_OPERATION', message: 'Settings cannot be deleted' }]
-          : this.metadata.deleteOne(deletion.typeName, deletion.member);
+          : this.components.deleteOne(deletion.typeName, deletion.member);
       if (errors.length > 0) failures.push(failure(deletion.typeName, deletion.member, deletion.fileName, errors.map((e) => e.message).join('; ')));
       else successes.push({ changed: false, componentType: deletion.typeName, created: false, deleted: true, fileName: deletion.fileName, fullName: deletion.member, success: true });
     }
@@ -196,7 +197,7 @@ export class DeployApi {
   /** Each component saved as an upsert, in the order Salesforce resolves their dependencies. */
   private applyComponents(components: ParsedComponent[], successes: DeployMessage[], failures: DeployMessage[]): void {
     const ordered = [...components].sort((a, b) => DEPLOY_ORDER.indexOf(a.type) - DEPLOY_ORDER.indexOf(b.type));
-    const outcomes = this.metadata.deployAll(ordered);
+    const outcomes = this.components.deployAll(ordered);
     for (const [i, component] of ordered.entries()) {
       const outcome = outcomes[i];
       if (outcome.errors.length > 0) {

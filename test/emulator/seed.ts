@@ -1,4 +1,4 @@
-import type { MetadataApi } from './metadata.js';
+import type { ComponentStore } from './components.js';
 import type { OrgState } from './org.js';
 
 /** The apps `--seed-apps` adds: one of each kind, as an admin would have made them in Setup. */
@@ -10,9 +10,9 @@ export const SEEDED_APPS = { connectedApp: 'Setup_Made_Connected_App', externalC
  * Salesforce's org-specific links, and components named by their own convention. `setup`'s read → merge →
  * write must carry every one of them through an update (SPEC §1: an update replaces the whole component).
  */
-export const seedSetupMadeApps = (org: OrgState, metadata: MetadataApi): void => {
+export const seedSetupMadeApps = (org: OrgState, components: ComponentStore): void => {
   const save = (type: string, body: Record<string, unknown>): void => {
-    const outcome = metadata.deployOne(type, body as never);
+    const outcome = components.deployOne(type, body as never);
     if (outcome.errors.length > 0) throw new Error(`emulator bug: seeding ${type} ${outcome.fullName}: ${JSON.stringify(outcome.errors)}`);
   };
   const app = SEEDED_APPS.externalClientApp;

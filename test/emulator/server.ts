@@ -1,14 +1,24 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bearerToken, json, readRequest, restError, writeReply, type Reply, type Request } from './http.js';
-import { OrgState, type OrgOptions, type User } from './org.js';
+import {
+  OrgState,
+  type MetadataBody,
+  type OrgOptions,
+  type PermissionSet,
+  type PermissionSetAssignment,
+  type Profile,
+  type SetupEntityAccess,
+  type User,
+} from './org.js';
 import { GENERIC_LOGIN_HOST, OAuthEndpoints, Sessions, type Session } from './oauth.js';
 import { RestApi } from './rest.js';
 import { OAuthUsageApi } from './usage.js';
 import { OAuthCredentialsApi } from './credentials.js';
 import { MetadataApi } from './metadata.js';
+import { ComponentStore } from './components.js';
 import { parseEnvelope, SoapFault, soapFault, soapOperationOf, sfFault } from './soap.js';
-import { currentApps, grantsApiAccess } from './apps.js';
+import { currentApps, grantsApiAccess, type ECA_COMPONENT_TYPES, type OAuthApp } from './apps.js';
 import { FaultInjector } from './faults.js';
 import { seedSetupMadeApps } from './seed.js';
 
@@ -44,6 +54,34 @@ export type RequestLogEntry = {
   latencyMs: number;
   /** When the answer went out (epoch ms, real time). */
   answeredAt: number;
+};
+
+type EcaComponentType = (typeof ECA_COMPONENT_TYPES)[number];
+
+/** A metadata component as GET /__emulator/state shows it: its Id, its name, and its fields as stored. */
+export type StateComponent = { id: string; fullName: string; metadata: MetadataBody };
+
+/**
+ * What GET /__emulator/state answers (as JSON: a field that is undefined is left out): the org as tests read it
+ * back, made of the org's own types.
+ */
+export type EmulatorState = {
+  orgId: string;
+  sandbox: boolean;
+  apps: Array<OAuthApp & { consumerSecret: string | undefined }>;
+  connectedApps: StateComponent[];
+  /** Each with its four components, found by their link to it (null: none). */
+  externalClientApps: Array<StateComponent & { components: Record<EcaComponentType, StateComponent | null> }>;
+  /** The permission sets an admin sees in Setup: not those a profile owns. */
+  permissionSets: PermissionSet[];
+  setupEntityAccess: SetupEntityAccess[];
+  permissionSetAssignments: PermissionSetAssignment[];
+  users: Array<User & { Profile: string }>;
+  profiles: Array<Pick<Profile, 'Id' | 'Name'>>;
+  /** External Client Apps whose refresh tokens were deleted through the OAuth usage API, in order. */
+  refreshTokensRevoked: string[];
+  /** Every access token the org issued that is still valid (tests scan outputs and logs for them). */
+  accessTokens: string[];
 };
 
 /** What `npm run emulator` prints when it is ready: the contract other tooling reads. */
@@ -99,8 +137,9 @@ export class Emulator {
     this.rest = new RestApi(this.org);
     this.usage = new OAuthUsageApi(this.org, this.sessions);
     this.credentials = new OAuthCredentialsApi(this.org);
-    this.metadata = new MetadataApi(this.org);
-    if (options.seedApps) seedSetupMadeApps(this.org, this.metadata);
+    const components = new ComponentStore(this.org);
+    this.metadata = new MetadataApi(this.org, components);
+    if (options.seedApps) seedSetupMadeApps(this.org, components);
     this.faults = new FaultInjector(options.faultRate ?? 0, options.faultSeed ?? 1);
     this.latency = { ms: options.latencyMs ?? 0, metadataMs: options.metadataLatencyMs ?? METADATA_LATENCY_FACTOR * (options.latencyMs ?? 0) };
     this.server = createServer((req, res) => {
@@ -170,34 +209,29 @@ export class Emulator {
   }
 
   /** Everything a test may want to read back: apps of both kinds with their metadata, and the grants. */
-  public state(): Record<string, unknown> {
+  public state(): EmulatorState {
     const org = this.org;
-    const componentsOf = (type: string): Array<{ id: string; fullName: string; metadata: unknown }> =>
-      org.componentsOf(type).map((c) => ({ id: c.id, fullName: c.fullName, metadata: c.body }));
+    const componentsOf = (type: string): StateComponent[] =>
+      org.componentsOf(type).map((c) => ({ id: c.id, fullName: c.fullName, metadata: c.body ?? {} }));
     return {
       orgId: org.orgId,
       sandbox: org.options.sandbox,
       // Secrets are shown here as Setup shows them to an admin; the APIs never return them.
       apps: currentApps(org).map((a) => ({ ...a, consumerSecret: a.consumerKey ? org.consumerSecrets.get(a.consumerKey) : undefined })),
       connectedApps: componentsOf('ConnectedApp'),
-      externalClientApps: componentsOf('ExternalClientApplication').map((header) => ({
-        ...header,
-        components: Object.fromEntries(
-          [
-            'ExtlClntAppOauthSettings',
-            'ExtlClntAppGlobalOauthSettings',
-            'ExtlClntAppOauthConfigurablePolicies',
-            'ExtlClntAppConfigurablePolicies',
-          ].map((type) => [
-            type,
-            componentsOf(type).find(
-              (c) =>
-                String((c.metadata as Record<string, unknown>).externalClientApplication).toLowerCase() ===
-                header.fullName.toLowerCase()
-            ) ?? null,
-          ])
-        ),
-      })),
+      externalClientApps: componentsOf('ExternalClientApplication').map((header) => {
+        const linked = (type: EcaComponentType): StateComponent | null =>
+          componentsOf(type).find((c) => String(c.metadata.externalClientApplication).toLowerCase() === header.fullName.toLowerCase()) ?? null;
+        return {
+          ...header,
+          components: {
+            ExtlClntAppOauthSettings: linked('ExtlClntAppOauthSettings'),
+            ExtlClntAppGlobalOauthSettings: linked('ExtlClntAppGlobalOauthSettings'),
+            ExtlClntAppOauthConfigurablePolicies: linked('ExtlClntAppOauthConfigurablePolicies'),
+            ExtlClntAppConfigurablePolicies: linked('ExtlClntAppConfigurablePolicies'),
+          },
+        };
+      }),
       permissionSets: org.permissionSets.filter((p) => !p.IsOwnedByProfile),
       setupEntityAccess: org.setupEntityAccess,
       permissionSetAssignments: org.assignments,

@@ -1,4 +1,7 @@
-import { Emulator, type EmulatorOptions, type ReadyLine, type RequestLogEntry } from '../emulator/server.js';
+import { Emulator, type EmulatorOptions, type EmulatorState, type ReadyLine, type RequestLogEntry } from '../emulator/server.js';
+import { writesIn } from './writes.js';
+
+export type { EmulatorState } from '../emulator/server.js';
 
 export type RunningEmulator = {
   emulator: Emulator;
@@ -9,6 +12,8 @@ export type RunningEmulator = {
   /** GET /__emulator/requests. */
   requests: () => Promise<RequestLogEntry[]>;
   clearRequests: () => Promise<void>;
+  /** The writes in the request log, in order (what counts as one: writes.ts). */
+  writes: () => Promise<string[]>;
   /** The next call of this operation (`deploy`, `delete:PermissionSetAssignment`, …), after `after` more, is refused with this problem. */
   refuseNext: (operation: string, problem: string, after?: number) => Promise<void>;
   /** POST /__emulator/faults: the share of calls that fail from now on (0 ends the outage). */
@@ -22,21 +27,6 @@ export type RunningEmulator = {
   stop: () => Promise<void>;
 };
 
-export type EmulatorState = {
-  orgId: string;
-  apps: Array<{ kind: string; id: string; name: string; consumerKey?: string; consumerSecret?: string; certificate?: string; scopes: string[]; adminApproved: boolean; enabled: boolean }>;
-  connectedApps: Array<{ id: string; fullName: string; metadata: Record<string, unknown> }>;
-  externalClientApps: Array<{ id: string; fullName: string; metadata: Record<string, unknown>; components: Record<string, { fullName: string; metadata: Record<string, unknown> } | null> }>;
-  permissionSets: Array<{ Id: string; Name: string; Label: string }>;
-  setupEntityAccess: Array<{ Id: string; ParentId: string; SetupEntityId: string; SetupEntityType: string }>;
-  permissionSetAssignments: Array<{ Id: string; AssigneeId: string; PermissionSetId: string }>;
-  users: Array<{ Id: string; Username: string; IsActive: boolean; Profile: string }>;
-  /** External Client Apps whose refresh tokens were deleted through the OAuth usage API, in order. */
-  refreshTokensRevoked: string[];
-  /** Every access token the org issued that is still valid (tests scan outputs and logs for them). */
-  accessTokens: string[];
-};
-
 /** Starts an emulator in this process on a free loopback port; tests talk to it over real HTTP. */
 export const startEmulator = async (options: EmulatorOptions = {}): Promise<RunningEmulator> => {
   const emulator = new Emulator(options);
@@ -46,12 +36,14 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
 /** An emulator reached through its control endpoints, in this process or another. */
 export const emulatorAt = (ready: ReadyLine, stop: () => Promise<void>, emulator: Emulator = undefined as never): RunningEmulator => {
   const url = ready.instanceUrl;
+  const requests = async (): Promise<RequestLogEntry[]> => (await (await fetch(`${url}/__emulator/requests`)).json()) as RequestLogEntry[];
   return {
     emulator,
     ready,
     url,
     state: async () => (await (await fetch(`${url}/__emulator/state`)).json()) as EmulatorState,
-    requests: async () => (await (await fetch(`${url}/__emulator/requests`)).json()) as RequestLogEntry[],
+    requests,
+    writes: async () => writesIn(await requests()),
     clearRequests: async (): Promise<void> => {
       await fetch(`${url}/__emulator/requests`, { method: 'DELETE' });
     },

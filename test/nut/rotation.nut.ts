@@ -1,10 +1,10 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { runSf, sfWithAdmin, type SfRun } from '../helpers/sf.js';
+import { nutBench } from '../helpers/nut.js';
+import type { SfOptions, SfRun } from '../helpers/sf.js';
+import { tempDir } from '../helpers/temp.js';
 
 /**
  * Rotations as pipelines run them, through the real sf: several at once on one key folder, and one cut off
@@ -12,33 +12,25 @@ import { runSf, sfWithAdmin, type SfRun } from '../helpers/sf.js';
  * the certificate the app holds, by itself: the next routine run repairs what an interrupted one left.
  */
 describe('rotations at once and interrupted, through the real sf', () => {
-  let emu: RunningEmulator;
-  let home: string;
+  const nut = nutBench();
   let dir: string;
   let username: string;
 
-  const sf = (args: string[], onSpawn?: Parameters<typeof runSf>[1]['onSpawn']): Promise<SfRun> => runSf([...args, '--json'], { home, onSpawn });
-  const rotate = (onSpawn?: Parameters<typeof runSf>[1]['onSpawn']): Promise<SfRun> =>
+  const sf = (args: string[], onSpawn?: SfOptions['onSpawn']): Promise<SfRun> => nut.sf([...args, '--json'], { onSpawn });
+  const rotate = (onSpawn?: SfOptions['onSpawn']): Promise<SfRun> =>
     sf(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', 'Turn_App', '--username', username, '--output-dir', dir, '--wait', '1'], onSpawn);
   const setup = (): Promise<SfRun> => sf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Turn_App', '--username', username, '--output-dir', dir]);
   const folderMatchesApp = async (): Promise<boolean> => {
-    const held = (await emu.state()).apps.find((a) => a.name === 'Turn_App')?.certificate ?? '';
+    const held = (await nut.emu.state()).apps.find((a) => a.name === 'Turn_App')?.certificate ?? '';
     const key = createPrivateKey(await readFile(join(dir, 'server.key'), 'utf8'));
     return new X509Certificate(held).checkPrivateKey(key) && new X509Certificate(await readFile(join(dir, 'server.crt'), 'utf8')).checkPrivateKey(key);
   };
 
   before(async () => {
-    emu = await startEmulator();
-    home = await sfWithAdmin(emu);
-    username = emu.ready.integrationUser.username;
-    dir = join(await mkdtemp(join(tmpdir(), 'jwtapp-turns-')), 'keys');
+    username = nut.integration;
+    dir = join(await tempDir('jwtapp-turns-'), 'keys');
     const made = await setup();
     expect(made.status, made.stdout + made.stderr).to.equal(0);
-  });
-  after(async () => {
-    await emu.stop();
-    await rm(join(dir, '..'), { recursive: true, force: true });
-    await rm(home, { recursive: true, force: true });
   });
 
   it('four rotations at once on one folder take turns, and the key on disk matches the app', async function () {
@@ -57,7 +49,7 @@ describe('rotations at once and interrupted, through the real sf', () => {
     // Five rotations and five setups through sf, each SIGKILL's lock taken over after 10 s.
     this.timeout(300_000);
     // Slow enough that the kills land before, during and after the upload and the login check.
-    await emu.setLatency(150, 500);
+    await nut.emu.setLatency(150, 500);
     const outcomes: string[] = [];
     const points: Array<{ afterSwitchMs: number; signal: NodeJS.Signals }> = [
       { afterSwitchMs: 0, signal: 'SIGKILL' },
@@ -86,7 +78,7 @@ describe('rotations at once and interrupted, through the real sf', () => {
       // eslint-disable-next-line no-await-in-loop
       await new Promise((settle) => setTimeout(settle, 1500));
       // eslint-disable-next-line no-await-in-loop
-      await emu.clearRequests();
+      await nut.emu.clearRequests();
       // eslint-disable-next-line no-await-in-loop
       const next = await setup();
       expect(next.status, `after ${point.signal} at +${point.afterSwitchMs} ms: ${next.stdout}${next.stderr}`).to.equal(0);
@@ -94,7 +86,7 @@ describe('rotations at once and interrupted, through the real sf', () => {
       // be whatever pair the kill left on disk, unverified, in place of the one the pipeline uses).
       expect((next.json?.result as { status?: string }).status, `after ${point.signal} at +${point.afterSwitchMs} ms`).to.equal('unchanged');
       // eslint-disable-next-line no-await-in-loop
-      expect((await emu.requests()).filter((r) => r.soapOperation === 'deploy'), `after ${point.signal} at +${point.afterSwitchMs} ms`).to.deep.equal([]);
+      expect(await nut.emu.writes(), `after ${point.signal} at +${point.afterSwitchMs} ms`).to.deep.equal([]);
       // eslint-disable-next-line no-await-in-loop
       expect(await folderMatchesApp(), `after ${point.signal} at +${point.afterSwitchMs} ms`).to.equal(true);
       // eslint-disable-next-line no-await-in-loop
@@ -103,6 +95,6 @@ describe('rotations at once and interrupted, through the real sf', () => {
       outcomes.push(`${point.signal}@+${point.afterSwitchMs}ms: exit ${killed.status}, ${repaired ? (repaired.includes('put back') ? 'rolled back' : 'kept the new pair') : 'nothing to repair'}`);
     }
     process.stdout.write(`      interrupted rotations, each repaired by the next setup:\n${outcomes.map((o) => `        ${o}`).join('\n')}\n`);
-    await emu.setLatency(0);
+    await nut.emu.setLatency(0);
   });
 });

@@ -1,7 +1,7 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
+import { nutBench } from '../helpers/nut.js';
 import { runSf, sfWithAdmin, type SfRun } from '../helpers/sf.js';
 
 /** A signed JWT (the bearer assertion, or a JWT-format token): three base64url parts, the first two JSON. */
@@ -14,25 +14,14 @@ const SIGNED_JWT = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{20,}/;
  * them) and `sf jwtapp token`'s own output.
  */
 describe('no secret anywhere it should not be, through the real sf at SF_LOG_LEVEL=trace', () => {
-  let emu: RunningEmulator;
-  let home: string;
+  const nut = nutBench({ emulator: { consumerSecretApiAccess: true } });
   const trace = { SF_LOG_LEVEL: 'trace', SF_DISABLE_LOG_FILE: 'false' };
 
-  before(async () => {
-    emu = await startEmulator({ consumerSecretApiAccess: true });
-    home = await sfWithAdmin(emu);
-  });
-  let echoHome: string | undefined;
-  after(async () => {
-    await emu.stop();
-    if (echoHome) await rm(echoHome, { recursive: true, force: true });
-  });
-
   it('every command, human and --json: zero hits outside the files and the command whose job they are', async () => {
-    const integration = emu.ready.integrationUser.username;
+    const integration = nut.integration;
     const runs: Array<{ args: string[]; run: SfRun }> = [];
     const sf = async (args: string[], env: Record<string, string> = {}): Promise<SfRun> => {
-      const run = await runSf(args, { home, env: { ...trace, ...env } });
+      const run = await nut.sf(args, { env: { ...trace, ...env } });
       runs.push({ args, run });
       return run;
     };
@@ -43,8 +32,8 @@ describe('no secret anywhere it should not be, through the real sf at SF_LOG_LEV
     const setup = await both(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Secret_App', '--username', integration, '--flow', 'jwt', '--flow', 'client-credentials', '--output-dir', 'certs', '--dotenv-file', 'plain.env']);
     expect(setup.status, setup.stdout + setup.stderr).to.equal(0);
     const clientId = String((setup.json?.result as { clientId: string }).clientId);
-    const key = join(home, 'certs', 'server.key');
-    await both(['jwtapp', 'verify', '-o', integration, '-i', clientId, '-f', key, '-r', emu.url]);
+    const key = join(nut.home, 'certs', 'server.key');
+    await both(['jwtapp', 'verify', '-o', integration, '-i', clientId, '-f', key, '-r', nut.emu.url]);
     await both(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Secret_App', '--username', integration, '--jwt-key-file', key, '--verify']);
     await sf(['jwtapp', 'cert', 'generate', '--output-dir', 'spare']);
     await sf(['jwtapp', 'cert', 'generate', '--output-dir', 'spare-json', '--json']);
@@ -52,23 +41,23 @@ describe('no secret anywhere it should not be, through the real sf at SF_LOG_LEV
     await both(['jwtapp', 'block', '--target-org', 'emu', '--name', 'Secret_App']);
     await both(['jwtapp', 'unblock', '--target-org', 'emu', '--name', 'Secret_App']);
     await both(['jwtapp', 'user', 'create', '--target-org', 'emu', '--username', `secret-user@${integration.split('@')[1]}`]);
-    const state = await emu.state();
+    const state = await nut.emu.state();
     const secret = String(state.apps.find((a) => a.name === 'Secret_App')?.consumerSecret);
     process.env.SECRET_APP_SECRET = secret;
-    await both(['jwtapp', 'verify', '-o', integration, '-i', clientId, '--client-secret-env', 'SECRET_APP_SECRET', '-r', emu.url], { SECRET_APP_SECRET: secret });
+    await both(['jwtapp', 'verify', '-o', integration, '-i', clientId, '--client-secret-env', 'SECRET_APP_SECRET', '-r', nut.emu.url], { SECRET_APP_SECRET: secret });
     await sf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Secret_App', '--username', integration, '--flow', 'client-credentials', '--dotenv-file', 'with-secret.env', '--dotenv-include-secret', '--json']);
-    const token = await sf(['jwtapp', 'token', '-o', integration, '-i', clientId, '-f', key, '-r', emu.url]);
+    const token = await sf(['jwtapp', 'token', '-o', integration, '-i', clientId, '-f', key, '-r', nut.emu.url]);
     expect(runs.filter((r) => r.run.status !== 0).map((r) => r.args.join(' '))).to.deep.equal([]);
 
     // The secrets: each key written (its base64 body, which no certificate holds), every token, the consumer secret.
     const keyBodies = await Promise.all(
-      (await readdir(join(home, 'certs')))
-        .concat((await readdir(join(home, 'spare'))).map((f) => `../spare/${f}`))
-        .concat((await readdir(join(home, 'spare-json'))).map((f) => `../spare-json/${f}`))
+      (await readdir(join(nut.home, 'certs')))
+        .concat((await readdir(join(nut.home, 'spare'))).map((f) => `../spare/${f}`))
+        .concat((await readdir(join(nut.home, 'spare-json'))).map((f) => `../spare-json/${f}`))
         .filter((f) => f.endsWith('.key'))
-        .map(async (f) => (await readFile(join(home, 'certs', f), 'utf8')).split('\n')[5])
+        .map(async (f) => (await readFile(join(nut.home, 'certs', f), 'utf8')).split('\n')[5])
     );
-    const tokens = (await emu.state()).accessTokens.filter((t) => t !== emu.ready.admin.accessToken);
+    const tokens = (await nut.emu.state()).accessTokens.filter((t) => t !== nut.emu.ready.admin.accessToken);
     const secrets = [...keyBodies.map((b) => ({ what: 'private key', text: b })), ...tokens.map((t) => ({ what: 'access token', text: t })), { what: 'consumer secret', text: secret }];
     expect(keyBodies.length).to.be.greaterThan(2);
     expect(tokens.length).to.be.greaterThan(3);
@@ -81,7 +70,7 @@ describe('no secret anywhere it should not be, through the real sf at SF_LOG_LEV
     const scan = async (dir: string): Promise<void> => {
       for (const entry of await readdir(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
-        const relative = path.slice(home.length + 1);
+        const relative = path.slice(nut.home.length + 1);
         if (entry.name === 'node_modules' || entry.name === 'plugins') continue;
         // eslint-disable-next-line no-await-in-loop
         if (entry.isDirectory()) await scan(path);
@@ -95,34 +84,33 @@ describe('no secret anywhere it should not be, through the real sf at SF_LOG_LEV
         }
       }
     };
-    await scan(home);
-    const logs = (await readdir(join(home, '.sf'))).filter((f) => f.endsWith('.log'));
+    await scan(nut.home);
+    const logs = (await readdir(join(nut.home, '.sf'))).filter((f) => f.endsWith('.log'));
     process.stdout.write(`      secret scan: ${runs.length} runs, ${secrets.length} secrets, ${logs.length} trace log file(s): ${hits.length} hits\n`);
     expect(logs.length, 'sf wrote its trace log').to.be.greaterThan(0);
     expect(hits).to.deep.equal([]);
     // The scan finds what is there: the dotenv file that asked for the secret holds it, token prints a token.
-    expect(await readFile(join(home, 'with-secret.env'), 'utf8')).to.include(`SF_CLIENT_SECRET=${secret}`);
+    expect(await readFile(join(nut.home, 'with-secret.env'), 'utf8')).to.include(`SF_CLIENT_SECRET=${secret}`);
     expect(tokens).to.include(token.stdout.trim());
     // About 20 runs of the real sf: on a shared machine, longer than the default timeout.
   }).timeout(600_000);
 
   it('failure paths: a gateway that echoes the request, 4xx and 5xx with bodies, retries: zero hits in stdout, stderr, --json and the log', async () => {
     // A HOME of its own: its sf log holds these runs only.
-    const gatewayHome = await sfWithAdmin(emu, 'echo');
-    echoHome = gatewayHome;
-    const integration = emu.ready.integrationUser.username;
+    const gatewayHome = await sfWithAdmin(nut.emu, 'echo');
+    const integration = nut.integration;
     const sf = (args: string[], env: Record<string, string> = {}): Promise<SfRun> => runSf(args, { home: gatewayHome, env: { ...trace, ...env } });
     const made = await sf(['jwtapp', 'setup', '--target-org', 'echo', '--name', 'Echo_App', '--username', integration, '--flow', 'jwt', '--flow', 'client-credentials', '--output-dir', 'certs', '--json']);
     expect(made.status, made.stdout + made.stderr).to.equal(0);
     const clientId = String((made.json?.result as { clientId: string }).clientId);
     const key = join(gatewayHome, 'certs', 'server.key');
-    const secret = String((await emu.state()).apps.find((a) => a.name === 'Echo_App')?.consumerSecret);
+    const secret = String((await nut.emu.state()).apps.find((a) => a.name === 'Echo_App')?.consumerSecret);
     const env = { ECHO_APP_SECRET: secret };
     const TOKEN = '/services/oauth2/token';
     const oauthEcho = '{"error":"invalid_request","error_description":"{request}"}';
     const restEcho = '[{"errorCode":"INVALID_REQUEST","message":"{request}"}]';
-    const jwt = ['-o', integration, '-i', clientId, '-f', key, '-r', emu.url];
-    const cc = ['-o', integration, '-i', clientId, '--client-secret-env', 'ECHO_APP_SECRET', '-r', emu.url];
+    const jwt = ['-o', integration, '-i', clientId, '-f', key, '-r', nut.emu.url];
+    const cc = ['-o', integration, '-i', clientId, '--client-secret-env', 'ECHO_APP_SECRET', '-r', nut.emu.url];
     type Answer = { status: number; contentType: string; body: string; path?: string; count?: number };
     const cases: Array<{ what: string; args: string[]; answer: Answer; ok?: boolean }> = [
       { what: 'token request refused, the request in error_description', args: ['jwtapp', 'verify', ...jwt], answer: { status: 400, contentType: 'application/json', body: oauthEcho, path: TOKEN } },
@@ -143,18 +131,18 @@ describe('no secret anywhere it should not be, through the real sf at SF_LOG_LEV
     for (const c of cases) {
       for (const args of [c.args, [...c.args, '--json']]) {
         // eslint-disable-next-line no-await-in-loop
-        await emu.answerNext({ count: -1, ...c.answer });
+        await nut.emu.answerNext({ count: -1, ...c.answer });
         // eslint-disable-next-line no-await-in-loop
         const run = await sf(args, env);
         // eslint-disable-next-line no-await-in-loop
-        await emu.answerNext({ status: 200, count: 0 });
+        await nut.emu.answerNext({ status: 200, count: 0 });
         runs.push({ what: c.what, args, run });
       }
     }
     expect(runs.filter((r, i) => (r.run.status === 0) !== Boolean(cases[Math.floor(i / 2)].ok)).map((r) => `${r.what}: exit ${r.run.status} ${r.run.stdout} ${r.run.stderr}`)).to.deep.equal([]);
 
     const keyBody = (await readFile(key, 'utf8')).split('\n')[5];
-    const tokens = (await emu.state()).accessTokens;
+    const tokens = (await nut.emu.state()).accessTokens;
     const secrets = [{ what: 'private key', text: keyBody }, { what: 'consumer secret', text: secret }, ...tokens.map((t) => ({ what: 'access token', text: t }))];
     const found = (text: string): string[] => [
       ...secrets.filter((s) => text.includes(s.text)).map((s) => s.what),
