@@ -1,6 +1,7 @@
 import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
+import { stripVTControlCharacters } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
@@ -365,15 +366,41 @@ describe('sf jwtapp setup', () => {
   });
 
   describe('in a terminal (no --json)', () => {
-    /** What a user reads: each line, a table row as its cells joined by ' | ', without the box drawing. */
-    const screen = (stdout: string): string[] =>
-      stdout
-        .split('\n')
-        .filter((line) => !/^[┌├└]/.test(line))
-        .map((line) => (line.startsWith('│') ? line.split('│').slice(1, -1).map((cell) => cell.trim()).join(' | ') : line));
+    /**
+     * What a user reads, without colour: each line, a table row as its cells joined by ' | '. In a terminal the table
+     * is boxed; where CI is set (a pipeline's log), @oclif/table prints it plain — a heading, a rule of dashes, and
+     * rows padded to the column widths — so both are read back to the same lines.
+     */
+    const screen = (stdout: string): string[] => {
+      const lines = stripVTControlCharacters(stdout).split('\n');
+      const boxed = lines.some((line) => line.startsWith('│'));
+      if (boxed)
+        return lines
+          .filter((line) => !/^[┌├└]/.test(line))
+          .map((line) => (line.startsWith('│') ? line.split('│').slice(1, -1).map((cell) => cell.trim()).join(' | ') : line));
+      const rule = lines.findIndex((line) => /^-+$/.test(line));
+      const heading = lines[rule - 1] ?? '';
+      // The second column starts where the heading's second word does.
+      const split = heading.search(/\S+\s*$/);
+      const rows = lines.slice(rule + 1).findIndex((line) => !line.startsWith(' ') || line.trim() === '') + rule + 1;
+      const cells = (line: string): string => `${line.slice(0, split).trim()} | ${line.slice(split).trim()}`;
+      return [...lines.slice(0, rule - 1), cells(heading), ...lines.slice(rule + 1, rows).map(cells), ...lines.slice(rows)];
+    };
     let terminalDir: string;
-    const terminal = (): Promise<CommandRun<SetupResult>> =>
-      runCommand<SetupResult>(Setup, ['--target-org', 'emu-admin', '--name', 'Terminal_App', '--username', integration, '--output-dir', terminalDir]);
+    /** Runs setup without --json, as in a terminal or (ci) in a pipeline's log, where CI is set. */
+    const terminal = async (ci: boolean): Promise<CommandRun<SetupResult>> => {
+      const saved = { CI: process.env.CI, skip: process.env.OCLIF_TABLE_SKIP_CI_CHECK };
+      if (ci) process.env.CI = 'true';
+      else delete process.env.CI;
+      delete process.env.OCLIF_TABLE_SKIP_CI_CHECK;
+      try {
+        return await runCommand<SetupResult>(Setup, ['--target-org', 'emu-admin', '--name', 'Terminal_App', '--username', integration, '--output-dir', terminalDir]);
+      } finally {
+        for (const [name, value] of [['CI', saved.CI], ['OCLIF_TABLE_SKIP_CI_CHECK', saved.skip]] as const)
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+      }
+    };
     /** The summary table and the login line, the same after a first run and a re-run. */
     const summary = async (): Promise<string[]> => {
       const clientId = String((await emu.state()).apps.find((a) => a.name === 'Terminal_App')?.consumerKey);
@@ -399,8 +426,8 @@ describe('sf jwtapp setup', () => {
       terminalDir = await tempDir('jwtapp-setup-terminal-');
     });
 
-    it('prints the changes it makes, then what it made as a table', async () => {
-      const run = await terminal();
+    it('prints the changes it makes, then what it made as a boxed table', async () => {
+      const run = await terminal(false);
       expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
       expect(run.stdout).to.match(/^┌─+┬─+┐$/m);
       expect(screen(run.stdout)).to.deep.equal([
@@ -416,9 +443,10 @@ describe('sf jwtapp setup', () => {
       ]);
     });
 
-    it('says a re-run has nothing to change, and shows the same table', async () => {
-      const run = await terminal();
+    it('says a re-run has nothing to change, and shows the same table, plain in a pipeline\'s log', async () => {
+      const run = await terminal(true);
       expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
+      expect(stripVTControlCharacters(run.stdout)).to.match(/^-+$/m).and.not.match(/[┌│└]/);
       expect(screen(run.stdout)).to.deep.equal(['Nothing to change.', 'Terminal_App was already set up: unchanged.', ...(await summary())]);
     });
   });
