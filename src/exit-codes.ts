@@ -1,13 +1,7 @@
 /**
- * The plugin's exit codes: one table for every command (as plugin-deploy-retrieve's errorCodes.ts), shown in
- * each command's help. The same failure exits the same way whichever command meets it.
+ * The plugin's exit codes: one table for every command (as plugin-deploy-retrieve's errorCodes.ts). The same
+ * failure exits the same way whichever command meets it. Each command's help lists its own (cli/exit-codes-help.ts).
  */
-import { Messages } from '@salesforce/core';
-import { toHelpSection } from '@salesforce/sf-plugins-core';
-
-Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'exit-codes');
-
 export const EXIT_CODES = {
   ok: 0,
   /** oclif's: a flag is missing, unknown or malformed. */
@@ -21,7 +15,3 @@ export const EXIT_CODES = {
 } as const;
 
 export type ExitCodeName = keyof typeof EXIT_CODES;
-
-/** The `EXIT CODES` help section of a command, listing the codes it can exit with. */
-export const exitCodesHelp = (...names: ExitCodeName[]): ReturnType<typeof toHelpSection> =>
-  toHelpSection('EXIT CODES', Object.fromEntries(names.map((name) => [String(EXIT_CODES[name]), messages.getMessage(name)])));

@@ -62,7 +62,7 @@ export type BadInput = {
   /** The command line as the page shows it. */
   shown: string;
   /** The command's id and its arguments, from the context. */
-  command: 'setup' | 'verify' | 'token' | 'audit' | 'cert generate' | 'cert rotate' | 'block' | 'user create';
+  command: 'setup' | 'verify' | 'token' | 'audit' | 'cert generate' | 'cert rotate' | 'block' | 'unblock' | 'user create';
   args: (ctx: BadInputContext) => string[];
   /** The error's name in `--json`, and the exit code. */
   name: string;
@@ -70,6 +70,9 @@ export type BadInput = {
   /** Words the error's message or actions must hold: what is wrong, and what to do. */
   says: string;
 };
+
+/** What an org answers while it is down for maintenance: a 503 page, not the API's JSON. */
+const MAINTENANCE_PAGE = '<html><head><title>Service Unavailable</title></head><body>This org is down for maintenance.</body></html>';
 
 const key = (ctx: BadInputContext): string[] => ['-o', ctx.integration, '-i', ctx.clientId, '-r', ctx.instanceUrl];
 
@@ -83,7 +86,7 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'F6', area: 'flags', shown: 'sf jwtapp setup --scopes api,everything', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Scope', '--scopes', 'api,everything', '--dry-run'], name: 'UnknownScopeError', exitCode: 3, says: 'everything' },
   { id: 'F7', area: 'flags', shown: "sf jwtapp setup --consumer-key 'not a key!'", command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Key', '--consumer-key', 'not a key!', '--dry-run'], name: 'InvalidConsumerKeyError', exitCode: 3, says: 'consumer' },
   { id: 'F8', area: 'flags', shown: "sf jwtapp setup --name ''", command: 'setup', args: (c) => ['-o', c.admin, '-n', '', '--dry-run'], name: 'InvalidAppNameError', exitCode: 3, says: 'name' },
-  { id: 'F9', area: 'flags', shown: 'sf jwtapp setup -o no-such-alias', command: 'setup', args: () => ['-o', 'no-such-alias', '-n', 'Bad_Alias'], name: 'NamedOrgNotFoundError', exitCode: 1, says: 'no-such-alias' },
+  { id: 'F9', area: 'flags', shown: 'sf jwtapp setup -o no-such-alias', command: 'setup', args: () => ['-o', 'no-such-alias', '-n', 'Bad_Alias'], name: 'NamedOrgNotFoundError', exitCode: 2, says: 'no-such-alias' },
   { id: 'F10', area: 'flags', shown: 'sf jwtapp setup --flow client-credentials (no --username)', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Cc', '--flow', 'client-credentials'], name: 'ClientCredentialsNeedUserError', exitCode: 3, says: '--username' },
   { id: 'F11', area: 'flags', shown: 'sf jwtapp user create --username not-an-email', command: 'user create', args: (c) => ['-o', c.admin, '--username', 'not-an-email'], name: 'BadUsernameError', exitCode: 3, says: 'email address' },
   { id: 'F12', area: 'flags', shown: 'sf jwtapp verify --client-secret-env EMPTY_VARIABLE', command: 'verify', args: (c) => [...key(c), '--client-secret-env', 'JWTAPP_EMPTY_VARIABLE'], name: 'SecretVariableEmptyError', exitCode: 3, says: 'JWTAPP_EMPTY_VARIABLE' },
@@ -91,6 +94,13 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'F14', area: 'flags', shown: 'sf jwtapp setup --wait 0.5', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Half_Wait', '--wait', '0.5'], name: 'WaitNotWholeMinutesError', exitCode: 2, says: 'whole minutes' },
   { id: 'F15', area: 'flags', shown: 'sf jwtapp verify --wait 0.5', command: 'verify', args: (c) => [...key(c), '-f', `${c.keyDir}/server.key`, '--wait', '0.5'], name: 'WaitNotWholeMinutesError', exitCode: 2, says: 'whole minutes' },
 
+  { id: 'F16', area: 'flags', shown: 'sf jwtapp block -o no-such-alias', command: 'block', args: () => ['-o', 'no-such-alias', '-n', 'Bad_Alias'], name: 'NamedOrgNotFoundError', exitCode: 2, says: 'no-such-alias' },
+  { id: 'F17', area: 'flags', shown: 'sf jwtapp unblock -o no-such-alias', command: 'unblock', args: () => ['-o', 'no-such-alias', '-n', 'Bad_Alias'], name: 'NamedOrgNotFoundError', exitCode: 2, says: 'no-such-alias' },
+  { id: 'F18', area: 'flags', shown: 'sf jwtapp cert generate --days 0', command: 'cert generate', args: (c) => ['--days', '0', '--output-dir', c.files.directory], name: 'Error', exitCode: 2, says: 'days' },
+  { id: 'F19', area: 'flags', shown: 'sf jwtapp cert rotate -o no-such-alias', command: 'cert rotate', args: (c) => ['-o', 'no-such-alias', '-n', c.app, '--output-dir', c.keyDir], name: 'NamedOrgNotFoundError', exitCode: 2, says: 'no-such-alias' },
+  { id: 'F20', area: 'flags', shown: 'sf jwtapp user create -o no-such-alias', command: 'user create', args: (c) => ['-o', 'no-such-alias', '--username', `new-user@${c.integration.split('@')[1]}`], name: 'NamedOrgNotFoundError', exitCode: 2, says: 'no-such-alias' },
+  { id: 'F21', area: 'flags', shown: 'sf jwtapp token --wait 61', command: 'token', args: (c) => [...key(c), '-f', `${c.keyDir}/server.key`, '--wait', '61'], name: 'DurationBoundsMaxError', exitCode: 2, says: '60' },
+  { id: 'F22', area: 'flags', shown: 'sf jwtapp audit -o no-such-alias', command: 'audit', args: (c) => ['-o', 'no-such-alias', '-n', c.app], name: 'NamedOrgNotFoundError', exitCode: 2, says: 'no-such-alias' },
   // ---- files ---------------------------------------------------------------------------------------
   { id: 'K1', area: 'files', shown: 'sf jwtapp verify -f <a directory>', command: 'verify', args: (c) => [...key(c), '-f', c.files.directory], name: 'KeyFileUnreadableError', exitCode: 3, says: 'EISDIR' },
   { id: 'K2', area: 'files', shown: 'sf jwtapp verify -f <an empty file>', command: 'verify', args: (c) => [...key(c), '-f', c.files.empty], name: 'NotPemError', exitCode: 3, says: 'PEM' },
@@ -112,6 +122,7 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'K18', area: 'files', shown: 'sf jwtapp setup --dotenv-file ci.env --settings-file ./ci.env', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Same', '--username', c.integration, '--output-dir', `${c.files.directory}/same`, '--dotenv-file', `${c.files.directory}/ci.env`, '--settings-file', `${c.files.directory}/./ci.env`], name: 'CiFileCollisionError', exitCode: 3, says: '--settings-file' },
   { id: 'K19', area: 'files', shown: 'sf jwtapp cert rotate --dotenv-file <the certificate it replaces>', command: 'cert rotate', args: (c) => ['-o', c.admin, '-n', c.app, '--username', c.integration, '--output-dir', c.keyDir, '--dotenv-file', `${c.keyDir}/server.crt`], name: 'CiFileCollisionError', exitCode: 3, says: 'the certificate' },
   { id: 'K20', area: 'files', shown: 'sf jwtapp setup --output-dir <a folder whose name holds a line break> --dotenv-file ci.env', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Newline', '--username', c.integration, '--output-dir', `${c.files.directory}/x\nSF_LOGIN_URL=https:/evil`, '--dotenv-file', `${c.files.directory}/ci.env`], name: 'CiValueUnwritableError', exitCode: 3, says: 'line break' },
+  { id: 'K21', area: 'files', shown: 'sf jwtapp token -f <an empty file>', command: 'token', args: (c) => [...key(c), '-f', c.files.empty], name: 'NotPemError', exitCode: 3, says: 'PEM' },
   // ---- certificates brought alone: checked as a pair's certificate is --------------------------------
   { id: 'C1', area: 'files', shown: 'sf jwtapp setup --certificate-file <an EC certificate>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Ec_Cert', '--username', c.integration, '--certificate-file', c.files.ecCertificate], name: 'CertificateNotRsaError', exitCode: 3, says: 'RSA' },
   { id: 'C2', area: 'files', shown: 'sf jwtapp setup --certificate-file <a 1024-bit certificate>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Small_Cert', '--username', c.integration, '--certificate-file', c.files.smallCertificate], name: 'CertificateKeyTooSmallError', exitCode: 3, says: '2048' },
@@ -128,6 +139,8 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'N6', area: 'names', shown: 'sf jwtapp block --name No_Such_App', command: 'block', args: (c) => ['-o', c.admin, '-n', 'No_Such_App'], name: 'UnknownAppError', exitCode: 4, says: 'No_Such_App' },
   { id: 'N7', area: 'names', shown: 'sf jwtapp setup --permission-set <81 characters>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Set_Length', '--permission-set', `A${'b'.repeat(80)}`, '--dry-run'], name: 'InvalidPermissionSetNameError', exitCode: 3, says: 'at most 80' },
   { id: 'N8', area: 'names', shown: 'sf jwtapp setup --label <81 characters>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Label', '--label', `L${'o'.repeat(79)}g`, '--dry-run'], name: 'InvalidAppLabelError', exitCode: 3, says: 'at most 80' },
+  { id: 'N9', area: 'names', shown: 'sf jwtapp unblock --name No_Such_App', command: 'unblock', args: (c) => ['-o', c.admin, '-n', 'No_Such_App'], name: 'UnknownAppError', exitCode: 4, says: 'No_Such_App' },
+  { id: 'N10', area: 'names', shown: 'sf jwtapp cert rotate --name No_Such_App', command: 'cert rotate', args: (c) => ['-o', c.admin, '-n', 'No_Such_App', '--output-dir', c.keyDir], name: 'UnknownAppError', exitCode: 4, says: 'No_Such_App' },
 
   // ---- orgs ----------------------------------------------------------------------------------------
   { id: 'O1', area: 'orgs', shown: 'sf jwtapp setup -o <a user who is not an admin>', command: 'setup', args: (c) => ['-o', c.nonAdmin, '-n', 'Bad_Admin', '--dry-run'], name: 'NotAdminError', exitCode: 4, says: 'an admin of the org' },
@@ -140,6 +153,8 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'O8', area: 'orgs', shown: 'sf jwtapp verify --username <a user without "API Enabled">', command: 'verify', args: (c) => ['-o', c.noApi, '-i', c.clientId, '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl], name: 'ApiDisabledForUserError', exitCode: 4, says: 'API Enabled' },
   { id: 'O9', area: 'orgs', shown: 'sf jwtapp setup --permission-set <an existing set setup did not create>', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Foreign', '--username', c.integration, '--permission-set', c.foreignPermissionSet], name: 'PermissionSetNotOursError', exitCode: 4, says: 'ModifyAllData' },
   { id: 'O10', area: 'orgs', shown: 'sf jwtapp setup --name <a blocked app> --wait 0', command: 'setup', args: (c) => ['-o', c.admin, '-n', c.blockedApp, '--username', c.integration, '--output-dir', c.keyDir, '--wait', '0'], name: 'AppBlockedError', exitCode: 4, says: 'sf jwtapp unblock' },
+  { id: 'O11', area: 'orgs', shown: 'sf jwtapp token --username <a user without "API Enabled">', command: 'token', args: (c) => ['-o', c.noApi, '-i', c.clientId, '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl], name: 'ApiDisabledForUserError', exitCode: 4, says: 'API Enabled' },
+  { id: 'O12', area: 'orgs', shown: 'sf jwtapp verify -i <a consumer key no app has> --wait 0', command: 'verify', args: (c) => ['-o', c.integration, '-i', 'NoSuchConsumerKey01', '-f', `${c.keyDir}/server.key`, '-r', c.instanceUrl, '--wait', '0'], name: 'ClientIdInvalidError', exitCode: 5, says: 'consumer key' },
 
   // ---- what a network answers in Salesforce's place ---------------------------------------------------
   { id: 'W1', area: 'network', shown: "sf jwtapp setup, a proxy's login page answering 200", command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Proxy', '--dry-run'], network: { status: 200, contentType: 'text/html', body: '<html><head><title>Sign in | Corporate proxy</title></head><body><form></form></body></html>' }, name: 'UnexpectedAnswerError', exitCode: 4, says: 'HTTPS_PROXY' },
@@ -150,4 +165,10 @@ export const BAD_INPUTS: BadInput[] = [
   { id: 'W6', area: 'network', shown: "sf jwtapp audit, the org's domain moved (every path redirected to the new My Domain)", command: 'audit', args: (c) => ['-o', c.admin, '-n', c.app], network: { status: 301, contentType: 'text/html', body: '', location: 'https://acme-renamed.my.salesforce.com{path}' }, name: 'DomainMovedError', exitCode: 4, says: 'sf org login web --instance-url https://acme-renamed.my.salesforce.com' },
   { id: 'W7', area: 'network', shown: 'sf jwtapp verify, a gateway refusing the token request with the request echoed into its OAuth error', command: 'verify', args: (c) => [...key(c), '-f', `${c.keyDir}/server.key`], network: { status: 400, contentType: 'application/json', body: '{"error":"invalid_request","error_description":"{request}"}', path: '/services/oauth2/token' }, name: 'UnknownOAuthErrorError', exitCode: 4, says: 'assertion=[redacted]' },
   { id: 'W8', area: 'network', shown: 'sf jwtapp token, a gateway answering the token request 502 with a page quoting the request', command: 'token', args: (c) => [...key(c), '-f', `${c.keyDir}/server.key`, '--wait', '0'], network: { status: 502, contentType: 'text/html', body: '<html><body><h1>Bad Gateway</h1><pre>{request}</pre></body></html>', path: '/services/oauth2/token' }, name: 'LoginServerError', exitCode: 5, says: 'assertion=[redacted]' },
+  { id: 'W9', area: 'network', shown: 'sf jwtapp setup, the org down for maintenance (every call answered 503)', command: 'setup', args: (c) => ['-o', c.admin, '-n', 'Bad_Outage', '--username', c.integration, '--output-dir', c.files.directory], network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE }, name: 'OrgUnavailableError', exitCode: 5, says: '503' },
+  { id: 'W10', area: 'network', shown: 'sf jwtapp audit, the org down for maintenance (every call answered 503)', command: 'audit', args: (c) => ['-o', c.admin, '-n', c.app], network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE }, name: 'OrgNotAnsweringError', exitCode: 5, says: '503' },
+  { id: 'W11', area: 'network', shown: 'sf jwtapp block, the org down for maintenance (every call answered 503)', command: 'block', args: (c) => ['-o', c.admin, '-n', c.app], network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE }, name: 'OrgNotAnsweringError', exitCode: 5, says: '503' },
+  { id: 'W12', area: 'network', shown: 'sf jwtapp unblock, the org down for maintenance (every call answered 503)', command: 'unblock', args: (c) => ['-o', c.admin, '-n', c.blockedApp], network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE }, name: 'OrgNotAnsweringError', exitCode: 5, says: '503' },
+  { id: 'W13', area: 'network', shown: 'sf jwtapp cert rotate, the org down for maintenance (every call answered 503)', command: 'cert rotate', args: (c) => ['-o', c.admin, '-n', c.app, '--output-dir', c.keyDir], network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE }, name: 'OrgNotAnsweringError', exitCode: 5, says: '503' },
+  { id: 'W14', area: 'network', shown: 'sf jwtapp user create, the org down for maintenance (every call answered 503)', command: 'user create', args: (c) => ['-o', c.admin, '--username', `new-user@${c.integration.split('@')[1]}`], network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE }, name: 'OrgNotAnsweringError', exitCode: 5, says: '503' },
 ];

@@ -9,6 +9,7 @@ import Token from '../../src/commands/jwtapp/token.js';
 import Audit from '../../src/commands/jwtapp/audit.js';
 import CertGenerate from '../../src/commands/jwtapp/cert/generate.js';
 import CertRotate from '../../src/commands/jwtapp/cert/rotate.js';
+import Unblock from '../../src/commands/jwtapp/unblock.js';
 import Block from '../../src/commands/jwtapp/block.js';
 import UserCreate from '../../src/commands/jwtapp/user/create.js';
 import { BAD_INPUTS, type BadInput, type BadInputContext, type FixtureName } from '../bad-input/cases.js';
@@ -18,6 +19,8 @@ import { runCommand } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
 import { refusedCertificate } from '../helpers/certificates.js';
 import { tempDir } from '../helpers/temp.js';
+import { clock } from '../../src/retry/clock.js';
+import { EXIT_CODES } from '../../src/exit-codes.js';
 
 type AnyCommand = Parameters<typeof runCommand>[0] & (abstract new (...args: never[]) => SfCommand<unknown>);
 const COMMANDS: Record<BadInput['command'], AnyCommand> = {
@@ -28,6 +31,7 @@ const COMMANDS: Record<BadInput['command'], AnyCommand> = {
   'cert generate': CertGenerate as AnyCommand,
   'cert rotate': CertRotate as AnyCommand,
   block: Block as AnyCommand,
+  unblock: Unblock as AnyCommand,
   'user create': UserCreate as AnyCommand,
 };
 
@@ -87,6 +91,26 @@ const unprivileged = async <T>(row: BadInput, work: () => Promise<T>): Promise<T
   } finally {
     process.seteuid?.(0);
     process.setegid?.(0);
+  }
+};
+
+/**
+ * An outage row (every call answered 503) runs on a clock whose pauses take no time: the command retries as it
+ * would against a real outage, its backoff advancing the clock rather than the test's wall time.
+ */
+const outageTime = async <T>(row: BadInput, run: () => Promise<T>): Promise<T> => {
+  if (row.network?.status !== 503) return run();
+  const saved = { ...clock };
+  let offset = 0;
+  clock.now = (): number => Date.now() + offset;
+  clock.sleep = async (ms: number): Promise<void> => {
+    offset += ms;
+    await Promise.resolve();
+  };
+  try {
+    return await run();
+  } finally {
+    Object.assign(clock, saved);
   }
 };
 
@@ -157,17 +181,41 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
       const answering = async (): Promise<void> => (row.network ? emu.answerNext({ ...row.network, count: -1 }) : undefined);
       const stopAnswering = async (): Promise<void> => (row.network ? emu.answerNext({ status: 200, count: 0 }) : undefined);
       await answering();
-      const json = await unprivileged(row, () => runCommand(command, [...row.args(ctx), '--json']));
+      const json = await unprivileged(row, () => outageTime(row, () => runCommand(command, [...row.args(ctx), '--json'])));
       await stopAnswering();
       expect({ name: json.json?.name, exitCode: json.exitCode }, json.stdout).to.deep.equal({ name: row.name, exitCode: row.exitCode });
       const text = `${json.json?.message ?? ''} ${(json.json?.actions ?? []).join(' ')}`;
       expect(text.toLowerCase(), json.stdout).to.include(row.says.toLowerCase());
       await answering();
-      const human = await unprivileged(row, () => runCommand(command, row.args(ctx)));
+      const human = await unprivileged(row, () => outageTime(row, () => runCommand(command, row.args(ctx))));
       await stopAnswering();
       expect(human.exitCode).to.equal(row.exitCode);
       expect(`${human.stdout}${human.stderr}`, 'a stack trace').not.to.match(/\n\s+at .+:\d+:\d+\)?\n/);
       expect(orgOf(await emu.state()), 'the org changed').to.deep.equal(before);
     });
   }
+});
+
+/**
+ * What each command's help promises (its EXIT CODES section) against what the table makes it do: every code
+ * listed is one a row exits with (0 is each command's success, asserted in its own end-to-end test), and no row
+ * exits with a code its command does not list. As plugin-deploy-retrieve's errorCodes.test.ts, with the codes
+ * shown to happen.
+ */
+describe('the exit codes each command lists in its help', () => {
+  it('are exactly 0 and the codes its bad-input rows exit with', () => {
+    const listed = Object.fromEntries(
+      Object.entries(COMMANDS).map(([id, command]) => {
+        const section = (command as unknown as { errorCodes?: { body: Array<{ name: string }> } }).errorCodes;
+        return [id, (section?.body ?? []).map((b) => Number(b.name))];
+      })
+    );
+    const exercised = Object.fromEntries(
+      Object.keys(COMMANDS).map((id) => [
+        id,
+        [EXIT_CODES.ok, ...new Set(BAD_INPUTS.filter((row) => row.command === id).map((row) => row.exitCode))].sort((a, b) => a - b),
+      ])
+    );
+    expect(listed).to.deep.equal(exercised);
+  });
 });

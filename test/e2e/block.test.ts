@@ -137,8 +137,8 @@ describe('sf jwtapp block and unblock', () => {
     it('refuses an org alias sf does not know, before any request', async () => {
       await emu.clearRequests();
       const run = await runCommand<BlockResult>(Block, ['--target-org', 'no-such-alias', '--name', 'Blockable_App', '--json']);
-      // sf's own error, as every sf command answers an unknown alias.
-      expect(run.exitCode).to.equal(1);
+      // sf's own error and message; exit 2, as any flag value that does not parse (cli/command-errors.ts).
+      expect(run.exitCode).to.equal(2);
       expect(run.json?.name).to.equal('NamedOrgNotFoundError');
       expect(await emu.requests()).to.deep.equal([]);
     });

@@ -565,8 +565,8 @@ describe('sf jwtapp setup', () => {
 
     it('refuses an unknown org alias', async () => {
       const run = await runCommand<SetupResult>(Setup, ['--target-org', 'no-such-alias', '--name', 'X_App', '--json']);
-      // sf's own error, as every sf command answers an unknown alias.
-      expect(run.exitCode).to.equal(1);
+      // sf's own error and message; exit 2, as any flag value that does not parse (cli/command-errors.ts).
+      expect(run.exitCode).to.equal(2);
       expect(run.json?.name).to.equal('NamedOrgNotFoundError');
       await expectNoRequest();
     });

@@ -94,28 +94,3 @@ describe('the commands messages recommend', () => {
     expect(problems).to.deep.equal([]);
   });
 });
-
-describe('the exit codes each command shows in its help', () => {
-  it('lists, from the plugin\'s one table, the codes each command can exit with', async () => {
-    const { EXIT_CODES } = await import('../../src/exit-codes.js');
-    const commands = {
-      'jwtapp setup': (await import('../../src/commands/jwtapp/setup.js')).default,
-      'jwtapp verify': (await import('../../src/commands/jwtapp/verify.js')).default,
-      'jwtapp token': (await import('../../src/commands/jwtapp/token.js')).default,
-      'jwtapp cert generate': (await import('../../src/commands/jwtapp/cert/generate.js')).default,
-    };
-    const listed = Object.fromEntries(
-      Object.entries(commands).map(([id, command]) => {
-        const section = command.errorCodes as { header: string; body: Array<{ name: string }> } | undefined;
-        return [id, `${section?.header ?? ''}: ${(section?.body ?? []).map((b) => b.name).join(' ')}`];
-      })
-    );
-    const all = `EXIT CODES: ${[EXIT_CODES.ok, EXIT_CODES.invalidFlags, EXIT_CODES.localInput, EXIT_CODES.orgRefused, EXIT_CODES.stillFailing].join(' ')}`;
-    expect(listed).to.deep.equal({
-      'jwtapp setup': all,
-      'jwtapp verify': all,
-      'jwtapp token': all,
-      'jwtapp cert generate': 'EXIT CODES: 0 2 3',
-    });
-  });
-});

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Lifecycle, SfError } from '@salesforce/core';
 import { REDACTED, redact, redactError, redactValue, registerSecret } from '../../src/output/redact.js';
 import { describeOutage } from '../../src/retry/outage.js';
-import { asCommandError } from '../../src/command-errors.js';
+import { asCommandError } from '../../src/cli/command-errors.js';
 import { diagnose } from '../../src/oauth/diagnosis.js';
 import { signAssertion } from '../../src/oauth/jwt.js';
 

@@ -1,11 +1,12 @@
-import { Flags, SfCommand, StandardColors } from '@salesforce/sf-plugins-core';
+import { Flags, StandardColors } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { summarise } from '../../audit/checks.js';
 import { auditFleet, orgsToAudit } from '../../audit/fleet.js';
 import { countsLine, renderApps, renderFleet, widthOf, wrapWords, type AuditBlock } from '../../audit/render.js';
 import type { AuditResult } from '../../audit/run.js';
-import { EXIT_CODES, exitCodesHelp } from '../../exit-codes.js';
-import { asCommandError } from '../../command-errors.js';
+import { EXIT_CODES } from '../../exit-codes.js';
+import { exitCodesHelp } from '../../cli/exit-codes-help.js';
+import { JwtappCommand } from '../../cli/command.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.audit');
@@ -15,11 +16,11 @@ export type { AuditResult };
 const colour = (status: string): string =>
   status === 'FAIL' ? StandardColors.error(status) : status === 'WARN' ? StandardColors.warning(status) : StandardColors.success(status);
 
-export default class Audit extends SfCommand<AuditResult> {
+export default class Audit extends JwtappCommand<AuditResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
-  public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused');
+  public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused', 'stillFailing');
 
   public static readonly flags = {
     // A list of orgs, not one: Flags.requiredOrg cannot repeat, and a fleet audit must not stop at the first unreachable org.
@@ -71,10 +72,6 @@ export default class Audit extends SfCommand<AuditResult> {
     return result;
   }
 
-  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
-  protected catch(error: Error): Promise<never> {
-    return super.catch(asCommandError(error, this.argv));
-  }
 
   private renderBlocks(blocks: AuditBlock[]): void {
     for (const block of blocks) {

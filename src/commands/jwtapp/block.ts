@@ -1,20 +1,19 @@
-import { SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { setAppEnabled, type BlockResult } from '../../apps/block.js';
-import { appFlags } from '../../flags.js';
-import { exitCodesHelp } from '../../exit-codes.js';
-import { asCommandError } from '../../command-errors.js';
+import { appFlags } from '../../cli/flags.js';
+import { exitCodesHelp } from '../../cli/exit-codes-help.js';
+import { JwtappCommand } from '../../cli/command.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.block');
 
 export type { BlockResult };
 
-export default class Block extends SfCommand<BlockResult> {
+export default class Block extends JwtappCommand<BlockResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
-  public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'orgRefused');
+  public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'orgRefused', 'stillFailing');
   public static readonly flags = appFlags;
 
   public async run(): Promise<BlockResult> {
@@ -25,8 +24,4 @@ export default class Block extends SfCommand<BlockResult> {
     return result;
   }
 
-  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
-  protected catch(error: Error): Promise<never> {
-    return super.catch(asCommandError(error, this.argv));
-  }
 }

@@ -1,11 +1,11 @@
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { DEFAULT_VALIDITY_DAYS } from '../../certificate/generate.js';
 import { runSetup, type SetupResult } from '../../setup/run.js';
 import type { SetupChange } from '../../setup/render.js';
-import { exitCodesHelp } from '../../exit-codes.js';
-import { ciFileDescriptions, targetOrgFlag, waitFlag } from '../../flags.js';
-import { asCommandError } from '../../command-errors.js';
+import { exitCodesHelp } from '../../cli/exit-codes-help.js';
+import { JwtappCommand } from '../../cli/command.js';
+import { ciFileDescriptions, targetOrgFlag, waitFlag } from '../../cli/flags.js';
 import { pluralKey } from '../../output/plural.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -16,7 +16,7 @@ export type { SetupResult };
 const verified = (report: { attempts: number } | undefined): string =>
   report ? messages.getMessage(pluralKey('summary.verifiedYes', report.attempts), [report.attempts]) : messages.getMessage('summary.verifiedSkipped');
 
-export default class Setup extends SfCommand<SetupResult> {
+export default class Setup extends JwtappCommand<SetupResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
@@ -125,10 +125,6 @@ export default class Setup extends SfCommand<SetupResult> {
     return result;
   }
 
-  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
-  protected catch(error: Error): Promise<never> {
-    return super.catch(asCommandError(error, this.argv));
-  }
 
   private renderPlan(changes: SetupChange[], dryRun: boolean): void {
     if (changes.length === 0) {

@@ -1,9 +1,8 @@
-import { SfCommand } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { jwtLoginFlags, loginCheckInput } from '../../flags.js';
+import { jwtLoginFlags, loginCheckInput } from '../../cli/flags.js';
 import { runLoginCheck } from '../../oauth/login-check.js';
-import { exitCodesHelp } from '../../exit-codes.js';
-import { asCommandError } from '../../command-errors.js';
+import { exitCodesHelp } from '../../cli/exit-codes-help.js';
+import { JwtappCommand } from '../../cli/command.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.token');
@@ -18,7 +17,7 @@ export type TokenResult = {
   userId?: string;
 };
 
-export default class Token extends SfCommand<TokenResult> {
+export default class Token extends JwtappCommand<TokenResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
@@ -46,8 +45,4 @@ export default class Token extends SfCommand<TokenResult> {
     };
   }
 
-  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
-  protected catch(error: Error): Promise<never> {
-    return super.catch(asCommandError(error, this.argv));
-  }
 }

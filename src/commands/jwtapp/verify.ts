@@ -1,17 +1,17 @@
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { jwtLoginFlags, loginCheckInput } from '../../flags.js';
+import { jwtLoginFlags, loginCheckInput } from '../../cli/flags.js';
 import type { LoginReport } from '../../oauth/verify.js';
 import { runLoginCheck } from '../../oauth/login-check.js';
-import { exitCodesHelp } from '../../exit-codes.js';
-import { asCommandError } from '../../command-errors.js';
+import { exitCodesHelp } from '../../cli/exit-codes-help.js';
+import { JwtappCommand } from '../../cli/command.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.verify');
 
 export type VerifyResult = LoginReport & { saved: boolean; alias?: string };
 
-export default class Verify extends SfCommand<VerifyResult> {
+export default class Verify extends JwtappCommand<VerifyResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
@@ -59,8 +59,4 @@ export default class Verify extends SfCommand<VerifyResult> {
     return result;
   }
 
-  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
-  protected catch(error: Error): Promise<never> {
-    return super.catch(asCommandError(error, this.argv));
-  }
 }

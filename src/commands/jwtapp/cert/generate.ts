@@ -1,16 +1,16 @@
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { DEFAULT_SUBJECT, DEFAULT_VALIDITY_DAYS, KEY_SIZES, type KeySize } from '../../../certificate/generate.js';
 import { writeNewKeyPair, type GeneratedKeyPair } from '../../../certificate/pair.js';
-import { exitCodesHelp } from '../../../exit-codes.js';
-import { asCommandError } from '../../../command-errors.js';
+import { exitCodesHelp } from '../../../cli/exit-codes-help.js';
+import { JwtappCommand } from '../../../cli/command.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.cert.generate');
 
 export type CertGenerateResult = GeneratedKeyPair;
 
-export default class CertGenerate extends SfCommand<CertGenerateResult> {
+export default class CertGenerate extends JwtappCommand<CertGenerateResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
@@ -60,8 +60,4 @@ export default class CertGenerate extends SfCommand<CertGenerateResult> {
     return result;
   }
 
-  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
-  protected catch(error: Error): Promise<never> {
-    return super.catch(asCommandError(error, this.argv));
-  }
 }

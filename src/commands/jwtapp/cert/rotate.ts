@@ -1,17 +1,17 @@
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { DEFAULT_VALIDITY_DAYS } from '../../../certificate/generate.js';
 import { runRotate, type RotateResult } from '../../../rotate/run.js';
-import { appFlags, ciFileDescriptions, waitFlag } from '../../../flags.js';
-import { exitCodesHelp } from '../../../exit-codes.js';
-import { asCommandError } from '../../../command-errors.js';
+import { appFlags, ciFileDescriptions, waitFlag } from '../../../cli/flags.js';
+import { exitCodesHelp } from '../../../cli/exit-codes-help.js';
+import { JwtappCommand } from '../../../cli/command.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.cert.rotate');
 
 export type { RotateResult };
 
-export default class CertRotate extends SfCommand<RotateResult> {
+export default class CertRotate extends JwtappCommand<RotateResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
@@ -64,8 +64,4 @@ export default class CertRotate extends SfCommand<RotateResult> {
     return result;
   }
 
-  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
-  protected catch(error: Error): Promise<never> {
-    return super.catch(asCommandError(error, this.argv));
-  }
 }

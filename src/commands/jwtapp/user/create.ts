@@ -1,20 +1,20 @@
-import { Flags, SfCommand } from '@salesforce/sf-plugins-core';
+import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { createIntegrationUser, type UserResult } from '../../../users/create.js';
-import { exitCodesHelp } from '../../../exit-codes.js';
-import { targetOrgFlag } from '../../../flags.js';
-import { asCommandError } from '../../../command-errors.js';
+import { exitCodesHelp } from '../../../cli/exit-codes-help.js';
+import { JwtappCommand } from '../../../cli/command.js';
+import { targetOrgFlag } from '../../../cli/flags.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.user.create');
 
 export type { UserResult };
 
-export default class UserCreate extends SfCommand<UserResult> {
+export default class UserCreate extends JwtappCommand<UserResult> {
   public static readonly summary = messages.getMessage('summary');
   public static readonly description = messages.getMessage('description');
   public static readonly examples = messages.getMessages('examples');
-  public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused');
+  public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused', 'stillFailing');
 
   public static readonly flags = {
     'target-org': targetOrgFlag,
@@ -43,8 +43,4 @@ export default class UserCreate extends SfCommand<UserResult> {
     return result;
   }
 
-  /** Errors every command answers alike: an expired sf session, a flag value out of range (see asCommandError). */
-  protected catch(error: Error): Promise<never> {
-    return super.catch(asCommandError(error, this.argv));
-  }
 }

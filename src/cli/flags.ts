@@ -4,8 +4,8 @@
  */
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import type { LoginCheckRequest } from './oauth/login-check.js';
-import { EXIT_CODES } from './exit-codes.js';
+import type { LoginCheckRequest } from '../oauth/login-check.js';
+import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'flags');

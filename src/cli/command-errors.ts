@@ -1,7 +1,7 @@
 import { Messages, SfError } from '@salesforce/core';
-import { describeOutage, isTransient } from './retry/outage.js';
-import { EXIT_CODES } from './exit-codes.js';
-import { redact, redactError } from './output/redact.js';
+import { describeOutage, isTransient } from '../retry/outage.js';
+import { EXIT_CODES } from '../exit-codes.js';
+import { redact, redactError } from '../output/redact.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'errors');
@@ -39,7 +39,10 @@ const namedError = (error: Error, argv: string[]): Error => {
   if (isTransient(error)) {
     return messages.createError('error.OrgNotAnswering', [describeOutage(error)], [], EXIT_CODES.stillFailing);
   }
-  if (/^Duration.*Error$/.test(name)) {
+  // sf-plugins-core's org flag exits 1 when --target-org names no stored login (NamedOrgNotFoundError, from
+  // @salesforce/core's AuthInfo) or is missing with no default set (NoDefaultEnvError): a flag whose value does
+  // not parse, which oclif's own flag errors exit with 2. Its message and actions stay sf's.
+  if (/^Duration.*Error$/.test(name) || name === 'NamedOrgNotFoundError' || name === 'NoDefaultEnvError') {
     return new SfError(error.message, name, error instanceof SfError ? error.actions : undefined, EXIT_CODES.invalidFlags);
   }
   return error;
@@ -48,8 +51,8 @@ const namedError = (error: Error, argv: string[]): Error => {
 /**
  * What every command answers alike, wherever in the run it happens: a stored sf session the org no longer
  * accepts is `ExpiredSessionError` with the login that renews it (not jsforce's raw `INVALID_SESSION_ID`),
- * and a flag value out of range exits 2, as oclif's own flag errors do (sf-plugins-core's duration flags
- * exit 1). Whatever it is, it leaves redacted (output/redact.ts): a server's answer quoted into it may
+ * and a flag value out of range or an org alias that names no login exits 2, as oclif's own flag errors do
+ * (sf-plugins-core's duration and org flags exit 1). Whatever it is, it leaves redacted (output/redact.ts): a server's answer quoted into it may
  * hold what the request sent.
  */
 export const asCommandError = (error: Error, argv: string[]): Error => redactError(namedError(error, argv));
