@@ -4,7 +4,9 @@
  */
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
+import type { Messages as CommandMessages } from '@salesforce/core';
 import type { LoginCheckRequest } from '../oauth/login-check.js';
+import { DEFAULT_VALIDITY_DAYS } from '../certificate/generate.js';
 import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -88,11 +90,47 @@ export const jwtLoginFlags = {
   wait: waitFlag({ summary: messages.getMessage('wait.summary'), description: messages.getMessage('wait.description'), defaultValue: 0 }),
 };
 
-/** How --dotenv-file and --settings-file are written (quoting, links, collisions), the same for setup and cert rotate. */
-export const ciFileDescriptions = {
-  dotenvFile: messages.getMessage('dotenv-file.description'),
-  settingsFile: messages.getMessage('settings-file.description'),
-};
+/*
+ * Flags several commands declare, declared once: each command gives its own summary (`flags.<name>.summary` in its
+ * messages file), since what the flag does differs in words from one command to the next, not in kind.
+ */
+type Summaries = CommandMessages<string>;
+const summaryOf = (own: Summaries, name: string): string => own.getMessage(`flags.${name}.summary`);
+
+/** The scopes every server-to-server login needs: the API, and refresh tokens for sf's stored logins. */
+export const DEFAULT_SCOPES = 'api,refresh_token';
+
+/** A list of OAuth scopes (setup's --scopes, audit's --required-scopes). */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's flag types with their options, inferred
+export const scopesFlag = (own: Summaries, name: string) =>
+  Flags.string({ summary: summaryOf(own, name), default: DEFAULT_SCOPES });
+
+/** A generated certificate's validity in days (setup's and cert rotate's --cert-days, cert generate's --days). */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's flag types with their options, inferred
+export const validityDaysFlag = (own: Summaries, name: string) =>
+  Flags.integer({ summary: summaryOf(own, name), default: DEFAULT_VALIDITY_DAYS, min: 1, max: 36_500 });
+
+/** The folder of server.key and server.crt (setup, cert rotate, cert generate). */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's flag types with their options, inferred
+export const outputDirFlag = (own: Summaries) =>
+  Flags.directory({ char: 'd', summary: summaryOf(own, 'output-dir'), default: '.' });
+
+/** The key pair a command makes, or the one the user brings: setup and cert rotate. */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's flag types with their options, inferred
+export const keyPairFlags = (own: Summaries) => ({
+  'output-dir': outputDirFlag(own),
+  'private-key-file': Flags.file({ summary: summaryOf(own, 'private-key-file') }),
+  'certificate-file': Flags.file({ summary: summaryOf(own, 'certificate-file') }),
+  'cert-days': validityDaysFlag(own, 'cert-days'),
+});
+
+/** The CI files setup and cert rotate write, and how they are written (quoting, links, collisions). */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's flag types with their options, inferred
+export const ciFileFlags = (own: Summaries) => ({
+  'dotenv-file': Flags.file({ summary: summaryOf(own, 'dotenv-file'), description: messages.getMessage('dotenv-file.description') }),
+  'dotenv-include-key': Flags.boolean({ summary: summaryOf(own, 'dotenv-include-key'), dependsOn: ['dotenv-file'] }),
+  'settings-file': Flags.file({ summary: summaryOf(own, 'settings-file'), description: messages.getMessage('settings-file.description') }),
+});
 
 /** `--instance-url` as given, without the trailing slash URL parsing adds to a bare origin. */
 export const loginUrlOf = (url: URL): string => url.href.replace(/\/$/, '');

@@ -7,6 +7,7 @@ import type { AuditResult } from '../../audit/run.js';
 import { EXIT_CODES } from '../../exit-codes.js';
 import { exitCodesHelp } from '../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../cli/command.js';
+import { scopesFlag } from '../../cli/flags.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.audit');
@@ -32,7 +33,7 @@ export default class Audit extends JwtappCommand<AuditResult> {
     username: Flags.string({ summary: messages.getMessage('flags.username.summary') }),
     'jwt-key-file': Flags.file({ char: 'f', summary: messages.getMessage('flags.jwt-key-file.summary'), exclusive: ['jwt-key-env'] }),
     'jwt-key-env': Flags.string({ summary: messages.getMessage('flags.jwt-key-env.summary') }),
-    'required-scopes': Flags.string({ summary: messages.getMessage('flags.required-scopes.summary'), default: 'api,refresh_token' }),
+    'required-scopes': scopesFlag(messages, 'required-scopes'),
     'warn-days': Flags.integer({ summary: messages.getMessage('flags.warn-days.summary'), default: 30, min: 0, max: 3650 }),
     verify: Flags.boolean({
       summary: messages.getMessage('flags.verify.summary'),

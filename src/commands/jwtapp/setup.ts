@@ -1,11 +1,10 @@
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { DEFAULT_VALIDITY_DAYS } from '../../certificate/generate.js';
 import { runSetup, type SetupResult } from '../../setup/run.js';
 import type { SetupChange } from '../../setup/render.js';
 import { exitCodesHelp } from '../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../cli/command.js';
-import { ciFileDescriptions, targetOrgFlag, waitFlag } from '../../cli/flags.js';
+import { ciFileFlags, keyPairFlags, scopesFlag, targetOrgFlag, waitFlag } from '../../cli/flags.js';
 import { pluralKey } from '../../output/plural.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -35,7 +34,7 @@ export default class Setup extends JwtappCommand<SetupResult> {
       description: messages.getMessage('flags.use-existing-permission-set.description'),
       default: false,
     }),
-    scopes: Flags.string({ summary: messages.getMessage('flags.scopes.summary'), default: 'api,refresh_token' }),
+    scopes: scopesFlag(messages, 'scopes'),
     'consumer-key': Flags.string({ summary: messages.getMessage('flags.consumer-key.summary') }),
     'callback-url': Flags.url({ summary: messages.getMessage('flags.callback-url.summary'), default: new URL('http://localhost:1717/OauthRedirect') }),
     flow: Flags.option({
@@ -51,24 +50,16 @@ export default class Setup extends JwtappCommand<SetupResult> {
       options: ['auto', 'external-client-app', 'connected-app'] as const,
       default: 'auto' as const,
     })(),
-    'output-dir': Flags.directory({ char: 'd', summary: messages.getMessage('flags.output-dir.summary'), default: '.' }),
-    'private-key-file': Flags.file({ summary: messages.getMessage('flags.private-key-file.summary') }),
-    'certificate-file': Flags.file({ summary: messages.getMessage('flags.certificate-file.summary') }),
-    'cert-days': Flags.integer({ summary: messages.getMessage('flags.cert-days.summary'), default: DEFAULT_VALIDITY_DAYS, min: 1, max: 36_500 }),
+    ...keyPairFlags(messages),
     wait: waitFlag({ summary: messages.getMessage('flags.wait.summary'), defaultValue: 10 }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary'), default: false }),
     'replace-ci-files': Flags.boolean({ summary: messages.getMessage('flags.replace-ci-files.summary'), default: false }),
-    'dotenv-file': Flags.file({ summary: messages.getMessage('flags.dotenv-file.summary'), description: ciFileDescriptions.dotenvFile }),
-    'dotenv-include-key': Flags.boolean({
-      summary: messages.getMessage('flags.dotenv-include-key.summary'),
-      dependsOn: ['dotenv-file'],
-    }),
+    ...ciFileFlags(messages),
     'dotenv-include-secret': Flags.boolean({
       summary: messages.getMessage('flags.dotenv-include-secret.summary'),
       dependsOn: ['dotenv-file'],
     }),
-    'settings-file': Flags.file({ summary: messages.getMessage('flags.settings-file.summary'), description: ciFileDescriptions.settingsFile }),
   };
 
   public async run(): Promise<SetupResult> {

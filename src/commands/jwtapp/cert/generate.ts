@@ -1,9 +1,10 @@
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { DEFAULT_SUBJECT, DEFAULT_VALIDITY_DAYS, KEY_SIZES, type KeySize } from '../../../certificate/generate.js';
+import { DEFAULT_SUBJECT, KEY_SIZES, type KeySize } from '../../../certificate/generate.js';
 import { writeNewKeyPair, type GeneratedKeyPair } from '../../../certificate/pair.js';
 import { exitCodesHelp } from '../../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../../cli/command.js';
+import { outputDirFlag, validityDaysFlag } from '../../../cli/flags.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.cert.generate');
@@ -17,17 +18,8 @@ export default class CertGenerate extends JwtappCommand<CertGenerateResult> {
   public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput');
 
   public static readonly flags = {
-    'output-dir': Flags.directory({
-      char: 'd',
-      summary: messages.getMessage('flags.output-dir.summary'),
-      default: '.',
-    }),
-    days: Flags.integer({
-      summary: messages.getMessage('flags.days.summary'),
-      default: DEFAULT_VALIDITY_DAYS,
-      min: 1,
-      max: 36_500,
-    }),
+    'output-dir': outputDirFlag(messages),
+    days: validityDaysFlag(messages, 'days'),
     'key-size': Flags.option({
       summary: messages.getMessage('flags.key-size.summary'),
       options: KEY_SIZES.map(String) as ['2048', '3072', '4096'],

@@ -1,8 +1,7 @@
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { DEFAULT_VALIDITY_DAYS } from '../../../certificate/generate.js';
 import { runRotate, type RotateResult } from '../../../rotate/run.js';
-import { appFlags, ciFileDescriptions, waitFlag } from '../../../cli/flags.js';
+import { appFlags, ciFileFlags, keyPairFlags, waitFlag } from '../../../cli/flags.js';
 import { exitCodesHelp } from '../../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../../cli/command.js';
 
@@ -20,15 +19,10 @@ export default class CertRotate extends JwtappCommand<RotateResult> {
   public static readonly flags = {
     ...appFlags,
     username: Flags.string({ summary: messages.getMessage('flags.username.summary') }),
-    'output-dir': Flags.directory({ char: 'd', summary: messages.getMessage('flags.output-dir.summary'), default: '.' }),
-    'private-key-file': Flags.file({ summary: messages.getMessage('flags.private-key-file.summary') }),
-    'certificate-file': Flags.file({ summary: messages.getMessage('flags.certificate-file.summary') }),
-    'cert-days': Flags.integer({ summary: messages.getMessage('flags.cert-days.summary'), default: DEFAULT_VALIDITY_DAYS, min: 1, max: 36_500 }),
+    ...keyPairFlags(messages),
     wait: waitFlag({ summary: messages.getMessage('flags.wait.summary'), defaultValue: 10 }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
-    'dotenv-file': Flags.file({ summary: messages.getMessage('flags.dotenv-file.summary'), description: ciFileDescriptions.dotenvFile }),
-    'dotenv-include-key': Flags.boolean({ summary: messages.getMessage('flags.dotenv-include-key.summary'), dependsOn: ['dotenv-file'] }),
-    'settings-file': Flags.file({ summary: messages.getMessage('flags.settings-file.summary'), description: ciFileDescriptions.settingsFile }),
+    ...ciFileFlags(messages),
   };
 
   public async run(): Promise<RotateResult> {
