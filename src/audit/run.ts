@@ -116,7 +116,7 @@ const tryLogin = async (conn: Connection, app: BoundApp, username: string, key: 
     username,
     loginUrl,
     elapsedMs: report.elapsedMs,
-    ...(report.error ? { error: { name: report.error.name, cause: report.error.cause, actions: report.error.actions, persistence: report.error.persistence } } : {}),
+    ...(!report.success ? { error: { name: report.error.name, cause: report.error.cause, actions: report.error.actions, persistence: report.error.persistence } } : {}),
   };
 };
 

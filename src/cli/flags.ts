@@ -51,7 +51,8 @@ export const waitFlag = ({ summary, description, defaultValue }: { summary: stri
   return flag;
 };
 
-export const jwtLoginFlags = {
+/** The login flags verify and token share: either flow, a key (JWT bearer) or a consumer secret (client credentials). */
+export const loginFlags = {
   username: Flags.string({
     // eslint-disable-next-line sf-plugin/dash-o
     char: 'o',

@@ -1,14 +1,15 @@
 import { Messages } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
+import { withResult } from '../output/error-payload.js';
 import { PRODUCTION_LOGIN_URL } from './audience.js';
 import { knownInstanceUrl, saveJwtLogin } from './store.js';
 import type { TokenGrant } from './token.js';
-import { checkLoginFromInput, loginFailure, type JwtLoginInput, type LoginReport } from './verify.js';
+import { checkLoginFromInput, loginFailure, type LoginInput, type LoginSuccess } from './verify.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'oauth');
 
-export type LoginCheckRequest = Omit<JwtLoginInput, 'loginUrl' | 'onRequest'> & {
+export type LoginCheckRequest = Omit<LoginInput, 'loginUrl' | 'onRequest'> & {
   /** `--instance-url`; without it the org URL the sf auth store has for the user, else login.salesforce.com. */
   instanceUrl?: string;
   /** Store the login in the sf auth store, as `sf org login jwt` does. */
@@ -19,7 +20,7 @@ export type LoginCheckRequest = Omit<JwtLoginInput, 'loginUrl' | 'onRequest'> & 
   onAnswer?: (success: boolean) => void;
 };
 
-export type LoginCheck = { report: LoginReport; grant: TokenGrant; loginUrl: string; saved: boolean; alias?: string };
+export type LoginCheck = { report: LoginSuccess; grant: TokenGrant; loginUrl: string; saved: boolean; alias?: string };
 
 /**
  * What `verify` and `token` do: resolve the login URL (an External Client App answers only at its org's My
@@ -32,9 +33,11 @@ export const runLoginCheck = async (request: LoginCheckRequest): Promise<LoginCh
   const loginUrl = request.instanceUrl ?? known ?? PRODUCTION_LOGIN_URL;
   // sf's auth store holds the org's own URL for a logged-in user: a login there went to the org's My Domain.
   const atMyDomain = known !== undefined && known.toLowerCase() === loginUrl.replace(/\/+$/, '').toLowerCase();
-  const { report, grant } = await checkLoginFromInput({ ...request, loginUrl, atMyDomain, onRequest: () => request.onRequest?.(loginUrl) });
-  request.onAnswer?.(report.success);
-  if (!report.success || !grant) throw loginFailure(report);
+  const checked = await checkLoginFromInput({ ...request, loginUrl, atMyDomain, onRequest: () => request.onRequest?.(loginUrl) });
+  request.onAnswer?.(checked.report.success);
+  // The refused report is --json's result, as the report of a login that works is.
+  if (checked.grant === undefined) throw withResult(loginFailure(checked.report), checked.report);
+  const { report, grant } = checked;
   if (!request.save || !request.keyFile) return { report, grant, loginUrl, saved: false };
   const { alias } = await saveJwtLogin({
     username: request.username,

@@ -14,7 +14,8 @@ export type JwtLogin = DiagnosisContext & { key: KeyObject };
 export type LoginProgress = { attempt: number; elapsedMs: number; diagnosis: Diagnosis; nextDelayMs: number };
 
 type Common = { attempts: number; elapsedMs: number; clockSkewMs: number | undefined };
-export type LoginCheck =
+/** The token requests' outcome, retried: granted, or the final refusal diagnosed. */
+export type LoginOutcome =
   | (Common & { ok: true; grant: TokenGrant })
   | (Common & { ok: false; diagnosis: Diagnosis; waitedOut: boolean });
 
@@ -52,10 +53,10 @@ export const retryTokenRequest = async (
   request: () => Promise<TokenOutcome>,
   context: DiagnosisContext,
   options: RetryOptions
-): Promise<LoginCheck> => {
+): Promise<LoginOutcome> => {
   const start = clock.now();
   let clockSkewMs: number | undefined;
-  return retry<LoginCheck>(
+  return retry<LoginOutcome>(
     async (attempt) => {
       const outcome = await request();
       const now = clock.now();

@@ -17,7 +17,8 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'oauth');
 /** Warn when the clocks differ by more than this; the JWT lives 180 s. */
 const SKEW_WARNING_MS = 60_000;
 
-export type JwtLoginInput = {
+/** A login to check, by either flow: a key (JWT bearer) or a consumer secret's variable (client credentials). */
+export type LoginInput = {
   username: string;
   clientId: string;
   loginUrl: string;
@@ -51,10 +52,8 @@ export type LoginError = {
 
 export type LoginFlow = 'jwt-bearer' | 'client-credentials';
 
-/** What a login check found, the same for humans and `--json`. Never holds the token. */
-export type LoginReport = {
+type ReportCommon = {
   flow: LoginFlow;
-  success: boolean;
   username: string;
   clientId: string;
   loginUrl: string;
@@ -68,17 +67,25 @@ export type LoginReport = {
   elapsedMs: number;
   clockSkewMs?: number;
   warnings: string[];
-  error?: LoginError;
 };
 
-export type LoginCheckResult = { report: LoginReport; grant: TokenGrant | undefined };
+/** A login that works: who it logged in as, where, with which scopes. */
+export type LoginSuccess = ReportCommon & { success: true };
+
+/** A login Salesforce refused, with the diagnosis. */
+export type LoginRefusal = ReportCommon & { success: false; error: LoginError };
+
+/** What a login check found, the same for humans and `--json`. Never holds the token. */
+export type LoginReport = LoginSuccess | LoginRefusal;
+
+export type LoginCheckResult = { report: LoginSuccess; grant: TokenGrant } | { report: LoginRefusal; grant: undefined };
 
 /**
  * Local checks, then one token request per attempt (retried only while the answer may be propagation or a
  * passing failure), then who the token belongs to. A refused login is a report, not an exception:
  * `loginFailure` turns it into the named error.
  */
-export const checkLoginFromInput = async (input: JwtLoginInput): Promise<LoginCheckResult> => {
+export const checkLoginFromInput = async (input: LoginInput): Promise<LoginCheckResult> => {
   if (input.clientSecretVariable) {
     return checkClientCredentialsLogin({ ...input, clientSecret: secretFromVariable(input.clientSecretVariable) });
   }
@@ -95,7 +102,7 @@ export const secretFromVariable = (variable: string): string => {
 
 /** The same check with a key already loaded and checked (setup has it in memory). */
 export const checkLoginWithKey = (
-  input: Omit<JwtLoginInput, 'keyFile' | 'keyVariable' | 'certificateFile' | 'clientSecretVariable'> & {
+  input: Omit<LoginInput, 'keyFile' | 'keyVariable' | 'certificateFile' | 'clientSecretVariable'> & {
     key: KeyObject;
     /** The run just replaced the app's certificate: "invalid assertion" is the previous one, still propagating. */
     certificateChanged?: boolean;
@@ -111,7 +118,7 @@ export const checkLoginWithKey = (
  * app's run-as user's, which `username` names (a different user is warned about).
  */
 export const checkClientCredentialsLogin = (
-  input: Omit<JwtLoginInput, 'keyFile' | 'keyVariable' | 'certificateFile' | 'audience' | 'clientSecretVariable'> & { clientSecret: string }
+  input: Omit<LoginInput, 'keyFile' | 'keyVariable' | 'certificateFile' | 'audience' | 'clientSecretVariable'> & { clientSecret: string }
 ): Promise<LoginCheckResult> => {
   const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience: '', atMyDomain: input.atMyDomain };
   return checkLogin('client-credentials', input, context, () =>
@@ -121,15 +128,14 @@ export const checkClientCredentialsLogin = (
 
 const checkLogin = async (
   flow: LoginFlow,
-  input: Pick<JwtLoginInput, 'username' | 'clientId' | 'loginUrl' | 'waitMs' | 'apiAccessKnown' | 'onRequest' | 'onRetry'>,
+  input: Pick<LoginInput, 'username' | 'clientId' | 'loginUrl' | 'waitMs' | 'apiAccessKnown' | 'onRequest' | 'onRetry'>,
   context: DiagnosisContext,
   request: () => Promise<TokenOutcome>
 ): Promise<LoginCheckResult> => {
   input.onRequest?.();
   const check = await retryTokenRequest(request, context, { waitMs: input.waitMs, onRetry: input.onRetry });
-  const report: LoginReport = {
+  const report: ReportCommon = {
     flow,
-    success: check.ok,
     username: input.username,
     clientId: input.clientId,
     loginUrl: input.loginUrl,
@@ -167,11 +173,11 @@ const checkLogin = async (
   if (!grant.scopes.includes('api') && !grant.scopes.includes('full')) {
     await warn(messages.getMessage('warning.NoApiScope', [grant.scopes.join(' ') || 'none']));
   }
-  return { report, grant };
+  return { report: { ...report, success: true }, grant };
 };
 
 /** A refused login's report: the diagnosis, as the error --json carries. */
-const failed = (report: LoginReport, d: Diagnosis): LoginCheckResult => ({
+const failed = (report: ReportCommon, d: Diagnosis): LoginCheckResult => ({
   report: {
     ...report,
     success: false,
@@ -183,15 +189,13 @@ const failed = (report: LoginReport, d: Diagnosis): LoginCheckResult => ({
 /**
  * The named error for a refused login: exit 4 when the configuration is wrong, 5 when the answer was
  * one that propagation or an outage explains and it still came when the wait ran out (or no wait was
- * asked for). The report travels along as the `--json` result.
+ * asked for). The run that checked the login attaches its result (output/error-payload.ts).
  */
-export const loginFailure = (report: LoginReport): SfError => {
+export const loginFailure = (report: LoginRefusal): SfError => {
   const e = report.error;
-  if (!e) throw new Error('loginFailure called for a successful login');
   const diagnosis: Diagnosis = { ...e, name: e.name.replace(/Error$/, '') };
   const transient = e.persistence !== 'permanent';
   const message =
     transient && report.attempts > 1 ? stillFailingMessage(diagnosis, report.attempts, report.elapsedMs) : refusedMessage(diagnosis);
-  const error = new SfError(message, e.name, e.actions, transient ? EXIT_CODES.stillFailing : EXIT_CODES.orgRefused);
-  return Object.assign(error, { result: report });
+  return new SfError(message, e.name, e.actions, transient ? EXIT_CODES.stillFailing : EXIT_CODES.orgRefused);
 };

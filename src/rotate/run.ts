@@ -6,6 +6,7 @@ import { openKeyFolder, type KeyFolder } from '../certificate/folder.js';
 import { resolveKeyMaterial, type KeyMaterial } from '../certificate/material.js';
 import { beginPairSwitch, keepDatedCopy, type FileToWrite } from '../certificate/switch.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { withResult } from '../output/error-payload.js';
 import { defaultAudience } from '../oauth/audience.js';
 import { clock } from '../retry/clock.js';
 import { resilientConnection } from '../connection/resilient.js';
@@ -205,7 +206,7 @@ const rotateHeld = async (run: RotateRun, conn: Connection, folder: KeyFolder, l
     result.verification = report;
     if (!report.success) {
       const error = loginFailure(report);
-      if (report.error?.persistence === 'permanent') {
+      if (report.error.persistence === 'permanent') {
         // Refused for a reason propagation does not explain: the old key must keep working.
         await app.replaceCertificate(previousCertificate);
         await pairSwitch.rollBack();
@@ -217,7 +218,7 @@ const rotateHeld = async (run: RotateRun, conn: Connection, folder: KeyFolder, l
         await writeFiles();
         error.actions = [messages.getMessage('rotate.notYetActive', [run.name, run.username]), ...(error.actions ?? [])];
       }
-      throw Object.assign(error, { result });
+      throw withResult(error, result);
     }
   } else {
     await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.NewKeyNotVerified'));

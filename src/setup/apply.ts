@@ -8,6 +8,7 @@ import { asNotAdmin } from '../apps/save.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { withData } from '../output/error-payload.js';
 import { createIntegrationUser } from '../users/create.js';
 import { inRounds, isConflict, needsFreshRead, orgUnavailable, type RetryLog } from '../retry/outage.js';
 import { appKindLabel, planSetup, orgChanges, type AppTypeChoice, type Change, type CurrentState, type Plan } from './plan.js';
@@ -282,7 +283,7 @@ const undo = async (undos: Undo[], cause: unknown): Promise<unknown> => {
   const error = cause instanceof SfError ? cause : SfError.wrap(cause instanceof Error ? cause : String(cause));
   error.actions = [...(error.actions ?? []), report, ...left.map((l) => l.command)];
   error.exitCode = error.exitCode > 1 ? error.exitCode : EXIT_CODES.orgRefused;
-  return error.setData({ leftInOrg: left.map((l) => l.what) });
+  return withData(error, { leftInOrg: left.map((l) => l.what) });
 };
 
 export const isUnchanged = (plan: Plan): boolean => orgChanges(plan).length === 0;

@@ -10,6 +10,7 @@ import { resolveKeyMaterial, type KeyMaterial, type KeyMaterialRequest } from '.
 import { sameCertificate, describeCertificate } from '../certificate/inspect.js';
 import { beginPairSwitch } from '../certificate/switch.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { withResult } from '../output/error-payload.js';
 import { clock } from '../retry/clock.js';
 import { defaultAudience } from '../oauth/audience.js';
 import type { LoginProgress } from '../oauth/login.js';
@@ -433,6 +434,6 @@ const checkedLogin = async (
   progress.verifying(username);
   const { report } = await check(({ elapsedMs, diagnosis }) => progress.waiting(elapsedMs, diagnosis.description || diagnosis.code));
   progress.done(report.success ? 'ok' : 'refused');
-  if (!report.success) throw Object.assign(loginFailure(report), { result: refused(report) });
+  if (!report.success) throw withResult(loginFailure(report), refused(report));
   return report;
 };

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { AuthInfo } from '@salesforce/core';
 import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
+import type { LoginRefusal } from '../../src/oauth/verify.js';
 import { DEFAULT_BACKOFF } from '../../src/retry/backoff.js';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { FakeClock, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
@@ -66,7 +67,7 @@ describe('sf jwtapp verify', () => {
         audience: emu.url,
         saved: false,
       });
-      expect(run.json?.result?.error).to.equal(undefined);
+      expect(run.json?.result).not.to.have.property('error');
     });
 
     it('uses a key file others can read, and says so with the chmod that fixes it, as ssh does', async () => {
@@ -213,10 +214,11 @@ describe('sf jwtapp verify', () => {
       expect(run.json?.name).to.equal(expected.name);
       expect(run.json?.message).to.include(`${expected.code}: ${expected.description}`);
       expect(run.json?.actions?.join('\n')).to.include(expected.action);
-      const result = run.json?.result as VerifyResult;
-      expect(result.success).to.equal(false);
-      expect(result.error).to.deep.include({ name: expected.name, code: expected.code, description: expected.description });
-      expect(result.error?.cause.length).to.be.greaterThan(20);
+      // A refusal's --json result is the refused report (oauth/verify.ts LoginRefusal), not a VerifyResult.
+      const result = (run.json as { result?: LoginRefusal } | undefined)?.result;
+      expect(result?.success).to.equal(false);
+      expect(result?.error).to.deep.include({ name: expected.name, code: expected.code, description: expected.description });
+      expect(result?.error.cause.length).to.be.greaterThan(20);
     };
 
     it('warns of an expired certificate and goes on to log in: Salesforce does not check its dates', async () => {

@@ -1,5 +1,5 @@
 import { Messages } from '@salesforce/core';
-import { jwtLoginFlags, loginCheckInput } from '../../cli/flags.js';
+import { loginFlags, loginCheckInput } from '../../cli/flags.js';
 import { runLoginCheck } from '../../oauth/login-check.js';
 import { exitCodesHelp } from '../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../cli/command.js';
@@ -24,7 +24,7 @@ export default class Token extends JwtappCommand<TokenResult> {
   public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused', 'stillFailing');
 
   public static readonly flags = {
-    ...jwtLoginFlags,
+    ...loginFlags,
   };
 
   public async run(): Promise<TokenResult> {

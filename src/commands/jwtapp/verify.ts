@@ -1,7 +1,7 @@
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { jwtLoginFlags, loginCheckInput } from '../../cli/flags.js';
-import type { LoginReport } from '../../oauth/verify.js';
+import { loginFlags, loginCheckInput } from '../../cli/flags.js';
+import type { LoginSuccess } from '../../oauth/verify.js';
 import { runLoginCheck } from '../../oauth/login-check.js';
 import { exitCodesHelp } from '../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../cli/command.js';
@@ -9,7 +9,7 @@ import { JwtappCommand } from '../../cli/command.js';
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.verify');
 
-export type VerifyResult = LoginReport & { saved: boolean; alias?: string };
+export type VerifyResult = LoginSuccess & { saved: boolean; alias?: string };
 
 export default class Verify extends JwtappCommand<VerifyResult> {
   public static readonly summary = messages.getMessage('summary');
@@ -18,7 +18,7 @@ export default class Verify extends JwtappCommand<VerifyResult> {
   public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused', 'stillFailing');
 
   public static readonly flags = {
-    ...jwtLoginFlags,
+    ...loginFlags,
     'certificate-file': Flags.file({
       summary: messages.getMessage('flags.certificate-file.summary'),
     }),
