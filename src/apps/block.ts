@@ -14,7 +14,7 @@ export type BlockResult = { app: { kind: AppKind; name: string } } & EnabledChan
 
 /**
  * Stops (`enabled: false`) or allows again every login through the app of that name, whatever its kind
- * (seed 002's Block / Unblock). Nothing is written when the app is already as asked.
+ * (aprity's Block / Unblock, docs/research/vendor-guides.md). Nothing is written when the app is already as asked.
  */
 export const setAppEnabled = async (org: Connection, name: string, enabled: boolean): Promise<BlockResult> => {
   // Reads ride out an outage; the write is one deploy, whose result a re-run reads before writing again.

@@ -62,7 +62,7 @@ const BY_NAME = new Map<string, ConnectedAppOauthAccessScope>(
   ENUMS.flatMap((e) => [[e.toLowerCase(), e] as const, ...OAUTH_NAMES[e].map((n) => [n, e] as const)])
 );
 
-/** Salesforce stores these as the enum on the right and reads them back so (SPEC §1). */
+/** Salesforce stores these as the enum on the right and reads them back so (the ConnectedAppOauthAccessScope enum in @salesforce/types; docs/research/oauth-facts.md). */
 const STORED_AS: Record<string, string> = {
   Profile: 'Basic',
   Email: 'Basic',

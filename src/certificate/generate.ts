@@ -15,7 +15,7 @@ x509.cryptoProvider.set(webcrypto);
 export const KEY_SIZES = [2048, 3072, 4096] as const;
 export type KeySize = (typeof KEY_SIZES)[number];
 
-/** A validity that forces a yearly rotation rather than seed 004's 100 years. */
+/** A validity that forces a yearly rotation rather than the 100 years of Onify's guide (docs/research/vendor-guides.md). */
 export const DEFAULT_VALIDITY_DAYS = 365;
 export const DEFAULT_SUBJECT = 'CN=jwtapp';
 

@@ -53,7 +53,7 @@ type Entry = {
 const has = (text: string, fragment: string): boolean => text.toLowerCase().includes(fragment);
 
 /**
- * The catalogue of token-endpoint refusals (SPEC §1; seed 002's troubleshooting table; Salesforce Help
+ * The catalogue of token-endpoint refusals (aprity's troubleshooting table, docs/research/vendor-guides.md; docs/research/oauth-facts.md; Salesforce Help
  * "OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration"). Matched on Salesforce's texts, which
  * are stable across releases; first match wins, so the specific entries come before the generic ones.
  */

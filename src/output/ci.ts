@@ -127,7 +127,7 @@ const parseEnvFile = (text: string): Fields | undefined => {
 const SETTINGS_PROPERTIES = ['Username', 'ClientId', 'PrivateKey', 'InstanceUrl', 'InstanceAPIVersion'];
 
 /**
- * The settings document integration platforms take (seed 004's `salesforce_api_settings`): it carries the
+ * The settings document integration platforms take (Onify's `salesforce_api_settings`, docs/research/vendor-guides.md): it carries the
  * private key by design, so it is written 0600.
  */
 const settingsFields = (login: PipelineLogin, privateKeyPem: string): Fields => ({

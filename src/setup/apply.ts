@@ -174,7 +174,7 @@ export const applySetup = async (
         case 'create-user': {
           onStep(messages.getMessage('step.createUser', [change.username]));
           // A user cannot be deleted, only deactivated: one this run created stays, and a re-run uses it.
-          // Named after the app, seed 001's "<System> Integration" (Jitterbit Integration).
+          // Named after the app, as Jitterbit's guide names its user, "<System> Integration" (docs/research/vendor-guides.md).
           // eslint-disable-next-line no-await-in-loop
           userId = (await createIntegrationUser(conn, { username: change.username, firstName: request.label, permissionSets: [] })).userId;
           created.push(messages.getMessage('created.user', [change.username]));

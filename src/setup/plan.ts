@@ -38,7 +38,7 @@ const LABEL: Record<AppKind, string> = { 'connected-app': 'Connected App', 'exte
 export const appKindLabel = (kind: AppKind): string => LABEL[kind];
 
 /**
- * Which app setup works on: an existing app of that name whatever its kind (seed 000 updates an existing
+ * Which app setup works on: an existing app of that name whatever its kind (ActiFi's guide updates an existing
  * Connected App), otherwise a new External Client App — new Connected Apps are blocked in current orgs.
  */
 export const chooseApp = (choice: AppTypeChoice, current: CurrentState, name: string): { kind: AppKind; snapshot: AppSnapshot | undefined } => {

@@ -22,7 +22,7 @@ export type UserRequest = {
   username: string;
   /** Default: the admin's email, so the mails Salesforce sends about the user reach a person. */
   email?: string;
-  /** Default: the username's first part, capitalised (seed 001's "<System> Integration"). */
+  /** Default: the username's first part, capitalised (Jitterbit's guide's "<System> Integration", docs/research/vendor-guides.md). */
   firstName?: string;
   /** Default: "Integration". */
   lastName?: string;

@@ -8,7 +8,7 @@ import { adminConnection, certificateBodyOf, metadataOf, storeAdminLogin, testKe
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { tempDir } from '../helpers/temp.js';
 
-/** seed 001 as two commands: the client credentials flow, on either app kind, next to the JWT bearer flow. */
+/** Jitterbit's guide (docs/research/vendor-guides.md) as two commands: the client credentials flow, on either app kind, next to the JWT bearer flow. */
 describe('sf jwtapp setup --flow client-credentials', () => {
   let emu: RunningEmulator;
   let integration: string;

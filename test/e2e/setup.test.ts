@@ -197,7 +197,7 @@ describe('sf jwtapp setup', () => {
     });
   });
 
-  describe('seed 000: an existing Connected App with settings of its own', () => {
+  describe('ActiFi\'s guide: an existing Connected App with settings of its own', () => {
     const NAME = 'SuccessPro_Connected_App';
     let ca: RunningEmulator;
     let run: CommandRun<SetupResult>;
@@ -215,7 +215,7 @@ describe('sf jwtapp setup', () => {
         fullName: NAME,
         label: 'SuccessPro Connected App',
         contactEmail: 'dev@actifi.example',
-        description: 'Made by hand, as seed 000 describes',
+        description: 'Made by hand, as ActiFi\'s guide describes',
         oauthConfig: { callbackUrl: 'https://successpro.example.com/oauth/callback', scopes: ['Web', 'Chatter', 'OpenID'], isAdminApproved: false },
         oauthPolicy: { ipRelaxation: 'BYPASS', refreshTokenPolicy: 'infinite' },
         profileName: ['Standard User'],
@@ -242,7 +242,7 @@ describe('sf jwtapp setup', () => {
       expect(oauth.scopes).to.have.members(['Web', 'Chatter', 'OpenID', 'Api', 'RefreshToken']);
       expect(app.profileName).to.deep.equal(['Standard User']);
       expect(app.oauthPolicy).to.deep.equal({ ipRelaxation: 'BYPASS', refreshTokenPolicy: 'infinite' });
-      expect(app.description).to.equal('Made by hand, as seed 000 describes');
+      expect(app.description).to.equal('Made by hand, as ActiFi\'s guide describes');
       const state = await ca.state();
       const granted = state.setupEntityAccess.filter((a) => a.SetupEntityId === state.connectedApps[0].id).map((a) => state.permissionSets.find((p) => p.Id === a.ParentId)?.Name);
       expect(granted).to.have.members(['SuccessPro_Users', `${NAME}_Access`]);
@@ -322,7 +322,7 @@ describe('sf jwtapp setup', () => {
     });
   });
 
-  describe('seed 003: scopes given as OAuth names, some of which Salesforce folds together', () => {
+  describe('Kantiv\'s guide: scopes given as OAuth names, some of which Salesforce folds together', () => {
     const SCOPES = 'id, profile, email, address, phone, api, openid, refresh_token';
 
     it('sets them on a new app and finds them unchanged on a re-run', async () => {
@@ -481,7 +481,7 @@ describe('sf jwtapp setup', () => {
   });
 
   describe('files for CI', () => {
-    it('writes an env file (0600) without the key unless asked, and the settings JSON of seed 004', async () => {
+    it('writes an env file (0600) without the key unless asked, and the settings JSON of Onify\'s guide', async () => {
       const env = join(dir, 'jwt.env');
       const settings = join(dir, 'settings.json');
       const run = await setup('--name', 'Ci_Files_App', '--username', integration, '--output-dir', dir, '--dotenv-file', env, '--settings-file', settings);

@@ -355,7 +355,7 @@ describe('the emulator\'s Metadata API', () => {
       const top = await refusal(raw({ fullName: 'Order_App', label: 'Order_App', contactEmail: CONTACT, oauthConfig: { callbackUrl: CALLBACK, scopes: ['Api'] } }));
       expect(top.name).to.equal('soapenv:Client');
       expect(top.message).to.equal('Element {http://soap.sforce.com/2006/04/metadata}contactEmail invalid at this location in type ConnectedApp');
-      // What a merge that appends "admin approved" after the scopes sends (seed 000's path).
+      // What a merge that appends "admin approved" after the scopes sends (the path of ActiFi's guide, docs/research/vendor-guides.md).
       const nested = await refusal(raw({ fullName: 'Order_App', contactEmail: CONTACT, label: 'Order_App', oauthConfig: { callbackUrl: CALLBACK, scopes: ['Api'], isAdminApproved: true } }));
       expect(nested.message).to.equal('Element {http://soap.sforce.com/2006/04/metadata}isAdminApproved invalid at this location in type ConnectedAppOauthConfig');
       expect(await read('ConnectedApp', 'Order_App')).to.not.have.property('fullName');

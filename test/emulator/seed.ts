@@ -8,7 +8,7 @@ export const SEEDED_APPS = { connectedApp: 'Setup_Made_Connected_App', externalC
  * Apps made outside this plugin, with the fields Setup and other tools fill in and `setup` never sets:
  * callback URLs, ID-token settings, custom attributes, trusted IP ranges, PKCE, a pre-authorized profile,
  * Salesforce's org-specific links, and components named by their own convention. `setup`'s read → merge →
- * write must carry every one of them through an update (SPEC §1: an update replaces the whole component).
+ * write must carry every one of them through an update (updateMetadata replaces the whole component: https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_updateMetadata.htm).
  */
 export const seedSetupMadeApps = (org: OrgState, components: ComponentStore): void => {
   const save = (type: string, body: Record<string, unknown>): void => {

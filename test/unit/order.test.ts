@@ -21,7 +21,7 @@ const inSequence = (type: string, keys: string[]): boolean => {
 };
 
 describe('writes in the WSDL order', () => {
-  it('puts the fields a merge adds to an existing Connected App in their place, not after its scopes (seed 000)', () => {
+  it('puts the fields a merge adds to an existing Connected App in their place, not after its scopes (ActiFi\'s guide, docs/research/vendor-guides.md)', () => {
     // A vendor's app as read: OAuth settings without a certificate or "admin approved", no permission sets.
     const read = {
       fullName: 'Vendor_App',

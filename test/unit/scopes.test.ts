@@ -16,7 +16,7 @@ describe('scopes', () => {
     expect(() => parseScopes(' , ')).to.throw().with.property('name', 'NoScopesError');
   });
 
-  it('compares scopes in the form Salesforce stores them (seed 003)', () => {
+  it('compares scopes in the form Salesforce stores them (Kantiv\'s guide, docs/research/vendor-guides.md)', () => {
     const asked = parseScopes('id, profile, email, address, phone, api, openid, refresh_token');
     expect(normaliseScopes(asked)).to.deep.equal(['Basic', 'Api', 'OpenID', 'RefreshToken']);
     expect(hasScopes(['Basic', 'Api', 'OpenID', 'RefreshToken'], asked)).to.equal(true);
