@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { KeyPrefixedObject } from './ids.js';
 import type { ComponentVersion, MetadataBody, OrgState, PermissionSet } from './org.js';
 import { ecaComponents, setupEntityTypeOf } from './apps.js';
-import { developerNameProblem, permissionSetTooLong } from './rest.js';
+import { developerNameProblem, permissionSetTooLong } from './names.js';
 import { ECA_TYPES, METADATA_TYPES, SETTINGS_NAME } from './metadata-types.js';
 import { asBody, missingRequired, refuse, SaveRefused, undocumentedValue, type SaveError, type SaveOutcome } from './metadata-xml.js';
 import { AppRules } from './app-rules.js';

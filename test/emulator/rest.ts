@@ -3,6 +3,7 @@ import { toId18 } from './ids.js';
 import type { OrgState, SObjectRow, User } from './org.js';
 import { currentApps, setupEntityTypeOf } from './apps.js';
 import { runQuery, SoqlError, type ObjectDefinition } from './soql.js';
+import { developerNameProblem, permissionSetTooLong } from './names.js';
 
 /** API versions the emulator serves: the current release (Winter '27, v68.0) and older ones. */
 export const API_VERSIONS = Array.from({ length: 68 - 31 + 1 }, (_, i) => `${31 + i}.0`);
@@ -554,36 +555,6 @@ const WRITABLE: Record<WritableObject, { fields: string[]; required: string[] }>
     ],
     required: ['Username', 'LastName', 'Email', 'Alias', 'ProfileId', 'TimeZoneSidKey', 'LocaleSidKey', 'LanguageLocaleKey', 'EmailEncodingKey'],
   },
-};
-
-/**
- * Salesforce's API-name rule (developer names of permission sets, apps, …): begins with a letter, only
- * letters, digits and single underscores, does not end with an underscore, at most 80 characters.
- */
-export const developerNameProblem = (name: string, maxLength = 80): string | undefined => {
-  if (name.length === 0) return 'The API name is required.';
-  if (name.length > maxLength) return `The API name can have at most ${maxLength} characters.`;
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name) || name.includes('__') || name.endsWith('_')) {
-    return 'The API name can only contain underscores and alphanumeric characters. It must be unique, begin with a letter, not include spaces, not end with an underscore, and not contain two consecutive underscores.';
-  }
-  return undefined;
-};
-
-/**
- * A permission set's text fields past Salesforce's lengths (Field Reference, PermissionSet: Label 80, Description
- * 255; Name's 80 is the API-name rule above): `STRING_TOO_LONG` "<field label>: data value too large: <value>
- * (max length=N)", the form Salesforce answers for any string field.
- */
-export const permissionSetTooLong = (fields: Record<string, unknown>): { field: string; message: string } | undefined => {
-  const limits: Array<[field: string, label: string, max: number]> = [
-    ['Label', 'Permission Set Label', 80],
-    ['Description', 'Description', 255],
-  ];
-  for (const [field, label, max] of limits) {
-    const value = fields[field];
-    if (typeof value === 'string' && value.length > max) return { field, message: `${label}: data value too large: ${value} (max length=${max})` };
-  }
-  return undefined;
 };
 
 type CompositeSubrequest = { method?: string; url?: string; referenceId?: string; body?: unknown };
