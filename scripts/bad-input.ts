@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { BAD_INPUTS } from '../test/bad-input/cases.js';
 import { REPO_ROOT } from '../test/helpers/sf.js';
 
-const AREAS = { flags: 'Flags', files: 'Files', names: 'Names', orgs: 'Orgs', network: 'What a network answers in Salesforce\'s place' } as const;
+const AREAS = {
+  flags: 'Flags',
+  files: 'Files',
+  names: 'Names',
+  orgs: 'Orgs',
+  network: "What a network answers in Salesforce's place",
+} as const;
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
 const page = (): string => {
@@ -38,7 +44,9 @@ if (process.argv.includes('--check')) {
     // missing: out of date
   }
   if (current !== page()) {
-    process.stderr.write('docs/bad-input.md is out of date with test/bad-input/cases.ts; run "npm run bad-input" and commit it.\n');
+    process.stderr.write(
+      'docs/bad-input.md is out of date with test/bad-input/cases.ts; run "npm run bad-input" and commit it.\n',
+    );
     process.exit(1);
   }
   process.stdout.write('docs/bad-input.md matches the bad-input table.\n');

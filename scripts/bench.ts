@@ -33,7 +33,11 @@ const median = (xs: number[]): number => {
 };
 
 /** Median wall time of RUNS runs, after one warm-up run (Node's compile cache, the disk cache); `ok` says which exits are expected. */
-const timed = async (label: string, run: () => Promise<SfRun>, ok: (r: SfRun) => boolean = (r): boolean => r.status === 0): Promise<number> => {
+const timed = async (
+  label: string,
+  run: () => Promise<SfRun>,
+  ok: (r: SfRun) => boolean = (r): boolean => r.status === 0,
+): Promise<number> => {
   const times: number[] = [];
   for (let i = -1; i < RUNS; i++) {
     const start = performance.now();
@@ -51,10 +55,12 @@ const countOf = async (emu: RunningEmulator): Promise<Count> => {
   const log = await emu.requests();
   const writes = log.filter(
     (r) =>
-      ['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata', 'deploy'].includes(r.soapOperation ?? '') ||
+      ['createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata', 'deploy'].includes(
+        r.soapOperation ?? '',
+      ) ||
       (r.method !== 'GET' && r.path.includes('/sobjects')) ||
       (r.method === 'POST' && r.path.endsWith('/composite')) ||
-      r.method === 'DELETE'
+      r.method === 'DELETE',
   ).length;
   // A deploy is asynchronous: its status is polled until done.
   const polls = log.filter((r) => r.soapOperation === 'checkDeployStatus').length;
@@ -62,7 +68,8 @@ const countOf = async (emu: RunningEmulator): Promise<Count> => {
   return { total: log.length, writes, polls, oauth, reads: log.length - writes - polls - oauth };
 };
 
-const shown = (c: Count): string => `${c.total} (${c.reads} reads, ${c.writes} writes, ${c.polls} polls, ${c.oauth} oauth)`;
+const shown = (c: Count): string =>
+  `${c.total} (${c.reads} reads, ${c.writes} writes, ${c.polls} polls, ${c.oauth} oauth)`;
 const ms = (n: number): string => `${n.toFixed(0)} ms`;
 
 /**
@@ -83,14 +90,42 @@ const propagationLag = async (latencyMs: number, waiting: 'setup' | 'verify'): P
     for (let i = 0; i < RUNS; i++) {
       /* eslint-disable no-await-in-loop */
       const started = Date.now();
-      const setupArgs = ['jwtapp', 'setup', '--target-org', 'slow', '--name', `Propagation_App_${i}`, '--username', user, '--output-dir', `certs-${i}`];
+      const setupArgs = [
+        'jwtapp',
+        'setup',
+        '--target-org',
+        'slow',
+        '--name',
+        `Propagation_App_${i}`,
+        '--username',
+        user,
+        '--output-dir',
+        `certs-${i}`,
+      ];
       await slow.clearRequests();
       const setup = await runSf([...setupArgs, '--wait', waiting === 'setup' ? '5' : '0', '--json'], { home });
       if (setup.status !== 0) throw new Error(`setup on the propagating org: ${setup.stdout}`);
       if (waiting === 'verify') {
         const { clientId } = setup.json?.result as { clientId: string };
         await slow.clearRequests();
-        const verify = await runSf(['jwtapp', 'verify', '-o', user, '-i', clientId, '-f', join(home, `certs-${i}`, 'server.key'), '-r', slow.url, '--wait', '5', '--json'], { home });
+        const verify = await runSf(
+          [
+            'jwtapp',
+            'verify',
+            '-o',
+            user,
+            '-i',
+            clientId,
+            '-f',
+            join(home, `certs-${i}`, 'server.key'),
+            '-r',
+            slow.url,
+            '--wait',
+            '5',
+            '--json',
+          ],
+          { home },
+        );
         if (verify.status !== 0) throw new Error(`verify on the propagating org: ${verify.stdout}`);
       }
       const log = await slow.requests();
@@ -98,7 +133,10 @@ const propagationLag = async (latencyMs: number, waiting: 'setup' | 'verify'): P
       const stored = ECA_TYPES.flatMap((type) => slow.emulator.org.componentsOf(type)).filter((c) => c.at >= started);
       const tokens = log.filter((r) => r.path === '/services/oauth2/token');
       const acceptedAt = tokens.findIndex((r) => r.status === 200);
-      if (stored.length === 0 || acceptedAt < 1) throw new Error(`${waiting} on the propagating org: no app stored, or no refused login before the accepted one`);
+      if (stored.length === 0 || acceptedAt < 1)
+        throw new Error(
+          `${waiting} on the propagating org: no app stored, or no refused login before the accepted one`,
+        );
       const [before, accepted] = [tokens[acceptedAt - 1], tokens[acceptedAt]];
       const lag = accepted.answeredAt - (Math.max(...stored.map((c) => c.at)) + propagationMs);
       // The poll interval in effect: from the last refusal's answer to the accepted request's sending.
@@ -139,7 +177,19 @@ const main = async (): Promise<void> => {
       await emu.setLatency(latency);
       const name = `Bench_App_${latency}`;
       const certs = `certs-${latency}`;
-      const setupArgs = ['jwtapp', 'setup', '--target-org', 'emu', '--name', name, '--username', integration, '--output-dir', certs, '--json'];
+      const setupArgs = [
+        'jwtapp',
+        'setup',
+        '--target-org',
+        'emu',
+        '--name',
+        name,
+        '--username',
+        integration,
+        '--output-dir',
+        certs,
+        '--json',
+      ];
       const measured = async (args: string[]): Promise<{ run: SfRun; count: Count; wall: number }> => {
         await emu.clearRequests();
         const start = performance.now();
@@ -183,13 +233,51 @@ const main = async (): Promise<void> => {
         const sfRequests = await loginRequests(loginRun);
         const verify = await timed(`verify, ${what}`, verifyRun, expected);
         const loginJwt = await timed(`login jwt, ${what}`, loginRun, expected);
-        put(`verify ÷ sf org login jwt, ${what}`, `${(verify / loginJwt).toFixed(2)} (${ms(verify)} / ${ms(loginJwt)}; requests ${verifyRequests} / ${sfRequests})`);
+        put(
+          `verify ÷ sf org login jwt, ${what}`,
+          `${(verify / loginJwt).toFixed(2)} (${ms(verify)} / ${ms(loginJwt)}; requests ${verifyRequests} / ${sfRequests})`,
+        );
       }
 
       const counted = async (args: string[]): Promise<string> => shown((await measured(args)).count);
-      put('audit of one app: requests', await counted(['jwtapp', 'audit', '--target-org', 'emu', '--name', name, '--username', integration, '--json']));
-      put('audit --verify of one app: requests', await counted(['jwtapp', 'audit', '--target-org', 'emu', '--name', name, '--username', integration, '--jwt-key-file', keyFile, '--verify', '--json']));
-      put('cert rotate: requests', await counted(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', name, '--username', integration, '--output-dir', certs, '--json']));
+      put(
+        'audit of one app: requests',
+        await counted(['jwtapp', 'audit', '--target-org', 'emu', '--name', name, '--username', integration, '--json']),
+      );
+      put(
+        'audit --verify of one app: requests',
+        await counted([
+          'jwtapp',
+          'audit',
+          '--target-org',
+          'emu',
+          '--name',
+          name,
+          '--username',
+          integration,
+          '--jwt-key-file',
+          keyFile,
+          '--verify',
+          '--json',
+        ]),
+      );
+      put(
+        'cert rotate: requests',
+        await counted([
+          'jwtapp',
+          'cert',
+          'rotate',
+          '--target-org',
+          'emu',
+          '--name',
+          name,
+          '--username',
+          integration,
+          '--output-dir',
+          certs,
+          '--json',
+        ]),
+      );
       put('block: requests', await counted(['jwtapp', 'block', '--target-org', 'emu', '--name', name, '--json']));
       put('unblock: requests', await counted(['jwtapp', 'unblock', '--target-org', 'emu', '--name', name, '--json']));
       /* eslint-enable no-await-in-loop */
@@ -200,9 +288,17 @@ const main = async (): Promise<void> => {
     await emu.setLatency(0);
     const verifyHelp = await timed('sf jwtapp verify --help', () => runSf(['jwtapp', 'verify', '--help'], { home }));
     const setupHelp = await timed('sf jwtapp setup --help', () => runSf(['jwtapp', 'setup', '--help'], { home }));
-    const builtInHelp = await timed('sf org login jwt --help', () => runSf(['org', 'login', 'jwt', '--help'], { home }));
-    row(`start-up: sf jwtapp verify --help ÷ sf org login jwt --help (median of ${RUNS})`, `${(verifyHelp / builtInHelp).toFixed(2)} (${ms(verifyHelp)} / ${ms(builtInHelp)})`);
-    row(`start-up: sf jwtapp setup --help ÷ sf org login jwt --help (median of ${RUNS})`, `${(setupHelp / builtInHelp).toFixed(2)} (${ms(setupHelp)} / ${ms(builtInHelp)})`);
+    const builtInHelp = await timed('sf org login jwt --help', () =>
+      runSf(['org', 'login', 'jwt', '--help'], { home }),
+    );
+    row(
+      `start-up: sf jwtapp verify --help ÷ sf org login jwt --help (median of ${RUNS})`,
+      `${(verifyHelp / builtInHelp).toFixed(2)} (${ms(verifyHelp)} / ${ms(builtInHelp)})`,
+    );
+    row(
+      `start-up: sf jwtapp setup --help ÷ sf org login jwt --help (median of ${RUNS})`,
+      `${(setupHelp / builtInHelp).toFixed(2)} (${ms(setupHelp)} / ${ms(builtInHelp)})`,
+    );
 
     const fleet = Array.from({ length: 20 }, (_, i) => `emu${i + 1}`);
     // One alias per call: sf alias set with many at once races its own alias-file lock ("Lock file is already being held").
@@ -214,15 +310,24 @@ const main = async (): Promise<void> => {
     const auditArgs = (orgs: string[]): string[] => ['jwtapp', 'audit', ...orgs.flatMap((o) => ['--target-org', o])];
     const fleetOne = await timed('sf jwtapp audit, 1 org', () => runSf(auditArgs(['emu']), { home }));
     const fleetTwenty = await timed('sf jwtapp audit, 20 orgs', () => runSf(auditArgs(fleet), { home }));
-    row('audit: 20 orgs ÷ 1 org (no latency)', `${(fleetTwenty / fleetOne).toFixed(2)} (${ms(fleetTwenty)} / ${ms(fleetOne)})`);
+    row(
+      'audit: 20 orgs ÷ 1 org (no latency)',
+      `${(fleetTwenty / fleetOne).toFixed(2)} (${ms(fleetTwenty)} / ${ms(fleetOne)})`,
+    );
 
     for (const waiting of ['setup', 'verify'] as const) {
       const lags: string[] = [];
       for (const latency of LATENCIES) lags.push(await propagationLag(latency, waiting)); // eslint-disable-line no-await-in-loop
-      row(`${waiting} --wait: app usable (${PROPAGATION_S} s after it is stored) -> login accepted, median / max of ${RUNS}`, ...lags);
+      row(
+        `${waiting} --wait: app usable (${PROPAGATION_S} s after it is stored) -> login accepted, median / max of ${RUNS}`,
+        ...lags,
+      );
     }
     const { initialMs, factor, maxMs } = DEFAULT_BACKOFF;
-    row('--wait: the pause after failed attempt n', `${initialMs / 1000} s × ${factor}^(n-1), at most ${maxMs / 1000} s; half of it fixed, half random`);
+    row(
+      '--wait: the pause after failed attempt n',
+      `${initialMs / 1000} s × ${factor}^(n-1), at most ${maxMs / 1000} s; half of it fixed, half random`,
+    );
 
     const width = Math.max(...rows.map(([k]) => k.length));
     for (const [k, ...v] of rows) process.stdout.write(`${k.padEnd(width)}  ${v.join('  |  ')}\n`);

@@ -13,7 +13,8 @@ import { Org } from '@salesforce/core';
 import { orgKindOfUrl, PRODUCTION_LOGIN_URL, SANDBOX_LOGIN_URL } from '../src/oauth/audience.js';
 import { runRealOrgChecks } from './real-org/checks.js';
 
-const usage = 'usage: npm run check:real-org -- --target-org <alias> [--wait <minutes>] [--output-file <path>] [--generic-login-url <url>]';
+const usage =
+  'usage: npm run check:real-org -- --target-org <alias> [--wait <minutes>] [--output-file <path>] [--generic-login-url <url>]';
 
 const main = async (): Promise<number> => {
   const { values } = parseArgs({
@@ -44,7 +45,7 @@ const main = async (): Promise<number> => {
   process.stdout.write(
     `\n${report.checks.length} checks: ${report.checks.filter((c) => c.held).length} held, ${refuted} refuted, ` +
       `${report.checks.filter((c) => c.held === undefined).length} not run. Cleanup: ${report.cleanup.join('; ') || 'nothing to remove'}.\n` +
-      `Report: ${values['output-file']}\n`
+      `Report: ${values['output-file']}\n`,
   );
   return refuted > 0 || report.cleanup.some((c) => c.includes('NOT removed')) ? 1 : 0;
 };
@@ -54,5 +55,5 @@ main().then(
   (e: unknown) => {
     process.stderr.write(`${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}\n`);
     process.exit(1);
-  }
+  },
 );

@@ -37,22 +37,33 @@ const echo = (text: string): void => {
   process.stdout.write(text.replace(/^Warning: Using insecure protocol.*\n/gm, ''));
 };
 
-const sf = (args: string[], options: Omit<SfOptions, 'home' | 'signal'> = {}): Promise<SfRun> => runSf(args, { home, signal: stop.signal, ...options });
+const sf = (args: string[], options: Omit<SfOptions, 'home' | 'signal'> = {}): Promise<SfRun> =>
+  runSf(args, { home, signal: stop.signal, ...options });
 
 /** Runs the real sf, showing what it prints as it prints it, and stops the demo if it did not exit as expected. */
-const show = async (args: string[], options: { quiet?: boolean; expectedStatus?: number; env?: Record<string, string> } = {}): Promise<SfRun> => {
+const show = async (
+  args: string[],
+  options: { quiet?: boolean; expectedStatus?: number; env?: Record<string, string> } = {},
+): Promise<SfRun> => {
   const run = await sf(args, { env: options.env, interleaved: options.quiet ? undefined : echo });
   const expected = options.expectedStatus ?? 0;
-  if (run.status !== expected) throw new Error(`exit code ${run.status}, expected ${expected}${options.quiet ? `\n${run.stdout}${run.stderr}` : ''}`);
+  if (run.status !== expected)
+    throw new Error(
+      `exit code ${run.status}, expected ${expected}${options.quiet ? `\n${run.stdout}${run.stderr}` : ''}`,
+    );
   process.stdout.write(`(exit code ${run.status})\n`);
   return run;
 };
 
 const startEmulator = async (): Promise<{ child: ChildProcessByStdio<null, Readable, null>; ready: ReadyLine }> => {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'test', 'emulator', 'main.ts')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    signal: stop.signal,
-  });
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'test', 'emulator', 'main.ts')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      signal: stop.signal,
+    },
+  );
   child.on('error', () => undefined); // stopped with the demo: the demo reports that
   const lines = createInterface({ input: child.stdout });
   const line = await new Promise<string | undefined>((resolve) => {
@@ -79,58 +90,212 @@ const main = async (): Promise<void> => {
     });
 
     const integration = ready.integrationUser.username;
-    step(`sf jwtapp setup --target-org emu --name Demo_Integration --username ${integration} --output-dir certs --dry-run`);
-    await show(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs', '--dry-run']);
+    step(
+      `sf jwtapp setup --target-org emu --name Demo_Integration --username ${integration} --output-dir certs --dry-run`,
+    );
+    await show([
+      'jwtapp',
+      'setup',
+      '--target-org',
+      'emu',
+      '--name',
+      'Demo_Integration',
+      '--username',
+      integration,
+      '--output-dir',
+      'certs',
+      '--dry-run',
+    ]);
 
     step(`sf jwtapp setup --target-org emu --name Demo_Integration --username ${integration} --output-dir certs`);
-    await show(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs']);
+    await show([
+      'jwtapp',
+      'setup',
+      '--target-org',
+      'emu',
+      '--name',
+      'Demo_Integration',
+      '--username',
+      integration,
+      '--output-dir',
+      'certs',
+    ]);
 
     step('The same command again (--json): a configured org is left unchanged');
-    const again = await show(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs', '--json'], { quiet: true });
-    const result = again.json?.result as { status: string; changes: unknown[]; clientId: string; keyFile: string; loginUrl: string };
+    const again = await show(
+      [
+        'jwtapp',
+        'setup',
+        '--target-org',
+        'emu',
+        '--name',
+        'Demo_Integration',
+        '--username',
+        integration,
+        '--output-dir',
+        'certs',
+        '--json',
+      ],
+      { quiet: true },
+    );
+    const result = again.json?.result as {
+      status: string;
+      changes: unknown[];
+      clientId: string;
+      keyFile: string;
+      loginUrl: string;
+    };
     process.stdout.write(`status: ${result.status}, changes: ${result.changes.length}\n`);
 
-    step(`sf jwtapp verify --username ${integration} --client-id <consumer key> --jwt-key-file certs/server.key --instance-url ${ready.instanceUrl}`);
-    await show(['jwtapp', 'verify', '-o', integration, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl]);
+    step(
+      `sf jwtapp verify --username ${integration} --client-id <consumer key> --jwt-key-file certs/server.key --instance-url ${ready.instanceUrl}`,
+    );
+    await show([
+      'jwtapp',
+      'verify',
+      '-o',
+      integration,
+      '-i',
+      result.clientId,
+      '-f',
+      result.keyFile,
+      '-r',
+      result.loginUrl,
+    ]);
 
     step('sf jwtapp verify for a user the app does not pre-authorize: the refusal, explained');
-    await show(['jwtapp', 'verify', '-o', ready.admin.username, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { expectedStatus: 4 });
+    await show(
+      [
+        'jwtapp',
+        'verify',
+        '-o',
+        ready.admin.username,
+        '-i',
+        result.clientId,
+        '-f',
+        result.keyFile,
+        '-r',
+        result.loginUrl,
+      ],
+      { expectedStatus: 4 },
+    );
 
     step(`sf org login jwt --username ${integration} ... (the real sf, with what setup printed)`);
-    await show(['org', 'login', 'jwt', '--username', integration, '--client-id', result.clientId, '--jwt-key-file', result.keyFile, '--instance-url', result.loginUrl]);
-    step(`sf jwtapp audit --target-org emu --name Demo_Integration --username ${integration} --jwt-key-file certs/server.key`);
-    await show(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--jwt-key-file', result.keyFile]);
+    await show([
+      'org',
+      'login',
+      'jwt',
+      '--username',
+      integration,
+      '--client-id',
+      result.clientId,
+      '--jwt-key-file',
+      result.keyFile,
+      '--instance-url',
+      result.loginUrl,
+    ]);
+    step(
+      `sf jwtapp audit --target-org emu --name Demo_Integration --username ${integration} --jwt-key-file certs/server.key`,
+    );
+    await show([
+      'jwtapp',
+      'audit',
+      '--target-org',
+      'emu',
+      '--name',
+      'Demo_Integration',
+      '--username',
+      integration,
+      '--jwt-key-file',
+      result.keyFile,
+    ]);
 
     step(`sf jwtapp cert rotate --target-org emu --name Demo_Integration --username ${integration} --output-dir certs`);
-    await show(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', 'Demo_Integration', '--username', integration, '--output-dir', 'certs']);
+    await show([
+      'jwtapp',
+      'cert',
+      'rotate',
+      '--target-org',
+      'emu',
+      '--name',
+      'Demo_Integration',
+      '--username',
+      integration,
+      '--output-dir',
+      'certs',
+    ]);
 
     step('sf jwtapp block, then verify (refused, explained), then sf jwtapp unblock');
     await show(['jwtapp', 'block', '--target-org', 'emu', '--name', 'Demo_Integration']);
-    await show(['jwtapp', 'verify', '-o', integration, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl], { expectedStatus: 4 });
+    await show(
+      ['jwtapp', 'verify', '-o', integration, '-i', result.clientId, '-f', result.keyFile, '-r', result.loginUrl],
+      { expectedStatus: 4 },
+    );
     await show(['jwtapp', 'unblock', '--target-org', 'emu', '--name', 'Demo_Integration']);
 
     // Seed 001 (Jitterbit): an API-only integration user and the client credentials flow, in two commands.
     const jitterbit = `jitterbit-integration@${ready.orgId.toLowerCase()}.example.com`;
-    step(`sf jwtapp setup --target-org emu --name Jitterbit --username ${jitterbit} --create-user --flow client-credentials --dotenv-file jitterbit.env`);
-    const cc = await show(
-      ['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Jitterbit', '--username', jitterbit, '--create-user', '--flow', 'client-credentials', '--dotenv-file', 'jitterbit.env', '--json'],
-      { quiet: true }
+    step(
+      `sf jwtapp setup --target-org emu --name Jitterbit --username ${jitterbit} --create-user --flow client-credentials --dotenv-file jitterbit.env`,
     );
-    const ccResult = cc.json?.result as { clientId: string; loginUrl: string; clientCredentials: { runAs: string; secret: string; secretPath: string } };
+    const cc = await show(
+      [
+        'jwtapp',
+        'setup',
+        '--target-org',
+        'emu',
+        '--name',
+        'Jitterbit',
+        '--username',
+        jitterbit,
+        '--create-user',
+        '--flow',
+        'client-credentials',
+        '--dotenv-file',
+        'jitterbit.env',
+        '--json',
+      ],
+      { quiet: true },
+    );
+    const ccResult = cc.json?.result as {
+      clientId: string;
+      loginUrl: string;
+      clientCredentials: { runAs: string; secret: string; secretPath: string };
+    };
     process.stdout.write(`client id: ${ccResult.clientId}
 runs as: ${ccResult.clientCredentials.runAs}
 consumer secret: ${ccResult.clientCredentials.secret} (${ccResult.clientCredentials.secretPath})
 `);
 
-    step('The admin copies the consumer secret from Setup into JITTERBIT_SECRET; sf jwtapp verify checks the client credentials login');
+    step(
+      'The admin copies the consumer secret from Setup into JITTERBIT_SECRET; sf jwtapp verify checks the client credentials login',
+    );
     // The emulator's state shows the secret as Setup shows it to an admin; no API returns it.
-    const state = (await (await fetch(`${ready.instanceUrl}/__emulator/state`, { signal: stop.signal })).json()) as { apps: Array<{ name: string; consumerSecret?: string }> };
+    const state = (await (await fetch(`${ready.instanceUrl}/__emulator/state`, { signal: stop.signal })).json()) as {
+      apps: Array<{ name: string; consumerSecret?: string }>;
+    };
     const secret = String(state.apps.find((a) => a.name === 'Jitterbit')?.consumerSecret);
-    await show(['jwtapp', 'verify', '-o', jitterbit, '-i', ccResult.clientId, '--client-secret-env', 'JITTERBIT_SECRET', '-r', ccResult.loginUrl], {
-      env: { JITTERBIT_SECRET: secret },
-    });
+    await show(
+      [
+        'jwtapp',
+        'verify',
+        '-o',
+        jitterbit,
+        '-i',
+        ccResult.clientId,
+        '--client-secret-env',
+        'JITTERBIT_SECRET',
+        '-r',
+        ccResult.loginUrl,
+      ],
+      {
+        env: { JITTERBIT_SECRET: secret },
+      },
+    );
 
-    step('Done: set up, verified, logged in with the JWT bearer flow, audited, rotated, blocked and unblocked; an API-only user and the client credentials flow set up and verified; all through the real sf.');
+    step(
+      'Done: set up, verified, logged in with the JWT bearer flow, audited, rotated, blocked and unblocked; an API-only user and the client credentials flow set up and verified; all through the real sf.',
+    );
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -147,9 +312,13 @@ try {
   process.exitCode = stop.signal.aborted ? 130 : 1;
 } finally {
   if (keep) {
-    process.stdout.write(`\nKept the demo's files in ${root}: its HOME (${home}) holds sf's logins, the key (certs/server.key) and jitterbit.env. Remove them with: rm -rf ${root}\n`);
+    process.stdout.write(
+      `\nKept the demo's files in ${root}: its HOME (${home}) holds sf's logins, the key (certs/server.key) and jitterbit.env. Remove them with: rm -rf ${root}\n`,
+    );
   } else {
     rmSync(root, { recursive: true, force: true });
-    process.stdout.write(`\nRemoved the demo's files (${root}: sf's logins, the key, jitterbit.env). To keep them: npm run demo -- --keep\n`);
+    process.stdout.write(
+      `\nRemoved the demo's files (${root}: sf's logins, the key, jitterbit.env). To keep them: npm run demo -- --keep\n`,
+    );
   }
 }

@@ -17,9 +17,15 @@ const normalise = (text: string): string =>
     .trimEnd();
 
 if (process.argv.includes('--check')) {
-  const generated = execFileSync(oclif, [...args, '--dry-run'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const generated = execFileSync(oclif, [...args, '--dry-run'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   if (normalise(generated) !== normalise(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'))) {
-    process.stderr.write('README.md: the command reference is out of date with the commands; run "npm run readme" and commit it.\n');
+    process.stderr.write(
+      'README.md: the command reference is out of date with the commands; run "npm run readme" and commit it.\n',
+    );
     process.exit(1);
   }
   process.stdout.write('README.md: the command reference matches the commands.\n');

@@ -55,7 +55,10 @@ const signJwt = (claims: Record<string, unknown>, privateKeyPem: string): string
   return `${input}.${createSign('RSA-SHA256').update(input).sign(privateKeyPem).toString('base64url')}`;
 };
 
-const tokenRequest = async (loginUrl: string, assertion: string): Promise<{ status: number; body: Record<string, string> }> => {
+const tokenRequest = async (
+  loginUrl: string,
+  assertion: string,
+): Promise<{ status: number; body: Record<string, string> }> => {
   const response = await sfFetch(`${loginUrl}/services/oauth2/token`, {
     method: 'POST',
     // eslint-disable-next-line camelcase -- the OAuth parameter's name
@@ -88,7 +91,11 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
     options.log(`${held === undefined ? 'SKIP' : held ? 'HELD' : 'REFUTED'}  ${id}: ${assumption}\n        ${answer}`);
     return held;
   };
-  const attempt = async (id: string, assumption: string, run: () => Promise<{ held: boolean; answer: string }>): Promise<boolean | undefined> => {
+  const attempt = async (
+    id: string,
+    assumption: string,
+    run: () => Promise<{ held: boolean; answer: string }>,
+  ): Promise<boolean | undefined> => {
     try {
       const { held, answer } = await run();
       return record(id, assumption, held, answer);
@@ -104,127 +111,273 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
 
   try {
     // A permission set the app pre-authorizes, assigned to the user running the check (the JWT subject).
-    permissionSetId = String((await conn.sobject('PermissionSet').create({ Name: permissionSet, Label: permissionSet })).id);
-    const me = await conn.singleRecordQuery<{ Id: string }>(`SELECT Id FROM User WHERE Username = '${username.replace(/'/g, "\\'")}'`);
-    assignmentId = String((await conn.sobject('PermissionSetAssignment').create({ AssigneeId: me.Id, PermissionSetId: permissionSetId })).id);
+    permissionSetId = String(
+      (await conn.sobject('PermissionSet').create({ Name: permissionSet, Label: permissionSet })).id,
+    );
+    const me = await conn.singleRecordQuery<{ Id: string }>(
+      `SELECT Id FROM User WHERE Username = '${username.replace(/'/g, "\\'")}'`,
+    );
+    assignmentId = String(
+      (await conn.sobject('PermissionSetAssignment').create({ AssigneeId: me.Id, PermissionSetId: permissionSetId }))
+        .id,
+    );
 
-    await attempt('eca-types-readable', 'readMetadata knows ExternalClientApplication at this API version (a missing name reads as nil)', async () => {
-      const read = await metadata.read('ExternalClientApplication', `${app}_none`);
-      return { held: !read?.fullName, answer: text(read) };
-    });
+    await attempt(
+      'eca-types-readable',
+      'readMetadata knows ExternalClientApplication at this API version (a missing name reads as nil)',
+      async () => {
+        const read = await metadata.read('ExternalClientApplication', `${app}_none`);
+        return { held: !read?.fullName, answer: text(read) };
+      },
+    );
 
-    const created = await attempt('deploy-creates-eca', 'One deploy of the app, its OAuth settings and its global OAuth settings creates an External Client App', async () => {
-      await deployComponents(conn, [
-        { type: 'ExternalClientApplication', fullName: app, record: { contactEmail: 'jwtapp-check@example.com', distributionState: 'Local', label: app } },
-        { type: 'ExtlClntAppOauthSettings', fullName: oauthName, record: { commaSeparatedOauthScopes: 'Api, RefreshToken', externalClientApplication: app, label: app } },
-        {
-          type: 'ExtlClntAppGlobalOauthSettings',
-          fullName: `${app}_glbloauth`,
-          record: { callbackUrl: 'http://localhost:1717/OauthRedirect', certificate: key.certificatePem, externalClientApplication: app, label: app },
-        },
-      ]);
-      return { held: true, answer: 'deploy Succeeded' };
-    });
+    const created = await attempt(
+      'deploy-creates-eca',
+      'One deploy of the app, its OAuth settings and its global OAuth settings creates an External Client App',
+      async () => {
+        await deployComponents(conn, [
+          {
+            type: 'ExternalClientApplication',
+            fullName: app,
+            record: { contactEmail: 'jwtapp-check@example.com', distributionState: 'Local', label: app },
+          },
+          {
+            type: 'ExtlClntAppOauthSettings',
+            fullName: oauthName,
+            record: { commaSeparatedOauthScopes: 'Api, RefreshToken', externalClientApplication: app, label: app },
+          },
+          {
+            type: 'ExtlClntAppGlobalOauthSettings',
+            fullName: `${app}_glbloauth`,
+            record: {
+              callbackUrl: 'http://localhost:1717/OauthRedirect',
+              certificate: key.certificatePem,
+              externalClientApplication: app,
+              label: app,
+            },
+          },
+        ]);
+        return { held: true, answer: 'deploy Succeeded' };
+      },
+    );
     if (!created) return report;
 
-    await attempt('policies-generated', 'Salesforce generates the OAuth policies as <OAuth settings>_defaultPolicy and the app policies as <app>_defaultPolicy', async () => {
-      const listed = await metadata.list({ type: 'ExtlClntAppOauthConfigurablePolicies' });
-      const names = (Array.isArray(listed) ? listed : [listed]).map((p) => String((p as { fullName?: string })?.fullName));
-      const plugin = await metadata.read('ExtlClntAppConfigurablePolicies', `${app}_defaultPolicy`);
-      return { held: names.includes(`${oauthName}_defaultPolicy`) && Boolean(plugin?.fullName), answer: `OAuth policies listed: ${names.filter((n) => n.startsWith(app)).join(', ') || 'none'}; ${app}_defaultPolicy: ${text(plugin)}` };
-    });
+    await attempt(
+      'policies-generated',
+      'Salesforce generates the OAuth policies as <OAuth settings>_defaultPolicy and the app policies as <app>_defaultPolicy',
+      async () => {
+        const listed = await metadata.list({ type: 'ExtlClntAppOauthConfigurablePolicies' });
+        const names = (Array.isArray(listed) ? listed : [listed]).map((p) =>
+          String((p as { fullName?: string })?.fullName),
+        );
+        const plugin = await metadata.read('ExtlClntAppConfigurablePolicies', `${app}_defaultPolicy`);
+        return {
+          held: names.includes(`${oauthName}_defaultPolicy`) && Boolean(plugin?.fullName),
+          answer: `OAuth policies listed: ${names.filter((n) => n.startsWith(app)).join(', ') || 'none'}; ${app}_defaultPolicy: ${text(plugin)}`,
+        };
+      },
+    );
 
-    await attempt('second-policy-refused', 'A second OAuth policy for the same app is refused (DUPLICATE_VALUE)', async () => {
-      try {
-        await deployComponents(conn, [{ type: 'ExtlClntAppOauthConfigurablePolicies', fullName: `${app}_second`, record: { externalClientApplication: app, label: app } }]);
-        return { held: false, answer: 'deploy Succeeded: a second policy was accepted' };
-      } catch (e) {
-        return { held: true, answer: failureText(e) };
-      }
-    });
+    await attempt(
+      'second-policy-refused',
+      'A second OAuth policy for the same app is refused (DUPLICATE_VALUE)',
+      async () => {
+        try {
+          await deployComponents(conn, [
+            {
+              type: 'ExtlClntAppOauthConfigurablePolicies',
+              fullName: `${app}_second`,
+              record: { externalClientApplication: app, label: app },
+            },
+          ]);
+          return { held: false, answer: 'deploy Succeeded: a second policy was accepted' };
+        } catch (e) {
+          return { held: true, answer: failureText(e) };
+        }
+      },
+    );
 
-    await attempt('policy-updated-by-name', 'Deploying the generated OAuth policy by its name updates it: admin approved, the permission set named (not its Id)', async () => {
-      await deployComponents(conn, [
-        {
-          type: 'ExtlClntAppOauthConfigurablePolicies',
-          fullName: `${oauthName}_defaultPolicy`,
-          record: { commaSeparatedPermissionSet: permissionSet, externalClientApplication: app, label: app, permittedUsersPolicyType: 'AdminApprovedPreAuthorized' },
-        },
-      ]);
-      const rows = await conn.query<{ Id: string }>(`SELECT Id FROM SetupEntityAccess WHERE ParentId = '${String(permissionSetId)}'`);
-      return { held: rows.totalSize === 1, answer: `SetupEntityAccess rows of ${permissionSet}: ${rows.totalSize}` };
-    });
+    await attempt(
+      'policy-updated-by-name',
+      'Deploying the generated OAuth policy by its name updates it: admin approved, the permission set named (not its Id)',
+      async () => {
+        await deployComponents(conn, [
+          {
+            type: 'ExtlClntAppOauthConfigurablePolicies',
+            fullName: `${oauthName}_defaultPolicy`,
+            record: {
+              commaSeparatedPermissionSet: permissionSet,
+              externalClientApplication: app,
+              label: app,
+              permittedUsersPolicyType: 'AdminApprovedPreAuthorized',
+            },
+          },
+        ]);
+        const rows = await conn.query<{ Id: string }>(
+          `SELECT Id FROM SetupEntityAccess WHERE ParentId = '${String(permissionSetId)}'`,
+        );
+        return { held: rows.totalSize === 1, answer: `SetupEntityAccess rows of ${permissionSet}: ${rows.totalSize}` };
+      },
+    );
 
-    await attempt('consumer-key-readable', 'readMetadata returns the consumer key of the new app, never its secret while the org setting is off', async () => {
-      const global = await metadata.read('ExtlClntAppGlobalOauthSettings', `${app}_glbloauth`);
-      const settings = await metadata.read('ExternalClientAppSettings', 'ExternalClientApp').catch((e: unknown) => ({ error: failureText(e) }));
-      consumerKey = typeof global?.consumerKey === 'string' ? global.consumerKey : undefined;
-      const secretShown = typeof global?.consumerSecret === 'string';
-      const settingOn = String((settings as Record<string, unknown>).enableConsumerSecretApiAccess) === 'true';
-      return {
-        held: consumerKey !== undefined && (settingOn || !secretShown),
-        answer: `consumerKey ${consumerKey ? 'returned' : 'absent'}, consumerSecret ${secretShown ? 'returned' : 'absent'}; ExternalClientAppSettings: ${text({ ...settings, fullName: undefined })}`,
-      };
-    });
+    await attempt(
+      'consumer-key-readable',
+      'readMetadata returns the consumer key of the new app, never its secret while the org setting is off',
+      async () => {
+        const global = await metadata.read('ExtlClntAppGlobalOauthSettings', `${app}_glbloauth`);
+        const settings = await metadata
+          .read('ExternalClientAppSettings', 'ExternalClientApp')
+          .catch((e: unknown) => ({ error: failureText(e) }));
+        consumerKey = typeof global?.consumerKey === 'string' ? global.consumerKey : undefined;
+        const secretShown = typeof global?.consumerSecret === 'string';
+        const settingOn = String((settings as Record<string, unknown>).enableConsumerSecretApiAccess) === 'true';
+        return {
+          held: consumerKey !== undefined && (settingOn || !secretShown),
+          answer: `consumerKey ${consumerKey ? 'returned' : 'absent'}, consumerSecret ${secretShown ? 'returned' : 'absent'}; ExternalClientAppSettings: ${text({ ...settings, fullName: undefined })}`,
+        };
+      },
+    );
 
-    await attempt('credentials-resource', 'Connect REST\'s credentials resource lists the app\'s consumer with the key readMetadata returned, and answers part=secret (the secret itself is never recorded)', async () => {
-      const id = (await conn.query<{ Id: string }>(`SELECT Id FROM ExternalClientApplication WHERE DeveloperName = '${app}'`)).records[0]?.Id;
-      const base = `/services/data/v${conn.getApiVersion()}/apps/oauth/credentials/${id ?? ''}`;
-      const listed = await conn.request<{ consumers?: Array<{ id?: string; key?: string }> }>({ method: 'GET', url: base });
-      const consumer = listed.consumers?.[0];
-      const shape = `consumers: ${listed.consumers?.length ?? 'absent'}, fields ${Object.keys(consumer ?? {}).join(', ')}`;
-      const secret = await conn
-        .request<Record<string, unknown>>({ method: 'GET', url: `${base}/${consumer?.id ?? ''}?part=secret` })
-        .then((r) => `part=secret answered fields ${Object.keys(r).join(', ')}, secret ${typeof r.secret === 'string' ? 'returned' : 'absent'}`)
-        .catch((e: unknown) => `part=secret refused: ${failureText(e)}`);
-      return { held: consumer?.key !== undefined && consumer.key === consumerKey, answer: `${shape}; ${secret}` };
-    });
+    await attempt(
+      'credentials-resource',
+      "Connect REST's credentials resource lists the app's consumer with the key readMetadata returned, and answers part=secret (the secret itself is never recorded)",
+      async () => {
+        const id = (
+          await conn.query<{ Id: string }>(`SELECT Id FROM ExternalClientApplication WHERE DeveloperName = '${app}'`)
+        ).records[0]?.Id;
+        const base = `/services/data/v${conn.getApiVersion()}/apps/oauth/credentials/${id ?? ''}`;
+        const listed = await conn.request<{ consumers?: Array<{ id?: string; key?: string }> }>({
+          method: 'GET',
+          url: base,
+        });
+        const consumer = listed.consumers?.[0];
+        const shape = `consumers: ${listed.consumers?.length ?? 'absent'}, fields ${Object.keys(consumer ?? {}).join(', ')}`;
+        const secret = await conn
+          .request<Record<string, unknown>>({ method: 'GET', url: `${base}/${consumer?.id ?? ''}?part=secret` })
+          .then(
+            (r) =>
+              `part=secret answered fields ${Object.keys(r).join(', ')}, secret ${typeof r.secret === 'string' ? 'returned' : 'absent'}`,
+          )
+          .catch((e: unknown) => `part=secret refused: ${failureText(e)}`);
+        return { held: consumer?.key !== undefined && consumer.key === consumerKey, answer: `${shape}; ${secret}` };
+      },
+    );
 
-    await attempt('certificate-form-returned', "readMetadata returns an External Client App's certificate as a certificate (the emulator: as deployed, PEM)", async () => {
-      const global = await metadata.read('ExtlClntAppGlobalOauthSettings', `${app}_glbloauth`);
-      const returned = typeof global?.certificate === 'string' ? global.certificate : '';
-      const form = returned.includes('-----BEGIN CERTIFICATE-----') ? 'PEM with BEGIN/END lines' : returned ? 'the base64 body alone' : 'absent';
-      return { held: sameCertificate(returned, key.certificatePem), answer: `certificate returned as ${form}, ${returned.length} characters, ${returned.split('\n').length} line(s)` };
-    });
+    await attempt(
+      'certificate-form-returned',
+      "readMetadata returns an External Client App's certificate as a certificate (the emulator: as deployed, PEM)",
+      async () => {
+        const global = await metadata.read('ExtlClntAppGlobalOauthSettings', `${app}_glbloauth`);
+        const returned = typeof global?.certificate === 'string' ? global.certificate : '';
+        const form = returned.includes('-----BEGIN CERTIFICATE-----')
+          ? 'PEM with BEGIN/END lines'
+          : returned
+            ? 'the base64 body alone'
+            : 'absent';
+        return {
+          held: sameCertificate(returned, key.certificatePem),
+          answer: `certificate returned as ${form}, ${returned.length} characters, ${returned.split('\n').length} line(s)`,
+        };
+      },
+    );
 
-    await attempt('element-order-enforced', 'createMetadata refuses fields out of the WSDL order: "Element {…}label invalid at this location in type PermissionSet"', async () => {
-      // PermissionSet's sequence has description before label.
-      const name = `${permissionSet}_Order`;
-      try {
-        const result = await metadata.create('PermissionSet', { fullName: name, label: name, description: 'label sent before description' });
-        if (result.success) report.cleanup.push(`PermissionSet ${name} was created: delete it in Setup > Permission Sets`);
-        return { held: false, answer: text(result) };
-      } catch (e) {
-        return { held: failureText(e).includes('invalid at this location in type PermissionSet'), answer: failureText(e) };
-      }
-    });
+    await attempt(
+      'element-order-enforced',
+      'createMetadata refuses fields out of the WSDL order: "Element {…}label invalid at this location in type PermissionSet"',
+      async () => {
+        // PermissionSet's sequence has description before label.
+        const name = `${permissionSet}_Order`;
+        try {
+          const result = await metadata.create('PermissionSet', {
+            fullName: name,
+            label: name,
+            description: 'label sent before description',
+          });
+          if (result.success)
+            report.cleanup.push(`PermissionSet ${name} was created: delete it in Setup > Permission Sets`);
+          return { held: false, answer: text(result) };
+        } catch (e) {
+          return {
+            held: failureText(e).includes('invalid at this location in type PermissionSet'),
+            answer: failureText(e),
+          };
+        }
+      },
+    );
 
-    await attempt('policies-in-one-deploy', 'One deploy of all five components, the policies named <App>_oauthPlcy and <App>_plcy, keeps those policies and generates none beside them', async () => {
-      const one = `${app}_One`;
-      oneDeployApp = one;
-      const link = (part: string): Record<string, string> => ({ externalClientApplication: one, label: `${one}${part}` });
-      await deployComponents(conn, [
-        { type: 'ExternalClientApplication', fullName: one, record: { contactEmail: 'jwtapp-check@example.com', distributionState: 'Local', label: one } },
-        { type: 'ExtlClntAppOauthSettings', fullName: `${one}_oauth`, record: { commaSeparatedOauthScopes: 'Api, RefreshToken', ...link('_oauth') } },
-        { type: 'ExtlClntAppGlobalOauthSettings', fullName: `${one}_glbloauth`, record: { callbackUrl: 'http://localhost:1717/OauthRedirect', certificate: key.certificatePem, ...link('_glbloauth') } },
-        { type: 'ExtlClntAppOauthConfigurablePolicies', fullName: `${one}_oauthPlcy`, record: { commaSeparatedPermissionSet: permissionSet, permittedUsersPolicyType: 'AdminApprovedPreAuthorized', ...link('_oauthPlcy') } },
-        { type: 'ExtlClntAppConfigurablePolicies', fullName: `${one}_plcy`, record: { isEnabled: true, isOauthPluginEnabled: true, ...link('_plcy') } },
-      ]);
-      const listed = await metadata.list([{ type: 'ExtlClntAppOauthConfigurablePolicies' }, { type: 'ExtlClntAppConfigurablePolicies' }]);
-      const names = (Array.isArray(listed) ? listed : [listed]).map((p) => String((p as { fullName?: string })?.fullName)).filter((n) => n.startsWith(one));
-      return { held: names.length === 2 && names.includes(`${one}_oauthPlcy`) && names.includes(`${one}_plcy`), answer: `policies of ${one}: ${names.join(', ') || 'none'}` };
-    });
+    await attempt(
+      'policies-in-one-deploy',
+      'One deploy of all five components, the policies named <App>_oauthPlcy and <App>_plcy, keeps those policies and generates none beside them',
+      async () => {
+        const one = `${app}_One`;
+        oneDeployApp = one;
+        const link = (part: string): Record<string, string> => ({
+          externalClientApplication: one,
+          label: `${one}${part}`,
+        });
+        await deployComponents(conn, [
+          {
+            type: 'ExternalClientApplication',
+            fullName: one,
+            record: { contactEmail: 'jwtapp-check@example.com', distributionState: 'Local', label: one },
+          },
+          {
+            type: 'ExtlClntAppOauthSettings',
+            fullName: `${one}_oauth`,
+            record: { commaSeparatedOauthScopes: 'Api, RefreshToken', ...link('_oauth') },
+          },
+          {
+            type: 'ExtlClntAppGlobalOauthSettings',
+            fullName: `${one}_glbloauth`,
+            record: {
+              callbackUrl: 'http://localhost:1717/OauthRedirect',
+              certificate: key.certificatePem,
+              ...link('_glbloauth'),
+            },
+          },
+          {
+            type: 'ExtlClntAppOauthConfigurablePolicies',
+            fullName: `${one}_oauthPlcy`,
+            record: {
+              commaSeparatedPermissionSet: permissionSet,
+              permittedUsersPolicyType: 'AdminApprovedPreAuthorized',
+              ...link('_oauthPlcy'),
+            },
+          },
+          {
+            type: 'ExtlClntAppConfigurablePolicies',
+            fullName: `${one}_plcy`,
+            record: { isEnabled: true, isOauthPluginEnabled: true, ...link('_plcy') },
+          },
+        ]);
+        const listed = await metadata.list([
+          { type: 'ExtlClntAppOauthConfigurablePolicies' },
+          { type: 'ExtlClntAppConfigurablePolicies' },
+        ]);
+        const names = (Array.isArray(listed) ? listed : [listed])
+          .map((p) => String((p as { fullName?: string })?.fullName))
+          .filter((n) => n.startsWith(one));
+        return {
+          held: names.length === 2 && names.includes(`${one}_oauthPlcy`) && names.includes(`${one}_plcy`),
+          answer: `policies of ${one}: ${names.join(', ') || 'none'}`,
+        };
+      },
+    );
 
-    await attempt('connected-app-creation-blocked', 'createMetadata of a new Connected App is refused (Spring \'26)', async () => {
-      const result = await metadata.create('ConnectedApp', {
-        fullName: `${app}_ca`,
-        contactEmail: 'jwtapp-check@example.com',
-        label: `${app}_ca`,
-        oauthConfig: { callbackUrl: 'http://localhost:1717/OauthRedirect', scopes: ['Api'] },
-      });
-      if (result.success) report.cleanup.push(`ConnectedApp ${app}_ca was created: delete it in Setup > App Manager`);
-      return { held: !result.success, answer: text(result) };
-    });
+    await attempt(
+      'connected-app-creation-blocked',
+      "createMetadata of a new Connected App is refused (Spring '26)",
+      async () => {
+        const result = await metadata.create('ConnectedApp', {
+          fullName: `${app}_ca`,
+          contactEmail: 'jwtapp-check@example.com',
+          label: `${app}_ca`,
+          oauthConfig: { callbackUrl: 'http://localhost:1717/OauthRedirect', scopes: ['Api'] },
+        });
+        if (result.success) report.cleanup.push(`ConnectedApp ${app}_ca was created: delete it in Setup > App Manager`);
+        return { held: !result.success, answer: text(result) };
+      },
+    );
 
     if (consumerKey) {
       const assertion = (aud: string, exp = Math.floor(Date.now() / 1000) + 180): string =>
@@ -239,23 +392,56 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
         // eslint-disable-next-line no-await-in-loop
         answer = await tokenRequest(instanceUrl, assertion(audience));
       }
-      const propagated = record('jwt-at-my-domain', `A JWT (aud ${audience}) for the new app logs in at the My Domain within the wait`, answer.status === 200, `HTTP ${answer.status} ${text(answer.status === 200 ? { scope: answer.body.scope } : answer.body)}`);
+      const propagated = record(
+        'jwt-at-my-domain',
+        `A JWT (aud ${audience}) for the new app logs in at the My Domain within the wait`,
+        answer.status === 200,
+        `HTTP ${answer.status} ${text(answer.status === 200 ? { scope: answer.body.scope } : answer.body)}`,
+      );
       if (propagated) {
         // If it lists them, a re-run's accepted token could stand for reading the app's scopes (one request fewer).
         const granted = String(answer.body.scope ?? '').split(' ');
-        record('token-lists-app-scopes', "The JWT token response's scope lists the app's scopes, refresh_token among them", granted.includes('api') && granted.includes('refresh_token'), `scope: ${String(answer.body.scope)}`);
-        await attempt('exp-in-milliseconds', 'An exp in milliseconds (what @salesforce/core sends) is accepted', async () => {
-          const r = await tokenRequest(instanceUrl, assertion(audience, Date.now() + 180_000));
-          return { held: r.status === 200, answer: `HTTP ${r.status} ${r.status === 200 ? 'granted' : text(r.body)}` };
-        });
-        await attempt('expired-exp', 'An expired exp is answered invalid_grant "expired authorization code"', async () => {
-          const r = await tokenRequest(instanceUrl, assertion(audience, Math.floor(Date.now() / 1000) - 600));
-          return { held: r.body.error === 'invalid_grant' && r.body.error_description === 'expired authorization code', answer: `HTTP ${r.status} ${text(r.body)}` };
-        });
-        await attempt('eca-at-generic-host', 'The generic login host answers app_not_found "External client app is not installed in this org"', async () => {
-          const r = await tokenRequest(options.genericLoginUrl, assertion(audience));
-          return { held: r.body.error === 'app_not_found' && r.body.error_description === 'External client app is not installed in this org', answer: `HTTP ${r.status} ${text(r.body)}` };
-        });
+        record(
+          'token-lists-app-scopes',
+          "The JWT token response's scope lists the app's scopes, refresh_token among them",
+          granted.includes('api') && granted.includes('refresh_token'),
+          `scope: ${String(answer.body.scope)}`,
+        );
+        await attempt(
+          'exp-in-milliseconds',
+          'An exp in milliseconds (what @salesforce/core sends) is accepted',
+          async () => {
+            const r = await tokenRequest(instanceUrl, assertion(audience, Date.now() + 180_000));
+            return {
+              held: r.status === 200,
+              answer: `HTTP ${r.status} ${r.status === 200 ? 'granted' : text(r.body)}`,
+            };
+          },
+        );
+        await attempt(
+          'expired-exp',
+          'An expired exp is answered invalid_grant "expired authorization code"',
+          async () => {
+            const r = await tokenRequest(instanceUrl, assertion(audience, Math.floor(Date.now() / 1000) - 600));
+            return {
+              held: r.body.error === 'invalid_grant' && r.body.error_description === 'expired authorization code',
+              answer: `HTTP ${r.status} ${text(r.body)}`,
+            };
+          },
+        );
+        await attempt(
+          'eca-at-generic-host',
+          'The generic login host answers app_not_found "External client app is not installed in this org"',
+          async () => {
+            const r = await tokenRequest(options.genericLoginUrl, assertion(audience));
+            return {
+              held:
+                r.body.error === 'app_not_found' &&
+                r.body.error_description === 'External client app is not installed in this org',
+              answer: `HTTP ${r.status} ${text(r.body)}`,
+            };
+          },
+        );
         // Last: it changes the certificate the checks above log in with.
         await attempt(
           'certificate-change-answer',
@@ -266,10 +452,19 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
               {
                 type: 'ExtlClntAppGlobalOauthSettings',
                 fullName: `${app}_glbloauth`,
-                record: { callbackUrl: 'http://localhost:1717/OauthRedirect', certificate: next.certificatePem, externalClientApplication: app, label: app },
+                record: {
+                  callbackUrl: 'http://localhost:1717/OauthRedirect',
+                  certificate: next.certificatePem,
+                  externalClientApplication: app,
+                  label: app,
+                },
               },
             ]);
-            const signedBy = (pem: string): string => signJwt({ iss: consumerKey, sub: username, aud: audience, exp: Math.floor(Date.now() / 1000) + 180 }, pem);
+            const signedBy = (pem: string): string =>
+              signJwt(
+                { iss: consumerKey, sub: username, aud: audience, exp: Math.floor(Date.now() / 1000) + 180 },
+                pem,
+              );
             const started = Date.now();
             const seen = new Set<string>();
             let oldKeyRefusedEarly = false;
@@ -290,29 +485,46 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
               held: fresh.status === 200 && onlyInvalidAssertion && !oldKeyRefusedEarly,
               answer: `new key ${fresh.status === 200 ? `logged in after ${Math.round((Date.now() - started) / 1000)} s` : `still refused after ${Math.round(options.waitMs / 1000)} s`}; answers meanwhile: ${answers.join(' | ') || 'none'}; the old key ${oldKeyRefusedEarly ? 'was refused before the new one worked' : 'kept logging in meanwhile'}`,
             };
-          }
+          },
         );
       }
     } else {
-      record('jwt-at-my-domain', 'A JWT for the new app logs in at the My Domain', undefined, 'no consumer key could be read, so no login was tried');
+      record(
+        'jwt-at-my-domain',
+        'A JWT for the new app logs in at the My Domain',
+        undefined,
+        'no consumer key could be read, so no login was tried',
+      );
     }
 
-    await attempt('duplicate-assignment', 'A second identical PermissionSetAssignment is refused with DUPLICATE_VALUE in the REST error body', async () => {
-      try {
-        await conn.sobject('PermissionSetAssignment').create({ AssigneeId: me.Id, PermissionSetId: permissionSetId });
-        return { held: false, answer: 'a second assignment was created' };
-      } catch (e) {
-        return { held: (e as { errorCode?: string }).errorCode === 'DUPLICATE_VALUE', answer: failureText(e) };
-      }
-    });
+    await attempt(
+      'duplicate-assignment',
+      'A second identical PermissionSetAssignment is refused with DUPLICATE_VALUE in the REST error body',
+      async () => {
+        try {
+          await conn.sobject('PermissionSetAssignment').create({ AssigneeId: me.Id, PermissionSetId: permissionSetId });
+          return { held: false, answer: 'a second assignment was created' };
+        } catch (e) {
+          return { held: (e as { errorCode?: string }).errorCode === 'DUPLICATE_VALUE', answer: failureText(e) };
+        }
+      },
+    );
   } finally {
-    await cleanup(conn, report, { apps: [app, ...(oneDeployApp ? [oneDeployApp] : [])], assignmentId, permissionSetId });
+    await cleanup(conn, report, {
+      apps: [app, ...(oneDeployApp ? [oneDeployApp] : [])],
+      assignmentId,
+      permissionSetId,
+    });
   }
   return report;
 };
 
 /** Removes what the checks made: the app (one destructive deploy), the assignment, the permission set. */
-const cleanup = async (conn: Connection, report: Report, made: { apps: string[]; assignmentId?: string; permissionSetId?: string }): Promise<void> => {
+const cleanup = async (
+  conn: Connection,
+  report: Report,
+  made: { apps: string[]; assignmentId?: string; permissionSetId?: string },
+): Promise<void> => {
   const step = async (what: string, run: () => Promise<unknown>): Promise<void> => {
     try {
       await run();
@@ -323,10 +535,20 @@ const cleanup = async (conn: Connection, report: Report, made: { apps: string[];
   };
   for (const app of made.apps) {
     // eslint-disable-next-line no-await-in-loop
-    const exists = (await (conn.metadata as unknown as Metadata).read('ExternalClientApplication', app).catch(() => undefined))?.fullName;
-    // eslint-disable-next-line no-await-in-loop
-    if (exists) await step(`ExternalClientApplication ${app}`, () => deleteComponents(conn, [{ type: 'ExternalClientApplication', fullName: app }]));
+    const found = await (conn.metadata as unknown as Metadata)
+      .read('ExternalClientApplication', app)
+      .catch(() => undefined);
+    const exists = found?.fullName;
+    if (exists)
+      // eslint-disable-next-line no-await-in-loop
+      await step(`ExternalClientApplication ${app}`, () =>
+        deleteComponents(conn, [{ type: 'ExternalClientApplication', fullName: app }]),
+      );
   }
-  if (made.assignmentId) await step('PermissionSetAssignment', () => conn.sobject('PermissionSetAssignment').destroy(String(made.assignmentId)));
-  if (made.permissionSetId) await step('PermissionSet', () => conn.sobject('PermissionSet').destroy(String(made.permissionSetId)));
+  if (made.assignmentId)
+    await step('PermissionSetAssignment', () =>
+      conn.sobject('PermissionSetAssignment').destroy(String(made.assignmentId)),
+    );
+  if (made.permissionSetId)
+    await step('PermissionSet', () => conn.sobject('PermissionSet').destroy(String(made.permissionSetId)));
 };

@@ -4,11 +4,17 @@ import { EXIT_CODES } from '../exit-codes.js';
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'access');
 
-type SaveResult = { id?: string; success: boolean; errors?: Array<{ statusCode?: string; errorCode?: string; message?: string }> };
+type SaveResult = {
+  id?: string;
+  success: boolean;
+  errors?: Array<{ statusCode?: string; errorCode?: string; message?: string }>;
+};
 
 const created = (object: string, result: SaveResult): string => {
   if (result.success && result.id) return result.id;
-  const text = (result.errors ?? []).map((e) => `${e.statusCode ?? e.errorCode ?? 'ERROR'}: ${e.message ?? ''}`).join('; ');
+  const text = (result.errors ?? [])
+    .map((e) => `${e.statusCode ?? e.errorCode ?? 'ERROR'}: ${e.message ?? ''}`)
+    .join('; ');
   throw messages.createError('error.InsertFailed', [object, text], [], EXIT_CODES.orgRefused);
 };
 
@@ -16,13 +22,24 @@ const insert = async (conn: Connection, object: string, record: Record<string, s
   try {
     return created(object, (await conn.sobject(object).create(record)) as SaveResult);
   } catch (e) {
-    if (e instanceof Error && 'errorCode' in e) throw messages.createError('error.InsertFailed', [object, `${String(e.errorCode)}: ${e.message}`], [], EXIT_CODES.orgRefused, e);
+    if (e instanceof Error && 'errorCode' in e)
+      throw messages.createError(
+        'error.InsertFailed',
+        [object, `${String(e.errorCode)}: ${e.message}`],
+        [],
+        EXIT_CODES.orgRefused,
+        e,
+      );
     throw e;
   }
 };
 
-export const createPermissionSet = (conn: Connection, name: string, label: string, description: string): Promise<string> =>
-  insert(conn, 'PermissionSet', { Name: name, Label: label, Description: description });
+export const createPermissionSet = (
+  conn: Connection,
+  name: string,
+  label: string,
+  description: string,
+): Promise<string> => insert(conn, 'PermissionSet', { Name: name, Label: label, Description: description });
 
 export const assignPermissionSet = (conn: Connection, permissionSetId: string, userId: string): Promise<string> =>
   insert(conn, 'PermissionSetAssignment', { PermissionSetId: permissionSetId, AssigneeId: userId });
@@ -37,7 +54,10 @@ const refusalOf = (answer: CompositeAnswer): { referenceId: string; text: string
     if (sub.httpStatusCode < 400) continue;
     const errors = (Array.isArray(sub.body) ? sub.body : []) as Array<{ errorCode?: string; message?: string }>;
     if (errors.every((e) => e.errorCode === 'PROCESSING_HALTED')) continue;
-    return { referenceId: sub.referenceId, text: errors.map((e) => `${e.errorCode ?? 'ERROR'}: ${e.message ?? ''}`).join('; ') };
+    return {
+      referenceId: sub.referenceId,
+      text: errors.map((e) => `${e.errorCode ?? 'ERROR'}: ${e.message ?? ''}`).join('; '),
+    };
   }
   return undefined;
 };
@@ -49,7 +69,7 @@ const refusalOf = (answer: CompositeAnswer): { referenceId: string; text: string
 export const createAndAssignPermissionSet = async (
   conn: Connection,
   permissionSet: { name: string; label: string; description: string },
-  userId: string
+  userId: string,
 ): Promise<{ permissionSetId: string; assignmentId: string }> => {
   const base = `/services/data/v${conn.getApiVersion()}`;
   const answer = await conn.requestPost<CompositeAnswer>(`${base}/composite`, {
@@ -71,9 +91,17 @@ export const createAndAssignPermissionSet = async (
   });
   const refused = refusalOf(answer);
   if (refused) {
-    throw messages.createError('error.InsertFailed', [refused.referenceId === 'assignment' ? 'PermissionSetAssignment' : 'PermissionSet', refused.text], [], EXIT_CODES.orgRefused);
+    throw messages.createError(
+      'error.InsertFailed',
+      [refused.referenceId === 'assignment' ? 'PermissionSetAssignment' : 'PermissionSet', refused.text],
+      [],
+      EXIT_CODES.orgRefused,
+    );
   }
-  const idOf = (referenceId: string): string => String((answer.compositeResponse.find((r) => r.referenceId === referenceId)?.body as { id?: string } | undefined)?.id);
+  const idOf = (referenceId: string): string =>
+    String(
+      (answer.compositeResponse.find((r) => r.referenceId === referenceId)?.body as { id?: string } | undefined)?.id,
+    );
   return { permissionSetId: idOf('permissionSet'), assignmentId: idOf('assignment') };
 };
 

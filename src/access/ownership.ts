@@ -31,11 +31,13 @@ const isTrue = (v: unknown): boolean => v === true || v === 'true';
 const grantsSomething = (entry: unknown): boolean => {
   if (typeof entry !== 'object' || entry === null) return false;
   return Object.entries(entry as Record<string, unknown>).some(
-    ([field, value]) => isTrue(value) || (field === 'visibility' && typeof value === 'string' && !['None', 'Hidden'].includes(value))
+    ([field, value]) =>
+      isTrue(value) || (field === 'visibility' && typeof value === 'string' && !['None', 'Hidden'].includes(value)),
   );
 };
 
-const asEntries = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined || value === null ? [] : [value]);
+const asEntries = (value: unknown): unknown[] =>
+  Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
 
 /** The fields of a PermissionSet that describe it rather than grant (the rest are lists of grants). */
 const DESCRIPTIVE = new Set(['fullName', 'label', 'description', 'hasActivationRequired', 'license']);
@@ -46,7 +48,8 @@ export const grantsOf = (record: MetadataRecord | undefined): PermissionSetGrant
     if (DESCRIPTIVE.has(field)) continue;
     const granted = asEntries(value).filter(grantsSomething);
     if (granted.length === 0) continue;
-    if (field === 'userPermissions') grants.userPermissions = granted.map((e) => String((e as { name?: unknown }).name)).sort();
+    if (field === 'userPermissions')
+      grants.userPermissions = granted.map((e) => String((e as { name?: unknown }).name)).sort();
     else if (field === 'objectPermissions') grants.objectPermissions = granted.length;
     else if (field === 'fieldPermissions') grants.fieldPermissions = granted.length;
     else grants.other[field] = granted.length;
@@ -62,7 +65,10 @@ export const isMarked = (permissionSet: Pick<PermissionSetRecord, 'description'>
   (permissionSet.description ?? '').includes(PERMISSION_SET_MARKER);
 
 const grantsNothing = (g: PermissionSetGrants): boolean =>
-  g.userPermissions.length === 0 && g.objectPermissions === 0 && g.fieldPermissions === 0 && Object.keys(g.other).length === 0;
+  g.userPermissions.length === 0 &&
+  g.objectPermissions === 0 &&
+  g.fieldPermissions === 0 &&
+  Object.keys(g.other).length === 0;
 
 /**
  * Whether setup may assign an existing permission set to the integration user and name it on the app:
@@ -75,9 +81,10 @@ const grantsNothing = (g: PermissionSetGrants): boolean =>
 export const ownershipOf = (
   permissionSet: PermissionSetRecord,
   grants: PermissionSetGrants | undefined,
-  otherEntityAccess: number
+  otherEntityAccess: number,
 ): Ownership => {
   if (isMarked(permissionSet)) return 'ours';
-  if (grants && grantsNothing(grants) && otherEntityAccess === 0 && permissionSet.otherAssignees.length === 0) return 'equivalent';
+  if (grants && grantsNothing(grants) && otherEntityAccess === 0 && permissionSet.otherAssignees.length === 0)
+    return 'equivalent';
   return 'foreign';
 };

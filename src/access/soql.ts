@@ -28,9 +28,16 @@ export const batchQuery = async (conn: Connection, queries: string[]): Promise<B
     headers: { 'content-type': 'application/json' },
   });
   if (!Array.isArray((response as Partial<BatchResponse> | undefined)?.results)) {
-    throw messages.createError('error.UnexpectedAnswer', ['composite/batch', JSON.stringify(response).slice(0, 120)], [], EXIT_CODES.orgRefused);
+    throw messages.createError(
+      'error.UnexpectedAnswer',
+      ['composite/batch', JSON.stringify(response).slice(0, 120)],
+      [],
+      EXIT_CODES.orgRefused,
+    );
   }
   return response.results.map((r) =>
-    r.statusCode >= 400 ? { ok: false, statusCode: r.statusCode, body: r.result } : { ok: true, records: (r.result as { records: unknown[] }).records }
+    r.statusCode >= 400
+      ? { ok: false, statusCode: r.statusCode, body: r.result }
+      : { ok: true, records: (r.result as { records: unknown[] }).records },
   );
 };

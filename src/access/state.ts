@@ -40,8 +40,13 @@ export type AccessState = {
   externalClientApp: { id: string; name: string; label: string } | undefined;
 };
 
-
-type UserRow = { Id: string; Username: string; Email?: string; IsActive: boolean; Profile?: { Name?: string; PermissionsApiUserOnly?: boolean; PermissionsApiEnabled?: boolean } | null };
+type UserRow = {
+  Id: string;
+  Username: string;
+  Email?: string;
+  IsActive: boolean;
+  Profile?: { Name?: string; PermissionsApiUserOnly?: boolean; PermissionsApiEnabled?: boolean } | null;
+};
 type PermissionSetRow = { Id: string; Name: string; Label: string; Description?: string | null };
 type AssigneeRow = { Assignee?: { Username?: string } | null };
 
@@ -51,14 +56,13 @@ type IdRow = { Id: string };
 type AppRow = { Id: string; DeveloperName: string; MasterLabel: string };
 type AccessRow = { Id: string; SetupEntityId: string; SetupEntityType: string };
 
-
 /**
  * Reads all of it in one request: the REST Batch resource runs up to 25 queries in one round trip
  * (`/composite/batch`), where one query each would cost five.
  */
 export const readAccessState = async (
   conn: Connection,
-  names: { username: string; permissionSet: string; appName: string }
+  names: { username: string; permissionSet: string; appName: string },
 ): Promise<AccessState> => {
   const u = soqlString(names.username);
   const ps = soqlString(names.permissionSet);
@@ -75,7 +79,12 @@ export const readAccessState = async (
     const answer = answers[index];
     if (!answer.ok) {
       // A query the org refuses: an object or field this org does not have (an edition without it), or access.
-      throw messages.createError('error.QueryFailed', [queries[index], answer.statusCode, redact(JSON.stringify(answer.body))], [], EXIT_CODES.orgRefused);
+      throw messages.createError(
+        'error.QueryFailed',
+        [queries[index], answer.statusCode, redact(JSON.stringify(answer.body))],
+        [],
+        EXIT_CODES.orgRefused,
+      );
     }
     return answer.records as T[];
   };
@@ -105,7 +114,11 @@ export const readAccessState = async (
         }
       : undefined,
     assignmentId: assignment?.Id,
-    appAccess: records<AccessRow>(3).map((r) => ({ id: r.Id, setupEntityId: r.SetupEntityId, setupEntityType: r.SetupEntityType })),
+    appAccess: records<AccessRow>(3).map((r) => ({
+      id: r.Id,
+      setupEntityId: r.SetupEntityId,
+      setupEntityType: r.SetupEntityType,
+    })),
     externalClientApp: eca ? { id: eca.Id, name: eca.DeveloperName, label: eca.MasterLabel } : undefined,
   };
 };

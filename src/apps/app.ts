@@ -114,7 +114,12 @@ export type AppKindHandler = {
    * secret when asked, where Salesforce lets an API return it (never printed). `known`: what an earlier read
    * already returned, so only what it lacks is read.
    */
-  readCredentials(conn: Connection, name: string, wanted: CredentialsWanted, known?: AppCredentials): Promise<ReadCredentials>;
+  readCredentials(
+    conn: Connection,
+    name: string,
+    wanted: CredentialsWanted,
+    known?: AppCredentials,
+  ): Promise<ReadCredentials>;
   /** Where an admin finds the consumer secret in Setup. */
   consumerSecretPath(name: string): string;
   /**

@@ -1,6 +1,15 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
-import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type EnabledChange, type MetadataRecord } from './app.js';
+import {
+  asList,
+  asText,
+  writable,
+  type AppKindHandler,
+  type AppSnapshot,
+  type DesiredApp,
+  type EnabledChange,
+  type MetadataRecord,
+} from './app.js';
 import { deleteComponents, deployComponents } from './deploy.js';
 import { readComponent, readComponents, saveComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
@@ -22,7 +31,9 @@ const isTrue = (v: unknown): boolean => v === true || v === 'true';
  * update replaces the whole component. The consumer secret is never read back, so never sent.
  */
 export const mergeConnectedApp = (current: MetadataRecord | undefined, desired: DesiredApp): MetadataRecord => {
-  const base = current ? writable(current) : { fullName: desired.name, label: desired.label, contactEmail: desired.contactEmail };
+  const base = current
+    ? writable(current)
+    : { fullName: desired.name, label: desired.label, contactEmail: desired.contactEmail };
   const oauth = writable(oauthOf(base));
   delete oauth.consumerSecret;
   const permissionSets = asList(base.permissionSetName);
@@ -32,10 +43,14 @@ export const mergeConnectedApp = (current: MetadataRecord | undefined, desired: 
       ...oauth,
       callbackUrl: asText(oauth.callbackUrl) ?? desired.callbackUrl,
       ...(current === undefined && desired.consumerKey ? { consumerKey: desired.consumerKey } : {}),
-      ...(desired.certificatePem ?? oauth.certificate ? { certificate: desired.certificatePem ?? oauth.certificate } : {}),
+      ...((desired.certificatePem ?? oauth.certificate)
+        ? { certificate: desired.certificatePem ?? oauth.certificate }
+        : {}),
       isAdminApproved: true,
       scopes: mergeScopes(asList(oauth.scopes), desired.scopes),
-      ...(desired.clientCredentialsUser ? { isClientCredentialEnabled: true, oauthClientCredentialUser: desired.clientCredentialsUser } : {}),
+      ...(desired.clientCredentialsUser
+        ? { isClientCredentialEnabled: true, oauthClientCredentialUser: desired.clientCredentialsUser }
+        : {}),
     },
     permissionSetName: permissionSets.some((p) => p.toLowerCase() === desired.permissionSet.toLowerCase())
       ? permissionSets
@@ -46,7 +61,8 @@ export const mergeConnectedApp = (current: MetadataRecord | undefined, desired: 
 export const connectedAppSnapshot = (app: MetadataRecord): AppSnapshot => {
   const oauth = oauthOf(app);
   // A Connected App without a policy has Salesforce's defaults: refresh tokens valid until revoked, IP enforced.
-  const policy = typeof app.oauthPolicy === 'object' && app.oauthPolicy !== null ? (app.oauthPolicy as MetadataRecord) : {};
+  const policy =
+    typeof app.oauthPolicy === 'object' && app.oauthPolicy !== null ? (app.oauthPolicy as MetadataRecord) : {};
   return {
     kind: 'connected-app',
     name: String(app.fullName),
@@ -59,7 +75,10 @@ export const connectedAppSnapshot = (app: MetadataRecord): AppSnapshot => {
     policies: {
       infiniteRefreshTokens: String(policy.refreshTokenPolicy ?? 'infinite') === 'infinite',
       ipRelaxed: String(policy.ipRelaxation ?? '').startsWith('BYPASS'),
-      clientCredentials: { enabled: isTrue(oauth.isClientCredentialEnabled), runAs: asText(oauth.oauthClientCredentialUser) },
+      clientCredentials: {
+        enabled: isTrue(oauth.isClientCredentialEnabled),
+        runAs: asText(oauth.oauthClientCredentialUser),
+      },
     },
   };
 };
@@ -74,10 +93,14 @@ const BLOCK_TYPE = 'BlacklistedConsumer';
 /** The BlacklistedConsumer that blocks this consumer key, if there is one. */
 const blockOf = async (conn: Connection, consumerKey: string): Promise<MetadataRecord | undefined> => {
   const listed = (await conn.metadata.list({ type: BLOCK_TYPE } as never)) as unknown;
-  const names = (Array.isArray(listed) ? listed : listed ? [listed] : []).map((p) => String((p as { fullName: string }).fullName));
+  const names = (Array.isArray(listed) ? listed : listed ? [listed] : []).map((p) =>
+    String((p as { fullName: string }).fullName),
+  );
   for (let i = 0; i < names.length; i += 10) {
     // eslint-disable-next-line no-await-in-loop
-    const block = (await readComponents(conn, BLOCK_TYPE, names.slice(i, i + 10))).find((r) => r.consumerKey === consumerKey);
+    const block = (await readComponents(conn, BLOCK_TYPE, names.slice(i, i + 10))).find(
+      (r) => r.consumerKey === consumerKey,
+    );
     if (block) return block;
   }
   return undefined;
@@ -111,7 +134,9 @@ export const connectedApps: AppKindHandler = {
         const base = writable(record);
         const oauth = writable(oauthOf(base));
         delete oauth.consumerSecret;
-        return saveComponents(conn, 'update', TYPE, [{ ...base, oauthConfig: { ...oauth, certificate: certificatePem } }]);
+        return saveComponents(conn, 'update', TYPE, [
+          { ...base, oauthConfig: { ...oauth, certificate: certificatePem } },
+        ]);
       },
     };
   },
@@ -125,7 +150,8 @@ export const connectedApps: AppKindHandler = {
   async remove(conn, name) {
     await conn.metadata.delete(TYPE, name);
   },
-  removeCommand: (name, targetOrg) => `sf project delete source --metadata ConnectedApp:${name} --target-org ${targetOrg}`,
+  removeCommand: (name, targetOrg) =>
+    `sf project delete source --metadata ConnectedApp:${name} --target-org ${targetOrg}`,
   async readCredentials(conn, name, _wanted, known) {
     if (known?.consumerKey) return known;
     const app = await readComponent(conn, TYPE, name);
@@ -134,4 +160,3 @@ export const connectedApps: AppKindHandler = {
   },
   consumerSecretPath: (name) => messages.getMessage('consumerSecretPath.connectedApp', [name]),
 };
-

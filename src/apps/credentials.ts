@@ -25,18 +25,34 @@ const refusalOf = (e: unknown): SecretRefusal | undefined => {
  * app's Id comes from the caller when an earlier query found it, else from one query. A refused secret is
  * said, not thrown: the client credentials check then says what the admin can change.
  */
-export const readRestCredentials = async (conn: Connection, name: string, wanted: CredentialsWanted): Promise<ReadCredentials> => {
+export const readRestCredentials = async (
+  conn: Connection,
+  name: string,
+  wanted: CredentialsWanted,
+): Promise<ReadCredentials> => {
   const version = conn.getApiVersion();
-  if (Number(version) < CREDENTIALS_MIN_VERSION) return { consumerKey: undefined, consumerSecret: undefined, ...(wanted.secret ? { secretRefused: 'api-version' as const } : {}) };
+  if (Number(version) < CREDENTIALS_MIN_VERSION)
+    return {
+      consumerKey: undefined,
+      consumerSecret: undefined,
+      ...(wanted.secret ? { secretRefused: 'api-version' as const } : {}),
+    };
   const appId =
     wanted.appId ??
-    (await conn.query<{ Id: string }>(`SELECT Id FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(name)}`)).records[0]?.Id;
+    (
+      await conn.query<{ Id: string }>(
+        `SELECT Id FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(name)}`,
+      )
+    ).records[0]?.Id;
   if (!appId) return { consumerKey: undefined, consumerSecret: undefined };
   const base = `/services/data/v${version}/apps/oauth/credentials/${encodeURIComponent(appId)}`;
   const consumer = (await conn.request<Consumers>({ method: 'GET', url: base })).consumers?.[0];
   if (!consumer?.id || !wanted.secret) return { consumerKey: consumer?.key, consumerSecret: undefined };
   try {
-    const both = await conn.request<Credential>({ method: 'GET', url: `${base}/${encodeURIComponent(consumer.id)}?part=keyandsecret` });
+    const both = await conn.request<Credential>({
+      method: 'GET',
+      url: `${base}/${encodeURIComponent(consumer.id)}?part=keyandsecret`,
+    });
     registerSecret(both.secret);
     return { consumerKey: both.key ?? consumer.key, consumerSecret: both.secret };
   } catch (e) {

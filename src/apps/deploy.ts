@@ -16,7 +16,13 @@ export type DeployComponent = { type: string; fullName: string; record: Metadata
 
 const METADATA_NS = 'http://soap.sforce.com/2006/04/metadata';
 
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, indentBy: '    ', suppressEmptyNode: false });
+const builder = new XMLBuilder({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  format: true,
+  indentBy: '    ',
+  suppressEmptyNode: false,
+});
 
 /**
  * The component as a source-format metadata file: its fields under the type's root element in the WSDL's
@@ -24,7 +30,9 @@ const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '
  */
 export const metadataXml = (type: string, record: MetadataRecord): string => {
   const fields = Object.fromEntries(
-    Object.entries(inWsdlOrder(type, record)).filter(([k, v]) => k !== 'fullName' && !k.startsWith('$') && v !== undefined && v !== null)
+    Object.entries(inWsdlOrder(type, record)).filter(
+      ([k, v]) => k !== 'fullName' && !k.startsWith('$') && v !== undefined && v !== null,
+    ),
   );
   return `<?xml version="1.0" encoding="UTF-8"?>\n${String(builder.build({ [type]: { '@_xmlns': METADATA_NS, ...fields } }))}`;
 };
@@ -70,16 +78,28 @@ export const deployComponents = async (conn: Connection, components: DeployCompo
       // eslint-disable-next-line no-await-in-loop
       await mkdir(folder, { recursive: true });
       // eslint-disable-next-line no-await-in-loop
-      await writeFile(join(folder, `${component.fullName}.${type.suffix ?? ''}-meta.xml`), metadataXml(component.type, component.record));
+      await writeFile(
+        join(folder, `${component.fullName}.${type.suffix ?? ''}-meta.xml`),
+        metadataXml(component.type, component.record),
+      );
     }
     const set = ComponentSet.fromSource(root);
     let deploy;
     try {
-      deploy = await set.deploy({ usernameOrConnection: conn, apiOptions: { rollbackOnError: true, singlePackage: true } });
+      deploy = await set.deploy({
+        usernameOrConnection: conn,
+        apiOptions: { rollbackOnError: true, singlePackage: true },
+      });
     } catch (e) {
       // An outage is not a refusal: the caller reads the org again (the deploy may have been queued).
       if (isTransient(e)) throw e;
-      throw messages.createError('error.DeployFailed', [e instanceof Error ? e.message : String(e)], [], EXIT_CODES.orgRefused, e instanceof Error ? e : undefined);
+      throw messages.createError(
+        'error.DeployFailed',
+        [e instanceof Error ? e.message : String(e)],
+        [],
+        EXIT_CODES.orgRefused,
+        e instanceof Error ? e : undefined,
+      );
     }
     const result = await deploy.pollStatus({ frequency: Duration.seconds(1), timeout: Duration.minutes(10) });
     const response = result.response as unknown as DeployResponse;
@@ -93,29 +113,51 @@ export const deployComponents = async (conn: Connection, components: DeployCompo
  * Deletes components with one destructive deploy (an empty package.xml and destructiveChanges.xml), the way
  * public tools remove External Client Apps; deleting an app deletes its components with it.
  */
-export const deleteComponents = async (conn: Connection, components: Array<{ type: string; fullName: string }>): Promise<void> => {
+export const deleteComponents = async (
+  conn: Connection,
+  components: Array<{ type: string; fullName: string }>,
+): Promise<void> => {
   if (components.length === 0) return;
   const { default: JSZip } = await import('jszip');
   const version = conn.getApiVersion();
-  const manifest = (types: string): string => `<?xml version="1.0" encoding="UTF-8"?>\n<Package xmlns="${METADATA_NS}">${types}<version>${version}</version></Package>`;
+  const manifest = (types: string): string =>
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Package xmlns="${METADATA_NS}">${types}<version>${version}</version></Package>`;
   const byType = new Map<string, string[]>();
   components.forEach((c) => byType.set(c.type, [...(byType.get(c.type) ?? []), c.fullName]));
   const zip = new JSZip();
   zip.file('package.xml', manifest(''));
   zip.file(
     'destructiveChanges.xml',
-    manifest([...byType].map(([type, names]) => `<types>${names.map((n) => `<members>${n}</members>`).join('')}<name>${type}</name></types>`).join(''))
+    manifest(
+      [...byType]
+        .map(
+          ([type, names]) =>
+            `<types>${names.map((n) => `<members>${n}</members>`).join('')}<name>${type}</name></types>`,
+        )
+        .join(''),
+    ),
   );
-  const { id } = await conn.metadata.deploy(await zip.generateAsync({ type: 'nodebuffer' }), { rollbackOnError: true, singlePackage: true });
+  const { id } = await conn.metadata.deploy(await zip.generateAsync({ type: 'nodebuffer' }), {
+    rollbackOnError: true,
+    singlePackage: true,
+  });
   const deadline = Date.now() + Duration.minutes(10).milliseconds;
   for (;;) {
     // eslint-disable-next-line no-await-in-loop
-    const status = (await conn.metadata.checkDeployStatus(id, true)) as unknown as DeployResponse & { done: boolean | string };
+    const status = (await conn.metadata.checkDeployStatus(id, true)) as unknown as DeployResponse & {
+      done: boolean | string;
+    };
     if (String(status.done) === 'true') {
       if (status.status !== 'Succeeded') throw deployFailure(status);
       return;
     }
-    if (Date.now() > deadline) throw messages.createError('error.DeployFailed', [`destructive deploy ${id} still running after 10 minutes`], [], EXIT_CODES.orgRefused);
+    if (Date.now() > deadline)
+      throw messages.createError(
+        'error.DeployFailed',
+        [`destructive deploy ${id} still running after 10 minutes`],
+        [],
+        EXIT_CODES.orgRefused,
+      );
     // eslint-disable-next-line no-await-in-loop
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }

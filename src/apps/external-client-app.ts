@@ -2,7 +2,17 @@ import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
 import { revokeRefreshTokens } from '../oauth/usage.js';
 import { redact, registerSecret } from '../output/redact.js';
-import { asList, asText, writable, type AppKindHandler, type AppSnapshot, type DesiredApp, type EnabledChange, type KnownApp, type MetadataRecord } from './app.js';
+import {
+  asList,
+  asText,
+  writable,
+  type AppKindHandler,
+  type AppSnapshot,
+  type DesiredApp,
+  type EnabledChange,
+  type KnownApp,
+  type MetadataRecord,
+} from './app.js';
 import { readRestCredentials } from './credentials.js';
 import { deleteComponents, deployComponents } from './deploy.js';
 import { readComponent, readComponents } from './save.js';
@@ -48,33 +58,49 @@ const newPart = (desired: DesiredApp, part: Part): MetadataRecord => ({
  * Each component setup wants, merged into the one read (an update replaces a component): only the
  * certificate, the required scopes, the admin-approved policy and the permission set change.
  */
-export const mergeExternalClientApp = (current: ExternalClientApp | undefined, desired: DesiredApp): ExternalClientApp => {
+export const mergeExternalClientApp = (
+  current: ExternalClientApp | undefined,
+  desired: DesiredApp,
+): ExternalClientApp => {
   const header = current?.header
     ? writable(current.header)
     : { fullName: desired.name, label: desired.label, contactEmail: desired.contactEmail, distributionState: 'Local' };
   const oauth = current?.oauth ? writable(current.oauth) : newPart(desired, 'oauth');
   const global = current?.global
     ? writable(current.global)
-    : { ...newPart(desired, 'global'), callbackUrl: desired.callbackUrl, ...(desired.consumerKey ? { consumerKey: desired.consumerKey } : {}) };
+    : {
+        ...newPart(desired, 'global'),
+        callbackUrl: desired.callbackUrl,
+        ...(desired.consumerKey ? { consumerKey: desired.consumerKey } : {}),
+      };
   delete global.consumerSecret;
   const policies = current?.oauthPolicies ? writable(current.oauthPolicies) : newPart(desired, 'oauthPolicies');
   // Setup never changes an existing app's policies component (block and unblock do); a new app gets it enabled.
-  const appPolicies = current ? current.appPolicies : { ...newPart(desired, 'appPolicies'), isEnabled: true, isOauthPluginEnabled: true };
+  const appPolicies = current
+    ? current.appPolicies
+    : { ...newPart(desired, 'appPolicies'), isEnabled: true, isOauthPluginEnabled: true };
   const permissionSets = splitList(policies.commaSeparatedPermissionSet);
   return {
     header,
     // Written as retrieved files show them (`Api, Web, RefreshToken`), as sfdx-hardis writes them.
-    oauth: { ...oauth, commaSeparatedOauthScopes: mergeScopes(splitList(oauth.commaSeparatedOauthScopes), desired.scopes).join(', ') },
+    oauth: {
+      ...oauth,
+      commaSeparatedOauthScopes: mergeScopes(splitList(oauth.commaSeparatedOauthScopes), desired.scopes).join(', '),
+    },
     global: {
       ...global,
       callbackUrl: asText(global.callbackUrl) ?? desired.callbackUrl,
-      ...(desired.certificatePem ?? global.certificate ? { certificate: desired.certificatePem ?? global.certificate } : {}),
+      ...((desired.certificatePem ?? global.certificate)
+        ? { certificate: desired.certificatePem ?? global.certificate }
+        : {}),
       // The flow is on only where both halves say so: the global settings enable it, the policies name its user.
       ...(desired.clientCredentialsUser ? { isClientCredentialsFlowEnabled: true } : {}),
     },
     oauthPolicies: {
       ...policies,
-      ...(desired.clientCredentialsUser ? { isClientCredentialsFlowEnabled: true, clientCredentialsFlowUser: desired.clientCredentialsUser } : {}),
+      ...(desired.clientCredentialsUser
+        ? { isClientCredentialsFlowEnabled: true, clientCredentialsFlowUser: desired.clientCredentialsUser }
+        : {}),
       permittedUsersPolicyType: 'AdminApprovedPreAuthorized',
       commaSeparatedPermissionSet: (permissionSets.some((p) => p.toLowerCase() === desired.permissionSet.toLowerCase())
         ? permissionSets
@@ -99,7 +125,9 @@ export const externalClientAppSnapshot = (app: ExternalClientApp): AppSnapshot =
     ipRelaxed: String(app.oauthPolicies?.ipRelaxationPolicyType ?? '').startsWith('Bypass'),
     // Both halves must allow it: the global settings enable the flow, the policies name its user.
     clientCredentials: {
-      enabled: String(app.global?.isClientCredentialsFlowEnabled) === 'true' && String(app.oauthPolicies?.isClientCredentialsFlowEnabled) === 'true',
+      enabled:
+        String(app.global?.isClientCredentialsFlowEnabled) === 'true' &&
+        String(app.oauthPolicies?.isClientCredentialsFlowEnabled) === 'true',
       runAs: asText(app.oauthPolicies?.clientCredentialsFlowUser),
     },
   },
@@ -113,7 +141,7 @@ const normalise = (r: MetadataRecord): MetadataRecord =>
   Object.fromEntries(
     Object.entries(r)
       .map(([k, v]): [string, unknown] => [k, typeof v === 'boolean' ? String(v) : v])
-      .sort(([x], [y]) => x.localeCompare(y))
+      .sort(([x], [y]) => x.localeCompare(y)),
   );
 
 /** What setup reads and may write of an existing app; its policies component is block / unblock's. */
@@ -129,9 +157,16 @@ const linkedTo = (name: string, record: MetadataRecord | undefined): MetadataRec
  * `externalClientApplication` names the app is found. Names that start with the app's name are read first:
  * Setup, sfdx-hardis and this plugin all name components so, though nothing requires it.
  */
-const findLinkedComponents = async (conn: Connection, name: string, types: string[]): Promise<Map<string, MetadataRecord>> => {
+const findLinkedComponents = async (
+  conn: Connection,
+  name: string,
+  types: string[],
+): Promise<Map<string, MetadataRecord>> => {
   const listed = (await conn.metadata.list(types.map((type) => ({ type })))) as unknown;
-  const properties = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Array<{ type: string; fullName: string }>;
+  const properties = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Array<{
+    type: string;
+    fullName: string;
+  }>;
   const found = await Promise.all(
     types.map(async (type): Promise<[string, MetadataRecord | undefined]> => {
       const names = properties.filter((p) => p.type === type).map((p) => p.fullName);
@@ -143,7 +178,7 @@ const findLinkedComponents = async (conn: Connection, name: string, types: strin
         if (record) return [type, record];
       }
       return [type, undefined];
-    })
+    }),
   );
   return new Map(found.filter((f): f is [string, MetadataRecord] => f[1] !== undefined));
 };
@@ -152,22 +187,38 @@ const findLinkedComponents = async (conn: Connection, name: string, types: strin
 const readParts = async (conn: Connection, name: string, known?: KnownApp): Promise<ExternalClientApp | undefined> => {
   const [header, found] = await Promise.all([
     known ? { fullName: known.name, label: known.label } : readComponent(conn, ECA_PARTS.header.type, name),
-    findLinkedComponents(conn, name, COMPONENT_PARTS.map((part) => ECA_PARTS[part].type)),
+    findLinkedComponents(
+      conn,
+      name,
+      COMPONENT_PARTS.map((part) => ECA_PARTS[part].type),
+    ),
   ]);
   if (!header) return undefined;
   const part = (p: ComponentPart): MetadataRecord | undefined => found.get(ECA_PARTS[p].type);
-  return { header, oauth: part('oauth'), global: part('global'), oauthPolicies: part('oauthPolicies'), appPolicies: undefined };
+  return {
+    header,
+    oauth: part('oauth'),
+    global: part('global'),
+    oauthPolicies: part('oauthPolicies'),
+    appPolicies: undefined,
+  };
 };
 
 /**
  * One deploy of every new or changed component: all or nothing, so a refused part leaves no half-made app
  * behind. The header goes along only when it is new (the components name it).
  */
-const writeApp = async (conn: Connection, current: ExternalClientApp | undefined, desired: DesiredApp): Promise<void> => {
+const writeApp = async (
+  conn: Connection,
+  current: ExternalClientApp | undefined,
+  desired: DesiredApp,
+): Promise<void> => {
   const merged = mergeExternalClientApp(current, desired);
   const changed = (Object.keys(ECA_PARTS) as Part[]).flatMap((part) => {
     const record = merged[part];
-    return record && !sameRecord(current?.[part], record) ? [{ type: ECA_PARTS[part].type, fullName: String(record.fullName), record }] : [];
+    return record && !sameRecord(current?.[part], record)
+      ? [{ type: ECA_PARTS[part].type, fullName: String(record.fullName), record }]
+      : [];
   });
   await deployComponents(conn, changed);
 };
@@ -180,7 +231,8 @@ const writeApp = async (conn: Connection, current: ExternalClientApp | undefined
 const appPolicies = async (conn: Connection, name: string): Promise<MetadataRecord | undefined> =>
   (await findLinkedComponents(conn, name, [ECA_PARTS.appPolicies.type])).get(ECA_PARTS.appPolicies.type);
 
-const enabledIn = (policies: MetadataRecord | undefined): boolean => policies === undefined || String(policies.isEnabled) !== 'false';
+const enabledIn = (policies: MetadataRecord | undefined): boolean =>
+  policies === undefined || String(policies.isEnabled) !== 'false';
 
 const setEnabled = async (conn: Connection, name: string, enabled: boolean): Promise<EnabledChange | undefined> => {
   const header = await readComponent(conn, ECA_PARTS.header.type, name);
@@ -196,7 +248,12 @@ const setEnabled = async (conn: Connection, name: string, enabled: boolean): Pro
   if (enabled) return { changed: true, enabled };
   // Disabling is not documented to end what was issued: delete the refresh tokens too, as an incident needs.
   const refreshTokens = await revokeRefreshTokens(conn, name).catch(async (e: unknown) => {
-    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.RefreshTokensNotRevoked', [name, redact(e instanceof Error ? e.message : String(e))]));
+    await Lifecycle.getInstance().emitWarning(
+      messages.getMessage('warning.RefreshTokensNotRevoked', [
+        name,
+        redact(e instanceof Error ? e.message : String(e)),
+      ]),
+    );
     return 'unavailable' as const;
   });
   return { changed: true, enabled, refreshTokens };
@@ -211,7 +268,8 @@ export const externalClientApps: AppKindHandler = {
     registerSecret(consumerSecret);
     const snapshot = externalClientAppSnapshot(parts);
     // An org protecting its metadata secrets may not return the key with the settings: the credentials resource does.
-    if (parts.global && !snapshot.consumerKey) snapshot.consumerKey = (await readRestCredentials(conn, name, { secret: false, appId: known?.id })).consumerKey;
+    if (parts.global && !snapshot.consumerKey)
+      snapshot.consumerKey = (await readRestCredentials(conn, name, { secret: false, appId: known?.id })).consumerKey;
     return {
       snapshot,
       ...(consumerSecret ? { consumerSecret } : {}),
@@ -220,7 +278,13 @@ export const externalClientApps: AppKindHandler = {
         if (!parts.global) throw messages.createError('error.NoGlobalOauthSettings', [name], [], EXIT_CODES.orgRefused);
         const global = writable(parts.global);
         delete global.consumerSecret;
-        await deployComponents(conn, [{ type: ECA_PARTS.global.type, fullName: String(global.fullName), record: { ...global, certificate: certificatePem } }]);
+        await deployComponents(conn, [
+          {
+            type: ECA_PARTS.global.type,
+            fullName: String(global.fullName),
+            record: { ...global, certificate: certificatePem },
+          },
+        ]);
       },
     };
   },
@@ -228,16 +292,23 @@ export const externalClientApps: AppKindHandler = {
   setEnabled,
   isEnabled: async (conn, name) => enabledIn(await appPolicies(conn, name)),
   remove: (conn, name) => deleteComponents(conn, [{ type: ECA_PARTS.header.type, fullName: name }]),
-  removeCommand: (name, targetOrg) => `sf project delete source --metadata ExternalClientApplication:${name} --target-org ${targetOrg}`,
+  removeCommand: (name, targetOrg) =>
+    `sf project delete source --metadata ExternalClientApplication:${name} --target-org ${targetOrg}`,
   async readCredentials(conn, name, wanted, known) {
     // The Metadata API returns the secret only while the org allows it ("Allow Access to OAuth Consumer Secrets
     // via Metadata API", deprecated), and an org protecting its metadata secrets may withhold the key too: what
     // it did not return is read through Connect REST's credentials resource.
     const global = known ? undefined : await readComponent(conn, ECA_PARTS.global.type, partName(name, 'global'));
-    const fromMetadata = known ?? { consumerKey: asText(global?.consumerKey), consumerSecret: asText(global?.consumerSecret) };
+    const fromMetadata = known ?? {
+      consumerKey: asText(global?.consumerKey),
+      consumerSecret: asText(global?.consumerSecret),
+    };
     registerSecret(fromMetadata.consumerSecret);
     if (fromMetadata.consumerKey && (fromMetadata.consumerSecret !== undefined || !wanted.secret)) return fromMetadata;
-    const rest = await readRestCredentials(conn, name, { ...wanted, secret: wanted.secret && !fromMetadata.consumerSecret });
+    const rest = await readRestCredentials(conn, name, {
+      ...wanted,
+      secret: wanted.secret && !fromMetadata.consumerSecret,
+    });
     return {
       consumerKey: fromMetadata.consumerKey ?? rest.consumerKey,
       consumerSecret: fromMetadata.consumerSecret ?? rest.consumerSecret,

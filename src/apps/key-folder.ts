@@ -18,7 +18,11 @@ const appNow = (conn: Connection, name: string): Promise<FoundApp | undefined> =
  * repairInterruptedSwitch); the app read, when there was a journal to repair from. A read that fails leaves
  * the journal for the next run: "no app" is said only by the org.
  */
-export const repairKeyFolder = async (conn: Connection, name: string, folder: KeyFolder): Promise<FoundApp | undefined> => {
+export const repairKeyFolder = async (
+  conn: Connection,
+  name: string,
+  folder: KeyFolder,
+): Promise<FoundApp | undefined> => {
   if (!(await hasInterruptedSwitch(folder))) return undefined;
   const found = await appNow(conn, name);
   await repairInterruptedSwitch(folder, found?.app.snapshot.certificate);

@@ -23,7 +23,8 @@ const apiNameProblem = (name: string, maxLength: number): string | undefined => 
   if (name.length === 0) return 'it is empty';
   if (name.length > maxLength) return `it has ${name.length} characters, at most ${maxLength} are allowed`;
   if (!/^[A-Za-z]/.test(name)) return 'it must begin with a letter';
-  if (!/^[A-Za-z0-9_]+$/.test(name)) return 'it may contain only letters, digits and underscores (no spaces or hyphens)';
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    return 'it may contain only letters, digits and underscores (no spaces or hyphens)';
   if (name.includes('__')) return 'it may not contain two underscores in a row';
   if (name.endsWith('_')) return 'it may not end with an underscore';
   return undefined;
@@ -31,11 +32,13 @@ const apiNameProblem = (name: string, maxLength: number): string | undefined => 
 
 export const appNameProblem = (name: string): string | undefined => apiNameProblem(name, MAX_APP_NAME_LENGTH);
 
-export const permissionSetNameProblem = (name: string): string | undefined => apiNameProblem(name, MAX_PERMISSION_SET_NAME_LENGTH);
+export const permissionSetNameProblem = (name: string): string | undefined =>
+  apiNameProblem(name, MAX_PERMISSION_SET_NAME_LENGTH);
 
 export const appLabelProblem = (label: string): string | undefined => {
   if (label.trim().length === 0) return 'it is empty';
-  if (label.length > MAX_APP_LABEL_LENGTH) return `it has ${label.length} characters, at most ${MAX_APP_LABEL_LENGTH} are allowed`;
+  if (label.length > MAX_APP_LABEL_LENGTH)
+    return `it has ${label.length} characters, at most ${MAX_APP_LABEL_LENGTH} are allowed`;
   return undefined;
 };
 

@@ -27,9 +27,11 @@ export const inWsdlOrder = (type: string, record: MetadataRecord): MetadataRecor
       const inner = nested[key];
       if (!inner) return [key, value];
       return [key, Array.isArray(value) ? value.map((v) => orderedValue(inner, v)) : orderedValue(inner, value)];
-    })
+    }),
   );
 };
 
 const orderedValue = (type: string, value: unknown): unknown =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) ? inWsdlOrder(type, value as MetadataRecord) : value;
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? inWsdlOrder(type, value as MetadataRecord)
+    : value;

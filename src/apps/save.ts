@@ -22,8 +22,16 @@ export const saveFailure = (type: string, result: SaveResult): SfError => {
   const errors = errorsOf(result);
   const text = errors.map((e) => `${e.statusCode ?? 'ERROR'}: ${e.message ?? ''}`).join('; ');
   const codes = errors.map((e) => e.statusCode ?? '');
-  if (type === 'ConnectedApp' && errors.some((e) => /connected app/i.test(e.message ?? '') && /creat/i.test(e.message ?? ''))) {
-    return messages.createError('error.ConnectedAppCreationBlocked', [result.fullName, text], [], EXIT_CODES.orgRefused);
+  if (
+    type === 'ConnectedApp' &&
+    errors.some((e) => /connected app/i.test(e.message ?? '') && /creat/i.test(e.message ?? ''))
+  ) {
+    return messages.createError(
+      'error.ConnectedAppCreationBlocked',
+      [result.fullName, text],
+      [],
+      EXIT_CODES.orgRefused,
+    );
   }
   if (codes.includes('DUPLICATE_VALUE') && /consumer key/i.test(text)) {
     return messages.createError('error.ConsumerKeyTaken', [text], [], EXIT_CODES.orgRefused);
@@ -34,7 +42,12 @@ export const saveFailure = (type: string, result: SaveResult): SfError => {
 type Operation = 'create' | 'update';
 
 /** createMetadata / updateMetadata of one type, refusing on the first failed component. */
-export const saveComponents = async (conn: Connection, operation: Operation, type: string, records: MetadataRecord[]): Promise<void> => {
+export const saveComponents = async (
+  conn: Connection,
+  operation: Operation,
+  type: string,
+  records: MetadataRecord[],
+): Promise<void> => {
   if (records.length === 0) return;
   const metadata = records.map((record) => inWsdlOrder(type, record)) as Array<{ fullName: string }>;
   const results = (await (operation === 'create'
@@ -45,15 +58,26 @@ export const saveComponents = async (conn: Connection, operation: Operation, typ
   }
 };
 
-export const readComponent = async (conn: Connection, type: string, fullName: string): Promise<MetadataRecord | undefined> => {
+export const readComponent = async (
+  conn: Connection,
+  type: string,
+  fullName: string,
+): Promise<MetadataRecord | undefined> => {
   const record = (await conn.metadata.read(type as MetadataType, fullName)) as unknown as MetadataRecord | undefined;
   return record && typeof record.fullName === 'string' && record.fullName.length > 0 ? record : undefined;
 };
 
 /** Several components of one type in one readMetadata call (at most ten). */
-export const readComponents = async (conn: Connection, type: string, fullNames: string[]): Promise<MetadataRecord[]> => {
-  const records = (await conn.metadata.read(type as MetadataType, fullNames)) as unknown as MetadataRecord[] | MetadataRecord;
-  return (Array.isArray(records) ? records : [records]).filter((r) => typeof r.fullName === 'string' && r.fullName.length > 0);
+export const readComponents = async (
+  conn: Connection,
+  type: string,
+  fullNames: string[],
+): Promise<MetadataRecord[]> => {
+  const records = (await conn.metadata.read(type as MetadataType, fullNames)) as unknown as
+    MetadataRecord[] | MetadataRecord;
+  return (Array.isArray(records) ? records : [records]).filter(
+    (r) => typeof r.fullName === 'string' && r.fullName.length > 0,
+  );
 };
 
 /** The Metadata API refuses every call of a user without "Modify All Data" / "Modify Metadata". */

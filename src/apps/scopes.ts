@@ -59,7 +59,7 @@ const OAUTH_NAMES: Record<ConnectedAppOauthAccessScope, readonly string[]> = {
 const ENUMS = Object.keys(OAUTH_NAMES) as ConnectedAppOauthAccessScope[];
 
 const BY_NAME = new Map<string, ConnectedAppOauthAccessScope>(
-  ENUMS.flatMap((e) => [[e.toLowerCase(), e] as const, ...OAUTH_NAMES[e].map((n) => [n, e] as const)])
+  ENUMS.flatMap((e) => [[e.toLowerCase(), e] as const, ...OAUTH_NAMES[e].map((n) => [n, e] as const)]),
 );
 
 /** Salesforce stores these as the enum on the right and reads them back so (the ConnectedAppOauthAccessScope enum in @salesforce/types; docs/research/oauth-facts.md). */
@@ -86,7 +86,12 @@ export const parseScopes = (list: string): string[] => {
     .map((s) => {
       const scope = BY_NAME.get(s.toLowerCase());
       if (scope) return scope;
-      throw messages.createError('error.UnknownScope', [s], [ENUMS.flatMap((e) => OAUTH_NAMES[e]).join(', ')], EXIT_CODES.localInput);
+      throw messages.createError(
+        'error.UnknownScope',
+        [s],
+        [ENUMS.flatMap((e) => OAUTH_NAMES[e]).join(', ')],
+        EXIT_CODES.localInput,
+      );
     });
   if (scopes.length === 0) throw messages.createError('error.NoScopes', [], [], EXIT_CODES.localInput);
   // One of each stored form: `refresh_token,offline_access` is one scope to Salesforce.

@@ -30,7 +30,13 @@ export type AuditFacts = {
   /** Whether the key given with --jwt-key-file belongs to the uploaded certificate. */
   keyMatches?: boolean;
   /** With --verify: how Salesforce answered a JWT bearer login as the integration user, at the org's My Domain. */
-  login?: { success: boolean; username: string; loginUrl: string; elapsedMs: number; error?: { name: string; cause: string; actions: string[]; persistence: string } };
+  login?: {
+    success: boolean;
+    username: string;
+    loginUrl: string;
+    elapsedMs: number;
+    error?: { name: string; cause: string; actions: string[]; persistence: string };
+  };
 };
 
 export type AuditOptions = {
@@ -48,7 +54,13 @@ const DAY_MS = 86_400_000;
 const RISKY_SCOPES = ['Full', 'Web'];
 
 /** A check's finding and fix from messages; with `count`, the finding's form for that many ("1 day", "2 days"). */
-const check = (id: string, status: CheckStatus, tokens: Array<string | number>, fixTokens: string[] = [], count?: number): AuditCheck => ({
+const check = (
+  id: string,
+  status: CheckStatus,
+  tokens: Array<string | number>,
+  fixTokens: string[] = [],
+  count?: number,
+): AuditCheck => ({
   id,
   status,
   message: messages.getMessage(count === undefined ? `${id}.${status}` : pluralKey(`${id}.${status}`, count), tokens),
@@ -58,13 +70,23 @@ const check = (id: string, status: CheckStatus, tokens: Array<string | number>, 
 const certificateChecks = (facts: AuditFacts, options: AuditOptions, fix: string[]): AuditCheck[] => {
   if (!facts.snapshot.certificate) {
     // An app for the client credentials flow only needs no certificate.
-    return [facts.snapshot.policies.clientCredentials.enabled ? check('certificate', 'PASS', [facts.name]) : check('certificate', 'FAIL', [facts.name], fix)];
+    return [
+      facts.snapshot.policies.clientCredentials.enabled
+        ? check('certificate', 'PASS', [facts.name])
+        : check('certificate', 'FAIL', [facts.name], fix),
+    ];
   }
   if (!facts.certificate) return [check('certificateParses', 'FAIL', [facts.name], fix)];
   const { notAfter, keySize, signatureHash } = facts.certificate;
   const days = Math.floor((Date.parse(notAfter) - options.now.getTime()) / DAY_MS);
   return [
-    check('certificateExpiry', days < 0 ? 'FAIL' : days < options.warnDays ? 'WARN' : 'PASS', [notAfter.slice(0, 10), Math.abs(days)], fix, Math.abs(days)),
+    check(
+      'certificateExpiry',
+      days < 0 ? 'FAIL' : days < options.warnDays ? 'WARN' : 'PASS',
+      [notAfter.slice(0, 10), Math.abs(days)],
+      fix,
+      Math.abs(days),
+    ),
     check('keySize', (keySize ?? 0) >= 2048 ? 'PASS' : 'FAIL', [keySize ?? '?'], fix),
     check('signatureHash', signatureHash === 'SHA-1' ? 'FAIL' : 'PASS', [signatureHash ?? '?'], fix),
   ];
@@ -82,24 +104,38 @@ const scopeChecks = (facts: AuditFacts, options: AuditOptions, fix: string[]): A
 
 const grantChecks = (facts: AuditFacts, options: AuditOptions, fix: string[]): AuditCheck[] => {
   const { snapshot, user } = facts;
-  const missingSets = snapshot.permissionSets.filter((p) => !facts.existingPermissionSets.some((e) => e.toLowerCase() === p.toLowerCase()));
+  const missingSets = snapshot.permissionSets.filter(
+    (p) => !facts.existingPermissionSets.some((e) => e.toLowerCase() === p.toLowerCase()),
+  );
   const setsOk = snapshot.permissionSets.length > 0 && missingSets.length === 0;
   const checks = [
     check('adminApproved', snapshot.adminApproved ? 'PASS' : 'FAIL', [facts.name], fix),
     setsOk
       ? check('permissionSets', 'PASS', [snapshot.permissionSets.join(', ')])
-      : check('permissionSets', 'FAIL', [missingSets.join(', ') || messages.getMessage('permissionSets.noneListed')], fix),
+      : check(
+          'permissionSets',
+          'FAIL',
+          [missingSets.join(', ') || messages.getMessage('permissionSets.noneListed')],
+          fix,
+        ),
   ];
   if (user) {
     const state = !user.exists
       ? messages.getMessage('integrationUser.missing')
       : !user.active
-      ? messages.getMessage('integrationUser.inactive')
-      : user.holds.length === 0
-      ? messages.getMessage('integrationUser.holdsNone')
-      : messages.getMessage('integrationUser.holds', [user.holds.join(', ')]);
+        ? messages.getMessage('integrationUser.inactive')
+        : user.holds.length === 0
+          ? messages.getMessage('integrationUser.holdsNone')
+          : messages.getMessage('integrationUser.holds', [user.holds.join(', ')]);
     const ok = user.exists && user.active && user.holds.length > 0;
-    checks.push(check('integrationUser', ok ? 'PASS' : 'FAIL', [user.username, state], [options.targetOrg, facts.name, user.username]));
+    checks.push(
+      check(
+        'integrationUser',
+        ok ? 'PASS' : 'FAIL',
+        [user.username, state],
+        [options.targetOrg, facts.name, user.username],
+      ),
+    );
   }
   return checks;
 };
@@ -112,17 +148,25 @@ const policyChecks = (facts: AuditFacts): AuditCheck[] => {
     grantsRefreshTokens && policies.infiniteRefreshTokens
       ? check('refreshTokens', 'WARN', [facts.name], path)
       : check('refreshTokens', 'PASS', [facts.name]),
-    policies.ipRelaxed ? check('ipRelaxation', 'WARN', [facts.name], path) : check('ipRelaxation', 'PASS', [facts.name]),
+    policies.ipRelaxed
+      ? check('ipRelaxation', 'WARN', [facts.name], path)
+      : check('ipRelaxation', 'PASS', [facts.name]),
   ];
   if (policies.clientCredentials.enabled) {
     const runAs = facts.runAs;
     checks.push(
       runAs?.username && runAs.active
         ? check('clientCredentialsUser', 'PASS', [runAs.username])
-        : check('clientCredentialsUser', 'FAIL', [runAs?.username ?? messages.getMessage('clientCredentialsUser.noneSet')], path)
+        : check(
+            'clientCredentialsUser',
+            'FAIL',
+            [runAs?.username ?? messages.getMessage('clientCredentialsUser.noneSet')],
+            path,
+          ),
     );
   }
-  if (facts.devHub && facts.kind === 'external-client-app') checks.push(check('devHubScratchOrgs', 'WARN', [facts.name]));
+  if (facts.devHub && facts.kind === 'external-client-app')
+    checks.push(check('devHubScratchOrgs', 'WARN', [facts.name]));
   return checks;
 };
 
@@ -132,7 +176,10 @@ const policyChecks = (facts: AuditFacts): AuditCheck[] => {
  * app that is not admin approved, or for a user who holds none of its permission sets, is no propagation).
  */
 const loginCheck = (facts: AuditFacts, login: NonNullable<AuditFacts['login']>): AuditCheck => {
-  const fix = messages.getMessage('login.fix', [login.username, facts.snapshot.consumerKey ?? messages.getMessage('placeholder.consumerKey')]);
+  const fix = messages.getMessage('login.fix', [
+    login.username,
+    facts.snapshot.consumerKey ?? messages.getMessage('placeholder.consumerKey'),
+  ]);
   if (login.success) return check('login', 'PASS', [login.username, login.loginUrl, login.elapsedMs]);
   const error = login.error ?? { name: 'LoginRefusedError', cause: '', actions: [], persistence: 'permanent' };
   const explained = !facts.snapshot.adminApproved || facts.user?.holds.length === 0;
@@ -153,7 +200,9 @@ export const auditChecks = (facts: AuditFacts, options: AuditOptions): AuditChec
     ...scopeChecks(facts, options, fix),
     ...grantChecks(facts, options, fix),
     ...policyChecks(facts),
-    ...(facts.keyMatches === undefined ? [] : [check('keyMatches', facts.keyMatches ? 'PASS' : 'FAIL', [facts.name], fix)]),
+    ...(facts.keyMatches === undefined
+      ? []
+      : [check('keyMatches', facts.keyMatches ? 'PASS' : 'FAIL', [facts.name], fix)]),
     check(facts.kind === 'external-client-app' ? 'loginUrlMyDomain' : 'loginUrl', 'PASS', [facts.loginUrl]),
     ...(facts.login ? [loginCheck(facts, facts.login)] : []),
   ];

@@ -28,7 +28,10 @@ export const orgsToAudit = async (named: string[] | undefined, allOrgs: boolean)
 
 const auditOrg = async (org: string, request: AuditRequest, apiVersion: string | undefined): Promise<OrgAudit> => {
   try {
-    const conn = resilientConnection((await Org.create({ aliasOrUsername: org })).getConnection(apiVersion), new RetryLog());
+    const conn = resilientConnection(
+      (await Org.create({ aliasOrUsername: org })).getConnection(apiVersion),
+      new RetryLog(),
+    );
     const username = conn.getUsername();
     return { org, ...(username ? { username } : {}), result: await runAudit(conn, request, org) };
   } catch (e) {

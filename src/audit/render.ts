@@ -25,7 +25,8 @@ const MIN_WIDTH = 40;
 /** A fix is a command to run when it starts like one; otherwise it is prose (a Setup path). */
 const COMMAND = /^(sf|export) /;
 
-export const widthOf = (columns: number | undefined): number => Math.max(MIN_WIDTH, columns && columns > 0 ? columns : 80);
+export const widthOf = (columns: number | undefined): number =>
+  Math.max(MIN_WIDTH, columns && columns > 0 ? columns : 80);
 
 /**
  * Words filled into lines of at most `width` characters, each line prefixed by `indent`; a word is never split,
@@ -64,7 +65,8 @@ export const wrapCommand = (command: string, width: number, indent: string): str
   const units: string[] = [];
   for (const word of shellWords(command)) {
     const last = units.length > 0 ? units[units.length - 1] : undefined;
-    if (last?.startsWith('-') && !last.includes(' ') && !last.includes('=') && !word.startsWith('-')) units[units.length - 1] = `${last} ${word}`;
+    if (last?.startsWith('-') && !last.includes(' ') && !last.includes('=') && !word.startsWith('-'))
+      units[units.length - 1] = `${last} ${word}`;
     else units.push(word);
   }
   const continued = `${indent}  `;
@@ -85,7 +87,9 @@ export const wrapCommand = (command: string, width: number, indent: string): str
 const kindLabel = (kind: AppKind): string => messages.getMessage(`kind.${kind}`);
 
 const orgLabel = ({ org, username }: AuditedOrg): string =>
-  username && username.toLowerCase() !== org.toLowerCase() ? messages.getMessage('render.orgAlias', [org, username]) : org;
+  username && username.toLowerCase() !== org.toLowerCase()
+    ? messages.getMessage('render.orgAlias', [org, username])
+    : org;
 
 /** "12 passed, 1 warning, 0 failed.": the counts of an app, or of the whole run. */
 export const countsLine = ({ pass, warn, fail }: { pass: number; warn: number; fail: number }): string =>
@@ -95,11 +99,16 @@ const count = (checks: AuditCheck[], status: string): number => checks.filter((c
 
 const checkLines = (check: AuditCheck, width: number, status: (s: AuditCheck['status']) => string): string[] => {
   const pad = ' '.repeat(STATUS_WIDTH);
-  const lines = [`${status(check.status)}${' '.repeat(Math.max(1, STATUS_WIDTH - check.status.length))}${check.id}`, ...wrapWords(check.message, width, pad)];
+  const lines = [
+    `${status(check.status)}${' '.repeat(Math.max(1, STATUS_WIDTH - check.status.length))}${check.id}`,
+    ...wrapWords(check.message, width, pad),
+  ];
   if (check.fix) {
     const indent = ' '.repeat(FIX_INDENT);
     lines.push(`${pad}${messages.getMessage('render.fix')}`);
-    lines.push(...(COMMAND.test(check.fix) ? wrapCommand(check.fix, width, indent) : wrapWords(check.fix, width, indent)));
+    lines.push(
+      ...(COMMAND.test(check.fix) ? wrapCommand(check.fix, width, indent) : wrapWords(check.fix, width, indent)),
+    );
   }
   return lines;
 };
@@ -137,11 +146,20 @@ export const renderFleet = (result: AuditResult, orgs: AuditedOrg[], options: Re
   const apps = [...result.apps]
     .sort((a, b) => (a.certificateExpires ?? '9999').localeCompare(b.certificateExpires ?? '9999'))
     .map((app) => {
-      const expires = app.certificateExpires ? messages.getMessage('render.expires', [app.certificateExpires.slice(0, 10)]) : messages.getMessage('render.noCertificate');
-      const counts = { pass: count(app.checks, 'PASS'), warn: count(app.checks, 'WARN'), fail: count(app.checks, 'FAIL') };
+      const expires = app.certificateExpires
+        ? messages.getMessage('render.expires', [app.certificateExpires.slice(0, 10)])
+        : messages.getMessage('render.noCertificate');
+      const counts = {
+        pass: count(app.checks, 'PASS'),
+        warn: count(app.checks, 'WARN'),
+        fail: count(app.checks, 'FAIL'),
+      };
       return {
         header: appHeader(app, orgOf(app.org), width),
-        lines: [...wrapWords(`${expires} ${countsLine(counts)}`, width, ''), ...app.checks.filter((c) => c.status !== 'PASS').flatMap((c) => checkLines(c, width, status))],
+        lines: [
+          ...wrapWords(`${expires} ${countsLine(counts)}`, width, ''),
+          ...app.checks.filter((c) => c.status !== 'PASS').flatMap((c) => checkLines(c, width, status)),
+        ],
       };
     });
   const errors = (result.errors ?? []).map((e) => ({

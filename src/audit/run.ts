@@ -54,14 +54,21 @@ type Found = { name: string; kind: AppKind; app: BoundApp };
 
 /** Every app of either kind a server-to-server login can go through: a certificate uploaded, or client credentials on. */
 const serverToServerApps = async (conn: Connection): Promise<Found[]> => {
-  const listed = (await conn.metadata.list([{ type: 'ExternalClientApplication' }, { type: 'ConnectedApp' }] as never)) as unknown;
-  const entries = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Array<{ type: string; fullName: string }>;
+  const listed = (await conn.metadata.list([
+    { type: 'ExternalClientApplication' },
+    { type: 'ConnectedApp' },
+  ] as never)) as unknown;
+  const entries = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Array<{
+    type: string;
+    fullName: string;
+  }>;
   const found: Found[] = [];
   for (const entry of entries.sort((a, b) => a.fullName.localeCompare(b.fullName))) {
     const kind: AppKind = entry.type === 'ConnectedApp' ? 'connected-app' : 'external-client-app';
     // eslint-disable-next-line no-await-in-loop
     const app = await APP_KINDS[kind].read(conn, entry.fullName);
-    if (app && (app.snapshot.certificate ?? app.snapshot.policies.clientCredentials.enabled)) found.push({ name: entry.fullName, kind, app });
+    if (app && (app.snapshot.certificate ?? app.snapshot.policies.clientCredentials.enabled))
+      found.push({ name: entry.fullName, kind, app });
   }
   return found;
 };
@@ -72,17 +79,23 @@ const serverToServerApps = async (conn: Connection): Promise<Found[]> => {
  * fix? A key given to check is read first, so a bad key file ends the run before any request. A fix names the
  * org as `targetOrg` (what the user typed: an alias stays an alias), the org's username by default.
  */
-export const runAudit = async (conn: Connection, request: AuditRequest, targetOrg = String(conn.getUsername())): Promise<AuditResult> => {
+export const runAudit = async (
+  conn: Connection,
+  request: AuditRequest,
+  targetOrg = String(conn.getUsername()),
+): Promise<AuditResult> => {
   const requiredScopes = parseScopes(request.requiredScopes);
   const key: KeyObject | undefined =
-    request.keyFile ?? request.keyVariable
+    (request.keyFile ?? request.keyVariable)
       ? await loadSigningKey({ keyFile: request.keyFile, keyVariable: request.keyVariable, now: new Date(clock.now()) })
       : undefined;
-  const apps: Found[] = request.name ? [{ name: request.name, ...(await findApp(conn, request.name).catch(asNotAdmin)) }] : await serverToServerApps(conn).catch(asNotAdmin);
+  const apps: Found[] = request.name
+    ? [{ name: request.name, ...(await findApp(conn, request.name).catch(asNotAdmin)) }]
+    : await serverToServerApps(conn).catch(asNotAdmin);
   // Only a Dev Hub has ScratchOrgInfo; elsewhere the query is refused.
   const devHub = await conn.query('SELECT Id FROM ScratchOrgInfo LIMIT 1').then(
     () => true,
-    () => false
+    () => false,
   );
   const account = request.username && apps.length > 0 ? await lookUpAccount(conn, request.username) : undefined;
   const audits: AppAudit[] = [];
@@ -96,7 +109,13 @@ export const runAudit = async (conn: Connection, request: AuditRequest, targetOr
       name: found.name,
       kind: found.kind,
       ...(facts.certificate ? { certificateExpires: facts.certificate.notAfter } : {}),
-      checks: auditChecks(facts, { requiredScopes, warnDays: request.warnDays, now: new Date(clock.now()), targetOrg, username: request.username }),
+      checks: auditChecks(facts, {
+        requiredScopes,
+        warnDays: request.warnDays,
+        now: new Date(clock.now()),
+        targetOrg,
+        username: request.username,
+      }),
     });
   }
   return { apps: audits, summary: summarise(audits.flatMap((a) => a.checks)) };
@@ -106,7 +125,12 @@ export const runAudit = async (conn: Connection, request: AuditRequest, targetOr
  * --verify: the login a pipeline makes, once, at the org's My Domain (where either app kind answers), with no
  * wait: an audit reports how things stand now. Salesforce's answer is diagnosed as verify diagnoses it.
  */
-const tryLogin = async (conn: Connection, app: BoundApp, username: string, key: KeyObject): Promise<AuditFacts['login']> => {
+const tryLogin = async (
+  conn: Connection,
+  app: BoundApp,
+  username: string,
+  key: KeyObject,
+): Promise<AuditFacts['login']> => {
   const { consumerKey, certificate } = app.snapshot;
   if (!consumerKey || !certificate) return undefined;
   const loginUrl = conn.instanceUrl.replace(/\/$/, '');
@@ -116,7 +140,16 @@ const tryLogin = async (conn: Connection, app: BoundApp, username: string, key: 
     username,
     loginUrl,
     elapsedMs: report.elapsedMs,
-    ...(!report.success ? { error: { name: report.error.name, cause: report.error.cause, actions: report.error.actions, persistence: report.error.persistence } } : {}),
+    ...(!report.success
+      ? {
+          error: {
+            name: report.error.name,
+            cause: report.error.cause,
+            actions: report.error.actions,
+            persistence: report.error.persistence,
+          },
+        }
+      : {}),
   };
 };
 
@@ -124,7 +157,9 @@ const tryLogin = async (conn: Connection, app: BoundApp, username: string, key: 
 type Account = { username: string; found?: { IsActive: boolean } };
 
 const lookUpAccount = async (conn: Connection, username: string): Promise<Account> => {
-  const [found] = (await conn.query<{ IsActive: boolean }>(`SELECT Id, IsActive FROM User WHERE Username = ${soqlString(username)}`)).records;
+  const [found] = (
+    await conn.query<{ IsActive: boolean }>(`SELECT Id, IsActive FROM User WHERE Username = ${soqlString(username)}`)
+  ).records;
   return { username, found };
 };
 
@@ -132,13 +167,15 @@ const readFacts = async (
   conn: Connection,
   { name, kind, app }: Found,
   account: Account | undefined,
-  key: KeyObject | undefined
+  key: KeyObject | undefined,
 ): Promise<Omit<AuditFacts, 'devHub'>> => {
   const { snapshot } = app;
   const names = snapshot.permissionSets.map(soqlString).join(', ');
   const existingPermissionSets =
     snapshot.permissionSets.length > 0
-      ? (await conn.query<{ Name: string }>(`SELECT Name FROM PermissionSet WHERE Name IN (${names})`)).records.map((r) => r.Name)
+      ? (await conn.query<{ Name: string }>(`SELECT Name FROM PermissionSet WHERE Name IN (${names})`)).records.map(
+          (r) => r.Name,
+        )
       : [];
   let user: AuditFacts['user'];
   if (account) {
@@ -148,7 +185,7 @@ const readFacts = async (
       found && snapshot.permissionSets.length > 0
         ? (
             await conn.query<{ PermissionSet: { Name: string } }>(
-              `SELECT PermissionSet.Name FROM PermissionSetAssignment WHERE Assignee.Username = ${u} AND PermissionSet.Name IN (${names})`
+              `SELECT PermissionSet.Name FROM PermissionSetAssignment WHERE Assignee.Username = ${u} AND PermissionSet.Name IN (${names})`,
             )
           ).records.map((r) => r.PermissionSet.Name)
         : [];
@@ -158,7 +195,11 @@ const readFacts = async (
   let runAs: AuditFacts['runAs'];
   if (clientCredentials.enabled) {
     const [found] = clientCredentials.runAs
-      ? (await conn.query<{ IsActive: boolean }>(`SELECT IsActive FROM User WHERE Username = ${soqlString(clientCredentials.runAs)}`)).records
+      ? (
+          await conn.query<{ IsActive: boolean }>(
+            `SELECT IsActive FROM User WHERE Username = ${soqlString(clientCredentials.runAs)}`,
+          )
+        ).records
       : [];
     runAs = { username: clientCredentials.runAs, active: found?.IsActive === true };
   }
@@ -172,6 +213,8 @@ const readFacts = async (
     certificate: await certificateFacts(snapshot.certificate),
     existingPermissionSets,
     ...(user ? { user } : {}),
-    ...(key && snapshot.certificate ? { keyMatches: keyMatchesCertificate(key, storedCertificate(snapshot.certificate)) } : {}),
+    ...(key && snapshot.certificate
+      ? { keyMatches: keyMatchesCertificate(key, storedCertificate(snapshot.certificate)) }
+      : {}),
   };
 };

@@ -20,7 +20,7 @@ export const keyPairPaths = (outputDir: string): KeyPairPaths => ({
 const exists = async (path: string): Promise<boolean> =>
   stat(path).then(
     () => true,
-    () => false
+    () => false,
   );
 
 /** Refuses, before anything is made, to replace a key or certificate unless asked to (`--force`). */
@@ -36,7 +36,7 @@ export const assertWritable = async (paths: KeyPairPaths, force: boolean): Promi
 export const writeKeyPair = async (
   paths: KeyPairPaths,
   contents: { privateKeyPem: string; certificatePem: string },
-  force: boolean
+  force: boolean,
 ): Promise<void> => {
   await assertWritable(paths, force);
   await writeAtomically(paths.keyFile, contents.privateKeyPem, 0o600);

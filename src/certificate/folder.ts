@@ -10,7 +10,8 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
 const outputMessages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'output');
 
 /** A folder that cannot hold the pair: a file in its place, no permission, read-only. */
-const unusable = (path: string, code: string): Error => outputMessages.createError('error.OutputNotWritable', [path, code], [path], EXIT_CODES.localInput);
+const unusable = (path: string, code: string): Error =>
+  outputMessages.createError('error.OutputNotWritable', [path, code], [path], EXIT_CODES.localInput);
 
 /** The lock one run holds on a key folder (a directory proper-lockfile makes, as @salesforce/core does). */
 export const LOCK_NAME = '.jwtapp.lock';
@@ -50,13 +51,20 @@ export const assertPrivateFolder = async (dir: string): Promise<void> => {
   const uid = ownUid();
   if (uid === undefined) return;
   const mode = (found.mode & 0o7777).toString(8).padStart(4, '0');
-  if ((found.mode & 0o022) !== 0) throw messages.createError('error.KeyFolderWritableByOthers', [path, mode], [path, path], EXIT_CODES.localInput);
-  if (found.uid !== uid && found.uid !== 0) throw messages.createError('error.KeyFolderNotOwned', [path, found.uid, uid], [path], EXIT_CODES.localInput);
+  if ((found.mode & 0o022) !== 0)
+    throw messages.createError('error.KeyFolderWritableByOthers', [path, mode], [path, path], EXIT_CODES.localInput);
+  if (found.uid !== uid && found.uid !== 0)
+    throw messages.createError('error.KeyFolderNotOwned', [path, found.uid, uid], [path], EXIT_CODES.localInput);
   // A key file in it that others may write could have been swapped already.
   const keyFile = keyPairPaths(path).keyFile;
   const key = await lstat(keyFile).catch(() => undefined);
   if (key && ((key.mode & 0o022) !== 0 || (key.uid !== uid && key.uid !== 0) || key.isSymbolicLink())) {
-    throw messages.createError('error.KeyFileWritableByOthers', [keyFile, (key.mode & 0o7777).toString(8).padStart(4, '0')], [keyFile], EXIT_CODES.localInput);
+    throw messages.createError(
+      'error.KeyFileWritableByOthers',
+      [keyFile, (key.mode & 0o7777).toString(8).padStart(4, '0')],
+      [keyFile],
+      EXIT_CODES.localInput,
+    );
   }
 };
 
@@ -65,7 +73,10 @@ export const assertPrivateFolder = async (dir: string): Promise<void> => {
  * waits while the first holds it, up to `waitMs` (its --wait; a minute at least), then stops with KeyFolderLockedError, so two rotations never
  * interleave their uploads and file switches. A lock left by a run that died is taken over once stale.
  */
-export const openKeyFolder = async (dir: string, options: { waitMs: number; onWait?: () => void }): Promise<KeyFolder> => {
+export const openKeyFolder = async (
+  dir: string,
+  options: { waitMs: number; onWait?: () => void },
+): Promise<KeyFolder> => {
   const path = resolve(dir);
   await assertPrivateFolder(path);
   const lockfilePath = join(path, LOCK_NAME);
@@ -91,7 +102,12 @@ export const openKeyFolder = async (dir: string, options: { waitMs: number; onWa
         throw unusable(path, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
       }
       if (Date.now() >= deadline) {
-        throw messages.createError('error.KeyFolderLocked', [path, Math.round(waitMs / 1000)], [lockfilePath, Math.round(STALE_MS / 1000)], EXIT_CODES.localInput);
+        throw messages.createError(
+          'error.KeyFolderLocked',
+          [path, Math.round(waitMs / 1000)],
+          [lockfilePath, Math.round(STALE_MS / 1000)],
+          EXIT_CODES.localInput,
+        );
       }
       if (!warned) {
         warned = true;

@@ -43,7 +43,7 @@ const signingAlgorithm = (modulusLength: number): webcrypto.RsaHashedKeyGenParam
 /** An RSA key and a self-signed SHA-256 certificate for it, as `openssl req -x509 -sha256 -newkey rsa:N` makes. */
 export const generateKeyAndCertificate = async (
   keySize: KeySize,
-  request: CertificateRequest
+  request: CertificateRequest,
 ): Promise<KeyAndCertificate> => {
   const keys = await webcrypto.subtle.generateKey(signingAlgorithm(keySize), true, ['sign', 'verify']);
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
@@ -69,7 +69,11 @@ export const certificateForKey = async (privateKey: KeyObject, request: Certific
   return selfSign(keys, modulusLength, request);
 };
 
-const selfSign = async (keys: webcrypto.CryptoKeyPair, modulusLength: number, request: CertificateRequest): Promise<string> => {
+const selfSign = async (
+  keys: webcrypto.CryptoKeyPair,
+  modulusLength: number,
+  request: CertificateRequest,
+): Promise<string> => {
   const name = parseSubject(request.subject);
   const notBefore = request.notBefore ?? new Date();
   const notAfter = new Date(notBefore.getTime() + request.days * 86_400_000);
@@ -95,7 +99,8 @@ const selfSign = async (keys: webcrypto.CryptoKeyPair, modulusLength: number, re
 /** `CN=jwtapp, O=Acme` → an X.500 name; anything else is refused before a key is made. */
 export const parseSubject = (subject: string): x509.Name => {
   const trimmed = subject.trim();
-  if (!/^[A-Za-z][A-Za-z0-9.]*=/.test(trimmed)) throw messages.createError('error.InvalidSubject', [subject], [], EXIT_CODES.localInput);
+  if (!/^[A-Za-z][A-Za-z0-9.]*=/.test(trimmed))
+    throw messages.createError('error.InvalidSubject', [subject], [], EXIT_CODES.localInput);
   try {
     return new x509.Name(trimmed);
   } catch {

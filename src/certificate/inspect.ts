@@ -59,6 +59,8 @@ export const describeCertificate = (text: string): CertificateInfo => {
 export const signatureHashOf = async (text: string): Promise<string | undefined> => {
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
-  const algorithm = new x509.X509Certificate(storedCertificate(text).raw).signatureAlgorithm as { hash?: { name?: string } };
+  const algorithm = new x509.X509Certificate(storedCertificate(text).raw).signatureAlgorithm as {
+    hash?: { name?: string };
+  };
   return algorithm.hash?.name;
 };

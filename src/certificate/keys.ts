@@ -11,7 +11,6 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
 /** Salesforce accepts RSA keys of 2048 bits and more for signed JWTs. */
 export const MIN_KEY_SIZE = 2048;
 
-
 /** Where key material came from, for messages: a file path or an environment variable. */
 export type KeySource = { kind: 'file'; path: string } | { kind: 'env'; variable: string };
 
@@ -19,7 +18,8 @@ const describeSource = (source: KeySource): string =>
   source.kind === 'file' ? source.path : `the environment variable ${source.variable}`;
 
 /** An error of a local input (a file, a key, a certificate): exit 3, nothing was sent to Salesforce. */
-export const localError = (name: string, tokens: Array<string | number>): Error => messages.createError(`error.${name}`, tokens, [], EXIT_CODES.localInput);
+export const localError = (name: string, tokens: Array<string | number>): Error =>
+  messages.createError(`error.${name}`, tokens, [], EXIT_CODES.localInput);
 
 /**
  * A private key others may read is reported, as ssh reports an "UNPROTECTED PRIVATE KEY FILE" (it is used
@@ -29,7 +29,9 @@ const warnIfUnprotected = async (path: string): Promise<void> => {
   if (process.platform === 'win32') return;
   const { mode } = await stat(path);
   if ((mode & 0o077) !== 0) {
-    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.KeyFileUnprotected', [path, (mode & 0o777).toString(8).padStart(4, '0'), path]));
+    await Lifecycle.getInstance().emitWarning(
+      messages.getMessage('warning.KeyFileUnprotected', [path, (mode & 0o777).toString(8).padStart(4, '0'), path]),
+    );
   }
 };
 
@@ -109,7 +111,11 @@ const WEAK_HASHES = ['SHA-1', 'MD5'];
  * an RSA key of 2048 bits or more, signed with SHA-256 or better, already valid. Setup never makes one
  * otherwise, and checks a brought one the same.
  */
-export const assertCertificateAcceptable = async (certificate: X509Certificate, path: string, now: Date): Promise<void> => {
+export const assertCertificateAcceptable = async (
+  certificate: X509Certificate,
+  path: string,
+  now: Date,
+): Promise<void> => {
   const keyType = certificate.publicKey.asymmetricKeyType ?? 'unknown';
   if (keyType !== 'rsa') throw localError('CertificateNotRsa', [path, keyType]);
   const bits = certificate.publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
@@ -133,17 +139,18 @@ export const assertCertificateUsable = async (
   certificate: X509Certificate,
   path: string,
   now: Date,
-  expired: 'refuse' | 'warn' = 'refuse'
+  expired: 'refuse' | 'warn' = 'refuse',
 ): Promise<void> => {
   if (!keyMatchesCertificate(key, certificate)) throw localError('KeyCertificateMismatch', [path]);
   await assertCertificateAcceptable(certificate, path, now);
   const notAfter = new Date(certificate.validTo);
   if (notAfter.getTime() <= now.getTime()) {
     if (expired === 'refuse') throw localError('CertificateExpired', [path, notAfter.toISOString()]);
-    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.CertificateExpired', [path, notAfter.toISOString()]));
+    await Lifecycle.getInstance().emitWarning(
+      messages.getMessage('warning.CertificateExpired', [path, notAfter.toISOString()]),
+    );
   }
 };
-
 
 export type SigningKeyInput = { keyFile?: string; keyVariable?: string; certificateFile?: string; now: Date };
 
@@ -158,7 +165,13 @@ export const loadSigningKey = async (input: SigningKeyInput): Promise<KeyObject>
     : { kind: 'env', variable: input.keyVariable ?? '' };
   const key = parsePrivateKey(await readKeyText(source), source);
   if (input.certificateFile) {
-    await assertCertificateUsable(key, await readCertificate(input.certificateFile), input.certificateFile, input.now, 'warn');
+    await assertCertificateUsable(
+      key,
+      await readCertificate(input.certificateFile),
+      input.certificateFile,
+      input.now,
+      'warn',
+    );
   }
   return key;
 };

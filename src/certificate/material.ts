@@ -5,7 +5,14 @@ import { pluralKey } from '../output/plural.js';
 import { certificateForKey, DEFAULT_SUBJECT, generateKeyAndCertificate } from './generate.js';
 import { describeCertificate, type CertificateInfo } from './inspect.js';
 import { keyPairPaths } from './files.js';
-import { assertCertificateAcceptable, assertCertificateUsable, localError, parsePrivateKey, readCertificate, readKeyText } from './keys.js';
+import {
+  assertCertificateAcceptable,
+  assertCertificateUsable,
+  localError,
+  parsePrivateKey,
+  readCertificate,
+  readKeyText,
+} from './keys.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'certificate');
@@ -16,7 +23,13 @@ export const EXPIRY_WARNING_DAYS = 30;
 const warnIfExpiresSoon = async (certificate: X509Certificate, path: string, now: Date): Promise<void> => {
   const days = Math.floor((new Date(certificate.validTo).getTime() - now.getTime()) / 86_400_000);
   if (days >= 0 && days < EXPIRY_WARNING_DAYS) {
-    await Lifecycle.getInstance().emitWarning(messages.getMessage(pluralKey('warning.CertificateExpiresSoon', days), [path, new Date(certificate.validTo).toISOString(), days]));
+    await Lifecycle.getInstance().emitWarning(
+      messages.getMessage(pluralKey('warning.CertificateExpiresSoon', days), [
+        path,
+        new Date(certificate.validTo).toISOString(),
+        days,
+      ]),
+    );
   }
 };
 
@@ -50,9 +63,8 @@ export type KeyMaterialRequest = {
 const exists = (path: string): Promise<boolean> =>
   stat(path).then(
     () => true,
-    () => false
+    () => false,
   );
-
 
 const readKey = async (path: string): Promise<{ key: KeyObject; pem: string }> => {
   const source = { kind: 'file' as const, path };
@@ -64,7 +76,8 @@ const readKey = async (path: string): Promise<{ key: KeyObject; pem: string }> =
 const assertLastsLongEnough = (certificate: X509Certificate, path: string, request: KeyMaterialRequest): void => {
   const notAfter = new Date(certificate.validTo);
   const needed = new Date(request.now.getTime() + request.certDays * 86_400_000);
-  if (notAfter < needed) throw localError('CertificateExpiresTooSoon', [path, notAfter.toISOString(), request.certDays]);
+  if (notAfter < needed)
+    throw localError('CertificateExpiresTooSoon', [path, notAfter.toISOString(), request.certDays]);
 };
 
 /**
@@ -86,7 +99,8 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
     else {
       // Alone, it is checked as a pair's certificate is: setup never uploads one it could not have made.
       await assertCertificateAcceptable(certificate, request.certificateFile, now);
-      if (new Date(certificate.validTo) <= now) throw localError('CertificateExpired', [request.certificateFile, new Date(certificate.validTo).toISOString()]);
+      if (new Date(certificate.validTo) <= now)
+        throw localError('CertificateExpired', [request.certificateFile, new Date(certificate.validTo).toISOString()]);
     }
     assertLastsLongEnough(certificate, request.certificateFile, request);
     return {
@@ -104,7 +118,9 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
   if (request.privateKeyFile) {
     const brought = await readKey(request.privateKeyFile);
     const reusable = await reusableCertificate(paths.certificateFile, brought.key, request);
-    const certificatePem = reusable ?? (await certificateForKey(brought.key, { subject: DEFAULT_SUBJECT, days: request.certDays, notBefore: now }));
+    const certificatePem =
+      reusable ??
+      (await certificateForKey(brought.key, { subject: DEFAULT_SUBJECT, days: request.certDays, notBefore: now }));
     if (!reusable && !request.force && (await exists(paths.certificateFile))) {
       throw localError('FilesExist', [paths.certificateFile]);
     }
@@ -116,13 +132,16 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
       privateKeyPem: brought.pem,
       certificatePem,
       certificate: describeCertificate(certificatePem),
-      pendingFiles: reusable ? [] : [{ path: paths.certificateFile, text: certificatePem, mode: 0o644, what: 'certificate' }],
+      pendingFiles: reusable
+        ? []
+        : [{ path: paths.certificateFile, text: certificatePem, mode: 0o644, what: 'certificate' }],
     };
   }
 
   const [keyExists, certExists] = await Promise.all([exists(paths.keyFile), exists(paths.certificateFile)]);
   if (!request.force && (keyExists || certExists)) {
-    if (!keyExists || !certExists) throw localError('IncompleteKeyPair', [keyExists ? paths.keyFile : paths.certificateFile, request.outputDir]);
+    if (!keyExists || !certExists)
+      throw localError('IncompleteKeyPair', [keyExists ? paths.keyFile : paths.certificateFile, request.outputDir]);
     const previous = await readKey(paths.keyFile);
     const certificate = await readCertificate(paths.certificateFile);
     // Reused, it is what the app already holds: an expired one still logs in (Salesforce does not check its
@@ -140,7 +159,11 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
       pendingFiles: [],
     };
   }
-  const generated = await generateKeyAndCertificate(2048, { subject: DEFAULT_SUBJECT, days: request.certDays, notBefore: now });
+  const generated = await generateKeyAndCertificate(2048, {
+    subject: DEFAULT_SUBJECT,
+    days: request.certDays,
+    notBefore: now,
+  });
   return {
     origin: 'generated',
     ...paths,
@@ -156,7 +179,11 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
 };
 
 /** The certificate an earlier run made for this key, if it still fits. */
-const reusableCertificate = async (path: string, key: KeyObject, request: KeyMaterialRequest): Promise<string | undefined> => {
+const reusableCertificate = async (
+  path: string,
+  key: KeyObject,
+  request: KeyMaterialRequest,
+): Promise<string | undefined> => {
   if (request.force || !(await exists(path))) return undefined;
   try {
     const certificate = await readCertificate(path);

@@ -40,7 +40,7 @@ export type PairSwitch = {
 const exists = (path: string): Promise<boolean> =>
   stat(path).then(
     () => true,
-    () => false
+    () => false,
   );
 
 /**
@@ -48,7 +48,13 @@ const exists = (path: string): Promise<boolean> =>
  * stay, dated, never overwritten or deleted.
  */
 const datedName = async (path: string, at: Date): Promise<string> => {
-  const stem = join(dirname(path), `${basename(path, extname(path))}-${at.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`);
+  const stem = join(
+    dirname(path),
+    `${basename(path, extname(path))}-${at
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z')
+      .replace(/:/g, '-')}`,
+  );
   let candidate = `${stem}${extname(path)}`;
   // eslint-disable-next-line no-await-in-loop
   for (let n = 2; await exists(candidate); n++) candidate = `${stem}-${n}${extname(path)}`;
@@ -70,16 +76,28 @@ const journalPath = (folder: KeyFolder): string => join(folder.dir, JOURNAL_NAME
  * names them, then the new files are written (each atomically). From here until `finish` or `rollBack`, an
  * interruption is repaired by the next run (see `repairInterruptedSwitch`).
  */
-export const beginPairSwitch = async (folder: KeyFolder, app: string, files: FileToWrite[], now: Date): Promise<PairSwitch> => {
+export const beginPairSwitch = async (
+  folder: KeyFolder,
+  app: string,
+  files: FileToWrite[],
+  now: Date,
+): Promise<PairSwitch> => {
   const replaced: Array<{ path: string; copy: string }> = [];
   for (const file of files) {
     // eslint-disable-next-line no-await-in-loop
-    if (await exists(file.path)) replaced.push({ path: file.path, copy: await keepDatedCopy(file.path, file.mode, now) });
+    if (await exists(file.path))
+      // eslint-disable-next-line no-await-in-loop
+      replaced.push({ path: file.path, copy: await keepDatedCopy(file.path, file.mode, now) });
   }
   const copyOf = (path: string): string | undefined => replaced.find((r) => r.path === path)?.copy;
-  const journal: Journal = { app, startedAt: now.toISOString(), previous: { keyFile: copyOf(folder.keyFile), certificateFile: copyOf(folder.certificateFile) } };
+  const journal: Journal = {
+    app,
+    startedAt: now.toISOString(),
+    previous: { keyFile: copyOf(folder.keyFile), certificateFile: copyOf(folder.certificateFile) },
+  };
   // Nothing replaced, nothing to put back: a run that finds the new files reuses them, or says they are not the app's.
-  if (replaced.length > 0) await writeAtomically(journalPath(folder), `${JSON.stringify(journal, undefined, 2)}\n`, 0o600);
+  if (replaced.length > 0)
+    await writeAtomically(journalPath(folder), `${JSON.stringify(journal, undefined, 2)}\n`, 0o600);
   for (const file of files) {
     // eslint-disable-next-line no-await-in-loop
     await (file.text === undefined ? rm(file.path, { force: true }) : writeAtomically(file.path, file.text, file.mode));
@@ -106,14 +124,21 @@ const readJournal = async (folder: KeyFolder): Promise<Journal | undefined> => {
   }
   try {
     const parsed = JSON.parse(text) as Partial<Journal>;
-    return { app: String(parsed.app ?? ''), startedAt: String(parsed.startedAt ?? ''), previous: parsed.previous ?? {} };
+    return {
+      app: String(parsed.app ?? ''),
+      startedAt: String(parsed.startedAt ?? ''),
+      previous: parsed.previous ?? {},
+    };
   } catch {
     return { app: '', startedAt: '', previous: {} };
   }
 };
 
 /** A pair of files whose key signs for its certificate; undefined when either is missing or they differ. */
-const readPair = async (keyFile: string | undefined, certificateFile: string | undefined): Promise<{ key: string; certificate: string } | undefined> => {
+const readPair = async (
+  keyFile: string | undefined,
+  certificateFile: string | undefined,
+): Promise<{ key: string; certificate: string } | undefined> => {
   if (!keyFile || !certificateFile) return undefined;
   try {
     const [key, certificate] = await Promise.all([readFile(keyFile, 'utf8'), readFile(certificateFile, 'utf8')]);
@@ -132,7 +157,10 @@ export const hasInterruptedSwitch = (folder: KeyFolder): Promise<boolean> => exi
  * folder is left as it is and the run stops: which key is right cannot be known here.
  * `appCertificate`: the certificate the app holds, as read from the org.
  */
-export const repairInterruptedSwitch = async (folder: KeyFolder, appCertificate: string | undefined): Promise<'none' | 'kept' | 'rolled-back'> => {
+export const repairInterruptedSwitch = async (
+  folder: KeyFolder,
+  appCertificate: string | undefined,
+): Promise<'none' | 'kept' | 'rolled-back'> => {
   const journal = await readJournal(folder);
   if (!journal) return 'none';
   const startedAt = journal.startedAt || '?';
@@ -141,20 +169,24 @@ export const repairInterruptedSwitch = async (folder: KeyFolder, appCertificate:
   // No app to compare with (it was removed meanwhile), or the folder already holds what the app holds.
   if (!appCertificate || (currentCertificate && sameCertificate(currentCertificate, appCertificate))) {
     await rm(journalPath(folder), { force: true });
-    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.InterruptedSwitchKept', [folder.dir, startedAt, journal.app]));
+    await Lifecycle.getInstance().emitWarning(
+      messages.getMessage('warning.InterruptedSwitchKept', [folder.dir, startedAt, journal.app]),
+    );
     return 'kept';
   }
   if (previous && sameCertificate(previous.certificate, appCertificate)) {
     await writeAtomically(folder.keyFile, previous.key, 0o600);
     await writeAtomically(folder.certificateFile, previous.certificate, 0o644);
     await rm(journalPath(folder), { force: true });
-    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.InterruptedSwitchRolledBack', [folder.dir, startedAt, journal.app]));
+    await Lifecycle.getInstance().emitWarning(
+      messages.getMessage('warning.InterruptedSwitchRolledBack', [folder.dir, startedAt, journal.app]),
+    );
     return 'rolled-back';
   }
   throw messages.createError(
     'error.InterruptedSwitchUnresolved',
     [folder.dir, startedAt, journal.app],
     [journal.app, journalPath(folder)],
-    EXIT_CODES.localInput
+    EXIT_CODES.localInput,
   );
 };

@@ -32,8 +32,17 @@ const namedError = (error: Error, argv: string[]): Error => {
   if (error instanceof SfError && error.exitCode >= EXIT_CODES.invalidFlags) return error;
   // An answer that is not Salesforce's API at all: XML or JSON cut short, or HTML where JSON was due.
   // (sax, which parses jsforce's SOAP answers, ends its messages with "Line: n Column: n Char:").
-  if (/\nLine: \d+\nColumn: \d+\nChar:|Unclosed root tag|Unexpected end of JSON input|Unexpected token '?<|is not valid JSON/.test(error.message)) {
-    return messages.createError('error.UnexpectedAnswer', ['the API', redact(error.message).replace(/\s+/g, ' ').slice(0, 120)], [], EXIT_CODES.orgRefused);
+  if (
+    /\nLine: \d+\nColumn: \d+\nChar:|Unclosed root tag|Unexpected end of JSON input|Unexpected token '?<|is not valid JSON/.test(
+      error.message,
+    )
+  ) {
+    return messages.createError(
+      'error.UnexpectedAnswer',
+      ['the API', redact(error.message).replace(/\s+/g, ' ').slice(0, 120)],
+      [],
+      EXIT_CODES.orgRefused,
+    );
   }
   // An outage that outlasted the retries (a command that does not converge as setup does).
   if (isTransient(error)) {
@@ -43,7 +52,12 @@ const namedError = (error: Error, argv: string[]): Error => {
   // @salesforce/core's AuthInfo) or is missing with no default set (NoDefaultEnvError): a flag whose value does
   // not parse, which oclif's own flag errors exit with 2. Its message and actions stay sf's.
   if (/^Duration.*Error$/.test(name) || name === 'NamedOrgNotFoundError' || name === 'NoDefaultEnvError') {
-    return new SfError(error.message, name, error instanceof SfError ? error.actions : undefined, EXIT_CODES.invalidFlags);
+    return new SfError(
+      error.message,
+      name,
+      error instanceof SfError ? error.actions : undefined,
+      EXIT_CODES.invalidFlags,
+    );
   }
   return error;
 };

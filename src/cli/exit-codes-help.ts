@@ -11,4 +11,7 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'exit-codes');
 
 /** The `EXIT CODES` help section of a command, listing the codes it can exit with. */
 export const exitCodesHelp = (...names: ExitCodeName[]): ReturnType<typeof toHelpSection> =>
-  toHelpSection('EXIT CODES', Object.fromEntries(names.map((name) => [String(EXIT_CODES[name]), messages.getMessage(name)])));
+  toHelpSection(
+    'EXIT CODES',
+    Object.fromEntries(names.map((name) => [String(EXIT_CODES[name]), messages.getMessage(name)])),
+  );

@@ -29,8 +29,16 @@ export const targetOrgFlag = Flags.requiredOrg({ defaultHelp: undefined });
  * `--wait`, sf's duration flag in minutes (its bounds errors are sf's own), without the default's help text computed
  * and with no default in the manifest (it would be a Duration object there): the summary states the default.
  */
-// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's OptionFlag<Duration> with its options, inferred
-export const waitFlag = ({ summary, description, defaultValue }: { summary: string; description?: string; defaultValue: number }) => {
+/* eslint-disable @typescript-eslint/explicit-function-return-type -- oclif's OptionFlag<Duration> with its options, inferred */
+export const waitFlag = ({
+  summary,
+  description,
+  defaultValue,
+}: {
+  summary: string;
+  description?: string;
+  defaultValue: number;
+}) => {
   const flag = Flags.duration({
     char: 'w',
     unit: 'minutes',
@@ -47,9 +55,12 @@ export const waitFlag = ({ summary, description, defaultValue }: { summary: stri
   // sf's duration flag reads its value with parseInt: "0.5" is 0 (the login check skipped), "2m" is 2. Whole
   // minutes, as every sf --wait takes them, and anything else refused rather than read otherwise.
   flag.parse = (input, ...rest): ReturnType<typeof parse> =>
-    /^\s*\d+\s*$/.test(input) ? parse(input, ...rest) : Promise.reject(messages.createError('error.WaitNotWholeMinutes', [input], [], EXIT_CODES.invalidFlags));
+    /^\s*\d+\s*$/.test(input)
+      ? parse(input, ...rest)
+      : Promise.reject(messages.createError('error.WaitNotWholeMinutes', [input], [], EXIT_CODES.invalidFlags));
   return flag;
 };
+/* eslint-enable @typescript-eslint/explicit-function-return-type */
 
 /** The login flags verify and token share: either flow, a key (JWT bearer) or a consumer secret (client credentials). */
 export const loginFlags = {
@@ -88,7 +99,11 @@ export const loginFlags = {
     summary: messages.getMessage('audience.summary'),
     description: messages.getMessage('audience.description'),
   }),
-  wait: waitFlag({ summary: messages.getMessage('wait.summary'), description: messages.getMessage('wait.description'), defaultValue: 0 }),
+  wait: waitFlag({
+    summary: messages.getMessage('wait.summary'),
+    description: messages.getMessage('wait.description'),
+    defaultValue: 0,
+  }),
 };
 
 /*
@@ -128,9 +143,15 @@ export const keyPairFlags = (own: Summaries) => ({
 /** The CI files setup and cert rotate write, and how they are written (quoting, links, collisions). */
 // eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's flag types with their options, inferred
 export const ciFileFlags = (own: Summaries) => ({
-  'dotenv-file': Flags.file({ summary: summaryOf(own, 'dotenv-file'), description: messages.getMessage('dotenv-file.description') }),
+  'dotenv-file': Flags.file({
+    summary: summaryOf(own, 'dotenv-file'),
+    description: messages.getMessage('dotenv-file.description'),
+  }),
   'dotenv-include-key': Flags.boolean({ summary: summaryOf(own, 'dotenv-include-key'), dependsOn: ['dotenv-file'] }),
-  'settings-file': Flags.file({ summary: summaryOf(own, 'settings-file'), description: messages.getMessage('settings-file.description') }),
+  'settings-file': Flags.file({
+    summary: summaryOf(own, 'settings-file'),
+    description: messages.getMessage('settings-file.description'),
+  }),
 });
 
 /** `--instance-url` as given, without the trailing slash URL parsing adds to a bare origin. */
@@ -155,7 +176,9 @@ type LoginFlagValues = {
 };
 
 /** The shared login flags as the login check takes them: the same flags mean the same in verify and token. */
-export const loginCheckInput = (flags: LoginFlagValues): Omit<LoginCheckRequest, 'onRequest' | 'onRetry' | 'onAnswer'> => ({
+export const loginCheckInput = (
+  flags: LoginFlagValues,
+): Omit<LoginCheckRequest, 'onRequest' | 'onRetry' | 'onAnswer'> => ({
   username: flags.username,
   clientId: flags['client-id'],
   instanceUrl: flags['instance-url'] ? loginUrlOf(flags['instance-url']) : undefined,

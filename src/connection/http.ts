@@ -35,6 +35,9 @@ export const sfFetch = async (url: string | URL, init: RequestInit): Promise<Res
   const proxy = proxyFromEnv();
   if (!proxy) return fetch(url, init);
   const undici = await import('undici');
-  const response = await undici.fetch(url, { ...(init as Parameters<Undici['fetch']>[1]), dispatcher: proxyAgent(undici, proxy) });
+  const response = await undici.fetch(url, {
+    ...(init as Parameters<Undici['fetch']>[1]),
+    dispatcher: proxyAgent(undici, proxy),
+  });
   return response as unknown as Response;
 };

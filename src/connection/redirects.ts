@@ -27,8 +27,18 @@ export const redirectTarget = (from: string, location: string): { target: URL; m
 export const redirectError = (from: string, location: string): Error => {
   const { target, moved } = redirectTarget(from, location);
   return moved
-    ? messages.createError('error.DomainMoved', [new URL(from).origin, target.origin], [target.origin], EXIT_CODES.orgRefused)
-    : messages.createError('error.RedirectedAway', [shownUrl(new URL(from)), shownUrl(target)], [target.host], EXIT_CODES.orgRefused);
+    ? messages.createError(
+        'error.DomainMoved',
+        [new URL(from).origin, target.origin],
+        [target.origin],
+        EXIT_CODES.orgRefused,
+      )
+    : messages.createError(
+        'error.RedirectedAway',
+        [shownUrl(new URL(from)), shownUrl(target)],
+        [target.host],
+        EXIT_CODES.orgRefused,
+      );
 };
 
 /**

@@ -6,13 +6,21 @@ import { refuseRedirects } from './redirects.js';
 type Method = (...args: never[]) => Promise<unknown>;
 
 /** The Metadata API calls that read or poll: safe to send again. */
-const IDEMPOTENT_METADATA: ReadonlySet<PropertyKey> = new Set(['read', 'list', 'describe', 'checkDeployStatus', 'checkRetrieveStatus', 'checkStatus']);
+const IDEMPOTENT_METADATA: ReadonlySet<PropertyKey> = new Set([
+  'read',
+  'list',
+  'describe',
+  'checkDeployStatus',
+  'checkRetrieveStatus',
+  'checkStatus',
+]);
 
 /** REST calls that only read although they are POSTs: the Batch resource with GET subrequests. */
 const isReadOnlyPost = (request: unknown): boolean => {
   if (typeof request !== 'object' || request === null) return false;
   const { method, url, body } = request as { method?: string; url?: string; body?: unknown };
-  if (String(method).toUpperCase() !== 'POST' || !String(url).endsWith('/composite/batch') || typeof body !== 'string') return false;
+  if (String(method).toUpperCase() !== 'POST' || !String(url).endsWith('/composite/batch') || typeof body !== 'string')
+    return false;
   try {
     const parsed = JSON.parse(body) as { batchRequests?: Array<{ method?: string }> };
     return (parsed.batchRequests ?? []).every((r) => String(r.method ?? 'GET').toUpperCase() === 'GET');

@@ -143,7 +143,8 @@ const CATALOGUE: Entry[] = [
     // (Salesforce: changes take 2–10 minutes to reach the token endpoint), so it is waited out.
     name: 'CertificateNotYetActive',
     persistence: 'propagating',
-    matches: (e, d, c) => c.certificateChanged === true && (has(d, 'invalid assertion') || (e === 'invalid_grant' && has(d, 'signature'))),
+    matches: (e, d, c) =>
+      c.certificateChanged === true && (has(d, 'invalid assertion') || (e === 'invalid_grant' && has(d, 'signature'))),
     tokens: (c) => ({ cause: [c.clientId], actions: [c.username] }),
   },
   {
@@ -155,7 +156,13 @@ const CATALOGUE: Entry[] = [
   },
 ];
 
-const build = (name: string, code: string, description: string, persistence: Persistence, tokens: { cause: string[]; actions: string[] }): Diagnosis => ({
+const build = (
+  name: string,
+  code: string,
+  description: string,
+  persistence: Persistence,
+  tokens: { cause: string[]; actions: string[] },
+): Diagnosis => ({
   name,
   code,
   // Whatever answered may have quoted the request back (see output/redact.ts).
@@ -178,23 +185,48 @@ const isMyDomainHost = (url: string): boolean => {
 export const diagnose = (outcome: Exclude<TokenOutcome, { kind: 'granted' }>, context: DiagnosisContext): Diagnosis => {
   switch (outcome.kind) {
     case 'unreachable':
-      return build('LoginUrlUnreachable', 'unreachable', outcome.message, 'transient', { cause: [context.loginUrl, outcome.message], actions: [] });
-    case 'http-error':
-      return build('LoginServer', `http_${outcome.status}`, outcome.body, outcome.status >= 500 ? 'transient' : 'permanent', {
-        cause: [context.loginUrl, String(outcome.status)],
+      return build('LoginUrlUnreachable', 'unreachable', outcome.message, 'transient', {
+        cause: [context.loginUrl, outcome.message],
         actions: [],
       });
+    case 'http-error':
+      return build(
+        'LoginServer',
+        `http_${outcome.status}`,
+        outcome.body,
+        outcome.status >= 500 ? 'transient' : 'permanent',
+        {
+          cause: [context.loginUrl, String(outcome.status)],
+          actions: [],
+        },
+      );
     case 'redirected': {
       const { target, moved } = redirectTarget(tokenUrl(context.loginUrl), outcome.location);
       return moved
-        ? build('LoginDomainMoved', `http_${outcome.status}`, target.origin, 'permanent', { cause: [context.loginUrl, target.origin], actions: [target.origin] })
-        : build('LoginRedirected', `http_${outcome.status}`, shownUrl(target), 'permanent', { cause: [context.loginUrl, shownUrl(target)], actions: [target.host] });
+        ? build('LoginDomainMoved', `http_${outcome.status}`, target.origin, 'permanent', {
+            cause: [context.loginUrl, target.origin],
+            actions: [target.origin],
+          })
+        : build('LoginRedirected', `http_${outcome.status}`, shownUrl(target), 'permanent', {
+            cause: [context.loginUrl, shownUrl(target)],
+            actions: [target.host],
+          });
     }
     case 'refused': {
       const entry = CATALOGUE.find((e) => e.matches(outcome.error, outcome.description, context));
-      if (!entry) return build('UnknownOAuthError', outcome.error, outcome.description, outcome.status >= 500 ? 'transient' : 'permanent', { cause: [], actions: [] });
+      if (!entry)
+        return build(
+          'UnknownOAuthError',
+          outcome.error,
+          outcome.description,
+          outcome.status >= 500 ? 'transient' : 'permanent',
+          { cause: [], actions: [] },
+        );
       if (entry.name === 'AppNotInstalled' && (context.atMyDomain === true || isMyDomainHost(context.loginUrl))) {
-        return build('AppDisabled', outcome.error, outcome.description, 'permanent', { cause: [context.loginUrl, context.clientId], actions: [] });
+        return build('AppDisabled', outcome.error, outcome.description, 'permanent', {
+          cause: [context.loginUrl, context.clientId],
+          actions: [],
+        });
       }
       return build(entry.name, outcome.error, outcome.description, entry.persistence, entry.tokens(context));
     }
@@ -206,12 +238,19 @@ export const diagnose = (outcome: Exclude<TokenOutcome, { kind: 'granted' }>, co
  * set grants it), or the org's edition has no API. Salesforce's OAuth does not check it; its APIs do.
  */
 export const apiDisabledDiagnosis = (username: string): Diagnosis =>
-  build('ApiDisabledForUser', 'API_DISABLED_FOR_ORG', 'The REST API is not enabled for this Organization.', 'permanent', { cause: [username], actions: [username, username] });
+  build(
+    'ApiDisabledForUser',
+    'API_DISABLED_FOR_ORG',
+    'The REST API is not enabled for this Organization.',
+    'permanent',
+    { cause: [username], actions: [username, username] },
+  );
 
 /** `invalid_grant: audience is invalid`, the way Salesforce's own tools print OAuth errors. */
 export const oauthErrorText = (d: Diagnosis): string => (d.description ? `${d.code}: ${d.description}` : d.code);
 
-export const refusedMessage = (d: Diagnosis): string => messages.getMessage('refused', [`${oauthErrorText(d)}. ${d.cause}`]);
+export const refusedMessage = (d: Diagnosis): string =>
+  messages.getMessage('refused', [`${oauthErrorText(d)}. ${d.cause}`]);
 
 export const stillFailingMessage = (d: Diagnosis, attempts: number, elapsedMs: number): string =>
   messages.getMessage('stillFailing', [attempts, Math.round(elapsedMs / 1000), `${oauthErrorText(d)}. ${d.cause}`]);

@@ -13,7 +13,10 @@ export type Identity = {
 const IDENTITY_API_VERSION = '62.0';
 
 const get = (url: URL, grant: TokenGrant): Promise<Response> =>
-  sfFetch(url, { headers: { authorization: `Bearer ${grant.accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(30_000) });
+  sfFetch(url, {
+    headers: { authorization: `Bearer ${grant.accessToken}`, accept: 'application/json' },
+    signal: AbortSignal.timeout(30_000),
+  });
 
 /** The Ids the token's identity URL gives, without a request. */
 export const identityFromToken = (grant: TokenGrant): Identity | undefined => {
@@ -31,10 +34,18 @@ export const fetchIdentity = async (grant: TokenGrant): Promise<Identity | undef
   const ids = parseIdentityUrl(grant.id);
   if (ids && (grant.scopes.includes('api') || grant.scopes.includes('full'))) {
     try {
-      const response = await get(new URL(`/services/data/v${IDENTITY_API_VERSION}/sobjects/User/${ids.userId}?fields=Username`, grant.instanceUrl), grant);
-      const body = (await response.json().catch(() => undefined)) as { Username?: string } | Array<{ errorCode?: string }> | undefined;
+      const response = await get(
+        new URL(
+          `/services/data/v${IDENTITY_API_VERSION}/sobjects/User/${ids.userId}?fields=Username`,
+          grant.instanceUrl,
+        ),
+        grant,
+      );
+      const body = (await response.json().catch(() => undefined)) as
+        { Username?: string } | Array<{ errorCode?: string }> | undefined;
       if (response.ok && body && !Array.isArray(body)) return { ...ids, username: body.Username };
-      if (Array.isArray(body) && body.some((e) => e.errorCode === 'API_DISABLED_FOR_ORG')) return { ...ids, username: undefined, apiDisabled: true };
+      if (Array.isArray(body) && body.some((e) => e.errorCode === 'API_DISABLED_FOR_ORG'))
+        return { ...ids, username: undefined, apiDisabled: true };
     } catch {
       // fall through to userinfo
     }
@@ -42,7 +53,11 @@ export const fetchIdentity = async (grant: TokenGrant): Promise<Identity | undef
   try {
     const response = await get(new URL('/services/oauth2/userinfo', grant.instanceUrl), grant);
     if (response.ok) {
-      const info = (await response.json()) as { user_id?: string; organization_id?: string; preferred_username?: string };
+      const info = (await response.json()) as {
+        user_id?: string;
+        organization_id?: string;
+        preferred_username?: string;
+      };
       if (info.user_id && info.organization_id) {
         return { userId: info.user_id, orgId: info.organization_id, username: info.preferred_username };
       }

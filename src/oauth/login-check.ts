@@ -28,12 +28,18 @@ export type LoginCheck = { report: LoginSuccess; grant: TokenGrant; loginUrl: st
  * Salesforce refuses it, and store it when asked.
  */
 export const runLoginCheck = async (request: LoginCheckRequest): Promise<LoginCheck> => {
-  if (request.save && !request.keyFile) throw messages.createError('error.SaveNeedsKeyFile', [], [], EXIT_CODES.localInput);
+  if (request.save && !request.keyFile)
+    throw messages.createError('error.SaveNeedsKeyFile', [], [], EXIT_CODES.localInput);
   const known = await knownInstanceUrl(request.username);
   const loginUrl = request.instanceUrl ?? known ?? PRODUCTION_LOGIN_URL;
   // sf's auth store holds the org's own URL for a logged-in user: a login there went to the org's My Domain.
   const atMyDomain = known !== undefined && known.toLowerCase() === loginUrl.replace(/\/+$/, '').toLowerCase();
-  const checked = await checkLoginFromInput({ ...request, loginUrl, atMyDomain, onRequest: () => request.onRequest?.(loginUrl) });
+  const checked = await checkLoginFromInput({
+    ...request,
+    loginUrl,
+    atMyDomain,
+    onRequest: () => request.onRequest?.(loginUrl),
+  });
   request.onAnswer?.(checked.report.success);
   // The refused report is --json's result, as the report of a login that works is.
   if (checked.grant === undefined) throw withResult(loginFailure(checked.report), checked.report);

@@ -16,8 +16,7 @@ export type LoginProgress = { attempt: number; elapsedMs: number; diagnosis: Dia
 type Common = { attempts: number; elapsedMs: number; clockSkewMs: number | undefined };
 /** The token requests' outcome, retried: granted, or the final refusal diagnosed. */
 export type LoginOutcome =
-  | (Common & { ok: true; grant: TokenGrant })
-  | (Common & { ok: false; diagnosis: Diagnosis; waitedOut: boolean });
+  (Common & { ok: true; grant: TokenGrant }) | (Common & { ok: false; diagnosis: Diagnosis; waitedOut: boolean });
 
 export type RetryOptions = {
   /** How long to keep retrying answers that may be propagation or a passing failure; 0 = one attempt. */
@@ -35,7 +34,11 @@ export const requestJwtToken = (login: JwtLogin): Promise<TokenOutcome> =>
   });
 
 /** One client credentials token request; the secret goes in the body, never in a URL. */
-export const requestClientCredentialsToken = (login: { loginUrl: string; clientId: string; clientSecret: string }): Promise<TokenOutcome> =>
+export const requestClientCredentialsToken = (login: {
+  loginUrl: string;
+  clientId: string;
+  clientSecret: string;
+}): Promise<TokenOutcome> =>
   requestToken(login.loginUrl, {
     // eslint-disable-next-line camelcase
     grant_type: 'client_credentials',
@@ -52,7 +55,7 @@ export const requestClientCredentialsToken = (login: { loginUrl: string; clientI
 export const retryTokenRequest = async (
   request: () => Promise<TokenOutcome>,
   context: DiagnosisContext,
-  options: RetryOptions
+  options: RetryOptions,
 ): Promise<LoginOutcome> => {
   const start = clock.now();
   let clockSkewMs: number | undefined;
@@ -65,14 +68,25 @@ export const retryTokenRequest = async (
       if (outcome.kind === 'granted') return { ...common, ok: true, grant: outcome.grant };
       const diagnosis = diagnose(outcome, context);
       // Returned only when final: permanent, or a passing failure whose wait ran out.
-      return { ...common, ok: false, diagnosis, waitedOut: diagnosis.persistence !== 'permanent' && options.waitMs > 0 };
+      return {
+        ...common,
+        ok: false,
+        diagnosis,
+        waitedOut: diagnosis.persistence !== 'permanent' && options.waitMs > 0,
+      };
     },
     {
       policy: { deadlineMs: options.waitMs, backoff: options.policy ?? DEFAULT_BACKOFF },
       again: (check) => !check.ok && check.diagnosis.persistence !== 'permanent',
       onRetry: (check, next) => {
-        if (!check.ok) options.onRetry?.({ attempt: next.attempt, elapsedMs: next.elapsedMs, diagnosis: check.diagnosis, nextDelayMs: next.delayMs });
+        if (!check.ok)
+          options.onRetry?.({
+            attempt: next.attempt,
+            elapsedMs: next.elapsedMs,
+            diagnosis: check.diagnosis,
+            nextDelayMs: next.delayMs,
+          });
       },
-    }
+    },
   );
 };

@@ -5,14 +5,20 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { registerSecret } from '../output/redact.js';
 import { clock } from '../retry/clock.js';
 import { defaultAudience } from './audience.js';
-import { apiDisabledDiagnosis, refusedMessage, stillFailingMessage, type Diagnosis, type DiagnosisContext, type Persistence } from './diagnosis.js';
+import {
+  apiDisabledDiagnosis,
+  refusedMessage,
+  stillFailingMessage,
+  type Diagnosis,
+  type DiagnosisContext,
+  type Persistence,
+} from './diagnosis.js';
 import { fetchIdentity, identityFromToken } from './identity.js';
 import { requestClientCredentialsToken, requestJwtToken, retryTokenRequest, type LoginProgress } from './login.js';
 import type { TokenGrant, TokenOutcome } from './token.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'oauth');
-
 
 /** Warn when the clocks differ by more than this; the JWT lives 180 s. */
 const SKEW_WARNING_MS = 60_000;
@@ -106,11 +112,26 @@ export const checkLoginWithKey = (
     key: KeyObject;
     /** The run just replaced the app's certificate: "invalid assertion" is the previous one, still propagating. */
     certificateChanged?: boolean;
-  }
+  },
 ): Promise<LoginCheckResult> => {
   const audience = input.audience ?? defaultAudience(input.loginUrl);
-  const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience, certificateChanged: input.certificateChanged, atMyDomain: input.atMyDomain };
-  return checkLogin('jwt-bearer', input, context, () => requestJwtToken({ loginUrl: context.loginUrl, clientId: context.clientId, username: context.username, audience, key: input.key }));
+  const context = {
+    loginUrl: input.loginUrl,
+    clientId: input.clientId,
+    username: input.username,
+    audience,
+    certificateChanged: input.certificateChanged,
+    atMyDomain: input.atMyDomain,
+  };
+  return checkLogin('jwt-bearer', input, context, () =>
+    requestJwtToken({
+      loginUrl: context.loginUrl,
+      clientId: context.clientId,
+      username: context.username,
+      audience,
+      key: input.key,
+    }),
+  );
 };
 
 /**
@@ -118,11 +139,23 @@ export const checkLoginWithKey = (
  * app's run-as user's, which `username` names (a different user is warned about).
  */
 export const checkClientCredentialsLogin = (
-  input: Omit<LoginInput, 'keyFile' | 'keyVariable' | 'certificateFile' | 'audience' | 'clientSecretVariable'> & { clientSecret: string }
+  input: Omit<LoginInput, 'keyFile' | 'keyVariable' | 'certificateFile' | 'audience' | 'clientSecretVariable'> & {
+    clientSecret: string;
+  },
 ): Promise<LoginCheckResult> => {
-  const context = { loginUrl: input.loginUrl, clientId: input.clientId, username: input.username, audience: '', atMyDomain: input.atMyDomain };
+  const context = {
+    loginUrl: input.loginUrl,
+    clientId: input.clientId,
+    username: input.username,
+    audience: '',
+    atMyDomain: input.atMyDomain,
+  };
   return checkLogin('client-credentials', input, context, () =>
-    requestClientCredentialsToken({ loginUrl: input.loginUrl, clientId: input.clientId, clientSecret: input.clientSecret })
+    requestClientCredentialsToken({
+      loginUrl: input.loginUrl,
+      clientId: input.clientId,
+      clientSecret: input.clientSecret,
+    }),
   );
 };
 
@@ -130,7 +163,7 @@ const checkLogin = async (
   flow: LoginFlow,
   input: Pick<LoginInput, 'username' | 'clientId' | 'loginUrl' | 'waitMs' | 'apiAccessKnown' | 'onRequest' | 'onRetry'>,
   context: DiagnosisContext,
-  request: () => Promise<TokenOutcome>
+  request: () => Promise<TokenOutcome>,
 ): Promise<LoginCheckResult> => {
   input.onRequest?.();
   const check = await retryTokenRequest(request, context, { waitMs: input.waitMs, onRetry: input.onRetry });
@@ -153,7 +186,12 @@ const checkLogin = async (
     await Lifecycle.getInstance().emitWarning(text);
   };
   if (check.clockSkewMs !== undefined && Math.abs(check.clockSkewMs) > SKEW_WARNING_MS) {
-    await warn(messages.getMessage('warning.ClockSkew', [Math.round(Math.abs(check.clockSkewMs) / 1000), check.clockSkewMs > 0 ? 'behind' : 'ahead of']));
+    await warn(
+      messages.getMessage('warning.ClockSkew', [
+        Math.round(Math.abs(check.clockSkewMs) / 1000),
+        check.clockSkewMs > 0 ? 'behind' : 'ahead of',
+      ]),
+    );
   }
   if (!check.ok) return failed(report, check.diagnosis);
 
@@ -181,7 +219,14 @@ const failed = (report: ReportCommon, d: Diagnosis): LoginCheckResult => ({
   report: {
     ...report,
     success: false,
-    error: { name: `${d.name}Error`, code: d.code, description: d.description, cause: d.cause, actions: d.actions, persistence: d.persistence },
+    error: {
+      name: `${d.name}Error`,
+      code: d.code,
+      description: d.description,
+      cause: d.cause,
+      actions: d.actions,
+      persistence: d.persistence,
+    },
   },
   grant: undefined,
 });
@@ -196,6 +241,8 @@ export const loginFailure = (report: LoginRefusal): SfError => {
   const diagnosis: Diagnosis = { ...e, name: e.name.replace(/Error$/, '') };
   const transient = e.persistence !== 'permanent';
   const message =
-    transient && report.attempts > 1 ? stillFailingMessage(diagnosis, report.attempts, report.elapsedMs) : refusedMessage(diagnosis);
+    transient && report.attempts > 1
+      ? stillFailingMessage(diagnosis, report.attempts, report.elapsedMs)
+      : refusedMessage(diagnosis);
   return new SfError(message, e.name, e.actions, transient ? EXIT_CODES.stillFailing : EXIT_CODES.orgRefused);
 };

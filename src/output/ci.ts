@@ -48,7 +48,11 @@ const DOTENV_HEADER = '# Written by sf jwtapp setup. Keep this file out of versi
  * The dotenv file's variables. The key's contents go in only when asked (`SF_JWT_KEY`); the file is written
  * 0600 either way, since it names an integration's credentials.
  */
-const envFileFields = (login: PipelineLogin, privateKeyPem: string | undefined, clientSecret: string | undefined): Fields => ({
+const envFileFields = (
+  login: PipelineLogin,
+  privateKeyPem: string | undefined,
+  clientSecret: string | undefined,
+): Fields => ({
   SF_USERNAME: login.username,
   SF_CLIENT_ID: login.clientId,
   SF_LOGIN_URL: login.loginUrl,
@@ -104,7 +108,12 @@ const assertDotenvValues = (path: string, fields: Fields): void => {
   for (const [name, value] of Object.entries(fields)) {
     const reason = value === undefined || value === NEW_VALUE ? undefined : unwritable(name, value);
     if (reason) {
-      throw messages.createError('error.CiValueUnwritable', [name, path, messages.getMessage(reason)], [name], EXIT_CODES.localInput);
+      throw messages.createError(
+        'error.CiValueUnwritable',
+        [name, path, messages.getMessage(reason)],
+        [name],
+        EXIT_CODES.localInput,
+      );
     }
   }
 };
@@ -120,7 +129,9 @@ const parseEnvFile = (text: string): Fields | undefined => {
   const [first, ...rest] = text.split(/\r?\n/);
   if (!first.startsWith('# Written by sf jwtapp')) return undefined;
   return Object.fromEntries(
-    rest.filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), dotenvValueOf(line.slice(line.indexOf('=') + 1))])
+    rest
+      .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), dotenvValueOf(line.slice(line.indexOf('=') + 1))]),
   );
 };
 
@@ -146,7 +157,9 @@ const parseSettingsFile = (text: string): Fields | undefined => {
     const parsed = JSON.parse(text) as unknown;
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
     const entries = Object.entries(parsed);
-    return entries.every(([name, value]) => SETTINGS_PROPERTIES.includes(name) && typeof value === 'string') ? (parsed as Fields) : undefined;
+    return entries.every(([name, value]) => SETTINGS_PROPERTIES.includes(name) && typeof value === 'string')
+      ? (parsed as Fields)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -169,7 +182,10 @@ export type CiFilesRequest = {
 
 type CiFileKind = 'envFile' | 'settingsFile';
 
-const FORMATS: Record<CiFileKind, { flag: string; parse: (text: string) => Fields | undefined; render: (fields: Fields) => string }> = {
+const FORMATS: Record<
+  CiFileKind,
+  { flag: string; parse: (text: string) => Fields | undefined; render: (fields: Fields) => string }
+> = {
   envFile: { flag: '--dotenv-file', parse: parseEnvFile, render: envFileOf },
   settingsFile: { flag: '--settings-file', parse: parseSettingsFile, render: settingsFileOf },
 };
@@ -177,14 +193,30 @@ const FORMATS: Record<CiFileKind, { flag: string; parse: (text: string) => Field
 /** A CI file as the run means to write it. */
 type CiFile = { kind: CiFileKind; path: string; fields: Fields };
 
-const ciFilesFor = (login: PipelineLogin, material: { privateKeyPem: string | undefined; clientSecret?: string }, request: CiFilesRequest): CiFile[] => {
+const ciFilesFor = (
+  login: PipelineLogin,
+  material: { privateKeyPem: string | undefined; clientSecret?: string },
+  request: CiFilesRequest,
+): CiFile[] => {
   const files: CiFile[] = [];
   if (request.envFile) {
-    files.push({ kind: 'envFile', path: resolve(request.envFile), fields: envFileFields(login, request.includeKeyInEnvFile ? material.privateKeyPem : undefined, material.clientSecret) });
+    files.push({
+      kind: 'envFile',
+      path: resolve(request.envFile),
+      fields: envFileFields(
+        login,
+        request.includeKeyInEnvFile ? material.privateKeyPem : undefined,
+        material.clientSecret,
+      ),
+    });
   }
   if (request.settingsFile) {
     if (!material.privateKeyPem) throw messages.createError('error.SettingsNeedKey', [], [], EXIT_CODES.localInput);
-    files.push({ kind: 'settingsFile', path: resolve(request.settingsFile), fields: settingsFields(login, material.privateKeyPem) });
+    files.push({
+      kind: 'settingsFile',
+      path: resolve(request.settingsFile),
+      fields: settingsFields(login, material.privateKeyPem),
+    });
   }
   return files;
 };
@@ -201,14 +233,21 @@ const currentText = async (path: string): Promise<string | undefined> => {
 };
 
 const requested = (request: CiFilesRequest): Array<{ kind: CiFileKind; path: string }> =>
-  (['envFile', 'settingsFile'] as const).flatMap((kind) => (request[kind] ? [{ kind, path: resolve(request[kind]) }] : []));
+  (['envFile', 'settingsFile'] as const).flatMap((kind) =>
+    request[kind] ? [{ kind, path: resolve(request[kind]) }] : [],
+  );
 
 /**
  * What else a run reads or writes, and what it knows before the org is read, for the checks made before
  * anything is sent: the key pair's folder (its `server.key` and `server.crt`), a brought key or certificate,
  * the integration user. `cert rotate`'s run and setup's key request have these fields as they are.
  */
-export type CiFilesContext = { outputDir?: string; privateKeyFile?: string; certificateFile?: string; username?: string };
+export type CiFilesContext = {
+  outputDir?: string;
+  privateKeyFile?: string;
+  certificateFile?: string;
+  username?: string;
+};
 
 type Output = { path: string; what: string };
 
@@ -237,8 +276,12 @@ const assertNoCollision = async (request: CiFilesRequest, context: CiFilesContex
   const ci: Output[] = requested(request).map(({ kind, path }) => ({ path, what: `${FORMATS[kind].flag} ${path}` }));
   const folder = context.outputDir ? keyPairPaths(context.outputDir) : undefined;
   const others: Output[] = [
-    ...[folder?.keyFile, context.privateKeyFile].flatMap((path) => (path ? [{ path: resolve(path), what: messages.getMessage('output.keyFile', [resolve(path)]) }] : [])),
-    ...[folder?.certificateFile, context.certificateFile].flatMap((path) => (path ? [{ path: resolve(path), what: messages.getMessage('output.certificateFile', [resolve(path)]) }] : [])),
+    ...[folder?.keyFile, context.privateKeyFile].flatMap((path) =>
+      path ? [{ path: resolve(path), what: messages.getMessage('output.keyFile', [resolve(path)]) }] : [],
+    ),
+    ...[folder?.certificateFile, context.certificateFile].flatMap((path) =>
+      path ? [{ path: resolve(path), what: messages.getMessage('output.certificateFile', [resolve(path)]) }] : [],
+    ),
   ];
   const real = async (o: Output): Promise<Output & { real: string }> => ({ ...o, real: await realTarget(o.path) });
   const ciReal = await Promise.all(ci.map(real));
@@ -248,7 +291,12 @@ const assertNoCollision = async (request: CiFilesRequest, context: CiFilesContex
       // eslint-disable-next-line no-await-in-loop
       const relation = await relationOf(file.real, other.real);
       if (relation) {
-        throw messages.createError('error.CiFileCollision', [file.what, messages.getMessage(relation), other.what, file.real], [], EXIT_CODES.localInput);
+        throw messages.createError(
+          'error.CiFileCollision',
+          [file.what, messages.getMessage(relation), other.what, file.real],
+          [],
+          EXIT_CODES.localInput,
+        );
       }
     }
   }
@@ -261,7 +309,11 @@ const assertNoCollision = async (request: CiFilesRequest, context: CiFilesContex
  * properties), or the run would replace what someone else put there. `--replace-ci-files` allows that
  * last one; `cert rotate` always asks for another file.
  */
-export const assertCiFilesOurs = async (request: CiFilesRequest, canForce: boolean, context: CiFilesContext = {}): Promise<void> => {
+export const assertCiFilesOurs = async (
+  request: CiFilesRequest,
+  canForce: boolean,
+  context: CiFilesContext = {},
+): Promise<void> => {
   await assertNoCollision(request, context);
   // The key path the dotenv file will name: the folder's key, or the one brought.
   const keyFile = context.outputDir ? keyPairPaths(context.outputDir).keyFile : context.privateKeyFile;
@@ -277,7 +329,9 @@ export const assertCiFilesOurs = async (request: CiFilesRequest, canForce: boole
     const text = await currentText(path);
     if (text !== undefined && FORMATS[kind].parse(text) === undefined) {
       const error = messages.createError('error.CiFileNotOurs', [path], [], EXIT_CODES.localInput);
-      error.actions = [messages.getMessage(canForce ? 'action.forceOrAnother' : 'action.another', [FORMATS[kind].flag, path])];
+      error.actions = [
+        messages.getMessage(canForce ? 'action.forceOrAnother' : 'action.another', [FORMATS[kind].flag, path]),
+      ];
       throw error;
     }
   }
@@ -291,7 +345,7 @@ const sameValue = (name: string, a: string | undefined, b: string | undefined): 
 /** The entries an existing file holds with other values than the run's (entries not known yet are skipped). */
 const differing = (existing: Fields, wanted: Fields): string[] =>
   [...new Set([...Object.keys(existing), ...Object.keys(wanted)])].filter(
-    (name) => !(name in wanted && wanted[name] === undefined) && !sameValue(name, existing[name], wanted[name])
+    (name) => !(name in wanted && wanted[name] === undefined) && !sameValue(name, existing[name], wanted[name]),
   );
 
 /** The entries that say the org's instance. */
@@ -299,7 +353,12 @@ const INSTANCE_FIELDS: ReadonlySet<string> = new Set(['SF_INSTANCE_URL', 'Instan
 
 /** The instance, when no verified login said it: the one the file holds, or the login URL for a new file. */
 const withInstance = (fields: Fields, existing: Fields | undefined, loginUrl: string): Fields =>
-  Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, INSTANCE_FIELDS.has(name) && value === undefined ? existing?.[name] ?? loginUrl : value]));
+  Object.fromEntries(
+    Object.entries(fields).map(([name, value]) => [
+      name,
+      INSTANCE_FIELDS.has(name) && value === undefined ? (existing?.[name] ?? loginUrl) : value,
+    ]),
+  );
 
 /**
  * Once the org is read and before it is written: an existing CI file whose entries the run would change
@@ -309,7 +368,7 @@ const withInstance = (fields: Fields, existing: Fields | undefined, loginUrl: st
 export const assertCiFilesAgree = async (
   login: PipelineLogin,
   material: { privateKeyPem: string | undefined; clientSecret?: string },
-  request: CiFilesRequest
+  request: CiFilesRequest,
 ): Promise<void> => {
   const files = ciFilesFor(login, material, request);
   for (const file of files) if (file.kind === 'envFile') assertDotenvValues(file.path, file.fields);
@@ -324,7 +383,12 @@ export const assertCiFilesAgree = async (
 };
 
 const differsError = (file: CiFile, changes: string[]): Error =>
-  messages.createError('error.CiFileDiffers', [file.path, changes.join(', ')], [FORMATS[file.kind].flag], EXIT_CODES.localInput);
+  messages.createError(
+    'error.CiFileDiffers',
+    [file.path, changes.join(', ')],
+    [FORMATS[file.kind].flag],
+    EXIT_CODES.localInput,
+  );
 
 /**
  * Writes the files a pipeline asked for (--dotenv-file, --settings-file), 0600 and atomically. A file that
@@ -335,7 +399,7 @@ export const writeCiFiles = async (
   login: PipelineLogin,
   material: { privateKeyPem: string | undefined; clientSecret?: string },
   request: CiFilesRequest,
-  keep?: (path: string) => Promise<void>
+  keep?: (path: string) => Promise<void>,
 ): Promise<CiFiles> => {
   const written: CiFiles = {};
   const files = ciFilesFor(login, material, request);

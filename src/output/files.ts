@@ -22,7 +22,8 @@ export const writeAtomically = async (path: string, text: string, mode: number):
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
     await rm(temporary, { force: true }).catch(() => undefined);
-    if (UNWRITABLE.includes(code)) throw messages.createError('error.OutputNotWritable', [path, code], [dirname(path)], EXIT_CODES.localInput);
+    if (UNWRITABLE.includes(code))
+      throw messages.createError('error.OutputNotWritable', [path, code], [dirname(path)], EXIT_CODES.localInput);
     throw e;
   }
 };
@@ -49,7 +50,7 @@ export const realTarget = async (path: string, links = 0): Promise<string> => {
   const parent = dirname(absolute);
   const isLink = await lstat(absolute).then(
     (s) => s.isSymbolicLink(),
-    () => false
+    () => false,
   );
   if (isLink) return realTarget(resolve(parent, await readlink(absolute)), links + 1);
   return parent === absolute ? absolute : join(await realTarget(parent, links + 1), basename(absolute));

@@ -3,4 +3,5 @@
  * ("1 warning", "2 warnings", "0 warnings"), by the plural rules of English, the messages' language. A message
  * never writes "warning(s)": each form is a whole sentence in messages/*.md.
  */
-export const pluralKey = (key: string, count: number): string => `${key}.${new Intl.PluralRules('en-US').select(count) === 'one' ? 'one' : 'other'}`;
+export const pluralKey = (key: string, count: number): string =>
+  `${key}.${new Intl.PluralRules('en-US').select(count) === 'one' ? 'one' : 'other'}`;

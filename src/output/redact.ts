@@ -35,7 +35,8 @@ export const registerSecret = (value: string | undefined): void => {
   held.add(JSON.stringify(secret).slice(1, -1));
   // A private key: each line of its body, so that part of one is hidden too.
   if (secret.includes('PRIVATE KEY-----')) {
-    for (const line of secret.split(/\r?\n/)) if (line.length >= MIN_LENGTH && !line.startsWith('-----')) held.add(line.trim());
+    for (const line of secret.split(/\r?\n/))
+      if (line.length >= MIN_LENGTH && !line.startsWith('-----')) held.add(line.trim());
   }
 };
 
@@ -43,12 +44,18 @@ const SECRET_NAMES = 'client_secret|assertion|access_token|refresh_token|id_toke
 
 /** What a secret looks like where the run may not hold it: replaced whoever sent it. */
 const SHAPES: Array<[RegExp, string]> = [
-  [/-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g, `-----BEGIN $1PRIVATE KEY----- ${REDACTED}`],
+  [
+    /-----BEGIN ([A-Z ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g,
+    `-----BEGIN $1PRIVATE KEY----- ${REDACTED}`,
+  ],
   // A form or query string: `client_secret=…&`.
   // (`code=` too, an authorization code; not a JSON `"code"`, which is an error's code.)
   [new RegExp(`\\b(${SECRET_NAMES}|code)=[^&\\s"'<>\\\\]+`, 'g'), `$1=${REDACTED}`],
   // A JSON member, also inside a JSON string (`\"access_token\":\"…\"`).
-  [new RegExp(`(\\\\?"(?:${SECRET_NAMES}|clientSecret|consumerSecret)\\\\?"\\s*:\\s*\\\\?")[^"\\\\]*`, 'gi'), `$1${REDACTED}`],
+  [
+    new RegExp(`(\\\\?"(?:${SECRET_NAMES}|clientSecret|consumerSecret)\\\\?"\\s*:\\s*\\\\?")[^"\\\\]*`, 'gi'),
+    `$1${REDACTED}`,
+  ],
   // An Authorization header, or a bearer token quoted anywhere.
   [/\b(authorization\s*:\s*)[^\r\n"'<>\\]+/gi, `$1${REDACTED}`],
   [/\bBearer\s+[\w.!~+/=-]{16,}/g, `Bearer ${REDACTED}`],
@@ -111,7 +118,10 @@ export const guardWarnings = (): void => {
   const lifecycle = Lifecycle.getInstance() as GuardedLifecycle;
   if (lifecycle.jwtappRedacted) return;
   const emitWarning = lifecycle.emitWarning.bind(lifecycle);
-  Object.assign(lifecycle, { jwtappRedacted: true, emitWarning: (warning: string): Promise<void> => emitWarning(redact(warning)) });
+  Object.assign(lifecycle, {
+    jwtappRedacted: true,
+    emitWarning: (warning: string): Promise<void> => emitWarning(redact(warning)),
+  });
 };
 
 guardWarnings();

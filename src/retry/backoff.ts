@@ -11,7 +11,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 2000, factor: 2, maxM
  * The pause after the given failed attempt (1-based). "Equal jitter": half the exponential step is fixed,
  * half random, so parallel pipelines spread out but no pause ever exceeds the cap.
  */
-export const backoffDelay = (attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random = Math.random): number => {
+export const backoffDelay = (
+  attempt: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  random = Math.random,
+): number => {
   const step = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, attempt - 1));
   return Math.round(step / 2 + random() * (step / 2));
 };

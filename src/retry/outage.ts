@@ -45,7 +45,10 @@ const TRANSIENT_TEXT = [
 /** Whether the error, or an error in its cause chain, says what `pattern` matches (its name, message and code). */
 const anyCauseMatches = (e: unknown, pattern: RegExp): boolean => {
   for (let error = e, depth = 0; error && depth < 5; depth++) {
-    const text = error instanceof Error ? `${error.name} ${error.message} ${String((error as { code?: unknown }).code ?? '')}` : String(error);
+    const text =
+      error instanceof Error
+        ? `${error.name} ${error.message} ${String((error as { code?: unknown }).code ?? '')}`
+        : String(error);
     if (pattern.test(text)) return true;
     error = error instanceof Error ? error.cause : undefined;
   }
@@ -75,9 +78,13 @@ export const needsFreshRead = (e: unknown): boolean => isTransient(e) || isConfl
 export const describeOutage = (e: unknown): string => {
   const error = e instanceof Error ? e : new Error(String(e));
   const status = /ERROR_HTTP_(\d{3})/.exec(`${error.name} ${error.message}`)?.[1];
-  const text = redact(error.message).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = redact(error.message)
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (status) return `HTTP ${status}: ${text}`.slice(0, 200);
-  if (error.name === 'TypeError' || error.message.includes('fetch failed')) return 'the connection closed before an answer';
+  if (error.name === 'TypeError' || error.message.includes('fetch failed'))
+    return 'the connection closed before an answer';
   return `${error.name}: ${text}`.slice(0, 200);
 };
 
@@ -103,7 +110,12 @@ export const orgUnavailable = (e: unknown, log: RetryLog, created: string[]): Sf
   messages
     // Not chained to the transport error as its cause: sf would exit 10 for a TypeError cause, and the
     // message already names it.
-    .createError('error.OrgUnavailable', [log.calls.length, describeOutage(e), created.length > 0 ? created.join('; ') : 'nothing'], [], EXIT_CODES.stillFailing)
+    .createError(
+      'error.OrgUnavailable',
+      [log.calls.length, describeOutage(e), created.length > 0 ? created.join('; ') : 'nothing'],
+      [],
+      EXIT_CODES.stillFailing,
+    )
     .setData({ retries: log.calls, leftInOrg: created });
 
 /**
@@ -122,7 +134,7 @@ export const inRounds = <T>(
     created?: string[];
     /** What is thrown when the rounds are spent; OrgUnavailableError by default. */
     giveUp?: (e: unknown) => unknown;
-  }
+  },
 ): Promise<T> =>
   retryOnError(step, {
     policy: RUN_ROUNDS,

@@ -24,7 +24,10 @@ export type Retrying<T> = {
  * deadline has passed, pausing between attempts as the policy says; the last outcome is returned. Time is
  * read from the clock, so a test moves time instead of sleeping.
  */
-export const retry = async <T>(attempt: (n: number) => Promise<T>, { policy, again, onRetry }: Retrying<T>): Promise<T> => {
+export const retry = async <T>(
+  attempt: (n: number) => Promise<T>,
+  { policy, again, onRetry }: Retrying<T>,
+): Promise<T> => {
   const start = clock.now();
   for (let n = 1; ; n++) {
     // eslint-disable-next-line no-await-in-loop
@@ -53,13 +56,13 @@ export const retryOnError = async <T>(
     retryable: (e: unknown) => boolean;
     onRetry?: (e: unknown, next: NextAttempt) => void;
     giveUp?: (e: unknown) => unknown;
-  }
+  },
 ): Promise<T> => {
   const settled = await retry<Settled<T>>(
     (n) =>
       call(n).then(
         (value) => ({ ok: true, value }),
-        (error: unknown) => ({ ok: false, error })
+        (error: unknown) => ({ ok: false, error }),
       ),
     {
       policy: options.policy,
@@ -67,7 +70,7 @@ export const retryOnError = async <T>(
       onRetry: (s, next) => {
         if (!s.ok) options.onRetry?.(s.error, next);
       },
-    }
+    },
   );
   if (settled.ok) return settled.value;
   throw options.giveUp && options.retryable(settled.error) ? options.giveUp(settled.error) : settled.error;

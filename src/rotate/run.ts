@@ -75,7 +75,13 @@ const folderFiles = (material: KeyMaterial, folder: KeyFolder): FileToWrite[] =>
  * blindly: if the new certificate is there, it was uploaded; if not, it is uploaded again, up to
  * MAX_ROUNDS times, then the run stops with OrgUnavailableError.
  */
-const uploadConverging = (conn: Connection, name: string, app: BoundApp, certificatePem: string, log: RetryLog): Promise<void> => {
+const uploadConverging = (
+  conn: Connection,
+  name: string,
+  app: BoundApp,
+  certificatePem: string,
+  log: RetryLog,
+): Promise<void> => {
   let target = app;
   return inRounds(
     async (round) => {
@@ -89,7 +95,7 @@ const uploadConverging = (conn: Connection, name: string, app: BoundApp, certifi
       }
       await target.replaceCertificate(certificatePem);
     },
-    { log, operation: () => 'upload the certificate: re-read the app' }
+    { log, operation: () => 'upload the certificate: re-read the app' },
   );
 };
 
@@ -113,7 +119,10 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
     const material = await resolveRotationKeys(run, run.outputDir);
     return plannedResult(run, (await appToRotate(conn, run.name)).kind, material);
   }
-  const folder = await openKeyFolder(run.outputDir, { waitMs: run.waitMs, onWait: () => progress.step(certificateMessages.getMessage('step.waitForFolder', [run.outputDir])) });
+  const folder = await openKeyFolder(run.outputDir, {
+    waitMs: run.waitMs,
+    onWait: () => progress.step(certificateMessages.getMessage('step.waitForFolder', [run.outputDir])),
+  });
   try {
     return await rotateHeld(run, conn, folder, log, progress);
   } finally {
@@ -122,12 +131,20 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
 };
 
 const resolveRotationKeys = (run: RotateRun, outputDir: string): Promise<KeyMaterial> =>
-  resolveKeyMaterial({ outputDir, privateKeyFile: run.privateKeyFile, certificateFile: run.certificateFile, certDays: run.certDays, force: true, now: new Date(clock.now()) });
+  resolveKeyMaterial({
+    outputDir,
+    privateKeyFile: run.privateKeyFile,
+    certificateFile: run.certificateFile,
+    certDays: run.certDays,
+    force: true,
+    now: new Date(clock.now()),
+  });
 
 /** The app to rotate, which must hold a certificate (it is set up for the JWT bearer flow). */
 const appToRotate = async (conn: Connection, name: string): Promise<{ kind: AppKind; app: BoundApp }> => {
   const found = await findApp(conn, name);
-  if (!found.app.snapshot.certificate) throw messages.createError('error.NoCertificateToRotate', [name], [name], EXIT_CODES.orgRefused);
+  if (!found.app.snapshot.certificate)
+    throw messages.createError('error.NoCertificateToRotate', [name], [name], EXIT_CODES.orgRefused);
   return found;
 };
 
@@ -148,7 +165,13 @@ const plannedResult = (run: RotateRun, kind: AppKind, material: KeyMaterial): Ro
   };
 };
 
-const rotateHeld = async (run: RotateRun, conn: Connection, folder: KeyFolder, log: RetryLog, progress: RotateProgress): Promise<RotateResult> => {
+const rotateHeld = async (
+  run: RotateRun,
+  conn: Connection,
+  folder: KeyFolder,
+  log: RetryLog,
+  progress: RotateProgress,
+): Promise<RotateResult> => {
   // A switch an earlier run left half done is repaired first, from the app as it is now.
   const repairedFrom = await repairKeyFolder(conn, run.name, folder);
   // Everything local next: a bad key or certificate ends the run before any request (but the repair's read).
@@ -179,7 +202,15 @@ const rotateHeld = async (run: RotateRun, conn: Connection, folder: KeyFolder, l
   const writeFiles = async (): Promise<void> => {
     if (!run.username) return;
     result.files = await writeCiFiles(
-      { username: run.username, clientId: clientId ?? '', loginUrl, instanceUrl: result.verification?.instanceUrl, audience: defaultAudience(loginUrl), keyFile: folder.keyFile, apiVersion: conn.getApiVersion() },
+      {
+        username: run.username,
+        clientId: clientId ?? '',
+        loginUrl,
+        instanceUrl: result.verification?.instanceUrl,
+        audience: defaultAudience(loginUrl),
+        keyFile: folder.keyFile,
+        apiVersion: conn.getApiVersion(),
+      },
       material,
       run.ciFiles,
       // The files carry the old key's path or contents: the previous ones stay, dated, as the key files do.
@@ -187,7 +218,7 @@ const rotateHeld = async (run: RotateRun, conn: Connection, folder: KeyFolder, l
         const copy = await keepDatedCopy(path, 0o600, now);
         result.keptFiles.push(copy);
         progress.step(messages.getMessage('step.keepFile', [path, copy]));
-      }
+      },
     );
   };
 
@@ -216,7 +247,10 @@ const rotateHeld = async (run: RotateRun, conn: Connection, folder: KeyFolder, l
         // the CI files, so everything agrees once Salesforce has caught up.
         await pairSwitch.finish();
         await writeFiles();
-        error.actions = [messages.getMessage('rotate.notYetActive', [run.name, run.username]), ...(error.actions ?? [])];
+        error.actions = [
+          messages.getMessage('rotate.notYetActive', [run.name, run.username]),
+          ...(error.actions ?? []),
+        ];
       }
       throw withResult(error, result);
     }

@@ -1,7 +1,12 @@
 import { Lifecycle, Messages, SfError, type Connection } from '@salesforce/core';
 import { readAccessState, type AccessState } from '../access/state.js';
 import { isMarked, readPermissionSetGrants } from '../access/ownership.js';
-import { assignPermissionSet, createAndAssignPermissionSet, createPermissionSet, deleteRecord } from '../access/grants.js';
+import {
+  assignPermissionSet,
+  createAndAssignPermissionSet,
+  createPermissionSet,
+  deleteRecord,
+} from '../access/grants.js';
 import type { AppKind, BoundApp, DesiredApp, ReadCredentials, SecretRefusal } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
 import { asNotAdmin } from '../apps/save.js';
@@ -11,7 +16,15 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { withData } from '../output/error-payload.js';
 import { createIntegrationUser } from '../users/create.js';
 import { inRounds, isConflict, needsFreshRead, orgUnavailable, type RetryLog } from '../retry/outage.js';
-import { appKindLabel, planSetup, orgChanges, type AppTypeChoice, type Change, type CurrentState, type Plan } from './plan.js';
+import {
+  appKindLabel,
+  planSetup,
+  orgChanges,
+  type AppTypeChoice,
+  type Change,
+  type CurrentState,
+  type Plan,
+} from './plan.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'setup');
@@ -61,13 +74,24 @@ export const readSetupState = async (conn: Connection, request: SetupRequest): P
   // of its header); a Connected App takes a read.
   const eca = access.externalClientApp;
   const connectedApp =
-    request.appType !== 'connected-app' && eca ? undefined : await APP_KINDS['connected-app'].read(conn, request.name).catch(asNotAdmin);
-  const externalClientApp = eca ? await APP_KINDS['external-client-app'].read(conn, eca.name, eca).catch(asNotAdmin) : undefined;
+    request.appType !== 'connected-app' && eca
+      ? undefined
+      : await APP_KINDS['connected-app'].read(conn, request.name).catch(asNotAdmin);
+  const externalClientApp = eca
+    ? await APP_KINDS['external-client-app'].read(conn, eca.name, eca).catch(asNotAdmin)
+    : undefined;
   // A permission set setup did not mark: what it grants decides whether setup may assign it (planSetup).
   const permissionSetGrants =
-    access.permissionSet && !isMarked(access.permissionSet) ? await readPermissionSetGrants(conn, access.permissionSet.name).catch(asNotAdmin) : undefined;
+    access.permissionSet && !isMarked(access.permissionSet)
+      ? await readPermissionSetGrants(conn, access.permissionSet.name).catch(asNotAdmin)
+      : undefined;
   return {
-    current: { access, connectedApp: connectedApp?.snapshot, externalClientApp: externalClientApp?.snapshot, permissionSetGrants },
+    current: {
+      access,
+      connectedApp: connectedApp?.snapshot,
+      externalClientApp: externalClientApp?.snapshot,
+      permissionSetGrants,
+    },
     apps: { 'connected-app': connectedApp, 'external-client-app': externalClientApp },
   };
 };
@@ -76,7 +100,7 @@ export const planFromState = (state: ReadState, request: SetupRequest, material:
   planSetup(
     state.current,
     request,
-    (material?.pendingFiles ?? []).map((f) => ({ path: f.path, what: f.what }))
+    (material?.pendingFiles ?? []).map((f) => ({ path: f.path, what: f.what })),
   );
 
 /**
@@ -88,9 +112,11 @@ const credentialsAfterRun = async (
   existingApp: BoundApp | undefined,
   appKind: AppKind,
   request: SetupRequest,
-  appId: string | undefined
+  appId: string | undefined,
 ): Promise<ReadCredentials> => {
-  const known = existingApp ? { consumerKey: existingApp.snapshot.consumerKey, consumerSecret: existingApp.consumerSecret } : undefined;
+  const known = existingApp
+    ? { consumerKey: existingApp.snapshot.consumerKey, consumerSecret: existingApp.consumerSecret }
+    : undefined;
   const secret = request.readSecret === true;
   if (known?.consumerKey && (known.consumerSecret !== undefined || !secret)) return known;
   return APP_KINDS[appKind].readCredentials(conn, request.name, { secret, appId }, known);
@@ -108,7 +134,7 @@ export const applySetup = async (
   material: KeyMaterial | undefined,
   onStep: (description: string) => void,
   /** What this run created, across its rounds: named when the run stops on an outage. */
-  created: string[] = []
+  created: string[] = [],
 ): Promise<AppliedSetup> => {
   const access = state.current.access;
   let userId = access.user?.id;
@@ -132,7 +158,7 @@ export const applySetup = async (
    */
   const createSet = async (
     change: Extract<Change, { kind: 'create-permission-set' }>,
-    assignment: Extract<Change, { kind: 'assign-permission-set' }> | undefined
+    assignment: Extract<Change, { kind: 'assign-permission-set' }> | undefined,
   ): Promise<boolean> => {
     onStep(messages.getMessage('step.createPermissionSet', [change.name]));
     const description = messages.getMessage('permissionSetDescription', [request.name]);
@@ -144,11 +170,22 @@ export const applySetup = async (
       return false;
     }
     onStep(messages.getMessage('step.assignPermissionSet', [assignment.permissionSet, assignment.username]));
-    const made = await createAndAssignPermissionSet(conn, { name: change.name, label: change.label, description }, userId);
+    const made = await createAndAssignPermissionSet(
+      conn,
+      { name: change.name, label: change.label, description },
+      userId,
+    );
     permissionSetId = made.permissionSetId;
-    const madeAssignment = messages.getMessage('undo.assignment', [assignment.permissionSet, assignment.username, made.assignmentId]);
+    const madeAssignment = messages.getMessage('undo.assignment', [
+      assignment.permissionSet,
+      assignment.username,
+      made.assignmentId,
+    ]);
     // Undone newest first: the assignment before the set it assigns.
-    undos.push(removal('PermissionSet', made.permissionSetId, madeSet(made.permissionSetId)), removal('PermissionSetAssignment', made.assignmentId, madeAssignment));
+    undos.push(
+      removal('PermissionSet', made.permissionSetId, madeSet(made.permissionSetId)),
+      removal('PermissionSetAssignment', made.assignmentId, madeAssignment),
+    );
     created.push(madeSet(made.permissionSetId), madeAssignment);
     return true;
   };
@@ -176,7 +213,12 @@ export const applySetup = async (
           // A user cannot be deleted, only deactivated: one this run created stays, and a re-run uses it.
           // Named after the app, as Jitterbit's guide names its user, "<System> Integration" (docs/research/vendor-guides.md).
           // eslint-disable-next-line no-await-in-loop
-          userId = (await createIntegrationUser(conn, { username: change.username, firstName: request.label, permissionSets: [] })).userId;
+          const user = await createIntegrationUser(conn, {
+            username: change.username,
+            firstName: request.label,
+            permissionSets: [],
+          });
+          userId = user.userId;
           created.push(messages.getMessage('created.user', [change.username]));
           break;
         }
@@ -193,7 +235,9 @@ export const applySetup = async (
         }
         case 'create-app':
         case 'update-app': {
-          onStep(messages.getMessage(change.kind === 'create-app' ? 'step.createApp' : 'step.updateApp', [change.name]));
+          onStep(
+            messages.getMessage(change.kind === 'create-app' ? 'step.createApp' : 'step.updateApp', [change.name]),
+          );
           const apps = APP_KINDS[change.appKind];
           // eslint-disable-next-line no-await-in-loop
           await (existingApp ? existingApp.update(request) : apps.create(conn, request));
@@ -220,7 +264,11 @@ export const applySetup = async (
   return credentials;
 };
 
-const readOnce = async (conn: Connection, request: SetupRequest, material: KeyMaterial | undefined): Promise<{ state: ReadState; plan: Plan }> => {
+const readOnce = async (
+  conn: Connection,
+  request: SetupRequest,
+  material: KeyMaterial | undefined,
+): Promise<{ state: ReadState; plan: Plan }> => {
   const state = await readSetupState(conn, request);
   return { state, plan: planFromState(state, request, material) };
 };
@@ -229,7 +277,12 @@ const readOnce = async (conn: Connection, request: SetupRequest, material: KeyMa
  * Reads the org and plans, retrying the whole read when an outage outlasts the per-call retries. Nothing is
  * written yet, so an outage here leaves the org as it was.
  */
-export const readAndPlan = (conn: Connection, request: SetupRequest, material: KeyMaterial | undefined, log: RetryLog): Promise<{ state: ReadState; plan: Plan }> =>
+export const readAndPlan = (
+  conn: Connection,
+  request: SetupRequest,
+  material: KeyMaterial | undefined,
+  log: RetryLog,
+): Promise<{ state: ReadState; plan: Plan }> =>
   inRounds(() => readOnce(conn, request, material), { log, operation: () => 'read the org' });
 
 /**
@@ -245,7 +298,7 @@ export const applyConverging = (
   request: SetupRequest,
   material: KeyMaterial | undefined,
   onStep: (description: string) => void,
-  log: RetryLog
+  log: RetryLog,
 ): Promise<AppliedSetup> => {
   const created: string[] = [];
   return inRounds(
@@ -255,11 +308,14 @@ export const applyConverging = (
     },
     {
       log,
-      operation: (e) => (isConflict(e) ? 'apply: made meanwhile by another run; re-read the org and go on' : 'apply: re-read the org and go on'),
+      operation: (e) =>
+        isConflict(e)
+          ? 'apply: made meanwhile by another run; re-read the org and go on'
+          : 'apply: re-read the org and go on',
       retryable: needsFreshRead,
       created,
       giveUp: (e) => (isConflict(e) ? e : orgUnavailable(e, log, created)),
-    }
+    },
   );
 };
 

@@ -34,23 +34,37 @@ export type Plan = {
   changes: Change[];
 };
 
-const LABEL: Record<AppKind, string> = { 'connected-app': 'Connected App', 'external-client-app': 'External Client App' };
+const LABEL: Record<AppKind, string> = {
+  'connected-app': 'Connected App',
+  'external-client-app': 'External Client App',
+};
 export const appKindLabel = (kind: AppKind): string => LABEL[kind];
 
 /**
  * Which app setup works on: an existing app of that name whatever its kind (ActiFi's guide updates an existing
  * Connected App), otherwise a new External Client App — new Connected Apps are blocked in current orgs.
  */
-export const chooseApp = (choice: AppTypeChoice, current: CurrentState, name: string): { kind: AppKind; snapshot: AppSnapshot | undefined } => {
+export const chooseApp = (
+  choice: AppTypeChoice,
+  current: CurrentState,
+  name: string,
+): { kind: AppKind; snapshot: AppSnapshot | undefined } => {
   const { connectedApp, externalClientApp } = current;
   if (choice === 'auto') {
-    if (connectedApp && externalClientApp) throw messages.createError('error.AmbiguousAppName', [name], [], EXIT_CODES.orgRefused);
+    if (connectedApp && externalClientApp)
+      throw messages.createError('error.AmbiguousAppName', [name], [], EXIT_CODES.orgRefused);
     if (connectedApp) return { kind: 'connected-app', snapshot: connectedApp };
     return { kind: 'external-client-app', snapshot: externalClientApp };
   }
   const other = choice === 'connected-app' ? externalClientApp : connectedApp;
   const mine = choice === 'connected-app' ? connectedApp : externalClientApp;
-  if (!mine && other) throw messages.createError('error.AppKindMismatch', [name, appKindLabel(other.kind), appKindLabel(choice)], [], EXIT_CODES.orgRefused);
+  if (!mine && other)
+    throw messages.createError(
+      'error.AppKindMismatch',
+      [name, appKindLabel(other.kind), appKindLabel(choice)],
+      [],
+      EXIT_CODES.orgRefused,
+    );
   return { kind: choice, snapshot: mine };
 };
 
@@ -58,7 +72,11 @@ export const chooseApp = (choice: AppTypeChoice, current: CurrentState, name: st
 export const appFieldChanges = (current: AppSnapshot | undefined, desired: DesiredApp): AppFieldChange[] => {
   const changes: AppFieldChange[] = [];
   if (desired.certificatePem !== undefined && !sameCertificate(current?.certificate, desired.certificatePem)) {
-    changes.push({ field: 'certificate', from: current?.certificate ? 'another certificate' : 'none', to: 'the new certificate' });
+    changes.push({
+      field: 'certificate',
+      from: current?.certificate ? 'another certificate' : 'none',
+      to: 'the new certificate',
+    });
   }
   if (!current || !hasScopes(current.scopes, desired.scopes)) {
     const have = current ? normaliseScopes(current.scopes) : [];
@@ -69,7 +87,11 @@ export const appFieldChanges = (current: AppSnapshot | undefined, desired: Desir
     });
   }
   if (!current?.adminApproved) {
-    changes.push({ field: 'permittedUsers', from: current ? 'all users may self-authorize' : 'none', to: 'admin approved users are pre-authorized' });
+    changes.push({
+      field: 'permittedUsers',
+      from: current ? 'all users may self-authorize' : 'none',
+      to: 'admin approved users are pre-authorized',
+    });
   }
   const cc = current?.policies.clientCredentials;
   const runAs = desired.clientCredentialsUser;
@@ -98,14 +120,22 @@ export const appFieldChanges = (current: AppSnapshot | undefined, desired: Desir
  */
 export const planSetup = (
   current: CurrentState,
-  desired: DesiredApp & { username: string; permissionSetLabel: string; appType: AppTypeChoice; createUser?: boolean; useExistingPermissionSet?: boolean },
-  files: Array<{ path: string; what: 'private key' | 'certificate' }>
+  desired: DesiredApp & {
+    username: string;
+    permissionSetLabel: string;
+    appType: AppTypeChoice;
+    createUser?: boolean;
+    useExistingPermissionSet?: boolean;
+  },
+  files: Array<{ path: string; what: 'private key' | 'certificate' }>,
 ): Plan => {
   const { access } = current;
   // --create-user: a missing user is created first (user create's own checks run before it writes).
   const createUser = !access.user && desired.createUser === true;
-  if (!access.user && !createUser) throw messages.createError('error.UnknownUser', [desired.username], [desired.username], EXIT_CODES.orgRefused);
-  if (access.user && !access.user.isActive) throw messages.createError('error.InactiveUser', [desired.username], [], EXIT_CODES.orgRefused);
+  if (!access.user && !createUser)
+    throw messages.createError('error.UnknownUser', [desired.username], [desired.username], EXIT_CODES.orgRefused);
+  if (access.user && !access.user.isActive)
+    throw messages.createError('error.InactiveUser', [desired.username], [], EXIT_CODES.orgRefused);
   const { kind, snapshot } = chooseApp(desired.appType, current, desired.name);
   if (snapshot && desired.consumerKey && snapshot.consumerKey !== desired.consumerKey) {
     throw messages.createError('error.ConsumerKeyImmutable', [desired.name], [], EXIT_CODES.orgRefused);
@@ -119,7 +149,13 @@ export const planSetup = (
   }
   const assign: Change[] = access.assignmentId
     ? []
-    : [{ kind: 'assign-permission-set', permissionSet: desired.permissionSet, username: access.user?.username ?? desired.username }];
+    : [
+        {
+          kind: 'assign-permission-set',
+          permissionSet: desired.permissionSet,
+          username: access.user?.username ?? desired.username,
+        },
+      ];
   // The assignment comes before the app is written: a live app switched to admin-approved keeps its user, and a
   // new permission set and its assignment go in one request (they grant nothing until the app names the set).
   changes.push(...assign);
@@ -137,7 +173,7 @@ export const planSetup = (
 const assertPermissionSetOurs = (
   current: CurrentState,
   app: AppSnapshot | undefined,
-  desired: { name: string; permissionSet: string; username: string }
+  desired: { name: string; permissionSet: string; username: string },
 ): void => {
   const set = current.access.permissionSet;
   if (!set) return;
@@ -146,9 +182,14 @@ const assertPermissionSetOurs = (
   const otherEntityAccess = current.access.appAccess.length - (grantsThisApp ? 1 : 0);
   const grants = current.permissionSetGrants;
   if (ownershipOf(set, grants, otherEntityAccess) !== 'foreign') return;
-  const enabled = grants?.userPermissions.length ? grants.userPermissions.join(', ') : messages.getMessage('permissionSet.noUserPermissions');
+  const enabled = grants?.userPermissions.length
+    ? grants.userPermissions.join(', ')
+    : messages.getMessage('permissionSet.noUserPermissions');
   const other = Object.entries(grants?.other ?? {}).map(([list, count]) => `${list}: ${count}`);
-  const assignees = set.otherAssignees.length > 0 ? set.otherAssignees.join(', ') : messages.getMessage('permissionSet.noOtherAssignees');
+  const assignees =
+    set.otherAssignees.length > 0
+      ? set.otherAssignees.join(', ')
+      : messages.getMessage('permissionSet.noOtherAssignees');
   throw messages
     .createError(
       'error.PermissionSetNotOurs',
@@ -165,7 +206,7 @@ const assertPermissionSetOurs = (
         desired.name,
       ],
       [`${desired.name}_Jwt_Access`],
-      EXIT_CODES.orgRefused
+      EXIT_CODES.orgRefused,
     )
     .setData({
       permissionSet: set.name,

@@ -58,4 +58,8 @@ const targetOf = (change: Change): string => {
 };
 
 /** The public form of a planned change: what and where, in words; the plan's internals stay inside. */
-export const publicChange = (change: Change): SetupChange => ({ kind: change.kind, target: targetOf(change), description: describeChange(change) });
+export const publicChange = (change: Change): SetupChange => ({
+  kind: change.kind,
+  target: targetOf(change),
+  description: describeChange(change),
+});

@@ -55,7 +55,13 @@ export const buildSetupRequest = (input: SetupInput): Omit<SetupRequest, 'certif
   if (nameProblem) throw messages.createError('error.InvalidAppName', [name, nameProblem], [], EXIT_CODES.localInput);
   const permissionSet = input.permissionSet ?? `${name}_Access`;
   const permissionSetProblem = permissionSetNameProblem(permissionSet);
-  if (permissionSetProblem) throw messages.createError('error.InvalidPermissionSetName', [permissionSet, permissionSetProblem], [], EXIT_CODES.localInput);
+  if (permissionSetProblem)
+    throw messages.createError(
+      'error.InvalidPermissionSetName',
+      [permissionSet, permissionSetProblem],
+      [],
+      EXIT_CODES.localInput,
+    );
   if (input.consumerKey !== undefined && !CONSUMER_KEY.test(input.consumerKey)) {
     throw messages.createError('error.InvalidConsumerKey', [input.consumerKey], [], EXIT_CODES.localInput);
   }
@@ -63,8 +69,10 @@ export const buildSetupRequest = (input: SetupInput): Omit<SetupRequest, 'certif
   const flows: Flow[] = input.flows && input.flows.length > 0 ? [...new Set(input.flows)] : ['jwt'];
   const username = input.username ?? input.adminUsername;
   // The client credentials flow runs as one user, whose token every call gets: never the admin by default.
-  if (flows.includes('client-credentials') && !input.username) throw messages.createError('error.ClientCredentialsNeedUser', [], [], EXIT_CODES.localInput);
-  if (input.createUser && !input.username) throw messages.createError('error.CreateUserNeedsUsername', [], [], EXIT_CODES.localInput);
+  if (flows.includes('client-credentials') && !input.username)
+    throw messages.createError('error.ClientCredentialsNeedUser', [], [], EXIT_CODES.localInput);
+  if (input.createUser && !input.username)
+    throw messages.createError('error.CreateUserNeedsUsername', [], [], EXIT_CODES.localInput);
   return {
     name,
     label,

@@ -14,13 +14,36 @@ import { withResult } from '../output/error-payload.js';
 import { clock } from '../retry/clock.js';
 import { defaultAudience } from '../oauth/audience.js';
 import type { LoginProgress } from '../oauth/login.js';
-import { checkClientCredentialsLogin, checkLoginWithKey, loginFailure, secretFromVariable, type LoginReport } from '../oauth/verify.js';
-import { assertCiFilesAgree, assertCiFilesOurs, loginCommand, NEW_VALUE, writeCiFiles, type CiFilesRequest, type PipelineLogin } from '../output/ci.js';
+import {
+  checkClientCredentialsLogin,
+  checkLoginWithKey,
+  loginFailure,
+  secretFromVariable,
+  type LoginReport,
+} from '../oauth/verify.js';
+import {
+  assertCiFilesAgree,
+  assertCiFilesOurs,
+  loginCommand,
+  NEW_VALUE,
+  writeCiFiles,
+  type CiFilesRequest,
+  type PipelineLogin,
+} from '../output/ci.js';
 import { repairKeyFolder, settleKeyFolder } from '../apps/key-folder.js';
 import { publicChange, type SetupChange } from './render.js';
 import { buildSetupRequest, type SetupInput } from './request.js';
 import { appKindLabel, type Plan } from './plan.js';
-import { applyConverging, isUnchanged, planFromState, readAndPlan, type AppliedSetup, type Flow, type ReadState, type SetupRequest } from './apply.js';
+import {
+  applyConverging,
+  isUnchanged,
+  planFromState,
+  readAndPlan,
+  type AppliedSetup,
+  type Flow,
+  type ReadState,
+  type SetupRequest,
+} from './apply.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'setup');
@@ -123,7 +146,14 @@ const setupWith = async (run: SetupRun, progress: SetupProgress): Promise<SetupR
   // CI files that are not ours, or that are one file with another output of the run, stop it before anything.
   await assertCiFilesOurs(run.ciFiles, true, { ...run.keys, username: run.request.username });
   const usesFolder = run.keys !== undefined && !run.dryRun && !(run.keys.privateKeyFile && run.keys.certificateFile);
-  const folder = usesFolder && run.keys ? await openKeyFolder(run.keys.outputDir, { waitMs: run.waitMs, onWait: () => progress.step(certificateMessages.getMessage('step.waitForFolder', [run.keys?.outputDir ?? ''])) }) : undefined;
+  const folder =
+    usesFolder && run.keys
+      ? await openKeyFolder(run.keys.outputDir, {
+          waitMs: run.waitMs,
+          onWait: () =>
+            progress.step(certificateMessages.getMessage('step.waitForFolder', [run.keys?.outputDir ?? ''])),
+        })
+      : undefined;
   try {
     return await setupHeld(run, folder, progress);
   } finally {
@@ -135,26 +165,41 @@ const setupWith = async (run: SetupRun, progress: SetupProgress): Promise<SetupR
  * The key pair, once a switch an earlier run left half done is repaired (from the app as it is now). Resolved
  * before any other request: a bad key or certificate ends the run with nothing sent.
  */
-const keyMaterialFor = async (run: SetupRun, conn: Connection, folder: KeyFolder | undefined): Promise<KeyMaterial | undefined> => {
+const keyMaterialFor = async (
+  run: SetupRun,
+  conn: Connection,
+  folder: KeyFolder | undefined,
+): Promise<KeyMaterial | undefined> => {
   if (folder) await repairKeyFolder(conn, run.request.name, folder);
   return run.keys ? resolveKeyMaterial(run.keys) : undefined;
 };
 
 /** What stops the run before it writes anything: the folder's pair not the app's, a CI file with other values. */
-const assertNothingStopsTheRun = async (run: SetupRun, conn: Connection, { state, plan }: { state: ReadState; plan: Plan }, material: KeyMaterial | undefined, result: SetupResult): Promise<void> => {
+const assertNothingStopsTheRun = async (
+  run: SetupRun,
+  conn: Connection,
+  { state, plan }: { state: ReadState; plan: Plan },
+  material: KeyMaterial | undefined,
+  result: SetupResult,
+): Promise<void> => {
   const existingApp = state.apps[plan.appKind];
   assertFolderPairIsTheApps(material, existingApp?.snapshot.certificate, run);
   const before = (known: string | undefined): string | undefined => known ?? (plan.appExists ? undefined : NEW_VALUE);
-  const secretBefore = result.clientCredentials && run.ciFiles.includeSecretInEnvFile ? before(run.clientSecret ?? existingApp?.consumerSecret) : undefined;
+  const secretBefore =
+    result.clientCredentials && run.ciFiles.includeSecretInEnvFile
+      ? before(run.clientSecret ?? existingApp?.consumerSecret)
+      : undefined;
   await assertCiFilesAgree(
     pipelineLogin(result, before(run.request.consumerKey ?? existingApp?.snapshot.consumerKey), conn.getApiVersion()),
     { privateKeyPem: material?.privateKeyPem, clientSecret: secretBefore },
-    run.ciFiles
+    run.ciFiles,
   );
   // A run-as user who can also log in interactively holds more than an integration needs.
   const user = state.current.access.user;
   if (result.clientCredentials && user && !user.apiOnly) {
-    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.RunAsNotApiOnly', [user.username, user.profile ?? '?']));
+    await Lifecycle.getInstance().emitWarning(
+      messages.getMessage('warning.RunAsNotApiOnly', [user.username, user.profile ?? '?']),
+    );
   }
 };
 
@@ -169,30 +214,45 @@ const applyWithSwitch = async (
   request: SetupRequest,
   keys: { material: KeyMaterial | undefined; folder: KeyFolder | undefined; certificateChanged: boolean },
   onStep: (step: string) => void,
-  log: RetryLog
+  log: RetryLog,
 ): Promise<AppliedSetup> => {
   const { material, folder } = keys;
   const pairSwitch =
     folder && material && material.pendingFiles.length > 0 && keys.certificateChanged
       ? await beginPairSwitch(folder, request.name, material.pendingFiles, new Date(clock.now()))
       : undefined;
-  const applied = await applyConverging(conn, first, { ...request, readSecret: secretFromOrg(run) }, pairSwitch && material ? { ...material, pendingFiles: [] } : material, onStep, log).catch(
-    async (e: unknown) => {
-      if (pairSwitch && folder) await settleKeyFolder(conn, request.name, folder);
-      throw e;
-    }
-  );
+  const applied = await applyConverging(
+    conn,
+    first,
+    { ...request, readSecret: secretFromOrg(run) },
+    pairSwitch && material ? { ...material, pendingFiles: [] } : material,
+    onStep,
+    log,
+  ).catch(async (e: unknown) => {
+    if (pairSwitch && folder) await settleKeyFolder(conn, request.name, folder);
+    throw e;
+  });
   // The app holds the folder's certificate now, whatever the login check answers.
   await pairSwitch?.finish();
   return applied;
 };
 
-const setupHeld = async (run: SetupRun, folder: KeyFolder | undefined, progress: SetupProgress): Promise<SetupResult> => {
+const setupHeld = async (
+  run: SetupRun,
+  folder: KeyFolder | undefined,
+  progress: SetupProgress,
+): Promise<SetupResult> => {
   const log = new RetryLog();
   const conn = resilientConnection(run.conn, log);
   const material = await keyMaterialFor(run, conn, folder);
   progress.reading();
-  const { request, state, plan } = await readForRun(conn, { ...run.request, certificatePem: material?.certificatePem }, material, log, String(run.conn.getUsername()));
+  const { request, state, plan } = await readForRun(
+    conn,
+    { ...run.request, certificatePem: material?.certificatePem },
+    material,
+    log,
+    String(run.conn.getUsername()),
+  );
   progress.done();
 
   const planned = plannedResult({ ...run, request }, material, plan, conn.instanceUrl.replace(/\/$/, ''));
@@ -201,32 +261,61 @@ const setupHeld = async (run: SetupRun, folder: KeyFolder | undefined, progress:
   if (run.dryRun) return planned;
 
   const held = state.apps[plan.appKind]?.snapshot.certificate;
-  const certificateChanged = held !== undefined && material !== undefined && !sameCertificate(held, material.certificatePem);
-  const applied = await applyWithSwitch(run, conn, { state, plan }, request, { material, folder, certificateChanged }, (step) => progress.step(step), log);
+  const certificateChanged =
+    held !== undefined && material !== undefined && !sameCertificate(held, material.certificatePem);
+  const applied = await applyWithSwitch(
+    run,
+    conn,
+    { state, plan },
+    request,
+    { material, folder, certificateChanged },
+    (step) => progress.step(step),
+    log,
+  );
   progress.done();
   // What was set up, before any login is checked: what a refused login reports with its error.
-  const done: SetupResult = { ...planned, status: !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated', clientId: applied.consumerKey };
-  if (!applied.consumerKey) await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.ConsumerKeyUnreadable', [request.name]));
+  const done: SetupResult = {
+    ...planned,
+    status: !plan.appExists ? 'created' : isUnchanged(plan) ? 'unchanged' : 'updated',
+    clientId: applied.consumerKey,
+  };
+  if (!applied.consumerKey)
+    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.ConsumerKeyUnreadable', [request.name]));
   const pipeline = pipelineLogin(planned, applied.consumerKey ?? '', conn.getApiVersion());
   // The first read already said the user's profile grants "API Enabled": the token alone proves the login.
   const apiAccessKnown = state.current.access.user?.apiEnabledByProfile === true;
-  const jwt = material ? await jwtPart(done, loginCommand(pipeline), material, { waitMs: run.waitMs, apiAccessKnown, certificateChanged }, progress) : {};
-  const secret = planned.clientCredentials ? run.clientSecret ?? applied.consumerSecret : undefined;
+  const jwt = material
+    ? await jwtPart(
+        done,
+        loginCommand(pipeline),
+        material,
+        { waitMs: run.waitMs, apiAccessKnown, certificateChanged },
+        progress,
+      )
+    : {};
+  const secret = planned.clientCredentials ? (run.clientSecret ?? applied.consumerSecret) : undefined;
   const clientCredentials = await checkClientCredentials(
     done,
     run,
     { secret, refused: applied.secretRefused },
     progress,
-    (cc) => ({ ...done, ...jwt, clientCredentials: cc })
+    (cc) => ({ ...done, ...jwt, clientCredentials: cc }),
   );
   // The org's instance, as the verified login reported it (the My Domain until then).
   const verifiedInstance = jwt.verification?.instanceUrl ?? clientCredentials?.verification?.instanceUrl;
   const files = await writeCiFiles(
     { ...pipeline, instanceUrl: verifiedInstance },
     { privateKeyPem: material?.privateKeyPem, clientSecret: run.ciFiles.includeSecretInEnvFile ? secret : undefined },
-    run.ciFiles
+    run.ciFiles,
   );
-  return { ...done, ...jwt, clientCredentials, instanceUrl: verifiedInstance ?? planned.instanceUrl, retries: log.calls, files };
+  return {
+    ...done,
+    ...jwt,
+    clientCredentials,
+    instanceUrl: verifiedInstance ?? planned.instanceUrl,
+    retries: log.calls,
+    files,
+  };
 };
 
 /** The JWT bearer part of a run: the login command, and the login checked; a refusal ends the run with `done` and the report. */
@@ -235,10 +324,14 @@ const jwtPart = async (
   command: string,
   material: KeyMaterial,
   wait: { waitMs: number; apiAccessKnown: boolean; certificateChanged: boolean },
-  progress: SetupProgress
+  progress: SetupProgress,
 ): Promise<Pick<SetupResult, 'loginCommand' | 'verification'>> => ({
   loginCommand: command,
-  verification: await verifyLogin(done, material, wait, progress, (report) => ({ ...done, loginCommand: command, verification: report })),
+  verification: await verifyLogin(done, material, wait, progress, (report) => ({
+    ...done,
+    loginCommand: command,
+    verification: report,
+  })),
 });
 
 /**
@@ -246,15 +339,25 @@ const jwtPart = async (
  * pair kept elsewhere, or changed by hand or from another machine) would switch the app back to another key,
  * possibly an old, leaked one. Refused before anything is written; naming the pair on purpose uploads it.
  */
-const assertFolderPairIsTheApps = (material: KeyMaterial | undefined, appCertificate: string | undefined, run: SetupRun): void => {
-  if (material?.origin !== 'reused' || !appCertificate || sameCertificate(appCertificate, material.certificatePem)) return;
+const assertFolderPairIsTheApps = (
+  material: KeyMaterial | undefined,
+  appCertificate: string | undefined,
+  run: SetupRun,
+): void => {
+  if (material?.origin !== 'reused' || !appCertificate || sameCertificate(appCertificate, material.certificatePem))
+    return;
   const app = describeCertificate(appCertificate);
   const outputDir = run.keys?.outputDir ?? '.';
   throw certificateMessages.createError(
     'error.KeyPairNotTheApps',
-    [outputDir, run.request.name, `${material.certificate.sha256Fingerprint} (until ${material.certificate.notAfter})`, `${app.sha256Fingerprint} (until ${app.notAfter})`],
+    [
+      outputDir,
+      run.request.name,
+      `${material.certificate.sha256Fingerprint} (until ${material.certificate.notAfter})`,
+      `${app.sha256Fingerprint} (until ${app.notAfter})`,
+    ],
     [material.keyFile ?? '', material.certificateFile, run.request.name, outputDir],
-    EXIT_CODES.localInput
+    EXIT_CODES.localInput,
   );
 };
 
@@ -270,20 +373,26 @@ const readForRun = async (
   asked: SetupRequest,
   material: KeyMaterial | undefined,
   log: RetryLog,
-  admin: string
+  admin: string,
 ): Promise<{ request: SetupRequest; state: ReadState; plan: Plan }> => {
   const first = await readAndPlan(conn, asked, material, log);
   const request = withOrgUsername(asked, first.state.current.access.user?.username);
   const plan = request === asked ? first.plan : planFromState(first.state, request, material);
   if (plan.appExists && !(await APP_KINDS[plan.appKind].isEnabled(conn, request.name).catch(asNotAdmin))) {
-    throw messages.createError('error.AppBlocked', [appKindLabel(plan.appKind), request.name], [admin, request.name], EXIT_CODES.orgRefused);
+    throw messages.createError(
+      'error.AppBlocked',
+      [appKindLabel(plan.appKind), request.name],
+      [admin, request.name],
+      EXIT_CODES.orgRefused,
+    );
   }
   return { request, state: first.state, plan };
 };
 
 /** The request with the integration user (and the client credentials run-as user) as the org spells the username. */
 const withOrgUsername = (request: SetupRequest, orgUsername: string | undefined): SetupRequest => {
-  if (!orgUsername || orgUsername === request.username || orgUsername.toLowerCase() !== request.username.toLowerCase()) return request;
+  if (!orgUsername || orgUsername === request.username || orgUsername.toLowerCase() !== request.username.toLowerCase())
+    return request;
   const runAs = request.clientCredentialsUser;
   return {
     ...request,
@@ -347,18 +456,28 @@ const checkClientCredentials = async (
   run: SetupRun,
   { secret, refused }: { secret: string | undefined; refused: SecretRefusal | undefined },
   progress: SetupProgress,
-  refusedResult: (cc: ClientCredentialsPart) => SetupResult
+  refusedResult: (cc: ClientCredentialsPart) => SetupResult,
 ): Promise<ClientCredentialsPart | undefined> => {
   // Said in every warning about a missing secret: which setting or permission withheld it, where known.
   const unreadable = messages.getMessage(refused ? `secretUnreadable.${refused}` : 'secretUnreadable');
   if (run.ciFiles.includeSecretInEnvFile && !secret) {
-    await Lifecycle.getInstance().emitWarning(messages.getMessage('warning.SecretNotInEnvFile', [unreadable, result.clientCredentials?.secretPath ?? run.request.name]));
+    await Lifecycle.getInstance().emitWarning(
+      messages.getMessage('warning.SecretNotInEnvFile', [
+        unreadable,
+        result.clientCredentials?.secretPath ?? run.request.name,
+      ]),
+    );
   }
   const cc = result.clientCredentials;
   if (!cc) return undefined;
   const known = { ...cc, secret: !run.clientSecret && secret ? ('metadata' as const) : cc.secret };
-  const verification = await verifyClientCredentials(result, known, { secret, unreadable }, run.waitMs, progress, (report) =>
-    refusedResult({ ...known, verification: report })
+  const verification = await verifyClientCredentials(
+    result,
+    known,
+    { secret, unreadable },
+    run.waitMs,
+    progress,
+    (report) => refusedResult({ ...known, verification: report }),
   );
   return verification ? { ...known, verification } : known;
 };
@@ -379,12 +498,18 @@ const verifyClientCredentials = async (
   { secret, unreadable }: { secret: string | undefined; unreadable: string },
   waitMs: number,
   progress: SetupProgress,
-  refused: (report: LoginReport) => SetupResult
+  refused: (report: LoginReport) => SetupResult,
 ): Promise<LoginReport | undefined> => {
   if (waitMs === 0 || !result.clientId) return undefined;
   if (!secret) {
     await Lifecycle.getInstance().emitWarning(
-      messages.getMessage('warning.ClientCredentialsNotVerified', [unreadable, cc.secretPath, cc.runAs, result.clientId, result.loginUrl])
+      messages.getMessage('warning.ClientCredentialsNotVerified', [
+        unreadable,
+        cc.secretPath,
+        cc.runAs,
+        result.clientId,
+        result.loginUrl,
+      ]),
     );
     return undefined;
   }
@@ -392,8 +517,17 @@ const verifyClientCredentials = async (
   return checkedLogin(
     cc.runAs,
     progress,
-    (onRetry) => checkClientCredentialsLogin({ username: cc.runAs, clientId, loginUrl: result.loginUrl, clientSecret: secret, waitMs, atMyDomain: true, onRetry }),
-    refused
+    (onRetry) =>
+      checkClientCredentialsLogin({
+        username: cc.runAs,
+        clientId,
+        loginUrl: result.loginUrl,
+        clientSecret: secret,
+        waitMs,
+        atMyDomain: true,
+        onRetry,
+      }),
+    refused,
   );
 };
 
@@ -401,9 +535,13 @@ const verifyClientCredentials = async (
 const verifyLogin = async (
   result: AppLogin,
   material: KeyMaterial,
-  { waitMs, apiAccessKnown, certificateChanged }: { waitMs: number; apiAccessKnown: boolean; certificateChanged: boolean },
+  {
+    waitMs,
+    apiAccessKnown,
+    certificateChanged,
+  }: { waitMs: number; apiAccessKnown: boolean; certificateChanged: boolean },
   progress: SetupProgress,
-  refused: (report: LoginReport) => SetupResult
+  refused: (report: LoginReport) => SetupResult,
 ): Promise<LoginReport | undefined> => {
   if (waitMs === 0 || !result.clientId) return undefined;
   if (!material.key) {
@@ -416,8 +554,19 @@ const verifyLogin = async (
     result.username,
     progress,
     (onRetry) =>
-      checkLoginWithKey({ username: result.username, clientId, loginUrl: result.loginUrl, audience: result.audience, key, waitMs, apiAccessKnown, certificateChanged, atMyDomain: true, onRetry }),
-    refused
+      checkLoginWithKey({
+        username: result.username,
+        clientId,
+        loginUrl: result.loginUrl,
+        audience: result.audience,
+        key,
+        waitMs,
+        apiAccessKnown,
+        certificateChanged,
+        atMyDomain: true,
+        onRetry,
+      }),
+    refused,
   );
 };
 
@@ -429,10 +578,12 @@ const checkedLogin = async (
   username: string,
   progress: SetupProgress,
   check: (onRetry: (p: LoginProgress) => void) => Promise<{ report: LoginReport }>,
-  refused: (report: LoginReport) => SetupResult
+  refused: (report: LoginReport) => SetupResult,
 ): Promise<LoginReport> => {
   progress.verifying(username);
-  const { report } = await check(({ elapsedMs, diagnosis }) => progress.waiting(elapsedMs, diagnosis.description || diagnosis.code));
+  const { report } = await check(({ elapsedMs, diagnosis }) =>
+    progress.waiting(elapsedMs, diagnosis.description || diagnosis.code),
+  );
   progress.done(report.success ? 'ok' : 'refused');
   if (!report.success) throw withResult(loginFailure(report), refused(report));
   return report;

@@ -44,9 +44,26 @@ export type UserResult = {
   permissionSetsAssigned: string[];
 };
 
-type UserRow = { Id: string; Username: string; IsActive: boolean; Profile?: { Name?: string; PermissionsApiUserOnly?: boolean; UserLicense?: { Name?: string } | null } | null };
-type AdminRow = { Email: string; TimeZoneSidKey: string; LocaleSidKey: string; LanguageLocaleKey: string; EmailEncodingKey: string };
-type ProfileRow = { Id: string; Name: string; PermissionsApiUserOnly: boolean; UserLicenseId: string; UserLicense?: { Name?: string } | null };
+type UserRow = {
+  Id: string;
+  Username: string;
+  IsActive: boolean;
+  Profile?: { Name?: string; PermissionsApiUserOnly?: boolean; UserLicense?: { Name?: string } | null } | null;
+};
+type AdminRow = {
+  Email: string;
+  TimeZoneSidKey: string;
+  LocaleSidKey: string;
+  LanguageLocaleKey: string;
+  EmailEncodingKey: string;
+};
+type ProfileRow = {
+  Id: string;
+  Name: string;
+  PermissionsApiUserOnly: boolean;
+  UserLicenseId: string;
+  UserLicense?: { Name?: string } | null;
+};
 type LicenseRow = { Id: string; Name: string; TotalLicenses: number; UsedLicenses: number };
 type NameRow = { Id: string; Name: string };
 type HeldRow = { PermissionSet: { Name: string } };
@@ -58,11 +75,15 @@ const checkInput = (request: UserRequest): void => {
   if (!EMAIL.test(request.username) || request.username.length > 80) {
     throw messages.createError('error.BadUsername', [request.username], [], EXIT_CODES.localInput);
   }
-  if (request.email !== undefined && !EMAIL.test(request.email)) throw messages.createError('error.BadEmail', [request.email], [], EXIT_CODES.localInput);
+  if (request.email !== undefined && !EMAIL.test(request.email))
+    throw messages.createError('error.BadEmail', [request.email], [], EXIT_CODES.localInput);
 };
 
 /** What the org holds, in one round trip. */
-const readOrg = async (conn: Connection, request: UserRequest): Promise<{
+const readOrg = async (
+  conn: Connection,
+  request: UserRequest,
+): Promise<{
   user: UserRow | undefined;
   admin: AdminRow | undefined;
   profiles: ProfileRow[];
@@ -93,8 +114,14 @@ const readOrg = async (conn: Connection, request: UserRequest): Promise<{
     if (answer === undefined) return [];
     if (!answer.ok) {
       const body = redact(JSON.stringify(answer.body));
-      if (body.includes('INSUFFICIENT_ACCESS')) throw messages.createError('error.NotUserAdmin', [], [], EXIT_CODES.orgRefused);
-      throw messages.createError('error.QueryFailed', [queries[index], answer.statusCode, body], [], EXIT_CODES.orgRefused);
+      if (body.includes('INSUFFICIENT_ACCESS'))
+        throw messages.createError('error.NotUserAdmin', [], [], EXIT_CODES.orgRefused);
+      throw messages.createError(
+        'error.QueryFailed',
+        [queries[index], answer.statusCode, body],
+        [],
+        EXIT_CODES.orgRefused,
+      );
     }
     return answer.records as T[];
   };
@@ -109,7 +136,13 @@ const readOrg = async (conn: Connection, request: UserRequest): Promise<{
 };
 
 /** Up to 8 characters, as Salesforce's Alias allows, from the username's first part. */
-const aliasOf = (username: string): string => (username.split('@')[0].replace(/[^A-Za-z0-9]/g, '').slice(0, 8) || 'integr').toLowerCase();
+const aliasOf = (username: string): string =>
+  (
+    username
+      .split('@')[0]
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 8) || 'integr'
+  ).toLowerCase();
 
 const capitalised = (word: string): string => word.charAt(0).toUpperCase() + word.slice(1);
 
@@ -123,15 +156,28 @@ const userInsertError = (e: unknown, request: UserRequest, profile: string, lice
   if (code === 'LICENSE_LIMIT_EXCEEDED' || text.includes('LICENSE_LIMIT_EXCEEDED')) {
     return messages.createError('error.NoLicenseLeft', [license ?? profile, profile], [], EXIT_CODES.orgRefused);
   }
-  if (code.startsWith('INSUFFICIENT_ACCESS')) return messages.createError('error.NotUserAdmin', [], [], EXIT_CODES.orgRefused);
-  return messages.createError('error.UserInsertFailed', [request.username, `${code || 'ERROR'}: ${text}`], [], EXIT_CODES.orgRefused);
+  if (code.startsWith('INSUFFICIENT_ACCESS'))
+    return messages.createError('error.NotUserAdmin', [], [], EXIT_CODES.orgRefused);
+  return messages.createError(
+    'error.UserInsertFailed',
+    [request.username, `${code || 'ERROR'}: ${text}`],
+    [],
+    EXIT_CODES.orgRefused,
+  );
 };
 
 type OrgFacts = Awaited<ReturnType<typeof readOrg>>;
 
 /** An existing user: left as it is, only the permission sets it lacks assigned. */
-const keepExisting = async (conn: Connection, request: UserRequest, user: UserRow, org: OrgFacts, setId: (name: string) => string): Promise<UserResult> => {
-  if (!user.IsActive) throw messages.createError('error.UserInactive', [user.Username], [user.Username], EXIT_CODES.orgRefused);
+const keepExisting = async (
+  conn: Connection,
+  request: UserRequest,
+  user: UserRow,
+  org: OrgFacts,
+  setId: (name: string) => string,
+): Promise<UserResult> => {
+  if (!user.IsActive)
+    throw messages.createError('error.UserInactive', [user.Username], [user.Username], EXIT_CODES.orgRefused);
   const toAssign = request.permissionSets.filter((name) => !org.held.includes(name.toLowerCase()));
   for (const name of toAssign) {
     // eslint-disable-next-line no-await-in-loop
@@ -149,7 +195,11 @@ const keepExisting = async (conn: Connection, request: UserRequest, user: UserRo
 };
 
 /** The fields of the new user: what was asked, else defaults from the username and the admin. */
-const newUserRecord = (request: UserRequest, profile: ProfileRow, admin: AdminRow | undefined): Record<string, string> => {
+const newUserRecord = (
+  request: UserRequest,
+  profile: ProfileRow,
+  admin: AdminRow | undefined,
+): Record<string, string> => {
   const local = request.username.split('@')[0];
   return {
     Username: request.username,
@@ -168,7 +218,11 @@ const newUserRecord = (request: UserRequest, profile: ProfileRow, admin: AdminRo
 };
 
 const insertUser = async (conn: Connection, record: Record<string, string>): Promise<string> => {
-  const saved = (await conn.sobject('User').create(record)) as { id?: string; success: boolean; errors?: Array<{ statusCode?: string; message?: string }> };
+  const saved = (await conn.sobject('User').create(record)) as {
+    id?: string;
+    success: boolean;
+    errors?: Array<{ statusCode?: string; message?: string }>;
+  };
   if (saved.success && saved.id) return saved.id;
   const [first] = saved.errors ?? [];
   throw Object.assign(new Error(first?.message ?? 'refused'), { errorCode: first?.statusCode ?? 'ERROR' });
@@ -186,17 +240,28 @@ export const createIntegrationUser = async (target: Connection, request: UserReq
   // Reads ride out an outage. Given a run's resilient connection (setup's), each retry lands in the run's log too.
   const conn = resilientConnection(target, new RetryLog());
   const org = await readOrg(conn, request).catch(asNotAdmin);
-  const missingSets = request.permissionSets.filter((name) => !org.permissionSets.some((p) => p.Name.toLowerCase() === name.toLowerCase()));
-  if (missingSets.length > 0) throw messages.createError('error.UnknownPermissionSet', [missingSets.join(', ')], [], EXIT_CODES.orgRefused);
-  const setId = (name: string): string => String(org.permissionSets.find((p) => p.Name.toLowerCase() === name.toLowerCase())?.Id);
+  const missingSets = request.permissionSets.filter(
+    (name) => !org.permissionSets.some((p) => p.Name.toLowerCase() === name.toLowerCase()),
+  );
+  if (missingSets.length > 0)
+    throw messages.createError('error.UnknownPermissionSet', [missingSets.join(', ')], [], EXIT_CODES.orgRefused);
+  const setId = (name: string): string =>
+    String(org.permissionSets.find((p) => p.Name.toLowerCase() === name.toLowerCase())?.Id);
   if (org.user) return keepExisting(conn, request, org.user, org, setId);
 
   // Older orgs also have the deprecated "Salesforce API Only System Integrations": the current one first.
-  const [profile] = [...org.profiles].sort((a, b) => Number(b.Name === INTEGRATION_PROFILE) - Number(a.Name === INTEGRATION_PROFILE));
+  const [profile] = [...org.profiles].sort(
+    (a, b) => Number(b.Name === INTEGRATION_PROFILE) - Number(a.Name === INTEGRATION_PROFILE),
+  );
   if (!profile) {
     throw request.profile
       ? messages.createError('error.UnknownProfile', [request.profile], [], EXIT_CODES.orgRefused)
-      : messages.createError('error.NoIntegrationProfile', [INTEGRATION_LICENSE, INTEGRATION_PROFILE], [], EXIT_CODES.orgRefused);
+      : messages.createError(
+          'error.NoIntegrationProfile',
+          [INTEGRATION_LICENSE, INTEGRATION_PROFILE],
+          [],
+          EXIT_CODES.orgRefused,
+        );
   }
   const license = org.licenses.find((l) => l.Id === profile.UserLicenseId);
   if (license && license.UsedLicenses >= license.TotalLicenses) {

@@ -11,11 +11,18 @@ import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import Block, { type BlockResult } from '../../src/commands/jwtapp/block.js';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, configureJwtApp, createUser, metadataOf, otherKey, storeAdminLogin, storeLogin } from '../helpers/org.js';
+import {
+  adminConnection,
+  configureJwtApp,
+  createUser,
+  metadataOf,
+  otherKey,
+  storeAdminLogin,
+  storeLogin,
+} from '../helpers/org.js';
 import { jwtLogin } from '../helpers/token.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { tempDir } from '../helpers/temp.js';
-
 
 /** The terminal's width while `body` runs (undefined: piped); the only part of the terminal stubbed. */
 const atWidth = async <T>(columns: number | undefined, body: () => Promise<T>): Promise<T> => {
@@ -38,7 +45,7 @@ const expectReadable = (stdout: string, width: number, checks: AuditCheck[], tex
   const screen = stripVTControlCharacters(stdout);
   expect(
     screen.split('\n').filter((line) => line.length > width),
-    screen
+    screen,
   ).to.deep.equal([]);
   const pasted = screen.replace(/ \\\n\s*/g, ' ');
   const commandLines = pasted.split('\n').map((line) => line.trim());
@@ -47,7 +54,8 @@ const expectReadable = (stdout: string, width: number, checks: AuditCheck[], tex
   expect(checks.length).to.be.greaterThan(0);
   for (const check of checks) {
     expect(prose, `${check.id}: ${screen}`).to.include(words(check.message));
-    if (check.fix && /^(sf|export) /.test(check.fix)) expect(commandLines, `${check.id}: ${screen}`).to.include(check.fix);
+    if (check.fix && /^(sf|export) /.test(check.fix))
+      expect(commandLines, `${check.id}: ${screen}`).to.include(check.fix);
     else if (check.fix) expect(prose, check.id).to.include(words(check.fix));
   }
   for (const text of texts) expect(prose).to.include(words(text));
@@ -68,7 +76,17 @@ describe('sf jwtapp audit', () => {
     await storeAdminLogin(emu, 'emu-audit-admin');
     integration = emu.ready.integrationUser.username;
     dir = await tempDir('jwtapp-audit-');
-    const setup = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-audit-admin', '--name', 'Good_App', '--username', integration, '--output-dir', dir, '--json']);
+    const setup = await runCommand<SetupResult>(Setup, [
+      '--target-org',
+      'emu-audit-admin',
+      '--name',
+      'Good_App',
+      '--username',
+      integration,
+      '--output-dir',
+      dir,
+      '--json',
+    ]);
     expect(setup.exitCode, setup.stdout).to.equal(0);
   });
   after(() => emu.stop());
@@ -108,7 +126,13 @@ describe('sf jwtapp audit', () => {
     });
     const wrongKey = join(dir, 'wrong.key');
     await writeFile(wrongKey, (await otherKey()).privateKeyPem, { mode: 0o600 });
-    const blocked = await runCommand<BlockResult>(Block, ['--target-org', 'emu-audit-admin', '--name', 'Bad_App', '--json']);
+    const blocked = await runCommand<BlockResult>(Block, [
+      '--target-org',
+      'emu-audit-admin',
+      '--name',
+      'Bad_App',
+      '--json',
+    ]);
     expect(blocked.exitCode).to.equal(0);
 
     const run = await audit('--name', 'Bad_App', '--username', integration, '--jwt-key-file', wrongKey);
@@ -124,10 +148,18 @@ describe('sf jwtapp audit', () => {
     });
     const checks = run.json?.result?.apps[0].checks ?? [];
     // The org as the user named it (an alias here), so the fix runs as typed.
-    expect(checks.find((c) => c.id === 'enabled')?.fix).to.equal('sf jwtapp unblock --target-org emu-audit-admin --name Bad_App');
+    expect(checks.find((c) => c.id === 'enabled')?.fix).to.equal(
+      'sf jwtapp unblock --target-org emu-audit-admin --name Bad_App',
+    );
     // --username was given: every fix that needs it names that user, none a placeholder.
     const withUser = checks.filter((c) => c.fix?.includes('--username'));
-    expect(withUser.map((c) => c.id)).to.include.members(['certificateExpiry', 'requiredScopes', 'adminApproved', 'integrationUser', 'keyMatches']);
+    expect(withUser.map((c) => c.id)).to.include.members([
+      'certificateExpiry',
+      'requiredScopes',
+      'adminApproved',
+      'integrationUser',
+      'keyMatches',
+    ]);
     expect(withUser.filter((c) => !c.fix?.includes(`--username ${integration}`))).to.deep.equal([]);
     expect(checks.filter((c) => c.fix?.includes('<integration user>'))).to.deep.equal([]);
     expect(checks.find((c) => c.id === 'requiredScopes')?.message).to.include('RefreshToken');
@@ -137,7 +169,12 @@ describe('sf jwtapp audit', () => {
 
   it('fails a weak, expired certificate, and warns of refresh tokens that never expire and relaxed IP restrictions', async () => {
     // Made the way old runbooks did (openssl with rsa:1024 and -sha1), a year and more ago.
-    const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-1', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 1024 };
+    const algorithm = {
+      name: 'RSASSA-PKCS1-v1_5',
+      hash: 'SHA-1',
+      publicExponent: new Uint8Array([1, 0, 1]),
+      modulusLength: 1024,
+    };
     const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
     const weak = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: '01',
@@ -148,13 +185,31 @@ describe('sf jwtapp audit', () => {
       keys,
     });
     const conn = await adminConnection(emu);
-    await configureJwtApp(conn, { name: 'Weak_App', certificatePem: weak.toString('pem'), username: integration, ipRelaxation: 'Bypass' });
-    const policies = (await metadataOf(conn).read('ExtlClntAppOauthConfigurablePolicies', 'Weak_App_oauth_defaultPolicy')) as unknown as Record<string, unknown>;
-    await metadataOf(conn).update('ExtlClntAppOauthConfigurablePolicies', { ...policies, refreshTokenPolicyType: 'Infinite' } as never);
+    await configureJwtApp(conn, {
+      name: 'Weak_App',
+      certificatePem: weak.toString('pem'),
+      username: integration,
+      ipRelaxation: 'Bypass',
+    });
+    const policies = (await metadataOf(conn).read(
+      'ExtlClntAppOauthConfigurablePolicies',
+      'Weak_App_oauth_defaultPolicy',
+    )) as unknown as Record<string, unknown>;
+    await metadataOf(conn).update('ExtlClntAppOauthConfigurablePolicies', {
+      ...policies,
+      refreshTokenPolicyType: 'Infinite',
+    } as never);
 
     const run = await audit('--name', 'Weak_App', '--username', integration);
     expect(run.exitCode).to.equal(4);
-    expect(statuses(run)).to.include({ certificateExpiry: 'FAIL', keySize: 'FAIL', signatureHash: 'FAIL', refreshTokens: 'WARN', ipRelaxation: 'WARN', integrationUser: 'PASS' });
+    expect(statuses(run)).to.include({
+      certificateExpiry: 'FAIL',
+      keySize: 'FAIL',
+      signatureHash: 'FAIL',
+      refreshTokens: 'WARN',
+      ipRelaxation: 'WARN',
+      integrationUser: 'PASS',
+    });
     const checks = run.json?.result?.apps[0].checks ?? [];
     expect(checks.find((c) => c.id === 'keySize')?.message).to.include('1024');
     expect(checks.find((c) => c.id === 'signatureHash')?.message).to.include('SHA-1');
@@ -163,14 +218,24 @@ describe('sf jwtapp audit', () => {
 
   it('fails an app without a certificate, and one that pre-authorizes nobody', async () => {
     const conn = await adminConnection(emu);
-    await metadataOf(conn).create('ExternalClientApplication', { fullName: 'Certless_Audit', label: 'Certless', contactEmail: 'a@example.com', distributionState: 'Local' });
-    await metadataOf(conn).create('ExtlClntAppOauthSettings', { fullName: 'Certless_Audit_oauth', externalClientApplication: 'Certless_Audit', label: 'x', commaSeparatedOauthScopes: 'Api, RefreshToken' });
+    await metadataOf(conn).create('ExternalClientApplication', {
+      fullName: 'Certless_Audit',
+      label: 'Certless',
+      contactEmail: 'a@example.com',
+      distributionState: 'Local',
+    });
+    await metadataOf(conn).create('ExtlClntAppOauthSettings', {
+      fullName: 'Certless_Audit_oauth',
+      externalClientApplication: 'Certless_Audit',
+      label: 'x',
+      commaSeparatedOauthScopes: 'Api, RefreshToken',
+    });
     const run = await audit('--name', 'Certless_Audit');
     expect(run.exitCode).to.equal(4);
     expect(statuses(run)).to.include({ certificate: 'FAIL', permissionSets: 'FAIL', adminApproved: 'FAIL' });
     // No --username: the fix names the flag's placeholder.
     expect(run.json?.result?.apps[0].checks.find((c) => c.id === 'certificate')?.fix).to.equal(
-      'sf jwtapp setup --target-org emu-audit-admin --name Certless_Audit --username <integration user>'
+      'sf jwtapp setup --target-org emu-audit-admin --name Certless_Audit --username <integration user>',
     );
   });
 
@@ -179,7 +244,8 @@ describe('sf jwtapp audit', () => {
     expect(run.exitCode).to.equal(4);
     const names = (run.json?.result?.apps ?? []).map((a) => a.name);
     expect(names).to.include.members(['Good_App', 'Bad_App']).and.not.include('Certless_Audit');
-    const fails = run.json?.result?.apps.find((a) => a.name === 'Bad_App')?.checks.filter((c) => c.status === 'FAIL').length ?? 0;
+    const fails =
+      run.json?.result?.apps.find((a) => a.name === 'Bad_App')?.checks.filter((c) => c.status === 'FAIL').length ?? 0;
     expect(run.json?.result?.summary.fail).to.be.at.least(fails).and.greaterThan(0);
   });
 
@@ -191,7 +257,11 @@ describe('sf jwtapp audit', () => {
       return { apps, queries: (await emu.requests()).filter((r) => r.path.endsWith('/query')).length };
     };
     const second = await generateKeyAndCertificate(2048, { subject: 'CN=second', days: 365 });
-    await configureJwtApp(await adminConnection(emu), { name: 'Second_App', certificatePem: second.certificatePem, username: integration });
+    await configureJwtApp(await adminConnection(emu), {
+      name: 'Second_App',
+      certificatePem: second.certificatePem,
+      username: integration,
+    });
     const without = await queries();
     const withUser = await queries('--username', integration);
     expect(withUser.apps).to.equal(without.apps).and.be.at.least(2);
@@ -199,20 +269,37 @@ describe('sf jwtapp audit', () => {
     expect(withUser.queries - without.queries).to.be.at.most(1 + without.apps);
   });
 
-  it('checks the client credentials flow\'s run-as user where the flow is on', async () => {
+  it("checks the client credentials flow's run-as user where the flow is on", async () => {
     const key = await generateKeyAndCertificate(2048, { subject: 'CN=cc', days: 365 });
-    await configureJwtApp(await adminConnection(emu), { name: 'Cc_App', certificatePem: key.certificatePem, username: integration, clientCredentialsUser: integration });
+    await configureJwtApp(await adminConnection(emu), {
+      name: 'Cc_App',
+      certificatePem: key.certificatePem,
+      username: integration,
+      clientCredentialsUser: integration,
+    });
     const run = await audit('--name', 'Cc_App');
     expect(statuses(run)).to.include({ clientCredentialsUser: 'PASS' });
-    expect(run.json?.result?.apps[0].checks.find((c) => c.id === 'clientCredentialsUser')?.message).to.include(integration);
+    expect(run.json?.result?.apps[0].checks.find((c) => c.id === 'clientCredentialsUser')?.message).to.include(
+      integration,
+    );
   });
 
   it('fails the client credentials flow once its run-as user is deactivated', async () => {
     const conn = await adminConnection(emu);
     const runAs = `cc-runas@${emu.ready.orgId.toLowerCase()}.acme.test`;
-    const runAsId = await createUser(conn, { username: runAs, profile: 'Minimum Access - API Only Integrations', lastName: 'Runas', alias: 'runas' });
+    const runAsId = await createUser(conn, {
+      username: runAs,
+      profile: 'Minimum Access - API Only Integrations',
+      lastName: 'Runas',
+      alias: 'runas',
+    });
     const key = await generateKeyAndCertificate(2048, { subject: 'CN=cc-gone', days: 365 });
-    await configureJwtApp(conn, { name: 'Cc_Gone_App', certificatePem: key.certificatePem, username: integration, clientCredentialsUser: runAs });
+    await configureJwtApp(conn, {
+      name: 'Cc_Gone_App',
+      certificatePem: key.certificatePem,
+      username: integration,
+      clientCredentialsUser: runAs,
+    });
     expect(statuses(await audit('--name', 'Cc_Gone_App'))).to.include({ clientCredentialsUser: 'PASS' });
     await conn.sobject('User').update({ Id: runAsId, IsActive: false });
     const run = await audit('--name', 'Cc_Gone_App');
@@ -227,8 +314,18 @@ describe('sf jwtapp audit', () => {
     try {
       await storeAdminLogin(hub, 'emu-audit-hub');
       const key = await generateKeyAndCertificate(2048, { subject: 'CN=hub', days: 365 });
-      await configureJwtApp(await adminConnection(hub), { name: 'Hub_App', certificatePem: key.certificatePem, username: hub.ready.integrationUser.username });
-      const run = await runCommand<AuditResult>(Audit, ['--target-org', 'emu-audit-hub', '--name', 'Hub_App', '--json']);
+      await configureJwtApp(await adminConnection(hub), {
+        name: 'Hub_App',
+        certificatePem: key.certificatePem,
+        username: hub.ready.integrationUser.username,
+      });
+      const run = await runCommand<AuditResult>(Audit, [
+        '--target-org',
+        'emu-audit-hub',
+        '--name',
+        'Hub_App',
+        '--json',
+      ]);
       expect(run.exitCode, run.stdout).to.equal(0);
       const trap = run.json?.result?.apps[0].checks.find((c) => c.id === 'devHubScratchOrgs');
       expect(trap?.status).to.equal('WARN');
@@ -254,7 +351,9 @@ describe('sf jwtapp audit', () => {
         expect(run.exitCode).to.equal(4);
         expectReadable(run.stdout, width, checks);
         // Each app under a header naming it, its kind and the org as typed, with the username it stands for.
-        expect(stripVTControlCharacters(run.stdout).replace(/\s+/g, ' ')).to.include(`=== Bad_App (External Client App) in emu-audit-admin (${emu.ready.admin.username})`);
+        expect(stripVTControlCharacters(run.stdout).replace(/\s+/g, ' ')).to.include(
+          `=== Bad_App (External Client App) in emu-audit-admin (${emu.ready.admin.username})`,
+        );
       });
     }
 
@@ -262,12 +361,22 @@ describe('sf jwtapp audit', () => {
       const run = await human(undefined, '--name', 'Bad_App', '--username', integration);
       const checks = (await audit('--name', 'Bad_App', '--username', integration)).json?.result?.apps[0].checks ?? [];
       expectReadable(run.stdout, 80, checks);
-      expect(Math.max(...stripVTControlCharacters(run.stdout).split('\n').map((l) => l.length))).to.be.greaterThan(60);
+      expect(
+        Math.max(
+          ...stripVTControlCharacters(run.stdout)
+            .split('\n')
+            .map((l) => l.length),
+        ),
+      ).to.be.greaterThan(60);
     });
 
     it('counts in English: "1 warning", never "1 warnings"', async () => {
       const soon = await generateKeyAndCertificate(2048, { subject: 'CN=one-warning', days: 10 });
-      await configureJwtApp(await adminConnection(emu), { name: 'One_Warning_App', certificatePem: soon.certificatePem, username: integration });
+      await configureJwtApp(await adminConnection(emu), {
+        name: 'One_Warning_App',
+        certificatePem: soon.certificatePem,
+        username: integration,
+      });
       const run = await human(80, '--name', 'One_Warning_App', '--username', integration);
       expect(run.exitCode, run.stdout).to.equal(0);
       expect(run.stdout).to.match(/^11 passed, 1 warning, 0 failed\.$/m);
@@ -279,7 +388,15 @@ describe('sf jwtapp audit', () => {
   describe('--verify: the login itself, as the pipeline makes it', () => {
     it('logs in as the integration user with the key and passes, writing nothing to the org', async () => {
       await emu.clearRequests();
-      const run = await audit('--name', 'Good_App', '--username', integration, '--jwt-key-file', join(dir, 'server.key'), '--verify');
+      const run = await audit(
+        '--name',
+        'Good_App',
+        '--username',
+        integration,
+        '--jwt-key-file',
+        join(dir, 'server.key'),
+        '--verify',
+      );
       expect(run.exitCode, run.stdout).to.equal(0);
       const login = run.json?.result?.apps[0].checks.find((c) => c.id === 'login');
       expect(login?.status).to.equal('PASS');
@@ -290,12 +407,25 @@ describe('sf jwtapp audit', () => {
       expect(run.stdout).not.to.match(/"access_?[tT]oken"/);
     });
 
-    it('fails with Salesforce\'s refusal diagnosed when the user holds none of the app\'s permission sets: exit 4', async () => {
+    it("fails with Salesforce's refusal diagnosed when the user holds none of the app's permission sets: exit 4", async () => {
       const key = await generateKeyAndCertificate(2048, { subject: 'CN=unassigned', days: 365 });
       const keyFile = join(dir, 'unassigned.key');
       await writeFile(keyFile, key.privateKeyPem, { mode: 0o600 });
-      await configureJwtApp(await adminConnection(emu), { name: 'Unassigned_App', certificatePem: key.certificatePem, username: integration, assign: false });
-      const run = await audit('--name', 'Unassigned_App', '--username', integration, '--jwt-key-file', keyFile, '--verify');
+      await configureJwtApp(await adminConnection(emu), {
+        name: 'Unassigned_App',
+        certificatePem: key.certificatePem,
+        username: integration,
+        assign: false,
+      });
+      const run = await audit(
+        '--name',
+        'Unassigned_App',
+        '--username',
+        integration,
+        '--jwt-key-file',
+        keyFile,
+        '--verify',
+      );
       expect(run.exitCode).to.equal(4);
       const checks = run.json?.result?.apps[0].checks ?? [];
       expect(statuses(run)).to.include({ keyMatches: 'PASS', integrationUser: 'FAIL', login: 'FAIL' });
@@ -312,8 +442,23 @@ describe('sf jwtapp audit', () => {
         const keyFile = join(dir, 'slow.key');
         await writeFile(keyFile, key.privateKeyPem, { mode: 0o600 });
         const user = slow.ready.integrationUser.username;
-        await configureJwtApp(await adminConnection(slow), { name: 'Slow_App', certificatePem: key.certificatePem, username: user });
-        const run = await runCommand<AuditResult>(Audit, ['--target-org', 'emu-audit-slow', '--name', 'Slow_App', '--username', user, '--jwt-key-file', keyFile, '--verify', '--json']);
+        await configureJwtApp(await adminConnection(slow), {
+          name: 'Slow_App',
+          certificatePem: key.certificatePem,
+          username: user,
+        });
+        const run = await runCommand<AuditResult>(Audit, [
+          '--target-org',
+          'emu-audit-slow',
+          '--name',
+          'Slow_App',
+          '--username',
+          user,
+          '--jwt-key-file',
+          keyFile,
+          '--verify',
+          '--json',
+        ]);
         expect(run.exitCode, run.stdout).to.equal(0);
         const login = run.json?.result?.apps[0].checks.find((c) => c.id === 'login');
         expect(login?.status).to.equal('WARN');
@@ -339,12 +484,24 @@ describe('sf jwtapp audit', () => {
       other = await startEmulator();
       await storeAdminLogin(other, 'emu-audit-fleet');
       const soon = await generateKeyAndCertificate(2048, { subject: 'CN=fleet', days: 5 });
-      await configureJwtApp(await adminConnection(other), { name: 'Fleet_App', certificatePem: soon.certificatePem, username: other.ready.integrationUser.username });
+      await configureJwtApp(await adminConnection(other), {
+        name: 'Fleet_App',
+        certificatePem: soon.certificatePem,
+        username: other.ready.integrationUser.username,
+      });
     });
     after(() => other.stop());
 
     const fleet = (...args: string[]): Promise<CommandRun<AuditResult>> =>
-      runCommand<AuditResult>(Audit, ['--target-org', 'emu-audit-admin', '--target-org', 'emu-audit-fleet', '--target-org', 'no-such-org', ...args]);
+      runCommand<AuditResult>(Audit, [
+        '--target-org',
+        'emu-audit-admin',
+        '--target-org',
+        'emu-audit-fleet',
+        '--target-org',
+        'no-such-org',
+        ...args,
+      ]);
 
     it('audits every org named, each app under its org, and an unreachable org as an error that does not stop the run: exit 4', async () => {
       const run = await fleet('--json');
@@ -381,9 +538,16 @@ describe('sf jwtapp audit', () => {
         expect(toActOn.length).to.be.greaterThan(3);
         const run = await atWidth(width, () => fleet());
         expect(run.exitCode).to.equal(4);
-        expectReadable(run.stdout, width, toActOn, (result?.errors ?? []).map((e) => `${e.name}: ${e.message}`));
+        expectReadable(
+          run.stdout,
+          width,
+          toActOn,
+          (result?.errors ?? []).map((e) => `${e.name}: ${e.message}`),
+        );
         // Each app's fixes name its own org, as typed.
-        expect(stripVTControlCharacters(run.stdout).replace(/ \\\n\s*/g, ' ')).to.include('sf jwtapp cert rotate --target-org emu-audit-fleet --name Fleet_App');
+        expect(stripVTControlCharacters(run.stdout).replace(/ \\\n\s*/g, ' ')).to.include(
+          'sf jwtapp cert rotate --target-org emu-audit-fleet --name Fleet_App',
+        );
       });
     }
   });
@@ -407,7 +571,13 @@ describe('sf jwtapp audit', () => {
 
     it('refuses an org alias sf does not know, before any request', async () => {
       await emu.clearRequests();
-      const run = await runCommand<AuditResult>(Audit, ['--target-org', 'no-such-alias', '--name', 'Good_App', '--json']);
+      const run = await runCommand<AuditResult>(Audit, [
+        '--target-org',
+        'no-such-alias',
+        '--name',
+        'Good_App',
+        '--json',
+      ]);
       // sf's own error and message; exit 2, as any flag value that does not parse (cli/command-errors.ts).
       expect(run.exitCode).to.equal(2);
       expect(run.json?.name).to.equal('NamedOrgNotFoundError');
@@ -417,9 +587,19 @@ describe('sf jwtapp audit', () => {
     it('refuses an org user who is not an admin', async () => {
       const key = await readFile(join(dir, 'server.key'), 'utf8');
       const clientId = String((await emu.state()).apps.find((a) => a.name === 'Good_App')?.consumerKey);
-      const granted = await jwtLogin(emu.url, { iss: clientId, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, key);
+      const granted = await jwtLogin(
+        emu.url,
+        { iss: clientId, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 },
+        key,
+      );
       await storeLogin(emu, granted.body.access_token, 'emu-audit-integration');
-      const run = await runCommand<AuditResult>(Audit, ['--target-org', 'emu-audit-integration', '--name', 'Good_App', '--json']);
+      const run = await runCommand<AuditResult>(Audit, [
+        '--target-org',
+        'emu-audit-integration',
+        '--name',
+        'Good_App',
+        '--json',
+      ]);
       expect(run.exitCode).to.equal(4);
       expect(run.json?.name).to.equal('NotAdminError');
       expect(run.json?.actions?.length ?? 0).to.be.greaterThan(0);

@@ -14,7 +14,16 @@ import Block from '../../src/commands/jwtapp/block.js';
 import UserCreate from '../../src/commands/jwtapp/user/create.js';
 import { BAD_INPUTS, type BadInput, type BadInputContext, type FixtureName } from '../bad-input/cases.js';
 import { orgOf, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, configureJwtApp, createUser, metadataOf, otherKey, storeAdminLogin, storeLogin, testKey } from '../helpers/org.js';
+import {
+  adminConnection,
+  configureJwtApp,
+  createUser,
+  metadataOf,
+  otherKey,
+  storeAdminLogin,
+  storeLogin,
+  testKey,
+} from '../helpers/org.js';
 import { runCommand } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
 import { refusedCertificate } from '../helpers/certificates.js';
@@ -34,7 +43,6 @@ const COMMANDS: Record<BadInput['command'], AnyCommand> = {
   unblock: Unblock as AnyCommand,
   'user create': UserCreate as AnyCommand,
 };
-
 
 const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {
   const file = async (name: string, text: string | Buffer, mode = 0o600): Promise<string> => {
@@ -56,7 +64,10 @@ const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {
   return {
     directory,
     empty: await file('empty.key', ''),
-    encrypted: await file('encrypted.key', rsa2048.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' })),
+    encrypted: await file(
+      'encrypted.key',
+      rsa2048.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }),
+    ),
     ecKey: await file('ec.key', ec.privateKey.export({ type: 'pkcs8', format: 'pem' })),
     smallKey: await file('small.key', rsa1024.privateKey.export({ type: 'pkcs8', format: 'pem' })),
     certificate: await file('server.crt', (await testKey()).certificatePem, 0o644),
@@ -68,7 +79,7 @@ const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {
     foreignEnvFile: await file('.env', 'DATABASE_URL=postgres://localhost/app\nSTRIPE_KEY=sk_test_123\n'),
     staleEnvFile: await file(
       '.env.jwt',
-      '# Written by sf jwtapp setup. Keep this file out of version control.\nSF_USERNAME=someone@example.com\nSF_CLIENT_ID=3MVG9AnotherAppsKey\n'
+      '# Written by sf jwtapp setup. Keep this file out of version control.\nSF_USERNAME=someone@example.com\nSF_CLIENT_ID=3MVG9AnotherAppsKey\n',
     ),
     ecCertificate: await file('ec.crt', await refusedCertificate('ec'), 0o644),
     smallCertificate: await file('small.crt', await refusedCertificate('rsa1024'), 0o644),
@@ -127,24 +138,54 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
     await storeAdminLogin(emu, 'emu-bad-admin');
     const integration = emu.ready.integrationUser.username;
     const keyDir = await tempDir('jwtapp-bad-input-');
-    const made = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-bad-admin', '--name', 'Bad_Input_App', '--username', integration, '--output-dir', keyDir, '--json']);
+    const made = await runCommand<SetupResult>(Setup, [
+      '--target-org',
+      'emu-bad-admin',
+      '--name',
+      'Bad_Input_App',
+      '--username',
+      integration,
+      '--output-dir',
+      keyDir,
+      '--json',
+    ]);
     expect(made.exitCode, made.stdout).to.equal(0);
     const clientId = String(made.json?.result?.clientId);
-    const granted = await jwtLogin(emu.url, { iss: clientId, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, await readFile(join(keyDir, 'server.key'), 'utf8'));
+    const granted = await jwtLogin(
+      emu.url,
+      { iss: clientId, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 },
+      await readFile(join(keyDir, 'server.key'), 'utf8'),
+    );
     await storeLogin(emu, granted.body.access_token, 'emu-bad-nonadmin');
     // Another admin's session, stored by sf and then timed out by the org (sf keys logins by username).
     const conn = await adminConnection(emu);
     const second = `second-admin@${integration.split('@')[1]}`;
-    const secondId = await createUser(conn, { username: second, profile: 'System Administrator', lastName: 'Admin', alias: 'admin2' });
-    const setId = (await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM PermissionSet WHERE Name = 'Bad_Input_App_Access'")).Id;
+    const secondId = await createUser(conn, {
+      username: second,
+      profile: 'System Administrator',
+      lastName: 'Admin',
+      alias: 'admin2',
+    });
+    const setId = (
+      await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM PermissionSet WHERE Name = 'Bad_Input_App_Access'")
+    ).Id;
     // A user who may not use the API: their profile lacks "API Enabled"; the app is granted to them.
     const noApi = `no-api@${integration.split('@')[1]}`;
-    const noApiId = await createUser(conn, { username: noApi, profile: 'Standard User (No API)', lastName: 'NoApi', alias: 'noapi' });
+    const noApiId = await createUser(conn, {
+      username: noApi,
+      profile: 'Standard User (No API)',
+      lastName: 'NoApi',
+      alias: 'noapi',
+    });
     for (const assignee of [secondId, noApiId]) {
       // eslint-disable-next-line no-await-in-loop
       await conn.sobject('PermissionSetAssignment').create({ AssigneeId: assignee, PermissionSetId: setId });
     }
-    const secondLogin = await jwtLogin(emu.url, { iss: clientId, sub: second, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, await readFile(join(keyDir, 'server.key'), 'utf8'));
+    const secondLogin = await jwtLogin(
+      emu.url,
+      { iss: clientId, sub: second, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 },
+      await readFile(join(keyDir, 'server.key'), 'utf8'),
+    );
     await storeLogin(emu, secondLogin.body.access_token, 'emu-bad-expired');
     await emu.expireSession(secondLogin.body.access_token);
     // A set an admin made for something else, and an app an admin blocked.
@@ -154,7 +195,12 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
       userPermissions: [{ enabled: true, name: 'ModifyAllData' }],
     });
     expect(foreign).to.include({ success: true });
-    await configureJwtApp(conn, { name: 'Bad_Blocked_App', certificatePem: await readFile(join(keyDir, 'server.crt'), 'utf8'), username: integration, enabled: false });
+    await configureJwtApp(conn, {
+      name: 'Bad_Blocked_App',
+      certificatePem: await readFile(join(keyDir, 'server.crt'), 'utf8'),
+      username: integration,
+      enabled: false,
+    });
     ctx = {
       admin: 'emu-bad-admin',
       nonAdmin: 'emu-bad-nonadmin',
@@ -178,12 +224,19 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
     it(`${row.id} ${row.shown}: ${row.name}, exit ${row.exitCode}`, async () => {
       const before = orgOf(await emu.state());
       const command = COMMANDS[row.command];
-      const answering = async (): Promise<void> => (row.network ? emu.answerNext({ ...row.network, count: -1 }) : undefined);
-      const stopAnswering = async (): Promise<void> => (row.network ? emu.answerNext({ status: 200, count: 0 }) : undefined);
+      const answering = async (): Promise<void> =>
+        row.network ? emu.answerNext({ ...row.network, count: -1 }) : undefined;
+      const stopAnswering = async (): Promise<void> =>
+        row.network ? emu.answerNext({ status: 200, count: 0 }) : undefined;
       await answering();
-      const json = await unprivileged(row, () => outageTime(row, () => runCommand(command, [...row.args(ctx), '--json'])));
+      const json = await unprivileged(row, () =>
+        outageTime(row, () => runCommand(command, [...row.args(ctx), '--json'])),
+      );
       await stopAnswering();
-      expect({ name: json.json?.name, exitCode: json.exitCode }, json.stdout).to.deep.equal({ name: row.name, exitCode: row.exitCode });
+      expect({ name: json.json?.name, exitCode: json.exitCode }, json.stdout).to.deep.equal({
+        name: row.name,
+        exitCode: row.exitCode,
+      });
       const text = `${json.json?.message ?? ''} ${(json.json?.actions ?? []).join(' ')}`;
       expect(text.toLowerCase(), json.stdout).to.include(row.says.toLowerCase());
       await answering();
@@ -208,13 +261,15 @@ describe('the exit codes each command lists in its help', () => {
       Object.entries(COMMANDS).map(([id, command]) => {
         const section = (command as unknown as { errorCodes?: { body: Array<{ name: string }> } }).errorCodes;
         return [id, (section?.body ?? []).map((b) => Number(b.name))];
-      })
+      }),
     );
     const exercised = Object.fromEntries(
       Object.keys(COMMANDS).map((id) => [
         id,
-        [EXIT_CODES.ok, ...new Set(BAD_INPUTS.filter((row) => row.command === id).map((row) => row.exitCode))].sort((a, b) => a - b),
-      ])
+        [EXIT_CODES.ok, ...new Set(BAD_INPUTS.filter((row) => row.command === id).map((row) => row.exitCode))].sort(
+          (a, b) => a - b,
+        ),
+      ]),
     );
     expect(listed).to.deep.equal(exercised);
   });

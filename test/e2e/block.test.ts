@@ -5,7 +5,15 @@ import Block, { type BlockResult } from '../../src/commands/jwtapp/block.js';
 import Unblock from '../../src/commands/jwtapp/unblock.js';
 import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, configureJwtApp, metadataOf, storeAdminLogin, storeLogin, testKey, type JwtAppFixture } from '../helpers/org.js';
+import {
+  adminConnection,
+  configureJwtApp,
+  metadataOf,
+  storeAdminLogin,
+  storeLogin,
+  testKey,
+  type JwtAppFixture,
+} from '../helpers/org.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
 import { tempDir } from '../helpers/temp.js';
@@ -23,27 +31,51 @@ describe('sf jwtapp block and unblock', () => {
     const key = await testKey();
     keyFile = join(await tempDir('jwtapp-block-'), 'server.key');
     await writeFile(keyFile, key.privateKeyPem, { mode: 0o600 });
-    app = await configureJwtApp(await adminConnection(emu), { name: 'Blockable_App', certificatePem: key.certificatePem, username: integration });
+    app = await configureJwtApp(await adminConnection(emu), {
+      name: 'Blockable_App',
+      certificatePem: key.certificatePem,
+      username: integration,
+    });
   });
   after(() => emu.stop());
 
-  const block = (...args: string[]): Promise<CommandRun<BlockResult>> => runCommand<BlockResult>(Block, ['--target-org', 'emu-block-admin', '--json', ...args]);
-  const unblock = (...args: string[]): Promise<CommandRun<BlockResult>> => runCommand<BlockResult>(Unblock, ['--target-org', 'emu-block-admin', '--json', ...args]);
+  const block = (...args: string[]): Promise<CommandRun<BlockResult>> =>
+    runCommand<BlockResult>(Block, ['--target-org', 'emu-block-admin', '--json', ...args]);
+  const unblock = (...args: string[]): Promise<CommandRun<BlockResult>> =>
+    runCommand<BlockResult>(Unblock, ['--target-org', 'emu-block-admin', '--json', ...args]);
   const verify = (clientId = app.consumerKey): Promise<CommandRun<VerifyResult>> =>
-    runCommand<VerifyResult>(Verify, ['--instance-url', emu.url, '-o', integration, '-i', clientId, '-f', keyFile, '--json']);
+    runCommand<VerifyResult>(Verify, [
+      '--instance-url',
+      emu.url,
+      '-o',
+      integration,
+      '-i',
+      clientId,
+      '-f',
+      keyFile,
+      '--json',
+    ]);
 
   it('blocks an External Client App: every login refused, its refresh tokens deleted, and verify explains how to unblock it', async () => {
     expect((await verify()).exitCode, 'a login before the block gives the app OAuth usage').to.equal(0);
     await emu.clearRequests();
     const run = await block('--name', 'Blockable_App');
     expect(run.exitCode, run.stdout).to.equal(0);
-    expect(run.json?.result).to.deep.equal({ app: { kind: 'external-client-app', name: 'Blockable_App' }, enabled: false, changed: true, refreshTokens: 'revoked' });
+    expect(run.json?.result).to.deep.equal({
+      app: { kind: 'external-client-app', name: 'Blockable_App' },
+      enabled: false,
+      changed: true,
+      refreshTokens: 'revoked',
+    });
     const state = await emu.state();
     const blocked = state.apps.find((a) => a.name === 'Blockable_App');
     expect(blocked).to.include({ enabled: false });
     expect(state.refreshTokensRevoked).to.deep.equal([blocked?.id]);
     // The app's policies in one deploy, then its refresh tokens deleted through the OAuth usage API: nothing else.
-    expect(await emu.writes()).to.deep.equal(['deploy', `DELETE /services/data/vXX/apps/oauth/usage/${String(blocked?.id)}/tokens`]);
+    expect(await emu.writes()).to.deep.equal([
+      'deploy',
+      `DELETE /services/data/vXX/apps/oauth/usage/${String(blocked?.id)}/tokens`,
+    ]);
     const refused = await verify();
     expect(refused.exitCode).to.equal(4);
     expect(refused.json?.name).to.equal('AppNotInstalledError');
@@ -60,12 +92,21 @@ describe('sf jwtapp block and unblock', () => {
   it('unblocks it: the login works again', async () => {
     const run = await unblock('--name', 'Blockable_App');
     expect(run.exitCode, run.stdout).to.equal(0);
-    expect(run.json?.result).to.deep.equal({ app: { kind: 'external-client-app', name: 'Blockable_App' }, enabled: true, changed: true });
+    expect(run.json?.result).to.deep.equal({
+      app: { kind: 'external-client-app', name: 'Blockable_App' },
+      enabled: true,
+      changed: true,
+    });
     expect((await verify()).exitCode).to.equal(0);
   });
 
   it('creates the app policies when an app has none, disabled', async () => {
-    await metadataOf(await adminConnection(emu)).create('ExternalClientApplication', { fullName: 'Bare_App', label: 'Bare', contactEmail: 'a@example.com', distributionState: 'Local' });
+    await metadataOf(await adminConnection(emu)).create('ExternalClientApplication', {
+      fullName: 'Bare_App',
+      label: 'Bare',
+      contactEmail: 'a@example.com',
+      distributionState: 'Local',
+    });
     const run = await block('--name', 'Bare_App');
     // Never logged in through: the OAuth usage API does not list it, so there is no token to delete.
     expect(run.json?.result).to.include({ changed: true, enabled: false, refreshTokens: 'not-listed' });
@@ -76,11 +117,22 @@ describe('sf jwtapp block and unblock', () => {
 
   it('blocks all the same where the OAuth usage API refuses the admin, and says where to delete the tokens', async () => {
     const key = await testKey();
-    await configureJwtApp(await adminConnection(emu), { name: 'Usage_Refused_App', certificatePem: key.certificatePem, username: integration });
+    await configureJwtApp(await adminConnection(emu), {
+      name: 'Usage_Refused_App',
+      certificatePem: key.certificatePem,
+      username: integration,
+    });
     await emu.refuseNext('oauthUsage', "You don't have permission to view or manage OAuth usage.");
-    const human = await runCommand<BlockResult>(Block, ['--target-org', 'emu-block-admin', '--name', 'Usage_Refused_App']);
+    const human = await runCommand<BlockResult>(Block, [
+      '--target-org',
+      'emu-block-admin',
+      '--name',
+      'Usage_Refused_App',
+    ]);
     expect(human.exitCode, human.stdout + human.stderr).to.equal(0);
-    expect(human.stderr).to.include('could not be deleted').and.include('Setup > External Client App Manager > OAuth Usage');
+    expect(human.stderr)
+      .to.include('could not be deleted')
+      .and.include('Setup > External Client App Manager > OAuth Usage');
     expect((await emu.state()).apps.find((a) => a.name === 'Usage_Refused_App')).to.include({ enabled: false });
   });
 
@@ -94,23 +146,45 @@ describe('sf jwtapp block and unblock', () => {
         fullName: 'Legacy_App',
         label: 'Legacy App',
         contactEmail: 'a@example.com',
-        oauthConfig: { callbackUrl: 'http://localhost:1717/OauthRedirect', scopes: ['Api', 'RefreshToken'], certificate: key.certificatePem, isAdminApproved: true },
+        oauthConfig: {
+          callbackUrl: 'http://localhost:1717/OauthRedirect',
+          scopes: ['Api', 'RefreshToken'],
+          certificate: key.certificatePem,
+          isAdminApproved: true,
+        },
         permissionSetName: ['Legacy_Access'],
       });
-      consumerKey = String(((await metadataOf(conn).read('ConnectedApp', 'Legacy_App')).oauthConfig as { consumerKey: string }).consumerKey);
-      const user = await conn.singleRecordQuery<{ Id: string }>(`SELECT Id FROM User WHERE Username = '${integration}'`);
-      const ps = await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM PermissionSet WHERE Name = 'Legacy_Access'");
+      consumerKey = String(
+        ((await metadataOf(conn).read('ConnectedApp', 'Legacy_App')).oauthConfig as { consumerKey: string })
+          .consumerKey,
+      );
+      const user = await conn.singleRecordQuery<{ Id: string }>(
+        `SELECT Id FROM User WHERE Username = '${integration}'`,
+      );
+      const ps = await conn.singleRecordQuery<{ Id: string }>(
+        "SELECT Id FROM PermissionSet WHERE Name = 'Legacy_Access'",
+      );
       await conn.sobject('PermissionSetAssignment').create({ AssigneeId: user.Id, PermissionSetId: ps.Id });
     });
 
     it('is blocked with a BlacklistedConsumer: its sessions end, new logins are refused and explained', async () => {
-      const granted = await jwtLogin(emu.url, { iss: consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, (await testKey()).privateKeyPem);
+      const granted = await jwtLogin(
+        emu.url,
+        { iss: consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 },
+        (await testKey()).privateKeyPem,
+      );
       expect(granted.status).to.equal(200);
       const run = await block('--name', 'Legacy_App');
       expect(run.exitCode, run.stdout).to.equal(0);
-      expect(run.json?.result).to.deep.equal({ app: { kind: 'connected-app', name: 'Legacy_App' }, enabled: false, changed: true });
+      expect(run.json?.result).to.deep.equal({
+        app: { kind: 'connected-app', name: 'Legacy_App' },
+        enabled: false,
+        changed: true,
+      });
       // "Blocking an app ends all current user sessions and prevents future sessions."
-      const session = await fetch(`${emu.url}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${granted.body.access_token}` } });
+      const session = await fetch(`${emu.url}/services/oauth2/userinfo`, {
+        headers: { authorization: `Bearer ${granted.body.access_token}` },
+      });
       expect(session.status).to.equal(401);
       const refused = await verify(consumerKey);
       expect(refused.exitCode).to.equal(4);
@@ -136,7 +210,13 @@ describe('sf jwtapp block and unblock', () => {
 
     it('refuses an org alias sf does not know, before any request', async () => {
       await emu.clearRequests();
-      const run = await runCommand<BlockResult>(Block, ['--target-org', 'no-such-alias', '--name', 'Blockable_App', '--json']);
+      const run = await runCommand<BlockResult>(Block, [
+        '--target-org',
+        'no-such-alias',
+        '--name',
+        'Blockable_App',
+        '--json',
+      ]);
       // sf's own error and message; exit 2, as any flag value that does not parse (cli/command-errors.ts).
       expect(run.exitCode).to.equal(2);
       expect(run.json?.name).to.equal('NamedOrgNotFoundError');
@@ -144,9 +224,19 @@ describe('sf jwtapp block and unblock', () => {
     });
 
     it('refuses an org user who is not an admin', async () => {
-      const granted = await jwtLogin(emu.url, { iss: app.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, (await testKey()).privateKeyPem);
+      const granted = await jwtLogin(
+        emu.url,
+        { iss: app.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 },
+        (await testKey()).privateKeyPem,
+      );
       await storeLogin(emu, granted.body.access_token, 'emu-block-integration');
-      const run = await runCommand<BlockResult>(Block, ['--target-org', 'emu-block-integration', '--name', 'Blockable_App', '--json']);
+      const run = await runCommand<BlockResult>(Block, [
+        '--target-org',
+        'emu-block-integration',
+        '--name',
+        'Blockable_App',
+        '--json',
+      ]);
       expect(run.exitCode).to.equal(4);
       expect(run.json?.name).to.equal('NotAdminError');
     });
@@ -157,16 +247,35 @@ describe('sf jwtapp block and unblock', () => {
     const jwtOrg = await startEmulator({ jwtAccessTokens: true });
     try {
       await storeAdminLogin(jwtOrg, 'emu-block-jwt-token');
-      await configureJwtApp(await adminConnection(jwtOrg), { name: 'Jwt_Token_App', certificatePem: (await testKey()).certificatePem });
+      await configureJwtApp(await adminConnection(jwtOrg), {
+        name: 'Jwt_Token_App',
+        certificatePem: (await testKey()).certificatePem,
+      });
       await jwtOrg.clearRequests();
-      const run = await runCommand<BlockResult>(Block, ['--target-org', 'emu-block-jwt-token', '--name', 'Jwt_Token_App', '--api-version', '66.0', '--json']);
+      const run = await runCommand<BlockResult>(Block, [
+        '--target-org',
+        'emu-block-jwt-token',
+        '--name',
+        'Jwt_Token_App',
+        '--api-version',
+        '66.0',
+        '--json',
+      ]);
       expect(run.exitCode, run.stdout).to.equal(4);
       expect(run.json).to.deep.include({ name: 'JwtAccessTokenNeedsApi68Error' });
       expect(run.json?.message).to.include('API version 68.0');
       expect(run.json?.actions?.join(' ')).to.include('--api-version 68.0');
       expect((await jwtOrg.requests()).filter((r) => r.path.startsWith('/services/Soap/'))).to.deep.equal([]);
       // At 68.0 the same session blocks the app.
-      const at68 = await runCommand<BlockResult>(Block, ['--target-org', 'emu-block-jwt-token', '--name', 'Jwt_Token_App', '--api-version', '68.0', '--json']);
+      const at68 = await runCommand<BlockResult>(Block, [
+        '--target-org',
+        'emu-block-jwt-token',
+        '--name',
+        'Jwt_Token_App',
+        '--api-version',
+        '68.0',
+        '--json',
+      ]);
       expect(at68.exitCode, at68.stdout).to.equal(0);
       expect(at68.json?.result).to.include({ enabled: false, changed: true });
     } finally {

@@ -40,7 +40,15 @@ describe('sf jwtapp cert generate', () => {
 
   it('honours --days, --key-size and --subject', async () => {
     const run = await runCommand<CertGenerateResult>(CertGenerate, [
-      '--output-dir', dir, '--days', '30', '--key-size', '3072', '--subject', 'CN=ci-bot, O=Acme', '--json',
+      '--output-dir',
+      dir,
+      '--days',
+      '30',
+      '--key-size',
+      '3072',
+      '--subject',
+      'CN=ci-bot, O=Acme',
+      '--json',
     ]);
     expect(run.exitCode).to.equal(0);
     const result = run.json?.result as CertGenerateResult;
@@ -69,7 +77,7 @@ describe('sf jwtapp cert generate', () => {
     expect(await readFile(join(dir, 'server.key'), 'utf8')).to.equal('precious');
     await stat(join(dir, 'server.crt')).then(
       () => expect.fail('no certificate should have been written'),
-      () => undefined
+      () => undefined,
     );
   });
 
@@ -82,18 +90,30 @@ describe('sf jwtapp cert generate', () => {
   });
 
   it('refuses a subject that is not a distinguished name, writing nothing', async () => {
-    const run = await runCommand<CertGenerateResult>(CertGenerate, ['--output-dir', dir, '--subject', 'jwtapp', '--json']);
+    const run = await runCommand<CertGenerateResult>(CertGenerate, [
+      '--output-dir',
+      dir,
+      '--subject',
+      'jwtapp',
+      '--json',
+    ]);
     expect(run.exitCode).to.equal(3);
     expect(run.json?.name).to.equal('InvalidSubjectError');
     expect(run.json?.actions?.join(' ')).to.include('CN=');
     await stat(join(dir, 'server.key')).then(
       () => expect.fail('no key should have been written'),
-      () => undefined
+      () => undefined,
     );
   });
 
   it('refuses a key size Salesforce would not take', async () => {
-    const run = await runCommand<CertGenerateResult>(CertGenerate, ['--output-dir', dir, '--key-size', '1024', '--json']);
+    const run = await runCommand<CertGenerateResult>(CertGenerate, [
+      '--output-dir',
+      dir,
+      '--key-size',
+      '1024',
+      '--json',
+    ]);
     expect(run.exitCode).to.equal(2);
     expect(run.json?.message).to.include('Expected --key-size=1024 to be one of: 2048, 3072, 4096');
   });

@@ -21,15 +21,27 @@ describe('sf jwtapp cert rotate', () => {
     const eca = (await emu.state()).externalClientApps.find((a) => a.fullName === name);
     return Object.fromEntries(Object.entries(eca?.components ?? {}).map(([type, c]) => [type, c?.metadata ?? {}]));
   };
-  const deploys = async (): Promise<number> => (await emu.requests()).filter((r) => r.soapOperation === 'deploy').length;
-  const certificateOf = async (name: string): Promise<string> => String((await components(name)).ExtlClntAppGlobalOauthSettings.certificate);
+  const deploys = async (): Promise<number> =>
+    (await emu.requests()).filter((r) => r.soapOperation === 'deploy').length;
+  const certificateOf = async (name: string): Promise<string> =>
+    String((await components(name)).ExtlClntAppGlobalOauthSettings.certificate);
 
   before(async () => {
     emu = await startEmulator();
     await storeAdminLogin(emu, 'emu-rotate-admin');
     integration = emu.ready.integrationUser.username;
     dir = await tempDir('jwtapp-rotate-');
-    const setup = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-rotate-admin', '--name', 'Rotate_App', '--username', integration, '--output-dir', dir, '--json']);
+    const setup = await runCommand<SetupResult>(Setup, [
+      '--target-org',
+      'emu-rotate-admin',
+      '--name',
+      'Rotate_App',
+      '--username',
+      integration,
+      '--output-dir',
+      dir,
+      '--json',
+    ]);
     expect(setup.exitCode, setup.stdout).to.equal(0);
   });
   after(() => emu.stop());
@@ -37,7 +49,16 @@ describe('sf jwtapp cert rotate', () => {
   it('uploads a new certificate, changes nothing else, keeps the old files dated, and checks the new key', async () => {
     const before = await components('Rotate_App');
     const oldKey = await readFile(join(dir, 'server.key'), 'utf8');
-    const run = await rotate('--name', 'Rotate_App', '--username', integration, '--output-dir', dir, '--dotenv-file', join(dir, '.env'));
+    const run = await rotate(
+      '--name',
+      'Rotate_App',
+      '--username',
+      integration,
+      '--output-dir',
+      dir,
+      '--dotenv-file',
+      join(dir, '.env'),
+    );
     expect(run.exitCode, run.stdout).to.equal(0);
     const result = run.json?.result as RotateResult;
     expect(result).to.include({ status: 'rotated', dryRun: false });
@@ -45,9 +66,14 @@ describe('sf jwtapp cert rotate', () => {
     const after = await components('Rotate_App');
     const uploaded = new X509Certificate(String(after.ExtlClntAppGlobalOauthSettings.certificate));
     expect(uploaded.fingerprint256).to.equal(result.certificateFingerprint);
-    expect(uploaded.fingerprint256).to.not.equal(new X509Certificate(String(before.ExtlClntAppGlobalOauthSettings.certificate)).fingerprint256);
+    expect(uploaded.fingerprint256).to.not.equal(
+      new X509Certificate(String(before.ExtlClntAppGlobalOauthSettings.certificate)).fingerprint256,
+    );
     // Only the certificate moved.
-    expect({ ...after.ExtlClntAppGlobalOauthSettings, certificate: undefined }).to.deep.equal({ ...before.ExtlClntAppGlobalOauthSettings, certificate: undefined });
+    expect({ ...after.ExtlClntAppGlobalOauthSettings, certificate: undefined }).to.deep.equal({
+      ...before.ExtlClntAppGlobalOauthSettings,
+      certificate: undefined,
+    });
     expect(after.ExtlClntAppOauthSettings).to.deep.equal(before.ExtlClntAppOauthSettings);
     expect(after.ExtlClntAppOauthConfigurablePolicies).to.deep.equal(before.ExtlClntAppOauthConfigurablePolicies);
     // The old pair kept, dated; the key still 0600.
@@ -91,9 +117,28 @@ describe('sf jwtapp cert rotate', () => {
   it('rewrites a settings JSON an earlier run wrote with the new key once it works, the previous one kept dated', async () => {
     const out = await tempDir('jwtapp-rotate-settings-');
     const settings = join(out, 'settings.json');
-    await writeFile(settings, `${JSON.stringify({ Username: integration, ClientId: 'x', PrivateKey: 'the old key', InstanceUrl: emu.url, InstanceAPIVersion: 'v68.0' })}\n`, { mode: 0o600 });
+    await writeFile(
+      settings,
+      `${JSON.stringify({ Username: integration, ClientId: 'x', PrivateKey: 'the old key', InstanceUrl: emu.url, InstanceAPIVersion: 'v68.0' })}\n`,
+      { mode: 0o600 },
+    );
     // The pair of the folder the other tests log in with, brought: the app's certificate stays theirs.
-    const run = await rotate('--name', 'Rotate_App', '--username', integration, '--output-dir', out, '--settings-file', settings, '--private-key-file', join(dir, 'server.key'), '--certificate-file', join(dir, 'server.crt'), '--cert-days', '30');
+    const run = await rotate(
+      '--name',
+      'Rotate_App',
+      '--username',
+      integration,
+      '--output-dir',
+      out,
+      '--settings-file',
+      settings,
+      '--private-key-file',
+      join(dir, 'server.key'),
+      '--certificate-file',
+      join(dir, 'server.crt'),
+      '--cert-days',
+      '30',
+    );
     expect(run.exitCode, run.stdout).to.equal(0);
     const written = JSON.parse(await readFile(settings, 'utf8')) as Record<string, string>;
     expect(written.PrivateKey).to.equal((await readFile(join(dir, 'server.key'), 'utf8')).trim());
@@ -106,9 +151,24 @@ describe('sf jwtapp cert rotate', () => {
   describe('bad input: a named error, nothing written', () => {
     it('refuses an app without a certificate: it is not set up for the JWT bearer flow', async () => {
       const conn = await adminConnection(emu);
-      await metadataOf(conn).create('ExternalClientApplication', { fullName: 'Certless_App', label: 'Certless', contactEmail: 'a@example.com', distributionState: 'Local' });
-      await metadataOf(conn).create('ExtlClntAppOauthSettings', { fullName: 'Certless_App_oauth', externalClientApplication: 'Certless_App', label: 'x', commaSeparatedOauthScopes: 'Api' });
-      await metadataOf(conn).create('ExtlClntAppGlobalOauthSettings', { fullName: 'Certless_App_glbloauth', externalClientApplication: 'Certless_App', label: 'x', callbackUrl: 'http://localhost:1717/OauthRedirect' });
+      await metadataOf(conn).create('ExternalClientApplication', {
+        fullName: 'Certless_App',
+        label: 'Certless',
+        contactEmail: 'a@example.com',
+        distributionState: 'Local',
+      });
+      await metadataOf(conn).create('ExtlClntAppOauthSettings', {
+        fullName: 'Certless_App_oauth',
+        externalClientApplication: 'Certless_App',
+        label: 'x',
+        commaSeparatedOauthScopes: 'Api',
+      });
+      await metadataOf(conn).create('ExtlClntAppGlobalOauthSettings', {
+        fullName: 'Certless_App_glbloauth',
+        externalClientApplication: 'Certless_App',
+        label: 'x',
+        callbackUrl: 'http://localhost:1717/OauthRedirect',
+      });
       await emu.clearRequests();
       const out = await tempDir('jwtapp-rotate-certless-');
       const run = await rotate('--name', 'Certless_App', '--output-dir', out);
@@ -136,8 +196,20 @@ describe('sf jwtapp cert rotate', () => {
       const foreign = join(dir, 'project.env');
       await writeFile(foreign, 'DATABASE_URL=postgres://localhost/app\n');
       await emu.clearRequests();
-      const run = await rotate('--name', 'Rotate_App', '--username', integration, '--output-dir', dir, '--dotenv-file', foreign);
-      expect({ exitCode: run.exitCode, name: run.json?.name }).to.deep.equal({ exitCode: 3, name: 'CiFileNotOursError' });
+      const run = await rotate(
+        '--name',
+        'Rotate_App',
+        '--username',
+        integration,
+        '--output-dir',
+        dir,
+        '--dotenv-file',
+        foreign,
+      );
+      expect({ exitCode: run.exitCode, name: run.json?.name }).to.deep.equal({
+        exitCode: 3,
+        name: 'CiFileNotOursError',
+      });
       expect(run.json?.actions?.join(' ')).to.include('move').and.not.include('--replace-ci-files');
       expect(await emu.requests()).to.deep.equal([]);
       expect(await readFile(foreign, 'utf8')).to.equal('DATABASE_URL=postgres://localhost/app\n');
@@ -145,7 +217,14 @@ describe('sf jwtapp cert rotate', () => {
 
     it('refuses a --private-key-file that does not exist, and one that is no key, before any request', async () => {
       await emu.clearRequests();
-      const missing = await rotate('--name', 'Rotate_App', '--output-dir', dir, '--private-key-file', join(dir, 'nowhere.key'));
+      const missing = await rotate(
+        '--name',
+        'Rotate_App',
+        '--output-dir',
+        dir,
+        '--private-key-file',
+        join(dir, 'nowhere.key'),
+      );
       expect(missing.exitCode).to.equal(3);
       expect(missing.json?.name).to.equal('KeyFileUnreadableError');
       expect(missing.json?.actions?.length ?? 0).to.be.greaterThan(0);
@@ -159,7 +238,15 @@ describe('sf jwtapp cert rotate', () => {
 
     it('refuses an org alias sf does not know, before any request', async () => {
       await emu.clearRequests();
-      const run = await runCommand<RotateResult>(CertRotate, ['--target-org', 'no-such-alias', '--name', 'Rotate_App', '--output-dir', dir, '--json']);
+      const run = await runCommand<RotateResult>(CertRotate, [
+        '--target-org',
+        'no-such-alias',
+        '--name',
+        'Rotate_App',
+        '--output-dir',
+        dir,
+        '--json',
+      ]);
       // sf's own error and message; exit 2, as any flag value that does not parse (cli/command-errors.ts).
       expect(run.exitCode).to.equal(2);
       expect(run.json?.name).to.equal('NamedOrgNotFoundError');
@@ -169,11 +256,23 @@ describe('sf jwtapp cert rotate', () => {
     it('refuses an org user who is not an admin, writing nothing', async () => {
       const key = await readFile(join(dir, 'server.key'), 'utf8');
       const clientId = String((await emu.state()).apps.find((a) => a.name === 'Rotate_App')?.consumerKey);
-      const granted = await jwtLogin(emu.url, { iss: clientId, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, key);
+      const granted = await jwtLogin(
+        emu.url,
+        { iss: clientId, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 },
+        key,
+      );
       await storeLogin(emu, granted.body.access_token, 'emu-rotate-integration');
       const before = await certificateOf('Rotate_App');
       const out = await tempDir('jwtapp-rotate-nonadmin-');
-      const run = await runCommand<RotateResult>(CertRotate, ['--target-org', 'emu-rotate-integration', '--name', 'Rotate_App', '--output-dir', out, '--json']);
+      const run = await runCommand<RotateResult>(CertRotate, [
+        '--target-org',
+        'emu-rotate-integration',
+        '--name',
+        'Rotate_App',
+        '--output-dir',
+        out,
+        '--json',
+      ]);
       expect(run.exitCode).to.equal(4);
       expect(run.json?.name).to.equal('NotAdminError');
       expect(await certificateOf('Rotate_App')).to.equal(before);

@@ -13,7 +13,15 @@ type ScriptRun = { status: number | null; stdout: string; stderr: string };
 /** The script as npm runs it; asynchronously, since the emulator it talks to lives in this process. */
 const runScript = (...args: string[]): Promise<ScriptRun> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'scripts', 'check-real-org.ts'), ...args], { env: process.env });
+    const child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(REPO_ROOT, 'scripts', 'check-real-org.ts'),
+        ...args,
+      ],
+      { env: process.env },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -33,10 +41,33 @@ describe('npm run check:real-org, against the emulator', () => {
 
   it('finds every assumption held, and removes the app, the assignment and the permission set it made', async () => {
     const lines: string[] = [];
-    const report = await runRealOrgChecks(await adminConnection(emu), { genericLoginUrl: emu.ready.loginUrl, audience: 'https://login.salesforce.com', waitMs: 0, log: (l) => lines.push(l) });
-    expect(report.checks.filter((c) => c.held !== true), lines.join('\n')).to.deep.equal([]);
-    expect(report.checks.map((c) => c.id)).to.include.members(['deploy-creates-eca', 'policies-generated', 'second-policy-refused', 'certificate-form-returned', 'credentials-resource', 'element-order-enforced', 'policies-in-one-deploy', 'token-lists-app-scopes', 'certificate-change-answer', 'eca-at-generic-host', 'expired-exp']);
-    expect(report.cleanup.every((c) => c.endsWith('removed')), report.cleanup.join('; ')).to.equal(true);
+    const report = await runRealOrgChecks(await adminConnection(emu), {
+      genericLoginUrl: emu.ready.loginUrl,
+      audience: 'https://login.salesforce.com',
+      waitMs: 0,
+      log: (l) => lines.push(l),
+    });
+    expect(
+      report.checks.filter((c) => c.held !== true),
+      lines.join('\n'),
+    ).to.deep.equal([]);
+    expect(report.checks.map((c) => c.id)).to.include.members([
+      'deploy-creates-eca',
+      'policies-generated',
+      'second-policy-refused',
+      'certificate-form-returned',
+      'credentials-resource',
+      'element-order-enforced',
+      'policies-in-one-deploy',
+      'token-lists-app-scopes',
+      'certificate-change-answer',
+      'eca-at-generic-host',
+      'expired-exp',
+    ]);
+    expect(
+      report.cleanup.every((c) => c.endsWith('removed')),
+      report.cleanup.join('; '),
+    ).to.equal(true);
     const state = await emu.state();
     expect(state.externalClientApps.map((a) => a.fullName)).to.not.include(report.app);
     expect(state.permissionSets.map((p) => p.Name).filter((n) => n.startsWith('Jwtapp_Check_'))).to.deep.equal([]);
@@ -44,7 +75,16 @@ describe('npm run check:real-org, against the emulator', () => {
 
   it('runs as an npm script with --target-org, writes the report, and exits 0', async () => {
     const out = join(await tempDir('jwtapp-check-'), 'report.json');
-    const run = await runScript('--target-org', 'emu-check-admin', '--wait', '0', '--output-file', out, '--generic-login-url', emu.ready.loginUrl);
+    const run = await runScript(
+      '--target-org',
+      'emu-check-admin',
+      '--wait',
+      '0',
+      '--output-file',
+      out,
+      '--generic-login-url',
+      emu.ready.loginUrl,
+    );
     expect(run.status, run.stdout + run.stderr).to.equal(0);
     const report = JSON.parse(await readFile(out, 'utf8')) as Report;
     expect(report.instanceUrl).to.equal(emu.url);

@@ -46,10 +46,27 @@ describe('the CI files name the instance the verified login reported', () => {
     const username = emu.ready.integrationUser.username;
     const env = join(root, 'ci.env');
     const settings = join(root, 'settings.json');
-    const args = ['--target-org', 'emu-instance-admin', '--json', '--name', 'Instance_App', '--username', username, '--output-dir', join(root, 'certs'), '--dotenv-file', env, '--settings-file', settings];
+    const args = [
+      '--target-org',
+      'emu-instance-admin',
+      '--json',
+      '--name',
+      'Instance_App',
+      '--username',
+      username,
+      '--output-dir',
+      join(root, 'certs'),
+      '--dotenv-file',
+      env,
+      '--settings-file',
+      settings,
+    ];
     const run = await runCommand<SetupResult>(Setup, args);
     expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
-    expect({ loginUrl: run.json?.result?.loginUrl, instanceUrl: run.json?.result?.instanceUrl }).to.deep.equal({ loginUrl: emu.url, instanceUrl: INSTANCE });
+    expect({ loginUrl: run.json?.result?.loginUrl, instanceUrl: run.json?.result?.instanceUrl }).to.deep.equal({
+      loginUrl: emu.url,
+      instanceUrl: INSTANCE,
+    });
     expect(readWithBash(env)).to.include({ SF_LOGIN_URL: emu.url, SF_INSTANCE_URL: INSTANCE });
     expect((JSON.parse(await readFile(settings, 'utf8')) as { InstanceUrl: string }).InstanceUrl).to.equal(INSTANCE);
 
@@ -59,7 +76,21 @@ describe('the CI files name the instance the verified login reported', () => {
     expect(readWithBash(env).SF_INSTANCE_URL).to.equal(INSTANCE);
 
     // cert rotate writes the instance its own verified login reported.
-    const rotated = await runCommand<RotateResult>(CertRotate, ['--target-org', 'emu-instance-admin', '--json', '--name', 'Instance_App', '--username', username, '--output-dir', join(root, 'certs'), '--dotenv-file', env, '--settings-file', settings]);
+    const rotated = await runCommand<RotateResult>(CertRotate, [
+      '--target-org',
+      'emu-instance-admin',
+      '--json',
+      '--name',
+      'Instance_App',
+      '--username',
+      username,
+      '--output-dir',
+      join(root, 'certs'),
+      '--dotenv-file',
+      env,
+      '--settings-file',
+      settings,
+    ]);
     expect(rotated.exitCode, rotated.stdout + rotated.stderr).to.equal(0);
     expect(rotated.json?.result?.verification?.instanceUrl).to.equal(INSTANCE);
     expect(readWithBash(env).SF_INSTANCE_URL).to.equal(INSTANCE);

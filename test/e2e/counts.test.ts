@@ -30,12 +30,25 @@ describe('counts in what the commands print', () => {
     const dir = join(REPO_ROOT, 'messages');
     const files = await readdir(dir);
     const texts = await Promise.all(files.map((file) => readFile(join(dir, file), 'utf8')));
-    const found = texts.flatMap((text, f) => text.split('\n').flatMap((line, i) => (/[a-z]\(s\)/i.test(line) ? [`messages/${files[f]}:${i + 1}: ${line}`] : [])));
+    const found = texts.flatMap((text, f) =>
+      text
+        .split('\n')
+        .flatMap((line, i) => (/[a-z]\(s\)/i.test(line) ? [`messages/${files[f]}:${i + 1}: ${line}`] : [])),
+    );
     expect(found).to.deep.equal([]);
   });
 
   it('setup says the login was verified in "1 attempt"', async () => {
-    const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-counts-admin', '--name', 'Counts_App', '--username', integration, '--output-dir', join(root, 'counts')]);
+    const run = await runCommand<SetupResult>(Setup, [
+      '--target-org',
+      'emu-counts-admin',
+      '--name',
+      'Counts_App',
+      '--username',
+      integration,
+      '--output-dir',
+      join(root, 'counts'),
+    ]);
     expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
     expect(run.stdout).to.match(/\byes \(1 attempt\)/);
   });
@@ -44,10 +57,24 @@ describe('counts in what the commands print', () => {
     const dir = join(root, 'last-day');
     await mkdir(dir, { mode: 0o700 });
     // Valid for two days from 12 hours ago: 1.5 days left, one whole day.
-    const pair = await generateKeyAndCertificate(2048, { subject: 'CN=last-day', days: 2, notBefore: new Date(Date.now() - 12 * 3_600_000) });
+    const pair = await generateKeyAndCertificate(2048, {
+      subject: 'CN=last-day',
+      days: 2,
+      notBefore: new Date(Date.now() - 12 * 3_600_000),
+    });
     await writeFile(join(dir, 'server.key'), pair.privateKeyPem, { mode: 0o600 });
     await writeFile(join(dir, 'server.crt'), pair.certificatePem, { mode: 0o644 });
-    const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-counts-admin', '--name', 'Last_Day_App', '--username', integration, '--output-dir', dir, '--json']);
+    const run = await runCommand<SetupResult>(Setup, [
+      '--target-org',
+      'emu-counts-admin',
+      '--name',
+      'Last_Day_App',
+      '--username',
+      integration,
+      '--output-dir',
+      dir,
+      '--json',
+    ]);
     expect(run.exitCode, run.stdout).to.equal(0);
     expect(run.json?.warnings?.join(' ')).to.match(/expires on \S+, in 1 day\./);
   });

@@ -28,7 +28,8 @@ const demoStoppedAfter = (tmp: string, until: RegExp): Promise<{ code: number | 
 describe('npm run demo', () => {
   it('shows what sf prints in the order sf printed it, stdout and stderr as one stream, as a terminal does', async () => {
     const home = await tempDir('jwtapp-interleaved-');
-    const script = 'for (let i = 0; i < 300; i++) { process.stdout.write(`out ${i}\\n`); process.stderr.write(`err ${i}\\n`); }';
+    const script =
+      'for (let i = 0; i < 300; i++) { process.stdout.write(`out ${i}\\n`); process.stderr.write(`err ${i}\\n`); }';
     let shown = '';
     const run = await runNode(['-e', script], { home, interleaved: (text) => (shown += text) });
     const printed = Array.from({ length: 300 }, (_, i) => `out ${i}\nerr ${i}\n`).join('');
@@ -45,14 +46,16 @@ describe('npm run demo', () => {
     expect(instanceUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
     const answer = await fetch(`${instanceUrl}/__emulator/state`).then(
       (r) => `answered ${r.status}`,
-      () => 'refused'
+      () => 'refused',
     );
     expect(answer).to.equal('refused');
     // The dry run's progress (sf writes it to stderr) comes before the plan it leads to (stdout), as in a terminal.
     const dryRun = run.output.slice(run.output.indexOf('--dry-run\n'));
     expect(dryRun.indexOf('Reading'), dryRun).to.be.greaterThan(-1);
     expect(dryRun.indexOf('Reading'), dryRun).to.be.lessThan(dryRun.indexOf('Dry run'));
-    expect(run.output).to.match(/demo stopped \(SIGINT\)\n\nRemoved the demo's files \(.*jwtapp-demo-\w+: sf's logins, the key, jitterbit\.env\)\. To keep them: npm run demo -- --keep\n$/);
+    expect(run.output).to.match(
+      /demo stopped \(SIGINT\)\n\nRemoved the demo's files \(.*jwtapp-demo-\w+: sf's logins, the key, jitterbit\.env\)\. To keep them: npm run demo -- --keep\n$/,
+    );
     // All but tsx's compile cache (tsx-<uid>), which tsx keeps between runs on purpose.
     expect((await readdir(tmp)).filter((name) => !name.startsWith('tsx-'))).to.deep.equal([]);
   });

@@ -19,18 +19,26 @@ const invariantViolations = (state: EmulatorState, app: string, username: string
   if (apps.length > 1) problems.push(`${apps.length} apps named ${app}`);
   // An External Client App is written in one all-or-nothing deploy: never without its certificate.
   for (const eca of apps) {
-    if (!String(eca.components.ExtlClntAppGlobalOauthSettings?.metadata.certificate ?? '').includes('BEGIN CERTIFICATE')) problems.push(`${app} has no certificate`);
+    if (
+      !String(eca.components.ExtlClntAppGlobalOauthSettings?.metadata.certificate ?? '').includes('BEGIN CERTIFICATE')
+    )
+      problems.push(`${app} has no certificate`);
   }
   const sets = state.permissionSets.filter((p) => p.Name === `${app}_Access`);
   if (sets.length > 1) problems.push(`${sets.length} permission sets`);
   const user = state.users.find((u) => u.Username === username);
-  const assignments = state.permissionSetAssignments.filter((a) => a.AssigneeId === user?.Id && sets.some((s) => s.Id === a.PermissionSetId));
+  const assignments = state.permissionSetAssignments.filter(
+    (a) => a.AssigneeId === user?.Id && sets.some((s) => s.Id === a.PermissionSetId),
+  );
   if (assignments.length > 1) problems.push(`${assignments.length} assignments`);
   return problems;
 };
 
 const certificateOf = async (emu: RunningEmulator): Promise<string> =>
-  String((await emu.state()).externalClientApps.find((a) => a.fullName === 'Fault_App')?.components.ExtlClntAppGlobalOauthSettings?.metadata.certificate);
+  String(
+    (await emu.state()).externalClientApps.find((a) => a.fullName === 'Fault_App')?.components
+      .ExtlClntAppGlobalOauthSettings?.metadata.certificate,
+  );
 
 type Outcome = { seed: number; exitCode: number; name?: string; retries: number; violations: string[] };
 
@@ -45,7 +53,17 @@ describe(`setup and cert rotate under faults: ${SEEDS} seeds at fault rate ${FAU
   const outcomes: Outcome[] = [];
 
   const setup = (alias: string, emu: RunningEmulator, dir: string): Promise<CommandRun<SetupResult>> =>
-    runCommand<SetupResult>(Setup, ['--target-org', alias, '--name', 'Fault_App', '--username', emu.ready.integrationUser.username, '--output-dir', dir, '--json']);
+    runCommand<SetupResult>(Setup, [
+      '--target-org',
+      alias,
+      '--name',
+      'Fault_App',
+      '--username',
+      emu.ready.integrationUser.username,
+      '--output-dir',
+      dir,
+      '--json',
+    ]);
 
   it('each run succeeds or fails with a named error, leaves the org consistent, and a second run completes and verifies', async () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
@@ -66,10 +84,18 @@ describe(`setup and cert rotate under faults: ${SEEDS} seeds at fault rate ${FAU
         const username = emu.ready.integrationUser.username;
         // eslint-disable-next-line no-await-in-loop
         const violations = invariantViolations(await emu.state(), 'Fault_App', username);
-        outcomes.push({ seed, exitCode: first.exitCode, name: first.json?.name, retries: first.json?.result?.retries?.length ?? 0, violations });
+        outcomes.push({
+          seed,
+          exitCode: first.exitCode,
+          name: first.json?.name,
+          retries: first.json?.result?.retries?.length ?? 0,
+          violations,
+        });
         if (first.exitCode !== 0) {
           // A named error of ours, with what to do: never a raw transport error or a stack trace.
-          expect(first.json?.name, `seed ${seed}: ${first.stdout}`).to.match(/^[A-Z][A-Za-z]+Error$/).and.not.equal('TypeError');
+          expect(first.json?.name, `seed ${seed}: ${first.stdout}`)
+            .to.match(/^[A-Z][A-Za-z]+Error$/)
+            .and.not.equal('TypeError');
           expect(first.json?.actions?.length ?? 0, `seed ${seed}`).to.be.greaterThan(0);
           // The outage is the run's named error (exit 5), not a raw transport error (sf's exit 1 or 10).
           expect(first.json?.message ?? '', `seed ${seed}`).not.to.match(/^(fetch failed|\[\{"message")/);
@@ -94,7 +120,7 @@ describe(`setup and cert rotate under faults: ${SEEDS} seeds at fault rate ${FAU
     process.stdout.write(
       `      fault matrix: ${outcomes.length} seeds, ${outcomes.length - failed.length} first runs succeeded ` +
         `(${outcomes.reduce((n, o) => n + o.retries, 0)} calls retried), ${failed.length} needed a second run ` +
-        `(${failed.map((o) => `${o.seed}:${o.name ?? '?'}`).join(', ') || 'none'}), invariant violations: ${violations.length}\n`
+        `(${failed.map((o) => `${o.seed}:${o.name ?? '?'}`).join(', ') || 'none'}), invariant violations: ${violations.length}\n`,
     );
     expect(violations).to.deep.equal([]);
     expect(outcomes).to.have.length(SEEDS);
@@ -120,11 +146,23 @@ describe(`setup and cert rotate under faults: ${SEEDS} seeds at fault rate ${FAU
         // eslint-disable-next-line no-await-in-loop
         await emu.setFaultRate(FAULT_RATE);
         // eslint-disable-next-line no-await-in-loop
-        const run = await runCommand<RotateResult>(CertRotate, ['--target-org', alias, '--name', 'Fault_App', '--username', username, '--output-dir', dir, '--json']);
+        const run = await runCommand<RotateResult>(CertRotate, [
+          '--target-org',
+          alias,
+          '--name',
+          'Fault_App',
+          '--username',
+          username,
+          '--output-dir',
+          dir,
+          '--json',
+        ]);
         // eslint-disable-next-line no-await-in-loop
         await emu.setFaultRate(0);
         if (run.exitCode !== 0) {
-          expect(run.json?.name, `seed ${seed}: ${run.stdout}`).to.match(/^[A-Z][A-Za-z]+Error$/).and.not.equal('TypeError');
+          expect(run.json?.name, `seed ${seed}: ${run.stdout}`)
+            .to.match(/^[A-Z][A-Za-z]+Error$/)
+            .and.not.equal('TypeError');
           expect(run.exitCode, `seed ${seed}`).to.be.oneOf([4, 5]);
         }
         // eslint-disable-next-line no-await-in-loop
@@ -132,7 +170,17 @@ describe(`setup and cert rotate under faults: ${SEEDS} seeds at fault rate ${FAU
         rotations.push({ seed, exitCode: run.exitCode, name: run.json?.name, rotated: after !== before });
         // Whatever happened, the pipeline's key file and the app's certificate belong together.
         // eslint-disable-next-line no-await-in-loop
-        const login = await runCommand<VerifyResult>(Verify, ['-o', username, '-i', String(made.json?.result?.clientId), '-f', join(dir, 'server.key'), '-r', emu.url, '--json']);
+        const login = await runCommand<VerifyResult>(Verify, [
+          '-o',
+          username,
+          '-i',
+          String(made.json?.result?.clientId),
+          '-f',
+          join(dir, 'server.key'),
+          '-r',
+          emu.url,
+          '--json',
+        ]);
         expect(login.exitCode, `seed ${seed}: ${run.json?.name ?? 'rotated'}, then ${login.stdout}`).to.equal(0);
       } finally {
         // eslint-disable-next-line no-await-in-loop
@@ -142,7 +190,7 @@ describe(`setup and cert rotate under faults: ${SEEDS} seeds at fault rate ${FAU
     const failed = rotations.filter((r) => r.exitCode !== 0);
     process.stdout.write(
       `      rotate under faults: ${rotations.length} seeds, ${rotations.filter((r) => r.rotated).length} rotated, ` +
-        `${failed.length} stopped with a named error (${failed.map((r) => `${r.seed}:${r.name ?? '?'}`).join(', ') || 'none'}); server.key logged in after every run\n`
+        `${failed.length} stopped with a named error (${failed.map((r) => `${r.seed}:${r.name ?? '?'}`).join(', ') || 'none'}); server.key logged in after every run\n`,
     );
     expect(rotations).to.have.length(SEEDS);
   });

@@ -13,20 +13,24 @@ import { storeAdminLogin } from '../helpers/org.js';
 import { useFakeClock } from '../helpers/time.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 
-
 /** The key in the folder signs for the certificate the app holds: the pipeline's login works. */
 const folderMatchesApp = async (emu: RunningEmulator, app: string, dir: string): Promise<boolean> => {
   const held = (await emu.state()).apps.find((a) => a.name === app)?.certificate ?? '';
   const key = createPrivateKey(await readFile(join(dir, 'server.key'), 'utf8'));
-  return new X509Certificate(held).checkPrivateKey(key) && new X509Certificate(await readFile(join(dir, 'server.crt'), 'utf8')).checkPrivateKey(key);
+  return (
+    new X509Certificate(held).checkPrivateKey(key) &&
+    new X509Certificate(await readFile(join(dir, 'server.crt'), 'utf8')).checkPrivateKey(key)
+  );
 };
 
 describe('the key folder and the app agree', () => {
   let emu: RunningEmulator;
   let integration: string;
   let root: string;
-  const setup = (...args: string[]): Promise<CommandRun<SetupResult>> => runCommand<SetupResult>(Setup, ['--target-org', 'emu-folder-admin', '--json', ...args]);
-  const rotate = (...args: string[]): Promise<CommandRun<RotateResult>> => runCommand<RotateResult>(CertRotate, ['--target-org', 'emu-folder-admin', '--json', ...args]);
+  const setup = (...args: string[]): Promise<CommandRun<SetupResult>> =>
+    runCommand<SetupResult>(Setup, ['--target-org', 'emu-folder-admin', '--json', ...args]);
+  const rotate = (...args: string[]): Promise<CommandRun<RotateResult>> =>
+    runCommand<RotateResult>(CertRotate, ['--target-org', 'emu-folder-admin', '--json', ...args]);
 
   before(async () => {
     emu = await startEmulator();
@@ -46,7 +50,18 @@ describe('the key folder and the app agree', () => {
     const pair = await generateKeyAndCertificate(2048, { subject: 'CN=vault', days: 400 });
     await writeFile(join(vault, 'next.key'), pair.privateKeyPem, { mode: 0o600 });
     await writeFile(join(vault, 'next.crt'), pair.certificatePem);
-    const rotated = await rotate('--name', 'Brought_App', '--username', integration, '--output-dir', dir, '--private-key-file', join(vault, 'next.key'), '--certificate-file', join(vault, 'next.crt'));
+    const rotated = await rotate(
+      '--name',
+      'Brought_App',
+      '--username',
+      integration,
+      '--output-dir',
+      dir,
+      '--private-key-file',
+      join(vault, 'next.key'),
+      '--certificate-file',
+      join(vault, 'next.crt'),
+    );
     expect(rotated.exitCode, rotated.stdout).to.equal(0);
     expect(rotated.json?.result?.keyFile).to.equal(join(dir, 'server.key'));
     expect(await readFile(join(dir, 'server.key'), 'utf8')).to.equal(pair.privateKeyPem);
@@ -64,11 +79,16 @@ describe('the key folder and the app agree', () => {
     const dir = join(root, 'stale');
     expect((await setup('--name', 'Stale_App', '--username', integration, '--output-dir', dir)).exitCode).to.equal(0);
     const elsewhere = join(root, 'elsewhere');
-    expect((await rotate('--name', 'Stale_App', '--username', integration, '--output-dir', elsewhere)).exitCode).to.equal(0);
+    expect(
+      (await rotate('--name', 'Stale_App', '--username', integration, '--output-dir', elsewhere)).exitCode,
+    ).to.equal(0);
     const held = (await emu.state()).apps.find((a) => a.name === 'Stale_App')?.certificate;
     await emu.clearRequests();
     const run = await setup('--name', 'Stale_App', '--username', integration, '--output-dir', dir);
-    expect({ exitCode: run.exitCode, name: run.json?.name }).to.deep.equal({ exitCode: 3, name: 'KeyPairNotTheAppsError' });
+    expect({ exitCode: run.exitCode, name: run.json?.name }).to.deep.equal({
+      exitCode: 3,
+      name: 'KeyPairNotTheAppsError',
+    });
     expect(run.json?.message).to.include(dir).and.include('Stale_App');
     expect(run.json?.actions?.join(' ')).to.include('--private-key-file').and.include('cert rotate');
     expect(await emu.writes()).to.deep.equal([]);
@@ -83,11 +103,22 @@ describe('the key folder and the app agree', () => {
     const stray = await generateKeyAndCertificate(2048, { subject: 'CN=stray', days: 30 });
     await writeFile(join(dir, 'server.key'), stray.privateKeyPem, { mode: 0o600 });
     await writeFile(join(dir, 'server.crt'), stray.certificatePem);
-    const journal = JSON.stringify({ app: 'Unread_App', startedAt: '2026-12-03T07:00:00Z', previous: { keyFile: join(dir, 'server-kept.key'), certificateFile: join(dir, 'server-kept.crt') } });
+    const journal = JSON.stringify({
+      app: 'Unread_App',
+      startedAt: '2026-12-03T07:00:00Z',
+      previous: { keyFile: join(dir, 'server-kept.key'), certificateFile: join(dir, 'server-kept.crt') },
+    });
     await writeFile(join(dir, '.jwtapp-switch.json'), journal, { mode: 0o600 });
     // The Metadata API refuses the read (a permission lost meanwhile): not an app that is gone.
-    const fault = '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>sf:INSUFFICIENT_ACCESS</faultcode><faultstring>INSUFFICIENT_ACCESS: insufficient access rights on object id</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>';
-    await emu.answerNext({ status: 500, contentType: 'text/xml', body: fault, path: '/services/Soap/m/68.0', count: 1 });
+    const fault =
+      '<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>sf:INSUFFICIENT_ACCESS</faultcode><faultstring>INSUFFICIENT_ACCESS: insufficient access rights on object id</faultstring></soapenv:Fault></soapenv:Body></soapenv:Envelope>';
+    await emu.answerNext({
+      status: 500,
+      contentType: 'text/xml',
+      body: fault,
+      path: '/services/Soap/m/68.0',
+      count: 1,
+    });
     const run = await setup('--name', 'Unread_App', '--username', integration, '--output-dir', dir);
     expect(run.exitCode, run.stdout).to.not.equal(0);
     expect(await readFile(join(dir, '.jwtapp-switch.json'), 'utf8')).to.equal(journal);
@@ -125,14 +156,20 @@ describe('the key folder and the app agree', () => {
       await rotate('--name', 'Shared_App', '--username', integration, '--output-dir', dir),
       await runCommand(CertGenerate, ['--output-dir', dir, '--force', '--json']),
     ]) {
-      expect({ exitCode: run.exitCode, name: run.json?.name }).to.deep.equal({ exitCode: 3, name: 'KeyFolderWritableByOthersError' });
+      expect({ exitCode: run.exitCode, name: run.json?.name }).to.deep.equal({
+        exitCode: 3,
+        name: 'KeyFolderWritableByOthersError',
+      });
       expect(run.json?.actions?.join(' ')).to.include(`chmod 700 ${dir}`);
     }
     expect(await emu.requests()).to.deep.equal([]);
     await chmod(dir, 0o700);
     await chmod(join(dir, 'server.key'), 0o666);
     const key = await setup('--name', 'Shared_App', '--username', integration, '--output-dir', dir);
-    expect({ exitCode: key.exitCode, name: key.json?.name }).to.deep.equal({ exitCode: 3, name: 'KeyFileWritableByOthersError' });
+    expect({ exitCode: key.exitCode, name: key.json?.name }).to.deep.equal({
+      exitCode: 3,
+      name: 'KeyFileWritableByOthersError',
+    });
     expect(await emu.requests()).to.deep.equal([]);
   });
 
@@ -146,7 +183,15 @@ describe('the key folder and the app agree', () => {
     const stray = await generateKeyAndCertificate(2048, { subject: 'CN=stray', days: 30 });
     await writeFile(join(dir, 'server.key'), stray.privateKeyPem, { mode: 0o600 });
     await writeFile(join(dir, 'server.crt'), stray.certificatePem);
-    await writeFile(join(dir, '.jwtapp-switch.json'), JSON.stringify({ app: 'Cut_App', startedAt: '2026-12-03T07:00:00Z', previous: { keyFile: join(dir, 'server-kept.key'), certificateFile: join(dir, 'server-kept.crt') } }), { mode: 0o600 });
+    await writeFile(
+      join(dir, '.jwtapp-switch.json'),
+      JSON.stringify({
+        app: 'Cut_App',
+        startedAt: '2026-12-03T07:00:00Z',
+        previous: { keyFile: join(dir, 'server-kept.key'), certificateFile: join(dir, 'server-kept.crt') },
+      }),
+      { mode: 0o600 },
+    );
     await emu.clearRequests();
     const run = await setup('--name', 'Cut_App', '--username', integration, '--output-dir', dir);
     expect(run.exitCode, run.stdout).to.equal(0);
@@ -166,13 +211,35 @@ describe('the key folder and the app agree', () => {
       slow = await startEmulator({ propagationMs: 4 * 60_000, now: fake.now });
       await storeAdminLogin(slow, 'emu-propagating-admin');
       dir = join(root, 'propagating');
-      const made = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-propagating-admin', '--name', 'Slow_Rotate', '--username', slow.ready.integrationUser.username, '--output-dir', dir, '--json']);
+      const made = await runCommand<SetupResult>(Setup, [
+        '--target-org',
+        'emu-propagating-admin',
+        '--name',
+        'Slow_Rotate',
+        '--username',
+        slow.ready.integrationUser.username,
+        '--output-dir',
+        dir,
+        '--json',
+      ]);
       expect(made.exitCode, made.stdout).to.equal(0);
     });
     after(() => slow.stop());
     const slowRotate = (...args: string[]): Promise<CommandRun<RotateResult>> =>
-      runCommand<RotateResult>(CertRotate, ['--target-org', 'emu-propagating-admin', '--name', 'Slow_Rotate', '--username', slow.ready.integrationUser.username, '--output-dir', dir, '--json', ...args]);
-    const heldBySlow = async (): Promise<string> => (await slow.state()).apps.find((a) => a.name === 'Slow_Rotate')?.certificate ?? '';
+      runCommand<RotateResult>(CertRotate, [
+        '--target-org',
+        'emu-propagating-admin',
+        '--name',
+        'Slow_Rotate',
+        '--username',
+        slow.ready.integrationUser.username,
+        '--output-dir',
+        dir,
+        '--json',
+        ...args,
+      ]);
+    const heldBySlow = async (): Promise<string> =>
+      (await slow.state()).apps.find((a) => a.name === 'Slow_Rotate')?.certificate ?? '';
 
     it('waits out the previous certificate\'s "invalid assertion" within --wait, and succeeds', async () => {
       const started = fake.now();
@@ -187,7 +254,10 @@ describe('the key folder and the app agree', () => {
     it('keeps the new certificate, key and CI files when the wait ends first: exit 5, nothing put back', async () => {
       const env = join(dir, 'ci.env');
       const run = await slowRotate('--wait', '1', '--dotenv-file', env, '--dotenv-include-key');
-      expect({ exitCode: run.exitCode, name: run.json?.name }).to.deep.equal({ exitCode: 5, name: 'CertificateNotYetActiveError' });
+      expect({ exitCode: run.exitCode, name: run.json?.name }).to.deep.equal({
+        exitCode: 5,
+        name: 'CertificateNotYetActiveError',
+      });
       expect(run.json?.actions?.[0]).to.include('Nothing was put back');
       expect(await folderMatchesApp(slow, 'Slow_Rotate', dir)).to.equal(true);
       expect(await readFile(env, 'utf8')).to.include((await readFile(join(dir, 'server.key'), 'utf8')).split('\n')[1]);
@@ -196,7 +266,18 @@ describe('the key folder and the app agree', () => {
 
     it('lets setup --force give the app a new pair across the propagation, verified', async () => {
       const before = await heldBySlow();
-      const run = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-propagating-admin', '--name', 'Slow_Rotate', '--username', slow.ready.integrationUser.username, '--output-dir', dir, '--force', '--json']);
+      const run = await runCommand<SetupResult>(Setup, [
+        '--target-org',
+        'emu-propagating-admin',
+        '--name',
+        'Slow_Rotate',
+        '--username',
+        slow.ready.integrationUser.username,
+        '--output-dir',
+        dir,
+        '--force',
+        '--json',
+      ]);
       expect(run.exitCode, run.stdout).to.equal(0);
       expect(run.json?.result?.verification?.success).to.equal(true);
       expect(await heldBySlow()).to.not.equal(before);
@@ -212,8 +293,24 @@ describe('the key folder and the app agree', () => {
       const made = await setup('--name', 'Combined_App', '--username', integration, '--output-dir', dir);
       expect(made.exitCode, made.stdout).to.equal(0);
       const both = join(dir, 'both.pem');
-      await writeFile(both, `${await readFile(join(dir, 'server.crt'), 'utf8')}${await readFile(join(dir, 'server.key'), 'utf8')}`, { mode: 0o600 });
-      const run = await runCommand(Verify, ['--username', integration, '--client-id', String(made.json?.result?.clientId), '--jwt-key-file', both, '--certificate-file', both, '--instance-url', emu.url, '--json']);
+      await writeFile(
+        both,
+        `${await readFile(join(dir, 'server.crt'), 'utf8')}${await readFile(join(dir, 'server.key'), 'utf8')}`,
+        { mode: 0o600 },
+      );
+      const run = await runCommand(Verify, [
+        '--username',
+        integration,
+        '--client-id',
+        String(made.json?.result?.clientId),
+        '--jwt-key-file',
+        both,
+        '--certificate-file',
+        both,
+        '--instance-url',
+        emu.url,
+        '--json',
+      ]);
       expect(run.exitCode, run.stdout).to.equal(0);
     });
 
@@ -227,7 +324,18 @@ describe('the key folder and the app agree', () => {
       });
       after(() => timed.stop());
       const timedSetup = (dir: string, ...args: string[]): Promise<CommandRun<SetupResult>> =>
-        runCommand<SetupResult>(Setup, ['--target-org', 'emu-timed-admin', '--name', 'Timed_App', '--username', timed.ready.integrationUser.username, '--output-dir', dir, '--json', ...args]);
+        runCommand<SetupResult>(Setup, [
+          '--target-org',
+          'emu-timed-admin',
+          '--name',
+          'Timed_App',
+          '--username',
+          timed.ready.integrationUser.username,
+          '--output-dir',
+          dir,
+          '--json',
+          ...args,
+        ]);
 
       it('warns when it expires within 30 days, and goes on after it expired (Salesforce does not check its dates)', async () => {
         const dir = join(root, 'timed');

@@ -38,7 +38,16 @@ describe('sf jwtapp setup: permission sets (limits, least privilege)', () => {
     return dir;
   };
   const setupIn = (dir: string, ...args: string[]): Promise<CommandRun<SetupResult>> =>
-    runCommand<SetupResult>(Setup, ['--target-org', 'perms-admin', '--json', '--output-dir', dir, '--wait', '0', ...args]);
+    runCommand<SetupResult>(Setup, [
+      '--target-org',
+      'perms-admin',
+      '--json',
+      '--output-dir',
+      dir,
+      '--wait',
+      '0',
+      ...args,
+    ]);
   const setup = async (...args: string[]): Promise<CommandRun<SetupResult>> => setupIn(await newDir(), ...args);
 
   describe("Salesforce's lengths (PermissionSet Name and Label: 80 characters)", () => {
@@ -81,8 +90,24 @@ describe('sf jwtapp setup: permission sets (limits, least privilege)', () => {
         label: 'Payroll admin - DO NOT ASSIGN',
         description: 'Full payroll access for the payroll team',
         objectPermissions: [
-          { allowCreate: true, allowDelete: true, allowEdit: true, allowRead: true, modifyAllRecords: true, object: 'Account', viewAllRecords: true },
-          { allowCreate: false, allowDelete: false, allowEdit: false, allowRead: true, modifyAllRecords: false, object: 'Contact', viewAllRecords: false },
+          {
+            allowCreate: true,
+            allowDelete: true,
+            allowEdit: true,
+            allowRead: true,
+            modifyAllRecords: true,
+            object: 'Account',
+            viewAllRecords: true,
+          },
+          {
+            allowCreate: false,
+            allowDelete: false,
+            allowEdit: false,
+            allowRead: true,
+            modifyAllRecords: false,
+            object: 'Contact',
+            viewAllRecords: false,
+          },
         ],
         userPermissions: [
           { enabled: true, name: 'ModifyAllData' },
@@ -101,9 +126,17 @@ describe('sf jwtapp setup: permission sets (limits, least privilege)', () => {
       const run = await setup('--name', 'Payroll_Sync', '--permission-set', 'Payroll_Admin', '--username', integration);
       expect(run.exitCode, run.stdout).to.equal(4);
       expect(run.json?.name).to.equal('PermissionSetNotOursError');
-      expect(run.json?.message).to.include('Payroll_Admin').and.include('DO NOT ASSIGN').and.include('ModifyAllData, ViewAllData').and.include('2 objects');
-      expect(run.json?.actions?.join('\n')).to.include('--use-existing-permission-set').and.include('--permission-set Payroll_Sync_Jwt_Access');
-      const data = (run.json as { data?: { userPermissions: string[]; objectPermissions: number; otherAssignees: string[] } }).data;
+      expect(run.json?.message)
+        .to.include('Payroll_Admin')
+        .and.include('DO NOT ASSIGN')
+        .and.include('ModifyAllData, ViewAllData')
+        .and.include('2 objects');
+      expect(run.json?.actions?.join('\n'))
+        .to.include('--use-existing-permission-set')
+        .and.include('--permission-set Payroll_Sync_Jwt_Access');
+      const data = (
+        run.json as { data?: { userPermissions: string[]; objectPermissions: number; otherAssignees: string[] } }
+      ).data;
       expect(data?.userPermissions).to.deep.equal(['ModifyAllData', 'ViewAllData']);
       expect(data?.objectPermissions).to.equal(2);
       expect(data?.otherAssignees).to.have.length(1);
@@ -111,7 +144,15 @@ describe('sf jwtapp setup: permission sets (limits, least privilege)', () => {
     });
 
     it('refuses under --dry-run too', async () => {
-      const run = await setup('--name', 'Payroll_Sync', '--permission-set', 'Payroll_Admin', '--username', integration, '--dry-run');
+      const run = await setup(
+        '--name',
+        'Payroll_Sync',
+        '--permission-set',
+        'Payroll_Admin',
+        '--username',
+        integration,
+        '--dry-run',
+      );
       expect(run.json?.name).to.equal('PermissionSetNotOursError');
     });
 
@@ -120,20 +161,40 @@ describe('sf jwtapp setup: permission sets (limits, least privilege)', () => {
       await metadataOf(conn).create('PermissionSet', { fullName: 'Shared_Empty', label: 'Shared empty' });
       const state = await emu.state();
       const set = state.permissionSets.find((p) => p.Name === 'Shared_Empty');
-      const other = state.users.find((u) => u.IsActive && u.Username !== integration && u.Username !== emu.ready.admin.username);
+      const other = state.users.find(
+        (u) => u.IsActive && u.Username !== integration && u.Username !== emu.ready.admin.username,
+      );
       await conn.sobject('PermissionSetAssignment').create({ PermissionSetId: set?.Id, AssigneeId: other?.Id });
-      const run = await setup('--name', 'Shared_App', '--permission-set', 'Shared_Empty', '--username', integration, '--dry-run');
+      const run = await setup(
+        '--name',
+        'Shared_App',
+        '--permission-set',
+        'Shared_Empty',
+        '--username',
+        integration,
+        '--dry-run',
+      );
       expect(run.json?.name).to.equal('PermissionSetNotOursError');
       expect(run.json?.message).to.include(other?.Username ?? '?');
     });
 
     it('uses it when --use-existing-permission-set says so', async () => {
-      const run = await setup('--name', 'Payroll_Sync', '--permission-set', 'Payroll_Admin', '--username', integration, '--use-existing-permission-set');
+      const run = await setup(
+        '--name',
+        'Payroll_Sync',
+        '--permission-set',
+        'Payroll_Admin',
+        '--username',
+        integration,
+        '--use-existing-permission-set',
+      );
       expect(run.exitCode, run.stdout).to.equal(0);
       const state = await emu.state();
       const set = state.permissionSets.find((p) => p.Name === 'Payroll_Admin');
       const user = state.users.find((u) => u.Username === integration);
-      expect(state.permissionSetAssignments.some((a) => a.PermissionSetId === set?.Id && a.AssigneeId === user?.Id)).to.equal(true);
+      expect(
+        state.permissionSetAssignments.some((a) => a.PermissionSetId === set?.Id && a.AssigneeId === user?.Id),
+      ).to.equal(true);
     });
 
     it("takes an unmarked <app>_Access that grants nothing else and no one else holds (an earlier run's, or made by hand as the seeds do)", async () => {
@@ -172,13 +233,23 @@ describe('sf jwtapp setup: permission sets (limits, least privilege)', () => {
       expect(run.exitCode, run.stdout).to.equal(4);
       expect(run.json?.name).to.equal('AppBlockedError');
       expect(run.json?.message).to.include('Blockable_Perms').and.include('blocked');
-      expect(run.json?.actions?.join('\n')).to.include(`sf jwtapp unblock --target-org ${emu.ready.admin.username} --name Blockable_Perms`);
+      expect(run.json?.actions?.join('\n')).to.include(
+        `sf jwtapp unblock --target-org ${emu.ready.admin.username} --name Blockable_Perms`,
+      );
       expect(orgOf(await emu.state())).to.deep.equal(before);
     });
 
     it("verify at the org's own My Domain says the app is blocked and how to unblock it, not to use the My Domain", async () => {
       // No --instance-url: the URL sf's auth store has for the user, the org's My Domain.
-      const run = await runCommand<VerifyResult>(Verify, ['-o', emu.ready.admin.username, '-i', clientId, '-f', join(dir, 'server.key'), '--json']);
+      const run = await runCommand<VerifyResult>(Verify, [
+        '-o',
+        emu.ready.admin.username,
+        '-i',
+        clientId,
+        '-f',
+        join(dir, 'server.key'),
+        '--json',
+      ]);
       expect(run.exitCode, run.stdout).to.equal(4);
       expect(run.json?.name).to.equal('AppDisabledError');
       expect(run.json?.message).to.include('blocked').and.not.include("known only at its org's My Domain");
@@ -207,7 +278,9 @@ describe('sf jwtapp setup: permission sets (limits, least privilege)', () => {
       const first = await setupIn(dir, '--name', 'Case_Old', '--username', integration, '--dotenv-file', envFile);
       expect(first.exitCode, first.stdout).to.equal(0);
       const text = await readFile(envFile, 'utf8');
-      await writeFile(envFile, text.replace(`SF_USERNAME=${integration}`, `SF_USERNAME=${integration.toUpperCase()}`), { mode: 0o600 });
+      await writeFile(envFile, text.replace(`SF_USERNAME=${integration}`, `SF_USERNAME=${integration.toUpperCase()}`), {
+        mode: 0o600,
+      });
       const second = await setupIn(dir, '--name', 'Case_Old', '--username', integration, '--dotenv-file', envFile);
       expect(second.exitCode, second.stdout).to.equal(0);
       expect(await readFile(envFile, 'utf8')).to.equal(text);

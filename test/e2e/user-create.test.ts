@@ -16,14 +16,25 @@ describe('sf jwtapp user create', () => {
   let emu: RunningEmulator;
   const create = (alias: string, ...args: string[]): Promise<CommandRun<UserResult>> =>
     runCommand<UserResult>(UserCreate, ['--target-org', alias, '--json', ...args]);
-  const usersNamed = async (on: RunningEmulator, username: string): Promise<Array<{ Username: string; Profile: string; IsActive: boolean }>> =>
+  const usersNamed = async (
+    on: RunningEmulator,
+    username: string,
+  ): Promise<Array<{ Username: string; Profile: string; IsActive: boolean }>> =>
     (await on.state()).users.filter((u) => u.Username.toLowerCase() === username.toLowerCase());
 
   before(async () => {
     emu = await startEmulator();
     await storeAdminLogin(emu, 'emu-user-admin');
-    await (await adminConnection(emu)).sobject('PermissionSet').create({ Name: 'Jitterbit_Access', Label: 'Jitterbit access' });
-    await (await adminConnection(emu)).sobject('PermissionSet').create({ Name: 'Jitterbit_Extra', Label: 'Jitterbit extra' });
+    await (
+      await adminConnection(emu)
+    )
+      .sobject('PermissionSet')
+      .create({ Name: 'Jitterbit_Access', Label: 'Jitterbit access' });
+    await (
+      await adminConnection(emu)
+    )
+      .sobject('PermissionSet')
+      .create({ Name: 'Jitterbit_Extra', Label: 'Jitterbit extra' });
   });
   after(() => emu.stop());
 
@@ -42,11 +53,18 @@ describe('sf jwtapp user create', () => {
     const conn = await adminConnection(emu);
     const [user] = (
       await conn.query<{ Name: string; Email: string; TimeZoneSidKey: string; Alias: string }>(
-        `SELECT Name, Email, TimeZoneSidKey, Alias FROM User WHERE Username = '${username}'`
+        `SELECT Name, Email, TimeZoneSidKey, Alias FROM User WHERE Username = '${username}'`,
       )
     ).records;
-    expect(user).to.include({ Name: 'Jitterbit Integration', Email: emu.ready.admin.username, TimeZoneSidKey: 'Europe/London', Alias: 'jitterbi' });
-    const held = await conn.query(`SELECT Id FROM PermissionSetAssignment WHERE Assignee.Username = '${username}' AND PermissionSet.Name = 'Jitterbit_Access'`);
+    expect(user).to.include({
+      Name: 'Jitterbit Integration',
+      Email: emu.ready.admin.username,
+      TimeZoneSidKey: 'Europe/London',
+      Alias: 'jitterbi',
+    });
+    const held = await conn.query(
+      `SELECT Id FROM PermissionSetAssignment WHERE Assignee.Username = '${username}' AND PermissionSet.Name = 'Jitterbit_Access'`,
+    );
     expect(held.totalSize).to.equal(1);
     expect(await usersNamed(emu, username)).to.have.length(1);
   });
@@ -64,7 +82,15 @@ describe('sf jwtapp user create', () => {
   it('assigns an existing user only the permission sets it lacks', async () => {
     const username = `jitterbit@${emu.ready.orgId.toLowerCase()}.acme.test`;
     await emu.clearRequests();
-    const run = await create('emu-user-admin', '--username', username, '--permission-set', 'Jitterbit_Access', '--permission-set', 'Jitterbit_Extra');
+    const run = await create(
+      'emu-user-admin',
+      '--username',
+      username,
+      '--permission-set',
+      'Jitterbit_Access',
+      '--permission-set',
+      'Jitterbit_Extra',
+    );
     expect(run.json?.result).to.deep.include({ status: 'existing', permissionSetsAssigned: ['Jitterbit_Extra'] });
     expect(await emu.writes()).to.deep.equal(['POST /services/data/vXX/sobjects/PermissionSetAssignment']);
   });
@@ -74,28 +100,67 @@ describe('sf jwtapp user create', () => {
     const made = await create('emu-user-admin', '--username', username);
     expect(made.exitCode, made.stdout).to.equal(0);
     const dir = await tempDir('jwtapp-user-');
-    const setup = await runCommand<SetupResult>(Setup, ['--target-org', 'emu-user-admin', '--name', 'Etl_App', '--username', username, '--output-dir', dir, '--json']);
+    const setup = await runCommand<SetupResult>(Setup, [
+      '--target-org',
+      'emu-user-admin',
+      '--name',
+      'Etl_App',
+      '--username',
+      username,
+      '--output-dir',
+      dir,
+      '--json',
+    ]);
     expect(setup.exitCode, setup.stdout).to.equal(0);
     const { clientId } = setup.json?.result as { clientId: string };
-    const verify = await runCommand<VerifyResult>(Verify, ['-o', username, '-i', clientId, '-f', join(dir, 'server.key'), '-r', emu.url, '--json']);
+    const verify = await runCommand<VerifyResult>(Verify, [
+      '-o',
+      username,
+      '-i',
+      clientId,
+      '-f',
+      join(dir, 'server.key'),
+      '-r',
+      emu.url,
+      '--json',
+    ]);
     expect(verify.exitCode, verify.stdout).to.equal(0);
 
     // API only: its session works on the API, and the UI's front door refuses it (an admin's session opens it).
     const key = await readFile(join(dir, 'server.key'), 'utf8');
-    const granted = await jwtLogin(emu.url, { iss: clientId, sub: username, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, key);
-    const api = await fetch(`${emu.url}/services/data/v68.0`, { headers: { authorization: `Bearer ${granted.body.access_token}` } });
+    const granted = await jwtLogin(
+      emu.url,
+      { iss: clientId, sub: username, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 },
+      key,
+    );
+    const api = await fetch(`${emu.url}/services/data/v68.0`, {
+      headers: { authorization: `Bearer ${granted.body.access_token}` },
+    });
     expect(api.status).to.equal(200);
-    const ui = await (await fetch(`${emu.url}/secur/frontdoor.jsp?sid=${encodeURIComponent(granted.body.access_token)}`)).text();
+    const ui = await (
+      await fetch(`${emu.url}/secur/frontdoor.jsp?sid=${encodeURIComponent(granted.body.access_token)}`)
+    ).text();
     expect(ui).to.include('Insufficient Privileges');
-    const adminUi = await (await fetch(`${emu.url}/secur/frontdoor.jsp?sid=${encodeURIComponent(emu.ready.admin.accessToken)}`)).text();
+    const adminUi = await (
+      await fetch(`${emu.url}/secur/frontdoor.jsp?sid=${encodeURIComponent(emu.ready.admin.accessToken)}`)
+    ).text();
     expect(adminUi).to.include('<title>Home</title>');
   });
 
   it('prints what it did in human output', async () => {
     const username = `human@${emu.ready.orgId.toLowerCase()}.acme.test`;
-    const run = await runCommand<UserResult>(UserCreate, ['--target-org', 'emu-user-admin', '--username', username, '--permission-set', 'Jitterbit_Access']);
+    const run = await runCommand<UserResult>(UserCreate, [
+      '--target-org',
+      'emu-user-admin',
+      '--username',
+      username,
+      '--permission-set',
+      'Jitterbit_Access',
+    ]);
     expect(run.exitCode).to.equal(0);
-    expect(run.stdout).to.include(`Created ${username} with the profile "${INTEGRATION_PROFILE}"`).and.include('Assigned the permission sets Jitterbit_Access');
+    expect(run.stdout)
+      .to.include(`Created ${username} with the profile "${INTEGRATION_PROFILE}"`)
+      .and.include('Assigned the permission sets Jitterbit_Access');
   });
 
   describe('bad input: a named error, its action, and nothing written', () => {
@@ -126,7 +191,9 @@ describe('sf jwtapp user create', () => {
       const full = await startEmulator({ integrationLicenses: 1 });
       try {
         await storeAdminLogin(full, 'emu-user-full');
-        expect((await create('emu-user-full', '--username', `first@${full.ready.orgId.toLowerCase()}.acme.test`)).exitCode).to.equal(0);
+        expect(
+          (await create('emu-user-full', '--username', `first@${full.ready.orgId.toLowerCase()}.acme.test`)).exitCode,
+        ).to.equal(0);
         await full.clearRequests();
         const second = `second@${full.ready.orgId.toLowerCase()}.acme.test`;
         const run = await create('emu-user-full', '--username', second);
@@ -158,7 +225,13 @@ describe('sf jwtapp user create', () => {
     it('refuses an existing user who is inactive', async () => {
       const inactive = (await emu.state()).users.find((u) => !u.IsActive);
       await emu.clearRequests();
-      const run = await create('emu-user-admin', '--username', String(inactive?.Username), '--permission-set', 'Jitterbit_Access');
+      const run = await create(
+        'emu-user-admin',
+        '--username',
+        String(inactive?.Username),
+        '--permission-set',
+        'Jitterbit_Access',
+      );
       expect(run.exitCode).to.equal(4);
       expect(run.json?.name).to.equal('UserInactiveError');
       expect(await emu.writes()).to.deep.equal([]);
@@ -191,8 +264,16 @@ describe('sf jwtapp user create', () => {
     it('refuses an org user who may not create users', async () => {
       const { privateKeyPem, certificatePem } = await testKey();
       const integration = emu.ready.integrationUser.username;
-      const app = await configureJwtApp(await adminConnection(emu), { name: 'User_NonAdmin', certificatePem, username: integration });
-      const granted = await jwtLogin(emu.url, { iss: app.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, privateKeyPem);
+      const app = await configureJwtApp(await adminConnection(emu), {
+        name: 'User_NonAdmin',
+        certificatePem,
+        username: integration,
+      });
+      const granted = await jwtLogin(
+        emu.url,
+        { iss: app.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 },
+        privateKeyPem,
+      );
       await storeLogin(emu, granted.body.access_token, 'emu-user-nonadmin');
       const username = `sneaky@${emu.ready.orgId.toLowerCase()}.acme.test`;
       const run = await create('emu-user-nonadmin', '--username', username);

@@ -38,7 +38,11 @@ describe('sf jwtapp verify', () => {
     certFile = join(dir, 'server.crt');
     await writeFile(keyFile, key.privateKeyPem, { mode: 0o600 });
     await writeFile(certFile, key.certificatePem);
-    app = await configureJwtApp(await adminConnection(emu), { name: 'Verify_App', certificatePem: key.certificatePem, username: integration });
+    app = await configureJwtApp(await adminConnection(emu), {
+      name: 'Verify_App',
+      certificatePem: key.certificatePem,
+      username: integration,
+    });
     fake.advance(PROPAGATION_MS + 1);
   });
   after(() => emu.stop());
@@ -83,16 +87,37 @@ describe('sf jwtapp verify', () => {
 
     it('never prints the access token', async () => {
       const json = await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile);
-      const human = await runCommand<VerifyResult>(Verify, ['--instance-url', emu.url, '-o', integration, '-i', app.consumerKey, '-f', keyFile]);
+      const human = await runCommand<VerifyResult>(Verify, [
+        '--instance-url',
+        emu.url,
+        '-o',
+        integration,
+        '-i',
+        app.consumerKey,
+        '-f',
+        keyFile,
+      ]);
       expect(human.exitCode).to.equal(0);
       expect(human.stdout).to.include('JWT bearer login works').and.include(integration);
       for (const out of [json.stdout, human.stdout + human.stderr]) expect(out).not.to.match(/00D[A-Za-z0-9]{12,15}!/);
     });
 
     it('logs in at the org URL the sf auth store has for the user when --instance-url is not given', async () => {
-      const granted = await jwtLogin(emu.url, { iss: app.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(fake.now() / 1000) + 120 }, (await testKey()).privateKeyPem);
+      const granted = await jwtLogin(
+        emu.url,
+        { iss: app.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(fake.now() / 1000) + 120 },
+        (await testKey()).privateKeyPem,
+      );
       await storeLogin(emu, granted.body.access_token, 'emu-verify-integration');
-      const run = await runCommand<VerifyResult>(Verify, ['-o', integration, '-i', app.consumerKey, '-f', keyFile, '--json']);
+      const run = await runCommand<VerifyResult>(Verify, [
+        '-o',
+        integration,
+        '-i',
+        app.consumerKey,
+        '-f',
+        keyFile,
+        '--json',
+      ]);
       expect(run.exitCode, run.stdout).to.equal(0);
       expect(run.json?.result).to.include({ loginUrl: emu.url, success: true });
     });
@@ -143,29 +168,54 @@ describe('sf jwtapp verify', () => {
     };
 
     it('refuses a key file it cannot read', async () => {
-      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', join(dir, 'missing.key')), 'KeyFileUnreadableError', 'ENOENT');
+      expectLocalError(
+        await verify('-o', integration, '-i', app.consumerKey, '-f', join(dir, 'missing.key')),
+        'KeyFileUnreadableError',
+        'ENOENT',
+      );
     });
 
     it('refuses a file that is not PEM', async () => {
       const path = await write('garbage.key', 'not a key at all');
-      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'NotPemError', 'not in PEM format');
+      expectLocalError(
+        await verify('-o', integration, '-i', app.consumerKey, '-f', path),
+        'NotPemError',
+        'not in PEM format',
+      );
     });
 
     it('refuses the certificate given in place of the key', async () => {
-      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', certFile), 'CertificateGivenAsKeyError', 'holds a certificate');
+      expectLocalError(
+        await verify('-o', integration, '-i', app.consumerKey, '-f', certFile),
+        'CertificateGivenAsKeyError',
+        'holds a certificate',
+      );
     });
 
     it('refuses a public key given in place of the private key', async () => {
       const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const path = await write('public.pem', publicKey.export({ type: 'spki', format: 'pem' }) as string);
-      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'PublicKeyGivenAsKeyError', 'public key');
+      expectLocalError(
+        await verify('-o', integration, '-i', app.consumerKey, '-f', path),
+        'PublicKeyGivenAsKeyError',
+        'public key',
+      );
     });
 
     it('refuses an encrypted key', async () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      const pem = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'secret' }) as string;
+      const pem = privateKey.export({
+        type: 'pkcs8',
+        format: 'pem',
+        cipher: 'aes-256-cbc',
+        passphrase: 'secret',
+      }) as string;
       const path = await write('encrypted.key', pem);
-      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'EncryptedKeyError', 'encrypted');
+      expectLocalError(
+        await verify('-o', integration, '-i', app.consumerKey, '-f', path),
+        'EncryptedKeyError',
+        'encrypted',
+      );
     });
 
     it('refuses a key that is not RSA', async () => {
@@ -177,7 +227,11 @@ describe('sf jwtapp verify', () => {
     it('refuses an RSA key under 2048 bits', async () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
       const path = await write('small.key', privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
-      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '-f', path), 'KeyTooSmallError', '1024 bits');
+      expectLocalError(
+        await verify('-o', integration, '-i', app.consumerKey, '-f', path),
+        'KeyTooSmallError',
+        '1024 bits',
+      );
     });
 
     it('refuses a key that does not belong to --certificate-file', async () => {
@@ -186,12 +240,16 @@ describe('sf jwtapp verify', () => {
       expectLocalError(
         await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile, '--certificate-file', path),
         'KeyCertificateMismatchError',
-        'does not belong'
+        'does not belong',
       );
     });
 
     it('refuses an empty key variable', async () => {
-      expectLocalError(await verify('-o', integration, '-i', app.consumerKey, '--jwt-key-env', 'JWTAPP_UNSET_VARIABLE'), 'KeyVariableEmptyError', 'JWTAPP_UNSET_VARIABLE');
+      expectLocalError(
+        await verify('-o', integration, '-i', app.consumerKey, '--jwt-key-env', 'JWTAPP_UNSET_VARIABLE'),
+        'KeyVariableEmptyError',
+        'JWTAPP_UNSET_VARIABLE',
+      );
     });
   });
 
@@ -201,14 +259,24 @@ describe('sf jwtapp verify', () => {
     before(async () => {
       const conn = await adminConnection(emu);
       const { certificatePem } = await testKey();
-      selfAuthorized = await configureJwtApp(conn, { name: 'Self_App', certificatePem, username: integration, permittedUsers: 'AllSelfAuthorized' });
-      disabled = await configureJwtApp(conn, { name: 'Disabled_App', certificatePem, username: integration, enabled: false });
+      selfAuthorized = await configureJwtApp(conn, {
+        name: 'Self_App',
+        certificatePem,
+        username: integration,
+        permittedUsers: 'AllSelfAuthorized',
+      });
+      disabled = await configureJwtApp(conn, {
+        name: 'Disabled_App',
+        certificatePem,
+        username: integration,
+        enabled: false,
+      });
       fake.advance(PROPAGATION_MS + 1);
     });
 
     const expectRefusal = (
       run: CommandRun<VerifyResult>,
-      expected: { name: string; exitCode: number; code: string; description: string; action: string }
+      expected: { name: string; exitCode: number; code: string; description: string; action: string },
     ): void => {
       expect(run.exitCode, run.stdout).to.equal(expected.exitCode);
       expect(run.json?.name).to.equal(expected.name);
@@ -217,17 +285,36 @@ describe('sf jwtapp verify', () => {
       // A refusal's --json result is the refused report (oauth/verify.ts LoginRefusal), not a VerifyResult.
       const result = (run.json as { result?: LoginRefusal } | undefined)?.result;
       expect(result?.success).to.equal(false);
-      expect(result?.error).to.deep.include({ name: expected.name, code: expected.code, description: expected.description });
+      expect(result?.error).to.deep.include({
+        name: expected.name,
+        code: expected.code,
+        description: expected.description,
+      });
       expect(result?.error.cause.length).to.be.greaterThan(20);
     };
 
     it('warns of an expired certificate and goes on to log in: Salesforce does not check its dates', async () => {
-      const old = await generateKeyAndCertificate(2048, { subject: 'CN=old', days: 1, notBefore: new Date(fake.now() - 10 * 86_400_000) });
+      const old = await generateKeyAndCertificate(2048, {
+        subject: 'CN=old',
+        days: 1,
+        notBefore: new Date(fake.now() - 10 * 86_400_000),
+      });
       const key = join(dir, 'expired.key');
       const cert = join(dir, 'expired.crt');
       await writeFile(key, old.privateKeyPem, { mode: 0o600 });
       await writeFile(cert, old.certificatePem);
-      const run = await runCommand<VerifyResult>(Verify, ['--instance-url', emu.url, '-o', integration, '-i', app.consumerKey, '-f', key, '--certificate-file', cert]);
+      const run = await runCommand<VerifyResult>(Verify, [
+        '--instance-url',
+        emu.url,
+        '-o',
+        integration,
+        '-i',
+        app.consumerKey,
+        '-f',
+        key,
+        '--certificate-file',
+        cert,
+      ]);
       // The request was made: this key is not the app's, so Salesforce refuses it.
       expect(run.exitCode).to.equal(4);
       expect(run.error?.name).to.equal('InvalidAssertionError');
@@ -266,13 +353,25 @@ describe('sf jwtapp verify', () => {
     });
 
     it('explains an audience the org does not take', async () => {
-      expectRefusal(await verify('-o', integration, '-i', app.consumerKey, '-f', keyFile, '--audience', 'https://test.salesforce.com'), {
-        name: 'AudienceInvalidError',
-        exitCode: 4,
-        code: 'invalid_grant',
-        description: 'audience is invalid',
-        action: '--audience https://login.salesforce.com',
-      });
+      expectRefusal(
+        await verify(
+          '-o',
+          integration,
+          '-i',
+          app.consumerKey,
+          '-f',
+          keyFile,
+          '--audience',
+          'https://test.salesforce.com',
+        ),
+        {
+          name: 'AudienceInvalidError',
+          exitCode: 4,
+          code: 'invalid_grant',
+          description: 'audience is invalid',
+          action: '--audience https://login.salesforce.com',
+        },
+      );
     });
 
     it('explains a key that does not match the uploaded certificate', async () => {
@@ -310,7 +409,17 @@ describe('sf jwtapp verify', () => {
     });
 
     it('explains an External Client App reached through the generic login host: use the My Domain', async () => {
-      const run = await runCommand<VerifyResult>(Verify, ['--instance-url', emu.ready.loginUrl, '-o', integration, '-i', app.consumerKey, '-f', keyFile, '--json']);
+      const run = await runCommand<VerifyResult>(Verify, [
+        '--instance-url',
+        emu.ready.loginUrl,
+        '-o',
+        integration,
+        '-i',
+        app.consumerKey,
+        '-f',
+        keyFile,
+        '--json',
+      ]);
       expectRefusal(run, {
         name: 'AppNotInstalledError',
         exitCode: 4,
@@ -318,7 +427,7 @@ describe('sf jwtapp verify', () => {
         description: 'External client app is not installed in this org',
         action: "Use the org's My Domain URL",
       });
-      expect(run.json?.message).to.include('known only at its org\'s My Domain');
+      expect(run.json?.message).to.include("known only at its org's My Domain");
     });
 
     it('explains a login URL where nothing answers', async () => {
@@ -326,7 +435,17 @@ describe('sf jwtapp verify', () => {
       await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
       const port = (closed.address() as AddressInfo).port;
       await new Promise((resolve) => closed.close(resolve));
-      const run = await runCommand<VerifyResult>(Verify, ['--instance-url', `http://127.0.0.1:${port}`, '-o', integration, '-i', app.consumerKey, '-f', keyFile, '--json']);
+      const run = await runCommand<VerifyResult>(Verify, [
+        '--instance-url',
+        `http://127.0.0.1:${port}`,
+        '-o',
+        integration,
+        '-i',
+        app.consumerKey,
+        '-f',
+        keyFile,
+        '--json',
+      ]);
       expect(run.exitCode).to.equal(5);
       expect(run.json?.name).to.equal('LoginUrlUnreachableError');
       expect(run.json?.message).to.include('ECONNREFUSED');
@@ -335,7 +454,17 @@ describe('sf jwtapp verify', () => {
     it('warns about a clock that differs from the server\'s, which explains an "invalid assertion"', async () => {
       const skewed = await startEmulator({ now: () => fake.now() + 10 * 60_000 });
       try {
-        const run = await runCommand<VerifyResult>(Verify, ['--instance-url', skewed.url, '-o', integration, '-i', app.consumerKey, '-f', keyFile, '--json']);
+        const run = await runCommand<VerifyResult>(Verify, [
+          '--instance-url',
+          skewed.url,
+          '-o',
+          integration,
+          '-i',
+          app.consumerKey,
+          '-f',
+          keyFile,
+          '--json',
+        ]);
         expect(run.json?.result?.clockSkewMs).to.be.within(599_000, 601_000);
         expect(run.stderr + JSON.stringify(run.json)).to.include('seconds behind Salesforce');
       } finally {
@@ -347,7 +476,11 @@ describe('sf jwtapp verify', () => {
   describe('--wait', () => {
     it('retries across a propagation delay and succeeds within one capped interval of the app becoming active', async () => {
       const { certificatePem } = await testKey();
-      const fresh = await configureJwtApp(await adminConnection(emu), { name: 'Fresh_App', certificatePem, username: integration });
+      const fresh = await configureJwtApp(await adminConnection(emu), {
+        name: 'Fresh_App',
+        certificatePem,
+        username: integration,
+      });
       const createdAt = fake.now();
       const run = await verify('-o', integration, '-i', fresh.consumerKey, '-f', keyFile, '--wait', '10');
       expect(run.exitCode, run.stdout).to.equal(0);
@@ -360,7 +493,16 @@ describe('sf jwtapp verify', () => {
     });
 
     it('stops at once on a permanent refusal', async () => {
-      const run = await verify('-o', emu.ready.inactiveUser.username, '-i', app.consumerKey, '-f', keyFile, '--wait', '10');
+      const run = await verify(
+        '-o',
+        emu.ready.inactiveUser.username,
+        '-i',
+        app.consumerKey,
+        '-f',
+        keyFile,
+        '--wait',
+        '10',
+      );
       expect(run.exitCode).to.equal(4);
       expect(run.json?.result?.attempts).to.equal(1);
     });
@@ -384,9 +526,18 @@ describe('sf jwtapp verify', () => {
     before(async () => {
       const conn = await adminConnection(emu);
       const { certificatePem } = await testKey();
-      clientCredentials = await configureJwtApp(conn, { name: 'Cc_App', certificatePem, username: integration, clientCredentialsUser: integration });
+      clientCredentials = await configureJwtApp(conn, {
+        name: 'Cc_App',
+        certificatePem,
+        username: integration,
+        clientCredentialsUser: integration,
+      });
       noRunAs = await configureJwtApp(conn, { name: 'Cc_No_User_App', certificatePem, username: integration });
-      restrictedApp = await configureJwtApp(conn, { name: 'Ip_App', certificatePem, username: emu.ready.ipRestrictedUser.username });
+      restrictedApp = await configureJwtApp(conn, {
+        name: 'Ip_App',
+        certificatePem,
+        username: emu.ready.ipRestrictedUser.username,
+      });
       fake.advance(PROPAGATION_MS + 1);
       secret = (await emu.state()).apps.find((a) => a.name === 'Cc_App')?.consumerSecret ?? '';
       process.env.JWTAPP_TEST_SECRET = secret;
@@ -403,40 +554,91 @@ describe('sf jwtapp verify', () => {
     };
 
     it('checks a client credentials login at the My Domain, as the run-as user', async () => {
-      const run = await verify('-o', integration, '-i', clientCredentials.consumerKey, '--client-secret-env', 'JWTAPP_TEST_SECRET');
+      const run = await verify(
+        '-o',
+        integration,
+        '-i',
+        clientCredentials.consumerKey,
+        '--client-secret-env',
+        'JWTAPP_TEST_SECRET',
+      );
       expect(run.exitCode, run.stdout).to.equal(0);
-      expect(run.json?.result).to.include({ flow: 'client-credentials', success: true, username: integration, orgId: emu.ready.orgId });
+      expect(run.json?.result).to.include({
+        flow: 'client-credentials',
+        success: true,
+        username: integration,
+        orgId: emu.ready.orgId,
+      });
       expect(run.json?.result?.audience).to.equal(undefined);
       expect(run.stdout).not.to.include(secret);
     });
 
     it('explains a wrong consumer secret', async () => {
       process.env.JWTAPP_WRONG_SECRET = 'not-the-secret';
-      const run = await verify('-o', integration, '-i', clientCredentials.consumerKey, '--client-secret-env', 'JWTAPP_WRONG_SECRET');
+      const run = await verify(
+        '-o',
+        integration,
+        '-i',
+        clientCredentials.consumerKey,
+        '--client-secret-env',
+        'JWTAPP_WRONG_SECRET',
+      );
       delete process.env.JWTAPP_WRONG_SECRET;
       refusal(run, 'InvalidClientCredentialsError', 4, 'invalid_client: invalid client credentials');
     });
 
     it('explains an app whose client credentials flow has no run-as user', async () => {
-      process.env.JWTAPP_OTHER_SECRET = (await emu.state()).apps.find((a) => a.name === 'Cc_No_User_App')?.consumerSecret ?? '';
-      const run = await verify('-o', integration, '-i', noRunAs.consumerKey, '--client-secret-env', 'JWTAPP_OTHER_SECRET');
+      process.env.JWTAPP_OTHER_SECRET =
+        (await emu.state()).apps.find((a) => a.name === 'Cc_No_User_App')?.consumerSecret ?? '';
+      const run = await verify(
+        '-o',
+        integration,
+        '-i',
+        noRunAs.consumerKey,
+        '--client-secret-env',
+        'JWTAPP_OTHER_SECRET',
+      );
       delete process.env.JWTAPP_OTHER_SECRET;
       refusal(run, 'NoClientCredentialsUserError', 4, 'no client credentials user enabled');
     });
 
     it('explains the client credentials flow sent to the generic login host instead of the My Domain', async () => {
-      const run = await runCommand<VerifyResult>(Verify, ['--instance-url', emu.ready.loginUrl, '-o', integration, '-i', clientCredentials.consumerKey, '--client-secret-env', 'JWTAPP_TEST_SECRET', '--json']);
+      const run = await runCommand<VerifyResult>(Verify, [
+        '--instance-url',
+        emu.ready.loginUrl,
+        '-o',
+        integration,
+        '-i',
+        clientCredentials.consumerKey,
+        '--client-secret-env',
+        'JWTAPP_TEST_SECRET',
+        '--json',
+      ]);
       refusal(run, 'DomainNotSupportedError', 4, 'request not supported on this domain');
       expect(run.json?.actions?.join(' ')).to.include('My Domain');
     });
 
     it('refuses an empty secret variable before any request', async () => {
-      const run = await verify('-o', integration, '-i', clientCredentials.consumerKey, '--client-secret-env', 'JWTAPP_NO_SUCH_SECRET');
+      const run = await verify(
+        '-o',
+        integration,
+        '-i',
+        clientCredentials.consumerKey,
+        '--client-secret-env',
+        'JWTAPP_NO_SUCH_SECRET',
+      );
       refusal(run, 'SecretVariableEmptyError', 3, 'JWTAPP_NO_SUCH_SECRET');
     });
 
-    it('explains a login from outside the user\'s login IP ranges', async () => {
-      const run = await verify('-o', emu.ready.ipRestrictedUser.username, '-i', restrictedApp.consumerKey, '-f', keyFile);
+    it("explains a login from outside the user's login IP ranges", async () => {
+      const run = await verify(
+        '-o',
+        emu.ready.ipRestrictedUser.username,
+        '-i',
+        restrictedApp.consumerKey,
+        '-f',
+        keyFile,
+      );
       refusal(run, 'IpRestrictedError', 4, 'invalid_grant: ip restricted');
       expect(run.json?.actions?.join(' ')).to.include('Relax IP restrictions');
     });

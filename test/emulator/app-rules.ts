@@ -1,6 +1,13 @@
 import { randomBytes, type X509Certificate } from 'node:crypto';
 import type { ComponentVersion, MetadataBody, MetadataValue, OrgState } from './org.js';
-import { certificateBody, ecaComponents, isKnownScope, normaliseScopes, parseCertificate, splitCommaList } from './apps.js';
+import {
+  certificateBody,
+  ecaComponents,
+  isKnownScope,
+  normaliseScopes,
+  parseCertificate,
+  splitCommaList,
+} from './apps.js';
 import { asBody, asStrings, refuse } from './metadata-xml.js';
 
 /** A component ready to store, and the permission sets it pre-authorizes (undefined: it cannot). */
@@ -19,9 +26,18 @@ export class AppRules {
    * deleteConflictingConnectedApps). The exact refusal is unconfirmed.
    */
   public checkAppNameFree(type: string, fullName: string): void {
-    const other = type === 'ConnectedApp' ? 'ExternalClientApplication' : type === 'ExternalClientApplication' ? 'ConnectedApp' : undefined;
+    const other =
+      type === 'ConnectedApp'
+        ? 'ExternalClientApplication'
+        : type === 'ExternalClientApplication'
+          ? 'ConnectedApp'
+          : undefined;
     if (other && this.org.component(other, fullName)) {
-      refuse('DUPLICATE_DEVELOPER_NAME', `The API name ${fullName} is already used by a ${other === 'ConnectedApp' ? 'connected app' : 'external client app'}.`, ['fullName']);
+      refuse(
+        'DUPLICATE_DEVELOPER_NAME',
+        `The API name ${fullName} is already used by a ${other === 'ConnectedApp' ? 'connected app' : 'external client app'}.`,
+        ['fullName'],
+      );
     }
   }
 
@@ -34,7 +50,9 @@ export class AppRules {
    */
   public createDefaultPolicies(app: string, oauthSettingsName: string): void {
     const linked = (t: string): boolean =>
-      this.org.componentsOf(t).some((c) => String(c.body?.externalClientApplication).toLowerCase() === app.toLowerCase());
+      this.org
+        .componentsOf(t)
+        .some((c) => String(c.body?.externalClientApplication).toLowerCase() === app.toLowerCase());
     if (!linked('ExtlClntAppOauthConfigurablePolicies')) {
       const name = `${oauthSettingsName}_defaultPolicy`;
       this.org.putComponent(
@@ -51,7 +69,7 @@ export class AppRules {
           refreshTokenValidityPeriod: 365,
           refreshTokenValidityUnit: 'Days',
         },
-        'MetadataComponent'
+        'MetadataComponent',
       );
     }
     if (!linked('ExtlClntAppConfigurablePolicies')) {
@@ -60,7 +78,7 @@ export class AppRules {
         'ExtlClntAppConfigurablePolicies',
         name,
         { fullName: name, externalClientApplication: app, isEnabled: true, isOauthPluginEnabled: true, label: name },
-        'MetadataComponent'
+        'MetadataComponent',
       );
     }
   }
@@ -71,7 +89,7 @@ export class AppRules {
     if (creating && !this.org.options.allowConnectedAppCreation) {
       refuse(
         'FIELD_INTEGRITY_EXCEPTION',
-        'You can no longer create connected apps. Create an external client app instead, or contact Salesforce Customer Support to enable connected app creation.'
+        'You can no longer create connected apps. Create an external client app instead, or contact Salesforce Customer Support to enable connected app creation.',
       );
     }
     const oauth = asBody(body.oauthConfig);
@@ -92,7 +110,9 @@ export class AppRules {
     }
     for (const profile of asStrings(body.profileName)) {
       if (!this.org.profiles.some((p) => p.Name.toLowerCase() === profile.toLowerCase())) {
-        refuse('INVALID_CROSS_REFERENCE_KEY', `In field: profileName - no Profile named ${profile} found`, ['profileName']);
+        refuse('INVALID_CROSS_REFERENCE_KEY', `In field: profileName - no Profile named ${profile} found`, [
+          'profileName',
+        ]);
       }
     }
     return { body, accessNames: asStrings(permissionSetName) };
@@ -104,35 +124,52 @@ export class AppRules {
     fullName: string,
     given: MetadataBody,
     previous: ComponentVersion | undefined,
-    creating: boolean
+    creating: boolean,
   ): Prepared {
     const { consumerSecret, commaSeparatedPermissionSet, ...body } = given;
     void consumerSecret;
     this.checkEcaLink(type, fullName, body, previous);
     if (type === 'ExtlClntAppGlobalOauthSettings') {
       // "Three files, deployed together — the global OAuth file alone fails" (a public MCP runbook).
-      if (!ecaComponents(String(body.externalClientApplication), (t) => this.org.componentsOf(t)).ExtlClntAppOauthSettings.fullName) {
+      if (
+        !ecaComponents(String(body.externalClientApplication), (t) => this.org.componentsOf(t)).ExtlClntAppOauthSettings
+          .fullName
+      ) {
         refuse(
           'FIELD_INTEGRITY_EXCEPTION',
           "The external client app configured in your global OAuth Settings doesn't have a valid OAuth settings configuration",
-          ['externalClientApplication']
+          ['externalClientApplication'],
         );
       }
       Object.assign(body, this.credentials(body, previous?.body, creating));
       this.checkCertificate(body.certificate);
     }
     if (type === 'ExtlClntAppOauthSettings') {
-      Object.assign(body, this.orgSpecific(body, previous, 'oauthLink', `${this.org.orgId.slice(0, 15)}:${this.org.newId('MetadataComponent').slice(0, 15)}`));
+      Object.assign(
+        body,
+        this.orgSpecific(
+          body,
+          previous,
+          'oauthLink',
+          `${this.org.orgId.slice(0, 15)}:${this.org.newId('MetadataComponent').slice(0, 15)}`,
+        ),
+      );
       const scopes = splitCommaList(body.commaSeparatedOauthScopes);
       const unknown = scopes.filter((s) => !isKnownScope(s));
       // The text a runbook quotes for `McpApi`; Salesforce's message goes on to list the valid values.
-      if (unknown.length > 0) refuse('FIELD_INTEGRITY_EXCEPTION', `There's a problem with your scope(s): ${unknown.join(', ')}`, ['commaSeparatedOauthScopes']);
+      if (unknown.length > 0)
+        refuse('FIELD_INTEGRITY_EXCEPTION', `There's a problem with your scope(s): ${unknown.join(', ')}`, [
+          'commaSeparatedOauthScopes',
+        ]);
       // Stored, and read back, as retrieved files show them: `Api, Web, OpenID`.
       if (scopes.length > 0) body.commaSeparatedOauthScopes = normaliseScopes(scopes).join(', ');
       else delete body.commaSeparatedOauthScopes;
     }
     if (type !== 'ExtlClntAppOauthConfigurablePolicies') {
-      return { body: commaSeparatedPermissionSet === undefined ? body : { ...body, commaSeparatedPermissionSet }, accessNames: undefined };
+      return {
+        body: commaSeparatedPermissionSet === undefined ? body : { ...body, commaSeparatedPermissionSet },
+        accessNames: undefined,
+      };
     }
     if (body.isClientCredentialsFlowEnabled === true) this.checkRunAsUser(body.clientCredentialsFlowUser);
     return { body, accessNames: splitCommaList(commaSeparatedPermissionSet) };
@@ -146,11 +183,20 @@ export class AppRules {
    * deployment" (Salesforce Help, Deploy an ECA with a New Global OAuth Settings File); sfdx-hardis strips
    * both before deploying retrieved apps to another org. The refusal's text is unconfirmed.
    */
-  public orgSpecific(body: MetadataBody, previous: ComponentVersion | undefined, field: string, generated: string): MetadataBody {
+  public orgSpecific(
+    body: MetadataBody,
+    previous: ComponentVersion | undefined,
+    field: string,
+    generated: string,
+  ): MetadataBody {
     const stored = previous?.body?.[field];
     const given = body[field];
     if (given !== undefined && given !== stored) {
-      refuse('FIELD_INTEGRITY_EXCEPTION', `${field}: ${String(given)} does not refer to this org's app. Remove it and deploy again.`, [field]);
+      refuse(
+        'FIELD_INTEGRITY_EXCEPTION',
+        `${field}: ${String(given)} does not refer to this org's app. Remove it and deploy again.`,
+        [field],
+      );
     }
     return { ...body, [field]: stored ?? generated };
   }
@@ -174,7 +220,11 @@ export class AppRules {
       // '_', sfdx-hardis gives base64 ('+', '/'); a sandbox restore deploys them back. Other characters are refused
       // (the exact rule is unconfirmed).
       if (!/^[A-Za-z0-9._+/=]{8,256}$/.test(key)) {
-        refuse('FIELD_INTEGRITY_EXCEPTION', "The consumer key must be 8 to 256 characters: letters, digits, '.', '_', '+', '/' or '='.", ['consumerKey']);
+        refuse(
+          'FIELD_INTEGRITY_EXCEPTION',
+          "The consumer key must be 8 to 256 characters: letters, digits, '.', '_', '+', '/' or '='.",
+          ['consumerKey'],
+        );
       }
       if (this.consumerKeyInUse(key)) {
         refuse('DUPLICATE_VALUE', 'This consumer key is already in use. Enter a unique consumer key.', ['consumerKey']);
@@ -200,43 +250,54 @@ export class AppRules {
     if (certificate === undefined) return undefined;
     return (
       parseCertificate(String(certificate)) ??
-      refuse('FIELD_INTEGRITY_EXCEPTION', 'The certificate is not a valid X.509 certificate: give it as PEM or as its base64 body.', ['certificate'])
+      refuse(
+        'FIELD_INTEGRITY_EXCEPTION',
+        'The certificate is not a valid X.509 certificate: give it as PEM or as its base64 body.',
+        ['certificate'],
+      )
     );
   }
 
   private checkRunAsUser(username: MetadataValue | undefined): void {
     const user = typeof username === 'string' ? this.org.findUserByUsername(username) : undefined;
     if (!user?.IsActive) {
-      refuse(
-        'FIELD_INTEGRITY_EXCEPTION',
-        'The client credentials flow needs an active run-as user.',
-        ['oauthClientCredentialUser']
-      );
+      refuse('FIELD_INTEGRITY_EXCEPTION', 'The client credentials flow needs an active run-as user.', [
+        'oauthClientCredentialUser',
+      ]);
     }
   }
 
   /** An ECA component names its app in `externalClientApplication`; each app has at most one of each type. */
-  private checkEcaLink(type: string, fullName: string, body: MetadataBody, previous: ComponentVersion | undefined): void {
+  private checkEcaLink(
+    type: string,
+    fullName: string,
+    body: MetadataBody,
+    previous: ComponentVersion | undefined,
+  ): void {
     const appName = String(body.externalClientApplication ?? '');
     if (!this.org.component('ExternalClientApplication', appName)) {
       refuse(
         'INVALID_CROSS_REFERENCE_KEY',
         `In field: externalClientApplication - no ExternalClientApplication named ${appName} found`,
-        ['externalClientApplication']
+        ['externalClientApplication'],
       );
     }
     if (previous && String(previous.body?.externalClientApplication).toLowerCase() !== appName.toLowerCase()) {
-      refuse('FIELD_INTEGRITY_EXCEPTION', 'externalClientApplication cannot be changed.', ['externalClientApplication']);
+      refuse('FIELD_INTEGRITY_EXCEPTION', 'externalClientApplication cannot be changed.', [
+        'externalClientApplication',
+      ]);
     }
     const sibling = this.org
       .componentsOf(type)
       .find(
         (c) =>
           c.fullName.toLowerCase() !== fullName.toLowerCase() &&
-          String(c.body?.externalClientApplication).toLowerCase() === appName.toLowerCase()
+          String(c.body?.externalClientApplication).toLowerCase() === appName.toLowerCase(),
       );
     if (sibling) {
-      refuse('DUPLICATE_VALUE', `${appName} already has a ${type}: ${sibling.fullName}.`, ['externalClientApplication']);
+      refuse('DUPLICATE_VALUE', `${appName} already has a ${type}: ${sibling.fullName}.`, [
+        'externalClientApplication',
+      ]);
     }
   }
 }

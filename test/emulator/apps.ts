@@ -27,7 +27,10 @@ export type OAuthApp = {
  * Apps hold, on one line). Undefined when it is neither.
  */
 export const parseCertificate = (text: string): X509Certificate | undefined => {
-  const body = (/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(text)?.[1] ?? text).replace(/\s+/g, '');
+  const body = (/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(text)?.[1] ?? text).replace(
+    /\s+/g,
+    '',
+  );
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return undefined;
   try {
     return new X509Certificate(Buffer.from(body, 'base64'));
@@ -68,12 +71,11 @@ export const ECA_COMPONENT_TYPES = [
 /** The components of an External Client App, found by their `externalClientApplication` field. */
 export const ecaComponents = (
   appName: string,
-  componentsOf: (type: string) => ComponentVersion[]
+  componentsOf: (type: string) => ComponentVersion[],
 ): Record<(typeof ECA_COMPONENT_TYPES)[number], MetadataBody> => {
   const find = (type: string): MetadataBody =>
-    componentsOf(type).find(
-      (c) => str(c.body?.externalClientApplication)?.toLowerCase() === appName.toLowerCase()
-    )?.body ?? {};
+    componentsOf(type).find((c) => str(c.body?.externalClientApplication)?.toLowerCase() === appName.toLowerCase())
+      ?.body ?? {};
   return {
     ExtlClntAppOauthSettings: find('ExtlClntAppOauthSettings'),
     ExtlClntAppGlobalOauthSettings: find('ExtlClntAppGlobalOauthSettings'),
@@ -97,7 +99,10 @@ const connectedApp = (c: ComponentVersion): OAuthApp => {
     profileNames: strings(body.profileName),
     enabled: true,
     ipRelaxed: sub(body, 'oauthPolicy').ipRelaxation === 'BYPASS',
-    clientCredentials: { enabled: oauth.isClientCredentialEnabled === true, runAs: str(oauth.oauthClientCredentialUser) },
+    clientCredentials: {
+      enabled: oauth.isClientCredentialEnabled === true,
+      runAs: str(oauth.oauthClientCredentialUser),
+    },
   };
 };
 
@@ -216,7 +221,8 @@ export const normaliseScopes = (scopes: string[]): string[] => [
  */
 const ECA_SCOPES_BEYOND_ENUM = ['SFApiPlatform'];
 
-export const isKnownScope = (scope: string): boolean => OAUTH_SCOPES.includes(scope) || ECA_SCOPES_BEYOND_ENUM.includes(scope);
+export const isKnownScope = (scope: string): boolean =>
+  OAUTH_SCOPES.includes(scope) || ECA_SCOPES_BEYOND_ENUM.includes(scope);
 
 export const oauthScopeNames = (scopes: string[]): string[] =>
   normaliseScopes(scopes).map((s) => SCOPE_NAMES[s] ?? s.toLowerCase());

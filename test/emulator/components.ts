@@ -4,7 +4,15 @@ import type { ComponentVersion, MetadataBody, OrgState, PermissionSet } from './
 import { ecaComponents, setupEntityTypeOf } from './apps.js';
 import { developerNameProblem, permissionSetTooLong } from './names.js';
 import { ECA_TYPES, METADATA_TYPES, SETTINGS_NAME } from './metadata-types.js';
-import { asBody, missingRequired, refuse, SaveRefused, undocumentedValue, type SaveError, type SaveOutcome } from './metadata-xml.js';
+import {
+  asBody,
+  missingRequired,
+  refuse,
+  SaveRefused,
+  undocumentedValue,
+  type SaveError,
+  type SaveOutcome,
+} from './metadata-xml.js';
 import { AppRules } from './app-rules.js';
 
 /** The sObject whose Id a component of the type gets (SetupEntityAccess takes the apps' Ids). */
@@ -28,7 +36,11 @@ export class ComponentStore {
   }
 
   /** One component saved as createMetadata, updateMetadata or upsertMetadata saves it: its outcome, refused or not. */
-  public saveOne(op: 'createMetadata' | 'updateMetadata' | 'upsertMetadata', type: string, body: MetadataBody): SaveOutcome {
+  public saveOne(
+    op: 'createMetadata' | 'updateMetadata' | 'upsertMetadata',
+    type: string,
+    body: MetadataBody,
+  ): SaveOutcome {
     const fullName = typeof body.fullName === 'string' ? body.fullName : '';
     try {
       if (!fullName) refuse('REQUIRED_FIELD_MISSING', 'Required field is missing: fullName', ['fullName']);
@@ -88,7 +100,12 @@ export class ComponentStore {
     if (type === 'PermissionSet') {
       const p = this.org.findPermissionSetByName(fullName);
       return p
-        ? { fullName: p.Name, label: p.Label, ...(p.Description ? { description: p.Description } : {}), ...(this.org.permissionSetContent.get(p.Id) ?? {}) }
+        ? {
+            fullName: p.Name,
+            label: p.Label,
+            ...(p.Description ? { description: p.Description } : {}),
+            ...(this.org.permissionSetContent.get(p.Id) ?? {}),
+          }
         : undefined;
     }
     const component = this.org.component(type, fullName);
@@ -125,7 +142,9 @@ export class ComponentStore {
       ? this.org.permissionSets
           .filter((p) => !p.IsOwnedByProfile)
           .map((p) => ({ fullName: p.Name, id: p.Id, created: '', modified: '' }))
-      : this.org.componentsOf(type).map((c) => ({ fullName: c.fullName, id: c.id, created: c.createdDate, modified: c.lastModifiedDate }));
+      : this.org
+          .componentsOf(type)
+          .map((c) => ({ fullName: c.fullName, id: c.id, created: c.createdDate, modified: c.lastModifiedDate }));
   }
 
   /** One component deleted (by deleteMetadata, or a deploy's destructive changes); the errors if it cannot be. */
@@ -175,7 +194,8 @@ export class ComponentStore {
     const missing = missingRequired(given, definition);
     if (missing) refuse('REQUIRED_FIELD_MISSING', `Required field is missing: ${missing}`, [missing]);
     const invalid = undocumentedValue(given, type);
-    if (invalid) refuse('FIELD_INTEGRITY_EXCEPTION', `${invalid.field}: invalid value ${invalid.value}`, [invalid.field]);
+    if (invalid)
+      refuse('FIELD_INTEGRITY_EXCEPTION', `${invalid.field}: invalid value ${invalid.value}`, [invalid.field]);
     if (creating) this.rules.checkAppNameFree(type, fullName);
     const previous = this.org.component(type, fullName);
     // An update replaces the component: what the request omits is gone, except what Salesforce keeps itself.
@@ -184,7 +204,15 @@ export class ComponentStore {
       type === 'ConnectedApp'
         ? this.rules.prepareConnectedApp(stored, previous, creating)
         : type === 'ExternalClientApplication'
-          ? { body: this.rules.orgSpecific(stored, previous, 'orgScopedExternalApp', `${this.org.orgId.slice(0, 15)}:${fullName}`), accessNames: undefined }
+          ? {
+              body: this.rules.orgSpecific(
+                stored,
+                previous,
+                'orgScopedExternalApp',
+                `${this.org.orgId.slice(0, 15)}:${fullName}`,
+              ),
+              accessNames: undefined,
+            }
           : (ECA_TYPES as readonly string[]).includes(type)
             ? this.rules.prepareEcaComponent(type, fullName, stored, previous, creating)
             : { body: stored, accessNames: undefined };
@@ -193,19 +221,32 @@ export class ComponentStore {
     // A Connected App retrieved from a real org names its permission sets by label ("Github Actions CI", "NPE
     // Connected App Clients": test/corpus); deploying it back must resolve them. API names are taken too.
     const byLabel = (name: string): PermissionSet | undefined =>
-      type === 'ConnectedApp' ? this.org.permissionSets.find((p) => p.Label === name && !p.IsOwnedByProfile) : undefined;
+      type === 'ConnectedApp'
+        ? this.org.permissionSets.find((p) => p.Label === name && !p.IsOwnedByProfile)
+        : undefined;
     const accessSets = (accessNames ?? []).map(
       (name) =>
         this.org.findPermissionSetByName(name) ??
         byLabel(name) ??
-        refuse('INVALID_CROSS_REFERENCE_KEY', `no PermissionSet named ${name} found`, ['permissionSetName'])
+        refuse('INVALID_CROSS_REFERENCE_KEY', `no PermissionSet named ${name} found`, ['permissionSetName']),
     );
     const version = this.org.putComponent(type, fullName, body, ID_OBJECT[type] ?? 'MetadataComponent');
-    const consumerKey = type === 'ConnectedApp' ? asBody(body.oauthConfig)?.consumerKey : type === 'ExtlClntAppGlobalOauthSettings' ? body.consumerKey : undefined;
+    const consumerKey =
+      type === 'ConnectedApp'
+        ? asBody(body.oauthConfig)?.consumerKey
+        : type === 'ExtlClntAppGlobalOauthSettings'
+          ? body.consumerKey
+          : undefined;
     if (typeof consumerKey === 'string' && !this.org.consumerSecrets.has(consumerKey)) {
       this.org.consumerSecrets.set(consumerKey, randomBytes(32).toString('hex').toUpperCase());
     }
-    if (accessNames !== undefined) this.replaceAccess(type, version, body, accessSets.map((p) => p.Id));
+    if (accessNames !== undefined)
+      this.replaceAccess(
+        type,
+        version,
+        body,
+        accessSets.map((p) => p.Id),
+      );
     if (type === 'ExtlClntAppOauthSettings' && creating) {
       const app = String(body.externalClientApplication);
       if (this.deployedOauthSettings) this.deployedOauthSettings.push({ app, oauthSettings: fullName });
@@ -218,14 +259,22 @@ export class ComponentStore {
     const app =
       type === 'ConnectedApp'
         ? { id: version.id, kind: 'connected-app' as const }
-        : { id: this.org.component('ExternalClientApplication', String(body.externalClientApplication))?.id ?? '', kind: 'external-client-app' as const };
+        : {
+            id: this.org.component('ExternalClientApplication', String(body.externalClientApplication))?.id ?? '',
+            kind: 'external-client-app' as const,
+          };
     const rows = this.org.setupEntityAccess;
     for (let i = rows.length - 1; i >= 0; i--) {
       if (rows[i].SetupEntityId === app.id && !permissionSetIds.includes(rows[i].ParentId)) rows.splice(i, 1);
     }
     for (const parentId of permissionSetIds) {
       if (!rows.some((r) => r.SetupEntityId === app.id && r.ParentId === parentId)) {
-        rows.push({ Id: this.org.newId('SetupEntityAccess'), ParentId: parentId, SetupEntityId: app.id, SetupEntityType: setupEntityTypeOf(app) });
+        rows.push({
+          Id: this.org.newId('SetupEntityAccess'),
+          ParentId: parentId,
+          SetupEntityId: app.id,
+          SetupEntityType: setupEntityTypeOf(app),
+        });
       }
     }
   }

@@ -15,13 +15,19 @@ import { OAUTH_ERRORS } from './oauth.js';
 type Child = ChildProcessByStdio<null, Readable, Readable>;
 type Started = { child: Child; ready: ReadyLine; emu: RunningEmulator; laterLines: string[]; stderr: () => string };
 
-const ENTRY = [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'test', 'emulator', 'main.ts')];
+const ENTRY = [
+  join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+  join(REPO_ROOT, 'test', 'emulator', 'main.ts'),
+];
 
 /** What `npm run --silent emulator -- …` runs, without npm's own output around it. */
-const spawnEntry = (args: string[]): Child => spawn(process.execPath, [...ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+const spawnEntry = (args: string[]): Child =>
+  spawn(process.execPath, [...ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
 
 const exitOf = (child: Child): Promise<number | null> =>
-  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  child.exitCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 
 /** Starts the entry and reads its first stdout line, as tooling that depends on the contract does. */
 const start = async (...args: string[]): Promise<Started> => {
@@ -31,7 +37,9 @@ const start = async (...args: string[]): Promise<Started> => {
   const reader = createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve, reject) => {
     reader.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`the emulator exited with ${String(code)} before it was ready: ${stderr}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the emulator exited with ${String(code)} before it was ready: ${stderr}`)),
+    );
   });
   const laterLines: string[] = [];
   reader.on('line', (line) => laterLines.push(line));
@@ -57,7 +65,12 @@ const connectedApp = (fullName: string, certificatePem: string): Record<string, 
   fullName,
   label: fullName,
   contactEmail: 'admin@example.com',
-  oauthConfig: { callbackUrl: 'http://localhost:1717/OauthRedirect', scopes: ['Api'], certificate: certificatePem, isAdminApproved: true },
+  oauthConfig: {
+    callbackUrl: 'http://localhost:1717/OauthRedirect',
+    scopes: ['Api'],
+    certificate: certificatePem,
+    isAdminApproved: true,
+  },
   profileName: ['Standard User'],
 });
 
@@ -76,10 +89,14 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       const { ready } = started;
       expect(ready.instanceUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(ready.orgId).to.match(/^00D[A-Za-z0-9]{15}$/);
-      expect(ready.admin.username).to.be.a('string').and.match(/^admin@/);
+      expect(ready.admin.username)
+        .to.be.a('string')
+        .and.match(/^admin@/);
       expect(ready.admin.accessToken).to.match(new RegExp(`^${ready.orgId.slice(0, 15)}!`));
       expect(ready.integrationUser.username).to.be.a('string').and.not.equal(ready.admin.username);
-      const me = await fetch(`${ready.instanceUrl}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${ready.admin.accessToken}` } });
+      const me = await fetch(`${ready.instanceUrl}/services/oauth2/userinfo`, {
+        headers: { authorization: `Bearer ${ready.admin.accessToken}` },
+      });
       expect(me.status).to.equal(200);
       expect(await me.json()).to.include({ preferred_username: ready.admin.username, organization_id: ready.orgId });
       expect(started.laterLines).to.deep.equal([]);
@@ -95,8 +112,13 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       expect(integration).to.include({ IsActive: true });
       expect(integration?.Profile).to.not.equal('System Administrator');
       expect(state.permissionSetAssignments.filter((a) => a.AssigneeId === integration?.Id)).to.deep.equal([]);
-      expect(state.users.find((u) => u.Username === started.ready.admin.username)).to.include({ IsActive: true, Profile: 'System Administrator' });
-      expect(state.users.filter((u) => !u.IsActive).map((u) => u.Username)).to.deep.equal([started.ready.inactiveUser.username]);
+      expect(state.users.find((u) => u.Username === started.ready.admin.username)).to.include({
+        IsActive: true,
+        Profile: 'System Administrator',
+      });
+      expect(state.users.filter((u) => !u.IsActive).map((u) => u.Username)).to.deep.equal([
+        started.ready.inactiveUser.username,
+      ]);
       const profiles = state.profiles.map((p) => p.Name);
       expect(profiles).to.include.members(['System Administrator', 'Standard User', 'Minimum Access - Salesforce']);
     });
@@ -111,7 +133,10 @@ describe('npm run emulator: the contract other tooling depends on', () => {
         body: '<Envelope xmlns="http://schemas.xmlsoap.org/soap/envelope/"><Body><readMetadata xmlns="http://soap.sforce.com/2006/04/metadata"/></Body></Envelope>',
       });
       // At the generic login host's name: the log says which host a request was sent to.
-      await fetch(`${started.ready.loginUrl}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password' }) });
+      await fetch(`${started.ready.loginUrl}/services/oauth2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'password' }),
+      });
       await fetch(`${url}/services/data/v68.0/query?q=SELECT+Id+FROM+User`);
       await started.emu.state();
       const before = Date.now();
@@ -120,11 +145,41 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       const times = log.map((r) => r.answeredAt);
       expect(times).to.deep.equal([...times].sort((a, b) => a - b));
       expect(Math.max(...times)).to.be.at.most(before);
-      expect(log.map((r) => ({ host: r.host, method: r.method, path: r.path, soapOperation: r.soapOperation, status: r.status, latencyMs: r.latencyMs }))).to.deep.equal([
+      expect(
+        log.map((r) => ({
+          host: r.host,
+          method: r.method,
+          path: r.path,
+          soapOperation: r.soapOperation,
+          status: r.status,
+          latencyMs: r.latencyMs,
+        })),
+      ).to.deep.equal([
         { host: '127.0.0.1', method: 'GET', path: '/services/data', soapOperation: null, status: 200, latencyMs: 0 },
-        { host: '127.0.0.1', method: 'POST', path: '/services/Soap/m/68.0', soapOperation: 'readMetadata', status: 500, latencyMs: 0 },
-        { host: 'localhost', method: 'POST', path: '/services/oauth2/token', soapOperation: null, status: 400, latencyMs: 0 },
-        { host: '127.0.0.1', method: 'GET', path: '/services/data/v68.0/query', soapOperation: null, status: 401, latencyMs: 0 },
+        {
+          host: '127.0.0.1',
+          method: 'POST',
+          path: '/services/Soap/m/68.0',
+          soapOperation: 'readMetadata',
+          status: 500,
+          latencyMs: 0,
+        },
+        {
+          host: 'localhost',
+          method: 'POST',
+          path: '/services/oauth2/token',
+          soapOperation: null,
+          status: 400,
+          latencyMs: 0,
+        },
+        {
+          host: '127.0.0.1',
+          method: 'GET',
+          path: '/services/data/v68.0/query',
+          soapOperation: null,
+          status: 401,
+          latencyMs: 0,
+        },
       ]);
       await started.emu.clearRequests();
       expect(await started.emu.requests()).to.deep.equal([]);
@@ -133,17 +188,29 @@ describe('npm run emulator: the contract other tooling depends on', () => {
     it('logs in with the JWT bearer flow at once when --propagation-ms is 0', async () => {
       const conn = await adminConnection(started.emu);
       const key = await testKey();
-      const app = await configureJwtApp(conn, { name: 'Contract_Now', certificatePem: key.certificatePem, username: started.ready.integrationUser.username });
+      const app = await configureJwtApp(conn, {
+        name: 'Contract_Now',
+        certificatePem: key.certificatePem,
+        username: started.ready.integrationUser.username,
+      });
       const answer = await jwtLogin(
         started.ready.instanceUrl,
-        { iss: app.consumerKey, sub: started.ready.integrationUser.username, aud: 'https://login.salesforce.com', exp: Math.floor(Date.now() / 1000) + 120 },
-        key.privateKeyPem
+        {
+          iss: app.consumerKey,
+          sub: started.ready.integrationUser.username,
+          aud: 'https://login.salesforce.com',
+          exp: Math.floor(Date.now() / 1000) + 120,
+        },
+        key.privateKeyPem,
       );
       expect(answer.status).to.equal(200);
     });
 
     it('refuses to create a Connected App without --allow-connected-app-creation', async () => {
-      const result = (await metadataOf(await adminConnection(started.emu)).create('ConnectedApp', connectedApp('Contract_Blocked', (await testKey()).certificatePem))) as {
+      const result = (await metadataOf(await adminConnection(started.emu)).create(
+        'ConnectedApp',
+        connectedApp('Contract_Blocked', (await testKey()).certificatePem),
+      )) as {
         success: boolean;
         errors: Array<{ statusCode: string }>;
       };
@@ -165,7 +232,15 @@ describe('npm run emulator: the contract other tooling depends on', () => {
 
     before(async () => {
       port = await freePort();
-      started = await start('--port', String(port), '--propagation-ms', '1000', '--allow-connected-app-creation', '--sandbox', '--consumer-secret-api-access');
+      started = await start(
+        '--port',
+        String(port),
+        '--propagation-ms',
+        '1000',
+        '--allow-connected-app-creation',
+        '--sandbox',
+        '--consumer-secret-api-access',
+      );
     });
     after(async () => {
       if (started.child.exitCode === null) await started.emu.stop();
@@ -179,13 +254,22 @@ describe('npm run emulator: the contract other tooling depends on', () => {
     it('creates a Connected App, which the token endpoint refuses as unknown until the propagation time has passed', async () => {
       const key = await testKey();
       const conn = await adminConnection(started.emu);
-      expect(await metadataOf(conn).create('ConnectedApp', connectedApp('Contract_Later', key.certificatePem))).to.include({ success: true });
-      const { oauthConfig } = (await metadataOf(conn).read('ConnectedApp', 'Contract_Later')) as { oauthConfig: { consumerKey: string } };
+      expect(
+        await metadataOf(conn).create('ConnectedApp', connectedApp('Contract_Later', key.certificatePem)),
+      ).to.include({ success: true });
+      const { oauthConfig } = (await metadataOf(conn).read('ConnectedApp', 'Contract_Later')) as {
+        oauthConfig: { consumerKey: string };
+      };
       const login = (): ReturnType<typeof jwtLogin> =>
         jwtLogin(
           started.ready.instanceUrl,
-          { iss: oauthConfig.consumerKey, sub: started.ready.integrationUser.username, aud: 'https://test.salesforce.com', exp: Math.floor(Date.now() / 1000) + 120 },
-          key.privateKeyPem
+          {
+            iss: oauthConfig.consumerKey,
+            sub: started.ready.integrationUser.username,
+            aud: 'https://test.salesforce.com',
+            exp: Math.floor(Date.now() / 1000) + 120,
+          },
+          key.privateKeyPem,
         );
       expect((await login()).body).to.deep.equal(OAUTH_ERRORS.invalidClientId);
       await sleep(1100);
@@ -194,7 +278,10 @@ describe('npm run emulator: the contract other tooling depends on', () => {
     });
 
     it('starts with the org setting for consumer secrets on', async () => {
-      const settings = await metadataOf(await adminConnection(started.emu)).read('ExternalClientAppSettings', 'ExternalClientApp');
+      const settings = await metadataOf(await adminConnection(started.emu)).read(
+        'ExternalClientAppSettings',
+        'ExternalClientApp',
+      );
       expect(settings).to.include({ enableConsumerSecretApiAccess: 'true' });
     });
 
@@ -218,7 +305,13 @@ describe('npm run emulator: the contract other tooling depends on', () => {
         for (let i = 0; i < 16; i++) {
           // One at a time: the seed fixes the order of faults, so the calls must arrive in order.
           // eslint-disable-next-line no-await-in-loop
-          seen.push(await fetch(`${url}/services/data`).then((r) => r.status, () => 0));
+          seen.push(
+            // eslint-disable-next-line no-await-in-loop
+            await fetch(`${url}/services/data`).then(
+              (r) => r.status,
+              () => 0,
+            ),
+          );
         }
         return seen;
       };
@@ -232,7 +325,12 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       expect(fromEntry).to.include(200);
       expect(fromEntry.filter((s) => s !== 200)).to.not.deep.equal([]);
       const tokenAnswers = await Promise.all(
-        Array.from({ length: 8 }, () => fetch(`${started.ready.instanceUrl}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password' }) }).then((r) => r.status))
+        Array.from({ length: 8 }, () =>
+          fetch(`${started.ready.instanceUrl}/services/oauth2/token`, {
+            method: 'POST',
+            body: new URLSearchParams({ grant_type: 'password' }),
+          }).then((r) => r.status),
+        ),
       );
       expect(tokenAnswers).to.deep.equal(Array.from({ length: 8 }, () => 400));
     });
@@ -250,8 +348,15 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       const url = started.ready.instanceUrl;
       await started.emu.clearRequests();
       await fetch(`${url}/services/data`);
-      await fetch(`${url}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'password' }) });
-      await fetch(`${url}/services/Soap/m/68.0`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: '<Envelope/>' });
+      await fetch(`${url}/services/oauth2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'password' }),
+      });
+      await fetch(`${url}/services/Soap/m/68.0`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml' },
+        body: '<Envelope/>',
+      });
       expect((await started.emu.requests()).map((r) => r.latencyMs)).to.deep.equal([30, 30, 70]);
     });
   });
@@ -265,7 +370,13 @@ describe('npm run emulator: the contract other tooling depends on', () => {
       const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
       return { code, stderr };
     };
-    expect(await refused(['--propagation-ms', 'soon'])).to.deep.equal({ code: 2, stderr: '--propagation-ms must be a non-negative number, got soon\n' });
-    expect(await refused(['--fault-rate', '2'])).to.deep.equal({ code: 2, stderr: '--fault-rate must be a number from 0 to 1, got 2\n' });
+    expect(await refused(['--propagation-ms', 'soon'])).to.deep.equal({
+      code: 2,
+      stderr: '--propagation-ms must be a non-negative number, got soon\n',
+    });
+    expect(await refused(['--fault-rate', '2'])).to.deep.equal({
+      code: 2,
+      stderr: '--fault-rate must be a number from 0 to 1, got 2\n',
+    });
   });
 });

@@ -4,7 +4,17 @@ import type { MetadataBody, OrgState, User } from './org.js';
 import { decode, typeDefinition } from './metadata-xml.js';
 import type { ComponentStore } from './components.js';
 import { COMPLEX_TYPES, ECA_TYPES } from './metadata-types.js';
-import { children, escapeXml, parseXml, SoapFault, sfFault, soapResponse, textOf, type Envelope, type XmlNode } from './soap.js';
+import {
+  children,
+  escapeXml,
+  parseXml,
+  SoapFault,
+  sfFault,
+  soapResponse,
+  textOf,
+  type Envelope,
+  type XmlNode,
+} from './soap.js';
 import type { Reply } from './http.js';
 
 /**
@@ -53,7 +63,13 @@ type DeployOptions = {
 };
 
 /** Salesforce deploys a package's components in dependency order: an app before the components that name it. */
-const DEPLOY_ORDER: readonly string[] = ['ExternalClientAppSettings', 'PermissionSet', 'ConnectedApp', ...ECA_TYPES, 'BlacklistedConsumer'];
+const DEPLOY_ORDER: readonly string[] = [
+  'ExternalClientAppSettings',
+  'PermissionSet',
+  'ConnectedApp',
+  ...ECA_TYPES,
+  'BlacklistedConsumer',
+];
 
 const registry = new RegistryAccess();
 
@@ -73,14 +89,18 @@ const optionsOf = (node: XmlNode | undefined): DeployOptions => {
   for (const name of Object.keys(node)) {
     if (name.startsWith('@') || name === '#text') continue;
     if (!known[name]) {
-      throw new SoapFault('soapenv:Client', `Element {http://soap.sforce.com/2006/04/metadata}${name} invalid at this location in type DeployOptions`);
+      throw new SoapFault(
+        'soapenv:Client',
+        `Element {http://soap.sforce.com/2006/04/metadata}${name} invalid at this location in type DeployOptions`,
+      );
     }
   }
   const flag = (name: keyof DeployOptions): boolean | undefined => {
     const value = children(node, name)[0];
     if (value === undefined) return undefined;
     const text = textOf(value).trim().toLowerCase();
-    if (text !== 'true' && text !== 'false') throw new SoapFault('soapenv:Client', `'${textOf(value)}' is not a valid value for the type xsd:boolean`);
+    if (text !== 'true' && text !== 'false')
+      throw new SoapFault('soapenv:Client', `'${textOf(value)}' is not a valid value for the type xsd:boolean`);
     return text === 'true';
   };
   for (const name of ['checkOnly', 'ignoreWarnings', 'rollbackOnError', 'singlePackage', 'purgeOnDelete'] as const) {
@@ -103,7 +123,10 @@ const optionsOf = (node: XmlNode | undefined): DeployOptions => {
 export class DeployApi {
   private readonly jobs = new Map<string, DeployJob>();
 
-  public constructor(private readonly org: OrgState, private readonly components: ComponentStore) {}
+  public constructor(
+    private readonly org: OrgState,
+    private readonly components: ComponentStore,
+  ) {}
 
   public handle(envelope: Envelope, apiVersion: number, user: User): Reply {
     if (envelope.operation === 'deploy') return this.deploy(envelope.body, apiVersion, user);
@@ -117,8 +140,10 @@ export class DeployApi {
       if (options.testLevel === 'NoTestRun') {
         throw sfFault('INVALID_OPERATION', 'testLevel of NoTestRun cannot be used in production organizations');
       }
-      if (!options.rollbackOnError) throw sfFault('INVALID_OPERATION', 'rollbackOnError option must be true on a production org');
-      if (options.purgeOnDelete) throw sfFault('INVALID_OPERATION', 'purgeOnDelete option can only be used on a non-active org');
+      if (!options.rollbackOnError)
+        throw sfFault('INVALID_OPERATION', 'rollbackOnError option must be true on a production org');
+      if (options.purgeOnDelete)
+        throw sfFault('INVALID_OPERATION', 'purgeOnDelete option can only be used on a non-active org');
     }
     const zip = textOf(children(body, 'ZipFile')[0]).trim();
     const job: DeployJob = {
@@ -157,7 +182,9 @@ export class DeployApi {
       // eslint-disable-next-line no-await-in-loop
       if (!entry.dir) files.set(entry.name, await entry.async('string'));
     }
-    const root = job.options.singlePackage ? '' : [...files.keys()].find((f) => /^[^/]+\/package\.xml$/.test(f))?.replace(/package\.xml$/, '') ?? '';
+    const root = job.options.singlePackage
+      ? ''
+      : ([...files.keys()].find((f) => /^[^/]+\/package\.xml$/.test(f))?.replace(/package\.xml$/, '') ?? '');
     const manifest = files.get(`${root}package.xml`);
     if (manifest === undefined) {
       this.finish(job, [], [packageFailure('package.xml', 'No package.xml found')]);
@@ -183,14 +210,30 @@ export class DeployApi {
   }
 
   /** destructiveChanges.xml (and its Pre/Post forms): what the deploy deletes. */
-  private applyDeletions(deletions: Array<{ typeName: string; member: string; fileName: string }>, successes: DeployMessage[], failures: DeployMessage[]): void {
+  private applyDeletions(
+    deletions: Array<{ typeName: string; member: string; fileName: string }>,
+    successes: DeployMessage[],
+    failures: DeployMessage[],
+  ): void {
     for (const deletion of deletions) {
       const errors =
         deletion.typeName === 'Settings'
           ? [{ statusCode: 'INVALID_OPERATION', message: 'Settings cannot be deleted' }]
           : this.components.deleteOne(deletion.typeName, deletion.member);
-      if (errors.length > 0) failures.push(failure(deletion.typeName, deletion.member, deletion.fileName, errors.map((e) => e.message).join('; ')));
-      else successes.push({ changed: false, componentType: deletion.typeName, created: false, deleted: true, fileName: deletion.fileName, fullName: deletion.member, success: true });
+      if (errors.length > 0)
+        failures.push(
+          failure(deletion.typeName, deletion.member, deletion.fileName, errors.map((e) => e.message).join('; ')),
+        );
+      else
+        successes.push({
+          changed: false,
+          componentType: deletion.typeName,
+          created: false,
+          deleted: true,
+          fileName: deletion.fileName,
+          fullName: deletion.member,
+          success: true,
+        });
     }
   }
 
@@ -201,7 +244,14 @@ export class DeployApi {
     for (const [i, component] of ordered.entries()) {
       const outcome = outcomes[i];
       if (outcome.errors.length > 0) {
-        failures.push(failure(component.type, outcome.fullName, component.fileName, outcome.errors.map((e) => e.message).join('; ')));
+        failures.push(
+          failure(
+            component.type,
+            outcome.fullName,
+            component.fileName,
+            outcome.errors.map((e) => e.message).join('; '),
+          ),
+        );
       } else {
         successes.push({
           changed: !outcome.created,
@@ -220,7 +270,12 @@ export class DeployApi {
     this.update(job, {
       successes,
       failures,
-      status: failures.length === 0 ? 'Succeeded' : job.options.rollbackOnError || successes.length <= 1 ? 'Failed' : 'SucceededPartial',
+      status:
+        failures.length === 0
+          ? 'Succeeded'
+          : job.options.rollbackOnError || successes.length <= 1
+            ? 'Failed'
+            : 'SucceededPartial',
       startDate: job.startDate ?? this.stamp(),
       completedDate: this.stamp(),
     });
@@ -238,7 +293,9 @@ export class DeployApi {
     if (!job) throw sfFault('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id');
     const done = job.status !== 'Pending' && job.status !== 'InProgress';
     // package.xml is reported among the successes but not counted.
-    const components = job.successes.filter((m) => m.fileName !== 'package.xml' && !m.fileName.endsWith('/package.xml'));
+    const components = job.successes.filter(
+      (m) => m.fileName !== 'package.xml' && !m.fileName.endsWith('/package.xml'),
+    );
     const details = includeDetails
       ? `<details>${job.failures.map((m) => message('componentFailures', m, job.createdDate)).join('')}` +
         `${job.successes.map((m) => message('componentSuccesses', m, job.createdDate)).join('')}` +
@@ -249,7 +306,9 @@ export class DeployApi {
       (job.completedDate ? `<completedDate>${job.completedDate}</completedDate>` : '') +
       `<createdBy>${job.createdBy.Id.slice(0, 15)}</createdBy><createdByName>${escapeXml(job.createdBy.Name)}</createdByName>` +
       `<createdDate>${job.createdDate}</createdDate>${details}<done>${String(done)}</done>` +
-      (job.errorMessage ? `<errorMessage>${escapeXml(job.errorMessage)}</errorMessage><errorStatusCode>${job.errorStatusCode ?? ''}</errorStatusCode>` : '') +
+      (job.errorMessage
+        ? `<errorMessage>${escapeXml(job.errorMessage)}</errorMessage><errorStatusCode>${job.errorStatusCode ?? ''}</errorStatusCode>`
+        : '') +
       `<id>${job.id}</id><ignoreWarnings>${String(job.options.ignoreWarnings)}</ignoreWarnings>` +
       `<lastModifiedDate>${job.completedDate ?? job.startDate ?? job.createdDate}</lastModifiedDate>` +
       `<numberComponentErrors>${job.failures.length}</numberComponentErrors>` +
@@ -306,22 +365,29 @@ const message = (element: string, m: DeployMessage, createdDate: string): string
   `<created>${String(m.created)}</created><createdDate>${createdDate}</createdDate><deleted>${String(m.deleted ?? false)}</deleted>` +
   `<fileName>${escapeXml(m.fileName)}</fileName><fullName>${escapeXml(m.fullName)}</fullName>` +
   (m.id ? `<id>${m.id}</id>` : '') +
-  (m.problem ? `<problem>${escapeXml(m.problem)}</problem><problemType>${m.problemType ?? 'Error'}</problemType>` : '') +
+  (m.problem
+    ? `<problem>${escapeXml(m.problem)}</problem><problemType>${m.problemType ?? 'Error'}</problemType>`
+    : '') +
   `<success>${String(m.success)}</success></${element}>`;
 
 const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-const parseManifest = (text: string): { members: Array<{ typeName: string; member: string }>; version: number | undefined; problem?: string } => {
+const parseManifest = (
+  text: string,
+): { members: Array<{ typeName: string; member: string }>; version: number | undefined; problem?: string } => {
   let parsed: { Package?: { types?: unknown; version?: unknown } };
   try {
     parsed = parseXml(text, { trim: true }) as typeof parsed;
   } catch (e) {
     return { members: [], version: undefined, problem: `package.xml is not valid XML: ${(e as Error).message}` };
   }
-  if (!parsed.Package) return { members: [], version: undefined, problem: 'The root element of package.xml must be Package' };
+  if (!parsed.Package)
+    return { members: [], version: undefined, problem: 'The root element of package.xml must be Package' };
   const types = asList(parsed.Package.types as Array<{ name?: string; members?: string | string[] }>);
   const version = parsed.Package.version === undefined ? undefined : Number(parsed.Package.version);
-  const members = types.flatMap((t) => asList(t.members).map((member) => ({ typeName: String(t.name ?? ''), member: String(member) })));
+  const members = types.flatMap((t) =>
+    asList(t.members).map((member) => ({ typeName: String(t.name ?? ''), member: String(member) })),
+  );
   return { members, version };
 };
 
@@ -340,7 +406,7 @@ const readComponents = (
   members: Array<{ typeName: string; member: string }>,
   root: string,
   files: Map<string, string>,
-  apiVersion: number
+  apiVersion: number,
 ): { components: ParsedComponent[]; failures: DeployMessage[] } => {
   const components: ParsedComponent[] = [];
   const failures: DeployMessage[] = [];
@@ -353,19 +419,34 @@ const readComponents = (
     try {
       typeDefinition(located.type, apiVersion);
       const node = parseFile(located.text)[located.type];
-      if (node === undefined) throw new SoapFault('soapenv:Client', `The root element of ${located.fileName} must be ${located.type}`);
-      components.push({ type: located.type, body: { ...decode(node, COMPLEX_TYPES[located.type], located.type, apiVersion), fullName: member }, fileName: located.fileName });
+      if (node === undefined)
+        throw new SoapFault('soapenv:Client', `The root element of ${located.fileName} must be ${located.type}`);
+      components.push({
+        type: located.type,
+        body: { ...decode(node, COMPLEX_TYPES[located.type], located.type, apiVersion), fullName: member },
+        fileName: located.fileName,
+      });
     } catch (e) {
       if (!(e instanceof SoapFault)) throw e;
       // A file the WSDL refuses is reported as Salesforce reports it in a deploy: "Error parsing file: Element {…}X
       // invalid at this location in type Y" (public projects quote it for EmailServicesFunction, ListView, NamedCredential).
-      failures.push(failure(typeName, member, located.fileName, e.faultcode === 'soapenv:Client' ? `Error parsing file: ${e.faultstring}` : e.faultstring));
+      failures.push(
+        failure(
+          typeName,
+          member,
+          located.fileName,
+          e.faultcode === 'soapenv:Client' ? `Error parsing file: ${e.faultstring}` : e.faultstring,
+        ),
+      );
     }
   }
   return { components, failures };
 };
 
-const destructiveMembers = (root: string, files: Map<string, string>): Array<{ typeName: string; member: string; fileName: string }> =>
+const destructiveMembers = (
+  root: string,
+  files: Map<string, string>,
+): Array<{ typeName: string; member: string; fileName: string }> =>
   ['destructiveChangesPre.xml', 'destructiveChanges.xml', 'destructiveChangesPost.xml'].flatMap((name) => {
     const text = files.get(`${root}${name}`);
     return text === undefined ? [] : parseManifest(text).members.map((m) => ({ ...m, fileName: `${root}${name}` }));
@@ -388,7 +469,10 @@ const locate = (typeName: string, member: string, root: string, files: Map<strin
   const componentType =
     typeName === 'Settings' ? Object.keys(SETTINGS_MEMBER).find((t) => SETTINGS_MEMBER[t] === member) : type.name;
   if (!componentType || !COMPLEX_TYPES[componentType]) {
-    return { fileName: `${root}package.xml`, problem: `Not available for deploy for this organization: ${typeName} ${member}` };
+    return {
+      fileName: `${root}package.xml`,
+      problem: `Not available for deploy for this organization: ${typeName} ${member}`,
+    };
   }
   const fileName = `${root}${type.directoryName ?? ''}/${member}.${type.suffix ?? ''}`;
   const text = files.get(fileName);

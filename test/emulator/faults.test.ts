@@ -6,14 +6,19 @@ import { Emulator, type EmulatorOptions } from './server.js';
 import { OAUTH_ERRORS } from './oauth.js';
 
 /** An HTTP status, or 0 for a connection dropped without an answer. */
-const statusOf = (call: Promise<Response>): Promise<number> => call.then((r) => r.status, () => 0);
+const statusOf = (call: Promise<Response>): Promise<number> =>
+  call.then(
+    (r) => r.status,
+    () => 0,
+  );
 
 /** API calls of several kinds, one at a time: the seed fixes the order of faults, so order matters. */
 const apiCalls = async (emu: RunningEmulator, count: number): Promise<number[]> => {
   const auth = { authorization: `Bearer ${emu.ready.admin.accessToken}` };
   const calls = [
     (): Promise<Response> => fetch(`${emu.url}/services/data`),
-    (): Promise<Response> => fetch(`${emu.url}/services/data/v68.0/query?q=SELECT+Id+FROM+Organization`, { headers: auth }),
+    (): Promise<Response> =>
+      fetch(`${emu.url}/services/data/v68.0/query?q=SELECT+Id+FROM+Organization`, { headers: auth }),
     (): Promise<Response> => fetch(`${emu.url}/services/oauth2/userinfo`, { headers: auth }),
     (): Promise<Response> =>
       fetch(`${emu.url}/services/Soap/m/68.0`, {
@@ -41,13 +46,25 @@ const withEmulator = async <T>(options: EmulatorOptions, use: (emu: RunningEmula
 
 /** A JWT the token endpoint must read to refuse: an issuer no app has. */
 const unknownAppLogin = async (emu: RunningEmulator): Promise<TokenAnswer> =>
-  jwtLogin(emu.url, { iss: 'NoSuchApp0001', sub: emu.ready.integrationUser.username, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 60 }, (await testKey()).privateKeyPem);
+  jwtLogin(
+    emu.url,
+    {
+      iss: 'NoSuchApp0001',
+      sub: emu.ready.integrationUser.username,
+      aud: emu.url,
+      exp: Math.floor(Date.now() / 1000) + 60,
+    },
+    (await testKey()).privateKeyPem,
+  );
 
-describe('the emulator\'s fault injection', () => {
+describe("the emulator's fault injection", () => {
   it('fails every API call at rate 1, with a 503 SERVER_UNAVAILABLE or a dropped connection', async () => {
     await withEmulator({ faultRate: 1, faultSeed: 11 }, async (emu) => {
       const statuses = await apiCalls(emu, 24);
-      expect(statuses.filter((s) => s !== 503 && s !== 0), String(statuses)).to.deep.equal([]);
+      expect(
+        statuses.filter((s) => s !== 503 && s !== 0),
+        String(statuses),
+      ).to.deep.equal([]);
       expect(statuses).to.include(503).and.to.include(0);
       expect((await emu.requests()).map((r) => r.status)).to.deep.equal(statuses);
       let answered: Response | undefined;
@@ -56,7 +73,9 @@ describe('the emulator\'s fault injection', () => {
         answered = await fetch(`${emu.url}/services/data`).catch(() => undefined);
       }
       expect(answered?.status).to.equal(503);
-      expect(await answered?.json()).to.deep.equal([{ message: 'Service Unavailable', errorCode: 'SERVER_UNAVAILABLE' }]);
+      expect(await answered?.json()).to.deep.equal([
+        { message: 'Service Unavailable', errorCode: 'SERVER_UNAVAILABLE' },
+      ]);
     });
   });
 
@@ -75,7 +94,8 @@ describe('the emulator\'s fault injection', () => {
   });
 
   it('gives the same sequence of faults for the same seed, and another for another seed', async () => {
-    const sequence = (seed: number): Promise<number[]> => withEmulator({ faultRate: 0.5, faultSeed: seed }, (emu) => apiCalls(emu, 24));
+    const sequence = (seed: number): Promise<number[]> =>
+      withEmulator({ faultRate: 0.5, faultSeed: seed }, (emu) => apiCalls(emu, 24));
     const first = await sequence(7);
     expect(await sequence(7)).to.deep.equal(first);
     expect(await sequence(8)).to.not.deep.equal(first);
@@ -109,7 +129,12 @@ describe('the emulator\'s fault injection', () => {
 
   it('echoes the request where a canned body says {request}: a form in JSON, a header in text', async () => {
     await withEmulator({}, async (emu) => {
-      await emu.answerNext({ status: 400, contentType: 'application/json', body: '{"error":"invalid_request","error_description":"{request}"}', path: '/services/oauth2/token' });
+      await emu.answerNext({
+        status: 400,
+        contentType: 'application/json',
+        body: '{"error":"invalid_request","error_description":"{request}"}',
+        path: '/services/oauth2/token',
+      });
       const refused = await fetch(`${emu.url}/services/oauth2/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -120,12 +145,20 @@ describe('the emulator\'s fault injection', () => {
       expect(answer.error).to.equal('invalid_request');
       expect(answer.error_description).to.match(/^POST \/services\/oauth2\/token\n/);
       expect(answer.error_description).to.include('content-type: application/x-www-form-urlencoded');
-      expect(answer.error_description.endsWith('\n\ngrant_type=client_credentials&client_id=abc&client_secret=S3cr3t"quoted')).to.equal(true);
+      expect(
+        answer.error_description.endsWith(
+          '\n\ngrant_type=client_credentials&client_id=abc&client_secret=S3cr3t"quoted',
+        ),
+      ).to.equal(true);
 
       await emu.answerNext({ status: 500, contentType: 'text/plain', body: 'upstream failed: {request}', count: 1 });
-      const failed = await fetch(`${emu.url}/services/data/v68.0/limits`, { headers: { authorization: 'Bearer the-session-id' } });
+      const failed = await fetch(`${emu.url}/services/data/v68.0/limits`, {
+        headers: { authorization: 'Bearer the-session-id' },
+      });
       expect(failed.status).to.equal(500);
-      expect(await failed.text()).to.match(/^upstream failed: GET \/services\/data\/v68\.0\/limits\n[\s\S]*authorization: Bearer the-session-id/);
+      expect(await failed.text()).to.match(
+        /^upstream failed: GET \/services\/data\/v68\.0\/limits\n[\s\S]*authorization: Bearer the-session-id/,
+      );
       // Only `count` answers: the next call is served.
       expect((await fetch(`${emu.url}/services/data`)).status).to.equal(200);
     });

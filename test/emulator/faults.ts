@@ -12,7 +12,10 @@ export type Fault = 'unavailable' | 'drop' | 'lost' | undefined;
 export class FaultInjector {
   private state: number;
 
-  public constructor(private rate: number, seed: number) {
+  public constructor(
+    private rate: number,
+    seed: number,
+  ) {
     if (!(rate >= 0 && rate <= 1)) throw new Error(`--fault-rate must be between 0 and 1, got ${rate}`);
     this.state = seed >>> 0;
   }

@@ -30,7 +30,9 @@ const { values } = parseArgs({
 const number = (name: string, text: string, max = Number.POSITIVE_INFINITY): number => {
   const n = Number(text);
   if (!Number.isFinite(n) || n < 0 || n > max) {
-    process.stderr.write(`--${name} must be ${max < Number.POSITIVE_INFINITY ? `a number from 0 to ${max}` : 'a non-negative number'}, got ${text}\n`);
+    process.stderr.write(
+      `--${name} must be ${max < Number.POSITIVE_INFINITY ? `a number from 0 to ${max}` : 'a non-negative number'}, got ${text}\n`,
+    );
     process.exit(2);
   }
   return n;
@@ -50,7 +52,9 @@ const emulator = new Emulator({
   faultRate: number('fault-rate', values['fault-rate'], 1),
   faultSeed: number('fault-seed', values['fault-seed']),
   latencyMs: number('latency-ms', values['latency-ms']),
-  ...(values['metadata-latency-ms'] === undefined ? {} : { metadataLatencyMs: number('metadata-latency-ms', values['metadata-latency-ms']) }),
+  ...(values['metadata-latency-ms'] === undefined
+    ? {}
+    : { metadataLatencyMs: number('metadata-latency-ms', values['metadata-latency-ms']) }),
 });
 
 const ready = await emulator.start();

@@ -15,7 +15,9 @@ export type { FieldType, TypeDefinition };
  * [reported], and held by a set retrieved at API 62 (test/corpus, chrzasz/sf-th-eca-via-metadata) [retrieved].
  */
 export const RETIRED_FIELDS: Record<string, Record<string, { type: FieldType; after: string; until: number }>> = {
-  ExtlClntAppOauthConfigurablePolicies: { isNamedUserJwtEnabled: { type: 'boolean', after: 'isGuestCodeCredFlowEnabled', until: 63 } },
+  ExtlClntAppOauthConfigurablePolicies: {
+    isNamedUserJwtEnabled: { type: 'boolean', after: 'isGuestCodeCredFlowEnabled', until: 63 },
+  },
 };
 
 const withRetiredFields = (type: string, definition: TypeDefinition): TypeDefinition => {
@@ -30,7 +32,7 @@ const withRetiredFields = (type: string, definition: TypeDefinition): TypeDefini
 
 /** Every complex type of the schema: the stored types and the ones nested in them. */
 export const COMPLEX_TYPES: Record<string, TypeDefinition> = Object.fromEntries(
-  Object.entries(SCHEMA.types).map(([type, definition]) => [type, withRetiredFields(type, definition)])
+  Object.entries(SCHEMA.types).map(([type, definition]) => [type, withRetiredFields(type, definition)]),
 );
 
 export const ECA_TYPES = [
@@ -41,7 +43,13 @@ export const ECA_TYPES = [
   'ExtlClntAppConfigurablePolicies',
 ] as const;
 
-const STORED_TYPES = ['ConnectedApp', ...ECA_TYPES, 'ExternalClientAppSettings', 'PermissionSet', 'BlacklistedConsumer'];
+const STORED_TYPES = [
+  'ConnectedApp',
+  ...ECA_TYPES,
+  'ExternalClientAppSettings',
+  'PermissionSet',
+  'BlacklistedConsumer',
+];
 
 /** The types the emulator's Metadata API serves. */
 export const METADATA_TYPES: Record<string, TypeDefinition> = Object.fromEntries(
@@ -49,13 +57,14 @@ export const METADATA_TYPES: Record<string, TypeDefinition> = Object.fromEntries
     const definition = COMPLEX_TYPES[type];
     if (!definition) throw new Error(`emulator bug: ${SCHEMA.source} has no ${type}`);
     return [type, definition];
-  })
+  }),
 );
 
 const enumValues = (type: string, field: string): readonly string[] => {
   let f: FieldType | undefined = SCHEMA.types[type]?.fields[field];
   while (f && typeof f === 'object' && 'list' in f) f = f.list;
-  if (!f || typeof f !== 'object' || !('enum' in f)) throw new Error(`emulator bug: ${type}.${field} is not an enum in ${SCHEMA.source}`);
+  if (!f || typeof f !== 'object' || !('enum' in f))
+    throw new Error(`emulator bug: ${type}.${field} is not an enum in ${SCHEMA.source}`);
   return f.values;
 };
 

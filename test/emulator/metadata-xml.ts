@@ -54,7 +54,7 @@ export const limitComponents = (count: number): void => {
   if (count > MAX_COMPONENTS_PER_CALL) {
     throw sfFault(
       'EXCEEDED_ID_LIMIT',
-      `record limit reached. cannot submit more than ${MAX_COMPONENTS_PER_CALL} records in this operation`
+      `record limit reached. cannot submit more than ${MAX_COMPONENTS_PER_CALL} records in this operation`,
     );
   }
 };
@@ -62,7 +62,10 @@ export const limitComponents = (count: number): void => {
 export const typeDefinition = (type: string, apiVersion: number): TypeDefinition => {
   const definition = METADATA_TYPES[type];
   if (!definition || apiVersion < (MIN_API_VERSION[type] ?? 0)) {
-    throw sfFault('INVALID_TYPE', `Unknown type name '${type}' specified in the request at API version ${apiVersion.toFixed(1)}`);
+    throw sfFault(
+      'INVALID_TYPE',
+      `Unknown type name '${type}' specified in the request at API version ${apiVersion.toFixed(1)}`,
+    );
   }
   return definition;
 };
@@ -73,14 +76,23 @@ const invalidElement = (name: string, typeName: string): SoapFault =>
   new SoapFault('soapenv:Client', `Element {${METADATA_NS}}${name} invalid at this location in type ${typeName}`);
 
 /** XML element → plain data of the field types, refusing what the WSDL (of that API version) does not allow. */
-export const decode = (node: XmlNode, definition: TypeDefinition, typeName: string, apiVersion: number): MetadataBody => {
+export const decode = (
+  node: XmlNode,
+  definition: TypeDefinition,
+  typeName: string,
+  apiVersion: number,
+): MetadataBody => {
   const body: MetadataBody = {};
   if (typeof node === 'string') return body;
   checkOrder(node, definition, typeName);
   for (const [name, raw] of Object.entries(node)) {
     if (name.startsWith('@') || name === '#text') continue;
     const field = definition.fields[name];
-    if (!field || apiVersion < (FIELD_MIN_API_VERSION[typeName]?.[name] ?? 0) || apiVersion > (RETIRED_FIELDS[typeName]?.[name]?.until ?? Infinity)) {
+    if (
+      !field ||
+      apiVersion < (FIELD_MIN_API_VERSION[typeName]?.[name] ?? 0) ||
+      apiVersion > (RETIRED_FIELDS[typeName]?.[name]?.until ?? Infinity)
+    ) {
       throw invalidElement(name, typeName);
     }
     const values = (Array.isArray(raw) ? raw : [raw]).filter((v) => !isNil(v));
@@ -125,7 +137,8 @@ const decodeValue = (node: XmlNode, field: FieldType, name: string, apiVersion: 
   if (field === 'number') {
     // `@salesforce/types` has one `number` for the WSDL's xsd:int and xsd:double.
     const t = textOf(node).trim();
-    if (!/^-?\d+(\.\d+)?$/.test(t)) throw new SoapFault('soapenv:Client', `'${t}' is not a valid value for the type xsd:int`);
+    if (!/^-?\d+(\.\d+)?$/.test(t))
+      throw new SoapFault('soapenv:Client', `'${t}' is not a valid value for the type xsd:int`);
     return Number(t);
   }
   if ('enum' in field) {
@@ -140,11 +153,21 @@ const decodeValue = (node: XmlNode, field: FieldType, name: string, apiVersion: 
 };
 
 /** Plain data → XML elements in WSDL order, without the fields the API version does not have yet. */
-export const encode = (body: MetadataBody, definition: TypeDefinition, typeName = '', apiVersion = Number.POSITIVE_INFINITY): string =>
+export const encode = (
+  body: MetadataBody,
+  definition: TypeDefinition,
+  typeName = '',
+  apiVersion = Number.POSITIVE_INFINITY,
+): string =>
   Object.entries(definition.fields)
     .map(([name, field]) => {
       const value = body[name];
-      if (value === undefined || apiVersion < (FIELD_MIN_API_VERSION[typeName]?.[name] ?? 0) || apiVersion > (RETIRED_FIELDS[typeName]?.[name]?.until ?? Infinity)) return '';
+      if (
+        value === undefined ||
+        apiVersion < (FIELD_MIN_API_VERSION[typeName]?.[name] ?? 0) ||
+        apiVersion > (RETIRED_FIELDS[typeName]?.[name]?.until ?? Infinity)
+      )
+        return '';
       const values = Array.isArray(value) ? value : [value];
       const inner = typeof field === 'object' && 'list' in field ? field.list : field;
       return values.map((v) => `<${name}>${encodeValue(v, inner)}</${name}>`).join('');
@@ -163,7 +186,7 @@ export const errorsXml = (errors: SaveError[]): string =>
     .map(
       (e) =>
         `<errors>${(e.fields ?? []).map((f) => `<fields>${escapeXml(f)}</fields>`).join('')}` +
-        `<message>${escapeXml(e.message)}</message><statusCode>${e.statusCode}</statusCode></errors>`
+        `<message>${escapeXml(e.message)}</message><statusCode>${e.statusCode}</statusCode></errors>`,
     )
     .join('');
 
@@ -186,7 +209,11 @@ export const missingRequired = (body: MetadataBody, definition: TypeDefinition, 
 };
 
 /** A value Salesforce's documentation does not list for a string field that has a documented set. */
-export const undocumentedValue = (body: MetadataBody, typeName: string, prefix = ''): { field: string; value: string } | undefined => {
+export const undocumentedValue = (
+  body: MetadataBody,
+  typeName: string,
+  prefix = '',
+): { field: string; value: string } | undefined => {
   const definition = COMPLEX_TYPES[typeName];
   for (const [name, value] of Object.entries(body)) {
     const allowed = DOCUMENTED_VALUES[typeName]?.[name];

@@ -1,7 +1,15 @@
 import { expect } from 'chai';
 import type { Connection } from '@salesforce/core';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { adminConnection, assign, certificateBodyOf, configureJwtApp, connectionFor, metadataOf, testKey } from '../helpers/org.js';
+import {
+  adminConnection,
+  assign,
+  certificateBodyOf,
+  configureJwtApp,
+  connectionFor,
+  metadataOf,
+  testKey,
+} from '../helpers/org.js';
 import { jwtLogin, refusal } from '../helpers/token.js';
 import type { KeyAndCertificate } from '../../src/certificate/generate.js';
 
@@ -20,8 +28,19 @@ const connectedApp = (fullName: string, oauth: Body = {}, extra: Body = {}): Bod
   ...extra,
 });
 
-const ecaHeader = (name: string, extra: Body = {}): Body => ({ fullName: name, label: name, contactEmail: CONTACT, distributionState: 'Local', ...extra });
-const ecaPart = (name: string, suffix: string, fields: Body = {}): Body => ({ fullName: `${name}_${suffix}`, externalClientApplication: name, label: name, ...fields });
+const ecaHeader = (name: string, extra: Body = {}): Body => ({
+  fullName: name,
+  label: name,
+  contactEmail: CONTACT,
+  distributionState: 'Local',
+  ...extra,
+});
+const ecaPart = (name: string, suffix: string, fields: Body = {}): Body => ({
+  fullName: `${name}_${suffix}`,
+  externalClientApplication: name,
+  label: name,
+  ...fields,
+});
 
 const expectSaved = (result: SaveResult): void => {
   expect(result.errors, JSON.stringify(result.errors)).to.deep.equal([]);
@@ -34,27 +53,65 @@ const expectNotSaved = (result: SaveResult, statusCode: string, message?: string
   if (message) expect(result.errors[0].message).to.equal(message);
 };
 
-describe('the emulator\'s Metadata API', () => {
+describe("the emulator's Metadata API", () => {
   let emu: RunningEmulator;
   let conn: Connection;
   let key: KeyAndCertificate;
 
-  const create = async (type: string, body: Body): Promise<SaveResult> => (await metadataOf(conn).create(type, body)) as SaveResult;
-  const update = async (type: string, body: Body): Promise<SaveResult> => (await metadataOf(conn).update(type, body)) as SaveResult;
-  const upsert = async (type: string, body: Body): Promise<SaveResult> => (await metadataOf(conn).upsert(type, body)) as SaveResult;
+  const create = async (type: string, body: Body): Promise<SaveResult> =>
+    (await metadataOf(conn).create(type, body)) as SaveResult;
+  const update = async (type: string, body: Body): Promise<SaveResult> =>
+    (await metadataOf(conn).update(type, body)) as SaveResult;
+  const upsert = async (type: string, body: Body): Promise<SaveResult> =>
+    (await metadataOf(conn).upsert(type, body)) as SaveResult;
   const read = (type: string, fullName: string): Promise<Body> => metadataOf(conn).read(type, fullName);
-  const remove = async (type: string, fullName: string): Promise<SaveResult> => (await conn.metadata.delete(type as never, fullName)) as unknown as SaveResult;
-  const listed = async (type: string): Promise<Array<{ fullName: string; type: string; id: string; fileName: string }>> =>
-    (await conn.metadata.list({ type } as never)) as unknown as Array<{ fullName: string; type: string; id: string; fileName: string }>;
+  const remove = async (type: string, fullName: string): Promise<SaveResult> =>
+    (await conn.metadata.delete(type as never, fullName)) as unknown as SaveResult;
+  const listed = async (
+    type: string,
+  ): Promise<Array<{ fullName: string; type: string; id: string; fileName: string }>> =>
+    (await conn.metadata.list({ type } as never)) as unknown as Array<{
+      fullName: string;
+      type: string;
+      id: string;
+      fileName: string;
+    }>;
 
   /** An External Client App of the five component types; what each part is given is added to a minimal one. */
-  const createEca = async (name: string, parts: { global?: Body; oauth?: Body; policies?: Body; plcy?: Body } = {}): Promise<string> => {
+  const createEca = async (
+    name: string,
+    parts: { global?: Body; oauth?: Body; policies?: Body; plcy?: Body } = {},
+  ): Promise<string> => {
     expectSaved(await create('ExternalClientApplication', ecaHeader(name)));
-    expectSaved(await create('ExtlClntAppOauthSettings', ecaPart(name, 'oauth', { commaSeparatedOauthScopes: 'Api', ...parts.oauth })));
-    expectSaved(await create('ExtlClntAppGlobalOauthSettings', ecaPart(name, 'glbloauth', { callbackUrl: CALLBACK, certificate: key.certificatePem, ...parts.global })));
+    expectSaved(
+      await create(
+        'ExtlClntAppOauthSettings',
+        ecaPart(name, 'oauth', { commaSeparatedOauthScopes: 'Api', ...parts.oauth }),
+      ),
+    );
+    expectSaved(
+      await create(
+        'ExtlClntAppGlobalOauthSettings',
+        ecaPart(name, 'glbloauth', { callbackUrl: CALLBACK, certificate: key.certificatePem, ...parts.global }),
+      ),
+    );
     // The policies Salesforce made when the OAuth settings were saved, updated as Setup updates them.
-    expectSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart(name, 'oauth_defaultPolicy', { permittedUsersPolicyType: 'AdminApprovedPreAuthorized', ...parts.policies })));
-    if (parts.plcy) expectSaved(await update('ExtlClntAppConfigurablePolicies', ecaPart(name, 'defaultPolicy', { isEnabled: true, ...parts.plcy })));
+    expectSaved(
+      await update(
+        'ExtlClntAppOauthConfigurablePolicies',
+        ecaPart(name, 'oauth_defaultPolicy', {
+          permittedUsersPolicyType: 'AdminApprovedPreAuthorized',
+          ...parts.policies,
+        }),
+      ),
+    );
+    if (parts.plcy)
+      expectSaved(
+        await update(
+          'ExtlClntAppConfigurablePolicies',
+          ecaPart(name, 'defaultPolicy', { isEnabled: true, ...parts.plcy }),
+        ),
+      );
     return String((await read('ExtlClntAppGlobalOauthSettings', `${name}_glbloauth`)).consumerKey);
   };
 
@@ -69,8 +126,17 @@ describe('the emulator\'s Metadata API', () => {
     it('creates, reads, lists and deletes a Connected App', async () => {
       const app = connectedApp(
         'Trip_App',
-        { certificate: key.certificatePem, scopes: ['Api', 'RefreshToken'], isAdminApproved: true, consumerKey: 'TripAppKey0001' },
-        { description: 'A round trip', oauthPolicy: { ipRelaxation: 'BYPASS', refreshTokenPolicy: 'infinite' }, profileName: ['Standard User'] }
+        {
+          certificate: key.certificatePem,
+          scopes: ['Api', 'RefreshToken'],
+          isAdminApproved: true,
+          consumerKey: 'TripAppKey0001',
+        },
+        {
+          description: 'A round trip',
+          oauthPolicy: { ipRelaxation: 'BYPASS', refreshTokenPolicy: 'infinite' },
+          profileName: ['Standard User'],
+        },
       );
       expectSaved(await create('ConnectedApp', app));
       const back = await read('ConnectedApp', 'Trip_App');
@@ -83,13 +149,26 @@ describe('the emulator\'s Metadata API', () => {
         profileName: ['Standard User'],
       });
       // A Connected App keeps its certificate as retrieved files show it: the base64 body alone, on one line.
-      expect(back.oauthConfig).to.deep.equal({ callbackUrl: CALLBACK, certificate: certificateBodyOf(key.certificatePem), consumerKey: 'TripAppKey0001', isAdminApproved: true, scopes: ['Api', 'RefreshToken'] });
+      expect(back.oauthConfig).to.deep.equal({
+        callbackUrl: CALLBACK,
+        certificate: certificateBodyOf(key.certificatePem),
+        consumerKey: 'TripAppKey0001',
+        isAdminApproved: true,
+        scopes: ['Api', 'RefreshToken'],
+      });
 
       const entry = (await listed('ConnectedApp')).find((p) => p.fullName === 'Trip_App');
       expect(entry).to.include({ type: 'ConnectedApp', fileName: 'connectedApps/Trip_App.connectedApp' });
-      const row = await conn.singleRecordQuery<{ Id: string }>("SELECT Id FROM ConnectedApplication WHERE Name = 'Trip_App'");
+      const row = await conn.singleRecordQuery<{ Id: string }>(
+        "SELECT Id FROM ConnectedApplication WHERE Name = 'Trip_App'",
+      );
       expect(row.Id).to.equal(entry?.id);
-      expect((await emu.state()).apps.find((a) => a.id === row.Id)).to.include({ kind: 'connected-app', name: 'Trip_App', consumerKey: 'TripAppKey0001', adminApproved: true });
+      expect((await emu.state()).apps.find((a) => a.id === row.Id)).to.include({
+        kind: 'connected-app',
+        name: 'Trip_App',
+        consumerKey: 'TripAppKey0001',
+        adminApproved: true,
+      });
 
       expectSaved(await remove('ConnectedApp', 'Trip_App'));
       expect(await read('ConnectedApp', 'Trip_App')).to.not.have.property('fullName');
@@ -105,8 +184,16 @@ describe('the emulator\'s Metadata API', () => {
         plcy: { isEnabled: true, isOauthPluginEnabled: true },
       });
       expect(consumerKey).to.equal('TripEcaKey0001');
-      expect(await read('ExternalClientApplication', 'Trip_Eca')).to.deep.include({ fullName: 'Trip_Eca', label: 'Trip_Eca', contactEmail: CONTACT, distributionState: 'Local' });
-      expect(await read('ExtlClntAppOauthSettings', 'Trip_Eca_oauth')).to.deep.include({ externalClientApplication: 'Trip_Eca', commaSeparatedOauthScopes: 'Api, RefreshToken' });
+      expect(await read('ExternalClientApplication', 'Trip_Eca')).to.deep.include({
+        fullName: 'Trip_Eca',
+        label: 'Trip_Eca',
+        contactEmail: CONTACT,
+        distributionState: 'Local',
+      });
+      expect(await read('ExtlClntAppOauthSettings', 'Trip_Eca_oauth')).to.deep.include({
+        externalClientApplication: 'Trip_Eca',
+        commaSeparatedOauthScopes: 'Api, RefreshToken',
+      });
       expect(await read('ExtlClntAppGlobalOauthSettings', 'Trip_Eca_glbloauth')).to.deep.include({
         externalClientApplication: 'Trip_Eca',
         callbackUrl: CALLBACK,
@@ -120,7 +207,11 @@ describe('the emulator\'s Metadata API', () => {
         ipRelaxationPolicyType: 'Enforce',
         refreshTokenPolicyType: 'Infinite',
       });
-      expect(await read('ExtlClntAppConfigurablePolicies', 'Trip_Eca_defaultPolicy')).to.deep.include({ externalClientApplication: 'Trip_Eca', isEnabled: 'true', isOauthPluginEnabled: 'true' });
+      expect(await read('ExtlClntAppConfigurablePolicies', 'Trip_Eca_defaultPolicy')).to.deep.include({
+        externalClientApplication: 'Trip_Eca',
+        isEnabled: 'true',
+        isOauthPluginEnabled: 'true',
+      });
 
       const header = (await listed('ExternalClientApplication')).find((p) => p.fullName === 'Trip_Eca');
       expect(header).to.include({ fileName: 'externalClientApps/Trip_Eca.eca' });
@@ -133,7 +224,9 @@ describe('the emulator\'s Metadata API', () => {
         // eslint-disable-next-line no-await-in-loop
         expect((await listed(type)).map((p) => p.fullName)).to.include(name);
       }
-      const row = await conn.singleRecordQuery<{ Id: string; DeveloperName: string }>("SELECT Id, DeveloperName FROM ExternalClientApplication WHERE DeveloperName = 'Trip_Eca'");
+      const row = await conn.singleRecordQuery<{ Id: string; DeveloperName: string }>(
+        "SELECT Id, DeveloperName FROM ExternalClientApplication WHERE DeveloperName = 'Trip_Eca'",
+      );
       expect(row.Id).to.equal(header?.id);
       expect((await emu.state()).apps.find((a) => a.id === row.Id)).to.deep.include({
         kind: 'external-client-app',
@@ -146,15 +239,28 @@ describe('the emulator\'s Metadata API', () => {
 
     it('creates, reads, updates, upserts and deletes permission sets', async () => {
       expectSaved(await create('PermissionSet', { fullName: 'Trip_PS', label: 'Trip', description: 'First' }));
-      expect(await read('PermissionSet', 'Trip_PS')).to.deep.include({ fullName: 'Trip_PS', label: 'Trip', description: 'First' });
+      expect(await read('PermissionSet', 'Trip_PS')).to.deep.include({
+        fullName: 'Trip_PS',
+        label: 'Trip',
+        description: 'First',
+      });
       expectSaved(await update('PermissionSet', { fullName: 'Trip_PS', label: 'Trip again' }));
       const back = await read('PermissionSet', 'Trip_PS');
       expect(back).to.deep.include({ fullName: 'Trip_PS', label: 'Trip again' });
       expect(back).to.not.have.property('description');
-      expect((await conn.singleRecordQuery<{ Label: string }>("SELECT Label FROM PermissionSet WHERE Name = 'Trip_PS'")).Label).to.equal('Trip again');
+      expect(
+        (await conn.singleRecordQuery<{ Label: string }>("SELECT Label FROM PermissionSet WHERE Name = 'Trip_PS'"))
+          .Label,
+      ).to.equal('Trip again');
 
-      expect(await upsert('PermissionSet', { fullName: 'Trip_PS', label: 'Trip' })).to.include({ success: true, created: false });
-      expect(await upsert('PermissionSet', { fullName: 'Trip_PS_Two', label: 'Two' })).to.include({ success: true, created: true });
+      expect(await upsert('PermissionSet', { fullName: 'Trip_PS', label: 'Trip' })).to.include({
+        success: true,
+        created: false,
+      });
+      expect(await upsert('PermissionSet', { fullName: 'Trip_PS_Two', label: 'Two' })).to.include({
+        success: true,
+        created: true,
+      });
       const names = (await listed('PermissionSet')).map((p) => p.fullName);
       expect(names).to.include.members(['Trip_PS', 'Trip_PS_Two']);
       expect(names.filter((n) => n.startsWith('X00e'))).to.deep.equal([]);
@@ -181,8 +287,16 @@ describe('the emulator\'s Metadata API', () => {
         const admin = await adminConnection(strict);
         const message =
           'You can no longer create connected apps. Create an external client app instead, or contact Salesforce Customer Support to enable connected app creation.';
-        expectNotSaved((await metadataOf(admin).create('ConnectedApp', connectedApp('Blocked_App'))) as SaveResult, 'FIELD_INTEGRITY_EXCEPTION', message);
-        expectNotSaved((await metadataOf(admin).upsert('ConnectedApp', connectedApp('Blocked_App'))) as SaveResult, 'FIELD_INTEGRITY_EXCEPTION', message);
+        expectNotSaved(
+          (await metadataOf(admin).create('ConnectedApp', connectedApp('Blocked_App'))) as SaveResult,
+          'FIELD_INTEGRITY_EXCEPTION',
+          message,
+        );
+        expectNotSaved(
+          (await metadataOf(admin).upsert('ConnectedApp', connectedApp('Blocked_App'))) as SaveResult,
+          'FIELD_INTEGRITY_EXCEPTION',
+          message,
+        );
         expect((await strict.state()).connectedApps).to.deep.equal([]);
       } finally {
         await strict.stop();
@@ -194,7 +308,9 @@ describe('the emulator\'s Metadata API', () => {
     it('keeps a consumer key given on create, and reads it back', async () => {
       expectSaved(await create('ConnectedApp', connectedApp('Key_Given', { consumerKey: 'KeyGivenCa0001' })));
       expect(((await read('ConnectedApp', 'Key_Given')).oauthConfig as Body).consumerKey).to.equal('KeyGivenCa0001');
-      expect(await createEca('Key_Given_Eca', { global: { consumerKey: 'KeyGivenEca001' } })).to.equal('KeyGivenEca001');
+      expect(await createEca('Key_Given_Eca', { global: { consumerKey: 'KeyGivenEca001' } })).to.equal(
+        'KeyGivenEca001',
+      );
     });
 
     it('generates a consumer key when create gives none, different for each app', async () => {
@@ -209,37 +325,95 @@ describe('the emulator\'s Metadata API', () => {
     it('keeps the consumer key when an update omits it', async () => {
       expectSaved(await update('ConnectedApp', connectedApp('Key_Given', { scopes: ['Api', 'RefreshToken'] })));
       expect(((await read('ConnectedApp', 'Key_Given')).oauthConfig as Body).consumerKey).to.equal('KeyGivenCa0001');
-      expectSaved(await update('ExtlClntAppGlobalOauthSettings', ecaPart('Key_Given_Eca', 'glbloauth', { callbackUrl: CALLBACK })));
-      expect((await read('ExtlClntAppGlobalOauthSettings', 'Key_Given_Eca_glbloauth')).consumerKey).to.equal('KeyGivenEca001');
+      expectSaved(
+        await update(
+          'ExtlClntAppGlobalOauthSettings',
+          ecaPart('Key_Given_Eca', 'glbloauth', { callbackUrl: CALLBACK }),
+        ),
+      );
+      expect((await read('ExtlClntAppGlobalOauthSettings', 'Key_Given_Eca_glbloauth')).consumerKey).to.equal(
+        'KeyGivenEca001',
+      );
     });
 
     it('takes an update that repeats the consumer key', async () => {
       expectSaved(await update('ConnectedApp', connectedApp('Key_Given', { consumerKey: 'KeyGivenCa0001' })));
-      expectSaved(await update('ExtlClntAppGlobalOauthSettings', ecaPart('Key_Given_Eca', 'glbloauth', { callbackUrl: CALLBACK, consumerKey: 'KeyGivenEca001' })));
+      expectSaved(
+        await update(
+          'ExtlClntAppGlobalOauthSettings',
+          ecaPart('Key_Given_Eca', 'glbloauth', { callbackUrl: CALLBACK, consumerKey: 'KeyGivenEca001' }),
+        ),
+      );
     });
 
     it('refuses an update that changes the consumer key, and keeps the old one', async () => {
-      expectNotSaved(await update('ConnectedApp', connectedApp('Key_Given', { consumerKey: 'AnotherKey0001' })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectNotSaved(
+        await update('ConnectedApp', connectedApp('Key_Given', { consumerKey: 'AnotherKey0001' })),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
       expect(((await read('ConnectedApp', 'Key_Given')).oauthConfig as Body).consumerKey).to.equal('KeyGivenCa0001');
-      expectNotSaved(await upsert('ConnectedApp', connectedApp('Key_Given', { consumerKey: 'AnotherKey0001' })), 'FIELD_INTEGRITY_EXCEPTION');
-      expectNotSaved(await update('ExtlClntAppGlobalOauthSettings', ecaPart('Key_Given_Eca', 'glbloauth', { callbackUrl: CALLBACK, consumerKey: 'AnotherKey0002' })), 'FIELD_INTEGRITY_EXCEPTION');
-      expect((await read('ExtlClntAppGlobalOauthSettings', 'Key_Given_Eca_glbloauth')).consumerKey).to.equal('KeyGivenEca001');
+      expectNotSaved(
+        await upsert('ConnectedApp', connectedApp('Key_Given', { consumerKey: 'AnotherKey0001' })),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
+      expectNotSaved(
+        await update(
+          'ExtlClntAppGlobalOauthSettings',
+          ecaPart('Key_Given_Eca', 'glbloauth', { callbackUrl: CALLBACK, consumerKey: 'AnotherKey0002' }),
+        ),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
+      expect((await read('ExtlClntAppGlobalOauthSettings', 'Key_Given_Eca_glbloauth')).consumerKey).to.equal(
+        'KeyGivenEca001',
+      );
     });
 
     it('refuses a consumer key another app already has, of either kind, with DUPLICATE_VALUE', async () => {
-      expectNotSaved(await create('ConnectedApp', connectedApp('Key_Thief', { consumerKey: 'KeyGivenCa0001' })), 'DUPLICATE_VALUE');
-      expectNotSaved(await create('ConnectedApp', connectedApp('Key_Thief', { consumerKey: 'KeyGivenEca001' })), 'DUPLICATE_VALUE');
+      expectNotSaved(
+        await create('ConnectedApp', connectedApp('Key_Thief', { consumerKey: 'KeyGivenCa0001' })),
+        'DUPLICATE_VALUE',
+      );
+      expectNotSaved(
+        await create('ConnectedApp', connectedApp('Key_Thief', { consumerKey: 'KeyGivenEca001' })),
+        'DUPLICATE_VALUE',
+      );
       expectSaved(await create('ExternalClientApplication', ecaHeader('Key_Thief_Eca')));
-      expectSaved(await create('ExtlClntAppOauthSettings', ecaPart('Key_Thief_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api' })));
-      expectNotSaved(await create('ExtlClntAppGlobalOauthSettings', ecaPart('Key_Thief_Eca', 'glbloauth', { callbackUrl: CALLBACK, consumerKey: 'KeyGivenCa0001' })), 'DUPLICATE_VALUE');
-      expectNotSaved(await create('ExtlClntAppGlobalOauthSettings', ecaPart('Key_Thief_Eca', 'glbloauth', { callbackUrl: CALLBACK, consumerKey: 'KeyGivenEca001' })), 'DUPLICATE_VALUE');
+      expectSaved(
+        await create(
+          'ExtlClntAppOauthSettings',
+          ecaPart('Key_Thief_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api' }),
+        ),
+      );
+      expectNotSaved(
+        await create(
+          'ExtlClntAppGlobalOauthSettings',
+          ecaPart('Key_Thief_Eca', 'glbloauth', { callbackUrl: CALLBACK, consumerKey: 'KeyGivenCa0001' }),
+        ),
+        'DUPLICATE_VALUE',
+      );
+      expectNotSaved(
+        await create(
+          'ExtlClntAppGlobalOauthSettings',
+          ecaPart('Key_Thief_Eca', 'glbloauth', { callbackUrl: CALLBACK, consumerKey: 'KeyGivenEca001' }),
+        ),
+        'DUPLICATE_VALUE',
+      );
       expect(await read('ConnectedApp', 'Key_Thief')).to.not.have.property('fullName');
     });
 
     it('refuses a consumer key shorter than 8 characters or with characters Salesforce keys never hold', async () => {
-      expectNotSaved(await create('ConnectedApp', connectedApp('Key_Short', { consumerKey: 'Short1' })), 'FIELD_INTEGRITY_EXCEPTION');
-      expectNotSaved(await create('ConnectedApp', connectedApp('Key_Dashed', { consumerKey: 'has-dash-0001' })), 'FIELD_INTEGRITY_EXCEPTION');
-      expectNotSaved(await create('ConnectedApp', connectedApp('Key_Spaced', { consumerKey: 'has space 0001' })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectNotSaved(
+        await create('ConnectedApp', connectedApp('Key_Short', { consumerKey: 'Short1' })),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
+      expectNotSaved(
+        await create('ConnectedApp', connectedApp('Key_Dashed', { consumerKey: 'has-dash-0001' })),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
+      expectNotSaved(
+        await create('ConnectedApp', connectedApp('Key_Spaced', { consumerKey: 'has space 0001' })),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
     });
 
     it('keeps a consumer key of the forms Salesforce generates, dots, underscores and base64 padding included', async () => {
@@ -255,10 +429,14 @@ describe('the emulator\'s Metadata API', () => {
       expectSaved(await create('ConnectedApp', connectedApp('Secret_App', { consumerSecret: 'GIVENSECRET1234' })));
       expect((await read('ConnectedApp', 'Secret_App')).oauthConfig).to.not.have.property('consumerSecret');
       await createEca('Secret_Eca', { global: { consumerSecret: 'GIVENSECRET5678' } });
-      expect(await read('ExtlClntAppGlobalOauthSettings', 'Secret_Eca_glbloauth')).to.not.have.property('consumerSecret');
+      expect(await read('ExtlClntAppGlobalOauthSettings', 'Secret_Eca_glbloauth')).to.not.have.property(
+        'consumerSecret',
+      );
       // Setup shows a secret to an admin; that is where the state endpoint gets it.
       const state = await emu.state();
-      expect(state.apps.find((a) => a.name === 'Secret_App')?.consumerSecret).to.be.a('string').and.not.equal('');
+      expect(state.apps.find((a) => a.name === 'Secret_App')?.consumerSecret)
+        .to.be.a('string')
+        .and.not.equal('');
       expect(JSON.stringify(state.connectedApps)).to.not.include('GIVENSECRET1234');
     });
   });
@@ -268,8 +446,12 @@ describe('the emulator\'s Metadata API', () => {
       expectSaved(
         await create(
           'ConnectedApp',
-          connectedApp('Replace_App', { certificate: key.certificatePem, scopes: ['Api', 'RefreshToken', 'Web'] }, { description: 'before', profileName: ['Standard User'] })
-        )
+          connectedApp(
+            'Replace_App',
+            { certificate: key.certificatePem, scopes: ['Api', 'RefreshToken', 'Web'] },
+            { description: 'before', profileName: ['Standard User'] },
+          ),
+        ),
       );
       expectSaved(await update('ConnectedApp', connectedApp('Replace_App', { scopes: ['Api'] })));
       const back = await read('ConnectedApp', 'Replace_App');
@@ -292,7 +474,9 @@ describe('the emulator\'s Metadata API', () => {
       expect(global).to.not.have.property('certificate');
       expect(global).to.not.have.property('callbackUrl');
       expectSaved(await update('ExtlClntAppOauthSettings', ecaPart('Replace_Eca', 'oauth')));
-      expect(await read('ExtlClntAppOauthSettings', 'Replace_Eca_oauth')).to.not.have.property('commaSeparatedOauthScopes');
+      expect(await read('ExtlClntAppOauthSettings', 'Replace_Eca_oauth')).to.not.have.property(
+        'commaSeparatedOauthScopes',
+      );
       const seen = (await emu.state()).apps.find((a) => a.name === 'Replace_Eca');
       expect(seen).to.not.have.property('certificate');
       expect(seen?.scopes).to.deep.equal([]);
@@ -301,41 +485,73 @@ describe('the emulator\'s Metadata API', () => {
 
   describe('scopes', () => {
     it('stores Profile, Email, Address and Phone as Basic, and OfflineAccess as RefreshToken, on a Connected App', async () => {
-      expectSaved(await create('ConnectedApp', connectedApp('Scope_App', { scopes: ['Api', 'Profile', 'Email', 'Address', 'Phone', 'OfflineAccess', 'RefreshToken'] })));
-      expect(((await read('ConnectedApp', 'Scope_App')).oauthConfig as Body).scopes).to.deep.equal(['Api', 'Basic', 'RefreshToken']);
+      expectSaved(
+        await create(
+          'ConnectedApp',
+          connectedApp('Scope_App', {
+            scopes: ['Api', 'Profile', 'Email', 'Address', 'Phone', 'OfflineAccess', 'RefreshToken'],
+          }),
+        ),
+      );
+      expect(((await read('ConnectedApp', 'Scope_App')).oauthConfig as Body).scopes).to.deep.equal([
+        'Api',
+        'Basic',
+        'RefreshToken',
+      ]);
     });
 
-    it('folds an External Client App\'s comma-separated scopes the same way', async () => {
+    it("folds an External Client App's comma-separated scopes the same way", async () => {
       await createEca('Scope_Eca', { oauth: { commaSeparatedOauthScopes: 'Api, Profile,Email,OfflineAccess' } });
-      expect((await read('ExtlClntAppOauthSettings', 'Scope_Eca_oauth')).commaSeparatedOauthScopes).to.equal('Api, Basic, RefreshToken');
+      expect((await read('ExtlClntAppOauthSettings', 'Scope_Eca_oauth')).commaSeparatedOauthScopes).to.equal(
+        'Api, Basic, RefreshToken',
+      );
     });
 
     it('refuses an unknown Connected App scope as the WSDL does, with a SOAP fault', async () => {
-      const error = await refusal(create('ConnectedApp', connectedApp('Scope_Bad', { scopes: ['Api', 'Superpowers'] })));
+      const error = await refusal(
+        create('ConnectedApp', connectedApp('Scope_Bad', { scopes: ['Api', 'Superpowers'] })),
+      );
       expect(error.name).to.equal('soapenv:Client');
       expect(error.message).to.equal("'Superpowers' is not a valid value for the enum 'ConnectedAppOauthAccessScope'");
       expect(await read('ConnectedApp', 'Scope_Bad')).to.not.have.property('fullName');
     });
 
-    it('refuses an unknown scope in an External Client App\'s comma-separated scopes', async () => {
+    it("refuses an unknown scope in an External Client App's comma-separated scopes", async () => {
       expectSaved(await create('ExternalClientApplication', ecaHeader('Scope_Bad_Eca')));
       expectNotSaved(
-        await create('ExtlClntAppOauthSettings', ecaPart('Scope_Bad_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api,Superpowers' })),
+        await create(
+          'ExtlClntAppOauthSettings',
+          ecaPart('Scope_Bad_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api,Superpowers' }),
+        ),
         'FIELD_INTEGRITY_EXCEPTION',
-        "There's a problem with your scope(s): Superpowers"
+        "There's a problem with your scope(s): Superpowers",
       );
     });
 
     it("takes SFApiPlatform in an External Client App's scopes, as a file retrieved at API 67 holds it, and not in a Connected App's", async () => {
       expectSaved(await create('ExternalClientApplication', ecaHeader('Scope_Sfap_Eca')));
-      expectSaved(await create('ExtlClntAppOauthSettings', ecaPart('Scope_Sfap_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api, SFApiPlatform' })));
-      expect((await read('ExtlClntAppOauthSettings', 'Scope_Sfap_Eca_oauth')).commaSeparatedOauthScopes).to.equal('Api, SFApiPlatform');
-      const error = await refusal(create('ConnectedApp', connectedApp('Scope_Sfap', { scopes: ['Api', 'SFApiPlatform'] })));
-      expect(error.message).to.equal("'SFApiPlatform' is not a valid value for the enum 'ConnectedAppOauthAccessScope'");
+      expectSaved(
+        await create(
+          'ExtlClntAppOauthSettings',
+          ecaPart('Scope_Sfap_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api, SFApiPlatform' }),
+        ),
+      );
+      expect((await read('ExtlClntAppOauthSettings', 'Scope_Sfap_Eca_oauth')).commaSeparatedOauthScopes).to.equal(
+        'Api, SFApiPlatform',
+      );
+      const error = await refusal(
+        create('ConnectedApp', connectedApp('Scope_Sfap', { scopes: ['Api', 'SFApiPlatform'] })),
+      );
+      expect(error.message).to.equal(
+        "'SFApiPlatform' is not a valid value for the enum 'ConnectedAppOauthAccessScope'",
+      );
     });
 
     it('refuses OAuth settings of a Connected App without any scope', async () => {
-      expectNotSaved(await create('ConnectedApp', connectedApp('Scope_None', { scopes: [] })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectNotSaved(
+        await create('ConnectedApp', connectedApp('Scope_None', { scopes: [] })),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
     });
   });
 
@@ -343,37 +559,79 @@ describe('the emulator\'s Metadata API', () => {
     it('refuses an element the type does not have, at the top or nested, with a SOAP fault', async () => {
       const top = await refusal(create('ConnectedApp', { ...connectedApp('Typo_App'), contactMail: CONTACT }));
       expect(top.name).to.equal('soapenv:Client');
-      expect(top.message).to.equal('Element {http://soap.sforce.com/2006/04/metadata}contactMail invalid at this location in type ConnectedApp');
+      expect(top.message).to.equal(
+        'Element {http://soap.sforce.com/2006/04/metadata}contactMail invalid at this location in type ConnectedApp',
+      );
       const nested = await refusal(create('ConnectedApp', connectedApp('Typo_App', { callbackURL: CALLBACK })));
-      expect(nested.message).to.equal('Element {http://soap.sforce.com/2006/04/metadata}callbackURL invalid at this location in type ConnectedAppOauthConfig');
+      expect(nested.message).to.equal(
+        'Element {http://soap.sforce.com/2006/04/metadata}callbackURL invalid at this location in type ConnectedAppOauthConfig',
+      );
       expect(await read('ConnectedApp', 'Typo_App')).to.not.have.property('fullName');
     });
 
-    it('refuses an element out of its place in the type\'s WSDL sequence, at the top or nested, with a SOAP fault', async () => {
+    it("refuses an element out of its place in the type's WSDL sequence, at the top or nested, with a SOAP fault", async () => {
       // jsforce sends fields in the order it is given them: the raw client, not the helper that orders them.
       const raw = (body: Body): Promise<unknown> => conn.metadata.create('ConnectedApp', body as never);
-      const top = await refusal(raw({ fullName: 'Order_App', label: 'Order_App', contactEmail: CONTACT, oauthConfig: { callbackUrl: CALLBACK, scopes: ['Api'] } }));
+      const top = await refusal(
+        raw({
+          fullName: 'Order_App',
+          label: 'Order_App',
+          contactEmail: CONTACT,
+          oauthConfig: { callbackUrl: CALLBACK, scopes: ['Api'] },
+        }),
+      );
       expect(top.name).to.equal('soapenv:Client');
-      expect(top.message).to.equal('Element {http://soap.sforce.com/2006/04/metadata}contactEmail invalid at this location in type ConnectedApp');
+      expect(top.message).to.equal(
+        'Element {http://soap.sforce.com/2006/04/metadata}contactEmail invalid at this location in type ConnectedApp',
+      );
       // What a merge that appends "admin approved" after the scopes sends (the path of ActiFi's guide, docs/research/vendor-guides.md).
-      const nested = await refusal(raw({ fullName: 'Order_App', contactEmail: CONTACT, label: 'Order_App', oauthConfig: { callbackUrl: CALLBACK, scopes: ['Api'], isAdminApproved: true } }));
-      expect(nested.message).to.equal('Element {http://soap.sforce.com/2006/04/metadata}isAdminApproved invalid at this location in type ConnectedAppOauthConfig');
+      const nested = await refusal(
+        raw({
+          fullName: 'Order_App',
+          contactEmail: CONTACT,
+          label: 'Order_App',
+          oauthConfig: { callbackUrl: CALLBACK, scopes: ['Api'], isAdminApproved: true },
+        }),
+      );
+      expect(nested.message).to.equal(
+        'Element {http://soap.sforce.com/2006/04/metadata}isAdminApproved invalid at this location in type ConnectedAppOauthConfig',
+      );
       expect(await read('ConnectedApp', 'Order_App')).to.not.have.property('fullName');
-      expectSaved((await raw({ fullName: 'Order_App', contactEmail: CONTACT, label: 'Order_App', oauthConfig: { callbackUrl: CALLBACK, isAdminApproved: true, scopes: ['Api'] } })) as SaveResult);
+      expectSaved(
+        (await raw({
+          fullName: 'Order_App',
+          contactEmail: CONTACT,
+          label: 'Order_App',
+          oauthConfig: { callbackUrl: CALLBACK, isAdminApproved: true, scopes: ['Api'] },
+        })) as SaveResult,
+      );
     });
 
     it('takes a certificate as PEM or as its base64 body alone, and refuses text that is neither', async () => {
       const body = certificateBodyOf(key.certificatePem);
       expectSaved(await create('ConnectedApp', connectedApp('Body_Cert_App', { certificate: body })));
       expect((await read('ConnectedApp', 'Body_Cert_App')).oauthConfig).to.include({ certificate: body });
-      expectNotSaved(await create('ConnectedApp', connectedApp('Bad_Cert_App', { certificate: 'not a certificate' })), 'FIELD_INTEGRITY_EXCEPTION');
-      expectNotSaved(await create('ConnectedApp', connectedApp('Bad_Cert_App', { certificate: body.slice(0, 40) })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectNotSaved(
+        await create('ConnectedApp', connectedApp('Bad_Cert_App', { certificate: 'not a certificate' })),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
+      expectNotSaved(
+        await create('ConnectedApp', connectedApp('Bad_Cert_App', { certificate: body.slice(0, 40) })),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
     });
 
-    it('refuses a value that is not of the field\'s type: a boolean, an enum', async () => {
-      expect((await refusal(create('ConnectedApp', connectedApp('Typed_App', { isAdminApproved: 'yes' })))).message).to.equal("'yes' is not a valid value for the type xsd:boolean");
+    it("refuses a value that is not of the field's type: a boolean, an enum", async () => {
+      expect(
+        (await refusal(create('ConnectedApp', connectedApp('Typed_App', { isAdminApproved: 'yes' })))).message,
+      ).to.equal("'yes' is not a valid value for the type xsd:boolean");
       expectSaved(await create('ExternalClientApplication', ecaHeader('Typed_Eca')));
-      const policy = await refusal(create('ExtlClntAppOauthConfigurablePolicies', ecaPart('Typed_Eca', 'oauth_defaultPolicy', { permittedUsersPolicyType: 'Everyone' })));
+      const policy = await refusal(
+        create(
+          'ExtlClntAppOauthConfigurablePolicies',
+          ecaPart('Typed_Eca', 'oauth_defaultPolicy', { permittedUsersPolicyType: 'Everyone' }),
+        ),
+      );
       expect(policy.message).to.equal("'Everyone' is not a valid value for the enum 'PermittedUsersPolicyType'");
     });
 
@@ -382,7 +640,9 @@ describe('the emulator\'s Metadata API', () => {
       old.setApiVersion('58.0');
       const tooOld = await refusal(metadataOf(old).read('ExternalClientApplication', 'Trip_Eca'));
       expect(tooOld.name).to.equal('sf:INVALID_TYPE');
-      expect(tooOld.message).to.equal("INVALID_TYPE: Unknown type name 'ExternalClientApplication' specified in the request at API version 58.0");
+      expect(tooOld.message).to.equal(
+        "INVALID_TYPE: Unknown type name 'ExternalClientApplication' specified in the request at API version 58.0",
+      );
       expect((await refusal(read('CustomWidget', 'X'))).name).to.equal('sf:INVALID_TYPE');
     });
 
@@ -390,9 +650,22 @@ describe('the emulator\'s Metadata API', () => {
       const eleven = Array.from({ length: 11 }, (_, i) => ({ fullName: `Many_${i}`, label: `Many ${i}` }));
       const error = await refusal(metadataOf(conn).create('PermissionSet', eleven));
       expect(error.name).to.equal('sf:EXCEEDED_ID_LIMIT');
-      expect((await emu.state()).permissionSets.map((p) => p.Name).filter((n) => n.startsWith('Many_'))).to.deep.equal([]);
-      expect((await refusal(metadataOf(conn).read('PermissionSet', eleven.map((p) => p.fullName) as never))).name).to.equal('sf:EXCEEDED_ID_LIMIT');
-      expect((await refusal(conn.metadata.delete('PermissionSet', eleven.map((p) => p.fullName)))).name).to.equal('sf:EXCEEDED_ID_LIMIT');
+      expect((await emu.state()).permissionSets.map((p) => p.Name).filter((n) => n.startsWith('Many_'))).to.deep.equal(
+        [],
+      );
+      expect(
+        (await refusal(metadataOf(conn).read('PermissionSet', eleven.map((p) => p.fullName) as never))).name,
+      ).to.equal('sf:EXCEEDED_ID_LIMIT');
+      expect(
+        (
+          await refusal(
+            conn.metadata.delete(
+              'PermissionSet',
+              eleven.map((p) => p.fullName),
+            ),
+          )
+        ).name,
+      ).to.equal('sf:EXCEEDED_ID_LIMIT');
     });
 
     it('takes 10 components in one call', async () => {
@@ -402,7 +675,9 @@ describe('the emulator\'s Metadata API', () => {
     });
 
     it('refuses a listMetadata call of more than 3 queries', async () => {
-      const queries = ['PermissionSet', 'ConnectedApp', 'ExternalClientApplication', 'ExtlClntAppOauthSettings'].map((type) => ({ type }));
+      const queries = ['PermissionSet', 'ConnectedApp', 'ExternalClientApplication', 'ExtlClntAppOauthSettings'].map(
+        (type) => ({ type }),
+      );
       expect((await refusal(conn.metadata.list(queries as never))).name).to.equal('sf:INVALID_QUERY');
     });
 
@@ -421,19 +696,38 @@ describe('the emulator\'s Metadata API', () => {
     it('refuses to create a name that exists with DUPLICATE_DEVELOPER_NAME, and to update one that does not with INVALID_CROSS_REFERENCE_KEY', async () => {
       expectNotSaved(await create('ConnectedApp', connectedApp('Key_Given')), 'DUPLICATE_DEVELOPER_NAME');
       expectNotSaved(await update('ConnectedApp', connectedApp('Never_Made')), 'INVALID_CROSS_REFERENCE_KEY');
-      expectNotSaved(await update('PermissionSet', { fullName: 'Never_Made', label: 'x' }), 'INVALID_CROSS_REFERENCE_KEY');
+      expectNotSaved(
+        await update('PermissionSet', { fullName: 'Never_Made', label: 'x' }),
+        'INVALID_CROSS_REFERENCE_KEY',
+      );
       expect(await read('ConnectedApp', 'Never_Made')).to.not.have.property('fullName');
     });
 
     it('refuses a component without its required fields, nested ones included, with REQUIRED_FIELD_MISSING', async () => {
-      const noEmail = await create('ConnectedApp', { fullName: 'Required_App', label: 'x', oauthConfig: { callbackUrl: CALLBACK, scopes: ['Api'] } });
+      const noEmail = await create('ConnectedApp', {
+        fullName: 'Required_App',
+        label: 'x',
+        oauthConfig: { callbackUrl: CALLBACK, scopes: ['Api'] },
+      });
       expectNotSaved(noEmail, 'REQUIRED_FIELD_MISSING');
       expect(noEmail.errors[0].fields).to.deep.equal(['contactEmail']);
-      const noCallback = await create('ConnectedApp', { fullName: 'Required_App', label: 'x', contactEmail: CONTACT, oauthConfig: { scopes: ['Api'] } });
+      const noCallback = await create('ConnectedApp', {
+        fullName: 'Required_App',
+        label: 'x',
+        contactEmail: CONTACT,
+        oauthConfig: { scopes: ['Api'] },
+      });
       expectNotSaved(noCallback, 'REQUIRED_FIELD_MISSING');
       expect(noCallback.errors[0].fields).to.deep.equal(['oauthConfig.callbackUrl']);
-      expect((await create('ExternalClientApplication', { fullName: 'Required_Eca', label: 'x', contactEmail: CONTACT })).success).to.equal(true);
-      const noIsEnabled = await create('ExtlClntAppConfigurablePolicies', { fullName: 'Required_Eca_defaultPolicy', externalClientApplication: 'Required_Eca', label: 'x' });
+      expect(
+        (await create('ExternalClientApplication', { fullName: 'Required_Eca', label: 'x', contactEmail: CONTACT }))
+          .success,
+      ).to.equal(true);
+      const noIsEnabled = await create('ExtlClntAppConfigurablePolicies', {
+        fullName: 'Required_Eca_defaultPolicy',
+        externalClientApplication: 'Required_Eca',
+        label: 'x',
+      });
       expectNotSaved(noIsEnabled, 'REQUIRED_FIELD_MISSING');
       expect(noIsEnabled.errors[0].fields).to.deep.equal(['isEnabled']);
       expectNotSaved(await create('PermissionSet', { fullName: 'Required_PS' }), 'REQUIRED_FIELD_MISSING');
@@ -449,22 +743,46 @@ describe('the emulator\'s Metadata API', () => {
     });
 
     it('refuses a certificate that is not an X.509 certificate in PEM', async () => {
-      expectNotSaved(await create('ConnectedApp', connectedApp('Cert_Bad', { certificate: key.privateKeyPem })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectNotSaved(
+        await create('ConnectedApp', connectedApp('Cert_Bad', { certificate: key.privateKeyPem })),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
       expectSaved(await create('ExternalClientApplication', ecaHeader('Cert_Bad_Eca')));
-      expectNotSaved(await create('ExtlClntAppGlobalOauthSettings', ecaPart('Cert_Bad_Eca', 'glbloauth', { certificate: 'not a certificate' })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectNotSaved(
+        await create(
+          'ExtlClntAppGlobalOauthSettings',
+          ecaPart('Cert_Bad_Eca', 'glbloauth', { certificate: 'not a certificate' }),
+        ),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
     });
 
     it('refuses a profile the org does not have', async () => {
-      expectNotSaved(await create('ConnectedApp', connectedApp('Profile_Bad', {}, { profileName: ['No Such Profile'] })), 'INVALID_CROSS_REFERENCE_KEY');
+      expectNotSaved(
+        await create('ConnectedApp', connectedApp('Profile_Bad', {}, { profileName: ['No Such Profile'] })),
+        'INVALID_CROSS_REFERENCE_KEY',
+      );
     });
 
     it('refuses a client credentials flow whose run-as user is inactive or unknown', async () => {
       const inactive = emu.ready.inactiveUser.username;
-      expectNotSaved(await create('ConnectedApp', connectedApp('Cc_Bad', { isClientCredentialEnabled: true, oauthClientCredentialUser: inactive })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectNotSaved(
+        await create(
+          'ConnectedApp',
+          connectedApp('Cc_Bad', { isClientCredentialEnabled: true, oauthClientCredentialUser: inactive }),
+        ),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
       expectSaved(await create('ExternalClientApplication', ecaHeader('Cc_Bad_Eca')));
       expectNotSaved(
-        await create('ExtlClntAppOauthConfigurablePolicies', ecaPart('Cc_Bad_Eca', 'oauth_defaultPolicy', { isClientCredentialsFlowEnabled: true, clientCredentialsFlowUser: 'nobody@example.com' })),
-        'FIELD_INTEGRITY_EXCEPTION'
+        await create(
+          'ExtlClntAppOauthConfigurablePolicies',
+          ecaPart('Cc_Bad_Eca', 'oauth_defaultPolicy', {
+            isClientCredentialsFlowEnabled: true,
+            clientCredentialsFlowUser: 'nobody@example.com',
+          }),
+        ),
+        'FIELD_INTEGRITY_EXCEPTION',
       );
     });
   });
@@ -472,13 +790,22 @@ describe('the emulator\'s Metadata API', () => {
   describe('who may use it', () => {
     it('refuses every call of a user who is not an admin with INSUFFICIENT_ACCESS', async () => {
       const integration = emu.ready.integrationUser.username;
-      const app = await configureJwtApp(conn, { name: 'Nonadmin_App', certificatePem: key.certificatePem, username: integration });
-      const granted = await jwtLogin(emu.url, { iss: app.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 }, key.privateKeyPem);
+      const app = await configureJwtApp(conn, {
+        name: 'Nonadmin_App',
+        certificatePem: key.certificatePem,
+        username: integration,
+      });
+      const granted = await jwtLogin(
+        emu.url,
+        { iss: app.consumerKey, sub: integration, aud: emu.url, exp: Math.floor(Date.now() / 1000) + 120 },
+        key.privateKeyPem,
+      );
       expect(granted.status).to.equal(200);
       const nonAdmin = await connectionFor(emu, granted.body.access_token);
       for (const call of [
         (): PromiseLike<unknown> => metadataOf(nonAdmin).read('PermissionSet', 'Nonadmin_App_Access'),
-        (): PromiseLike<unknown> => metadataOf(nonAdmin).create('PermissionSet', { fullName: 'Nonadmin_PS', label: 'x' }),
+        (): PromiseLike<unknown> =>
+          metadataOf(nonAdmin).create('PermissionSet', { fullName: 'Nonadmin_PS', label: 'x' }),
         (): PromiseLike<unknown> => nonAdmin.metadata.list({ type: 'PermissionSet' }),
         (): PromiseLike<unknown> => nonAdmin.metadata.delete('PermissionSet', 'Nonadmin_App_Access'),
       ]) {
@@ -493,13 +820,19 @@ describe('the emulator\'s Metadata API', () => {
   });
 
   describe('app access through metadata', () => {
-    const rowsOf = async (appId: string | undefined): Promise<Array<{ permissionSet: string | undefined; type: string }>> => {
+    const rowsOf = async (
+      appId: string | undefined,
+    ): Promise<Array<{ permissionSet: string | undefined; type: string }>> => {
       const state = await emu.state();
       return state.setupEntityAccess
         .filter((r) => r.SetupEntityId === appId)
-        .map((r) => ({ permissionSet: state.permissionSets.find((p) => p.Id === r.ParentId)?.Name, type: r.SetupEntityType }));
+        .map((r) => ({
+          permissionSet: state.permissionSets.find((p) => p.Id === r.ParentId)?.Name,
+          type: r.SetupEntityType,
+        }));
     };
-    const appId = async (name: string): Promise<string | undefined> => (await emu.state()).apps.find((a) => a.name === name)?.id;
+    const appId = async (name: string): Promise<string | undefined> =>
+      (await emu.state()).apps.find((a) => a.name === name)?.id;
 
     before(async () => {
       expectSaved(await create('PermissionSet', { fullName: 'Grant_One', label: 'One' }));
@@ -507,7 +840,9 @@ describe('the emulator\'s Metadata API', () => {
     });
 
     it('turns the permission sets a Connected App lists into its SetupEntityAccess rows, and reads them back', async () => {
-      expectSaved(await create('ConnectedApp', connectedApp('Grant_App', {}, { permissionSetName: ['Grant_One', 'Grant_Two'] })));
+      expectSaved(
+        await create('ConnectedApp', connectedApp('Grant_App', {}, { permissionSetName: ['Grant_One', 'Grant_Two'] })),
+      );
       expect(await rowsOf(await appId('Grant_App'))).to.have.deep.members([
         { permissionSet: 'Grant_One', type: 'ConnectedApplication' },
         { permissionSet: 'Grant_Two', type: 'ConnectedApplication' },
@@ -517,33 +852,56 @@ describe('the emulator\'s Metadata API', () => {
 
     it('removes the access rows a Connected App update no longer lists', async () => {
       expectSaved(await update('ConnectedApp', connectedApp('Grant_App', {}, { permissionSetName: ['Grant_Two'] })));
-      expect(await rowsOf(await appId('Grant_App'))).to.deep.equal([{ permissionSet: 'Grant_Two', type: 'ConnectedApplication' }]);
+      expect(await rowsOf(await appId('Grant_App'))).to.deep.equal([
+        { permissionSet: 'Grant_Two', type: 'ConnectedApplication' },
+      ]);
       expectSaved(await update('ConnectedApp', connectedApp('Grant_App')));
       expect(await rowsOf(await appId('Grant_App'))).to.deep.equal([]);
       expect((await read('ConnectedApp', 'Grant_App')).permissionSetName).to.deep.equal([]);
     });
 
-    it('turns an External Client App policy\'s commaSeparatedPermissionSet into rows of the app, and an update that omits it removes them', async () => {
+    it("turns an External Client App policy's commaSeparatedPermissionSet into rows of the app, and an update that omits it removes them", async () => {
       await createEca('Grant_Eca', { policies: { commaSeparatedPermissionSet: 'Grant_One,Grant_Two' } });
       expect(await rowsOf(await appId('Grant_Eca'))).to.have.deep.members([
         { permissionSet: 'Grant_One', type: 'ExternalClientApplication' },
         { permissionSet: 'Grant_Two', type: 'ExternalClientApplication' },
       ]);
-      expect((await read('ExtlClntAppOauthConfigurablePolicies', 'Grant_Eca_oauth_defaultPolicy')).commaSeparatedPermissionSet).to.equal('Grant_One,Grant_Two');
-      expectSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart('Grant_Eca', 'oauth_defaultPolicy', { permittedUsersPolicyType: 'AdminApprovedPreAuthorized' })));
+      expect(
+        (await read('ExtlClntAppOauthConfigurablePolicies', 'Grant_Eca_oauth_defaultPolicy'))
+          .commaSeparatedPermissionSet,
+      ).to.equal('Grant_One,Grant_Two');
+      expectSaved(
+        await update(
+          'ExtlClntAppOauthConfigurablePolicies',
+          ecaPart('Grant_Eca', 'oauth_defaultPolicy', { permittedUsersPolicyType: 'AdminApprovedPreAuthorized' }),
+        ),
+      );
       expect(await rowsOf(await appId('Grant_Eca'))).to.deep.equal([]);
-      expect(await read('ExtlClntAppOauthConfigurablePolicies', 'Grant_Eca_oauth_defaultPolicy')).to.not.have.property('commaSeparatedPermissionSet');
+      expect(await read('ExtlClntAppOauthConfigurablePolicies', 'Grant_Eca_oauth_defaultPolicy')).to.not.have.property(
+        'commaSeparatedPermissionSet',
+      );
     });
 
     it('refuses a permission set that does not exist, and writes nothing', async () => {
-      expectNotSaved(await create('ConnectedApp', connectedApp('Grant_Missing', {}, { permissionSetName: ['No_Such_PS'] })), 'INVALID_CROSS_REFERENCE_KEY');
+      expectNotSaved(
+        await create('ConnectedApp', connectedApp('Grant_Missing', {}, { permissionSetName: ['No_Such_PS'] })),
+        'INVALID_CROSS_REFERENCE_KEY',
+      );
       expect(await read('ConnectedApp', 'Grant_Missing')).to.not.have.property('fullName');
-      expectNotSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart('Grant_Eca', 'oauth_defaultPolicy', { commaSeparatedPermissionSet: 'Grant_One,No_Such_PS' })), 'INVALID_CROSS_REFERENCE_KEY');
+      expectNotSaved(
+        await update(
+          'ExtlClntAppOauthConfigurablePolicies',
+          ecaPart('Grant_Eca', 'oauth_defaultPolicy', { commaSeparatedPermissionSet: 'Grant_One,No_Such_PS' }),
+        ),
+        'INVALID_CROSS_REFERENCE_KEY',
+      );
       expect(await rowsOf(await appId('Grant_Eca'))).to.deep.equal([]);
     });
 
-    it('takes an app\'s access rows away when the app or the permission set is deleted', async () => {
-      expectSaved(await update('ConnectedApp', connectedApp('Grant_App', {}, { permissionSetName: ['Grant_One', 'Grant_Two'] })));
+    it("takes an app's access rows away when the app or the permission set is deleted", async () => {
+      expectSaved(
+        await update('ConnectedApp', connectedApp('Grant_App', {}, { permissionSetName: ['Grant_One', 'Grant_Two'] })),
+      );
       const id = await appId('Grant_App');
       expectSaved(await remove('PermissionSet', 'Grant_Two'));
       expect(await rowsOf(id)).to.deep.equal([{ permissionSet: 'Grant_One', type: 'ConnectedApplication' }]);
@@ -566,36 +924,101 @@ describe('the emulator\'s Metadata API', () => {
       expectNotSaved(await create('ConnectedApp', connectedApp('Shared_Eca_Name')), 'DUPLICATE_DEVELOPER_NAME');
     });
 
-    it('generates the OAuth link and the org-scoped name, keeps them when a save omits them, refuses another org\'s', async () => {
+    it("generates the OAuth link and the org-scoped name, keeps them when a save omits them, refuses another org's", async () => {
       await createEca('Linked_Eca');
       const oauth = await read('ExtlClntAppOauthSettings', 'Linked_Eca_oauth');
       expect(String(oauth.oauthLink)).to.match(new RegExp(`^${emu.ready.orgId.slice(0, 15)}:`));
-      expect((await read('ExternalClientApplication', 'Linked_Eca')).orgScopedExternalApp).to.equal(`${emu.ready.orgId.slice(0, 15)}:Linked_Eca`);
-      expectSaved(await update('ExtlClntAppOauthSettings', ecaPart('Linked_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api, Web' })));
+      expect((await read('ExternalClientApplication', 'Linked_Eca')).orgScopedExternalApp).to.equal(
+        `${emu.ready.orgId.slice(0, 15)}:Linked_Eca`,
+      );
+      expectSaved(
+        await update(
+          'ExtlClntAppOauthSettings',
+          ecaPart('Linked_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api, Web' }),
+        ),
+      );
       expect((await read('ExtlClntAppOauthSettings', 'Linked_Eca_oauth')).oauthLink).to.equal(oauth.oauthLink);
-      expectSaved(await update('ExtlClntAppOauthSettings', ecaPart('Linked_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api', oauthLink: oauth.oauthLink })));
-      expectNotSaved(await update('ExtlClntAppOauthSettings', ecaPart('Linked_Eca', 'oauth', { oauthLink: '00D000000000001:0Xx000000000001' })), 'FIELD_INTEGRITY_EXCEPTION');
-      expectNotSaved(await update('ExternalClientApplication', ecaHeader('Linked_Eca', { orgScopedExternalApp: '00D000000000001:Linked_Eca' })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectSaved(
+        await update(
+          'ExtlClntAppOauthSettings',
+          ecaPart('Linked_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api', oauthLink: oauth.oauthLink }),
+        ),
+      );
+      expectNotSaved(
+        await update(
+          'ExtlClntAppOauthSettings',
+          ecaPart('Linked_Eca', 'oauth', { oauthLink: '00D000000000001:0Xx000000000001' }),
+        ),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
+      expectNotSaved(
+        await update(
+          'ExternalClientApplication',
+          ecaHeader('Linked_Eca', { orgScopedExternalApp: '00D000000000001:Linked_Eca' }),
+        ),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
     });
 
     it('takes the policy values Salesforce documents for string fields, and refuses others', async () => {
       await createEca('Valued_Eca');
-      expectSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart('Valued_Eca', 'oauth_defaultPolicy', { ipRelaxationPolicyType: 'Bypass_2factor', refreshTokenValidityUnit: 'Months' })));
-      expectNotSaved(await update('ExtlClntAppOauthConfigurablePolicies', ecaPart('Valued_Eca', 'oauth_defaultPolicy', { ipRelaxationPolicyType: 'EnforceActivatedDevices' })), 'FIELD_INTEGRITY_EXCEPTION');
-      expectSaved(await create('ConnectedApp', connectedApp('Valued_App', {}, { oauthPolicy: { ipRelaxation: 'BYPASS_2FACTOR', refreshTokenPolicy: 'specific_lifetime:3:HOURS' } })));
-      expectNotSaved(await update('ConnectedApp', connectedApp('Valued_App', {}, { oauthPolicy: { ipRelaxation: 'ENFORCE', refreshTokenPolicy: 'SPECIFIC_LIFETIME' } })), 'FIELD_INTEGRITY_EXCEPTION');
+      expectSaved(
+        await update(
+          'ExtlClntAppOauthConfigurablePolicies',
+          ecaPart('Valued_Eca', 'oauth_defaultPolicy', {
+            ipRelaxationPolicyType: 'Bypass_2factor',
+            refreshTokenValidityUnit: 'Months',
+          }),
+        ),
+      );
+      expectNotSaved(
+        await update(
+          'ExtlClntAppOauthConfigurablePolicies',
+          ecaPart('Valued_Eca', 'oauth_defaultPolicy', { ipRelaxationPolicyType: 'EnforceActivatedDevices' }),
+        ),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
+      expectSaved(
+        await create(
+          'ConnectedApp',
+          connectedApp(
+            'Valued_App',
+            {},
+            { oauthPolicy: { ipRelaxation: 'BYPASS_2FACTOR', refreshTokenPolicy: 'specific_lifetime:3:HOURS' } },
+          ),
+        ),
+      );
+      expectNotSaved(
+        await update(
+          'ConnectedApp',
+          connectedApp(
+            'Valued_App',
+            {},
+            { oauthPolicy: { ipRelaxation: 'ENFORCE', refreshTokenPolicy: 'SPECIFIC_LIFETIME' } },
+          ),
+        ),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
     });
 
     it('does not know the certificate field of global OAuth settings below API version 60.0', async () => {
       const old = await connectionFor(emu, emu.ready.admin.accessToken);
       old.setApiVersion('59.0');
-      const fault = await refusal(metadataOf(old).create('ExtlClntAppGlobalOauthSettings', ecaPart('Valued_Eca', 'glbloauth', { certificate: key.certificatePem })));
+      const fault = await refusal(
+        metadataOf(old).create(
+          'ExtlClntAppGlobalOauthSettings',
+          ecaPart('Valued_Eca', 'glbloauth', { certificate: key.certificatePem }),
+        ),
+      );
       expect(fault.name).to.equal('soapenv:Client');
       expect(fault.message).to.include('certificate invalid at this location');
     });
 
     it('refuses a component that names an app that does not exist with INVALID_CROSS_REFERENCE_KEY', async () => {
-      const result = await create('ExtlClntAppOauthSettings', ecaPart('No_Such_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api' }));
+      const result = await create(
+        'ExtlClntAppOauthSettings',
+        ecaPart('No_Such_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api' }),
+      );
       expectNotSaved(result, 'INVALID_CROSS_REFERENCE_KEY');
       expect(result.errors[0].fields).to.deep.equal(['externalClientApplication']);
       expect(await read('ExtlClntAppOauthSettings', 'No_Such_Eca_oauth')).to.not.have.property('fullName');
@@ -603,24 +1026,59 @@ describe('the emulator\'s Metadata API', () => {
 
     it('refuses a second component of one type for the same app with DUPLICATE_VALUE', async () => {
       await createEca('Link_Eca');
-      expectNotSaved(await create('ExtlClntAppOauthSettings', { ...ecaPart('Link_Eca', 'oauth'), fullName: 'Link_Eca_oauth2', commaSeparatedOauthScopes: 'Api' }), 'DUPLICATE_VALUE');
+      expectNotSaved(
+        await create('ExtlClntAppOauthSettings', {
+          ...ecaPart('Link_Eca', 'oauth'),
+          fullName: 'Link_Eca_oauth2',
+          commaSeparatedOauthScopes: 'Api',
+        }),
+        'DUPLICATE_VALUE',
+      );
     });
 
     it('refuses to move a component to another app', async () => {
       await createEca('Link_Other');
-      expectNotSaved(await update('ExtlClntAppOauthSettings', { ...ecaPart('Link_Other', 'oauth'), fullName: 'Link_Eca_oauth', commaSeparatedOauthScopes: 'Api' }), 'FIELD_INTEGRITY_EXCEPTION');
+      expectNotSaved(
+        await update('ExtlClntAppOauthSettings', {
+          ...ecaPart('Link_Other', 'oauth'),
+          fullName: 'Link_Eca_oauth',
+          commaSeparatedOauthScopes: 'Api',
+        }),
+        'FIELD_INTEGRITY_EXCEPTION',
+      );
     });
 
     it('links a component to its app by externalClientApplication, whatever its name', async () => {
       expectSaved(await create('ExternalClientApplication', ecaHeader('Named_Eca')));
-      expectSaved(await create('ExtlClntAppOauthSettings', { fullName: 'Whatever_Name', externalClientApplication: 'Named_Eca', label: 'x', commaSeparatedOauthScopes: 'Api' }));
-      expectSaved(await create('ExtlClntAppGlobalOauthSettings', { fullName: 'Anything_At_All', externalClientApplication: 'Named_Eca', label: 'x', consumerKey: 'NamedEcaKey001', certificate: key.certificatePem }));
+      expectSaved(
+        await create('ExtlClntAppOauthSettings', {
+          fullName: 'Whatever_Name',
+          externalClientApplication: 'Named_Eca',
+          label: 'x',
+          commaSeparatedOauthScopes: 'Api',
+        }),
+      );
+      expectSaved(
+        await create('ExtlClntAppGlobalOauthSettings', {
+          fullName: 'Anything_At_All',
+          externalClientApplication: 'Named_Eca',
+          label: 'x',
+          consumerKey: 'NamedEcaKey001',
+          certificate: key.certificatePem,
+        }),
+      );
       const state = await emu.state();
-      expect(state.apps.find((a) => a.name === 'Named_Eca')).to.include({ consumerKey: 'NamedEcaKey001', certificate: key.certificatePem });
-      expect(state.externalClientApps.find((a) => a.fullName === 'Named_Eca')?.components.ExtlClntAppGlobalOauthSettings?.fullName).to.equal('Anything_At_All');
+      expect(state.apps.find((a) => a.name === 'Named_Eca')).to.include({
+        consumerKey: 'NamedEcaKey001',
+        certificate: key.certificatePem,
+      });
+      expect(
+        state.externalClientApps.find((a) => a.fullName === 'Named_Eca')?.components.ExtlClntAppGlobalOauthSettings
+          ?.fullName,
+      ).to.equal('Anything_At_All');
     });
 
-    it('deletes an app\'s components with the app', async () => {
+    it("deletes an app's components with the app", async () => {
       expectSaved(await remove('ExternalClientApplication', 'Link_Eca'));
       for (const [type, name] of [
         ['ExtlClntAppOauthSettings', 'Link_Eca_oauth'],
@@ -636,7 +1094,11 @@ describe('the emulator\'s Metadata API', () => {
 
   describe('reads, lists and deletes of what is not there', () => {
     it('answers readMetadata of a missing name with an empty record, in the place of that name', async () => {
-      const records = (await metadataOf(conn).read('PermissionSet', ['Ten_0', 'Nothing_Here', 'Ten_1'] as never)) as unknown as Body[];
+      const records = (await metadataOf(conn).read('PermissionSet', [
+        'Ten_0',
+        'Nothing_Here',
+        'Ten_1',
+      ] as never)) as unknown as Body[];
       expect(records.map((r) => r.fullName)).to.deep.equal(['Ten_0', undefined, 'Ten_1']);
     });
 
@@ -665,25 +1127,52 @@ describe('the emulator\'s Metadata API', () => {
     after(() => closed.stop());
 
     it('is off by default, as Salesforce advises, and External Client Apps are written and read all the same, without their secret', async () => {
-      expect(await metadataOf(admin).read('ExternalClientAppSettings', 'ExternalClientApp')).to.include({ enableConsumerSecretApiAccess: 'false' });
+      expect(await metadataOf(admin).read('ExternalClientAppSettings', 'ExternalClientApp')).to.include({
+        enableConsumerSecretApiAccess: 'false',
+      });
       expectSaved((await metadataOf(admin).create('ExternalClientApplication', ecaHeader('Closed_Eca'))) as SaveResult);
-      expectSaved((await metadataOf(admin).create('ExtlClntAppOauthSettings', ecaPart('Closed_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api' }))) as SaveResult);
-      expectSaved((await metadataOf(admin).create('ExtlClntAppGlobalOauthSettings', ecaPart('Closed_Eca', 'glbloauth', { callbackUrl: CALLBACK }))) as SaveResult);
+      expectSaved(
+        (await metadataOf(admin).create(
+          'ExtlClntAppOauthSettings',
+          ecaPart('Closed_Eca', 'oauth', { commaSeparatedOauthScopes: 'Api' }),
+        )) as SaveResult,
+      );
+      expectSaved(
+        (await metadataOf(admin).create(
+          'ExtlClntAppGlobalOauthSettings',
+          ecaPart('Closed_Eca', 'glbloauth', { callbackUrl: CALLBACK }),
+        )) as SaveResult,
+      );
       const global = await metadataOf(admin).read('ExtlClntAppGlobalOauthSettings', 'Closed_Eca_glbloauth');
-      expect(global.consumerKey).to.be.a('string').and.match(/^3MVG9/);
+      expect(global.consumerKey)
+        .to.be.a('string')
+        .and.match(/^3MVG9/);
       expect(global).to.not.have.property('consumerSecret');
     });
 
     it('returns the consumer secret once the admin turns the setting on', async () => {
-      expectSaved((await metadataOf(admin).update('ExternalClientAppSettings', { fullName: 'ExternalClientApp', enableConsumerSecretApiAccess: true })) as SaveResult);
-      expect(await metadataOf(admin).read('ExternalClientAppSettings', 'ExternalClientApp')).to.include({ enableConsumerSecretApiAccess: 'true' });
+      expectSaved(
+        (await metadataOf(admin).update('ExternalClientAppSettings', {
+          fullName: 'ExternalClientApp',
+          enableConsumerSecretApiAccess: true,
+        })) as SaveResult,
+      );
+      expect(await metadataOf(admin).read('ExternalClientAppSettings', 'ExternalClientApp')).to.include({
+        enableConsumerSecretApiAccess: 'true',
+      });
       const global = await metadataOf(admin).read('ExtlClntAppGlobalOauthSettings', 'Closed_Eca_glbloauth');
       const { apps } = await closed.state();
       expect(global.consumerSecret).to.equal(apps.find((a) => a.name === 'Closed_Eca')?.consumerSecret);
     });
 
     it('has one settings component, named ExternalClientApp', async () => {
-      expectNotSaved((await metadataOf(admin).update('ExternalClientAppSettings', { fullName: 'Other', enableConsumerSecretApiAccess: true })) as SaveResult, 'INVALID_CROSS_REFERENCE_KEY');
+      expectNotSaved(
+        (await metadataOf(admin).update('ExternalClientAppSettings', {
+          fullName: 'Other',
+          enableConsumerSecretApiAccess: true,
+        })) as SaveResult,
+        'INVALID_CROSS_REFERENCE_KEY',
+      );
     });
   });
 });

@@ -1,5 +1,15 @@
 import type { OrgState, User } from './org.js';
-import { children, escapeXml, METADATA_NS, sfFault, SoapFault, soapResponse, textOf, type Envelope, type XmlNode } from './soap.js';
+import {
+  children,
+  escapeXml,
+  METADATA_NS,
+  sfFault,
+  SoapFault,
+  soapResponse,
+  textOf,
+  type Envelope,
+  type XmlNode,
+} from './soap.js';
 import { decode, encode, errorsXml, fileNameOf, limitComponents, typeDefinition } from './metadata-xml.js';
 import type { ComponentStore } from './components.js';
 import type { Reply } from './http.js';
@@ -12,7 +22,10 @@ import { DeployApi } from './deploy.js';
 export class MetadataApi {
   private readonly deploys: DeployApi;
 
-  public constructor(private readonly org: OrgState, private readonly components: ComponentStore) {
+  public constructor(
+    private readonly org: OrgState,
+    private readonly components: ComponentStore,
+  ) {
     this.deploys = new DeployApi(org, components);
   }
 
@@ -21,7 +34,7 @@ export class MetadataApi {
     if (!this.org.isAdmin(user)) {
       throw sfFault(
         'INSUFFICIENT_ACCESS',
-        'use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions'
+        'use of the Metadata API requires a user with the ModifyAllData or ModifyMetadata permissions',
       );
     }
     const op = envelope.operation;
@@ -47,7 +60,11 @@ export class MetadataApi {
 
   // ---- writes -------------------------------------------------------------------
 
-  private save(op: 'createMetadata' | 'updateMetadata' | 'upsertMetadata', nodes: XmlNode[], apiVersion: number): Reply {
+  private save(
+    op: 'createMetadata' | 'updateMetadata' | 'upsertMetadata',
+    nodes: XmlNode[],
+    apiVersion: number,
+  ): Reply {
     limitComponents(nodes.length);
     const types = new Set(nodes.map((n) => (typeof n === 'string' ? '' : String(n['@type'] ?? ''))));
     const [type] = [...types];
@@ -75,7 +92,9 @@ export class MetadataApi {
     const records = fullNames
       .map((name) => {
         const body = this.components.read(type, name);
-        return body ? `<records xsi:type="${type}">${encode(body, definition, type, apiVersion)}</records>` : '<records xsi:nil="true"/>';
+        return body
+          ? `<records xsi:type="${type}">${encode(body, definition, type, apiVersion)}</records>`
+          : '<records xsi:nil="true"/>';
       })
       .join('');
     return soapResponse('readMetadata', `<result>${records}</result>`);

@@ -21,14 +21,17 @@ export const developerNameProblem = (name: string, maxLength = 80): string | und
  * 255; Name's 80 is the API-name rule above): `STRING_TOO_LONG` "<field label>: data value too large: <value>
  * (max length=N)", the form Salesforce answers for any string field.
  */
-export const permissionSetTooLong = (fields: Record<string, unknown>): { field: string; message: string } | undefined => {
+export const permissionSetTooLong = (
+  fields: Record<string, unknown>,
+): { field: string; message: string } | undefined => {
   const limits: Array<[field: string, label: string, max: number]> = [
     ['Label', 'Permission Set Label', 80],
     ['Description', 'Description', 255],
   ];
   for (const [field, label, max] of limits) {
     const value = fields[field];
-    if (typeof value === 'string' && value.length > max) return { field, message: `${label}: data value too large: ${value} (max length=${max})` };
+    if (typeof value === 'string' && value.length > max)
+      return { field, message: `${label}: data value too large: ${value} (max length=${max})` };
   }
   return undefined;
 };

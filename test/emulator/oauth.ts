@@ -43,7 +43,8 @@ export const GENERIC_LOGIN_HOST = 'localhost';
 export const SALESFORCE_LOGIN_HOSTS = [new URL(PRODUCTION_LOGIN).hostname, new URL(SANDBOX_LOGIN).hostname];
 const GENERIC_LOGIN_HOSTS = new Set([GENERIC_LOGIN_HOST, ...SALESFORCE_LOGIN_HOSTS]);
 
-const isGenericLoginHost = (req: Request): boolean => GENERIC_LOGIN_HOSTS.has((req.headers.host ?? '').split(':')[0].toLowerCase());
+const isGenericLoginHost = (req: Request): boolean =>
+  GENERIC_LOGIN_HOSTS.has((req.headers.host ?? '').split(':')[0].toLowerCase());
 
 type OAuthError = (typeof OAUTH_ERRORS)[keyof typeof OAUTH_ERRORS];
 
@@ -99,7 +100,12 @@ export class Sessions {
   }
 }
 
-type Jwt = { header: Record<string, unknown>; claims: Record<string, unknown>; signingInput: string; signature: Buffer };
+type Jwt = {
+  header: Record<string, unknown>;
+  claims: Record<string, unknown>;
+  signingInput: string;
+  signature: Buffer;
+};
 
 const decodeJwt = (assertion: string): Jwt | undefined => {
   const parts = assertion.split('.');
@@ -139,7 +145,7 @@ export class OAuthEndpoints {
   public constructor(
     private readonly org: OrgState,
     private readonly sessions: Sessions,
-    private readonly baseUrl: () => string
+    private readonly baseUrl: () => string,
   ) {}
 
   /** The audiences this org's token endpoint accepts: its own URL, and the generic login host of its kind. */
@@ -210,7 +216,10 @@ export class OAuthEndpoints {
     if (!clientSecret || this.org.consumerSecrets.get(app.consumerKey ?? '') !== clientSecret) {
       return refuse(OAUTH_ERRORS.invalidClientCredentials);
     }
-    const runAs = app.clientCredentials.enabled && app.clientCredentials.runAs ? this.org.findUserByUsername(app.clientCredentials.runAs) : undefined;
+    const runAs =
+      app.clientCredentials.enabled && app.clientCredentials.runAs
+        ? this.org.findUserByUsername(app.clientCredentials.runAs)
+        : undefined;
     if (!runAs) return refuse(OAUTH_ERRORS.noClientCredentialsUser);
     if (!runAs.IsActive) return refuse(OAUTH_ERRORS.authenticationFailure);
     // An admin-approved app runs the flow only as a pre-authorized user (setup guides report invalid_app_access).
@@ -255,7 +264,8 @@ export class OAuthEndpoints {
    */
   private appRefusal(app: OAuthApp): OAuthError | undefined {
     if (!app.enabled) return OAUTH_ERRORS.appNotFound;
-    if (this.org.isBlocked(app.consumerKey, this.org.now() - this.org.options.propagationMs)) return OAUTH_ERRORS.appBlocked;
+    if (this.org.isBlocked(app.consumerKey, this.org.now() - this.org.options.propagationMs))
+      return OAUTH_ERRORS.appBlocked;
     return undefined;
   }
 

@@ -64,7 +64,12 @@ export type PermissionSetAssignment = { Id: string; AssigneeId: string; Permissi
 
 export type SetupEntityType = 'ConnectedApplication' | 'ExternalClientApplication';
 
-export type SetupEntityAccess = { Id: string; ParentId: string; SetupEntityId: string; SetupEntityType: SetupEntityType };
+export type SetupEntityAccess = {
+  Id: string;
+  ParentId: string;
+  SetupEntityId: string;
+  SetupEntityType: SetupEntityType;
+};
 
 /** One stored version of a metadata component; `body` is undefined once the component is deleted. */
 export type ComponentVersion = {
@@ -241,7 +246,10 @@ export class OrgState {
    * an app ends all current user sessions and prevents future sessions" (Metadata API guide).
    */
   public isBlocked(consumerKey: string | undefined, at = Number.POSITIVE_INFINITY): boolean {
-    return consumerKey !== undefined && this.componentsAsOf('BlacklistedConsumer', at).some((c) => c.body?.consumerKey === consumerKey);
+    return (
+      consumerKey !== undefined &&
+      this.componentsAsOf('BlacklistedConsumer', at).some((c) => c.body?.consumerKey === consumerKey)
+    );
   }
 
   /** The current version of a component, or undefined if it does not exist (or was deleted). */
@@ -267,7 +275,12 @@ export class OrgState {
   }
 
   /** Stores a new version of a component (created or replaced); its Id and creation date are kept. */
-  public putComponent(type: string, fullName: string, body: MetadataBody, idObject: KeyPrefixedObject): ComponentVersion {
+  public putComponent(
+    type: string,
+    fullName: string,
+    body: MetadataBody,
+    idObject: KeyPrefixedObject,
+  ): ComponentVersion {
     const key = componentKey(type, fullName);
     const versions = this.components.get(key) ?? [];
     const previous = versions.at(-1);
@@ -325,13 +338,34 @@ export class OrgState {
 
   private seed(): void {
     const license = (Name: string, TotalLicenses: number): UserLicense => {
-      const l: UserLicense = { Id: this.newId('UserLicense'), Name, MasterLabel: Name, TotalLicenses, Status: 'Active' };
+      const l: UserLicense = {
+        Id: this.newId('UserLicense'),
+        Name,
+        MasterLabel: Name,
+        TotalLicenses,
+        Status: 'Active',
+      };
       this.licenses.push(l);
       return l;
     };
     const salesforce = license('Salesforce', 10);
-    const profile = (Name: string, isAdmin: boolean, apiOnly = false, loginIpRanges: Profile['loginIpRanges'] = [], seat = salesforce, apiEnabled = true): Profile => {
-      const p: Profile = { Id: this.newId('Profile'), Name, isAdmin, apiOnly, apiEnabled, UserLicenseId: seat.Id, loginIpRanges };
+    const profile = (
+      Name: string,
+      isAdmin: boolean,
+      apiOnly = false,
+      loginIpRanges: Profile['loginIpRanges'] = [],
+      seat = salesforce,
+      apiEnabled = true,
+    ): Profile => {
+      const p: Profile = {
+        Id: this.newId('Profile'),
+        Name,
+        isAdmin,
+        apiOnly,
+        apiEnabled,
+        UserLicenseId: seat.Id,
+        loginIpRanges,
+      };
       this.profiles.push(p);
       // Every profile owns a hidden permission set; SOQL on PermissionSetAssignment shows it.
       this.permissionSets.push({

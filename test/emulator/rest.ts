@@ -26,7 +26,7 @@ export class RestApi {
   public versions(): Reply {
     return json(
       200,
-      API_VERSIONS.map((version) => ({ label: `v${version}`, url: `/services/data/v${version}`, version }))
+      API_VERSIONS.map((version) => ({ label: `v${version}`, url: `/services/data/v${version}`, version })),
     );
   }
 
@@ -53,7 +53,8 @@ export class RestApi {
       if (objectName === 'batch') return this.batch(req, user);
       if (objectName === undefined) return this.composite(req, user);
     }
-    if (resource === 'sobjects' && objectName && segments.length <= 3) return this.sobject(req, version, objectName, id, user);
+    if (resource === 'sobjects' && objectName && segments.length <= 3)
+      return this.sobject(req, version, objectName, id, user);
     return notFound();
   }
 
@@ -80,7 +81,8 @@ export class RestApi {
       const records = runQuery(q, objects, (object, id) => `/services/data/v${version}/sobjects/${object}/${id}`);
       return json(200, { totalSize: records.length, done: true, records });
     } catch (e) {
-      if (e instanceof SoqlError) return restError(400, e.errorCode, `\n${q}\n^\nERROR at Row:1:Column:1\n${e.message}`);
+      if (e instanceof SoqlError)
+        return restError(400, e.errorCode, `\n${q}\n^\nERROR at Row:1:Column:1\n${e.message}`);
       throw e;
     }
   }
@@ -108,7 +110,10 @@ export class RestApi {
     if (result.success) return json(201, result);
     // A single-record save answers errors as the REST API's error body ({message, errorCode, fields}), not as
     // the SaveResult of composite calls: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api/dome_sobject_create.htm
-    return json(400, result.errors.map(({ statusCode, message, fields }) => ({ message, errorCode: statusCode, fields })));
+    return json(
+      400,
+      result.errors.map(({ statusCode, message, fields }) => ({ message, errorCode: statusCode, fields })),
+    );
   }
 
   /** `/composite/sobjects`: up to 200 records in one request, each saved or refused on its own. */
@@ -129,8 +134,10 @@ export class RestApi {
           return saveError('INVALID_TYPE', 'attributes.type is required', []);
         }
         const def = this.object(type);
-        return def ? this.insert(def.name, r, user) : saveError('INVALID_TYPE', `sObject type '${type}' is not supported.`, []);
-      })
+        return def
+          ? this.insert(def.name, r, user)
+          : saveError('INVALID_TYPE', `sObject type '${type}' is not supported.`, []);
+      }),
     );
   }
 
@@ -147,13 +154,28 @@ export class RestApi {
     const results = requests.map((sub) => {
       const m = /^\/?(?:services\/data\/)?v(\d+\.\d)(\/[^?]*)(?:\?(.*))?$/.exec(sub.url ?? '');
       if (!m || (sub.method ?? 'GET').toUpperCase() !== 'GET') {
-        return { statusCode: 400, result: [{ errorCode: 'INVALID_BATCH_REQUEST', message: `Unsupported subrequest: ${sub.method ?? ''} ${sub.url ?? ''}` }] };
+        return {
+          statusCode: 400,
+          result: [
+            {
+              errorCode: 'INVALID_BATCH_REQUEST',
+              message: `Unsupported subrequest: ${sub.method ?? ''} ${sub.url ?? ''}`,
+            },
+          ],
+        };
       }
       const reply = this.handle(
-        { method: 'GET', path: `/services/data/v${m[1]}${m[2]}`, query: new URLSearchParams(m[3] ?? ''), headers: {}, body: '', remoteAddress: req.remoteAddress },
+        {
+          method: 'GET',
+          path: `/services/data/v${m[1]}${m[2]}`,
+          query: new URLSearchParams(m[3] ?? ''),
+          headers: {},
+          body: '',
+          remoteAddress: req.remoteAddress,
+        },
         m[1],
         m[2],
-        user
+        user,
       );
       return { statusCode: reply.status, result: reply.body ? (JSON.parse(reply.body) as unknown) : null };
     });
@@ -183,13 +205,20 @@ export class RestApi {
     if (body?.allOrNone && answers.some((a) => a.httpStatusCode >= 400)) {
       restore();
       const rolledBack = 'The transaction was rolled back since another operation in the same transaction failed.';
-      return json(200, { compositeResponse: answers.map((a) => (a.httpStatusCode >= 400 ? a : halted(a.referenceId, rolledBack))) });
+      return json(200, {
+        compositeResponse: answers.map((a) => (a.httpStatusCode >= 400 ? a : halted(a.referenceId, rolledBack))),
+      });
     }
     return json(200, { compositeResponse: answers });
   }
 
   /** One subrequest of `/composite`, its `@{ref.field}` references resolved from the earlier results. */
-  private compositeSubrequest(sub: CompositeSubrequest, results: Map<string, Record<string, unknown>>, remoteAddress: string, user: User): CompositeAnswer {
+  private compositeSubrequest(
+    sub: CompositeSubrequest,
+    results: Map<string, Record<string, unknown>>,
+    remoteAddress: string,
+    user: User,
+  ): CompositeAnswer {
     const referenceId = String(sub.referenceId ?? '');
     let unresolved: string | undefined;
     const resolve = (text: string): string =>
@@ -205,13 +234,28 @@ export class RestApi {
     const m = /^\/?(?:services\/data\/)?v(\d+\.\d)(\/[^?]*)(?:\?(.*))?$/.exec(url);
     const method = (sub.method ?? '').toUpperCase();
     if (!m || (method !== 'GET' && method !== 'POST')) {
-      return { referenceId, body: [{ errorCode: 'INVALID_BATCH_REQUEST', message: `Unsupported subrequest: ${method} ${url}` }], httpHeaders: {}, httpStatusCode: 400 };
+      return {
+        referenceId,
+        body: [{ errorCode: 'INVALID_BATCH_REQUEST', message: `Unsupported subrequest: ${method} ${url}` }],
+        httpHeaders: {},
+        httpStatusCode: 400,
+      };
     }
     const path = `/services/data/v${m[1]}${m[2]}`;
-    const reply = this.handle({ method, path, query: new URLSearchParams(m[3] ?? ''), headers: {}, body: payload, remoteAddress }, m[1], m[2], user);
+    const reply = this.handle(
+      { method, path, query: new URLSearchParams(m[3] ?? ''), headers: {}, body: payload, remoteAddress },
+      m[1],
+      m[2],
+      user,
+    );
     const answer = reply.body ? (JSON.parse(reply.body) as unknown) : null;
     const id = isRecord(answer) && typeof answer.id === 'string' ? answer.id : undefined;
-    return { referenceId, body: answer, httpHeaders: method === 'POST' && reply.status === 201 && id ? { Location: `${path}/${id}` } : {}, httpStatusCode: reply.status };
+    return {
+      referenceId,
+      body: answer,
+      httpHeaders: method === 'POST' && reply.status === 201 && id ? { Location: `${path}/${id}` } : {},
+      httpStatusCode: reply.status,
+    };
   }
 
   private insert(objectName: string, body: unknown, user: User): SaveResult {
@@ -236,11 +280,7 @@ export class RestApi {
       return saveError('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
     }
     if (!this.org.isAdmin(user)) {
-      return saveError(
-        'INSUFFICIENT_ACCESS_OR_READONLY',
-        'insufficient access rights on object id',
-        []
-      );
+      return saveError('INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id', []);
     }
     switch (objectName as WritableObject) {
       case 'PermissionSet':
@@ -264,7 +304,7 @@ export class RestApi {
       return saveError(
         'DUPLICATE_DEVELOPER_NAME',
         'The API name you entered is already in use. Enter a unique API name.',
-        ['Name']
+        ['Name'],
       );
     }
     const Id = this.org.newId('PermissionSet');
@@ -289,13 +329,13 @@ export class RestApi {
       return saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', ['PermissionSetId']);
     }
     const existing = this.org.assignments.find(
-      (a) => a.AssigneeId === assignee.Id && a.PermissionSetId === permissionSet.Id
+      (a) => a.AssigneeId === assignee.Id && a.PermissionSetId === permissionSet.Id,
     );
     if (existing) {
       return saveError(
         'DUPLICATE_VALUE',
         'duplicate value found: <unknown> duplicates value on record with id: <unknown>',
-        []
+        [],
       );
     }
     const Id = this.org.newId('PermissionSetAssignment');
@@ -310,13 +350,17 @@ export class RestApi {
   private insertUser(fields: Record<string, unknown>): SaveResult {
     const username = String(fields.Username);
     if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(username) || username.length > 80) {
-      return saveError('INVALID_NEW_USERNAME', 'Invalid username: must be in the form of an email address (for example, john@acme.com)', ['Username']);
+      return saveError(
+        'INVALID_NEW_USERNAME',
+        'Invalid username: must be in the form of an email address (for example, john@acme.com)',
+        ['Username'],
+      );
     }
     if (this.org.usernameTaken(username)) {
       return saveError(
         'DUPLICATE_USERNAME',
         "Duplicate Username.<br>The username already exists in this or another Salesforce organization. Usernames must be unique across all Salesforce organizations. To resolve, use a different username (it doesn't need to match the user's email address).",
-        ['Username']
+        ['Username'],
       );
     }
     const profile = this.org.profiles.find((p) => p.Id === toId18(String(fields.ProfileId)));
@@ -326,11 +370,19 @@ export class RestApi {
       return saveError('LICENSE_LIMIT_EXCEEDED', `License Limit Exceeded: ${license.Name}`, []);
     }
     const alias = String(fields.Alias);
-    if (alias.length > 8) return saveError('STRING_TOO_LONG', 'Alias: data value too large: ' + alias + ' (max length=8)', ['Alias']);
+    if (alias.length > 8)
+      return saveError('STRING_TOO_LONG', 'Alias: data value too large: ' + alias + ' (max length=8)', ['Alias']);
     const local = username.split('@')[0];
-    const nickname = typeof fields.CommunityNickname === 'string' && fields.CommunityNickname ? fields.CommunityNickname : `${local}${this.org.users.length}`;
+    const nickname =
+      typeof fields.CommunityNickname === 'string' && fields.CommunityNickname
+        ? fields.CommunityNickname
+        : `${local}${this.org.users.length}`;
     if (this.org.users.some((u) => u.CommunityNickname.toLowerCase() === nickname.toLowerCase())) {
-      return saveError('DUPLICATE_COMM_NICKNAME', 'Duplicate Nickname.<br>Another user has already selected this nickname.<br>Please select another.', ['CommunityNickname']);
+      return saveError(
+        'DUPLICATE_COMM_NICKNAME',
+        'Duplicate Nickname.<br>Another user has already selected this nickname.<br>Please select another.',
+        ['CommunityNickname'],
+      );
     }
     const text = (name: string): string => (typeof fields[name] === 'string' ? String(fields[name]) : '');
     const Id = this.org.newId('User');
@@ -358,14 +410,19 @@ export class RestApi {
   private updateUser(rawId: string, body: unknown, user: User): Reply {
     const target = this.org.findUser(toId18(rawId) ?? '');
     if (!target) return restError(404, 'NOT_FOUND', 'The requested resource does not exist');
-    if (!this.org.isAdmin(user)) return restError(400, 'INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id');
+    if (!this.org.isAdmin(user))
+      return restError(400, 'INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id');
     const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     const unsupported = Object.keys(fields).find((f) => f !== 'IsActive');
-    if (unsupported) return restError(400, 'INVALID_FIELD', `This emulator updates only User.IsActive, not ${unsupported}`, [unsupported]);
+    if (unsupported)
+      return restError(400, 'INVALID_FIELD', `This emulator updates only User.IsActive, not ${unsupported}`, [
+        unsupported,
+      ]);
     if (typeof fields.IsActive === 'boolean') {
       if (fields.IsActive && !target.IsActive) {
         const license = this.org.licenses.find((l) => l.Id === this.org.profileOf(target).UserLicenseId);
-        if (license && this.org.usedLicenses(license.Id) >= license.TotalLicenses) return restError(400, 'LICENSE_LIMIT_EXCEEDED', `License Limit Exceeded: ${license.Name}`);
+        if (license && this.org.usedLicenses(license.Id) >= license.TotalLicenses)
+          return restError(400, 'LICENSE_LIMIT_EXCEEDED', `License Limit Exceeded: ${license.Name}`);
       }
       target.IsActive = fields.IsActive;
     }
@@ -381,11 +438,16 @@ export class RestApi {
       return saveError(
         'DUPLICATE_VALUE',
         'duplicate value found: <unknown> duplicates value on record with id: <unknown>',
-        []
+        [],
       );
     }
     const Id = this.org.newId('SetupEntityAccess');
-    this.org.setupEntityAccess.push({ Id, ParentId: parent.Id, SetupEntityId: app.id, SetupEntityType: setupEntityTypeOf(app) });
+    this.org.setupEntityAccess.push({
+      Id,
+      ParentId: parent.Id,
+      SetupEntityId: app.id,
+      SetupEntityType: setupEntityTypeOf(app),
+    });
     return saved(Id);
   }
 
@@ -422,11 +484,22 @@ export class RestApi {
 
   private objects(): ObjectDefinition[] {
     const org = this.org;
-    const rows = <T extends object>(list: T[]) => (): SObjectRow[] => list.map((r) => ({ ...r }) as SObjectRow);
+    const rows =
+      <T extends object>(list: T[]) =>
+      (): SObjectRow[] =>
+        list.map((r) => ({ ...r }) as SObjectRow);
     return [
       {
         name: 'Organization',
-        fields: ['Id', 'Name', 'IsSandbox', 'OrganizationType', 'InstanceName', 'NamespacePrefix', 'TrialExpirationDate'],
+        fields: [
+          'Id',
+          'Name',
+          'IsSandbox',
+          'OrganizationType',
+          'InstanceName',
+          'NamespacePrefix',
+          'TrialExpirationDate',
+        ],
         rows: () => [
           {
             Id: org.orgId,
@@ -442,8 +515,21 @@ export class RestApi {
       {
         name: 'User',
         fields: [
-          'Id', 'Username', 'Name', 'FirstName', 'LastName', 'Email', 'Alias', 'IsActive', 'ProfileId', 'UserType',
-          'TimeZoneSidKey', 'LanguageLocaleKey', 'LocaleSidKey', 'EmailEncodingKey', 'CommunityNickname',
+          'Id',
+          'Username',
+          'Name',
+          'FirstName',
+          'LastName',
+          'Email',
+          'Alias',
+          'IsActive',
+          'ProfileId',
+          'UserType',
+          'TimeZoneSidKey',
+          'LanguageLocaleKey',
+          'LocaleSidKey',
+          'EmailEncodingKey',
+          'CommunityNickname',
         ],
         parents: { Profile: { field: 'ProfileId', object: 'Profile' } },
         rows: rows(org.users),
@@ -453,7 +539,13 @@ export class RestApi {
         fields: ['Id', 'Name', 'UserLicenseId', 'PermissionsApiUserOnly', 'PermissionsApiEnabled'],
         parents: { UserLicense: { field: 'UserLicenseId', object: 'UserLicense' } },
         rows: () =>
-          org.profiles.map((p) => ({ Id: p.Id, Name: p.Name, UserLicenseId: p.UserLicenseId, PermissionsApiUserOnly: p.apiOnly, PermissionsApiEnabled: p.apiEnabled })),
+          org.profiles.map((p) => ({
+            Id: p.Id,
+            Name: p.Name,
+            UserLicenseId: p.UserLicenseId,
+            PermissionsApiUserOnly: p.apiOnly,
+            PermissionsApiEnabled: p.apiEnabled,
+          })),
       },
       {
         name: 'UserLicense',
@@ -479,7 +571,7 @@ export class RestApi {
           ...org.users.flatMap((u) =>
             org.permissionSets
               .filter((p) => p.ProfileId === u.ProfileId)
-              .map((p) => ({ Id: `0Pa${p.Id.slice(3, 9)}${u.Id.slice(9)}`, AssigneeId: u.Id, PermissionSetId: p.Id }))
+              .map((p) => ({ Id: `0Pa${p.Id.slice(3, 9)}${u.Id.slice(9)}`, AssigneeId: u.Id, PermissionSetId: p.Id })),
           ),
         ],
       },
@@ -506,7 +598,15 @@ export class RestApi {
             .map((a) => ({ Id: a.id, DeveloperName: a.name, MasterLabel: a.label, NamespacePrefix: null })),
       },
       // Only a Dev Hub has the scratch org requests; no scratch org was ever requested from this one.
-      ...(org.options.devHub ? [{ name: 'ScratchOrgInfo', fields: ['Id', 'OrgName', 'Status', 'SignupUsername'], rows: (): SObjectRow[] => [] }] : []),
+      ...(org.options.devHub
+        ? [
+            {
+              name: 'ScratchOrgInfo',
+              fields: ['Id', 'OrgName', 'Status', 'SignupUsername'],
+              rows: (): SObjectRow[] => [],
+            },
+          ]
+        : []),
     ];
   }
 
@@ -515,7 +615,16 @@ export class RestApi {
     return [
       {
         name: 'SandboxProcess',
-        fields: ['Id', 'SandboxName', 'SandboxOrganization', 'Status', 'LicenseType', 'SourceId', 'CreatedDate', 'EndDate'],
+        fields: [
+          'Id',
+          'SandboxName',
+          'SandboxOrganization',
+          'Status',
+          'LicenseType',
+          'SourceId',
+          'CreatedDate',
+          'EndDate',
+        ],
         rows: () => [],
       },
     ];
@@ -550,15 +659,40 @@ const WRITABLE: Record<WritableObject, { fields: string[]; required: string[] }>
   // The User object reference's required fields on create.
   User: {
     fields: [
-      'Username', 'FirstName', 'LastName', 'Email', 'Alias', 'CommunityNickname', 'ProfileId', 'IsActive',
-      'TimeZoneSidKey', 'LocaleSidKey', 'LanguageLocaleKey', 'EmailEncodingKey',
+      'Username',
+      'FirstName',
+      'LastName',
+      'Email',
+      'Alias',
+      'CommunityNickname',
+      'ProfileId',
+      'IsActive',
+      'TimeZoneSidKey',
+      'LocaleSidKey',
+      'LanguageLocaleKey',
+      'EmailEncodingKey',
     ],
-    required: ['Username', 'LastName', 'Email', 'Alias', 'ProfileId', 'TimeZoneSidKey', 'LocaleSidKey', 'LanguageLocaleKey', 'EmailEncodingKey'],
+    required: [
+      'Username',
+      'LastName',
+      'Email',
+      'Alias',
+      'ProfileId',
+      'TimeZoneSidKey',
+      'LocaleSidKey',
+      'LanguageLocaleKey',
+      'EmailEncodingKey',
+    ],
   },
 };
 
 type CompositeSubrequest = { method?: string; url?: string; referenceId?: string; body?: unknown };
-type CompositeAnswer = { referenceId: string; body: unknown; httpHeaders: Record<string, string>; httpStatusCode: number };
+type CompositeAnswer = {
+  referenceId: string;
+  body: unknown;
+  httpHeaders: Record<string, string>;
+  httpStatusCode: number;
+};
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

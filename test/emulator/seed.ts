@@ -13,7 +13,8 @@ export const SEEDED_APPS = { connectedApp: 'Setup_Made_Connected_App', externalC
 export const seedSetupMadeApps = (org: OrgState, components: ComponentStore): void => {
   const save = (type: string, body: Record<string, unknown>): void => {
     const outcome = components.deployOne(type, body as never);
-    if (outcome.errors.length > 0) throw new Error(`emulator bug: seeding ${type} ${outcome.fullName}: ${JSON.stringify(outcome.errors)}`);
+    if (outcome.errors.length > 0)
+      throw new Error(`emulator bug: seeding ${type} ${outcome.fullName}: ${JSON.stringify(outcome.errors)}`);
   };
   const app = SEEDED_APPS.externalClientApp;
   save('ExternalClientApplication', {

@@ -141,12 +141,19 @@ export class Emulator {
     this.metadata = new MetadataApi(this.org, components);
     if (options.seedApps) seedSetupMadeApps(this.org, components);
     this.faults = new FaultInjector(options.faultRate ?? 0, options.faultSeed ?? 1);
-    this.latency = { ms: options.latencyMs ?? 0, metadataMs: options.metadataLatencyMs ?? METADATA_LATENCY_FACTOR * (options.latencyMs ?? 0) };
+    this.latency = {
+      ms: options.latencyMs ?? 0,
+      metadataMs: options.metadataLatencyMs ?? METADATA_LATENCY_FACTOR * (options.latencyMs ?? 0),
+    };
     this.server = createServer((req, res) => {
       void readRequest(req).then(async (request) => {
         const control = request.path.startsWith(CONTROL_PREFIX);
         // A real org's round trip: the answer (or the outage) comes after it, whatever it is.
-        const latencyMs = control ? 0 : request.path.startsWith('/services/Soap/') ? this.latency.metadataMs : this.latency.ms;
+        const latencyMs = control
+          ? 0
+          : request.path.startsWith('/services/Soap/')
+            ? this.latency.metadataMs
+            : this.latency.ms;
         // The token endpoint never faults: the tests' own logins go through it.
         const faultable = !control && request.path !== '/services/oauth2/token';
         const canned = control ? undefined : this.takeCannedAnswer(request);
@@ -217,11 +224,16 @@ export class Emulator {
       orgId: org.orgId,
       sandbox: org.options.sandbox,
       // Secrets are shown here as Setup shows them to an admin; the APIs never return them.
-      apps: currentApps(org).map((a) => ({ ...a, consumerSecret: a.consumerKey ? org.consumerSecrets.get(a.consumerKey) : undefined })),
+      apps: currentApps(org).map((a) => ({
+        ...a,
+        consumerSecret: a.consumerKey ? org.consumerSecrets.get(a.consumerKey) : undefined,
+      })),
       connectedApps: componentsOf('ConnectedApp'),
       externalClientApps: componentsOf('ExternalClientApplication').map((header) => {
         const linked = (type: EcaComponentType): StateComponent | null =>
-          componentsOf(type).find((c) => String(c.metadata.externalClientApplication).toLowerCase() === header.fullName.toLowerCase()) ?? null;
+          componentsOf(type).find(
+            (c) => String(c.metadata.externalClientApplication).toLowerCase() === header.fullName.toLowerCase(),
+          ) ?? null;
         return {
           ...header,
           components: {
@@ -269,8 +281,12 @@ export class Emulator {
     if (canned.path ? !req.path.startsWith(canned.path) : req.path === '/services/oauth2/token') return undefined;
     if (canned.left > 0) canned.left -= 1;
     const location = canned.reply.headers?.location;
-    const reply = canned.reply.body?.includes('{request}') ? { ...canned.reply, body: echoed(canned.reply, req) } : canned.reply;
-    return location ? { ...reply, headers: { ...reply.headers, location: location.replace('{path}', req.path) } } : reply;
+    const reply = canned.reply.body?.includes('{request}')
+      ? { ...canned.reply, body: echoed(canned.reply, req) }
+      : canned.reply;
+    return location
+      ? { ...reply, headers: { ...reply.headers, location: location.replace('{path}', req.path) } }
+      : reply;
   }
 
   /** `/__emulator/…`: what tests read back, and what they make the org do next. */
@@ -288,12 +304,15 @@ export class Emulator {
         return { status: 204 };
       },
       'POST refusals': ({ operation, problem, after }): Reply => {
-        if (typeof operation !== 'string' || typeof problem !== 'string') return restError(400, 'MALFORMED_REQUEST', 'operation and problem are required');
+        if (typeof operation !== 'string' || typeof problem !== 'string')
+          return restError(400, 'MALFORMED_REQUEST', 'operation and problem are required');
         this.org.refusals.push({ operation, problem, after: typeof after === 'number' ? after : 0 });
         return { status: 204 };
       },
       'POST sessions/expire': ({ accessToken }) =>
-        typeof accessToken === 'string' && this.sessions.expire(accessToken) ? { status: 204 } : restError(404, 'NOT_FOUND', 'no such session'),
+        typeof accessToken === 'string' && this.sessions.expire(accessToken)
+          ? { status: 204 }
+          : restError(404, 'NOT_FOUND', 'no such session'),
       // What a network between the client and Salesforce answers: a proxy's HTML page, a body cut short,
       // a redirect to a login page or to a moved domain (`{path}` in the location is the path asked for).
       // The next `count` calls (all, when -1; only those under `path` when given, which may be the token
@@ -303,7 +322,10 @@ export class Emulator {
         this.cannedAnswers = {
           reply: {
             status,
-            headers: { 'content-type': typeof contentType === 'string' ? contentType : 'text/html', ...(typeof location === 'string' ? { location } : {}) },
+            headers: {
+              'content-type': typeof contentType === 'string' ? contentType : 'text/html',
+              ...(typeof location === 'string' ? { location } : {}),
+            },
             body: typeof body === 'string' ? body : '',
           },
           left: typeof count === 'number' ? count : 1,
@@ -313,12 +335,17 @@ export class Emulator {
       },
       // The round trip of every answer from now on (`metadataMs` defaults to METADATA_LATENCY_FACTOR × `ms`).
       'POST latency': ({ ms, metadataMs }): Reply => {
-        if (typeof ms !== 'number' || ms < 0) return restError(400, 'MALFORMED_REQUEST', 'ms must be a non-negative number');
-        this.latency = { ms, metadataMs: typeof metadataMs === 'number' && metadataMs >= 0 ? metadataMs : METADATA_LATENCY_FACTOR * ms };
+        if (typeof ms !== 'number' || ms < 0)
+          return restError(400, 'MALFORMED_REQUEST', 'ms must be a non-negative number');
+        this.latency = {
+          ms,
+          metadataMs: typeof metadataMs === 'number' && metadataMs >= 0 ? metadataMs : METADATA_LATENCY_FACTOR * ms,
+        };
         return { status: 204 };
       },
       'POST faults': ({ rate }): Reply => {
-        if (typeof rate !== 'number' || rate < 0 || rate > 1) return restError(400, 'MALFORMED_REQUEST', 'rate must be a number from 0 to 1');
+        if (typeof rate !== 'number' || rate < 0 || rate > 1)
+          return restError(400, 'MALFORMED_REQUEST', 'rate must be a number from 0 to 1');
         this.faults.setRate(rate);
         return { status: 204 };
       },
@@ -343,7 +370,8 @@ export class Emulator {
       return restError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     }
     const user = this.org.findUser(session.userId);
-    if (!user?.IsActive || this.blockedSession(session)) return restError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    if (!user?.IsActive || this.blockedSession(session))
+      return restError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
 
     if (path === '/services/oauth2/userinfo' && (method === 'GET' || method === 'POST')) {
       return this.oauth.userinfo(session);
@@ -359,7 +387,8 @@ export class Emulator {
       return restError(401, 'INVALID_SESSION_ID', 'This session is not valid for use with the REST API');
     }
     // A user without "API Enabled" holds a token, but the API refuses every call (see docs/emulator.md).
-    if (!this.org.profileOf(user).apiEnabled) return restError(403, 'API_DISABLED_FOR_ORG', 'The REST API is not enabled for this Organization.');
+    if (!this.org.profileOf(user).apiEnabled)
+      return restError(403, 'API_DISABLED_FOR_ORG', 'The REST API is not enabled for this Organization.');
     return this.data(req, version, rest, user);
   }
 
@@ -381,9 +410,13 @@ export class Emulator {
         throw sfFault('INVALID_SESSION_ID', 'Invalid Session ID found in SessionHeader: Illegal Session');
       }
       if (!this.apiAllowed(session)) {
-        throw sfFault('API_DISABLED_FOR_ORG', 'The Metadata API is not enabled for this session: the app lacks the api scope');
+        throw sfFault(
+          'API_DISABLED_FOR_ORG',
+          'The Metadata API is not enabled for this session: the app lacks the api scope',
+        );
       }
-      if (!this.org.profileOf(user).apiEnabled) throw sfFault('API_DISABLED_FOR_ORG', 'API is not enabled for this Organization or Partner');
+      if (!this.org.profileOf(user).apiEnabled)
+        throw sfFault('API_DISABLED_FOR_ORG', 'API is not enabled for this Organization or Partner');
       if (!this.rest.servesVersion(version)) {
         throw sfFault('UNSUPPORTED_API_VERSION', `Invalid Api version specified on URL: ${version}`);
       }
@@ -412,9 +445,13 @@ export class Emulator {
       headers: { 'content-type': 'text/html;charset=UTF-8' },
       body: `<!DOCTYPE html><html><head><title>${title}</title></head><body><h1>${title}</h1><p>${text}</p></body></html>`,
     });
-    if (!session || !user?.IsActive) return { status: 302, headers: { location: '/?ec=302&startURL=%2Fhome%2Fhome.jsp' } };
+    if (!session || !user?.IsActive)
+      return { status: 302, headers: { location: '/?ec=302&startURL=%2Fhome%2Fhome.jsp' } };
     if (this.org.profileOf(user).apiOnly) {
-      return page('Insufficient Privileges', 'You do not have the level of access necessary to perform the operation you requested.');
+      return page(
+        'Insufficient Privileges',
+        'You do not have the level of access necessary to perform the operation you requested.',
+      );
     }
     return page('Home', `Welcome, ${user.Name}.`);
   }
@@ -439,7 +476,9 @@ export class Emulator {
  */
 const echoed = (reply: Reply, req: Request): string => {
   const query = req.query.toString();
-  const headers = Object.entries(req.headers).map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : value ?? ''}`);
+  const headers = Object.entries(req.headers).map(
+    ([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : (value ?? '')}`,
+  );
   const text = [`${req.method} ${req.path}${query ? `?${query}` : ''}`, ...headers, '', req.body].join('\n');
   const inJson = (reply.headers?.['content-type'] ?? '').includes('json');
   return (reply.body ?? '').replaceAll('{request}', inJson ? JSON.stringify(text).slice(1, -1) : text);

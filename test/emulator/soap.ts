@@ -9,7 +9,10 @@ export type XmlNode = string | { [name: string]: XmlNode | XmlNode[] };
 export type Envelope = { sessionId: string | undefined; operation: string; body: XmlNode };
 
 export class SoapFault extends Error {
-  public constructor(public readonly faultcode: string, public readonly faultstring: string) {
+  public constructor(
+    public readonly faultcode: string,
+    public readonly faultstring: string,
+  ) {
     super(faultstring);
   }
 }
@@ -116,8 +119,8 @@ export const soapFault = (fault: SoapFault): Reply =>
     500,
     envelope(
       `<soapenv:Fault><faultcode>${escapeXml(fault.faultcode)}</faultcode>` +
-        `<faultstring>${escapeXml(fault.faultstring)}</faultstring></soapenv:Fault>`
-    )
+        `<faultstring>${escapeXml(fault.faultstring)}</faultstring></soapenv:Fault>`,
+    ),
   );
 
 export const sfFault = (code: string, text: string): SoapFault => new SoapFault(`sf:${code}`, `${code}: ${text}`);

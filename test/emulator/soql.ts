@@ -14,7 +14,10 @@ export type ObjectDefinition = {
 };
 
 export class SoqlError extends Error {
-  public constructor(public readonly errorCode: 'MALFORMED_QUERY' | 'INVALID_TYPE' | 'INVALID_FIELD', message: string) {
+  public constructor(
+    public readonly errorCode: 'MALFORMED_QUERY' | 'INVALID_TYPE' | 'INVALID_FIELD',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -49,7 +52,8 @@ const tokenize = (soql: string): Token[] => {
         if (soql[i] === '\\' && i + 1 < soql.length) i++;
         text += soql[i++];
       }
-      if (i >= soql.length) throw new SoqlError('MALFORMED_QUERY', 'unexpected token: end of query (unterminated string)');
+      if (i >= soql.length)
+        throw new SoqlError('MALFORMED_QUERY', 'unexpected token: end of query (unterminated string)');
       i++;
       tokens.push({ type: 'string', text });
     } else if (c === '!' && soql[i + 1] === '=') {
@@ -205,7 +209,7 @@ export type QueryRecord = { attributes: { type: string; url: string } } & Record
 export const runQuery = (
   soql: string,
   objects: ObjectDefinition[],
-  recordUrl: (object: string, id: string) => string
+  recordUrl: (object: string, id: string) => string,
 ): QueryRecord[] => {
   const query = parseSoql(soql);
   const lookup = (name: string): ObjectDefinition | undefined =>
@@ -214,19 +218,23 @@ export const runQuery = (
   if (!root) {
     throw new SoqlError(
       'INVALID_TYPE',
-      `sObject type '${query.object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`
+      `sObject type '${query.object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
     );
   }
 
   /** Resolves `A.B.Field` on a row to [canonical path, value], refusing names the object does not have. */
-  const resolve = (def: ObjectDefinition, row: SObjectRow | undefined, path: string): { path: string[]; value: Value } => {
+  const resolve = (
+    def: ObjectDefinition,
+    row: SObjectRow | undefined,
+    path: string,
+  ): { path: string[]; value: Value } => {
     const [head, ...rest] = path.split('.');
     if (rest.length === 0) {
       const field = def.fields.find((f) => f.toLowerCase() === head.toLowerCase());
       if (!field) {
         throw new SoqlError(
           'INVALID_FIELD',
-          `No such column '${head}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`
+          `No such column '${head}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
         );
       }
       return { path: [field], value: row ? (row[field] ?? null) : null };
@@ -237,7 +245,7 @@ export const runQuery = (
     if (!relName || !rel || !parentDef) {
       throw new SoqlError(
         'INVALID_FIELD',
-        `Didn't understand relationship '${head}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`
+        `Didn't understand relationship '${head}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
       );
     }
     const parentId = row?.[rel.field];
@@ -310,7 +318,7 @@ const setPath = (
   def: ObjectDefinition,
   row: SObjectRow,
   lookup: (name: string) => ObjectDefinition | undefined,
-  recordUrl: (object: string, id: string) => string
+  recordUrl: (object: string, id: string) => string,
 ): void => {
   if (path.length === 1) {
     record[path[0]] = value;

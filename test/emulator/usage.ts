@@ -12,13 +12,18 @@ import type { Sessions } from './oauth.js';
 export const USAGE_MIN_VERSION = 59;
 
 export class OAuthUsageApi {
-  public constructor(private readonly org: OrgState, private readonly sessions: Sessions) {}
+  public constructor(
+    private readonly org: OrgState,
+    private readonly sessions: Sessions,
+  ) {}
 
   /** `rest` is the path after `/services/data/vNN.N/apps/oauth/usage`; undefined when it is not one of ours. */
   public handle(req: Request, version: string, rest: string, user: User): Reply {
-    if (Number(version) < USAGE_MIN_VERSION) return restError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (Number(version) < USAGE_MIN_VERSION)
+      return restError(404, 'NOT_FOUND', 'The requested resource does not exist');
     // The resources need "View all External Client Apps, view their settings, and edit their policies".
-    if (!this.org.isAdmin(user)) return restError(403, 'INSUFFICIENT_ACCESS', "You don't have permission to view or manage OAuth usage.");
+    if (!this.org.isAdmin(user))
+      return restError(403, 'INSUFFICIENT_ACCESS', "You don't have permission to view or manage OAuth usage.");
     const refused = this.org.takeRefusal('oauthUsage');
     if (refused) return restError(403, 'INSUFFICIENT_ACCESS', refused);
     const segments = rest.split('/').filter((s) => s.length > 0);

@@ -12,7 +12,12 @@ export const refusedCertificate = async (kind: 'ec' | 'rsa1024' | 'sha1' | 'futu
   const algorithm =
     kind === 'ec'
       ? { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
-      : { name: 'RSASSA-PKCS1-v1_5', hash: kind === 'sha1' ? 'SHA-1' : 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: kind === 'rsa1024' ? 1024 : 2048 };
+      : {
+          name: 'RSASSA-PKCS1-v1_5',
+          hash: kind === 'sha1' ? 'SHA-1' : 'SHA-256',
+          publicExponent: new Uint8Array([1, 0, 1]),
+          modulusLength: kind === 'rsa1024' ? 1024 : 2048,
+        };
   const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
   const day = 86_400_000;
   const notBefore = kind === 'future' ? new Date(Date.now() + day) : new Date(Date.now() - day);

@@ -6,11 +6,23 @@ export type CommandRun<T> = {
   stdout: string;
   stderr: string;
   /** The `--json` document, when the command was run with --json. */
-  json: { status: number; result?: T; name?: string; message?: string; actions?: string[]; exitCode?: number; warnings?: string[] } | undefined;
+  json:
+    | {
+        status: number;
+        result?: T;
+        name?: string;
+        message?: string;
+        actions?: string[];
+        exitCode?: number;
+        warnings?: string[];
+      }
+    | undefined;
   error: (Error & { name: string; actions?: string[]; exitCode?: number }) | undefined;
 };
 
-type CommandClass<T> = { run(argv: string[], root: string): Promise<unknown> } & (abstract new (...args: never[]) => SfCommand<T>);
+type CommandClass<T> = { run(argv: string[], root: string): Promise<unknown> } & (abstract new (
+  ...args: never[]
+) => SfCommand<T>);
 
 /**
  * Runs a command in this process, as `sf` would (same oclif config, same flag parsing), and captures what

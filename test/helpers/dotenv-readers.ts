@@ -25,10 +25,14 @@ const BASH_OWN = new Set(['PWD', 'SHLVL', '_', 'OLDPWD', 'PATH']);
 
 /** `set -a; source FILE` in a real bash, then every variable exported, as bash holds it. */
 export const readWithBash = (file: string): Variables => {
-  const run = spawnSync('bash', ['--noprofile', '--norc', '-c', 'set -a; source "$1" || exit 9; env -0', 'bash', file], {
-    env: { PATH: '/usr/bin:/bin' },
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    'bash',
+    ['--noprofile', '--norc', '-c', 'set -a; source "$1" || exit 9; env -0', 'bash', file],
+    {
+      env: { PATH: '/usr/bin:/bin' },
+      encoding: 'utf8',
+    },
+  );
   if (run.status !== 0) throw new Error(`bash could not source ${file}: ${run.stderr}`);
   const entries: Array<[string, string]> = run.stdout
     .split('\0')
@@ -39,10 +43,15 @@ export const readWithBash = (file: string): Variables => {
 };
 
 /** A quoted value starting at `text[start]` (the quote): its inside and where the line goes on. */
-const quoted = (text: string, start: number, backslashEscapes: boolean): { inside: string; end: number } | undefined => {
+const quoted = (
+  text: string,
+  start: number,
+  backslashEscapes: boolean,
+): { inside: string; end: number } | undefined => {
   const quote = text[start];
   for (let i = start + 1; i < text.length; i++) {
-    if (text[i] === quote && !(backslashEscapes && text[i - 1] === '\\')) return { inside: text.slice(start + 1, i), end: i + 1 };
+    if (text[i] === quote && !(backslashEscapes && text[i - 1] === '\\'))
+      return { inside: text.slice(start + 1, i), end: i + 1 };
   }
   return undefined;
 };
@@ -57,7 +66,7 @@ export const readAsDockerEnvFile = (source: string): Variables =>
       .split('\n')
       .map((line) => line.replace(/^\s+/, ''))
       .filter((line) => line.length > 0 && !line.startsWith('#') && line.includes('='))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
 
 /** gh secret set -f's rules, joho/godotenv 1.5 (see above). */
@@ -65,10 +74,13 @@ export const readAsGh = (source: string, environment: Variables = {}): Variables
   const text = source.replace(/---\n/g, '\n').replace(/\r\n/g, '\n');
   const out: Variables = {};
   const expand = (value: string): string =>
-    value.replace(/(\\)?\$(\()?\{?([A-Z0-9_]+)?\}?/g, (match: string, escaped?: string, paren?: string, name?: string) => {
-      if (escaped ?? paren) return match.slice(1);
-      return name ? out[name] ?? environment[name] ?? '' : match;
-    });
+    value.replace(
+      /(\\)?\$(\()?\{?([A-Z0-9_]+)?\}?/g,
+      (match: string, escaped?: string, paren?: string, name?: string) => {
+        if (escaped ?? paren) return match.slice(1);
+        return name ? (out[name] ?? environment[name] ?? '') : match;
+      },
+    );
   let at = 0;
   while (at < text.length) {
     const found = text.indexOf('\n', at);
@@ -87,7 +99,9 @@ export const readAsGh = (source: string, environment: Variables = {}): Variables
       const inside = value.inside.replace(new RegExp(`^${quote}+|${quote}+$`, 'g'), '');
       out[key[1]] =
         quote === '"'
-          ? expand(inside.replace(/\\./g, (m) => (m === '\\n' ? '\n' : m === '\\r' ? '\r' : m)).replace(/\\([^$])/g, '$1'))
+          ? expand(
+              inside.replace(/\\./g, (m) => (m === '\\n' ? '\n' : m === '\\r' ? '\r' : m)).replace(/\\([^$])/g, '$1'),
+            )
           : inside;
       const next = text.indexOf('\n', value.end);
       at = next === -1 ? text.length : next + 1;

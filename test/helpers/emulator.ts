@@ -1,4 +1,10 @@
-import { Emulator, type EmulatorOptions, type EmulatorState, type ReadyLine, type RequestLogEntry } from '../emulator/server.js';
+import {
+  Emulator,
+  type EmulatorOptions,
+  type EmulatorState,
+  type ReadyLine,
+  type RequestLogEntry,
+} from '../emulator/server.js';
 import { writesIn } from './writes.js';
 
 export type { EmulatorState } from '../emulator/server.js';
@@ -21,7 +27,14 @@ export type RunningEmulator = {
   /** POST /__emulator/latency: the round trip of every answer from now on (Metadata API: twice it unless given). */
   setLatency: (ms: number, metadataMs?: number) => Promise<void>;
   /** POST /__emulator/answers: the next `count` calls (-1: all) get this raw reply, as a proxy or a cut connection gives. */
-  answerNext: (reply: { status: number; contentType?: string; body?: string; location?: string; count?: number; path?: string }) => Promise<void>;
+  answerNext: (reply: {
+    status: number;
+    contentType?: string;
+    body?: string;
+    location?: string;
+    count?: number;
+    path?: string;
+  }) => Promise<void>;
   /** POST /__emulator/sessions/expire: the session times out, as an idle one does. */
   expireSession: (accessToken: string) => Promise<void>;
   stop: () => Promise<void>;
@@ -34,9 +47,14 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
 };
 
 /** An emulator reached through its control endpoints, in this process or another. */
-export const emulatorAt = (ready: ReadyLine, stop: () => Promise<void>, emulator: Emulator = undefined as never): RunningEmulator => {
+export const emulatorAt = (
+  ready: ReadyLine,
+  stop: () => Promise<void>,
+  emulator: Emulator = undefined as never,
+): RunningEmulator => {
   const url = ready.instanceUrl;
-  const requests = async (): Promise<RequestLogEntry[]> => (await (await fetch(`${url}/__emulator/requests`)).json()) as RequestLogEntry[];
+  const requests = async (): Promise<RequestLogEntry[]> =>
+    (await (await fetch(`${url}/__emulator/requests`)).json()) as RequestLogEntry[];
   return {
     emulator,
     ready,
@@ -48,7 +66,10 @@ export const emulatorAt = (ready: ReadyLine, stop: () => Promise<void>, emulator
       await fetch(`${url}/__emulator/requests`, { method: 'DELETE' });
     },
     refuseNext: async (operation: string, problem: string, after = 0): Promise<void> => {
-      await fetch(`${url}/__emulator/refusals`, { method: 'POST', body: JSON.stringify({ operation, problem, after }) });
+      await fetch(`${url}/__emulator/refusals`, {
+        method: 'POST',
+        body: JSON.stringify({ operation, problem, after }),
+      });
     },
     answerNext: async (reply): Promise<void> => {
       await fetch(`${url}/__emulator/answers`, { method: 'POST', body: JSON.stringify(reply) });

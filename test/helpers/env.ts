@@ -59,14 +59,17 @@ const leftNoKey = (file: string | undefined) =>
     throw new Error(
       `${file ? relative(process.cwd(), file) : 'The run'} left ${keys.length} private key file(s) in the temp directory: ${keys
         .map((key) => relative(root, key))
-        .join(', ')}. Make temp folders with tempDir() from test/helpers/temp.ts (removed after the file), or remove them in after().`
+        .join(
+          ', ',
+        )}. Make temp folders with tempDir() from test/helpers/temp.ts (removed after the file), or remove them in after().`,
     );
   };
 
 export const mochaHooks = {
   beforeAll(this: Context): void {
     const rootSuite: Suite | undefined = this.test?.parent;
-    for (const suite of rootSuite?.suites ?? []) suite.afterAll('removes its temp folders and leaves no private key', leftNoKey(suite.file));
+    for (const suite of rootSuite?.suites ?? [])
+      suite.afterAll('removes its temp folders and leaves no private key', leftNoKey(suite.file));
   },
   afterAll: leftNoKey(undefined),
 };

@@ -47,7 +47,9 @@ if (process.env.FIXTURE === 'leaves') {
 if (process.env.FIXTURE === 'stopped') {
   describe('a file that is stopped mid-test', () => {
     it('waits', async () => {
-      await writeFile(join(await mkdtemp(join(tmpdir(), 'jwtapp-fixture-stopped-')), 'server.key'), PEM, { mode: 0o600 });
+      await writeFile(join(await mkdtemp(join(tmpdir(), 'jwtapp-fixture-stopped-')), 'server.key'), PEM, {
+        mode: 0o600,
+      });
       process.stdout.write('waiting\n');
       await new Promise((resolve) => setTimeout(resolve, 60_000));
     });

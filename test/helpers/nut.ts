@@ -34,7 +34,9 @@ export const nutBench = (options: NutOptions = {}): Nut => {
   let home: string | undefined;
   const ready = <T>(value: T | undefined, name: string): T => {
     if (value === undefined) {
-      throw new Error(`the NUT's ${name} is made in the describe's before hook${options.emulator === false && name === 'emu' ? ', and this one has none' : ''}`);
+      throw new Error(
+        `the NUT's ${name} is made in the describe's before hook${options.emulator === false && name === 'emu' ? ', and this one has none' : ''}`,
+      );
     }
     return value;
   };

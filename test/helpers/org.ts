@@ -33,7 +33,10 @@ export const connectionFor = async (emu: RunningEmulator, accessToken: string): 
  * Creates an active user of the named profile over REST, as an admin would in Setup, with the fields the
  * emulator (and Salesforce) require; its email is its username. Returns the new user's Id.
  */
-export const createUser = async (conn: Connection, user: { username: string; profile: string; lastName: string; alias: string }): Promise<string> => {
+export const createUser = async (
+  conn: Connection,
+  user: { username: string; profile: string; lastName: string; alias: string },
+): Promise<string> => {
   const profile = await conn.singleRecordQuery<{ Id: string }>(`SELECT Id FROM Profile WHERE Name = '${user.profile}'`);
   const created = (await conn.sobject('User').create({
     Username: user.username,
@@ -55,7 +58,8 @@ export const testKey = (): Promise<KeyAndCertificate> =>
   (cachedKey ??= generateKeyAndCertificate(2048, { subject: 'CN=jwtapp-test', days: 30 }));
 
 /** A PEM certificate as Salesforce keeps it in a Connected App: its base64 body alone, on one line. */
-export const certificateBodyOf = (pem: string): string => pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+export const certificateBodyOf = (pem: string): string =>
+  pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
 
 export const otherKey = (): Promise<KeyAndCertificate> =>
   generateKeyAndCertificate(2048, { subject: 'CN=jwtapp-other', days: 30 });
@@ -79,7 +83,7 @@ export const configureJwtApp = async (
     /** Turns the client credentials flow on, running as this user. */
     clientCredentialsUser?: string;
     ipRelaxation?: 'Enforce' | 'Bypass';
-  }
+  },
 ): Promise<JwtAppFixture> => {
   const { name } = options;
   const permissionSet = `${name}_Access`;
@@ -90,7 +94,7 @@ export const configureJwtApp = async (
       label: name,
       contactEmail: 'admin@example.com',
       distributionState: 'Local',
-    })
+    }),
   );
   await check(
     metadataOf(conn).create('ExtlClntAppOauthSettings', {
@@ -98,7 +102,7 @@ export const configureJwtApp = async (
       externalClientApplication: name,
       label: name,
       commaSeparatedOauthScopes: options.scopes ?? 'Api,RefreshToken',
-    })
+    }),
   );
   await check(
     metadataOf(conn).create('ExtlClntAppGlobalOauthSettings', {
@@ -108,7 +112,7 @@ export const configureJwtApp = async (
       callbackUrl: 'http://localhost:1717/OauthRedirect',
       certificate: options.certificatePem,
       ...(options.clientCredentialsUser ? { isClientCredentialsFlowEnabled: true } : {}),
-    })
+    }),
   );
   // Salesforce made the app's policies when its OAuth settings were saved: update them, as Setup does.
   await check(
@@ -122,7 +126,7 @@ export const configureJwtApp = async (
       ...(options.clientCredentialsUser
         ? { isClientCredentialsFlowEnabled: true, clientCredentialsFlowUser: options.clientCredentialsUser }
         : {}),
-    })
+    }),
   );
   if (options.enabled !== undefined) {
     await check(
@@ -132,7 +136,7 @@ export const configureJwtApp = async (
         label: name,
         isEnabled: options.enabled,
         isOauthPluginEnabled: true,
-      })
+      }),
     );
   }
   const global = (await metadataOf(conn).read('ExtlClntAppGlobalOauthSettings', `${name}_glbloauth`)) as unknown as {
@@ -146,7 +150,9 @@ export const configureJwtApp = async (
 
 export const assign = async (conn: Connection, username: string, permissionSet: string): Promise<void> => {
   const user = await conn.singleRecordQuery<{ Id: string }>(`SELECT Id FROM User WHERE Username = '${username}'`);
-  const ps = await conn.singleRecordQuery<{ Id: string }>(`SELECT Id FROM PermissionSet WHERE Name = '${permissionSet}'`);
+  const ps = await conn.singleRecordQuery<{ Id: string }>(
+    `SELECT Id FROM PermissionSet WHERE Name = '${permissionSet}'`,
+  );
   await conn.sobject('PermissionSetAssignment').create({ AssigneeId: user.Id, PermissionSetId: ps.Id });
 };
 
@@ -170,9 +176,12 @@ export const inSchemaOrder = (type: string, body: Record<string, unknown>): Reco
         const field = fields[k];
         const inner = typeof field === 'object' && 'list' in field ? field.list : field;
         if (typeof inner !== 'object' || !('complex' in inner)) return [k, v];
-        const order = (x: unknown): unknown => (typeof x === 'object' && x !== null && !Array.isArray(x) ? inSchemaOrder(inner.complex, x as Record<string, unknown>) : x);
+        const order = (x: unknown): unknown =>
+          typeof x === 'object' && x !== null && !Array.isArray(x)
+            ? inSchemaOrder(inner.complex, x as Record<string, unknown>)
+            : x;
         return [k, Array.isArray(v) ? v.map(order) : order(v)];
-      })
+      }),
   );
 };
 
@@ -181,16 +190,23 @@ export const inSchemaOrder = (type: string, body: Record<string, unknown>): Reco
  * the ECA types are newer than its list), each body's fields in the WSDL's order, as Salesforce requires.
  */
 export const metadataOf = (
-  conn: Connection
+  conn: Connection,
 ): {
   create: Save;
   update: Save;
   upsert: Save;
   read(type: string, fullName: string): Promise<Record<string, unknown>>;
 } => {
-  const api = conn.metadata as unknown as { create: Save; update: Save; upsert: Save; read(type: string, fullName: string): Promise<Record<string, unknown>> };
+  const api = conn.metadata as unknown as {
+    create: Save;
+    update: Save;
+    upsert: Save;
+    read(type: string, fullName: string): Promise<Record<string, unknown>>;
+  };
   const ordered = (type: string, metadata: object | object[]): object | object[] =>
-    Array.isArray(metadata) ? metadata.map((m) => inSchemaOrder(type, m as Record<string, unknown>)) : inSchemaOrder(type, metadata as Record<string, unknown>);
+    Array.isArray(metadata)
+      ? metadata.map((m) => inSchemaOrder(type, m as Record<string, unknown>))
+      : inSchemaOrder(type, metadata as Record<string, unknown>);
   return {
     create: (type, metadata) => api.create(type, ordered(type, metadata)),
     update: (type, metadata) => api.update(type, ordered(type, metadata)),

@@ -44,7 +44,10 @@ const certificates = async (): Promise<{ caPem: string; certPem: string; keyPem:
     notAfter,
     keys: caKeys,
     signingAlgorithm: ALGORITHM,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+    ],
   });
   const serverKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
   const server = await x509.X509CertificateGenerator.create({
@@ -57,14 +60,20 @@ const certificates = async (): Promise<{ caPem: string; certPem: string; keyPem:
     signingKey: caKeys.privateKey,
     signingAlgorithm: ALGORITHM,
     extensions: [
-      new x509.SubjectAlternativeNameExtension(SALESFORCE_LOGIN_HOSTS.map((value) => ({ type: 'dns' as const, value }))),
+      new x509.SubjectAlternativeNameExtension(
+        SALESFORCE_LOGIN_HOSTS.map((value) => ({ type: 'dns' as const, value })),
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     ],
   });
   return {
     caPem: ca.toString('pem'),
     certPem: server.toString('pem'),
-    keyPem: createPrivateKey({ key: Buffer.from(await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey)), format: 'der', type: 'pkcs8' })
+    keyPem: createPrivateKey({
+      key: Buffer.from(await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey)),
+      format: 'der',
+      type: 'pkcs8',
+    })
       .export({ format: 'pem', type: 'pkcs8' })
       .toString(),
   };

@@ -10,7 +10,14 @@ export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..
 export const SF_RUN = join(REPO_ROOT, 'node_modules', '@salesforce', 'cli', 'bin', 'run.js');
 
 export type SfRun = { status: number; stdout: string; stderr: string; json: SfJson | undefined };
-export type SfJson = { status: number; result?: unknown; name?: string; message?: string; actions?: string[]; warnings?: string[] };
+export type SfJson = {
+  status: number;
+  result?: unknown;
+  name?: string;
+  message?: string;
+  actions?: string[];
+  warnings?: string[];
+};
 
 /**
  * A throw-away HOME for the real sf: its auth files, config and linked plugins live and die there (removed
@@ -97,7 +104,10 @@ let packed: Promise<string> | undefined;
  */
 export const packedPlugin = (): Promise<string> =>
   (packed ??= (async (): Promise<string> => {
-    const pjson = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { files: string[]; devDependencies?: unknown };
+    const pjson = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      files: string[];
+      devDependencies?: unknown;
+    };
     const dir = await mkdtemp(join(tmpdir(), 'jwtapp-packed-'));
     // Without devDependencies (tsx among them) oclif runs a linked ESM plugin from lib/, as it runs an
     // installed one; with them it would register tsx and look for sources.
@@ -114,7 +124,10 @@ export const packedPlugin = (): Promise<string> =>
   })());
 
 /** Links the packed plugin into the real sf of that HOME, offline: no npm install. */
-export const linkPlugin = async (home: string, options: Pick<SfOptions, 'interleaved' | 'signal'> = {}): Promise<void> => {
+export const linkPlugin = async (
+  home: string,
+  options: Pick<SfOptions, 'interleaved' | 'signal'> = {},
+): Promise<void> => {
   const run = await runSf(['plugins', 'link', await packedPlugin(), '--no-install'], { home, ...options });
   if (run.status !== 0) throw new Error(`sf plugins link failed: ${run.stderr}`);
 };
@@ -123,13 +136,19 @@ export const linkPlugin = async (home: string, options: Pick<SfOptions, 'interle
  * A throw-away HOME whose real sf has the plugin linked and the emulator's admin logged in under an alias,
  * as an admin's machine or a pipeline's runner has them.
  */
-export const sfWithAdmin = async (emu: { url: string; ready: { admin: { accessToken: string } } }, alias = 'emu'): Promise<string> => {
+export const sfWithAdmin = async (
+  emu: { url: string; ready: { admin: { accessToken: string } } },
+  alias = 'emu',
+): Promise<string> => {
   const home = sfHome();
   await linkPlugin(home);
-  const login = await runSf(['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', alias, '--no-prompt', '--json'], {
-    home,
-    env: { SF_ACCESS_TOKEN: emu.ready.admin.accessToken },
-  });
+  const login = await runSf(
+    ['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', alias, '--no-prompt', '--json'],
+    {
+      home,
+      env: { SF_ACCESS_TOKEN: emu.ready.admin.accessToken },
+    },
+  );
   if (login.status !== 0) throw new Error(`sf org login access-token failed: ${login.stderr}`);
   return home;
 };

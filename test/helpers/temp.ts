@@ -55,8 +55,9 @@ export const privateKeysUnder = async (dir: string): Promise<string[]> => {
       .map(async (entry) => {
         const path = join(entry.parentPath, entry.name);
         if (entry.name.endsWith('.key')) found.push(path);
-        else if ((await stat(path)).size <= LARGEST_KEY_FILE && PRIVATE_KEY.test(await readFile(path, 'latin1'))) found.push(path);
-      })
+        else if ((await stat(path)).size <= LARGEST_KEY_FILE && PRIVATE_KEY.test(await readFile(path, 'latin1')))
+          found.push(path);
+      }),
   );
   return found.sort();
 };

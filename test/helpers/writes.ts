@@ -4,7 +4,14 @@ import type { RequestLogEntry } from '../emulator/server.js';
  * The Metadata API calls that change the org (Metadata API Developer Guide, "CRUD-Based Calls" and "deploy()");
  * the others the emulator answers (readMetadata, listMetadata, checkDeployStatus) read.
  */
-const METADATA_WRITES = new Set(['deploy', 'createMetadata', 'updateMetadata', 'upsertMetadata', 'deleteMetadata', 'renameMetadata']);
+const METADATA_WRITES = new Set([
+  'deploy',
+  'createMetadata',
+  'updateMetadata',
+  'upsertMetadata',
+  'deleteMetadata',
+  'renameMetadata',
+]);
 
 /**
  * The one definition of "a write" the tests count: a request that asks the org to change. That is a Metadata API
@@ -24,4 +31,8 @@ export const isWrite = (r: RequestLogEntry): boolean => {
 
 /** The writes in a request log, in order: a Metadata API call by its operation (`deploy`), others as `POST /services/data/vXX/…`. */
 export const writesIn = (log: RequestLogEntry[]): string[] =>
-  log.filter(isWrite).map((r) => r.soapOperation ?? `${r.method} ${r.path.replace(/^\/services\/data\/v\d+\.\d\//, '/services/data/vXX/')}`);
+  log
+    .filter(isWrite)
+    .map(
+      (r) => r.soapOperation ?? `${r.method} ${r.path.replace(/^\/services\/data\/v\d+\.\d\//, '/services/data/vXX/')}`,
+    );

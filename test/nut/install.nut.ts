@@ -90,7 +90,9 @@ describe('sf plugins install of the packed plugin, from a registry', function ()
     const pack = await run('npm', ['pack', '--pack-destination', packDir], REPO_ROOT, npmEnv());
     expect(pack.status, pack.stdout + pack.stderr).to.equal(0);
     const [tarball] = (await readdir(packDir)).filter((f) => f.endsWith('.tgz'));
-    expect(existsSync(join(REPO_ROOT, 'npm-shrinkwrap.json')), 'postpack removes the shrinkwrap it wrote').to.equal(false);
+    expect(existsSync(join(REPO_ROOT, 'npm-shrinkwrap.json')), 'postpack removes the shrinkwrap it wrote').to.equal(
+      false,
+    );
 
     const port = await freePort();
     registry = `http://127.0.0.1:${port}/`;
@@ -114,30 +116,47 @@ describe('sf plugins install of the packed plugin, from a registry', function ()
         '  enable: false',
         'log: { type: stdout, format: pretty, level: warn }',
         '',
-      ].join('\n')
+      ].join('\n'),
     );
     const bin = join(REPO_ROOT, 'node_modules', 'verdaccio', 'bin', 'verdaccio');
-    const server = spawn(process.execPath, [bin, '--config', config, '--listen', `127.0.0.1:${port}`], { cwd: root, env: npmEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(process.execPath, [bin, '--config', config, '--listen', `127.0.0.1:${port}`], {
+      cwd: root,
+      env: npmEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     verdaccio = server;
     let log = '';
     server.stdout.on('data', (d: Buffer) => (log += d.toString()));
     server.stderr.on('data', (d: Buffer) => (log += d.toString()));
     const deadline = Date.now() + 60_000;
     // eslint-disable-next-line no-await-in-loop
-    while (!(await fetch(`${registry}-/ping`).then((r) => r.ok, () => false))) {
+    while (
+      // eslint-disable-next-line no-await-in-loop
+      !(await fetch(`${registry}-/ping`).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    ) {
       if (server.exitCode !== null || Date.now() > deadline) throw new Error(`verdaccio did not start: ${log}`);
       // eslint-disable-next-line no-await-in-loop
       await new Promise((r) => setTimeout(r, 250));
     }
 
     // A throw-away token: npm publish wants one; this verdaccio lets anyone publish the plugin.
-    const publish = await run('npm', ['publish', join(packDir, tarball), '--registry', registry, `--//127.0.0.1:${port}/:_authToken=throw-away`], root, npmEnv());
+    const publish = await run(
+      'npm',
+      ['publish', join(packDir, tarball), '--registry', registry, `--//127.0.0.1:${port}/:_authToken=throw-away`],
+      root,
+      npmEnv(),
+    );
     expect(publish.status, publish.stdout + publish.stderr).to.equal(0);
     // registry.npmjs.org marks a version whose tarball holds npm-shrinkwrap.json with `_hasShrinkwrap: true`,
     // and npm follows the shrinkwrap only then; verdaccio does not mark it (npm/cli#4583). Mark it here as
     // the public registry would.
     const metadata = join(storage, pjson.name, 'package.json');
-    const packument = JSON.parse(await readFile(metadata, 'utf8')) as { versions: Record<string, Record<string, unknown>> };
+    const packument = JSON.parse(await readFile(metadata, 'utf8')) as {
+      versions: Record<string, Record<string, unknown>>;
+    };
     Object.assign(packument.versions[pjson.version], { ['_hasShrinkwrap']: true });
     await writeFile(metadata, JSON.stringify(packument));
 
@@ -149,10 +168,13 @@ describe('sf plugins install of the packed plugin, from a registry', function ()
     plugin = (JSON.parse(list.stdout) as Installed[]).find((p) => p.name === pjson.name);
 
     emu = await startEmulator();
-    const login = await runSf(['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', 'emu', '--no-prompt', '--json'], {
-      home,
-      env: { ...sfEnv(home), SF_ACCESS_TOKEN: emu.ready.admin.accessToken },
-    });
+    const login = await runSf(
+      ['org', 'login', 'access-token', '--instance-url', emu.url, '--alias', 'emu', '--no-prompt', '--json'],
+      {
+        home,
+        env: { ...sfEnv(home), SF_ACCESS_TOKEN: emu.ready.admin.accessToken },
+      },
+    );
     expect(login.status, login.stdout + login.stderr).to.equal(0);
   });
 
@@ -168,7 +190,9 @@ describe('sf plugins install of the packed plugin, from a registry', function ()
 
   it('installs without a prompt when the plugin is in unsignedPluginAllowList.json, as a user plugin from the registry', () => {
     expect(install.status, install.stdout + install.stderr).to.equal(0);
-    expect(install.stdout).to.include(`Skipping digital signature verification because [${pjson.name}] is allow-listed.`);
+    expect(install.stdout).to.include(
+      `Skipping digital signature verification because [${pjson.name}] is allow-listed.`,
+    );
     expect(install.stderr).to.include(`Installing plugin ${pjson.name}@latest... installed v${pjson.version}`);
     expect(plugin).to.include({ type: 'user', version: pjson.version });
     expect(plugin?.root.startsWith(join(home, '.local', 'share', 'sf'))).to.equal(true);
@@ -177,7 +201,14 @@ describe('sf plugins install of the packed plugin, from a registry', function ()
   it('installs the files package.json lists, and every runtime dependency at the version package-lock.json holds', async () => {
     const pluginRoot = String(plugin?.root);
     const shipped = (await readdir(pluginRoot)).filter((f) => f !== 'node_modules').sort();
-    expect(shipped).to.deep.equal(['README.md', 'lib', 'messages', 'npm-shrinkwrap.json', 'oclif.manifest.json', 'package.json']);
+    expect(shipped).to.deep.equal([
+      'README.md',
+      'lib',
+      'messages',
+      'npm-shrinkwrap.json',
+      'oclif.manifest.json',
+      'package.json',
+    ]);
     const lock = JSON.parse(await readFile(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as Lock;
     const runtime = Object.entries(lock.packages).filter(([path, entry]) => path !== '' && !entry.dev);
     expect(runtime.length).to.be.greaterThan(100);
@@ -189,28 +220,81 @@ describe('sf plugins install of the packed plugin, from a registry', function ()
       if (version !== entry.version) differing.push(`${path}: ${version}, locked ${String(entry.version)}`);
     }
     expect(differing).to.deep.equal([]);
-    for (const dev of ['typescript', 'mocha', 'verdaccio', 'node']) expect(existsSync(join(pluginRoot, 'node_modules', dev)), dev).to.equal(false);
+    for (const dev of ['typescript', 'mocha', 'verdaccio', 'node'])
+      expect(existsSync(join(pluginRoot, 'node_modules', dev)), dev).to.equal(false);
   });
 
   it('sets up, verifies and audits an app with the installed plugin', async () => {
     const integration = String(emu?.ready.integrationUser.username);
-    const setup = await runSf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Nut_Install', '--username', integration, '--output-dir', 'certs', '--json'], { home, env: sfEnv(home) });
+    const setup = await runSf(
+      [
+        'jwtapp',
+        'setup',
+        '--target-org',
+        'emu',
+        '--name',
+        'Nut_Install',
+        '--username',
+        integration,
+        '--output-dir',
+        'certs',
+        '--json',
+      ],
+      { home, env: sfEnv(home) },
+    );
     expect(setup.status, setup.stdout + setup.stderr).to.equal(0);
-    const result = setup.json?.result as { status: string; clientId: string; keyFile: string; loginUrl: string; verification: { success: boolean } };
+    const result = setup.json?.result as {
+      status: string;
+      clientId: string;
+      keyFile: string;
+      loginUrl: string;
+      verification: { success: boolean };
+    };
     expect(result).to.include({ status: 'created', keyFile: join(home, 'certs', 'server.key') });
     expect(result.verification.success).to.equal(true);
 
-    const verify = await runSf(['jwtapp', 'verify', '--username', integration, '--client-id', result.clientId, '--jwt-key-file', result.keyFile, '--instance-url', result.loginUrl, '--json'], {
-      home,
-      env: sfEnv(home),
-    });
+    const verify = await runSf(
+      [
+        'jwtapp',
+        'verify',
+        '--username',
+        integration,
+        '--client-id',
+        result.clientId,
+        '--jwt-key-file',
+        result.keyFile,
+        '--instance-url',
+        result.loginUrl,
+        '--json',
+      ],
+      {
+        home,
+        env: sfEnv(home),
+      },
+    );
     expect(verify.status, verify.stdout + verify.stderr).to.equal(0);
     expect(verify.json?.result).to.include({ success: true, username: integration, orgId: emu?.ready.orgId });
 
-    const audit = await runSf(['jwtapp', 'audit', '--target-org', 'emu', '--name', 'Nut_Install', '--username', integration, '--jwt-key-file', result.keyFile, '--verify', '--json'], {
-      home,
-      env: sfEnv(home),
-    });
+    const audit = await runSf(
+      [
+        'jwtapp',
+        'audit',
+        '--target-org',
+        'emu',
+        '--name',
+        'Nut_Install',
+        '--username',
+        integration,
+        '--jwt-key-file',
+        result.keyFile,
+        '--verify',
+        '--json',
+      ],
+      {
+        home,
+        env: sfEnv(home),
+      },
+    );
     expect(audit.status, audit.stdout + audit.stderr).to.equal(0);
     const { summary } = audit.json?.result as { summary: { pass: number; warn: number; fail: number } };
     expect(summary).to.include({ warn: 0, fail: 0 });

@@ -36,7 +36,7 @@ describe('the plugin inside the real sf', () => {
     expect(run.stdout).to.match(/EXIT CODES[\s\S]*3\s+A local input is wrong/);
   });
 
-  it('prints every command\'s --help from the manifest, without importing the command', async () => {
+  it("prints every command's --help from the manifest, without importing the command", async () => {
     // A copy of the packed plugin whose command modules throw when imported: oclif imports a command for
     // --help only when a flag computes its default's help text, and that import costs 0.3-0.8 s of start-up.
     const copy = await tempDir('jwtapp-help-only-');
@@ -50,7 +50,9 @@ describe('the plugin inside the real sf', () => {
     const helpHome = sfHome();
     const link = await runSf(['plugins', 'link', copy, '--no-install'], { home: helpHome });
     expect(link.status, link.stderr).to.equal(0);
-    const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { summary: string }> };
+    const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, { summary: string }>;
+    };
     expect(Object.keys(manifest.commands)).to.have.length(files.length);
     for (const [id, command] of Object.entries(manifest.commands)) {
       // eslint-disable-next-line no-await-in-loop

@@ -22,17 +22,49 @@ describe('sf jwtapp behind an HTTPS proxy, through the real sf', () => {
   after(() => proxy.stop());
 
   it('sets up an app with its login check sent through the proxy, then verifies it at login.salesforce.com', async () => {
-    const setup = await nut.sf(['jwtapp', 'setup', '-o', 'emu', '--name', 'Proxied_App', '--username', integration, '--app-type', 'connected-app', '--json'], { env: proxy.env });
+    const setup = await nut.sf(
+      [
+        'jwtapp',
+        'setup',
+        '-o',
+        'emu',
+        '--name',
+        'Proxied_App',
+        '--username',
+        integration,
+        '--app-type',
+        'connected-app',
+        '--json',
+      ],
+      { env: proxy.env },
+    );
     expect(setup.status, setup.stdout).to.equal(0);
     // The login check is the plugin's own request; jsforce's went through the proxy already.
     expect(proxy.seen).to.include(`POST ${nut.emu.url}/services/oauth2/token`);
     const { clientId } = setup.json?.result as { clientId: string };
 
     await nut.emu.clearRequests();
-    const args = ['jwtapp', 'verify', '-o', integration, '-i', clientId, '-f', join(nut.home, 'server.key'), '-r', 'https://login.salesforce.com', '--json'];
+    const args = [
+      'jwtapp',
+      'verify',
+      '-o',
+      integration,
+      '-i',
+      clientId,
+      '-f',
+      join(nut.home, 'server.key'),
+      '-r',
+      'https://login.salesforce.com',
+      '--json',
+    ];
     const verify = await nut.sf(args, { env: proxy.env });
     expect(verify.status, verify.stdout).to.equal(0);
-    expect(verify.json?.result).to.include({ success: true, username: integration, loginUrl: 'https://login.salesforce.com', orgId: nut.emu.ready.orgId });
+    expect(verify.json?.result).to.include({
+      success: true,
+      username: integration,
+      loginUrl: 'https://login.salesforce.com',
+      orgId: nut.emu.ready.orgId,
+    });
     expect(proxy.seen).to.include('CONNECT login.salesforce.com:443');
     const tokens = (await nut.emu.requests()).filter((r) => r.path === '/services/oauth2/token');
     expect(tokens.map((r) => `${r.host} ${r.status}`)).to.deep.equal(['login.salesforce.com 200']);

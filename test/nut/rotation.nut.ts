@@ -16,14 +16,36 @@ describe('rotations at once and interrupted, through the real sf', () => {
   let dir: string;
   let username: string;
 
-  const sf = (args: string[], onSpawn?: SfOptions['onSpawn']): Promise<SfRun> => nut.sf([...args, '--json'], { onSpawn });
+  const sf = (args: string[], onSpawn?: SfOptions['onSpawn']): Promise<SfRun> =>
+    nut.sf([...args, '--json'], { onSpawn });
   const rotate = (onSpawn?: SfOptions['onSpawn']): Promise<SfRun> =>
-    sf(['jwtapp', 'cert', 'rotate', '--target-org', 'emu', '--name', 'Turn_App', '--username', username, '--output-dir', dir, '--wait', '1'], onSpawn);
-  const setup = (): Promise<SfRun> => sf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Turn_App', '--username', username, '--output-dir', dir]);
+    sf(
+      [
+        'jwtapp',
+        'cert',
+        'rotate',
+        '--target-org',
+        'emu',
+        '--name',
+        'Turn_App',
+        '--username',
+        username,
+        '--output-dir',
+        dir,
+        '--wait',
+        '1',
+      ],
+      onSpawn,
+    );
+  const setup = (): Promise<SfRun> =>
+    sf(['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Turn_App', '--username', username, '--output-dir', dir]);
   const folderMatchesApp = async (): Promise<boolean> => {
     const held = (await nut.emu.state()).apps.find((a) => a.name === 'Turn_App')?.certificate ?? '';
     const key = createPrivateKey(await readFile(join(dir, 'server.key'), 'utf8'));
-    return new X509Certificate(held).checkPrivateKey(key) && new X509Certificate(await readFile(join(dir, 'server.crt'), 'utf8')).checkPrivateKey(key);
+    return (
+      new X509Certificate(held).checkPrivateKey(key) &&
+      new X509Certificate(await readFile(join(dir, 'server.crt'), 'utf8')).checkPrivateKey(key)
+    );
   };
 
   before(async () => {
@@ -38,7 +60,9 @@ describe('rotations at once and interrupted, through the real sf', () => {
     const runs = await Promise.all([1, 2, 3, 4].map(() => rotate()));
     for (const [i, run] of runs.entries()) expect(run.status, `run ${i + 1}: ${run.stdout}${run.stderr}`).to.equal(0);
     expect(await folderMatchesApp()).to.equal(true);
-    const waited = runs.filter((r) => (r.json?.warnings ?? []).some((w) => w.includes('waiting for it to finish'))).length;
+    const waited = runs.filter((r) =>
+      (r.json?.warnings ?? []).some((w) => w.includes('waiting for it to finish')),
+    ).length;
     process.stdout.write(`      four rotations at once: 4 exited 0, ${waited} waited for the folder\n`);
     // Each run kept the pair before it: four dated pairs, all different.
     const kept = (await readdir(dir)).filter((f) => /^server-.*\.key$/.test(f));
@@ -81,10 +105,15 @@ describe('rotations at once and interrupted, through the real sf', () => {
       await nut.emu.clearRequests();
       // eslint-disable-next-line no-await-in-loop
       const next = await setup();
-      expect(next.status, `after ${point.signal} at +${point.afterSwitchMs} ms: ${next.stdout}${next.stderr}`).to.equal(0);
+      expect(next.status, `after ${point.signal} at +${point.afterSwitchMs} ms: ${next.stdout}${next.stderr}`).to.equal(
+        0,
+      );
       // The repair is local: the folder takes the pair the app holds. Nothing is uploaded (an upload here would
       // be whatever pair the kill left on disk, unverified, in place of the one the pipeline uses).
-      expect((next.json?.result as { status?: string }).status, `after ${point.signal} at +${point.afterSwitchMs} ms`).to.equal('unchanged');
+      expect(
+        (next.json?.result as { status?: string }).status,
+        `after ${point.signal} at +${point.afterSwitchMs} ms`,
+      ).to.equal('unchanged');
       // eslint-disable-next-line no-await-in-loop
       expect(await nut.emu.writes(), `after ${point.signal} at +${point.afterSwitchMs} ms`).to.deep.equal([]);
       // eslint-disable-next-line no-await-in-loop
@@ -92,9 +121,13 @@ describe('rotations at once and interrupted, through the real sf', () => {
       // eslint-disable-next-line no-await-in-loop
       expect(await readdir(dir)).to.not.include('.jwtapp-switch.json');
       const repaired = (next.json?.warnings ?? []).find((w) => w.includes('was interrupted'));
-      outcomes.push(`${point.signal}@+${point.afterSwitchMs}ms: exit ${killed.status}, ${repaired ? (repaired.includes('put back') ? 'rolled back' : 'kept the new pair') : 'nothing to repair'}`);
+      outcomes.push(
+        `${point.signal}@+${point.afterSwitchMs}ms: exit ${killed.status}, ${repaired ? (repaired.includes('put back') ? 'rolled back' : 'kept the new pair') : 'nothing to repair'}`,
+      );
     }
-    process.stdout.write(`      interrupted rotations, each repaired by the next setup:\n${outcomes.map((o) => `        ${o}`).join('\n')}\n`);
+    process.stdout.write(
+      `      interrupted rotations, each repaired by the next setup:\n${outcomes.map((o) => `        ${o}`).join('\n')}\n`,
+    );
     await nut.emu.setLatency(0);
   });
 });

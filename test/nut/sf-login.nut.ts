@@ -28,10 +28,25 @@ describe('the real sf CLI against the emulator', () => {
   });
 
   const loginJwt = (username: string, clientId: string, key: string): Promise<SfRun> =>
-    nut.sf(['org', 'login', 'jwt', '--username', username, '--client-id', clientId, '--jwt-key-file', key, '--instance-url', nut.emu.url, '--json']);
+    nut.sf([
+      'org',
+      'login',
+      'jwt',
+      '--username',
+      username,
+      '--client-id',
+      clientId,
+      '--jwt-key-file',
+      key,
+      '--instance-url',
+      nut.emu.url,
+      '--json',
+    ]);
 
   it('logs in with sf org login access-token', async () => {
-    const run = await nut.sf(['org', 'login', 'access-token', '--instance-url', nut.emu.url, '--no-prompt', '--json'], { env: { SF_ACCESS_TOKEN: nut.emu.ready.admin.accessToken } });
+    const run = await nut.sf(['org', 'login', 'access-token', '--instance-url', nut.emu.url, '--no-prompt', '--json'], {
+      env: { SF_ACCESS_TOKEN: nut.emu.ready.admin.accessToken },
+    });
     expect(run.status, run.stdout + run.stderr).to.equal(0);
     expect(run.json?.result).to.include({ username: nut.emu.ready.admin.username, orgId: nut.emu.ready.orgId });
   });

@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { certificateDer, describeCertificate, sameCertificate, storedCertificate } from '../../src/certificate/inspect.js';
+import {
+  certificateDer,
+  describeCertificate,
+  sameCertificate,
+  storedCertificate,
+} from '../../src/certificate/inspect.js';
 import { otherKey, testKey } from '../helpers/org.js';
 
 /** The form retrieved Connected Apps hold: the base64 body alone, on one line (test/corpus/connected-apps). */
@@ -8,7 +13,9 @@ const bodyOnly = (pem: string): string => pem.replace(/-----(BEGIN|END) CERTIFIC
 describe('certificates in the forms an org stores them', () => {
   it('reads the base64 body alone, one line, as the same certificate as its PEM', async () => {
     const { certificatePem } = await testKey();
-    expect(storedCertificate(bodyOnly(certificatePem)).fingerprint256).to.equal(storedCertificate(certificatePem).fingerprint256);
+    expect(storedCertificate(bodyOnly(certificatePem)).fingerprint256).to.equal(
+      storedCertificate(certificatePem).fingerprint256,
+    );
     expect(describeCertificate(bodyOnly(certificatePem))).to.deep.equal(describeCertificate(certificatePem));
   });
 
@@ -16,7 +23,9 @@ describe('certificates in the forms an org stores them', () => {
     const { certificatePem } = await testKey();
     const other = (await otherKey()).certificatePem;
     expect(sameCertificate(certificatePem, bodyOnly(certificatePem))).to.equal(true);
-    expect(sameCertificate(certificatePem.replace(/\n/g, '\r\n'), bodyOnly(certificatePem).replace(/(.{64})/g, '$1\n'))).to.equal(true);
+    expect(
+      sameCertificate(certificatePem.replace(/\n/g, '\r\n'), bodyOnly(certificatePem).replace(/(.{64})/g, '$1\n')),
+    ).to.equal(true);
     expect(sameCertificate(bodyOnly(certificatePem), bodyOnly(other))).to.equal(false);
     expect(sameCertificate(undefined, bodyOnly(certificatePem))).to.equal(false);
     expect(sameCertificate(undefined, undefined)).to.equal(true);

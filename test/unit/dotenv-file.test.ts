@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { writeCiFiles, type PipelineLogin } from '../../src/output/ci.js';
-import { readAsDockerEnvFile, readAsDotenv, readAsGh, readWithBash, type Variables } from '../helpers/dotenv-readers.js';
+import {
+  readAsDockerEnvFile,
+  readAsDotenv,
+  readAsGh,
+  readWithBash,
+  type Variables,
+} from '../helpers/dotenv-readers.js';
 import { testKey } from '../helpers/org.js';
 
 const login = (keyFile: string, username = 'integration@acme.com'): PipelineLogin => ({
@@ -54,7 +60,11 @@ describe('the dotenv file, read back by bash, dotenv, docker --env-file and gh s
 
   const write = async (l: PipelineLogin, options: { key?: string; secret?: string } = {}): Promise<string> => {
     const file = join(dir, '.env.jwt');
-    await writeCiFiles(l, { privateKeyPem: options.key, clientSecret: options.secret }, { envFile: file, includeKeyInEnvFile: Boolean(options.key), force: true });
+    await writeCiFiles(
+      l,
+      { privateKeyPem: options.key, clientSecret: options.secret },
+      { envFile: file, includeKeyInEnvFile: Boolean(options.key), force: true },
+    );
     return file;
   };
 
@@ -99,15 +109,19 @@ describe('the dotenv file, read back by bash, dotenv, docker --env-file and gh s
   for (const [what, path, reason] of [
     ['a line break (a variable smuggled in)', '/tmp/x\nSF_LOGIN_URL=https://evil.example.com/server.key', 'line break'],
     ['a carriage return', '/tmp/x\rSF_CLIENT_ID=evil/server.key', 'line break'],
-    ["a ' and a \"", '/tmp/o\'brien "ci"/server.key', "'"],
+    ['a \' and a "', '/tmp/o\'brien "ci"/server.key', "'"],
     ["a ' and a $", "/tmp/o'brien/$HOME/server.key", "'"],
     ['a trailing backslash', 'C:\\certs\\', 'backslash'],
   ]) {
     it(`refuses a value with ${what}, naming the variable, and writes nothing`, async () => {
       const file = join(dir, '.env.jwt');
-      const error = await writeCiFiles(login(path), { privateKeyPem: undefined }, { envFile: file, includeKeyInEnvFile: false, force: true }).then(
+      const error = await writeCiFiles(
+        login(path),
+        { privateKeyPem: undefined },
+        { envFile: file, includeKeyInEnvFile: false, force: true },
+      ).then(
         () => undefined,
-        (e: Error & { exitCode?: number }) => e
+        (e: Error & { exitCode?: number }) => e,
       );
       expect(error?.name).to.equal('CiValueUnwritableError');
       expect(error?.exitCode).to.equal(3);
@@ -117,9 +131,13 @@ describe('the dotenv file, read back by bash, dotenv, docker --env-file and gh s
   }
 
   it('refuses a secret no form carries without saying the secret', async () => {
-    const error = await writeCiFiles(login('/k'), { privateKeyPem: undefined, clientSecret: 'it\'s"secret' }, { envFile: join(dir, 'e'), includeKeyInEnvFile: false, force: true }).then(
+    const error = await writeCiFiles(
+      login('/k'),
+      { privateKeyPem: undefined, clientSecret: 'it\'s"secret' },
+      { envFile: join(dir, 'e'), includeKeyInEnvFile: false, force: true },
+    ).then(
       () => undefined,
-      (e: Error) => e
+      (e: Error) => e,
     );
     expect(error?.name).to.equal('CiValueUnwritableError');
     expect(error?.message).to.include('SF_CLIENT_SECRET').and.not.include('secret"');
@@ -128,7 +146,10 @@ describe('the dotenv file, read back by bash, dotenv, docker --env-file and gh s
   it("rewrites an earlier version's unquoted file holding the same values, without calling it different", async () => {
     const l = login('/Users/Ann Lee/certs/server.key');
     const file = join(dir, '.env.jwt');
-    const old = ['# Written by sf jwtapp setup. Keep this file out of version control.', ...Object.entries(expected(l)).map(([n, v]) => `${n}=${v}`)].join('\n');
+    const old = [
+      '# Written by sf jwtapp setup. Keep this file out of version control.',
+      ...Object.entries(expected(l)).map(([n, v]) => `${n}=${v}`),
+    ].join('\n');
     await writeFile(file, `${old}\n`, { mode: 0o600 });
     await writeCiFiles(l, { privateKeyPem: undefined }, { envFile: file, includeKeyInEnvFile: false });
     expect(readWithBash(file)).to.deep.equal(expected(l));

@@ -13,8 +13,22 @@ type FixtureRun = { code: number | null; signal: NodeJS.Signals | null; output: 
 const runFixture = (fixture: 'clean' | 'leaves' | 'stopped', stopWith?: NodeJS.Signals): Promise<FixtureRun> =>
   new Promise((done, fail) => {
     const mocha = join(REPO_ROOT, 'node_modules', 'mocha', 'bin', '_mocha');
-    const args = ['--import', 'tsx', mocha, '--no-config', '--require', 'test/helpers/env.ts', '--timeout', '120000', 'test/helpers/leftovers.fixture.ts'];
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, FIXTURE: fixture }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [
+      '--import',
+      'tsx',
+      mocha,
+      '--no-config',
+      '--require',
+      'test/helpers/env.ts',
+      '--timeout',
+      '120000',
+      'test/helpers/leftovers.fixture.ts',
+    ];
+    const child = spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      env: { ...process.env, FIXTURE: fixture },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const collect = (text: string): void => {
       output += text;
@@ -23,14 +37,19 @@ const runFixture = (fixture: 'clean' | 'leaves' | 'stopped', stopWith?: NodeJS.S
     child.stdout.setEncoding('utf8').on('data', collect);
     child.stderr.setEncoding('utf8').on('data', collect);
     child.on('error', fail);
-    child.on('close', (code, signal) => done({ code, signal, output, root: /^run root: (.*)$/m.exec(output)?.[1] ?? '' }));
+    child.on('close', (code, signal) =>
+      done({ code, signal, output, root: /^run root: (.*)$/m.exec(output)?.[1] ?? '' }),
+    );
   });
 
 describe('temp files of a test run', () => {
   it('puts the run, and the processes it starts, in a temp directory of its own', async () => {
     expect(tmpdir()).to.match(new RegExp(`${RUN_PREFIX}${process.pid}-`));
     const child = await new Promise<string>((done) => {
-      const node = spawn(process.execPath, ['-p', 'require("node:os").tmpdir()'], { env: { ...process.env }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const node = spawn(process.execPath, ['-p', 'require("node:os").tmpdir()'], {
+        env: { ...process.env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let out = '';
       node.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
       node.on('close', () => done(out.trim()));
@@ -49,7 +68,9 @@ describe('temp files of a test run', () => {
   it('fails a test file that leaves private keys behind, naming the file and the keys, and still removes them', async () => {
     const run = await runFixture('leaves');
     expect(run.code, run.output).to.equal(1);
-    expect(run.output).to.match(/test\/helpers\/leftovers\.fixture\.ts left 2 private key file\(s\) in the temp directory: jwtapp-fixture-left-\w+\/ci\.env, jwtapp-fixture-left-\w+\/server\.key/);
+    expect(run.output).to.match(
+      /test\/helpers\/leftovers\.fixture\.ts left 2 private key file\(s\) in the temp directory: jwtapp-fixture-left-\w+\/ci\.env, jwtapp-fixture-left-\w+\/server\.key/,
+    );
     expect(existsSync(run.root)).to.equal(false);
   });
 

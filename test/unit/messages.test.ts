@@ -9,7 +9,9 @@ import { REPO_ROOT } from '../helpers/sf.js';
  * ships). A message that sends users to a command that does not exist fails here.
  */
 type Command = { id: string; flags: Set<string>; chars: Set<string> };
-type Manifest = { commands: Record<string, { id: string; aliases?: string[]; flags: Record<string, { name: string; char?: string }> }> };
+type Manifest = {
+  commands: Record<string, { id: string; aliases?: string[]; flags: Record<string, { name: string; char?: string }> }>;
+};
 
 const loadCommands = (): Map<string, Command> => {
   const plugins = join(REPO_ROOT, 'node_modules', '@salesforce');
@@ -29,14 +31,25 @@ const loadCommands = (): Map<string, Command> => {
     }
     for (const c of Object.values(manifest.commands)) {
       const flags = Object.values(c.flags);
-      const command = { id: c.id, flags: new Set(flags.map((f) => f.name)), chars: new Set(flags.flatMap((f) => (f.char ? [f.char] : []))) };
+      const command = {
+        id: c.id,
+        flags: new Set(flags.map((f) => f.name)),
+        chars: new Set(flags.flatMap((f) => (f.char ? [f.char] : []))),
+      };
       for (const id of [c.id, ...(c.aliases ?? [])]) commands.set(id, command);
     }
   }
   return commands;
 };
 
-type Reference = { file: string; line: number; text: string; command: string | undefined; flags: string[]; chars: string[] };
+type Reference = {
+  file: string;
+  line: number;
+  text: string;
+  command: string | undefined;
+  flags: string[];
+  chars: string[];
+};
 
 const flagsIn = (text: string): { flags: string[]; chars: string[] } => {
   // The command line ends where the sentence or the quotation does.
@@ -62,7 +75,8 @@ const references = (commands: Map<string, Command>): Reference[] => {
           const command = k > 0 ? words.slice(0, k).join(':') : undefined;
           const { flags, chars } = flagsIn(`${words.slice(k).join(' ')}${m[2]}`);
           // Prose that merely names sf ("the sf auth store") names no command and no flag.
-          if (command !== undefined || words[0] === 'jwtapp' || flags.length > 0) found.push({ file, line: i + 1, text, command, flags, chars });
+          if (command !== undefined || words[0] === 'jwtapp' || flags.length > 0)
+            found.push({ file, line: i + 1, text, command, flags, chars });
         }
         const example = /<%= command\.id %>(.*)$/.exec(text);
         if (example && ownCommand) found.push({ file, line: i + 1, text, command: ownCommand, ...flagsIn(example[1]) });
@@ -75,7 +89,7 @@ describe('the commands messages recommend', () => {
   const commands = loadCommands();
   const found = references(commands);
 
-  it('finds the command lines in the messages, this plugin\'s and sf\'s', () => {
+  it("finds the command lines in the messages, this plugin's and sf's", () => {
     expect(commands.has('jwtapp:setup') && commands.has('org:login:jwt')).to.equal(true);
     expect(found.filter((r) => r.command === 'org:assign:permset')).to.not.deep.equal([]);
     expect(found.filter((r) => r.file === 'jwtapp.setup.md' && r.flags.includes('dotenv-file'))).to.not.deep.equal([]);

@@ -4,12 +4,28 @@ import { backoffDelay, DEFAULT_BACKOFF } from '../../src/retry/backoff.js';
 import { diagnose } from '../../src/oauth/diagnosis.js';
 import { parseIdentityUrl, tokenUrl, type TokenOutcome } from '../../src/oauth/token.js';
 
-const context = { loginUrl: 'https://login.salesforce.com', clientId: '3MVGkey', username: 'ci@acme.com', audience: 'https://login.salesforce.com' };
-const refused = (error: string, description: string, status = 400): Extract<TokenOutcome, { kind: 'refused' }> => ({ kind: 'refused' as const, status, error, description, serverDate: undefined });
+const context = {
+  loginUrl: 'https://login.salesforce.com',
+  clientId: '3MVGkey',
+  username: 'ci@acme.com',
+  audience: 'https://login.salesforce.com',
+};
+const refused = (error: string, description: string, status = 400): Extract<TokenOutcome, { kind: 'refused' }> => ({
+  kind: 'refused' as const,
+  status,
+  error,
+  description,
+  serverDate: undefined,
+});
 
 describe('audience', () => {
   it('is test.salesforce.com for sandbox and scratch login URLs', () => {
-    for (const url of ['https://test.salesforce.com', 'https://acme--uat.sandbox.my.salesforce.com', 'https://fun-dream-123.scratch.my.salesforce.com', 'https://acme--dev.my.salesforce.com']) {
+    for (const url of [
+      'https://test.salesforce.com',
+      'https://acme--uat.sandbox.my.salesforce.com',
+      'https://fun-dream-123.scratch.my.salesforce.com',
+      'https://acme--dev.my.salesforce.com',
+    ]) {
       expect(orgKindOfUrl(url), url).to.equal('sandbox');
       expect(defaultAudience(url), url).to.equal('https://test.salesforce.com');
     }
@@ -34,7 +50,8 @@ describe('backoff', () => {
   });
 
   it('never pauses longer than the cap', () => {
-    for (let attempt = 1; attempt < 30; attempt++) expect(backoffDelay(attempt, DEFAULT_BACKOFF, () => 1)).to.be.at.most(DEFAULT_BACKOFF.maxMs);
+    for (let attempt = 1; attempt < 30; attempt++)
+      expect(backoffDelay(attempt, DEFAULT_BACKOFF, () => 1)).to.be.at.most(DEFAULT_BACKOFF.maxMs);
     expect(backoffDelay(30, DEFAULT_BACKOFF, () => 0)).to.equal(DEFAULT_BACKOFF.maxMs / 2);
   });
 });
@@ -65,7 +82,10 @@ describe('diagnosis', () => {
   }
 
   it("says an app_not_found at the org's My Domain is a blocked or missing app, not the generic-host mistake", () => {
-    const generic = diagnose(refused('app_not_found', 'External client app is not installed in this org'), { ...context, loginUrl: 'https://login.salesforce.com' });
+    const generic = diagnose(refused('app_not_found', 'External client app is not installed in this org'), {
+      ...context,
+      loginUrl: 'https://login.salesforce.com',
+    });
     expect(generic.name).to.equal('AppNotInstalled');
     expect(generic.actions[0]).to.include('My Domain');
     for (const atMyDomain of [
@@ -81,33 +101,54 @@ describe('diagnosis', () => {
   });
 
   it('treats a 5xx answer and an unreachable server as passing failures', () => {
-    expect(diagnose({ kind: 'http-error', status: 503, body: 'down', serverDate: undefined }, context)).to.include({ name: 'LoginServer', persistence: 'transient' });
-    expect(diagnose({ kind: 'unreachable', message: 'ENOTFOUND' }, context)).to.include({ name: 'LoginUrlUnreachable', persistence: 'transient' });
+    expect(diagnose({ kind: 'http-error', status: 503, body: 'down', serverDate: undefined }, context)).to.include({
+      name: 'LoginServer',
+      persistence: 'transient',
+    });
+    expect(diagnose({ kind: 'unreachable', message: 'ENOTFOUND' }, context)).to.include({
+      name: 'LoginUrlUnreachable',
+      persistence: 'transient',
+    });
     // A redirect is never the token endpoint's answer: a moved domain (same path, new host) or a gateway's sign-in page.
-    const moved = diagnose({ kind: 'redirected', status: 301, location: 'https://acme-renamed.my.salesforce.com/services/oauth2/token' }, context);
+    const moved = diagnose(
+      { kind: 'redirected', status: 301, location: 'https://acme-renamed.my.salesforce.com/services/oauth2/token' },
+      context,
+    );
     expect(moved).to.include({ name: 'LoginDomainMoved', persistence: 'permanent' });
     expect(moved.actions.join(' ')).to.include('https://acme-renamed.my.salesforce.com');
-    const away = diagnose({ kind: 'redirected', status: 302, location: 'https://sso.corp.example/login?return=x' }, context);
+    const away = diagnose(
+      { kind: 'redirected', status: 302, location: 'https://sso.corp.example/login?return=x' },
+      context,
+    );
     expect(away).to.include({ name: 'LoginRedirected', persistence: 'permanent' });
     expect(away.cause).to.include('https://sso.corp.example/login').and.not.include('return=x');
   });
 
   it('names the user and client id in its causes and actions', () => {
     expect(diagnose(refused('invalid_client_id', 'client identifier invalid'), context).cause).to.include('3MVGkey');
-    expect(diagnose(refused('invalid_app_access', 'user is not admin approved to access this app'), context).actions.join(' ')).to.include('--on-behalf-of ci@acme.com');
+    expect(
+      diagnose(refused('invalid_app_access', 'user is not admin approved to access this app'), context).actions.join(
+        ' ',
+      ),
+    ).to.include('--on-behalf-of ci@acme.com');
   });
 });
 
 describe('token URL', () => {
-  it('sits below the login URL, a site\'s path included', () => {
+  it("sits below the login URL, a site's path included", () => {
     expect(tokenUrl('https://login.salesforce.com')).to.equal('https://login.salesforce.com/services/oauth2/token');
-    expect(tokenUrl('https://acme.my.site.com/partners/')).to.equal('https://acme.my.site.com/partners/services/oauth2/token');
+    expect(tokenUrl('https://acme.my.site.com/partners/')).to.equal(
+      'https://acme.my.site.com/partners/services/oauth2/token',
+    );
   });
 });
 
 describe('identity URL', () => {
   it('gives the org and user Ids', () => {
-    expect(parseIdentityUrl('https://login.salesforce.com/id/00D000000000001AAA/005000000000001AAA')).to.deep.equal({ orgId: '00D000000000001AAA', userId: '005000000000001AAA' });
+    expect(parseIdentityUrl('https://login.salesforce.com/id/00D000000000001AAA/005000000000001AAA')).to.deep.equal({
+      orgId: '00D000000000001AAA',
+      userId: '005000000000001AAA',
+    });
     expect(parseIdentityUrl('https://example.com/nothing')).to.equal(undefined);
   });
 });

@@ -21,31 +21,71 @@ const inSequence = (type: string, keys: string[]): boolean => {
 };
 
 describe('writes in the WSDL order', () => {
-  it('puts the fields a merge adds to an existing Connected App in their place, not after its scopes (ActiFi\'s guide, docs/research/vendor-guides.md)', () => {
+  it("puts the fields a merge adds to an existing Connected App in their place, not after its scopes (ActiFi's guide, docs/research/vendor-guides.md)", () => {
     // A vendor's app as read: OAuth settings without a certificate or "admin approved", no permission sets.
     const read = {
       fullName: 'Vendor_App',
       contactEmail: 'vendor@acme.com',
       label: 'Vendor App',
-      oauthConfig: { callbackUrl: 'https://vendor.example/callback', consumerKey: '3MVG9Vendor.Key_001', scopes: ['Api', 'Web'] },
+      oauthConfig: {
+        callbackUrl: 'https://vendor.example/callback',
+        consumerKey: '3MVG9Vendor.Key_001',
+        scopes: ['Api', 'Web'],
+      },
       oauthPolicy: { ipRelaxation: 'ENFORCE', refreshTokenPolicy: 'infinite' },
     };
     const merged = mergeConnectedApp(read, desired);
     const oauthKeys = Object.keys(merged.oauthConfig as object);
     expect(inSequence('ConnectedAppOauthConfig', oauthKeys), oauthKeys.join()).to.equal(false);
     const ordered = inWsdlOrder('ConnectedApp', merged);
-    expect(Object.keys(ordered.oauthConfig as object)).to.deep.equal(['callbackUrl', 'certificate', 'consumerKey', 'isAdminApproved', 'scopes']);
-    expect(Object.keys(ordered)).to.deep.equal(['fullName', 'contactEmail', 'label', 'oauthConfig', 'oauthPolicy', 'permissionSetName']);
+    expect(Object.keys(ordered.oauthConfig as object)).to.deep.equal([
+      'callbackUrl',
+      'certificate',
+      'consumerKey',
+      'isAdminApproved',
+      'scopes',
+    ]);
+    expect(Object.keys(ordered)).to.deep.equal([
+      'fullName',
+      'contactEmail',
+      'label',
+      'oauthConfig',
+      'oauthPolicy',
+      'permissionSetName',
+    ]);
   });
 
   it('keeps a field it does not know after the field it followed', () => {
-    const ordered = inWsdlOrder('ExtlClntAppConfigurablePolicies', { label: 'x', isEnabled: true, fromNewerApi: true, externalClientApplication: 'A', fullName: 'A_plcy' });
-    expect(Object.keys(ordered)).to.deep.equal(['fullName', 'externalClientApplication', 'isEnabled', 'fromNewerApi', 'label']);
+    const ordered = inWsdlOrder('ExtlClntAppConfigurablePolicies', {
+      label: 'x',
+      isEnabled: true,
+      fromNewerApi: true,
+      externalClientApplication: 'A',
+      fullName: 'A_plcy',
+    });
+    expect(Object.keys(ordered)).to.deep.equal([
+      'fullName',
+      'externalClientApplication',
+      'isEnabled',
+      'fromNewerApi',
+      'label',
+    ]);
   });
 
   it('writes deployed files in the WSDL order, where isDPopEnabled precedes isDeviceFlowEnabled (not the alphabet of localeCompare)', () => {
-    const xml = metadataXml('ExtlClntAppGlobalOauthSettings', { fullName: 'A_glbl', isDeviceFlowEnabled: false, externalClientApplication: 'A', isDPopEnabled: false, callbackUrl: 'x' });
+    const xml = metadataXml('ExtlClntAppGlobalOauthSettings', {
+      fullName: 'A_glbl',
+      isDeviceFlowEnabled: false,
+      externalClientApplication: 'A',
+      isDPopEnabled: false,
+      callbackUrl: 'x',
+    });
     const elements = [...xml.matchAll(/<(\w+)>/g)].map((m) => m[1]);
-    expect(elements).to.deep.equal(['callbackUrl', 'externalClientApplication', 'isDPopEnabled', 'isDeviceFlowEnabled']);
+    expect(elements).to.deep.equal([
+      'callbackUrl',
+      'externalClientApplication',
+      'isDPopEnabled',
+      'isDeviceFlowEnabled',
+    ]);
   });
 });

@@ -12,15 +12,21 @@ describe('riding out an outage', () => {
   const fake = new FakeClock();
   useFakeClock(fake);
 
-  it('tells an outage from Salesforce\'s verdict', () => {
-    const dropped = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+  it("tells an outage from Salesforce's verdict", () => {
+    const dropped = Object.assign(new TypeError('fetch failed'), {
+      cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+    });
     expect(isTransient(dropped)).to.equal(true);
     expect(isTransient(new SfError('Service Unavailable', 'SERVER_UNAVAILABLE'))).to.equal(true);
     expect(isTransient(new SfError('[{"message":"Service Unavailable"}]', 'ERROR_HTTP_503'))).to.equal(true);
-    expect(isTransient(new Error('Metadata API request failed', { cause: new TypeError('fetch failed') }))).to.equal(true);
+    expect(isTransient(new Error('Metadata API request failed', { cause: new TypeError('fetch failed') }))).to.equal(
+      true,
+    );
     expect(isTransient(new SfError('duplicate value found', 'DUPLICATE_VALUE'))).to.equal(false);
     expect(isTransient(new SfError('Session expired or invalid', 'INVALID_SESSION_ID'))).to.equal(false);
-    expect(isTransient(new SfError('insufficient access rights on object id', 'INSUFFICIENT_ACCESS_OR_READONLY'))).to.equal(false);
+    expect(
+      isTransient(new SfError('insufficient access rights on object id', 'INSUFFICIENT_ACCESS_OR_READONLY')),
+    ).to.equal(false);
   });
 
   it('tries an idempotent call again after an outage, logs it, and waits a little longer each time', async () => {
@@ -33,7 +39,7 @@ describe('riding out an outage', () => {
         calls++;
         return calls < 3 ? Promise.reject(new TypeError('fetch failed')) : Promise.resolve('read');
       },
-      log
+      log,
     );
     expect(answer).to.equal('read');
     expect(calls).to.equal(3);
@@ -41,20 +47,20 @@ describe('riding out an outage', () => {
     expect(fake.now() - start).to.be.within(250 + 500, 500 + 1000);
   });
 
-  it('returns Salesforce\'s verdict at once, and gives up after MAX_ATTEMPTS outages', async () => {
+  it("returns Salesforce's verdict at once, and gives up after MAX_ATTEMPTS outages", async () => {
     let calls = 0;
     const refused = await retryIdempotent('q', () => {
       calls++;
       return Promise.reject(new SfError('bad', 'INVALID_FIELD'));
     }).catch((e: Error) => e);
-    expect((refused).name).to.equal('INVALID_FIELD');
+    expect(refused.name).to.equal('INVALID_FIELD');
     expect(calls).to.equal(1);
     calls = 0;
     const down = await retryIdempotent('q', () => {
       calls++;
       return Promise.reject(new SfError('Service Unavailable', 'SERVER_UNAVAILABLE'));
     }).catch((e: Error) => e);
-    expect((down).name).to.equal('SERVER_UNAVAILABLE');
+    expect(down.name).to.equal('SERVER_UNAVAILABLE');
     expect(calls).to.equal(MAX_ATTEMPTS);
   });
 });
@@ -78,9 +84,15 @@ describe('the one retry loop', () => {
 
   it('makes one attempt when the deadline is 0, and none more after a final outcome', async () => {
     let calls = 0;
-    await retry(() => Promise.resolve(++calls), { policy: { deadlineMs: 0, backoff: { initialMs: 1, factor: 1, maxMs: 1 } }, again: () => true });
+    await retry(() => Promise.resolve(++calls), {
+      policy: { deadlineMs: 0, backoff: { initialMs: 1, factor: 1, maxMs: 1 } },
+      again: () => true,
+    });
     expect(calls).to.equal(1);
-    await retry(() => Promise.resolve(++calls), { policy: { attempts: 5, backoff: { initialMs: 1, factor: 1, maxMs: 1 } }, again: (n) => n < 3 });
+    await retry(() => Promise.resolve(++calls), {
+      policy: { attempts: 5, backoff: { initialMs: 1, factor: 1, maxMs: 1 } },
+      again: (n) => n < 3,
+    });
     expect(calls).to.equal(3);
   });
 });
@@ -92,7 +104,8 @@ describe('a resilient connection', () => {
   /** A stand-in for jsforce's Connection: its reads fail with an outage `failures` times, then answer. */
   const connection = (failures: number): { conn: Connection; calls: () => number } => {
     let calls = 0;
-    const answer = (value: string): Promise<string> => (++calls <= failures ? Promise.reject(new TypeError('fetch failed')) : Promise.resolve(value));
+    const answer = (value: string): Promise<string> =>
+      ++calls <= failures ? Promise.reject(new TypeError('fetch failed')) : Promise.resolve(value);
     const conn = {
       accessToken: undefined,
       request: () => answer('batch'),
@@ -100,7 +113,11 @@ describe('a resilient connection', () => {
     };
     return { conn: conn as unknown as Connection, calls: () => calls };
   };
-  const batch = { method: 'POST', url: '/services/data/v62.0/composite/batch', body: JSON.stringify({ batchRequests: [{ method: 'GET', url: 'v62.0/query?q=x' }] }) };
+  const batch = {
+    method: 'POST',
+    url: '/services/data/v62.0/composite/batch',
+    body: JSON.stringify({ batchRequests: [{ method: 'GET', url: 'v62.0/query?q=x' }] }),
+  };
 
   it("leaves the caller's connection as it was: its own request and Metadata API calls are not retried", async () => {
     const { conn } = connection(1);
@@ -132,20 +149,30 @@ describe('a resilient connection', () => {
 
     const write = connection(1);
     const log = new RetryLog();
-    expect(await resilientConnection(write.conn, log).metadata.create('ConnectedApp', {} as never).catch((e: Error) => e.name)).to.equal('TypeError');
+    expect(
+      await resilientConnection(write.conn, log)
+        .metadata.create('ConnectedApp', {} as never)
+        .catch((e: Error) => e.name),
+    ).to.equal('TypeError');
     expect({ calls: write.calls(), logged: log.calls.length }).to.deep.equal({ calls: 1, logged: 0 });
   });
 });
 
 describe('an API call answered with a redirect', () => {
   it('is a moved domain when the same path is asked for on another host, with the login that fixes it', () => {
-    const error = redirectError('https://acme.my.salesforce.com/services/data/v62.0/query?q=x', 'https://acme-new.my.salesforce.com/services/data/v62.0/query?q=x') as SfError;
+    const error = redirectError(
+      'https://acme.my.salesforce.com/services/data/v62.0/query?q=x',
+      'https://acme-new.my.salesforce.com/services/data/v62.0/query?q=x',
+    ) as SfError;
     expect({ name: error.name, exitCode: error.exitCode }).to.deep.equal({ name: 'DomainMovedError', exitCode: 4 });
     expect(error.actions?.join(' ')).to.include('sf org login web --instance-url https://acme-new.my.salesforce.com');
   });
 
   it("is something in Salesforce's place when it points elsewhere, named without the location's query", () => {
-    const error = redirectError('https://acme.my.salesforce.com/services/Soap/m/62.0', '/?ec=302&startURL=%2Fsecret') as SfError;
+    const error = redirectError(
+      'https://acme.my.salesforce.com/services/Soap/m/62.0',
+      '/?ec=302&startURL=%2Fsecret',
+    ) as SfError;
     expect(error.name).to.equal('RedirectedAwayError');
     expect(error.message).to.include('https://acme.my.salesforce.com/').and.not.include('startURL');
     expect(error.actions?.join(' ')).to.include('run without HTTPS_PROXY and HTTP_PROXY: sf does not read NO_PROXY');

@@ -24,7 +24,8 @@ const problems = (value: unknown, type: string, path = type): string[] => {
 
 const valueProblems = (value: unknown, field: FieldType, path: string): string[] => {
   if (typeof field === 'object' && 'list' in field) return valueProblems(value, field.list, path);
-  if (typeof field === 'object' && 'enum' in field) return field.values.includes(String(value)) ? [] : [`${path}: ${String(value)} is not a ${field.enum}`];
+  if (typeof field === 'object' && 'enum' in field)
+    return field.values.includes(String(value)) ? [] : [`${path}: ${String(value)} is not a ${field.enum}`];
   if (typeof field === 'object' && 'complex' in field) return problems(value, field.complex, path);
   if (field === 'boolean' && typeof value !== 'boolean') return [`${path}: not a boolean`];
   return [];
@@ -32,7 +33,8 @@ const valueProblems = (value: unknown, field: FieldType, path: string): string[]
 
 const SCOPE_ENUM = ((): string[] => {
   const scopes = SCHEMA.types.ConnectedAppOauthConfig.fields.scopes;
-  if (typeof scopes === 'object' && 'list' in scopes && typeof scopes.list === 'object' && 'enum' in scopes.list) return scopes.list.values;
+  if (typeof scopes === 'object' && 'list' in scopes && typeof scopes.list === 'object' && 'enum' in scopes.list)
+    return scopes.list.values;
   throw new Error('ConnectedAppOauthConfig.scopes is not a list of an enum');
 })();
 
@@ -46,37 +48,50 @@ const desired: DesiredApp = {
   permissionSet: 'Acme_App_Access',
 };
 
-describe('what the plugin sends, against Salesforce\'s published metadata types', () => {
+describe("what the plugin sends, against Salesforce's published metadata types", () => {
   it('generates the schema from the pinned @salesforce/types package', () => {
     expect(SCHEMA.source).to.equal('@salesforce/types@1.9.0');
     expect(SCOPE_ENUM).to.include.members(['Api', 'RefreshToken', 'MCP', 'EinsteinGPT', 'SFAP', 'ForgotPassword']);
   });
 
-  it('writes only fields and values an External Client App\'s types define, scopes included', () => {
+  it("writes only fields and values an External Client App's types define, scopes included", () => {
     const app = mergeExternalClientApp(undefined, desired);
     for (const part of ['header', 'oauth', 'global', 'oauthPolicies'] as const) {
       expect(problems(app[part], ECA_PARTS[part].type)).to.deep.equal([]);
     }
-    const scopes = String(app.oauth?.commaSeparatedOauthScopes).split(',').map((s) => s.trim());
+    const scopes = String(app.oauth?.commaSeparatedOauthScopes)
+      .split(',')
+      .map((s) => s.trim());
     expect(scopes.filter((s) => !SCOPE_ENUM.includes(s))).to.deep.equal([]);
   });
 
-  it('writes only fields and values a Connected App\'s type defines', () => {
+  it("writes only fields and values a Connected App's type defines", () => {
     expect(problems(mergeConnectedApp(undefined, desired), 'ConnectedApp')).to.deep.equal([]);
   });
 
   it('finds a field Salesforce does not define, so this check can fail', () => {
-    expect(problems({ fullName: 'X', externalClientApplication: 'X', isNamedUserJwtEnabled: true }, 'ExtlClntAppOauthConfigurablePolicies')).to.deep.equal([
+    expect(
+      problems(
+        { fullName: 'X', externalClientApplication: 'X', isNamedUserJwtEnabled: true },
+        'ExtlClntAppOauthConfigurablePolicies',
+      ),
+    ).to.deep.equal([
       'ExtlClntAppOauthConfigurablePolicies.isNamedUserJwtEnabled: ExtlClntAppOauthConfigurablePolicies has no such field in @salesforce/types@1.9.0',
     ]);
-    expect(problems({ permittedUsersPolicyType: 'Everyone' }, 'ExtlClntAppOauthConfigurablePolicies')).to.have.length(1);
+    expect(problems({ permittedUsersPolicyType: 'Everyone' }, 'ExtlClntAppOauthConfigurablePolicies')).to.have.length(
+      1,
+    );
   });
 
-  it('writes metadata files with the type as root element, in Salesforce\'s namespace, without fullName', () => {
-    const xml = metadataXml('ExtlClntAppOauthSettings', { fullName: 'Acme_App_oauth', label: 'Acme & Co', externalClientApplication: 'Acme_App' });
+  it("writes metadata files with the type as root element, in Salesforce's namespace, without fullName", () => {
+    const xml = metadataXml('ExtlClntAppOauthSettings', {
+      fullName: 'Acme_App_oauth',
+      label: 'Acme & Co',
+      externalClientApplication: 'Acme_App',
+    });
     expect(xml).to.equal(
       '<?xml version="1.0" encoding="UTF-8"?>\n<ExtlClntAppOauthSettings xmlns="http://soap.sforce.com/2006/04/metadata">\n' +
-        '    <externalClientApplication>Acme_App</externalClientApplication>\n    <label>Acme &amp; Co</label>\n</ExtlClntAppOauthSettings>\n'
+        '    <externalClientApplication>Acme_App</externalClientApplication>\n    <label>Acme &amp; Co</label>\n</ExtlClntAppOauthSettings>\n',
     );
   });
 });
@@ -86,7 +101,16 @@ describe('a refused deploy, explained', () => {
     const taken = deployFailure({
       status: 'Failed',
       success: false,
-      details: { componentFailures: [{ componentType: 'ExtlClntAppGlobalOauthSettings', fullName: 'A_glbloauth', problem: 'This consumer key is already in use.', problemType: 'Error' }] },
+      details: {
+        componentFailures: [
+          {
+            componentType: 'ExtlClntAppGlobalOauthSettings',
+            fullName: 'A_glbloauth',
+            problem: 'This consumer key is already in use.',
+            problemType: 'Error',
+          },
+        ],
+      },
     });
     expect(taken.name).to.equal('ConsumerKeyTakenError');
     const refused = deployFailure({
@@ -94,14 +118,29 @@ describe('a refused deploy, explained', () => {
       success: false,
       details: {
         componentFailures: [
-          { componentType: 'ExtlClntAppOauthSettings', fullName: 'A_oauth', problem: "There's a problem with your scope(s): McpApi", problemType: 'Error' },
-          { componentType: 'ExternalClientApplication', fullName: 'A', problem: 'only a warning', problemType: 'Warning' },
+          {
+            componentType: 'ExtlClntAppOauthSettings',
+            fullName: 'A_oauth',
+            problem: "There's a problem with your scope(s): McpApi",
+            problemType: 'Error',
+          },
+          {
+            componentType: 'ExternalClientApplication',
+            fullName: 'A',
+            problem: 'only a warning',
+            problemType: 'Warning',
+          },
         ],
       },
     });
     expect(refused.name).to.equal('DeployFailedError');
-    expect(refused.message).to.include("ExtlClntAppOauthSettings A_oauth: There's a problem with your scope(s): McpApi").and.not.include('only a warning');
+    expect(refused.message)
+      .to.include("ExtlClntAppOauthSettings A_oauth: There's a problem with your scope(s): McpApi")
+      .and.not.include('only a warning');
     expect(refused.actions?.[0]).to.include('nothing of this app was written');
-    expect(deployFailure({ status: 'Failed', success: false, errorStatusCode: 'INVALID_OPERATION', errorMessage: 'no' }).message).to.include('INVALID_OPERATION: no');
+    expect(
+      deployFailure({ status: 'Failed', success: false, errorStatusCode: 'INVALID_OPERATION', errorMessage: 'no' })
+        .message,
+    ).to.include('INVALID_OPERATION: no');
   });
 });

@@ -9,14 +9,18 @@ describe('scopes', () => {
   });
 
   it('refuses an unknown scope, naming it', () => {
-    expect(() => parseScopes('api,superpowers')).to.throw('"superpowers" is not an OAuth scope').with.property('name', 'UnknownScopeError');
+    expect(() => parseScopes('api,superpowers'))
+      .to.throw('"superpowers" is not an OAuth scope')
+      .with.property('name', 'UnknownScopeError');
   });
 
   it('refuses an empty list', () => {
-    expect(() => parseScopes(' , ')).to.throw().with.property('name', 'NoScopesError');
+    expect(() => parseScopes(' , '))
+      .to.throw()
+      .with.property('name', 'NoScopesError');
   });
 
-  it('compares scopes in the form Salesforce stores them (Kantiv\'s guide, docs/research/vendor-guides.md)', () => {
+  it("compares scopes in the form Salesforce stores them (Kantiv's guide, docs/research/vendor-guides.md)", () => {
     const asked = parseScopes('id, profile, email, address, phone, api, openid, refresh_token');
     expect(normaliseScopes(asked)).to.deep.equal(['Basic', 'Api', 'OpenID', 'RefreshToken']);
     expect(hasScopes(['Basic', 'Api', 'OpenID', 'RefreshToken'], asked)).to.equal(true);
@@ -24,7 +28,12 @@ describe('scopes', () => {
   });
 
   it('adds the wanted scopes to the existing ones and removes none', () => {
-    expect(mergeScopes(['Web', 'Chatter'], ['Api', 'RefreshToken'])).to.deep.equal(['Web', 'Chatter', 'Api', 'RefreshToken']);
+    expect(mergeScopes(['Web', 'Chatter'], ['Api', 'RefreshToken'])).to.deep.equal([
+      'Web',
+      'Chatter',
+      'Api',
+      'RefreshToken',
+    ]);
     expect(mergeScopes(['Api', 'RefreshToken'], ['Api', 'OfflineAccess'])).to.deep.equal(['Api', 'RefreshToken']);
   });
 });

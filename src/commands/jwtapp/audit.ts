@@ -15,7 +15,11 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.audit');
 export type { AuditResult };
 
 const colour = (status: string): string =>
-  status === 'FAIL' ? StandardColors.error(status) : status === 'WARN' ? StandardColors.warning(status) : StandardColors.success(status);
+  status === 'FAIL'
+    ? StandardColors.error(status)
+    : status === 'WARN'
+      ? StandardColors.warning(status)
+      : StandardColors.success(status);
 
 export default class Audit extends JwtappCommand<AuditResult> {
   public static readonly summary = messages.getMessage('summary');
@@ -31,10 +35,19 @@ export default class Audit extends JwtappCommand<AuditResult> {
     'api-version': Flags.orgApiVersion(),
     name: Flags.string({ char: 'n', summary: messages.getMessage('flags.name.summary') }),
     username: Flags.string({ summary: messages.getMessage('flags.username.summary') }),
-    'jwt-key-file': Flags.file({ char: 'f', summary: messages.getMessage('flags.jwt-key-file.summary'), exclusive: ['jwt-key-env'] }),
+    'jwt-key-file': Flags.file({
+      char: 'f',
+      summary: messages.getMessage('flags.jwt-key-file.summary'),
+      exclusive: ['jwt-key-env'],
+    }),
     'jwt-key-env': Flags.string({ summary: messages.getMessage('flags.jwt-key-env.summary') }),
     'required-scopes': scopesFlag(messages, 'required-scopes'),
-    'warn-days': Flags.integer({ summary: messages.getMessage('flags.warn-days.summary'), default: 30, min: 0, max: 3650 }),
+    'warn-days': Flags.integer({
+      summary: messages.getMessage('flags.warn-days.summary'),
+      default: 30,
+      min: 0,
+      max: 3650,
+    }),
     verify: Flags.boolean({
       summary: messages.getMessage('flags.verify.summary'),
       description: messages.getMessage('flags.verify.description'),
@@ -60,19 +73,25 @@ export default class Audit extends JwtappCommand<AuditResult> {
     // One org: its error is the run's error, as any command's. Several: an ERROR row each.
     if (!fleet && audits[0].error) throw audits[0].error;
     const apps = audits.flatMap((a) => (a.result?.apps ?? []).map((app) => (fleet ? { org: a.org, ...app } : app)));
-    const errors = audits.flatMap((a) => (a.error ? [{ org: a.org, name: a.error.name, message: a.error.message }] : []));
-    const result: AuditResult = { apps, summary: summarise(apps.flatMap((a) => a.checks)), ...(fleet ? { errors } : {}) };
+    const errors = audits.flatMap((a) =>
+      a.error ? [{ org: a.org, name: a.error.name, message: a.error.message }] : [],
+    );
+    const result: AuditResult = {
+      apps,
+      summary: summarise(apps.flatMap((a) => a.checks)),
+      ...(fleet ? { errors } : {}),
+    };
     // Piped, stdout has no width: 80 columns, as a terminal opens.
     const options = { width: widthOf(process.stdout.columns), status: colour };
     const orgsShown = audits.map(({ org, username }) => ({ org, username }));
-    if (!fleet && result.apps.length === 0) wrapWords(messages.getMessage('none'), options.width, '').forEach((line) => this.log(line));
+    if (!fleet && result.apps.length === 0)
+      wrapWords(messages.getMessage('none'), options.width, '').forEach((line) => this.log(line));
     this.renderBlocks(fleet ? renderFleet(result, orgsShown, options) : renderApps(result, orgsShown[0], options));
     this.log(countsLine(result.summary));
     // "The configuration must change" when something fails, as verify exits for a refused login.
     if (result.summary.fail > 0 || errors.length > 0) process.exitCode = EXIT_CODES.orgRefused;
     return result;
   }
-
 
   private renderBlocks(blocks: AuditBlock[]): void {
     for (const block of blocks) {

@@ -23,5 +23,4 @@ export default class Block extends JwtappCommand<BlockResult> {
     if (result.refreshTokens) this.log(messages.getMessage(`done.refreshTokens.${result.refreshTokens}`));
     return result;
   }
-
 }

@@ -13,7 +13,9 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.setup');
 export type { SetupResult };
 
 const verified = (report: { attempts: number } | undefined): string =>
-  report ? messages.getMessage(pluralKey('summary.verifiedYes', report.attempts), [report.attempts]) : messages.getMessage('summary.verifiedSkipped');
+  report
+    ? messages.getMessage(pluralKey('summary.verifiedYes', report.attempts), [report.attempts])
+    : messages.getMessage('summary.verifiedSkipped');
 
 export default class Setup extends JwtappCommand<SetupResult> {
   public static readonly summary = messages.getMessage('summary');
@@ -36,7 +38,10 @@ export default class Setup extends JwtappCommand<SetupResult> {
     }),
     scopes: scopesFlag(messages, 'scopes'),
     'consumer-key': Flags.string({ summary: messages.getMessage('flags.consumer-key.summary') }),
-    'callback-url': Flags.url({ summary: messages.getMessage('flags.callback-url.summary'), default: new URL('http://localhost:1717/OauthRedirect') }),
+    'callback-url': Flags.url({
+      summary: messages.getMessage('flags.callback-url.summary'),
+      default: new URL('http://localhost:1717/OauthRedirect'),
+    }),
     flow: Flags.option({
       summary: messages.getMessage('flags.flow.summary'),
       description: messages.getMessage('flags.flow.description'),
@@ -54,7 +59,10 @@ export default class Setup extends JwtappCommand<SetupResult> {
     wait: waitFlag({ summary: messages.getMessage('flags.wait.summary'), defaultValue: 10 }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary'), default: false }),
-    'replace-ci-files': Flags.boolean({ summary: messages.getMessage('flags.replace-ci-files.summary'), default: false }),
+    'replace-ci-files': Flags.boolean({
+      summary: messages.getMessage('flags.replace-ci-files.summary'),
+      default: false,
+    }),
     ...ciFileFlags(messages),
     'dotenv-include-secret': Flags.boolean({
       summary: messages.getMessage('flags.dotenv-include-secret.summary'),
@@ -110,12 +118,11 @@ export default class Setup extends JwtappCommand<SetupResult> {
           this.spinner.status = messages.getMessage('spinner.waiting', [Math.round(elapsedMs / 1000), answer]);
         },
         done: (outcome) => this.spinner.stop(outcome),
-      }
+      },
     );
     if (!result.dryRun) this.renderSummary(result);
     return result;
   }
-
 
   private renderPlan(changes: SetupChange[], dryRun: boolean): void {
     if (changes.length === 0) {
@@ -142,8 +149,16 @@ export default class Setup extends JwtappCommand<SetupResult> {
         ...(result.clientCredentials
           ? [
               { field: messages.getMessage('summary.runAs'), value: result.clientCredentials.runAs },
-              { field: messages.getMessage('summary.consumerSecret'), value: messages.getMessage(`summary.secret.${result.clientCredentials.secret}`, [result.clientCredentials.secretPath]) },
-              { field: messages.getMessage('summary.verifiedClientCredentials'), value: verified(result.clientCredentials.verification) },
+              {
+                field: messages.getMessage('summary.consumerSecret'),
+                value: messages.getMessage(`summary.secret.${result.clientCredentials.secret}`, [
+                  result.clientCredentials.secretPath,
+                ]),
+              },
+              {
+                field: messages.getMessage('summary.verifiedClientCredentials'),
+                value: verified(result.clientCredentials.verification),
+              },
             ]
           : []),
       ],

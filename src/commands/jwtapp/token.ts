@@ -44,5 +44,4 @@ export default class Token extends JwtappCommand<TokenResult> {
       ...(report.userId ? { userId: report.userId } : {}),
     };
   }
-
 }

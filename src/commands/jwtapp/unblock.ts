@@ -22,5 +22,4 @@ export default class Unblock extends JwtappCommand<UnblockResult> {
     this.logSuccess(messages.getMessage(result.changed ? 'done' : 'already', [flags.name]));
     return result;
   }
-
 }

@@ -51,12 +51,16 @@ export default class Verify extends JwtappCommand<VerifyResult> {
     });
     const result: VerifyResult = { ...report, saved, ...(alias ? { alias } : {}) };
     this.logSuccess(
-      messages.getMessage('success', [messages.getMessage(`flow.${report.flow}`), report.username, report.orgId ?? '?', report.instanceUrl ?? loginUrl])
+      messages.getMessage('success', [
+        messages.getMessage(`flow.${report.flow}`),
+        report.username,
+        report.orgId ?? '?',
+        report.instanceUrl ?? loginUrl,
+      ]),
     );
     this.log(messages.getMessage('info.scopes', [report.scopes.join(' ') || '-']));
     this.log(messages.getMessage('info.attempts', [report.attempts, (report.elapsedMs / 1000).toFixed(1)]));
     if (saved) this.log(messages.getMessage('info.saved', [alias ?? report.username]));
     return result;
   }
-
 }

@@ -51,5 +51,4 @@ export default class CertGenerate extends JwtappCommand<CertGenerateResult> {
     this.log(messages.getMessage('info.validity', [result.notBefore, result.notAfter]));
     return result;
   }
-
 }

@@ -38,7 +38,11 @@ export default class CertRotate extends JwtappCommand<RotateResult> {
         certDays: flags['cert-days'],
         waitMs: flags.wait.milliseconds,
         dryRun: flags['dry-run'],
-        ciFiles: { envFile: flags['dotenv-file'], includeKeyInEnvFile: flags['dotenv-include-key'] ?? false, settingsFile: flags['settings-file'] },
+        ciFiles: {
+          envFile: flags['dotenv-file'],
+          includeKeyInEnvFile: flags['dotenv-include-key'] ?? false,
+          settingsFile: flags['settings-file'],
+        },
       },
       {
         step: (description) => this.spinner.start(description),
@@ -46,10 +50,12 @@ export default class CertRotate extends JwtappCommand<RotateResult> {
           this.spinner.status = messages.getMessage('spinner.waiting', [Math.round(elapsedMs / 1000), answer]);
         },
         done: (outcome) => this.spinner.stop(outcome),
-      }
+      },
     );
     if (result.dryRun) {
-      this.log(messages.getMessage('plan', [result.app.name, result.certificateFingerprint, result.certificateExpires]));
+      this.log(
+        messages.getMessage('plan', [result.app.name, result.certificateFingerprint, result.certificateExpires]),
+      );
       return result;
     }
     this.logSuccess(messages.getMessage('done', [result.app.name, result.certificateExpires]));
@@ -57,5 +63,4 @@ export default class CertRotate extends JwtappCommand<RotateResult> {
     this.log(messages.getMessage('info.oneCertificate'));
     return result;
   }
-
 }

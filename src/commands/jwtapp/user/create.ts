@@ -39,8 +39,8 @@ export default class UserCreate extends JwtappCommand<UserResult> {
     });
     this.logSuccess(messages.getMessage(result.status, [result.username, result.profile, result.license ?? 'unknown']));
     if (!result.apiOnly) this.warn(messages.getMessage('warning.NotApiOnly', [result.username, result.profile]));
-    if (result.permissionSetsAssigned.length > 0) this.log(messages.getMessage('assigned', [result.permissionSetsAssigned.join(', ')]));
+    if (result.permissionSetsAssigned.length > 0)
+      this.log(messages.getMessage('assigned', [result.permissionSetsAssigned.join(', ')]));
     return result;
   }
-
 }
