@@ -28,7 +28,7 @@ import { runCommand } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
 import { refusedCertificate } from '../helpers/certificates.js';
 import { tempDir } from '../helpers/temp.js';
-import { clock } from '../../src/retry/clock.js';
+import { withFakeClock } from '../helpers/time.js';
 import { EXIT_CODES } from '../../src/exit-codes.js';
 
 type AnyCommand = Parameters<typeof runCommand>[0] & (abstract new (...args: never[]) => SfCommand<unknown>);
@@ -109,21 +109,8 @@ const unprivileged = async <T>(row: BadInput, work: () => Promise<T>): Promise<T
  * An outage row (every call answered 503) runs on a clock whose pauses take no time: the command retries as it
  * would against a real outage, its backoff advancing the clock rather than the test's wall time.
  */
-const outageTime = async <T>(row: BadInput, run: () => Promise<T>): Promise<T> => {
-  if (row.network?.status !== 503) return run();
-  const saved = { ...clock };
-  let offset = 0;
-  clock.now = (): number => Date.now() + offset;
-  clock.sleep = async (ms: number): Promise<void> => {
-    offset += ms;
-    await Promise.resolve();
-  };
-  try {
-    return await run();
-  } finally {
-    Object.assign(clock, saved);
-  }
-};
+const outageTime = <T>(row: BadInput, run: () => Promise<T>): Promise<T> =>
+  row.network?.status === 503 ? withFakeClock(run) : run();
 
 /**
  * Every row of the bad-input table (`docs/bad-input.md`): the named error, an action, the exit code, no stack
