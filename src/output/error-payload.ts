@@ -6,10 +6,7 @@
  * detail added on the way out never drops one added before.
  */
 import type { SfError } from '@salesforce/core';
-import { isJsonMap, type JsonMap } from '@salesforce/ts-types';
-
-const recordOf = (value: unknown): Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+import { isJsonMap, type AnyJson, type JsonMap } from '@salesforce/ts-types';
 
 /** The error with these details added to its `data`. */
 export const withData = <E extends SfError>(error: E, data: JsonMap): E => {
@@ -19,6 +16,6 @@ export const withData = <E extends SfError>(error: E, data: JsonMap): E => {
 
 /** The error with the run's result attached as its `--json` `result`, merged over one it already carries. */
 export const withResult = <E extends Error, R extends object>(error: E, result: R): E & { result: R } => {
-  const carried = (error as { result?: unknown }).result;
-  return Object.assign(error, { result: { ...recordOf(carried), ...result } as R });
+  const carried = (error as { result?: AnyJson }).result;
+  return Object.assign(error, { result: { ...(isJsonMap(carried) ? carried : {}), ...result } as R });
 };
