@@ -7,7 +7,7 @@
 import { createSign, randomBytes } from 'node:crypto';
 import type { Connection } from '@salesforce/core';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
-import { deleteComponents, deployComponents } from '../../src/apps/deploy.js';
+import { deleteComponents, deployComponents } from '../../src/org/deploy.js';
 import { sfFetch } from '../../src/connection/http.js';
 import { sameCertificate } from '../../src/certificate/inspect.js';
 

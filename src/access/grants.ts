@@ -1,38 +1,17 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
+import { insertRecord, RecordRefusal } from '../org/records.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'access');
 
-type SaveResult = {
-  id?: string;
-  success: boolean;
-  errors?: Array<{ statusCode?: string; errorCode?: string; message?: string }>;
-};
-
-const created = (object: string, result: SaveResult): string => {
-  if (result.success && result.id) return result.id;
-  const text = (result.errors ?? [])
-    .map((e) => `${e.statusCode ?? e.errorCode ?? 'ERROR'}: ${e.message ?? ''}`)
-    .join('; ');
-  throw messages.createError('error.InsertFailed', [object, text], [], EXIT_CODES.orgRefused);
-};
-
-const insert = async (conn: Connection, object: string, record: Record<string, string>): Promise<string> => {
-  try {
-    return created(object, (await conn.sobject(object).create(record)) as SaveResult);
-  } catch (e) {
-    if (e instanceof Error && 'errorCode' in e)
-      throw messages.createError(
-        'error.InsertFailed',
-        [object, `${String(e.errorCode)}: ${e.message}`],
-        [],
-        EXIT_CODES.orgRefused,
-        e,
-      );
+/** An insert Salesforce refused, as access's named error; an outage passes through. */
+const insert = (conn: Connection, object: string, record: Record<string, string>): Promise<string> =>
+  insertRecord(conn, object, record).catch((e: unknown) => {
+    if (e instanceof RecordRefusal)
+      throw messages.createError('error.InsertFailed', [object, e.message], [], EXIT_CODES.orgRefused, e);
     throw e;
-  }
-};
+  });
 
 export const createPermissionSet = (
   conn: Connection,
@@ -103,9 +82,4 @@ export const createAndAssignPermissionSet = async (
       (answer.compositeResponse.find((r) => r.referenceId === referenceId)?.body as { id?: string } | undefined)?.id,
     );
   return { permissionSetId: idOf('permissionSet'), assignmentId: idOf('assignment') };
-};
-
-/** Undoes what a failed run created, so a refused app write leaves nothing half-done. */
-export const deleteRecord = async (conn: Connection, object: string, id: string): Promise<void> => {
-  await conn.sobject(object).destroy(id);
 };

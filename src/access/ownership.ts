@@ -1,5 +1,5 @@
 import type { Connection } from '@salesforce/core';
-import { readComponent } from '../apps/save.js';
+import { readComponent } from '../org/metadata.js';
 import type { MetadataRecord } from '../apps/app.js';
 import type { PermissionSetRecord } from './state.js';
 

@@ -1,7 +1,7 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
 import { redact } from '../output/redact.js';
-import { batchQuery, soqlString } from './soql.js';
+import { batchQuery, soqlString } from '../org/query.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'access');

@@ -1,12 +1,12 @@
 import type { Connection } from '@salesforce/core';
 import type { RefreshTokenRevocation } from '../oauth/usage.js';
+import type { ListedComponent, MetadataRecord } from '../org/metadata.js';
 
 export { sameCertificate } from '../certificate/inspect.js';
 
 export type AppKind = 'connected-app' | 'external-client-app';
 
-/** A metadata component as jsforce reads and writes it: plain fields, nested objects, arrays. */
-export type MetadataRecord = Record<string, unknown>;
+export type { MetadataRecord } from '../org/metadata.js';
 
 /** What `setup` wants the app to be; everything else about an existing app is kept as it is. */
 export type DesiredApp = {
@@ -99,9 +99,19 @@ export type EnabledChange = { changed: boolean; enabled: boolean; refreshTokens?
 /** An app an earlier query found: its API name and label, and its record Id where the query returned it. */
 export type KnownApp = { name: string; label: string; id?: string };
 
+/** An app as an inventory of the org found it: what it is, and whether logins through it are allowed. */
+export type InventoriedApp = { snapshot: AppSnapshot; enabled: boolean };
+
 /** The two app kinds behind one interface: callers never branch on the kind. */
 export type AppKindHandler = {
   kind: AppKind;
+  /** The metadata types an inventory lists for this kind: its apps, and what says whether they are blocked. */
+  listTypes: string[];
+  /**
+   * Every app of this kind among the components listed, read in as few calls as the Metadata API allows (ten
+   * components a read), each with whether it is enabled: what an audit of the whole org reads.
+   */
+  readAll(conn: Connection, listed: ListedComponent[]): Promise<InventoriedApp[]>;
   /**
    * The app of this kind with that name, or undefined when there is none. `known`: an earlier query already
    * found the app and its label, so its header need not be read (an External Client App's header holds

@@ -4,7 +4,7 @@ import { resilientConnection } from '../connection/resilient.js';
 import { RetryLog } from '../retry/outage.js';
 import type { AppKind, EnabledChange } from './app.js';
 import { APP_KINDS } from './kinds.js';
-import { asNotAdmin } from './save.js';
+import { asNotAdmin } from './not-admin.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');

@@ -1,5 +1,14 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
+import { deleteComponents, deployComponents } from '../org/deploy.js';
+import {
+  deleteComponent,
+  listComponents,
+  readComponent,
+  readComponents,
+  saveComponents,
+  type ListedComponent,
+} from '../org/metadata.js';
 import {
   asList,
   asText,
@@ -8,10 +17,9 @@ import {
   type AppSnapshot,
   type DesiredApp,
   type EnabledChange,
+  type InventoriedApp,
   type MetadataRecord,
 } from './app.js';
-import { deleteComponents, deployComponents } from './deploy.js';
-import { readComponent, readComponents, saveComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -92,18 +100,8 @@ const BLOCK_TYPE = 'BlacklistedConsumer';
 
 /** The BlacklistedConsumer that blocks this consumer key, if there is one. */
 const blockOf = async (conn: Connection, consumerKey: string): Promise<MetadataRecord | undefined> => {
-  const listed = (await conn.metadata.list({ type: BLOCK_TYPE } as never)) as unknown;
-  const names = (Array.isArray(listed) ? listed : listed ? [listed] : []).map((p) =>
-    String((p as { fullName: string }).fullName),
-  );
-  for (let i = 0; i < names.length; i += 10) {
-    // eslint-disable-next-line no-await-in-loop
-    const block = (await readComponents(conn, BLOCK_TYPE, names.slice(i, i + 10))).find(
-      (r) => r.consumerKey === consumerKey,
-    );
-    if (block) return block;
-  }
-  return undefined;
+  const names = (await listComponents(conn, [BLOCK_TYPE])).map((c) => c.fullName);
+  return (await readComponents(conn, BLOCK_TYPE, names)).find((r) => r.consumerKey === consumerKey);
 };
 
 const setEnabled = async (conn: Connection, name: string, enabled: boolean): Promise<EnabledChange | undefined> => {
@@ -122,8 +120,26 @@ const setEnabled = async (conn: Connection, name: string, enabled: boolean): Pro
   return { changed: true, enabled };
 };
 
+/** Every Connected App listed, and which consumer keys a BlacklistedConsumer blocks: one read per ten of each. */
+const readAll = async (conn: Connection, listed: ListedComponent[]): Promise<InventoriedApp[]> => {
+  const namesOf = (type: string): string[] => listed.filter((c) => c.type === type).map((c) => c.fullName);
+  const apps = namesOf(TYPE);
+  if (apps.length === 0) return [];
+  const [records, blocks] = await Promise.all([
+    readComponents(conn, TYPE, apps),
+    readComponents(conn, BLOCK_TYPE, namesOf(BLOCK_TYPE)),
+  ]);
+  const blocked = new Set(blocks.map((b) => String(b.consumerKey)));
+  return records.map((record) => {
+    const snapshot = connectedAppSnapshot(record);
+    return { snapshot, enabled: snapshot.consumerKey === undefined || !blocked.has(snapshot.consumerKey) };
+  });
+};
+
 export const connectedApps: AppKindHandler = {
   kind: 'connected-app',
+  listTypes: [TYPE, BLOCK_TYPE],
+  readAll,
   async read(conn: Connection, name: string) {
     const record = await readComponent(conn, TYPE, name);
     if (!record) return undefined;
@@ -147,9 +163,7 @@ export const connectedApps: AppKindHandler = {
     const consumerKey = app ? connectedAppSnapshot(app).consumerKey : undefined;
     return consumerKey === undefined || (await blockOf(conn, consumerKey)) === undefined;
   },
-  async remove(conn, name) {
-    await conn.metadata.delete(TYPE, name);
-  },
+  remove: (conn, name) => deleteComponent(conn, TYPE, name),
   removeCommand: (name, targetOrg) =>
     `sf project delete source --metadata ConnectedApp:${name} --target-org ${targetOrg}`,
   async readCredentials(conn, name, _wanted, known) {

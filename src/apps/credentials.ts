@@ -1,5 +1,5 @@
 import type { Connection } from '@salesforce/core';
-import { soqlString } from '../access/soql.js';
+import { soqlString } from '../org/query.js';
 import { registerSecret } from '../output/redact.js';
 import type { CredentialsWanted, ReadCredentials, SecretRefusal } from './app.js';
 

@@ -2,6 +2,8 @@ import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
 import { revokeRefreshTokens } from '../oauth/usage.js';
 import { redact, registerSecret } from '../output/redact.js';
+import { deleteComponents, deployComponents } from '../org/deploy.js';
+import { listComponents, readComponent, readComponents, type ListedComponent } from '../org/metadata.js';
 import {
   asList,
   asText,
@@ -10,12 +12,11 @@ import {
   type AppSnapshot,
   type DesiredApp,
   type EnabledChange,
+  type InventoriedApp,
   type KnownApp,
   type MetadataRecord,
 } from './app.js';
 import { readRestCredentials } from './credentials.js';
-import { deleteComponents, deployComponents } from './deploy.js';
-import { readComponent, readComponents } from './save.js';
 import { mergeScopes } from './scopes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -162,22 +163,18 @@ const findLinkedComponents = async (
   name: string,
   types: string[],
 ): Promise<Map<string, MetadataRecord>> => {
-  const listed = (await conn.metadata.list(types.map((type) => ({ type })))) as unknown;
-  const properties = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Array<{
-    type: string;
-    fullName: string;
-  }>;
+  const listed = await listComponents(conn, types);
   const found = await Promise.all(
     types.map(async (type): Promise<[string, MetadataRecord | undefined]> => {
-      const names = properties.filter((p) => p.type === type).map((p) => p.fullName);
+      const names = listed.filter((p) => p.type === type).map((p) => p.fullName);
       const likely = (n: string): boolean => n.toLowerCase().startsWith(name.toLowerCase());
-      const candidates = [...names.filter(likely), ...names.filter((n) => !likely(n))];
-      for (let i = 0; i < candidates.length; i += 10) {
-        // eslint-disable-next-line no-await-in-loop
-        const record = (await readComponents(conn, type, candidates.slice(i, i + 10))).find((r) => linkedTo(name, r));
-        if (record) return [type, record];
-      }
-      return [type, undefined];
+      // The likely names first, in one read of up to ten; the rest only when none of those is the app's.
+      const first = names.filter(likely).slice(0, 10);
+      const rest = names.filter((n) => !first.includes(n));
+      const record =
+        (await readComponents(conn, type, first)).find((r) => linkedTo(name, r)) ??
+        (await readComponents(conn, type, rest)).find((r) => linkedTo(name, r));
+      return [type, record];
     }),
   );
   return new Map(found.filter((f): f is [string, MetadataRecord] => f[1] !== undefined));
@@ -259,8 +256,53 @@ const setEnabled = async (conn: Connection, name: string, enabled: boolean): Pro
   return { changed: true, enabled, refreshTokens };
 };
 
+/** The types of the components an inventory reads of every app: the three setup reads, and the app's policies. */
+const INVENTORY_PARTS = [...COMPONENT_PARTS, 'appPolicies'] as const;
+
+/**
+ * Every External Client App listed, with its components: the component types listed (two calls, three types
+ * a call) and every listed component read, ten a call, then each matched to its app by its link. Only when
+ * the org has an External Client App.
+ */
+const readAll = async (conn: Connection, listed: ListedComponent[]): Promise<InventoriedApp[]> => {
+  const headers = listed.filter((c) => c.type === ECA_PARTS.header.type).map((c) => c.fullName);
+  if (headers.length === 0) return [];
+  const types = INVENTORY_PARTS.map((part) => ECA_PARTS[part].type);
+  const components = await listComponents(conn, types);
+  const read = await Promise.all(
+    types.map((type) =>
+      readComponents(
+        conn,
+        type,
+        components.filter((c) => c.type === type).map((c) => c.fullName),
+      ),
+    ),
+  );
+  const partOf = (name: string, part: (typeof INVENTORY_PARTS)[number]): MetadataRecord | undefined =>
+    read[INVENTORY_PARTS.indexOf(part)].find((r) => linkedTo(name, r));
+  return Promise.all(
+    headers.map(async (name) => {
+      const parts: ExternalClientApp = {
+        header: { fullName: name },
+        oauth: partOf(name, 'oauth'),
+        global: partOf(name, 'global'),
+        oauthPolicies: partOf(name, 'oauthPolicies'),
+        appPolicies: partOf(name, 'appPolicies'),
+      };
+      registerSecret(asText(parts.global?.consumerSecret));
+      const snapshot = externalClientAppSnapshot(parts);
+      // An org protecting its metadata secrets may not return the key with the settings: the credentials resource does.
+      if (parts.global && !snapshot.consumerKey)
+        snapshot.consumerKey = (await readRestCredentials(conn, name, { secret: false })).consumerKey;
+      return { snapshot, enabled: enabledIn(parts.appPolicies) };
+    }),
+  );
+};
+
 export const externalClientApps: AppKindHandler = {
   kind: 'external-client-app',
+  listTypes: [ECA_PARTS.header.type],
+  readAll,
   async read(conn, name, known) {
     const parts = await readParts(conn, name, known);
     if (!parts) return undefined;

@@ -1,10 +1,11 @@
 import { Messages } from '@salesforce/core';
 import type { Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
-import type { AppKind, AppKindHandler, BoundApp } from './app.js';
+import { listComponents } from '../org/metadata.js';
+import type { AppKind, AppKindHandler, BoundApp, InventoriedApp } from './app.js';
 import { connectedApps } from './connected-app.js';
 import { externalClientApps } from './external-client-app.js';
-import { asNotAdmin } from './save.js';
+import { asNotAdmin } from './not-admin.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
@@ -23,4 +24,20 @@ export const findApp = async (conn: Connection, name: string): Promise<{ kind: A
     if (app) return { kind, app };
   }
   throw messages.createError('error.UnknownApp', [name], [], EXIT_CODES.orgRefused);
+};
+
+/**
+ * Every app of both kinds in the org, with whether each is enabled: one list of the kinds' types, then each
+ * kind reads all of its apps at once. Sorted by name.
+ */
+export const inventoryApps = async (conn: Connection): Promise<Array<InventoriedApp & { kind: AppKind }>> => {
+  const kinds = Object.values(APP_KINDS);
+  const listed = await listComponents(
+    conn,
+    kinds.flatMap((k) => k.listTypes),
+  );
+  const found = await Promise.all(
+    kinds.map(async (k) => (await k.readAll(conn, listed)).map((app) => ({ kind: k.kind, ...app }))),
+  );
+  return found.flat().sort((a, b) => a.snapshot.name.localeCompare(b.snapshot.name));
 };

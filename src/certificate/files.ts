@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Messages } from '@salesforce/core';
-import { writeAtomically } from '../output/files.js';
+import { exists, writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -16,12 +15,6 @@ export const keyPairPaths = (outputDir: string): KeyPairPaths => ({
   keyFile: resolve(outputDir, KEY_FILE_NAME),
   certificateFile: resolve(outputDir, CERTIFICATE_FILE_NAME),
 });
-
-const exists = async (path: string): Promise<boolean> =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
 
 /** Refuses, before anything is made, to replace a key or certificate unless asked to (`--force`). */
 export const assertWritable = async (paths: KeyPairPaths, force: boolean): Promise<void> => {

@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject, type X509Certificate } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { Lifecycle, Messages } from '@salesforce/core';
 import { pluralKey } from '../output/plural.js';
+import { exists } from '../output/files.js';
 import { certificateForKey, DEFAULT_SUBJECT, generateKeyAndCertificate } from './generate.js';
 import { describeCertificate, type CertificateInfo } from './inspect.js';
 import { keyPairPaths } from './files.js';
@@ -59,12 +59,6 @@ export type KeyMaterialRequest = {
   force: boolean;
   now: Date;
 };
-
-const exists = (path: string): Promise<boolean> =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
 
 const readKey = async (path: string): Promise<{ key: KeyObject; pem: string }> => {
   const source = { kind: 'file' as const, path };

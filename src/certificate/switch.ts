@@ -1,9 +1,9 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { copyFile, chmod, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, chmod, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { Lifecycle, Messages } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
-import { writeAtomically } from '../output/files.js';
+import { exists, writeAtomically } from '../output/files.js';
 import type { KeyFolder } from './folder.js';
 import { sameCertificate } from './inspect.js';
 
@@ -36,12 +36,6 @@ export type PairSwitch = {
   /** The folder and the app agree: the journal goes. */
   finish(): Promise<void>;
 };
-
-const exists = (path: string): Promise<boolean> =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
 
 /**
  * `server.key` → `server-2026-11-23T15-20-00Z.key` (then `-2`, `-3` within the same second): the old files

@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, readlink, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readlink, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Messages } from '@salesforce/core';
@@ -6,6 +6,13 @@ import { EXIT_CODES } from '../exit-codes.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'output');
+
+/** Whether anything is at the path (a link is followed, as reading the file would). */
+export const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Writes a file through a temporary sibling renamed into place, so a reader never sees half of it and an

@@ -1,15 +1,11 @@
 import { Lifecycle, Messages, SfError, type Connection } from '@salesforce/core';
 import { readAccessState, type AccessState } from '../access/state.js';
 import { isMarked, readPermissionSetGrants } from '../access/ownership.js';
-import {
-  assignPermissionSet,
-  createAndAssignPermissionSet,
-  createPermissionSet,
-  deleteRecord,
-} from '../access/grants.js';
+import { assignPermissionSet, createAndAssignPermissionSet, createPermissionSet } from '../access/grants.js';
+import { deleteRecord } from '../org/records.js';
 import type { AppKind, BoundApp, DesiredApp, ReadCredentials, SecretRefusal } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
-import { asNotAdmin } from '../apps/save.js';
+import { asNotAdmin } from '../apps/not-admin.js';
 import type { KeyMaterial } from '../certificate/material.js';
 import { writeAtomically } from '../output/files.js';
 import { EXIT_CODES } from '../exit-codes.js';

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Lifecycle, Messages, type Connection } from '@salesforce/core';
 import type { AppKind, SecretRefusal } from '../apps/app.js';
 import { APP_KINDS } from '../apps/kinds.js';
-import { asNotAdmin } from '../apps/save.js';
+import { asNotAdmin } from '../apps/not-admin.js';
 import { resilientConnection } from '../connection/resilient.js';
 import { RetryLog, type RetriedCall } from '../retry/outage.js';
 import { openKeyFolder, type KeyFolder } from '../certificate/folder.js';

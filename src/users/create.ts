@@ -1,7 +1,8 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { assignPermissionSet } from '../access/grants.js';
-import { batchQuery, soqlString } from '../access/soql.js';
-import { asNotAdmin } from '../apps/save.js';
+import { batchQuery, queryRefused, soqlString } from '../org/query.js';
+import { isInsufficientAccess } from '../org/metadata.js';
+import { insertRecord } from '../org/records.js';
 import { resilientConnection } from '../connection/resilient.js';
 import { RetryLog } from '../retry/outage.js';
 import { EXIT_CODES } from '../exit-codes.js';
@@ -116,12 +117,7 @@ const readOrg = async (
       const body = redact(JSON.stringify(answer.body));
       if (body.includes('INSUFFICIENT_ACCESS'))
         throw messages.createError('error.NotUserAdmin', [], [], EXIT_CODES.orgRefused);
-      throw messages.createError(
-        'error.QueryFailed',
-        [queries[index], answer.statusCode, body],
-        [],
-        EXIT_CODES.orgRefused,
-      );
+      throw queryRefused(queries[index], answer);
     }
     return answer.records as T[];
   };
@@ -145,6 +141,12 @@ const aliasOf = (username: string): string =>
   ).toLowerCase();
 
 const capitalised = (word: string): string => word.charAt(0).toUpperCase() + word.slice(1);
+
+/** A read refused for want of a permission: this user may not manage users. */
+const asNotUserAdmin = (e: unknown): never => {
+  if (isInsufficientAccess(e)) throw messages.createError('error.NotUserAdmin', [], [], EXIT_CODES.orgRefused);
+  throw e;
+};
 
 /** Salesforce's answer to a refused user insert, as the named error that says what to do. */
 const userInsertError = (e: unknown, request: UserRequest, profile: string, license: string | undefined): Error => {
@@ -217,17 +219,6 @@ const newUserRecord = (
   };
 };
 
-const insertUser = async (conn: Connection, record: Record<string, string>): Promise<string> => {
-  const saved = (await conn.sobject('User').create(record)) as {
-    id?: string;
-    success: boolean;
-    errors?: Array<{ statusCode?: string; message?: string }>;
-  };
-  if (saved.success && saved.id) return saved.id;
-  const [first] = saved.errors ?? [];
-  throw Object.assign(new Error(first?.message ?? 'refused'), { errorCode: first?.statusCode ?? 'ERROR' });
-};
-
 /**
  * An integration user that can use the API only, as Salesforce recommends (the Salesforce Integration
  * license and its API-only profile), with the permission sets asked for. Idempotent: an existing user of
@@ -239,7 +230,7 @@ export const createIntegrationUser = async (target: Connection, request: UserReq
   checkInput(request);
   // Reads ride out an outage. Given a run's resilient connection (setup's), each retry lands in the run's log too.
   const conn = resilientConnection(target, new RetryLog());
-  const org = await readOrg(conn, request).catch(asNotAdmin);
+  const org = await readOrg(conn, request).catch(asNotUserAdmin);
   const missingSets = request.permissionSets.filter(
     (name) => !org.permissionSets.some((p) => p.Name.toLowerCase() === name.toLowerCase()),
   );
@@ -267,7 +258,7 @@ export const createIntegrationUser = async (target: Connection, request: UserReq
   if (license && license.UsedLicenses >= license.TotalLicenses) {
     throw messages.createError('error.NoLicenseLeft', [license.Name, profile.Name], [], EXIT_CODES.orgRefused);
   }
-  const userId = await insertUser(conn, newUserRecord(request, profile, org.admin)).catch((e: unknown) => {
+  const userId = await insertRecord(conn, 'User', newUserRecord(request, profile, org.admin)).catch((e: unknown) => {
     throw userInsertError(e, request, profile.Name, license?.Name);
   });
   for (const name of request.permissionSets) {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { metadataXml } from '../../src/apps/deploy.js';
-import { FIELD_ORDER } from '../../src/apps/field-order.js';
+import { metadataXml } from '../../src/org/deploy.js';
+import { FIELD_ORDER } from '../../src/org/field-order.js';
 import { mergeConnectedApp } from '../../src/apps/connected-app.js';
-import { inWsdlOrder } from '../../src/apps/order.js';
+import { inWsdlOrder } from '../../src/org/order.js';
 
 const desired = {
   name: 'Vendor_App',

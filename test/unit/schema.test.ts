@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { SCHEMA, type FieldType } from '../emulator/schema/index.js';
 import { mergeExternalClientApp, ECA_PARTS } from '../../src/apps/external-client-app.js';
 import { mergeConnectedApp } from '../../src/apps/connected-app.js';
-import { deployFailure, metadataXml } from '../../src/apps/deploy.js';
+import { deployFailure, metadataXml } from '../../src/org/deploy.js';
 import { parseScopes } from '../../src/apps/scopes.js';
 import type { DesiredApp } from '../../src/apps/app.js';
 

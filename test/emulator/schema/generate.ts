@@ -135,7 +135,7 @@ export const generateSchema = (): MetadataSchema => {
   return { source, types };
 };
 
-/** The types the plugin writes; `src/apps/field-order.ts` gives their fields' order and nested types. */
+/** The types the plugin writes; `src/org/field-order.ts` gives their fields' order and nested types. */
 export const PLUGIN_WRITTEN_TYPES = [
   'ConnectedApp',
   'ExternalClientApplication',
@@ -146,7 +146,7 @@ export const PLUGIN_WRITTEN_TYPES = [
   'BlacklistedConsumer',
 ] as const;
 
-export const FIELD_ORDER_FILE = join(here, '..', '..', '..', 'src', 'apps', 'field-order.ts');
+export const FIELD_ORDER_FILE = join(here, '..', '..', '..', 'src', 'org', 'field-order.ts');
 
 const complexOf = (field: FieldType): string | undefined => {
   const inner = typeof field === 'object' && 'list' in field ? field.list : field;

@@ -6,11 +6,11 @@ import { Duration } from '@salesforce/kit';
 import { XMLBuilder } from 'fast-xml-parser';
 import { isTransient } from '../retry/outage.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import type { MetadataRecord } from './app.js';
+import type { MetadataRecord } from './metadata.js';
 import { inWsdlOrder } from './order.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'apps');
+const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'org');
 
 export type DeployComponent = { type: string; fullName: string; record: MetadataRecord };
 

@@ -1,5 +1,6 @@
-import { Messages, type Connection } from '@salesforce/core';
+import { Messages, type Connection, type SfError } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
+import { redact } from '../output/redact.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'errors');
@@ -41,3 +42,12 @@ export const batchQuery = async (conn: Connection, queries: string[]): Promise<B
       : { ok: true, records: (r.result as { records: unknown[] }).records },
   );
 };
+
+/** A query of a batch the org refused, as the named error that quotes it and what the org said (redacted). */
+export const queryRefused = (query: string, answer: { statusCode: number; body: unknown }): SfError =>
+  messages.createError(
+    'error.QueryFailed',
+    [query, answer.statusCode, redact(JSON.stringify(answer.body))],
+    [],
+    EXIT_CODES.orgRefused,
+  );

@@ -1,5 +1,7 @@
-import type { MetadataRecord } from './app.js';
 import { FIELD_ORDER, NESTED_TYPES } from './field-order.js';
+
+/** A component's fields (metadata.ts's MetadataRecord, named here without importing it back). */
+type MetadataRecord = Record<string, unknown>;
 
 /**
  * A component with its fields, and the fields of every value nested in it, in the order the Metadata API
