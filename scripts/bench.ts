@@ -4,7 +4,7 @@
  * At each: the HTTP requests and wall time of `sf jwtapp setup` on a fresh org and on a re-run (from the
  * emulator's request log); `sf jwtapp verify` against `sf org login jwt` making the same login, refused three
  * ways and working, both through the real sf against the same emulator in the same run; the requests of
- * `audit` (with and without --verify), `cert rotate`, `block` and `unblock`; and, on an org whose app changes
+ * `audit` (with and without --verify; and of an org holding 25 apps), `cert rotate`, `block` and `unblock`; and, on an org whose app changes
  * take BENCH_PROPAGATION_S (default 60) to reach its token endpoint, the time from the app becoming usable to
  * `setup --wait` and `verify --wait` seeing the login accepted. Once: the start-up of `sf jwtapp verify --help`
  * and `sf jwtapp setup --help` against `sf org login jwt --help` (no request), and a fleet audit of 20 orgs
@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEmulator, type RunningEmulator } from '../test/helpers/emulator.js';
-import { adminConnection, createUser, otherKey } from '../test/helpers/org.js';
+import { adminConnection, configureJwtApp, createUser, otherKey } from '../test/helpers/org.js';
 import { runSf, sfWithAdmin, type SfRun } from '../test/helpers/sf.js';
 import { startProxy } from '../test/helpers/proxy.js';
 import { ECA_TYPES } from '../test/emulator/metadata-types.js';
@@ -71,6 +71,42 @@ const countOf = async (emu: RunningEmulator): Promise<Count> => {
 const shown = (c: Count): string =>
   `${c.total} (${c.reads} reads, ${c.writes} writes, ${c.polls} polls, ${c.oauth} oauth)`;
 const ms = (n: number): string => `${n.toFixed(0)} ms`;
+
+/** How many apps the org of the many-apps audit holds. */
+const MANY_APPS = 25;
+
+/**
+ * `sf jwtapp audit` of an org holding MANY_APPS server-to-server External Client Apps (the kind setup makes,
+ * four components each), every one checked with --username: its requests and wall time at each latency.
+ */
+const auditOfMany = async (latencyMs: number): Promise<string> => {
+  const many = await startEmulator({ latencyMs: 0 });
+  try {
+    const home = await sfWithAdmin(many, 'many');
+    const conn = await adminConnection(many);
+    const user = many.ready.integrationUser.username;
+    const { certificatePem } = await otherKey();
+    for (let i = 1; i <= MANY_APPS; i++) {
+      // eslint-disable-next-line no-await-in-loop
+      await configureJwtApp(conn, { name: `Many_App_${String(i).padStart(2, '0')}`, certificatePem, username: user });
+    }
+    await many.setLatency(latencyMs);
+    const args = ['jwtapp', 'audit', '--target-org', 'many', '--username', user, '--json'];
+    await many.clearRequests();
+    const run = await runSf(args, { home });
+    const apps = ((run.json?.result ?? {}) as { apps?: unknown[] }).apps?.length;
+    if (apps !== MANY_APPS) throw new Error(`audit of ${MANY_APPS} apps found ${String(apps)}: ${run.stdout}`);
+    const count = await countOf(many);
+    const wall = await timed(
+      `audit of ${MANY_APPS} apps`,
+      () => runSf(args, { home }),
+      (r) => r.status !== 2,
+    );
+    return `${shown(count)}; ${ms(wall)}`;
+  } finally {
+    await many.stop();
+  }
+};
 
 /**
  * Time from the app becoming usable to `setup --wait` or `verify --wait` seeing the login work, on a second
@@ -282,6 +318,9 @@ const main = async (): Promise<void> => {
       put('unblock: requests', await counted(['jwtapp', 'unblock', '--target-org', 'emu', '--name', name, '--json']));
       /* eslint-enable no-await-in-loop */
     }
+    const manyApps: string[] = [];
+    for (const latency of LATENCIES) manyApps.push(await auditOfMany(latency)); // eslint-disable-line no-await-in-loop
+    perLatency[`audit of an org of ${MANY_APPS} apps, --username: requests; wall time`] = manyApps;
     row('round-trip latency (REST; Metadata API twice it)', ...LATENCIES.map((l) => `${l} ms`));
     for (const [label, values] of Object.entries(perLatency)) row(label, ...values);
 

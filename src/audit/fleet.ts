@@ -3,6 +3,8 @@ import { resilientConnection } from '../connection/resilient.js';
 import { RetryLog } from '../retry/outage.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { redactError } from '../output/redact.js';
+import { summarise } from './checks.js';
+import type { AuditedOrg } from './render.js';
 import { runAudit, type AuditRequest, type AuditResult } from './run.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -41,7 +43,7 @@ const auditOrg = async (org: string, request: AuditRequest, apiVersion: string |
 };
 
 /** Audits the orgs concurrently, at most FLEET_CONCURRENCY at a time, in the order given. */
-export const auditFleet = async (orgs: string[], request: AuditRequest, apiVersion?: string): Promise<OrgAudit[]> => {
+const auditEach = async (orgs: string[], request: AuditRequest, apiVersion?: string): Promise<OrgAudit[]> => {
   const results: OrgAudit[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -53,4 +55,29 @@ export const auditFleet = async (orgs: string[], request: AuditRequest, apiVersi
   };
   await Promise.all(Array.from({ length: Math.min(FLEET_CONCURRENCY, orgs.length) }, worker));
   return results;
+};
+
+/** Which orgs to audit: those named with --target-org, every authorized org (--all-orgs), or the default. */
+export type OrgSelection = { named?: string[]; allOrgs: boolean };
+
+/**
+ * `sf jwtapp audit`: one org, or a fleet. One org's failure is the run's error (`error`), as any command's; a
+ * fleet's are rows of `result.errors` and the run goes on. A fleet's apps carry their org.
+ */
+export const auditOrgs = async (
+  selection: OrgSelection,
+  request: AuditRequest,
+  apiVersion?: string,
+): Promise<{ result: AuditResult; orgs: AuditedOrg[]; fleet: boolean; error?: Error }> => {
+  const orgs = await orgsToAudit(selection.named, selection.allOrgs);
+  const audits = await auditEach(orgs, request, apiVersion);
+  const fleet = orgs.length > 1 || selection.allOrgs;
+  const apps = audits.flatMap((a) => (a.result?.apps ?? []).map((app) => (fleet ? { org: a.org, ...app } : app)));
+  const errors = audits.flatMap((a) => (a.error ? [{ org: a.org, name: a.error.name, message: a.error.message }] : []));
+  return {
+    result: { apps, summary: summarise(apps.flatMap((a) => a.checks)), ...(fleet ? { errors } : {}) },
+    orgs: audits.map(({ org, username }) => ({ org, ...(username ? { username } : {}) })),
+    fleet,
+    ...(!fleet && audits[0].error ? { error: audits[0].error } : {}),
+  };
 };

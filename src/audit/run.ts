@@ -1,12 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import type { Connection } from '@salesforce/core';
-import type { AppKind, BoundApp } from '../apps/app.js';
-import { asNotAdmin } from '../apps/save.js';
-import { APP_KINDS, findApp } from '../apps/kinds.js';
+import type { AppKind, AppSnapshot } from '../apps/app.js';
+import { asNotAdmin } from '../apps/not-admin.js';
+import { APP_KINDS, findApp, inventoryApps } from '../apps/kinds.js';
 import { parseScopes } from '../apps/scopes.js';
 import { describeCertificate, signatureHashOf, storedCertificate } from '../certificate/inspect.js';
 import { keyMatchesCertificate, loadSigningKey } from '../certificate/keys.js';
-import { soqlString } from '../access/soql.js';
+import { batchQuery, queryRefused, soqlString } from '../org/query.js';
 import { clock } from '../retry/clock.js';
 import { checkLoginWithKey } from '../oauth/verify.js';
 import { auditChecks, summarise, type AuditCheck, type AuditFacts } from './checks.js';
@@ -50,34 +50,90 @@ const certificateFacts = async (pem: string | undefined): Promise<AuditFacts['ce
   }
 };
 
-type Found = { name: string; kind: AppKind; app: BoundApp };
+type Found = { kind: AppKind; snapshot: AppSnapshot; enabled: boolean };
 
 /** Every app of either kind a server-to-server login can go through: a certificate uploaded, or client credentials on. */
-const serverToServerApps = async (conn: Connection): Promise<Found[]> => {
-  const listed = (await conn.metadata.list([
-    { type: 'ExternalClientApplication' },
-    { type: 'ConnectedApp' },
-  ] as never)) as unknown;
-  const entries = (Array.isArray(listed) ? listed : listed ? [listed] : []) as Array<{
-    type: string;
-    fullName: string;
-  }>;
-  const found: Found[] = [];
-  for (const entry of entries.sort((a, b) => a.fullName.localeCompare(b.fullName))) {
-    const kind: AppKind = entry.type === 'ConnectedApp' ? 'connected-app' : 'external-client-app';
-    // eslint-disable-next-line no-await-in-loop
-    const app = await APP_KINDS[kind].read(conn, entry.fullName);
-    if (app && (app.snapshot.certificate ?? app.snapshot.policies.clientCredentials.enabled))
-      found.push({ name: entry.fullName, kind, app });
-  }
-  return found;
+const serverToServerApps = async (conn: Connection): Promise<Found[]> =>
+  (await inventoryApps(conn)).filter(
+    ({ snapshot }) => snapshot.certificate ?? snapshot.policies.clientCredentials.enabled,
+  );
+
+/** The app named with --name, of either kind: as findApp finds it, with whether it is enabled. */
+const namedApp = async (conn: Connection, name: string): Promise<Found> => {
+  const { kind, app } = await findApp(conn, name);
+  return { kind, snapshot: app.snapshot, enabled: await APP_KINDS[kind].isEnabled(conn, name) };
+};
+
+/**
+ * What the grants of every app audited need from the org's records, in one REST batch whatever the number of
+ * apps: which of their permission sets exist, the integration user and which of them it holds, the client
+ * credentials run-as users, and whether the org is a Dev Hub (only a Dev Hub has ScratchOrgInfo; elsewhere
+ * that query is refused, which is the answer).
+ */
+type OrgRecords = {
+  devHub: boolean;
+  permissionSets: string[];
+  account?: { username: string; found?: { IsActive: boolean }; holds: string[] };
+  runAs: Map<string, boolean>;
+};
+
+const readOrgRecords = async (conn: Connection, apps: Found[], username: string | undefined): Promise<OrgRecords> => {
+  const sets = [...new Set(apps.flatMap((a) => a.snapshot.permissionSets))];
+  const runAsUsers = [...new Set(apps.flatMap((a) => a.snapshot.policies.clientCredentials.runAs ?? []))];
+  const inList = (values: string[]): string => values.map(soqlString).join(', ');
+  const queries = {
+    devHub: 'SELECT Id FROM ScratchOrgInfo LIMIT 1',
+    ...(sets.length > 0 ? { permissionSets: `SELECT Name FROM PermissionSet WHERE Name IN (${inList(sets)})` } : {}),
+    ...(username ? { user: `SELECT Id, IsActive FROM User WHERE Username = ${soqlString(username)}` } : {}),
+    ...(username && sets.length > 0
+      ? {
+          holds: `SELECT PermissionSet.Name FROM PermissionSetAssignment WHERE Assignee.Username = ${soqlString(username)} AND PermissionSet.Name IN (${inList(sets)})`,
+        }
+      : {}),
+    ...(runAsUsers.length > 0
+      ? { runAs: `SELECT Username, IsActive FROM User WHERE Username IN (${inList(runAsUsers)})` }
+      : {}),
+  };
+  const keys = Object.keys(queries) as Array<keyof typeof queries>;
+  const answers = await batchQuery(
+    conn,
+    keys.map((k) => String(queries[k])),
+  );
+  const records = <T>(key: keyof typeof queries): T[] => {
+    const i = keys.indexOf(key);
+    if (i === -1) return [];
+    const answer = answers[i];
+    if (answer.ok) return answer.records as T[];
+    if (key === 'devHub') return [];
+    throw queryRefused(String(queries[key]), answer);
+  };
+  const devHubAnswer = answers[keys.indexOf('devHub')];
+  const [found] = records<{ IsActive: boolean }>('user');
+  return {
+    devHub: devHubAnswer.ok,
+    permissionSets: records<{ Name: string }>('permissionSets').map((r) => r.Name),
+    ...(username
+      ? {
+          account: {
+            username,
+            found,
+            holds: found ? records<{ PermissionSet: { Name: string } }>('holds').map((r) => r.PermissionSet.Name) : [],
+          },
+        }
+      : {}),
+    runAs: new Map(
+      records<{ Username: string; IsActive: boolean }>('runAs').map((r) => [r.Username.toLowerCase(), r.IsActive]),
+    ),
+  };
 };
 
 /**
  * Reads the app (or every server-to-server app of the org) and its grants, read-only, and checks them:
  * is it configured for a working, least-privilege server-to-server login, and if not, what exactly to
- * fix? A key given to check is read first, so a bad key file ends the run before any request. A fix names the
- * org as `targetOrg` (what the user typed: an alias stays an alias), the org's username by default.
+ * fix? The apps are read in as few Metadata API calls as it allows and their grants in one REST batch, so an
+ * org of many apps costs about as much as one. A key given to check is read first, so a bad key file ends the
+ * run before any request. A fix names the org as `targetOrg` (what the user typed: an alias stays an alias),
+ * the org's username by default.
  */
 export const runAudit = async (
   conn: Connection,
@@ -89,27 +145,27 @@ export const runAudit = async (
     (request.keyFile ?? request.keyVariable)
       ? await loadSigningKey({ keyFile: request.keyFile, keyVariable: request.keyVariable, now: new Date(clock.now()) })
       : undefined;
-  const apps: Found[] = request.name
-    ? [{ name: request.name, ...(await findApp(conn, request.name).catch(asNotAdmin)) }]
-    : await serverToServerApps(conn).catch(asNotAdmin);
-  // Only a Dev Hub has ScratchOrgInfo; elsewhere the query is refused.
-  const devHub = await conn.query('SELECT Id FROM ScratchOrgInfo LIMIT 1').then(
-    () => true,
-    () => false,
-  );
-  const account = request.username && apps.length > 0 ? await lookUpAccount(conn, request.username) : undefined;
+  const apps: Found[] = await (
+    request.name ? namedApp(conn, request.name).then((a) => [a]) : serverToServerApps(conn)
+  ).catch(asNotAdmin);
+  if (apps.length === 0) return { apps: [], summary: summarise([]) };
+  const org = await readOrgRecords(conn, apps, request.username);
+  const loginUrl = conn.instanceUrl.replace(/\/$/, '');
+  const facts = await Promise.all(apps.map((found) => appFacts(found, org, key, loginUrl)));
   const audits: AppAudit[] = [];
-  for (const found of apps) {
-    // eslint-disable-next-line no-await-in-loop
-    const facts = { ...(await readFacts(conn, found, account, key)), devHub };
-    // eslint-disable-next-line no-await-in-loop
-    const login = request.verify && account && key ? await tryLogin(conn, found.app, account.username, key) : undefined;
-    if (login) facts.login = login;
+  for (const [i, found] of apps.entries()) {
+    // One login per app, one after the other: a pipeline's login, not a load test.
+    const login =
+      request.verify && org.account && key
+        ? // eslint-disable-next-line no-await-in-loop
+          await tryLogin(found.snapshot, org.account.username, key, loginUrl)
+        : undefined;
+    if (login) facts[i].login = login;
     audits.push({
-      name: found.name,
+      name: found.snapshot.name,
       kind: found.kind,
-      ...(facts.certificate ? { certificateExpires: facts.certificate.notAfter } : {}),
-      checks: auditChecks(facts, {
+      ...(facts[i].certificate ? { certificateExpires: facts[i].certificate.notAfter } : {}),
+      checks: auditChecks(facts[i], {
         requiredScopes,
         warnDays: request.warnDays,
         now: new Date(clock.now()),
@@ -126,14 +182,13 @@ export const runAudit = async (
  * wait: an audit reports how things stand now. Salesforce's answer is diagnosed as verify diagnoses it.
  */
 const tryLogin = async (
-  conn: Connection,
-  app: BoundApp,
+  snapshot: AppSnapshot,
   username: string,
   key: KeyObject,
+  loginUrl: string,
 ): Promise<AuditFacts['login']> => {
-  const { consumerKey, certificate } = app.snapshot;
+  const { consumerKey, certificate } = snapshot;
   if (!consumerKey || !certificate) return undefined;
-  const loginUrl = conn.instanceUrl.replace(/\/$/, '');
   const { report } = await checkLoginWithKey({ username, clientId: consumerKey, loginUrl, key, waitMs: 0 });
   return {
     success: report.success,
@@ -153,66 +208,44 @@ const tryLogin = async (
   };
 };
 
-/** The integration user named with --username, looked up once for every app audited. */
-type Account = { username: string; found?: { IsActive: boolean } };
-
-const lookUpAccount = async (conn: Connection, username: string): Promise<Account> => {
-  const [found] = (
-    await conn.query<{ IsActive: boolean }>(`SELECT Id, IsActive FROM User WHERE Username = ${soqlString(username)}`)
-  ).records;
-  return { username, found };
-};
-
-const readFacts = async (
-  conn: Connection,
-  { name, kind, app }: Found,
-  account: Account | undefined,
+/** One app's facts, from its snapshot and the org's records read for every app at once. */
+const appFacts = async (
+  { kind, snapshot, enabled }: Found,
+  org: OrgRecords,
   key: KeyObject | undefined,
-): Promise<Omit<AuditFacts, 'devHub'>> => {
-  const { snapshot } = app;
-  const names = snapshot.permissionSets.map(soqlString).join(', ');
-  const existingPermissionSets =
-    snapshot.permissionSets.length > 0
-      ? (await conn.query<{ Name: string }>(`SELECT Name FROM PermissionSet WHERE Name IN (${names})`)).records.map(
-          (r) => r.Name,
-        )
-      : [];
-  let user: AuditFacts['user'];
-  if (account) {
-    const { username, found } = account;
-    const u = soqlString(username);
-    const holds =
-      found && snapshot.permissionSets.length > 0
-        ? (
-            await conn.query<{ PermissionSet: { Name: string } }>(
-              `SELECT PermissionSet.Name FROM PermissionSetAssignment WHERE Assignee.Username = ${u} AND PermissionSet.Name IN (${names})`,
-            )
-          ).records.map((r) => r.PermissionSet.Name)
-        : [];
-    user = { username, exists: found !== undefined, active: found?.IsActive === true, holds };
-  }
+  loginUrl: string,
+): Promise<AuditFacts> => {
+  const inSnapshot = (names: string[]): string[] =>
+    names.filter((n) => snapshot.permissionSets.some((p) => p.toLowerCase() === n.toLowerCase()));
   const { clientCredentials } = snapshot.policies;
-  let runAs: AuditFacts['runAs'];
-  if (clientCredentials.enabled) {
-    const [found] = clientCredentials.runAs
-      ? (
-          await conn.query<{ IsActive: boolean }>(
-            `SELECT IsActive FROM User WHERE Username = ${soqlString(clientCredentials.runAs)}`,
-          )
-        ).records
-      : [];
-    runAs = { username: clientCredentials.runAs, active: found?.IsActive === true };
-  }
+  const { account } = org;
   return {
-    name,
+    name: snapshot.name,
     kind,
     snapshot,
-    ...(runAs ? { runAs } : {}),
-    enabled: await APP_KINDS[kind].isEnabled(conn, name),
-    loginUrl: conn.instanceUrl.replace(/\/$/, ''),
+    enabled,
+    devHub: org.devHub,
+    loginUrl,
     certificate: await certificateFacts(snapshot.certificate),
-    existingPermissionSets,
-    ...(user ? { user } : {}),
+    existingPermissionSets: inSnapshot(org.permissionSets),
+    ...(account
+      ? {
+          user: {
+            username: account.username,
+            exists: account.found !== undefined,
+            active: account.found?.IsActive === true,
+            holds: inSnapshot(account.holds),
+          },
+        }
+      : {}),
+    ...(clientCredentials.enabled
+      ? {
+          runAs: {
+            username: clientCredentials.runAs,
+            active: clientCredentials.runAs ? org.runAs.get(clientCredentials.runAs.toLowerCase()) === true : false,
+          },
+        }
+      : {}),
     ...(key && snapshot.certificate
       ? { keyMatches: keyMatchesCertificate(key, storedCertificate(snapshot.certificate)) }
       : {}),

@@ -249,12 +249,16 @@ describe('sf jwtapp audit', () => {
     expect(run.json?.result?.summary.fail).to.be.at.least(fails).and.greaterThan(0);
   });
 
-  it('looks the --username user up once for every app audited, not once per app', async () => {
-    const queries = async (...args: string[]): Promise<{ apps: number; queries: number }> => {
+  it('reads the grants of every app audited in one REST batch, with or without --username, never a query per app', async () => {
+    const reads = async (...args: string[]): Promise<{ apps: number; queries: number; batches: number }> => {
       await emu.clearRequests();
       const run = await audit(...args);
-      const apps = run.json?.result?.apps.length ?? 0;
-      return { apps, queries: (await emu.requests()).filter((r) => r.path.endsWith('/query')).length };
+      const log = await emu.requests();
+      return {
+        apps: run.json?.result?.apps.length ?? 0,
+        queries: log.filter((r) => r.path.endsWith('/query')).length,
+        batches: log.filter((r) => r.path.endsWith('/composite/batch')).length,
+      };
     };
     const second = await generateKeyAndCertificate(2048, { subject: 'CN=second', days: 365 });
     await configureJwtApp(await adminConnection(emu), {
@@ -262,11 +266,11 @@ describe('sf jwtapp audit', () => {
       certificatePem: second.certificatePem,
       username: integration,
     });
-    const without = await queries();
-    const withUser = await queries('--username', integration);
+    const without = await reads();
+    const withUser = await reads('--username', integration);
     expect(withUser.apps).to.equal(without.apps).and.be.at.least(2);
-    // One User lookup, and at most one PermissionSetAssignment read per app (the grants differ by app).
-    expect(withUser.queries - without.queries).to.be.at.most(1 + without.apps);
+    expect(without).to.include({ queries: 0, batches: 1 });
+    expect(withUser).to.include({ queries: 0, batches: 1 });
   });
 
   it("checks the client credentials flow's run-as user where the flow is on", async () => {
@@ -356,6 +360,56 @@ describe('sf jwtapp audit', () => {
         );
       });
     }
+
+    it('prints an app that passes as a header, a line per check and the counts, line by line', async () => {
+      const run = await human(80, '--name', 'Good_App', '--username', integration);
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const json = await audit('--name', 'Good_App', '--username', integration);
+      const expires = String(json.json?.result?.apps[0].certificateExpires).slice(0, 10);
+      const days = Math.floor(
+        (Date.parse(String(json.json?.result?.apps[0].certificateExpires)) - Date.now()) / 86_400_000,
+      );
+      const admin = emu.ready.admin.username;
+      // The integration user's line wraps where its username ends; the emulator's usernames are all this long.
+      expect(integration.length).to.equal(`integration@${admin.split('@')[1]}`.length);
+      expect(stripVTControlCharacters(run.stdout).split('\n')).to.deep.equal([
+        '=== Good_App (External Client App) in emu-audit-admin',
+        `    (${admin})`,
+        '',
+        'PASS  enabled',
+        '      Good_App is enabled: logins through it are allowed.',
+        'PASS  certificateExpiry',
+        `      The certificate is valid until ${expires} (${days} days from now).`,
+        'PASS  keySize',
+        "      The certificate's RSA key has 2048 bits.",
+        'PASS  signatureHash',
+        '      The certificate is signed with SHA-256.',
+        'PASS  requiredScopes',
+        '      The scopes a server integration needs are there: Api, RefreshToken.',
+        'PASS  riskyScopes',
+        '      No scope a server integration should not hold (Full, Web).',
+        'PASS  adminApproved',
+        '      Only pre-authorized users may log in through Good_App (admin approved).',
+        'PASS  permissionSets',
+        '      Users are pre-authorized through the permission sets Good_App_Access.',
+        'PASS  integrationUser',
+        `      The integration user ${integration} holds`,
+        '      Good_App_Access.',
+        'PASS  refreshTokens',
+        '      Refresh tokens through Good_App expire, or the app grants none.',
+        'PASS  ipRelaxation',
+        "      Good_App enforces IP restrictions: a login from outside the user's login",
+        '      IP ranges is refused ("ip restricted").',
+        'PASS  loginUrlMyDomain',
+        `      Pipelines must log in at ${emu.url}: an External Client App`,
+        "      answers only at its org's My Domain (login.salesforce.com and",
+        '      test.salesforce.com answer "External client app is not installed in this',
+        '      org").',
+        '',
+        '12 passed, 0 warnings, 0 failed.',
+        '',
+      ]);
+    });
 
     it('renders at 80 columns when piped (stdout has no width)', async () => {
       const run = await human(undefined, '--name', 'Bad_App', '--username', integration);

@@ -1,7 +1,6 @@
 import { Flags, StandardColors } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
-import { summarise } from '../../audit/checks.js';
-import { auditFleet, orgsToAudit } from '../../audit/fleet.js';
+import { auditOrgs } from '../../audit/fleet.js';
 import { countsLine, renderApps, renderFleet, widthOf, wrapWords, type AuditBlock } from '../../audit/render.js';
 import type { AuditResult } from '../../audit/run.js';
 import { EXIT_CODES } from '../../exit-codes.js';
@@ -58,38 +57,28 @@ export default class Audit extends JwtappCommand<AuditResult> {
 
   public async run(): Promise<AuditResult> {
     const { flags } = await this.parse(Audit);
-    const orgs = await orgsToAudit(flags['target-org'], flags['all-orgs']);
-    const request = {
-      name: flags.name,
-      username: flags.username,
-      keyFile: flags['jwt-key-file'],
-      keyVariable: flags['jwt-key-env'],
-      requiredScopes: flags['required-scopes'],
-      warnDays: flags['warn-days'],
-      verify: flags.verify,
-    };
-    const audits = await auditFleet(orgs, request, flags['api-version']);
-    const fleet = orgs.length > 1 || flags['all-orgs'];
-    // One org: its error is the run's error, as any command's. Several: an ERROR row each.
-    if (!fleet && audits[0].error) throw audits[0].error;
-    const apps = audits.flatMap((a) => (a.result?.apps ?? []).map((app) => (fleet ? { org: a.org, ...app } : app)));
-    const errors = audits.flatMap((a) =>
-      a.error ? [{ org: a.org, name: a.error.name, message: a.error.message }] : [],
+    const { result, orgs, fleet, error } = await auditOrgs(
+      { named: flags['target-org'], allOrgs: flags['all-orgs'] },
+      {
+        name: flags.name,
+        username: flags.username,
+        keyFile: flags['jwt-key-file'],
+        keyVariable: flags['jwt-key-env'],
+        requiredScopes: flags['required-scopes'],
+        warnDays: flags['warn-days'],
+        verify: flags.verify,
+      },
+      flags['api-version'],
     );
-    const result: AuditResult = {
-      apps,
-      summary: summarise(apps.flatMap((a) => a.checks)),
-      ...(fleet ? { errors } : {}),
-    };
+    if (error) throw error;
     // Piped, stdout has no width: 80 columns, as a terminal opens.
     const options = { width: widthOf(process.stdout.columns), status: colour };
-    const orgsShown = audits.map(({ org, username }) => ({ org, username }));
     if (!fleet && result.apps.length === 0)
       wrapWords(messages.getMessage('none'), options.width, '').forEach((line) => this.log(line));
-    this.renderBlocks(fleet ? renderFleet(result, orgsShown, options) : renderApps(result, orgsShown[0], options));
+    this.renderBlocks(fleet ? renderFleet(result, orgs, options) : renderApps(result, orgs[0], options));
     this.log(countsLine(result.summary));
     // "The configuration must change" when something fails, as verify exits for a refused login.
-    if (result.summary.fail > 0 || errors.length > 0) process.exitCode = EXIT_CODES.orgRefused;
+    if (result.summary.fail > 0 || (result.errors ?? []).length > 0) process.exitCode = EXIT_CODES.orgRefused;
     return result;
   }
 
