@@ -31,7 +31,7 @@ const EMULATOR_LAYERS = [
   // Rules and stores: app rules, components, credentials.
   ['test/emulator/(app-rules|components|credentials)\\.ts$'],
   // The APIs an org answers: OAuth (and its usage), REST, the Metadata API and its deploys.
-  ['test/emulator/(oauth|usage|rest|metadata|deploy)\\.ts$'],
+  ['test/emulator/(oauth|usage|rest|metadata|deploy|retrieve)\\.ts$'],
   // The server, and the org it is seeded with.
   ['test/emulator/(server|seed)\\.ts$'],
   // The command line that starts it, and its tests.

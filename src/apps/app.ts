@@ -1,6 +1,6 @@
 import type { Connection } from '@salesforce/core';
 import type { RefreshTokenRevocation } from '../oauth/usage.js';
-import type { ListedComponent, MetadataRecord } from '../org/metadata.js';
+import type { ListedComponent, MetadataRecord, RetrievedComponent } from '../org/metadata.js';
 
 export { sameCertificate } from '../certificate/inspect.js';
 
@@ -105,13 +105,16 @@ export type InventoriedApp = { snapshot: AppSnapshot; enabled: boolean };
 /** The two app kinds behind one interface: callers never branch on the kind. */
 export type AppKindHandler = {
   kind: AppKind;
-  /** The metadata types an inventory lists for this kind: its apps, and what says whether they are blocked. */
+  /** The metadata types an inventory of the org lists for this kind: its apps, their parts, what blocks them. */
   listTypes: string[];
-  /**
-   * Every app of this kind among the components listed, read in as few calls as the Metadata API allows (ten
-   * components a read), each with whether it is enabled: what an audit of the whole org reads.
-   */
-  readAll(conn: Connection, listed: ListedComponent[]): Promise<InventoriedApp[]>;
+  /** Of the components listed, those whose fields the inventory reads (none when the org has no app of this kind). */
+  toRetrieve(listed: ListedComponent[]): ListedComponent[];
+  /** Every app of this kind, from the components listed and retrieved, each with whether it is enabled. */
+  fromInventory(
+    conn: Connection,
+    listed: ListedComponent[],
+    retrieved: RetrievedComponent[],
+  ): Promise<InventoriedApp[]>;
   /**
    * The app of this kind with that name, or undefined when there is none. `known`: an earlier query already
    * found the app and its label, so its header need not be read (an External Client App's header holds

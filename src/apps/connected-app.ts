@@ -8,6 +8,7 @@ import {
   readComponents,
   saveComponents,
   type ListedComponent,
+  type RetrievedComponent,
 } from '../org/metadata.js';
 import {
   asList,
@@ -120,26 +121,32 @@ const setEnabled = async (conn: Connection, name: string, enabled: boolean): Pro
   return { changed: true, enabled };
 };
 
-/** Every Connected App listed, and which consumer keys a BlacklistedConsumer blocks: one read per ten of each. */
-const readAll = async (conn: Connection, listed: ListedComponent[]): Promise<InventoriedApp[]> => {
-  const namesOf = (type: string): string[] => listed.filter((c) => c.type === type).map((c) => c.fullName);
-  const apps = namesOf(TYPE);
-  if (apps.length === 0) return [];
-  const [records, blocks] = await Promise.all([
-    readComponents(conn, TYPE, apps),
-    readComponents(conn, BLOCK_TYPE, namesOf(BLOCK_TYPE)),
-  ]);
-  const blocked = new Set(blocks.map((b) => String(b.consumerKey)));
-  return records.map((record) => {
-    const snapshot = connectedAppSnapshot(record);
-    return { snapshot, enabled: snapshot.consumerKey === undefined || !blocked.has(snapshot.consumerKey) };
-  });
+/** What an inventory reads of the Connected Apps listed: each app, and every block (only where there are apps). */
+const toRetrieve = (listed: ListedComponent[]): ListedComponent[] =>
+  listed.some((c) => c.type === TYPE) ? listed.filter((c) => c.type === TYPE || c.type === BLOCK_TYPE) : [];
+
+/** Every Connected App retrieved, enabled unless a BlacklistedConsumer names its consumer key. */
+const fromInventory = (
+  _conn: Connection,
+  _listed: ListedComponent[],
+  retrieved: RetrievedComponent[],
+): Promise<InventoriedApp[]> => {
+  const blocked = new Set(retrieved.filter((c) => c.type === BLOCK_TYPE).map((b) => String(b.record.consumerKey)));
+  return Promise.resolve(
+    retrieved
+      .filter((c) => c.type === TYPE)
+      .map(({ record }) => {
+        const snapshot = connectedAppSnapshot(record);
+        return { snapshot, enabled: snapshot.consumerKey === undefined || !blocked.has(snapshot.consumerKey) };
+      }),
+  );
 };
 
 export const connectedApps: AppKindHandler = {
   kind: 'connected-app',
   listTypes: [TYPE, BLOCK_TYPE],
-  readAll,
+  toRetrieve,
+  fromInventory,
   async read(conn: Connection, name: string) {
     const record = await readComponent(conn, TYPE, name);
     if (!record) return undefined;

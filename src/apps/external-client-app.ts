@@ -3,7 +3,13 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { revokeRefreshTokens } from '../oauth/usage.js';
 import { redact, registerSecret } from '../output/redact.js';
 import { deleteComponents, deployComponents } from '../org/deploy.js';
-import { listComponents, readComponent, readComponents, type ListedComponent } from '../org/metadata.js';
+import {
+  listComponents,
+  readComponent,
+  readComponents,
+  type ListedComponent,
+  type RetrievedComponent,
+} from '../org/metadata.js';
 import {
   asList,
   asText,
@@ -259,27 +265,25 @@ const setEnabled = async (conn: Connection, name: string, enabled: boolean): Pro
 /** The types of the components an inventory reads of every app: the three setup reads, and the app's policies. */
 const INVENTORY_PARTS = [...COMPONENT_PARTS, 'appPolicies'] as const;
 
+const INVENTORY_TYPES: string[] = INVENTORY_PARTS.map((part) => ECA_PARTS[part].type);
+
+/** What an inventory reads of the External Client Apps listed: every component of theirs (only where there are apps). */
+const toRetrieve = (listed: ListedComponent[]): ListedComponent[] =>
+  listed.some((c) => c.type === ECA_PARTS.header.type) ? listed.filter((c) => INVENTORY_TYPES.includes(c.type)) : [];
+
 /**
- * Every External Client App listed, with its components: the component types listed (two calls, three types
- * a call) and every listed component read, ten a call, then each matched to its app by its link. Only when
- * the org has an External Client App.
+ * Every External Client App listed, its components (whatever their names) matched to it by their link, enabled
+ * unless its policies say otherwise. Where an org protecting its metadata secrets withheld the consumer key, the
+ * credentials resource is asked for it.
  */
-const readAll = async (conn: Connection, listed: ListedComponent[]): Promise<InventoriedApp[]> => {
-  const headers = listed.filter((c) => c.type === ECA_PARTS.header.type).map((c) => c.fullName);
-  if (headers.length === 0) return [];
-  const types = INVENTORY_PARTS.map((part) => ECA_PARTS[part].type);
-  const components = await listComponents(conn, types);
-  const read = await Promise.all(
-    types.map((type) =>
-      readComponents(
-        conn,
-        type,
-        components.filter((c) => c.type === type).map((c) => c.fullName),
-      ),
-    ),
-  );
+const fromInventory = (
+  conn: Connection,
+  listed: ListedComponent[],
+  retrieved: RetrievedComponent[],
+): Promise<InventoriedApp[]> => {
   const partOf = (name: string, part: (typeof INVENTORY_PARTS)[number]): MetadataRecord | undefined =>
-    read[INVENTORY_PARTS.indexOf(part)].find((r) => linkedTo(name, r));
+    retrieved.find((c) => c.type === ECA_PARTS[part].type && linkedTo(name, c.record))?.record;
+  const headers = listed.filter((c) => c.type === ECA_PARTS.header.type).map((c) => c.fullName);
   return Promise.all(
     headers.map(async (name) => {
       const parts: ExternalClientApp = {
@@ -291,7 +295,6 @@ const readAll = async (conn: Connection, listed: ListedComponent[]): Promise<Inv
       };
       registerSecret(asText(parts.global?.consumerSecret));
       const snapshot = externalClientAppSnapshot(parts);
-      // An org protecting its metadata secrets may not return the key with the settings: the credentials resource does.
       if (parts.global && !snapshot.consumerKey)
         snapshot.consumerKey = (await readRestCredentials(conn, name, { secret: false })).consumerKey;
       return { snapshot, enabled: enabledIn(parts.appPolicies) };
@@ -301,8 +304,9 @@ const readAll = async (conn: Connection, listed: ListedComponent[]): Promise<Inv
 
 export const externalClientApps: AppKindHandler = {
   kind: 'external-client-app',
-  listTypes: [ECA_PARTS.header.type],
-  readAll,
+  listTypes: [ECA_PARTS.header.type, ...INVENTORY_TYPES],
+  toRetrieve,
+  fromInventory,
   async read(conn, name, known) {
     const parts = await readParts(conn, name, known);
     if (!parts) return undefined;

@@ -1,7 +1,7 @@
 import { Messages } from '@salesforce/core';
 import type { Connection } from '@salesforce/core';
 import { EXIT_CODES } from '../exit-codes.js';
-import { listComponents } from '../org/metadata.js';
+import { listComponents, retrieveComponents } from '../org/metadata.js';
 import type { AppKind, AppKindHandler, BoundApp, InventoriedApp } from './app.js';
 import { connectedApps } from './connected-app.js';
 import { externalClientApps } from './external-client-app.js';
@@ -27,8 +27,9 @@ export const findApp = async (conn: Connection, name: string): Promise<{ kind: A
 };
 
 /**
- * Every app of both kinds in the org, with whether each is enabled: one list of the kinds' types, then each
- * kind reads all of its apps at once. Sorted by name.
+ * Every app of both kinds in the org, with whether each is enabled: one list of every type the kinds name (three
+ * types a call, the calls at once), then one retrieve of every component they read, however many apps. Sorted
+ * by name.
  */
 export const inventoryApps = async (conn: Connection): Promise<Array<InventoriedApp & { kind: AppKind }>> => {
   const kinds = Object.values(APP_KINDS);
@@ -36,8 +37,12 @@ export const inventoryApps = async (conn: Connection): Promise<Array<Inventoried
     conn,
     kinds.flatMap((k) => k.listTypes),
   );
+  const retrieved = await retrieveComponents(
+    conn,
+    kinds.flatMap((k) => k.toRetrieve(listed)),
+  );
   const found = await Promise.all(
-    kinds.map(async (k) => (await k.readAll(conn, listed)).map((app) => ({ kind: k.kind, ...app }))),
+    kinds.map(async (k) => (await k.fromInventory(conn, listed, retrieved)).map((app) => ({ kind: k.kind, ...app }))),
   );
   return found.flat().sort((a, b) => a.snapshot.name.localeCompare(b.snapshot.name));
 };

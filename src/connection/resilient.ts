@@ -9,6 +9,8 @@ type Method = (...args: never[]) => Promise<unknown>;
 const IDEMPOTENT_METADATA: ReadonlySet<PropertyKey> = new Set([
   'read',
   'list',
+  // Read-only: a retried retrieve only queues another job, and its id is the one polled.
+  'retrieve',
   'describe',
   'checkDeployStatus',
   'checkRetrieveStatus',

@@ -18,6 +18,8 @@ export const KEY_PREFIX = {
   ExternalClientApplication: '0xI',
   MetadataComponent: '0Xx',
   DeployRequest: '0Af',
+  // sf project retrieve start prints "Retrieve ID: 09S…" (forcedotcom/cli issue threads quote such Ids).
+  RetrieveRequest: '09S',
 } as const;
 
 export type KeyPrefixedObject = keyof typeof KEY_PREFIX;

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
+import { Duration } from '@salesforce/kit';
+import { ComponentSet, ComponentStatus } from '@salesforce/source-deploy-retrieve';
 import type { Connection } from '@salesforce/core';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import {
@@ -12,6 +15,9 @@ import {
 } from '../helpers/org.js';
 import { jwtLogin, refusal } from '../helpers/token.js';
 import type { KeyAndCertificate } from '../../src/certificate/generate.js';
+import { tempDir } from '../helpers/temp.js';
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 type SaveError = { statusCode: string; message: string; fields?: string[] };
 type SaveResult = { success: boolean; fullName: string; errors: SaveError[]; created?: boolean };
@@ -277,6 +283,79 @@ describe("the emulator's Metadata API", () => {
       ])) as SaveResult[];
       expect(results.map((r) => r.success)).to.deep.equal([true, false]);
       expect((await emu.state()).permissionSets.map((p) => p.Name)).to.include('Each_One');
+    });
+  });
+
+  describe('retrieve', () => {
+    it('retrieves components of several types for source-deploy-retrieve, as sf project retrieve does: the fields readMetadata returns, no secret, a missing member named', async () => {
+      const consumerKey = await createEca('Ret_Eca', { plcy: { isEnabled: false, isOauthPluginEnabled: true } });
+      expectSaved(await create('ConnectedApp', connectedApp('Ret_Ca', { consumerKey: 'RetCaKey000001' })));
+      const dir = await tempDir('jwtapp-retrieve-');
+      const set = new ComponentSet([
+        { fullName: 'Ret_Eca_glbloauth', type: 'ExtlClntAppGlobalOauthSettings' },
+        { fullName: 'Ret_Eca_defaultPolicy', type: 'ExtlClntAppConfigurablePolicies' },
+        { fullName: 'Ret_Ca', type: 'ConnectedApp' },
+        { fullName: 'No_Such_App', type: 'ConnectedApp' },
+      ]);
+      const retrieve = await set.retrieve({ usernameOrConnection: conn, output: dir, merge: false });
+      const result = await retrieve.pollStatus({
+        frequency: Duration.milliseconds(100),
+        timeout: Duration.seconds(30),
+      });
+      expect(result.response.status).to.equal('Succeeded');
+      const files = result.getFileResponses();
+      expect(
+        files.filter((f) => f.state !== ComponentStatus.Failed).map((f) => `${f.type}:${f.fullName}`),
+      ).to.have.members([
+        'ExtlClntAppGlobalOauthSettings:Ret_Eca_glbloauth',
+        'ExtlClntAppConfigurablePolicies:Ret_Eca_defaultPolicy',
+        'ConnectedApp:Ret_Ca',
+      ]);
+      const missing = asArray(result.response.messages).map((m) => m.problem);
+      expect(missing).to.deep.equal(["Entity of type 'ConnectedApp' named 'No_Such_App' cannot be found"]);
+      const text = async (type: string, name: string): Promise<string> => {
+        const file = files.find((f) => f.type === type && f.fullName === name);
+        return readFile(String(file?.filePath), 'utf8');
+      };
+      const global = await text('ExtlClntAppGlobalOauthSettings', 'Ret_Eca_glbloauth');
+      expect(global).to.match(
+        /^<\?xml version="1.0" encoding="UTF-8"\?>\s*<ExtlClntAppGlobalOauthSettings xmlns="http:\/\/soap.sforce.com\/2006\/04\/metadata">/,
+      );
+      expect(global).to.include(`<consumerKey>${consumerKey}</consumerKey>`);
+      expect(global).to.include('<externalClientApplication>Ret_Eca</externalClientApplication>');
+      expect(global).not.to.include('consumerSecret');
+      expect(global).not.to.include('<fullName>');
+      expect(await text('ExtlClntAppConfigurablePolicies', 'Ret_Eca_defaultPolicy')).to.include(
+        '<isEnabled>false</isEnabled>',
+      );
+      expect(await text('ConnectedApp', 'Ret_Ca')).to.include('<consumerKey>RetCaKey000001</consumerKey>');
+    });
+
+    it('queues a retrieve and answers its status until done, the zip only then; an unknown job id is refused', async () => {
+      const { id } = await conn.metadata.retrieve({
+        apiVersion: conn.getApiVersion(),
+        singlePackage: true,
+        unpackaged: {
+          types: [{ name: 'ExternalClientApplication', members: ['Trip_Eca'] }],
+          version: conn.getApiVersion(),
+        },
+      } as never);
+      expect(id).to.match(/^09S/);
+      let status = await conn.metadata.checkRetrieveStatus(id);
+      for (let i = 0; i < 50 && String(status.done) !== 'true'; i++) {
+        expect(status.zipFile ?? '').to.equal('');
+        // eslint-disable-next-line no-await-in-loop
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        // eslint-disable-next-line no-await-in-loop
+        status = await conn.metadata.checkRetrieveStatus(id);
+      }
+      expect(status).to.include({ status: 'Succeeded' });
+      expect(status.zipFile).to.be.a('string').and.not.equal('');
+      const refused = await conn.metadata.checkRetrieveStatus('09S000000000000AAA').then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(refused?.message).to.match(/INVALID_CROSS_REFERENCE_KEY/);
     });
   });
 

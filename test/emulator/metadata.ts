@@ -14,19 +14,23 @@ import { decode, encode, errorsXml, fileNameOf, limitComponents, typeDefinition 
 import type { ComponentStore } from './components.js';
 import type { Reply } from './http.js';
 import { DeployApi } from './deploy.js';
+import { RetrieveApi } from './retrieve.js';
 
 /**
- * The SOAP Metadata API (`/services/Soap/m/NN.N`): CRUD of the app, ECA and permission set types, list, and deploy.
+ * The SOAP Metadata API (`/services/Soap/m/NN.N`): CRUD of the app, ECA and permission set types, list, deploy
+ * and retrieve.
  * Its calls are decoded and answered here (the XML: metadata-xml.ts); the components are the store's (components.ts).
  */
 export class MetadataApi {
   private readonly deploys: DeployApi;
+  private readonly retrieves: RetrieveApi;
 
   public constructor(
     private readonly org: OrgState,
     private readonly components: ComponentStore,
   ) {
     this.deploys = new DeployApi(org, components);
+    this.retrieves = new RetrieveApi(org, components);
   }
 
   public handle(envelope: Envelope, apiVersion: number, user: User): Reply {
@@ -53,6 +57,9 @@ export class MetadataApi {
       case 'deploy':
       case 'checkDeployStatus':
         return this.deploys.handle(envelope, apiVersion, user);
+      case 'retrieve':
+      case 'checkRetrieveStatus':
+        return this.retrieves.handle(op, body, apiVersion);
       default:
         throw new SoapFault('soapenv:Client', `No operation available for request {${METADATA_NS}}${op}`);
     }
