@@ -25,6 +25,7 @@ export const FIELD_ORDER: Readonly<Record<string, readonly string[]>> = {
   ExtlClntAppOauthPoliciesAttribute: ['formula', 'key'],
   ExtlClntAppOauthSettings: ['fullName', 'areAttributesIncludedInAssetToken', 'areCustomPermsIncludedInAssetToken', 'assetTokenAudiences', 'assetTokenSigningCertificate', 'assetTokenValidity', 'clientAssertionCertificate', 'commaSeparatedCustomScopes', 'commaSeparatedOauthScopes', 'customAttributes', 'externalClientApplication', 'isFirstPartyAppEnabled', 'label', 'oauthLink', 'singleLogoutUrl', 'trustedIpRanges'],
   ExtlClntAppOauthSettingsAttribute: ['formula', 'key'],
+  OauthOidcSettings: ['fullName', 'agentAuthLinking', 'blockOAuthUnPwFlow', 'blockOAuthUsrAgtFlow', 'isPkceRequired', 'oAuthCdCrdtFlowEnable'],
 };
 
 /** The type of each field that holds a complex value, by type. */

@@ -87,16 +87,7 @@ export class ComponentStore {
 
   /** A component as readMetadata returns it, or undefined if the org has none of that name. */
   public read(type: string, fullName: string): MetadataBody | undefined {
-    if (SETTINGS_NAME[type]) {
-      return this.exists(type, fullName)
-        ? {
-            fullName: SETTINGS_NAME[type],
-            enableClientSecretInRestApiAccess: this.org.options.clientSecretRestAccess,
-            enableConsumerSecretApiAccess: this.org.options.consumerSecretApiAccess,
-            enablePackageEcaOauthFromDevOrg: false,
-          }
-        : undefined;
-    }
+    if (SETTINGS_NAME[type]) return this.exists(type, fullName) ? this.readSettings(type) : undefined;
     if (type === 'PermissionSet') {
       const p = this.org.findPermissionSetByName(fullName);
       return p
@@ -168,10 +159,31 @@ export class ComponentStore {
   // ---- how each kind is saved, and deleted ------------------------------------
 
   /** Settings exist once per org: they are updated, never created or deleted. */
+  /** A settings component: what the org's options say. */
+  private readSettings(type: string): MetadataBody {
+    if (type === 'OauthOidcSettings') {
+      return {
+        fullName: SETTINGS_NAME[type],
+        blockOAuthUnPwFlow: this.org.options.passwordFlowBlocked,
+        blockOAuthUsrAgtFlow: true,
+        isPkceRequired: true,
+        oAuthCdCrdtFlowEnable: false,
+      };
+    }
+    return {
+      fullName: SETTINGS_NAME[type],
+      enableClientSecretInRestApiAccess: this.org.options.clientSecretRestAccess,
+      enableConsumerSecretApiAccess: this.org.options.consumerSecretApiAccess,
+      enablePackageEcaOauthFromDevOrg: false,
+    };
+  }
+
   private saveSettings(type: string, fullName: string, body: MetadataBody): void {
     if (fullName.toLowerCase() !== SETTINGS_NAME[type].toLowerCase()) {
       refuse('INVALID_CROSS_REFERENCE_KEY', `${type} has one component, named ${SETTINGS_NAME[type]}`, ['fullName']);
     }
+    // A settings save changes only the fields it carries.
+    if (typeof body.blockOAuthUnPwFlow === 'boolean') this.org.options.passwordFlowBlocked = body.blockOAuthUnPwFlow;
     if (typeof body.enableConsumerSecretApiAccess === 'boolean') {
       this.org.options.consumerSecretApiAccess = body.enableConsumerSecretApiAccess;
     }

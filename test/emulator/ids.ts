@@ -20,6 +20,7 @@ export const KEY_PREFIX = {
   DeployRequest: '0Af',
   // sf project retrieve start prints "Retrieve ID: 09S…" (forcedotcom/cli issue threads quote such Ids).
   RetrieveRequest: '09S',
+  LoginHistory: '0Ya',
 } as const;
 
 export type KeyPrefixedObject = keyof typeof KEY_PREFIX;

@@ -47,6 +47,7 @@ const STORED_TYPES = [
   'ConnectedApp',
   ...ECA_TYPES,
   'ExternalClientAppSettings',
+  'OauthOidcSettings',
   'PermissionSet',
   'BlacklistedConsumer',
 ];
@@ -99,6 +100,8 @@ export const MIN_API_VERSION: Record<string, number> = {
   ExtlClntAppConfigurablePolicies: 60,
   ExternalClientAppSettings: 58,
   BlacklistedConsumer: 49,
+  // "OauthOidcSettings is available in API version 56.0 and later" (meta_oauthoidcsettings) [doc].
+  OauthOidcSettings: 56,
 };
 
 /** Fields that appeared after their type did: sent at an older version, the SOAP layer does not know them. */
@@ -116,7 +119,12 @@ export const FIELD_MIN_API_VERSION: Record<string, Record<string, number>> = {
   },
   ExtlClntAppOauthConfigurablePolicies: { clientCredentialsFlowUser: 60, isClientCredentialsFlowEnabled: 60 },
   ExternalClientAppSettings: { enableClientSecretInRestApiAccess: 62, enablePackageEcaOauthFromDevOrg: 62 },
+  // "This field is available in API version 59.0 and later" (meta_oauthoidcsettings) [doc].
+  OauthOidcSettings: { isPkceRequired: 59 },
 };
 
 /** Settings types have one component, named after the type without "Settings". */
-export const SETTINGS_NAME: Record<string, string> = { ExternalClientAppSettings: 'ExternalClientApp' };
+export const SETTINGS_NAME: Record<string, string> = {
+  ExternalClientAppSettings: 'ExternalClientApp',
+  OauthOidcSettings: 'OauthOidc',
+};

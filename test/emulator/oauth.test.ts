@@ -347,9 +347,9 @@ describe("the emulator's token endpoint and sessions", () => {
       expect((await login({ iss: relaxed.consumerKey, sub: remote })).status).to.equal(200);
     });
 
-    it('refuses other grant types with unsupported_grant_type', async () => {
+    it('refuses grant types Salesforce does not have with unsupported_grant_type', async () => {
       expectRefused(
-        await postToken(emu.url, { grant_type: 'password', username: integration, password: 'x' }),
+        await postToken(emu.url, { grant_type: 'urn:example:no-such-grant', username: integration, password: 'x' }),
         OAUTH_ERRORS.unsupportedGrant,
       );
       expectRefused(await postToken(emu.url, {}), OAUTH_ERRORS.unsupportedGrant);

@@ -31,6 +31,29 @@ export const OAUTH_ERRORS = {
 } as const;
 
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
+export const PASSWORD_GRANT = 'password';
+
+/**
+ * LoginHistory's record of each grant (docs/research/password-flow.md §4): LoginType "Remote Access 2.0" for
+ * all of them [reported]; LoginSubType names the flow — "OAuth Username-Password" and "OAuth Client Credentials"
+ * are documented values, written as their labels [unconfirmed form]; no value is documented for the JWT bearer
+ * flow, so it records none [unconfirmed].
+ */
+export const LOGIN_SUB_TYPES = {
+  password: 'OAuth Username-Password',
+  clientCredentials: 'OAuth Client Credentials',
+  jwtBearer: null,
+} as const;
+
+/** LoginHistory's Status texts (docs/research/password-flow.md §4) [reported]. */
+export const LOGIN_STATUS = {
+  success: 'Success',
+  flowDisabled: 'Username-Password Flow Disabled',
+  invalidPassword: 'Invalid Password',
+  restrictedIp: 'Restricted IP',
+  inactive: 'User is Inactive',
+  notApproved: 'Failed: Not approved for access',
+} as const;
 
 /**
  * The emulator answers on two host names for the same port: 127.0.0.1 is the org's My Domain, and
@@ -159,6 +182,7 @@ export class OAuthEndpoints {
     const grantType = params.get('grant_type');
     if (grantType === JWT_BEARER_GRANT) return this.jwtBearer(params.get('assertion') ?? '', req);
     if (grantType === CLIENT_CREDENTIALS_GRANT) return this.clientCredentials(req, params);
+    if (grantType === PASSWORD_GRANT) return this.password(req, params);
     return refuse(OAUTH_ERRORS.unsupportedGrant);
   }
 
@@ -225,7 +249,47 @@ export class OAuthEndpoints {
     // An admin-approved app runs the flow only as a pre-authorized user (setup guides report invalid_app_access).
     if (app.adminApproved && !isPreAuthorized(this.org, app, runAs)) return refuse(OAUTH_ERRORS.notAdminApproved);
     if (ipRestricted(this.org, app, runAs, req.remoteAddress)) return refuse(OAUTH_ERRORS.ipRestricted);
-    return this.grant(app, runAs);
+    return this.grant(app, runAs, req, LOGIN_SUB_TYPES.clientCredentials);
+  }
+
+  /**
+   * The username-password flow (docs/research/password-flow.md §3): the consumer key and secret, the username,
+   * and the password with the user's security token appended. A Connected App's only: External Client Apps never
+   * supported it [doc]. Where the org blocks the flow ("Allow OAuth Username-Password Flows" off) Salesforce
+   * answers exactly as for a wrong password, `invalid_grant` "authentication failure", and only Login History
+   * tells them apart: "Username-Password Flow Disabled" against "Invalid Password" [reported]. No refresh token
+   * is issued [doc]. Every attempt of a known user is recorded.
+   */
+  private password(req: Request, params: URLSearchParams): Reply {
+    const clientId = params.get('client_id');
+    const apps = appsAsOf(this.org, this.org.now() - this.org.options.propagationMs);
+    const app = apps.find((a) => a.consumerKey !== undefined && a.consumerKey === clientId);
+    if (!app) return refuse(OAUTH_ERRORS.invalidClientId);
+    const unusable = this.appRefusal(app);
+    if (unusable) return refuse(unusable);
+    const clientSecret = params.get('client_secret');
+    if (!clientSecret || this.org.consumerSecrets.get(app.consumerKey ?? '') !== clientSecret)
+      return refuse(OAUTH_ERRORS.invalidClientCredentials);
+    const username = params.get('username');
+    const user = username ? this.org.findUserByUsername(username) : undefined;
+    if (!user) return refuse(OAUTH_ERRORS.authenticationFailure);
+    const failed = (status: string, error: OAuthError): Reply => {
+      this.record(app, user, req, LOGIN_SUB_TYPES.password, status);
+      return refuse(error);
+    };
+    if (app.kind === 'external-client-app' || this.org.options.passwordFlowBlocked)
+      return failed(LOGIN_STATUS.flowDisabled, OAUTH_ERRORS.authenticationFailure);
+    const credentials = this.org.passwords.get(user.Id);
+    const given = params.get('password') ?? '';
+    if (!credentials || given !== `${credentials.password}${credentials.securityToken}`)
+      return failed(LOGIN_STATUS.invalidPassword, OAUTH_ERRORS.authenticationFailure);
+    if (!user.IsActive) return failed(LOGIN_STATUS.inactive, OAUTH_ERRORS.authenticationFailure);
+    // Admin-approved apps admit only pre-authorized users, as in the other flows [unconfirmed for this flow].
+    if (app.adminApproved && !isPreAuthorized(this.org, app, user))
+      return failed(LOGIN_STATUS.notApproved, OAUTH_ERRORS.notAdminApproved);
+    if (ipRestricted(this.org, app, user, req.remoteAddress))
+      return failed(LOGIN_STATUS.restrictedIp, OAUTH_ERRORS.ipRestricted);
+    return this.grant(app, user, req, LOGIN_SUB_TYPES.password);
   }
 
   private jwtBearer(assertion: string, req: Request): Reply {
@@ -255,7 +319,7 @@ export class OAuthEndpoints {
     const refusal = this.policyRefusal(app, user);
     if (refusal) return refuse(refusal);
     if (ipRestricted(this.org, app, user, req.remoteAddress)) return refuse(OAUTH_ERRORS.ipRestricted);
-    return this.grant(app, user);
+    return this.grant(app, user, req, LOGIN_SUB_TYPES.jwtBearer);
   }
 
   /**
@@ -278,7 +342,20 @@ export class OAuthEndpoints {
     return isPreAuthorized(this.org, app, user) ? undefined : OAUTH_ERRORS.notAdminApproved;
   }
 
-  private grant(app: OAuthApp, user: User): Reply {
+  /** A login attempt in LoginHistory: the app as Setup names it (its label) [unconfirmed: reported as the name shown]. */
+  private record(app: OAuthApp, user: User, req: Request, subType: string | null, status: string): void {
+    this.org.recordLogin({
+      UserId: user.Id,
+      Status: status,
+      Application: app.label,
+      LoginSubType: subType,
+      LoginUrl: (req.headers.host ?? '').split(':')[0],
+      SourceIp: req.remoteAddress,
+    });
+  }
+
+  private grant(app: OAuthApp, user: User, req: Request, subType: string | null): Reply {
+    this.record(app, user, req, subType, LOGIN_STATUS.success);
     const scopes = oauthScopeNames(app.scopes);
     const session = this.sessions.issue(user, scopes, app.id);
     return json(200, {

@@ -127,6 +127,43 @@ export type OrgOptions = {
   integrationLicenses: number;
   /** The org is a Dev Hub: it has ScratchOrgInfo (none elsewhere, where a query of it is INVALID_TYPE). */
   devHub: boolean;
+  /**
+   * "Allow OAuth Username-Password Flows" is off (OauthOidcSettings.blockOAuthUnPwFlow true): "If your org is
+   * created in Summer '23 or later, the username-password flow is blocked by default" (Help, Block Authorization
+   * Flows to Improve Security) [doc].
+   */
+  passwordFlowBlocked: boolean;
+};
+
+/**
+ * One row of LoginHistory, with the fields of the object reference (docs/research/password-flow.md §4). Picklist
+ * fields hold what a query returns: LoginType its label ("Remote Access 2.0", as REST samples show it)
+ * [reported]; LoginSubType its label too ("OAuth Username-Password") [unconfirmed: the plugin reads either form].
+ */
+export type LoginHistoryRow = {
+  Id: string;
+  UserId: string;
+  LoginTime: string;
+  LoginType: string;
+  LoginSubType: string | null;
+  Status: string;
+  Application: string | null;
+  ApiType: string | null;
+  ApiVersion: string | null;
+  AuthenticationServiceId: string | null;
+  AuthMethodReference: string | null;
+  Browser: string;
+  CipherSuite: string | null;
+  ClientVersion: string | null;
+  CountryIso: string | null;
+  LoginGeoId: string | null;
+  LoginUrl: string;
+  NetworkId: string | null;
+  OptionsIsGet: boolean;
+  OptionsIsPost: boolean;
+  Platform: string;
+  SourceIp: string;
+  TlsProtocol: string | null;
 };
 
 /**
@@ -156,6 +193,10 @@ export class OrgState {
   public readonly permissionSetContent = new Map<string, MetadataBody>();
   /** Consumer secrets by consumer key: Salesforce makes them, Setup shows them, the Metadata API never returns them. */
   public readonly consumerSecrets = new Map<string, string>();
+  /** Users' passwords and security tokens, by user Id: set by an admin (a test), never returned by any API. */
+  public readonly passwords = new Map<string, { password: string; securityToken: string }>();
+  /** Every login attempt of a known user, newest last: what LoginHistory answers (docs/research/password-flow.md). */
+  public readonly loginHistory: LoginHistoryRow[] = [];
   public readonly usernameDomain = `org${randomBytes(3).toString('hex')}.${USERNAME_DOMAIN}`;
   /**
    * Refusals a test asked for (`POST /__emulator/refusals`): the next call of that operation is refused as
@@ -188,6 +229,35 @@ export class OrgState {
 
   public now(): number {
     return this.options.now();
+  }
+
+  /** Records a login attempt of a known user, as Salesforce records every one in LoginHistory. */
+  public recordLogin(
+    row: Pick<LoginHistoryRow, 'UserId' | 'Status' | 'Application' | 'LoginSubType' | 'LoginUrl' | 'SourceIp'> &
+      Partial<LoginHistoryRow>,
+  ): LoginHistoryRow {
+    const recorded: LoginHistoryRow = {
+      Id: this.newId('LoginHistory'),
+      LoginTime: new Date(this.now()).toISOString(),
+      LoginType: 'Remote Access 2.0',
+      ApiType: null,
+      ApiVersion: null,
+      AuthenticationServiceId: null,
+      AuthMethodReference: null,
+      Browser: 'Unknown',
+      CipherSuite: null,
+      ClientVersion: null,
+      CountryIso: null,
+      LoginGeoId: null,
+      NetworkId: null,
+      OptionsIsGet: false,
+      OptionsIsPost: true,
+      Platform: 'Unknown',
+      TlsProtocol: null,
+      ...row,
+    };
+    this.loginHistory.push(recorded);
+    return recorded;
   }
 
   public newId(object: KeyPrefixedObject): string {

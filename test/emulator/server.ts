@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bearerToken, json, readRequest, restError, writeReply, type Reply, type Request } from './http.js';
 import {
   OrgState,
+  type LoginHistoryRow,
   type MetadataBody,
   type OrgOptions,
   type PermissionSet,
@@ -82,6 +84,10 @@ export type EmulatorState = {
   refreshTokensRevoked: string[];
   /** Every access token the org issued that is still valid (tests scan outputs and logs for them). */
   accessTokens: string[];
+  /** "Allow OAuth Username-Password Flows" is off. */
+  passwordFlowBlocked: boolean;
+  /** Every login attempt recorded, oldest first. */
+  loginHistory: LoginHistoryRow[];
 };
 
 /** What `npm run emulator` prints when it is ready: the contract other tooling reads. */
@@ -124,6 +130,7 @@ export class Emulator {
       propagationMs: options.propagationMs ?? 0,
       integrationLicenses: options.integrationLicenses ?? 5,
       devHub: options.devHub ?? false,
+      passwordFlowBlocked: options.passwordFlowBlocked ?? true,
       allowConnectedAppCreation: options.allowConnectedAppCreation ?? false,
       consumerSecretApiAccess: options.consumerSecretApiAccess ?? false,
       metadataSecretsProtection: options.metadataSecretsProtection ?? false,
@@ -252,6 +259,8 @@ export class Emulator {
       refreshTokensRevoked: this.sessions.refreshTokensRevoked,
       // Like the secrets above, for tests only: which strings must appear in no output or log.
       accessTokens: this.sessions.tokens(),
+      passwordFlowBlocked: org.options.passwordFlowBlocked,
+      loginHistory: org.loginHistory,
     };
   }
 
@@ -298,6 +307,35 @@ export class Emulator {
   private controls(): Record<string, (body: Record<string, unknown>) => Reply> {
     return {
       'GET state': () => json(200, this.state()),
+      // An admin sets a user's password in Setup; Salesforce emails the user a security token. Here both at once,
+      // the token answered to the test, as the user would read it in the email.
+      'POST users/password': ({ username, password }): Reply => {
+        const user = typeof username === 'string' ? this.org.findUserByUsername(username) : undefined;
+        if (!user || typeof password !== 'string' || password.length < 8)
+          return restError(400, 'MALFORMED_REQUEST', 'a known username and a password of 8 characters or more');
+        const securityToken = randomBytes(18).toString('base64url').slice(0, 24);
+        this.org.passwords.set(user.Id, { password, securityToken });
+        return json(200, { securityToken });
+      },
+      // A history of logins as Salesforce records them, for tests and the demo: each row's user by username, its
+      // time in the past (a test's window), the rest as LoginHistory holds it.
+      'POST login-history': ({ rows }): Reply => {
+        if (!Array.isArray(rows)) return restError(400, 'MALFORMED_REQUEST', 'rows is required');
+        for (const row of rows as Array<Record<string, unknown>>) {
+          const user = this.org.findUserByUsername(String(row.username));
+          if (!user) return restError(400, 'MALFORMED_REQUEST', `no user ${String(row.username)}`);
+          this.org.recordLogin({
+            UserId: user.Id,
+            Status: typeof row.status === 'string' ? row.status : 'Success',
+            Application: typeof row.application === 'string' ? row.application : null,
+            LoginSubType: typeof row.loginSubType === 'string' ? row.loginSubType : null,
+            LoginUrl: typeof row.loginUrl === 'string' ? row.loginUrl : new URL(this.url).host,
+            SourceIp: typeof row.sourceIp === 'string' ? row.sourceIp : '127.0.0.1',
+            ...(typeof row.loginTime === 'string' ? { LoginTime: new Date(row.loginTime).toISOString() } : {}),
+          });
+        }
+        return { status: 204 };
+      },
       'GET requests': () => json(200, this.requests),
       'DELETE requests': (): Reply => {
         this.requests.length = 0;

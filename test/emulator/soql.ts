@@ -8,6 +8,10 @@ import type { SObjectRow } from './org.js';
 export type ObjectDefinition = {
   name: string;
   fields: string[];
+  /** Fields of type dateTime: compared with dateTime literals (unquoted) and date literals (LAST_N_DAYS:n). */
+  dateTimeFields?: string[];
+  /** The only fields a WHERE may name, where the object restricts them (LoginHistory); all when absent. */
+  filterable?: string[];
   /** Parent relationships: `PermissionSet` → the row of PermissionSet whose Id is this row's PermissionSetId. */
   parents?: Record<string, { field: string; object: string }>;
   rows: () => SObjectRow[];
@@ -23,8 +27,11 @@ export class SoqlError extends Error {
 }
 
 type Value = string | number | boolean | null;
+/** A dateTime literal (`2026-11-04T00:00:00Z`) or a date literal (`LAST_N_DAYS:30`), as the instant it stands for. */
+type Instant = { kind: 'instant'; literal: string; range: (now: number) => [number, number] };
+type Operator = '=' | '!=' | '<' | '<=' | '>' | '>=';
 type Condition =
-  | { kind: 'compare'; field: string; op: '=' | '!='; value: Value }
+  | { kind: 'compare'; field: string; op: Operator; value: Value | Instant }
   | { kind: 'in'; field: string; negated: boolean; values: Value[] }
   | { kind: 'and' | 'or'; left: Condition; right: Condition };
 
@@ -56,9 +63,12 @@ const tokenize = (soql: string): Token[] => {
         throw new SoqlError('MALFORMED_QUERY', 'unexpected token: end of query (unterminated string)');
       i++;
       tokens.push({ type: 'string', text });
-    } else if (c === '!' && soql[i + 1] === '=') {
-      tokens.push({ type: 'punct', text: '!=' });
+    } else if ((c === '!' || c === '<' || c === '>') && soql[i + 1] === '=') {
+      tokens.push({ type: 'punct', text: `${c}=` });
       i += 2;
+    } else if (c === '<' || c === '>') {
+      tokens.push({ type: 'punct', text: c });
+      i++;
     } else if ('=(),'.includes(c)) {
       tokens.push({ type: 'punct', text: c });
       i++;
@@ -71,6 +81,10 @@ const tokenize = (soql: string): Token[] => {
   }
   return tokens;
 };
+
+const OPERATORS: Operator[] = ['=', '!=', '<', '<=', '>', '>='];
+/** SOQL's dateTime literal: `YYYY-MM-DDThh:mm:ss` with `Z` or an offset (SOQL Date Formats and Date Literals). */
+const DATETIME_LITERAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 class Parser {
   private pos = 0;
@@ -149,10 +163,37 @@ class Parser {
       return { kind: 'in', field, negated, values };
     }
     const op = this.next();
-    if (op.type !== 'punct' || (op.text !== '=' && op.text !== '!=')) {
+    if (op.type !== 'punct' || !OPERATORS.includes(op.text as Operator)) {
       throw new SoqlError('MALFORMED_QUERY', `unexpected token: '${op.text}'`);
     }
-    return { kind: 'compare', field, op: op.text, value: this.value() };
+    return { kind: 'compare', field, op: op.text as Operator, value: this.comparand() };
+  }
+
+  /** A value, or a dateTime or date literal (unquoted, as SOQL writes them). */
+  private comparand(): Value | Instant {
+    const t = this.tokens[this.pos];
+    if (t?.type === 'word' && DATETIME_LITERAL.test(t.text)) {
+      this.pos++;
+      const at = Date.parse(t.text);
+      return { kind: 'instant', literal: t.text, range: () => [at, at] };
+    }
+    const days = t?.type === 'word' ? /^LAST_N_DAYS:(\d+)$/i.exec(t.text) : null;
+    if (days) {
+      this.pos++;
+      // "Starts 00:00:00 of the current day and continues for the past n days" (SOQL Date Formats and Date
+      // Literals), in the org's time zone: UTC here.
+      const n = Number(days[1]);
+      return {
+        kind: 'instant',
+        literal: t.text,
+        range: (now): [number, number] => {
+          const start = new Date(now);
+          start.setUTCHours(0, 0, 0, 0);
+          return [start.getTime() - n * 86_400_000, now];
+        },
+      };
+    }
+    return this.value();
   }
 
   private value(): Value {
@@ -210,6 +251,7 @@ export const runQuery = (
   soql: string,
   objects: ObjectDefinition[],
   recordUrl: (object: string, id: string) => string,
+  now: number = Date.now(),
 ): QueryRecord[] => {
   const query = parseSoql(soql);
   const lookup = (name: string): ObjectDefinition | undefined =>
@@ -262,7 +304,11 @@ export const runQuery = (
       case 'or':
         return matches(row, cond.left) || matches(row, cond.right);
       case 'compare': {
-        const equal = sameValue(resolve(root, row, cond.field).value, cond.value);
+        const { path, value } = resolve(root, row, cond.field);
+        const dateTime = (root.dateTimeFields ?? []).includes(path[path.length - 1]) && path.length === 1;
+        if (isInstant(cond.value) || dateTime) return compareInstant(path, value, cond, dateTime, now);
+        if (cond.op !== '=' && cond.op !== '!=') return compareOrdered(value, cond.op, cond.value);
+        const equal = sameValue(value, cond.value);
         return cond.op === '=' ? equal : !equal;
       }
       case 'in': {
@@ -274,6 +320,11 @@ export const runQuery = (
 
   // Validate every name before reading rows, as Salesforce does even when no row matches.
   for (const f of query.fields) resolve(root, undefined, f);
+  for (const f of fieldsOf(query.where)) {
+    const [name] = resolve(root, undefined, f).path;
+    if (root.filterable && !root.filterable.includes(name))
+      throw new SoqlError('INVALID_FIELD', `field '${name}' can not be filtered in query call`);
+  }
   if (query.orderBy) resolve(root, undefined, query.orderBy.field);
   matches({}, query.where);
 
@@ -296,6 +347,74 @@ export const runQuery = (
     }
     return record;
   });
+};
+
+const fieldsOf = (cond: Condition | undefined): string[] => {
+  if (!cond) return [];
+  return 'field' in cond ? [cond.field] : [...fieldsOf(cond.left), ...fieldsOf(cond.right)];
+};
+
+const isInstant = (v: Value | Instant): v is Instant => typeof v === 'object' && v !== null;
+
+const ordered = (x: number | string, op: Operator, y: number | string): boolean =>
+  op === '<'
+    ? x < y
+    : op === '<='
+      ? x <= y
+      : op === '>'
+        ? x > y
+        : op === '>='
+          ? x >= y
+          : op === '='
+            ? x === y
+            : x !== y;
+
+const compareOrdered = (a: Value, op: Operator, b: Value | Instant): boolean => {
+  if (a === null || b === null || isInstant(b)) return false;
+  if (typeof a === 'number' && typeof b === 'number') return ordered(a, op, b);
+  return ordered(String(a).toLowerCase(), op, String(b).toLowerCase());
+};
+
+/**
+ * A dateTime field against a dateTime or date literal. A quoted value, or a literal against a field of another
+ * type, is refused as Salesforce refuses it (INVALID_FIELD: "value of filter criterion for field 'X' must be of
+ * type dateTime and should not be enclosed in quotes").
+ */
+const compareInstant = (
+  path: string[],
+  value: Value,
+  cond: { field: string; op: Operator; value: Value | Instant },
+  dateTime: boolean,
+  now: number,
+): boolean => {
+  const field = path[path.length - 1];
+  if (!dateTime || !isInstant(cond.value)) {
+    throw new SoqlError(
+      'INVALID_FIELD',
+      dateTime
+        ? `value of filter criterion for field '${field}' must be of type dateTime and should not be enclosed in quotes`
+        : `value of filter criterion for field '${field}' must be of type string and should be enclosed in quotes`,
+    );
+  }
+  if (value === null) return false;
+  const at = Date.parse(String(value));
+  // A date literal is a range (LAST_N_DAYS:n: from midnight n days ago to now): `=` is within it, `>` after
+  // its end, `>=` from its start on (SOQL Date Formats and Date Literals); a dateTime literal is one instant.
+  const [start, end] = cond.value.range(now);
+  switch (cond.op) {
+    case '=':
+      return at >= start && at <= end;
+    case '!=':
+      return at < start || at > end;
+    case '<':
+      return at < start;
+    case '<=':
+      return at <= end;
+    case '>':
+      return at > end;
+    case '>=':
+      return at >= start;
+  }
 };
 
 const sameValue = (a: Value, b: Value): boolean => {

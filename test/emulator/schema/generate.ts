@@ -39,6 +39,8 @@ export const ROOT_TYPES = [
   'ExtlClntAppOauthConfigurablePolicies',
   'ExtlClntAppConfigurablePolicies',
   'ExternalClientAppSettings',
+  // "Allow OAuth Username-Password Flows" (blockOAuthUnPwFlow), which password-flow block / allow write.
+  'OauthOidcSettings',
   'PermissionSet',
   'BlacklistedConsumer',
   // What a deploy is asked for, and answers with.
@@ -144,6 +146,7 @@ export const PLUGIN_WRITTEN_TYPES = [
   'ExtlClntAppOauthConfigurablePolicies',
   'ExtlClntAppConfigurablePolicies',
   'BlacklistedConsumer',
+  'OauthOidcSettings',
 ] as const;
 
 export const FIELD_ORDER_FILE = join(here, '..', '..', '..', 'src', 'org', 'field-order.ts');
