@@ -14,8 +14,8 @@ const SRC_LAYERS = [
   ['src/org/'],
   // What an org holds: the app kinds, access (permission sets, assignments), users.
   ['src/apps/', 'src/access/', 'src/users/'],
-  // The workflows: setup, cert rotate, audit.
-  ['src/setup/', 'src/rotate/', 'src/audit/'],
+  // The workflows: setup, cert rotate, audit, the username-password flow's retirement.
+  ['src/setup/', 'src/rotate/', 'src/audit/', 'src/password-flow/'],
   // What commands share: the base command, flags, errors every command answers alike, the exit codes' help.
   ['src/cli/'],
   // The commands, and the package's entry.

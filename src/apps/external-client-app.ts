@@ -267,25 +267,30 @@ const INVENTORY_PARTS = [...COMPONENT_PARTS, 'appPolicies'] as const;
 
 const INVENTORY_TYPES: string[] = INVENTORY_PARTS.map((part) => ECA_PARTS[part].type);
 
-/** What an inventory reads of the External Client Apps listed: every component of theirs (only where there are apps). */
+/** What an inventory reads of the External Client Apps: every component of theirs the org lists. */
 const toRetrieve = (listed: ListedComponent[]): ListedComponent[] =>
-  listed.some((c) => c.type === ECA_PARTS.header.type) ? listed.filter((c) => INVENTORY_TYPES.includes(c.type)) : [];
+  listed.filter((c) => INVENTORY_TYPES.includes(c.type));
 
 /**
- * Every External Client App listed, its components (whatever their names) matched to it by their link, enabled
- * unless its policies say otherwise. Where an org protecting its metadata secrets withheld the consumer key, the
- * credentials resource is asked for it.
+ * Every External Client App, named by the links of its components (each names its app in
+ * `externalClientApplication`, whatever its own name), enabled unless its policies say otherwise: the headers
+ * need not be listed, as an app without components has no OAuth to audit. Where an org protecting its metadata
+ * secrets withheld the consumer key, the credentials resource is asked for it.
  */
 const fromInventory = (
   conn: Connection,
-  listed: ListedComponent[],
+  _listed: ListedComponent[],
   retrieved: RetrievedComponent[],
 ): Promise<InventoriedApp[]> => {
   const partOf = (name: string, part: (typeof INVENTORY_PARTS)[number]): MetadataRecord | undefined =>
     retrieved.find((c) => c.type === ECA_PARTS[part].type && linkedTo(name, c.record))?.record;
-  const headers = listed.filter((c) => c.type === ECA_PARTS.header.type).map((c) => c.fullName);
+  const names = new Map<string, string>();
+  for (const c of retrieved) {
+    const link = asText(c.record.externalClientApplication);
+    if (INVENTORY_TYPES.includes(c.type) && link && !names.has(link.toLowerCase())) names.set(link.toLowerCase(), link);
+  }
   return Promise.all(
-    headers.map(async (name) => {
+    [...names.values()].map(async (name) => {
       const parts: ExternalClientApp = {
         header: { fullName: name },
         oauth: partOf(name, 'oauth'),
@@ -304,7 +309,7 @@ const fromInventory = (
 
 export const externalClientApps: AppKindHandler = {
   kind: 'external-client-app',
-  listTypes: [ECA_PARTS.header.type, ...INVENTORY_TYPES],
+  listTypes: INVENTORY_TYPES,
   toRetrieve,
   fromInventory,
   async read(conn, name, known) {

@@ -29,6 +29,13 @@ export type AuditFacts = {
   devHub: boolean;
   /** Whether the key given with --jwt-key-file belongs to the uploaded certificate. */
   keyMatches?: boolean;
+  /** Who logged in through the app with the username-password flow in the window, and the days to its retirement. */
+  passwordFlow?: {
+    windowDays: number;
+    daysLeft: number;
+    retirementDate: string;
+    uses: Array<{ username: string; attempts: number; succeeded: number; lastAttempt: string; lastStatus: string }>;
+  };
   /** With --verify: how Salesforce answered a JWT bearer login as the integration user, at the org's My Domain. */
   login?: {
     success: boolean;
@@ -191,6 +198,34 @@ const loginCheck = (facts: AuditFacts, login: NonNullable<AuditFacts['login']>):
   };
 };
 
+/**
+ * The username-password flow through the app (docs/research/password-flow.md): one FAIL per user who logged in
+ * with it in the window, each with the command that moves that user to the JWT bearer flow on the same app.
+ */
+const passwordFlowChecks = (facts: AuditFacts, options: AuditOptions): AuditCheck[] => {
+  const flow = facts.passwordFlow;
+  if (!flow) return [];
+  if (flow.uses.length === 0) return [check('password-flow', 'PASS', [facts.name, flow.windowDays])];
+  return flow.uses.map((use) =>
+    check(
+      'password-flow',
+      'FAIL',
+      [
+        use.username,
+        facts.name,
+        use.attempts,
+        flow.windowDays,
+        use.succeeded,
+        use.lastAttempt.slice(0, 16).replace('T', ' '),
+        use.lastStatus,
+        flow.retirementDate,
+        flow.daysLeft,
+      ],
+      [options.targetOrg, facts.name, facts.kind, use.username],
+    ),
+  );
+};
+
 /** Every check of one app, in the order a reviewer reads them. */
 export const auditChecks = (facts: AuditFacts, options: AuditOptions): AuditCheck[] => {
   const fix = [options.targetOrg, facts.name, options.username ?? messages.getMessage('placeholder.username')];
@@ -204,6 +239,7 @@ export const auditChecks = (facts: AuditFacts, options: AuditOptions): AuditChec
       ? []
       : [check('keyMatches', facts.keyMatches ? 'PASS' : 'FAIL', [facts.name], fix)]),
     check(facts.kind === 'external-client-app' ? 'loginUrlMyDomain' : 'loginUrl', 'PASS', [facts.loginUrl]),
+    ...passwordFlowChecks(facts, options),
     ...(facts.login ? [loginCheck(facts, facts.login)] : []),
   ];
 };

@@ -7,6 +7,13 @@ import { parseScopes } from '../apps/scopes.js';
 import { describeCertificate, signatureHashOf, storedCertificate } from '../certificate/inspect.js';
 import { keyMatchesCertificate, loadSigningKey } from '../certificate/keys.js';
 import { batchQuery, queryRefused, soqlString } from '../org/query.js';
+import {
+  daysToRetirement,
+  LOGIN_WINDOW_DAYS,
+  oauthLoginsQuery,
+  passwordFlowUses,
+  RETIREMENT_DATE,
+} from '../password-flow/usage.js';
 import { clock } from '../retry/clock.js';
 import { checkLoginWithKey } from '../oauth/verify.js';
 import { auditChecks, summarise, type AuditCheck, type AuditFacts } from './checks.js';
@@ -38,6 +45,8 @@ export type AuditRequest = {
   warnDays: number;
   /** Also log in as the integration user with the key, at the org's My Domain, once per app with a certificate. */
   verify?: boolean;
+  /** How many days of Login History the password-flow check reads (default LOGIN_WINDOW_DAYS.default). */
+  days?: number;
 };
 
 const certificateFacts = async (pem: string | undefined): Promise<AuditFacts['certificate']> => {
@@ -52,11 +61,19 @@ const certificateFacts = async (pem: string | undefined): Promise<AuditFacts['ce
 
 type Found = { kind: AppKind; snapshot: AppSnapshot; enabled: boolean };
 
-/** Every app of either kind a server-to-server login can go through: a certificate uploaded, or client credentials on. */
-const serverToServerApps = async (conn: Connection): Promise<Found[]> =>
-  (await inventoryApps(conn)).filter(
-    ({ snapshot }) => snapshot.certificate ?? snapshot.policies.clientCredentials.enabled,
+/**
+ * Of the org's apps, those a server-to-server login can go through (a certificate uploaded, or client credentials
+ * on), and those Login History shows a username-password login through in the window: those are what the
+ * retirement of that flow breaks.
+ */
+const auditedApps = (apps: Found[], passwordFlowApps: string[]): Found[] =>
+  apps.filter(
+    ({ snapshot }) =>
+      (snapshot.certificate ?? snapshot.policies.clientCredentials.enabled) ||
+      passwordFlowApps.some((a) => sameName(a, snapshot.label) || sameName(a, snapshot.name)),
   );
+
+const sameName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 /** The app named with --name, of either kind: as findApp finds it, with whether it is enabled. */
 const namedApp = async (conn: Connection, name: string): Promise<Found> => {
@@ -145,13 +162,37 @@ export const runAudit = async (
     (request.keyFile ?? request.keyVariable)
       ? await loadSigningKey({ keyFile: request.keyFile, keyVariable: request.keyVariable, now: new Date(clock.now()) })
       : undefined;
-  const apps: Found[] = await (
-    request.name ? namedApp(conn, request.name).then((a) => [a]) : serverToServerApps(conn)
-  ).catch(asNotAdmin);
+  const days = request.days ?? LOGIN_WINDOW_DAYS.default;
+  const logins = oauthLoginsQuery(days);
+  // Login History and the apps at once: neither needs the other.
+  const [[loginPage], inOrg] = await Promise.all([
+    batchQuery(conn, [logins]),
+    (request.name ? namedApp(conn, request.name).then((a) => [a]) : inventoryApps(conn)).catch(asNotAdmin),
+  ]);
+  const uses = await passwordFlowUses(conn, loginPage, logins);
+  const apps = request.name
+    ? inOrg
+    : auditedApps(
+        inOrg,
+        uses.map((u) => u.application),
+      );
   if (apps.length === 0) return { apps: [], summary: summarise([]) };
   const org = await readOrgRecords(conn, apps, request.username);
+  const passwordFlowOf = (found: Found): AuditFacts['passwordFlow'] => ({
+    windowDays: days,
+    daysLeft: daysToRetirement(clock.now()),
+    retirementDate: RETIREMENT_DATE,
+    uses: uses.filter(
+      (u) => sameName(u.application, found.snapshot.label) || sameName(u.application, found.snapshot.name),
+    ),
+  });
   const loginUrl = conn.instanceUrl.replace(/\/$/, '');
-  const facts = await Promise.all(apps.map((found) => appFacts(found, org, key, loginUrl)));
+  const facts = await Promise.all(
+    apps.map(async (found) => ({
+      ...(await appFacts(found, org, key, loginUrl)),
+      passwordFlow: passwordFlowOf(found),
+    })),
+  );
   const audits: AppAudit[] = [];
   for (const [i, found] of apps.entries()) {
     // One login per app, one after the other: a pipeline's login, not a load test.

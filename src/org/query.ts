@@ -9,9 +9,11 @@ const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'errors');
 export const soqlString = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** One query's answer in a batch: its records, or what the org said when it refused it. */
-export type BatchAnswer<T = unknown> = { ok: true; records: T[] } | { ok: false; statusCode: number; body: unknown };
+export type BatchAnswer<T = unknown> =
+  { ok: true; records: T[]; nextRecordsUrl?: string } | { ok: false; statusCode: number; body: unknown };
 
 type BatchResponse = { hasErrors: boolean; results: Array<{ statusCode: number; result: unknown }> };
+type QueryPage = { records: unknown[]; done?: boolean; nextRecordsUrl?: string };
 
 /**
  * Runs up to 25 queries in one round trip with the REST Batch resource (`/composite/batch`), where one
@@ -39,8 +41,32 @@ export const batchQuery = async (conn: Connection, queries: string[]): Promise<B
   return response.results.map((r) =>
     r.statusCode >= 400
       ? { ok: false, statusCode: r.statusCode, body: r.result }
-      : { ok: true, records: (r.result as { records: unknown[] }).records },
+      : {
+          ok: true,
+          records: (r.result as QueryPage).records,
+          ...((r.result as QueryPage).nextRecordsUrl ? { nextRecordsUrl: (r.result as QueryPage).nextRecordsUrl } : {}),
+        },
   );
+};
+
+/**
+ * Every record of a query whose first page a batch answered: the pages after it read one request each through
+ * `nextRecordsUrl` (a query answers up to 2,000 records a page), at most `maxRecords` in all.
+ */
+export const allRecords = async <T>(
+  conn: Connection,
+  first: { records: unknown[]; nextRecordsUrl?: string },
+  maxRecords = 50_000,
+): Promise<T[]> => {
+  const records = [...first.records];
+  let next = first.nextRecordsUrl;
+  while (next && records.length < maxRecords) {
+    // eslint-disable-next-line no-await-in-loop
+    const page = await conn.request<QueryPage>({ method: 'GET', url: next });
+    records.push(...page.records);
+    next = page.nextRecordsUrl;
+  }
+  return records as T[];
 };
 
 /** A query of a batch the org refused, as the named error that quotes it and what the org said (redacted). */

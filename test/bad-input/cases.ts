@@ -63,7 +63,18 @@ export type BadInput = {
   shown: string;
   /** The command's id and its arguments, from the context. */
   command:
-    'setup' | 'verify' | 'token' | 'audit' | 'cert generate' | 'cert rotate' | 'block' | 'unblock' | 'user create';
+    | 'setup'
+    | 'verify'
+    | 'token'
+    | 'audit'
+    | 'cert generate'
+    | 'cert rotate'
+    | 'block'
+    | 'unblock'
+    | 'user create'
+    | 'password-flow report'
+    | 'password-flow block'
+    | 'password-flow allow';
   args: (ctx: BadInputContext) => string[];
   /** The error's name in `--json`, and the exit code. */
   name: string;
@@ -300,6 +311,46 @@ export const BAD_INPUTS: BadInput[] = [
     name: 'NamedOrgNotFoundError',
     exitCode: 2,
     says: 'no-such-alias',
+  },
+  {
+    id: 'F23',
+    area: 'flags',
+    shown: 'sf jwtapp password-flow report -o no-such-alias',
+    command: 'password-flow report',
+    args: () => ['-o', 'no-such-alias'],
+    name: 'NamedOrgNotFoundError',
+    exitCode: 2,
+    says: 'no-such-alias',
+  },
+  {
+    id: 'F24',
+    area: 'flags',
+    shown: 'sf jwtapp password-flow block --days 181',
+    command: 'password-flow block',
+    args: (c) => ['-o', c.admin, '--days', '181'],
+    name: 'Error',
+    exitCode: 2,
+    says: '180',
+  },
+  {
+    id: 'F25',
+    area: 'flags',
+    shown: 'sf jwtapp password-flow allow -o no-such-alias',
+    command: 'password-flow allow',
+    args: () => ['-o', 'no-such-alias'],
+    name: 'NamedOrgNotFoundError',
+    exitCode: 2,
+    says: 'no-such-alias',
+  },
+  {
+    id: 'F26',
+    area: 'flags',
+    shown: 'sf jwtapp password-flow report, no --target-org and no default org',
+    command: 'password-flow report',
+    args: () => [],
+    name: 'NoTargetOrgError',
+    exitCode: 3,
+    says: 'sf config set target-org',
   },
   // ---- files ---------------------------------------------------------------------------------------
   {
@@ -959,6 +1010,36 @@ export const BAD_INPUTS: BadInput[] = [
     says: 'API Enabled',
   },
   {
+    id: 'O13',
+    area: 'orgs',
+    shown: 'sf jwtapp password-flow report -o <a user who is not an admin>',
+    command: 'password-flow report',
+    args: (c) => ['-o', c.nonAdmin],
+    name: 'NotAdminError',
+    exitCode: 4,
+    says: 'an admin of the org',
+  },
+  {
+    id: 'O14',
+    area: 'orgs',
+    shown: 'sf jwtapp password-flow block -o <a user who is not an admin>',
+    command: 'password-flow block',
+    args: (c) => ['-o', c.nonAdmin],
+    name: 'NotAdminError',
+    exitCode: 4,
+    says: 'an admin of the org',
+  },
+  {
+    id: 'O15',
+    area: 'orgs',
+    shown: 'sf jwtapp password-flow allow -o <a user who is not an admin>',
+    command: 'password-flow allow',
+    args: (c) => ['-o', c.nonAdmin],
+    name: 'NotAdminError',
+    exitCode: 4,
+    says: 'an admin of the org',
+  },
+  {
     id: 'O12',
     area: 'orgs',
     shown: 'sf jwtapp verify -i <a consumer key no app has> --wait 0',
@@ -1164,6 +1245,39 @@ export const BAD_INPUTS: BadInput[] = [
     shown: 'sf jwtapp user create, the org down for maintenance (every call answered 503)',
     command: 'user create',
     args: (c) => ['-o', c.admin, '--username', `new-user@${c.integration.split('@')[1]}`],
+    network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE },
+    name: 'OrgNotAnsweringError',
+    exitCode: 5,
+    says: '503',
+  },
+  {
+    id: 'W15',
+    area: 'network',
+    shown: 'sf jwtapp password-flow report, the org down for maintenance (every call answered 503)',
+    command: 'password-flow report',
+    args: (c) => ['-o', c.admin],
+    network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE },
+    name: 'OrgNotAnsweringError',
+    exitCode: 5,
+    says: '503',
+  },
+  {
+    id: 'W16',
+    area: 'network',
+    shown: 'sf jwtapp password-flow block, the org down for maintenance (every call answered 503)',
+    command: 'password-flow block',
+    args: (c) => ['-o', c.admin],
+    network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE },
+    name: 'OrgNotAnsweringError',
+    exitCode: 5,
+    says: '503',
+  },
+  {
+    id: 'W17',
+    area: 'network',
+    shown: 'sf jwtapp password-flow allow, the org down for maintenance (every call answered 503)',
+    command: 'password-flow allow',
+    args: (c) => ['-o', c.admin],
     network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE },
     name: 'OrgNotAnsweringError',
     exitCode: 5,

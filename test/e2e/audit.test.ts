@@ -108,9 +108,10 @@ describe('sf jwtapp audit', () => {
       refreshTokens: 'PASS',
       ipRelaxation: 'PASS',
       keyMatches: 'PASS',
+      'password-flow': 'PASS',
       loginUrlMyDomain: 'PASS',
     });
-    expect(run.json?.result?.summary).to.deep.equal({ pass: 13, warn: 0, fail: 0 });
+    expect(run.json?.result?.summary).to.deep.equal({ pass: 14, warn: 0, fail: 0 });
     expect(await emu.writes()).to.deep.equal([]);
   });
 
@@ -249,7 +250,7 @@ describe('sf jwtapp audit', () => {
     expect(run.json?.result?.summary.fail).to.be.at.least(fails).and.greaterThan(0);
   });
 
-  it('reads the grants of every app audited in one REST batch, with or without --username, never a query per app', async () => {
+  it('reads Login History in one REST batch and the grants of every app audited in one more, with or without --username, never a query per app', async () => {
     const reads = async (...args: string[]): Promise<{ apps: number; queries: number; batches: number }> => {
       await emu.clearRequests();
       const run = await audit(...args);
@@ -269,8 +270,8 @@ describe('sf jwtapp audit', () => {
     const without = await reads();
     const withUser = await reads('--username', integration);
     expect(withUser.apps).to.equal(without.apps).and.be.at.least(2);
-    expect(without).to.include({ queries: 0, batches: 1 });
-    expect(withUser).to.include({ queries: 0, batches: 1 });
+    expect(without).to.include({ queries: 0, batches: 2 });
+    expect(withUser).to.include({ queries: 0, batches: 2 });
   });
 
   it("checks the client credentials flow's run-as user where the flow is on", async () => {
@@ -405,8 +406,11 @@ describe('sf jwtapp audit', () => {
         "      answers only at its org's My Domain (login.salesforce.com and",
         '      test.salesforce.com answer "External client app is not installed in this',
         '      org").',
+        'PASS  password-flow',
+        '      No login through Good_App with the username-password flow in the last 30',
+        '      days.',
         '',
-        '12 passed, 0 warnings, 0 failed.',
+        '13 passed, 0 warnings, 0 failed.',
         '',
       ]);
     });
@@ -433,9 +437,9 @@ describe('sf jwtapp audit', () => {
       });
       const run = await human(80, '--name', 'One_Warning_App', '--username', integration);
       expect(run.exitCode, run.stdout).to.equal(0);
-      expect(run.stdout).to.match(/^11 passed, 1 warning, 0 failed\.$/m);
+      expect(run.stdout).to.match(/^12 passed, 1 warning, 0 failed\.$/m);
       const good = await human(80, '--name', 'Good_App', '--username', integration);
-      expect(good.stdout).to.match(/^12 passed, 0 warnings, 0 failed\.$/m);
+      expect(good.stdout).to.match(/^13 passed, 0 warnings, 0 failed\.$/m);
     });
   });
 

@@ -27,6 +27,9 @@ import {
 import { runCommand } from '../helpers/command.js';
 import { jwtLogin } from '../helpers/token.js';
 import { refusedCertificate } from '../helpers/certificates.js';
+import PasswordFlowReport from '../../src/commands/jwtapp/password-flow/report.js';
+import PasswordFlowBlock from '../../src/commands/jwtapp/password-flow/block.js';
+import PasswordFlowAllow from '../../src/commands/jwtapp/password-flow/allow.js';
 import { tempDir } from '../helpers/temp.js';
 import { withFakeClock } from '../helpers/time.js';
 import { EXIT_CODES } from '../../src/exit-codes.js';
@@ -42,6 +45,9 @@ const COMMANDS: Record<BadInput['command'], AnyCommand> = {
   block: Block as AnyCommand,
   unblock: Unblock as AnyCommand,
   'user create': UserCreate as AnyCommand,
+  'password-flow report': PasswordFlowReport as AnyCommand,
+  'password-flow block': PasswordFlowBlock as AnyCommand,
+  'password-flow allow': PasswordFlowAllow as AnyCommand,
 };
 
 const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {

@@ -7,6 +7,7 @@ import { EXIT_CODES } from '../../exit-codes.js';
 import { exitCodesHelp } from '../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../cli/command.js';
 import { scopesFlag } from '../../cli/flags.js';
+import { LOGIN_WINDOW_DAYS } from '../../password-flow/usage.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.audit');
@@ -47,6 +48,12 @@ export default class Audit extends JwtappCommand<AuditResult> {
       min: 0,
       max: 3650,
     }),
+    days: Flags.integer({
+      summary: messages.getMessage('flags.days.summary'),
+      default: LOGIN_WINDOW_DAYS.default,
+      min: 1,
+      max: LOGIN_WINDOW_DAYS.max,
+    }),
     verify: Flags.boolean({
       summary: messages.getMessage('flags.verify.summary'),
       description: messages.getMessage('flags.verify.description'),
@@ -67,6 +74,7 @@ export default class Audit extends JwtappCommand<AuditResult> {
         requiredScopes: flags['required-scopes'],
         warnDays: flags['warn-days'],
         verify: flags.verify,
+        days: flags.days,
       },
       flags['api-version'],
     );
