@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import type { ReadyLine } from '../test/emulator/server.js';
+import { SEEDED_APPS } from '../test/emulator/seed.js';
 import { linkPlugin, REPO_ROOT, runSf, type SfOptions, type SfRun } from '../test/helpers/sf.js';
 
 const keep = process.argv.includes('--keep');
@@ -58,7 +59,14 @@ const show = async (
 const startEmulator = async (): Promise<{ child: ChildProcessByStdio<null, Readable, null>; ready: ReadyLine }> => {
   const child = spawn(
     process.execPath,
-    [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'test', 'emulator', 'main.ts')],
+    // With the apps an admin made in Setup before this plugin, in an org that still allows the username-password
+    // flow: the password-flow step finds the Connected App's use, moves it and turns the flow off.
+    [
+      join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      join(REPO_ROOT, 'test', 'emulator', 'main.ts'),
+      '--seed-apps',
+      '--allow-password-flow',
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       signal: stop.signal,
@@ -233,6 +241,36 @@ const main = async (): Promise<void> => {
     );
     await show(['jwtapp', 'unblock', '--target-org', 'emu', '--name', 'Demo_Integration']);
 
+    // The username-password flow's retirement (2027-02-20): find who uses it, move them, then close the door.
+    step(
+      "Login History of an org whose Connected App a vendor's sync used with the username-password flow, 35 to 45 days ago",
+    );
+    const history = await fetch(`${ready.instanceUrl}/__emulator/login-history`, {
+      method: 'POST',
+      signal: stop.signal,
+      body: JSON.stringify({
+        rows: [35, 38, 41, 45].map((days) => ({
+          username: integration,
+          application: 'Setup Made Connected App',
+          loginSubType: 'OAuth Username-Password',
+          status: 'Success',
+          loginTime: new Date(Date.now() - days * 86_400_000).toISOString(),
+        })),
+      }),
+    });
+    if (history.status !== 204) throw new Error(`seeding Login History: HTTP ${history.status}`);
+    step(
+      'sf jwtapp password-flow report --target-org emu --days 60   (who still uses the flow, and the command that moves each)',
+    );
+    await show(['jwtapp', 'password-flow', 'report', '--target-org', 'emu', '--days', '60']);
+    const fix = `sf jwtapp setup --target-org emu --name ${SEEDED_APPS.connectedApp} --app-type connected-app --username ${integration}`;
+    step(`${fix} --output-dir legacy-certs   (the printed fix: the JWT bearer flow on the same app, verified)`);
+    await show([...fix.split(' ').slice(1), '--output-dir', 'legacy-certs']);
+    step(
+      'sf jwtapp password-flow block --target-org emu   (no username-password login in the last 30 days: the flow is turned off)',
+    );
+    await show(['jwtapp', 'password-flow', 'block', '--target-org', 'emu']);
+
     // Seed 001 (Jitterbit): an API-only integration user and the client credentials flow, in two commands.
     const jitterbit = `jitterbit-integration@${ready.orgId.toLowerCase()}.example.com`;
     step(
@@ -294,7 +332,7 @@ consumer secret: ${ccResult.clientCredentials.secret} (${ccResult.clientCredenti
     );
 
     step(
-      'Done: set up, verified, logged in with the JWT bearer flow, audited, rotated, blocked and unblocked; an API-only user and the client credentials flow set up and verified; all through the real sf.',
+      'Done: set up, verified, logged in with the JWT bearer flow, audited, rotated, blocked and unblocked; a username-password integration found, moved to the JWT bearer flow and the flow turned off; an API-only user and the client credentials flow set up and verified; all through the real sf.',
     );
   } finally {
     if (child.exitCode === null && child.signalCode === null) {

@@ -213,7 +213,7 @@ const passwordFlowChecks = (facts: AuditFacts, options: AuditOptions): AuditChec
       [
         use.username,
         facts.name,
-        use.attempts,
+        ...(use.attempts === 1 ? [] : [use.attempts]),
         flow.windowDays,
         use.succeeded,
         use.lastAttempt.slice(0, 16).replace('T', ' '),
@@ -222,6 +222,7 @@ const passwordFlowChecks = (facts: AuditFacts, options: AuditOptions): AuditChec
         flow.daysLeft,
       ],
       [options.targetOrg, facts.name, facts.kind, use.username],
+      use.attempts,
     ),
   );
 };

@@ -5,6 +5,7 @@ import { asNotAdmin } from '../apps/not-admin.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { batchQuery } from '../org/query.js';
 import { clock } from '../retry/clock.js';
+import { pluralKey } from '../output/plural.js';
 import { passwordFlowAllowed, setPasswordFlowAllowed } from './setting.js';
 import {
   daysToRetirement,
@@ -133,11 +134,22 @@ export const blockPasswordFlow = async (
   const report = await reportPasswordFlow(conn, request);
   const used = report.uses.filter((u) => u.succeeded > 0);
   if (used.length > 0) {
-    const named = used.map((u) => messages.getMessage('use', [u.application, u.username, u.succeeded, u.lastAttempt]));
+    const named = used.map((u) =>
+      messages.getMessage(
+        pluralKey('use', u.succeeded),
+        u.succeeded === 1
+          ? [u.application, u.username, u.lastAttempt]
+          : [u.application, u.username, u.succeeded, u.lastAttempt],
+      ),
+    );
     throw messages
       .createError(
         'error.StillUsed',
-        [used.length, request.days, named.join('; ')],
+        [
+          messages.getMessage(pluralKey('stillUsed', used.length), used.length === 1 ? [] : [used.length]),
+          request.days,
+          named.join('; '),
+        ],
         [request.targetOrg, String(request.days)],
         EXIT_CODES.orgRefused,
       )

@@ -122,7 +122,7 @@ describe("sf jwtapp password-flow, and audit's password-flow check", () => {
       ),
     );
     expect(failing[1].message).to.include(
-      `${reporter} logged in through Report_Bot with the username-password flow 1 times`,
+      `${reporter} logged in through Report_Bot with the username-password flow once in the last 30 days (1 accepted)`,
     );
     const modern = apps.find((a) => a.name === 'Modern_Api');
     expect(modern?.checks.find((c) => c.id === 'password-flow')).to.include({ status: 'PASS' });

@@ -1,6 +1,6 @@
 /**
  * `npm run --silent emulator -- [--port N] [--propagation-ms N] [--allow-connected-app-creation]
- * [--consumer-secret-api-access] [--metadata-secrets-protection] [--client-secret-rest-access] [--seed-apps] [--sandbox] [--integration-licenses N] [--dev-hub] [--fault-rate R --fault-seed S]
+ * [--consumer-secret-api-access] [--metadata-secrets-protection] [--client-secret-rest-access] [--seed-apps] [--sandbox] [--integration-licenses N] [--dev-hub] [--allow-password-flow] [--fault-rate R --fault-seed S]
  * [--latency-ms N [--metadata-latency-ms N]]`: starts a loopback org, prints one JSON line when it is
  * ready, and serves until SIGTERM or SIGINT.
  */
@@ -19,6 +19,8 @@ const { values } = parseArgs({
     sandbox: { type: 'boolean', default: false },
     'integration-licenses': { type: 'string', default: '5' },
     'dev-hub': { type: 'boolean', default: false },
+    // An org created before Summer '23, which still allows the username-password flow.
+    'allow-password-flow': { type: 'boolean', default: false },
     'fault-rate': { type: 'string', default: '0' },
     'fault-seed': { type: 'string', default: '1' },
     'latency-ms': { type: 'string', default: '0' },
@@ -49,6 +51,7 @@ const emulator = new Emulator({
   sandbox: values.sandbox,
   integrationLicenses: number('integration-licenses', values['integration-licenses']),
   devHub: values['dev-hub'],
+  passwordFlowBlocked: !values['allow-password-flow'],
   faultRate: number('fault-rate', values['fault-rate'], 1),
   faultSeed: number('fault-seed', values['fault-seed']),
   latencyMs: number('latency-ms', values['latency-ms']),
