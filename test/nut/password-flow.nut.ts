@@ -49,7 +49,7 @@ describe('sf jwtapp password-flow through the real sf', () => {
     const screen = stripVTControlCharacters(human.stdout);
     expect(screen).to.match(/The username-password flow stops working for Connected Apps on 2027-02-20, in \d+ days\./);
     expect(screen).to.include('The org still allows the flow');
-    expect(screen).to.include(`Nut_Legacy`).and.include(nut.integration);
+    expect(screen).to.include('Nut_Legacy').and.include(nut.integration);
     const fix = `sf jwtapp setup --target-org emu --name Nut_Legacy --app-type connected-app --username ${nut.integration}`;
     expect(screen).to.include(fix);
 
