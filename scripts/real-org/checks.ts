@@ -8,6 +8,7 @@ import { createSign, randomBytes } from 'node:crypto';
 import type { Connection } from '@salesforce/core';
 import { generateKeyAndCertificate } from '../../src/certificate/generate.js';
 import { deleteComponents, deployComponents } from '../../src/org/deploy.js';
+import { listComponents, retrieveComponents } from '../../src/org/metadata.js';
 import { sfFetch } from '../../src/connection/http.js';
 import { sameCertificate } from '../../src/certificate/inspect.js';
 
@@ -496,6 +497,71 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
         'no consumer key could be read, so no login was tried',
       );
     }
+
+    // The username-password flow's retirement (docs/research/password-flow.md): what the emulator chose where
+    // no public source settles it, read-only.
+    await attempt(
+      'oauth-oidc-settings-readable',
+      'readMetadata reads OauthOidcSettings (OauthOidc) with blockOAuthUnPwFlow, the "Allow OAuth Username-Password Flows" toggle',
+      async () => {
+        const read = await metadata.read('OauthOidcSettings', 'OauthOidc');
+        return { held: read?.blockOAuthUnPwFlow !== undefined, answer: text(read) };
+      },
+    );
+    await attempt(
+      'loginhistory-status-not-filterable',
+      'A LoginHistory query filtering on Status is refused: "field \'Status\' can not be filtered in query call"',
+      async () => {
+        try {
+          await conn.query("SELECT Id FROM LoginHistory WHERE Status = 'Success' LIMIT 1");
+          return { held: false, answer: 'accepted' };
+        } catch (e) {
+          return { held: failureText(e).includes('can not be filtered'), answer: failureText(e) };
+        }
+      },
+    );
+    await attempt(
+      'loginhistory-subtype-not-filterable',
+      'A LoginHistory query filtering on LoginSubType is refused (the emulator refuses it: unconfirmed, the stricter choice)',
+      async () => {
+        try {
+          await conn.query("SELECT Id FROM LoginHistory WHERE LoginSubType = 'OauthUsernamePassword' LIMIT 1");
+          return { held: false, answer: 'accepted' };
+        } catch (e) {
+          return { held: failureText(e).includes('can not be filtered'), answer: failureText(e) };
+        }
+      },
+    );
+    await attempt(
+      'loginhistory-records-jwt',
+      'The check\'s JWT logins are in LoginHistory: LoginType "Remote Access 2.0", no LoginSubType (none is documented for the JWT bearer flow), the app\'s label as Application',
+      async () => {
+        const rows = (
+          await conn.query<{ LoginType: string; LoginSubType: string | null; Application: string | null }>(
+            `SELECT LoginType, LoginSubType, Status, Application FROM LoginHistory WHERE UserId = '${me.Id}' AND LoginTime = LAST_N_DAYS:1 AND LoginType = 'Remote Access 2.0' ORDER BY LoginTime DESC LIMIT 20`,
+          )
+        ).records.filter((r) => (r.Application ?? '').toLowerCase() === app.toLowerCase());
+        return {
+          held: rows.length > 0 && rows.every((r) => r.LoginSubType === null),
+          answer: text(rows.slice(0, 3)),
+        };
+      },
+    );
+    await attempt(
+      'retrieve-eca-global-settings',
+      "A retrieve of the app's global OAuth settings returns its consumer key, as every retrieved file in test/corpus holds it",
+      async () => {
+        const listed = (await listComponents(conn, ['ExtlClntAppGlobalOauthSettings'])).filter((c) =>
+          c.fullName.toLowerCase().startsWith(app.toLowerCase()),
+        );
+        const retrieved = await retrieveComponents(conn, listed);
+        const global = retrieved.find((c) => String(c.record.externalClientApplication) === app)?.record;
+        return {
+          held: typeof global?.consumerKey === 'string',
+          answer: text({ ...global, consumerSecret: global?.consumerSecret ? '<returned>' : undefined }),
+        };
+      },
+    );
 
     await attempt(
       'duplicate-assignment',
