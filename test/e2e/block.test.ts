@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import Audit, { type AuditResult } from '../../src/commands/jwtapp/audit.js';
 import Block, { type BlockResult } from '../../src/commands/jwtapp/block.js';
 import Unblock from '../../src/commands/jwtapp/unblock.js';
 import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
@@ -189,12 +190,19 @@ describe('sf jwtapp block and unblock', () => {
       const refused = await verify(consumerKey);
       expect(refused.exitCode).to.equal(4);
       expect(refused.json?.name).to.equal('AppBlockedError');
+      // An audit of the whole org reads the block with the apps, in its one retrieve.
+      const audit = await runCommand<AuditResult>(Audit, ['--target-org', 'emu-block-admin', '--json']);
+      const legacy = audit.json?.result?.apps.find((a) => a.name === 'Legacy_App');
+      expect(legacy?.checks.find((c) => c.id === 'enabled')?.status, audit.stdout).to.equal('FAIL');
     });
 
     it('is unblocked by deleting it again', async () => {
       const run = await unblock('--name', 'Legacy_App');
       expect(run.json?.result).to.include({ changed: true, enabled: true });
       expect((await verify(consumerKey)).exitCode).to.equal(0);
+      const audit = await runCommand<AuditResult>(Audit, ['--target-org', 'emu-block-admin', '--json']);
+      const legacy = audit.json?.result?.apps.find((a) => a.name === 'Legacy_App');
+      expect(legacy?.checks.find((c) => c.id === 'enabled')?.status, audit.stdout).to.equal('PASS');
     });
   });
 
