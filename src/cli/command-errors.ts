@@ -1,12 +1,5 @@
-import { Messages, SfError } from '@salesforce/core';
-import { describeOutage, isTransient } from '../retry/outage.js';
-import { EXIT_CODES } from '../exit-codes.js';
-import { redact, redactError } from '../output/redact.js';
-
-Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
-const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'errors');
-
-const nameOf = (error: unknown): string => (error instanceof Error ? error.name : '');
+import { redactError } from '../output/redact.js';
+import { namedError } from '../connection/named-errors.js';
 
 /** The --target-org the command was given, to name in the login that renews it. */
 const targetOrgOf = (argv: string[]): string | undefined => {
@@ -15,58 +8,13 @@ const targetOrgOf = (argv: string[]): string | undefined => {
   return argv[i].includes('=') ? argv[i].split('=')[1] : argv[i + 1];
 };
 
-const namedError = (error: Error, argv: string[]): Error => {
-  const name = nameOf(error);
-  if (/^(sf:)?INVALID_SESSION_ID$/.test(name) || /\bINVALID_SESSION_ID\b/.test(error.message)) {
-    const alias = targetOrgOf(argv) ?? '<alias>';
-    return messages.createError('error.ExpiredSession', [alias], [alias, alias], EXIT_CODES.orgRefused);
-  }
-  // jsforce refuses to send a SOAP call (every Metadata API call) with a JWT-format access token below API 68.0:
-  // the SOAP API took them only from 68.0 (jsforce#1817; the org's "Issue JSON Web Token (JWT)-based access
-  // tokens" app setting makes them, forcedotcom/cli#3297). It throws before the call is sent.
-  if (error.message.includes('SOAP API does not support JWT-based access tokens')) {
-    const alias = targetOrgOf(argv) ?? '<alias>';
-    return messages.createError('error.JwtAccessTokenNeedsApi68', [alias], [alias], EXIT_CODES.orgRefused);
-  }
-  // A named error of ours already says what to do.
-  if (error instanceof SfError && error.exitCode >= EXIT_CODES.invalidFlags) return error;
-  // An answer that is not Salesforce's API at all: XML or JSON cut short, or HTML where JSON was due.
-  // (sax, which parses jsforce's SOAP answers, ends its messages with "Line: n Column: n Char:").
-  if (
-    /\nLine: \d+\nColumn: \d+\nChar:|Unclosed root tag|Unexpected end of JSON input|Unexpected token '?<|is not valid JSON/.test(
-      error.message,
-    )
-  ) {
-    return messages.createError(
-      'error.UnexpectedAnswer',
-      ['the API', redact(error.message).replace(/\s+/g, ' ').slice(0, 120)],
-      [],
-      EXIT_CODES.orgRefused,
-    );
-  }
-  // An outage that outlasted the retries (a command that does not converge as setup does).
-  if (isTransient(error)) {
-    return messages.createError('error.OrgNotAnswering', [describeOutage(error)], [], EXIT_CODES.stillFailing);
-  }
-  // sf-plugins-core's org flag exits 1 when --target-org names no stored login (NamedOrgNotFoundError, from
-  // @salesforce/core's AuthInfo) or is missing with no default set (NoDefaultEnvError): a flag whose value does
-  // not parse, which oclif's own flag errors exit with 2. Its message and actions stay sf's.
-  if (/^Duration.*Error$/.test(name) || name === 'NamedOrgNotFoundError' || name === 'NoDefaultEnvError') {
-    return new SfError(
-      error.message,
-      name,
-      error instanceof SfError ? error.actions : undefined,
-      EXIT_CODES.invalidFlags,
-    );
-  }
-  return error;
-};
-
 /**
- * What every command answers alike, wherever in the run it happens: a stored sf session the org no longer
- * accepts is `ExpiredSessionError` with the login that renews it (not jsforce's raw `INVALID_SESSION_ID`),
- * and a flag value out of range or an org alias that names no login exits 2, as oclif's own flag errors do
- * (sf-plugins-core's duration and org flags exit 1). Whatever it is, it leaves redacted (output/redact.ts): a server's answer quoted into it may
- * hold what the request sent.
+ * What every command answers alike, wherever in the run it happens (connection/named-errors.ts): a stored sf
+ * session the org no longer accepts is `ExpiredSessionError` with the login that renews it (not jsforce's raw
+ * `INVALID_SESSION_ID`), an outage that outlasted the retries `OrgNotAnsweringError`, and a flag value out of
+ * range or an org alias that names no login exits 2, as oclif's own flag errors do (sf-plugins-core's duration
+ * and org flags exit 1). Whatever it is, it leaves redacted (output/redact.ts): a server's answer quoted into it
+ * may hold what the request sent.
  */
-export const asCommandError = (error: Error, argv: string[]): Error => redactError(namedError(error, argv));
+export const asCommandError = (error: Error, argv: string[]): Error =>
+  redactError(namedError(error, targetOrgOf(argv)));

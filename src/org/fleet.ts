@@ -1,4 +1,5 @@
 import { AuthInfo, ConfigAggregator, Messages, Org, OrgConfigProperties, type Connection } from '@salesforce/core';
+import { namedError } from '../connection/named-errors.js';
 import { resilientConnection } from '../connection/resilient.js';
 import { RetryLog } from '../retry/outage.js';
 import { EXIT_CODES } from '../exit-codes.js';
@@ -48,7 +49,8 @@ export const forEachOrg = async <T>(
       const username = conn.getUsername();
       return { org, ...(username ? { username } : {}), result: await read(conn, org) };
     } catch (e) {
-      return { org, error: redactError(e instanceof Error ? e : new Error(String(e))) };
+      // Named as a command's own error is (an outage, an expired session), redacted as it is.
+      return { org, error: redactError(namedError(e instanceof Error ? e : new Error(String(e)), org)) };
     }
   };
   const worker = async (): Promise<void> => {

@@ -636,7 +636,7 @@ describe('sf jwtapp audit', () => {
         'Good_App',
         '--json',
       ]);
-      // sf's own error and message; exit 2, as any flag value that does not parse (cli/command-errors.ts).
+      // sf's own error and message; exit 2, as any flag value that does not parse (connection/named-errors.ts).
       expect(run.exitCode).to.equal(2);
       expect(run.json?.name).to.equal('NamedOrgNotFoundError');
       expect(await emu.requests()).to.deep.equal([]);

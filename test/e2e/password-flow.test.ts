@@ -11,6 +11,7 @@ import { adminConnection, configureJwtApp, createUser, metadataOf, storeAdminLog
 import { jwtLogin } from '../helpers/token.js';
 import { runCommand } from '../helpers/command.js';
 import { tempDir } from '../helpers/temp.js';
+import { withFakeClock } from '../helpers/time.js';
 
 const DAY_MS = 86_400_000;
 
@@ -216,19 +217,28 @@ describe("sf jwtapp password-flow, and audit's password-flow check", () => {
     expect((await passwordLogin('Legacy_Sync', integration())).status).to.equal(200);
   });
 
-  it('reports a fleet with an unreachable org as an error row, and goes on', async () => {
-    const run = await runCommand<PasswordFlowReportResult>(PasswordFlowReport, [
-      '--target-org',
-      'emu-pw',
-      '--target-org',
-      'no-such-org',
-      '--json',
-    ]);
+  it('reports a fleet with an unknown and an unreachable org as error rows, and goes on', async () => {
+    // An org sf is logged in to whose server no longer answers.
+    const gone = await startEmulator();
+    await storeAdminLogin(gone, 'emu-pw-gone');
+    await gone.stop();
+    const run = await withFakeClock(() =>
+      runCommand<PasswordFlowReportResult>(PasswordFlowReport, [
+        '--target-org',
+        'emu-pw',
+        '--target-org',
+        'no-such-org',
+        '--target-org',
+        'emu-pw-gone',
+        '--json',
+      ]),
+    );
     expect(run.exitCode).to.equal(4);
     const orgs = run.json?.result?.orgs ?? [];
     expect(orgs.map((o) => [o.org, o.error?.name ?? 'ok'])).to.deep.equal([
       ['emu-pw', 'ok'],
       ['no-such-org', 'NamedOrgNotFoundError'],
+      ['emu-pw-gone', 'OrgNotAnsweringError'],
     ]);
     expect(orgs[0].allowed).to.equal(true);
   });

@@ -917,7 +917,7 @@ describe('sf jwtapp setup', () => {
 
     it('refuses an unknown org alias', async () => {
       const run = await runCommand<SetupResult>(Setup, ['--target-org', 'no-such-alias', '--name', 'X_App', '--json']);
-      // sf's own error and message; exit 2, as any flag value that does not parse (cli/command-errors.ts).
+      // sf's own error and message; exit 2, as any flag value that does not parse (connection/named-errors.ts).
       expect(run.exitCode).to.equal(2);
       expect(run.json?.name).to.equal('NamedOrgNotFoundError');
       await expectNoRequest();
