@@ -12,7 +12,8 @@
  * (test/helpers/proxy.ts) that carries login.salesforce.com and test.salesforce.com to the emulator: a
  * refused `sf org login jwt` tries login/audience pairs there too, each at the played latency, as on a real org.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEmulator, type RunningEmulator } from '../test/helpers/emulator.js';
@@ -21,6 +22,14 @@ import { runSf, sfWithAdmin, type SfRun } from '../test/helpers/sf.js';
 import { startProxy } from '../test/helpers/proxy.js';
 import { ECA_TYPES } from '../test/emulator/metadata-types.js';
 import { DEFAULT_BACKOFF } from '../src/retry/backoff.js';
+
+/**
+ * Everything the bench writes — the sf HOMEs with their logins and keys, the packed plugin, the proxy's CA, what sf
+ * itself writes to the temp directory — lands in one folder, removed at the end (as the demo does; under mocha,
+ * test/helpers/env.ts gives each run its own).
+ */
+const root = mkdtempSync(join(tmpdir(), 'jwtapp-bench-'));
+Object.assign(process.env, { TMPDIR: root, TMP: root, TEMP: root });
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LATENCIES = (process.env.BENCH_LATENCIES ?? '0,150').split(',').map(Number);
@@ -376,4 +385,8 @@ const main = async (): Promise<void> => {
   }
 };
 
-await main();
+try {
+  await main();
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
