@@ -508,29 +508,24 @@ export const runRealOrgChecks = async (conn: Connection, options: CheckOptions):
         return { held: read?.blockOAuthUnPwFlow !== undefined, answer: text(read) };
       },
     );
+    /** A LoginHistory query filtering on `field`: refused as a field that "can not be filtered" is. */
+    const filterRefused = async (field: string, value: string): Promise<{ held: boolean; answer: string }> => {
+      try {
+        await conn.query(`SELECT Id FROM LoginHistory WHERE ${field} = '${value}' LIMIT 1`);
+        return { held: false, answer: 'accepted' };
+      } catch (e) {
+        return { held: failureText(e).includes('can not be filtered'), answer: failureText(e) };
+      }
+    };
     await attempt(
       'loginhistory-status-not-filterable',
       'A LoginHistory query filtering on Status is refused: "field \'Status\' can not be filtered in query call"',
-      async () => {
-        try {
-          await conn.query("SELECT Id FROM LoginHistory WHERE Status = 'Success' LIMIT 1");
-          return { held: false, answer: 'accepted' };
-        } catch (e) {
-          return { held: failureText(e).includes('can not be filtered'), answer: failureText(e) };
-        }
-      },
+      () => filterRefused('Status', 'Success'),
     );
     await attempt(
       'loginhistory-subtype-not-filterable',
       'A LoginHistory query filtering on LoginSubType is refused (the emulator refuses it: unconfirmed, the stricter choice)',
-      async () => {
-        try {
-          await conn.query("SELECT Id FROM LoginHistory WHERE LoginSubType = 'OauthUsernamePassword' LIMIT 1");
-          return { held: false, answer: 'accepted' };
-        } catch (e) {
-          return { held: failureText(e).includes('can not be filtered'), answer: failureText(e) };
-        }
-      },
+      () => filterRefused('LoginSubType', 'OauthUsernamePassword'),
     );
     await attempt(
       'loginhistory-records-jwt',

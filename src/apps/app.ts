@@ -109,12 +109,8 @@ export type AppKindHandler = {
   listTypes: string[];
   /** Of the components listed, those whose fields the inventory reads (none when the org has no app of this kind). */
   toRetrieve(listed: ListedComponent[]): ListedComponent[];
-  /** Every app of this kind, from the components listed and retrieved, each with whether it is enabled. */
-  fromInventory(
-    conn: Connection,
-    listed: ListedComponent[],
-    retrieved: RetrievedComponent[],
-  ): Promise<InventoriedApp[]>;
+  /** Every app of this kind, from the components retrieved, each with whether it is enabled. */
+  fromInventory(conn: Connection, retrieved: RetrievedComponent[]): Promise<InventoriedApp[]>;
   /**
    * The app of this kind with that name, or undefined when there is none. `known`: an earlier query already
    * found the app and its label, so its header need not be read (an External Client App's header holds

@@ -126,11 +126,7 @@ const toRetrieve = (listed: ListedComponent[]): ListedComponent[] =>
   listed.some((c) => c.type === TYPE) ? listed.filter((c) => c.type === TYPE || c.type === BLOCK_TYPE) : [];
 
 /** Every Connected App retrieved, enabled unless a BlacklistedConsumer names its consumer key. */
-const fromInventory = (
-  _conn: Connection,
-  _listed: ListedComponent[],
-  retrieved: RetrievedComponent[],
-): Promise<InventoriedApp[]> => {
+const fromInventory = (_conn: Connection, retrieved: RetrievedComponent[]): Promise<InventoriedApp[]> => {
   const blocked = new Set(retrieved.filter((c) => c.type === BLOCK_TYPE).map((b) => String(b.record.consumerKey)));
   return Promise.resolve(
     retrieved

@@ -262,6 +262,23 @@ const setEnabled = async (conn: Connection, name: string, enabled: boolean): Pro
   return { changed: true, enabled, refreshTokens };
 };
 
+/**
+ * The app's snapshot from the parts read, its consumer secret (if the read returned it) registered for redaction.
+ * An org protecting its metadata secrets may not return the key with the settings: the credentials resource does.
+ */
+const snapshotOf = async (
+  conn: Connection,
+  name: string,
+  parts: ExternalClientApp,
+  appId?: string,
+): Promise<AppSnapshot> => {
+  registerSecret(asText(parts.global?.consumerSecret));
+  const snapshot = externalClientAppSnapshot(parts);
+  if (parts.global && !snapshot.consumerKey)
+    snapshot.consumerKey = (await readRestCredentials(conn, name, { secret: false, appId })).consumerKey;
+  return snapshot;
+};
+
 /** The types of the components an inventory reads of every app: the three setup reads, and the app's policies. */
 const INVENTORY_PARTS = [...COMPONENT_PARTS, 'appPolicies'] as const;
 
@@ -274,14 +291,9 @@ const toRetrieve = (listed: ListedComponent[]): ListedComponent[] =>
 /**
  * Every External Client App, named by the links of its components (each names its app in
  * `externalClientApplication`, whatever its own name), enabled unless its policies say otherwise: the headers
- * need not be listed, as an app without components has no OAuth to audit. Where an org protecting its metadata
- * secrets withheld the consumer key, the credentials resource is asked for it.
+ * need not be listed, as an app without components has no OAuth to audit.
  */
-const fromInventory = (
-  conn: Connection,
-  _listed: ListedComponent[],
-  retrieved: RetrievedComponent[],
-): Promise<InventoriedApp[]> => {
+const fromInventory = (conn: Connection, retrieved: RetrievedComponent[]): Promise<InventoriedApp[]> => {
   const partOf = (name: string, part: (typeof INVENTORY_PARTS)[number]): MetadataRecord | undefined =>
     retrieved.find((c) => c.type === ECA_PARTS[part].type && linkedTo(name, c.record))?.record;
   const names = new Map<string, string>();
@@ -298,11 +310,7 @@ const fromInventory = (
         oauthPolicies: partOf(name, 'oauthPolicies'),
         appPolicies: partOf(name, 'appPolicies'),
       };
-      registerSecret(asText(parts.global?.consumerSecret));
-      const snapshot = externalClientAppSnapshot(parts);
-      if (parts.global && !snapshot.consumerKey)
-        snapshot.consumerKey = (await readRestCredentials(conn, name, { secret: false })).consumerKey;
-      return { snapshot, enabled: enabledIn(parts.appPolicies) };
+      return { snapshot: await snapshotOf(conn, name, parts), enabled: enabledIn(parts.appPolicies) };
     }),
   );
 };
@@ -316,11 +324,7 @@ export const externalClientApps: AppKindHandler = {
     const parts = await readParts(conn, name, known);
     if (!parts) return undefined;
     const consumerSecret = asText(parts.global?.consumerSecret);
-    registerSecret(consumerSecret);
-    const snapshot = externalClientAppSnapshot(parts);
-    // An org protecting its metadata secrets may not return the key with the settings: the credentials resource does.
-    if (parts.global && !snapshot.consumerKey)
-      snapshot.consumerKey = (await readRestCredentials(conn, name, { secret: false, appId: known?.id })).consumerKey;
+    const snapshot = await snapshotOf(conn, name, parts, known?.id);
     return {
       snapshot,
       ...(consumerSecret ? { consumerSecret } : {}),

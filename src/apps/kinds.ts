@@ -42,7 +42,7 @@ export const inventoryApps = async (conn: Connection): Promise<Array<Inventoried
     kinds.flatMap((k) => k.toRetrieve(listed)),
   );
   const found = await Promise.all(
-    kinds.map(async (k) => (await k.fromInventory(conn, listed, retrieved)).map((app) => ({ kind: k.kind, ...app }))),
+    kinds.map(async (k) => (await k.fromInventory(conn, retrieved)).map((app) => ({ kind: k.kind, ...app }))),
   );
   return found.flat().sort((a, b) => a.snapshot.name.localeCompare(b.snapshot.name));
 };

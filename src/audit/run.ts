@@ -7,13 +7,8 @@ import { parseScopes } from '../apps/scopes.js';
 import { describeCertificate, signatureHashOf, storedCertificate } from '../certificate/inspect.js';
 import { keyMatchesCertificate, loadSigningKey } from '../certificate/keys.js';
 import { batchQuery, queryRefused, soqlString } from '../org/query.js';
-import {
-  daysToRetirement,
-  LOGIN_WINDOW_DAYS,
-  oauthLoginsQuery,
-  passwordFlowUses,
-  RETIREMENT_DATE,
-} from '../password-flow/usage.js';
+import { namesApp, oauthLoginsQuery, passwordFlowUses } from '../password-flow/usage.js';
+import { daysToRetirement, LOGIN_WINDOW_DAYS, RETIREMENT_DATE } from '../password-flow/retirement.js';
 import { clock } from '../retry/clock.js';
 import { checkLoginWithKey } from '../oauth/verify.js';
 import { auditChecks, summarise, type AuditCheck, type AuditFacts } from './checks.js';
@@ -70,10 +65,8 @@ const auditedApps = (apps: Found[], passwordFlowApps: string[]): Found[] =>
   apps.filter(
     ({ snapshot }) =>
       (snapshot.certificate ?? snapshot.policies.clientCredentials.enabled) ||
-      passwordFlowApps.some((a) => sameName(a, snapshot.label) || sameName(a, snapshot.name)),
+      passwordFlowApps.some((a) => namesApp(a, snapshot)),
   );
-
-const sameName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 /** The app named with --name, of either kind: as findApp finds it, with whether it is enabled. */
 const namedApp = async (conn: Connection, name: string): Promise<Found> => {
@@ -178,13 +171,12 @@ export const runAudit = async (
       );
   if (apps.length === 0) return { apps: [], summary: summarise([]) };
   const org = await readOrgRecords(conn, apps, request.username);
+  const daysLeft = daysToRetirement(clock.now());
   const passwordFlowOf = (found: Found): AuditFacts['passwordFlow'] => ({
     windowDays: days,
-    daysLeft: daysToRetirement(clock.now()),
+    daysLeft,
     retirementDate: RETIREMENT_DATE,
-    uses: uses.filter(
-      (u) => sameName(u.application, found.snapshot.label) || sameName(u.application, found.snapshot.name),
-    ),
+    uses: uses.filter((u) => namesApp(u.application, found.snapshot)),
   });
   const loginUrl = conn.instanceUrl.replace(/\/$/, '');
   const facts = await Promise.all(

@@ -8,6 +8,7 @@ import type { Messages as CommandMessages } from '@salesforce/core';
 import type { LoginCheckRequest } from '../oauth/login-check.js';
 import { DEFAULT_VALIDITY_DAYS } from '../certificate/generate.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { LOGIN_WINDOW_DAYS } from '../password-flow/retirement.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'flags');
@@ -153,6 +154,27 @@ export const ciFileFlags = (own: Summaries) => ({
     description: messages.getMessage('settings-file.description'),
   }),
 });
+
+/**
+ * The orgs a fleet command reads (audit, password-flow report): `--target-org` repeated, or `--all-orgs`. A list,
+ * not sf's org flag: Flags.requiredOrg cannot repeat, and a fleet's run must not stop at the first unreachable org.
+ */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's flag types with their options, inferred
+export const orgsFlags = (own: Summaries) => ({
+  // eslint-disable-next-line sf-plugin/dash-o
+  'target-org': Flags.string({ char: 'o', summary: summaryOf(own, 'target-org'), multiple: true }),
+  'all-orgs': Flags.boolean({ summary: summaryOf(own, 'all-orgs'), exclusive: ['target-org'] }),
+});
+
+/** How many days of Login History are read (audit, password-flow report and block): at most what it keeps. */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's flag types with their options, inferred
+export const loginWindowFlag = (own: Summaries) =>
+  Flags.integer({
+    summary: summaryOf(own, 'days'),
+    default: LOGIN_WINDOW_DAYS.default,
+    min: 1,
+    max: LOGIN_WINDOW_DAYS.max,
+  });
 
 /** `--instance-url` as given, without the trailing slash URL parsing adds to a bare origin. */
 export const loginUrlOf = (url: URL): string => url.href.replace(/\/$/, '');

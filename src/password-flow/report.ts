@@ -3,17 +3,9 @@ import type { AppKind } from '../apps/app.js';
 import { inventoryApps } from '../apps/kinds.js';
 import { asNotAdmin } from '../apps/not-admin.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import { batchQuery } from '../org/query.js';
-import { clock } from '../retry/clock.js';
 import { pluralKey } from '../output/plural.js';
 import { passwordFlowAllowed, setPasswordFlowAllowed } from './setting.js';
-import {
-  daysToRetirement,
-  oauthLoginsQuery,
-  passwordFlowUses,
-  RETIREMENT_DATE,
-  type PasswordFlowUse,
-} from './usage.js';
+import { namesApp, readPasswordFlowUses, type PasswordFlowUse } from './usage.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'password-flow');
@@ -32,14 +24,13 @@ export type PasswordFlowMove = PasswordFlowUse & {
 export type PasswordFlowReport = {
   /** "Allow OAuth Username-Password Flows" is on. */
   allowed: boolean;
-  retirementDate: string;
-  daysLeft: number;
-  windowDays: number;
   /** Sorted by the latest attempt, newest first. */
   uses: PasswordFlowMove[];
 };
 
-const sameName = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+/** The username-password logins of the window and the org's setting, read at once. */
+const readUsesAndSetting = (conn: Connection, days: number): Promise<[PasswordFlowUse[], boolean]> =>
+  Promise.all([readPasswordFlowUses(conn, days), passwordFlowAllowed(conn).catch(asNotAdmin)]);
 
 /**
  * The JWT bearer flow on the app the integration already uses (a Connected App keeps its consumer key, so the
@@ -77,31 +68,21 @@ const moveOf = (
 
 /**
  * Which apps and users logged in with the username-password flow in the last `days` days, how often and when
- * last, whether the org still allows the flow, the days left to its retirement, and the command that moves each.
+ * last, whether the org still allows the flow, and the command that moves each.
  * Read only: Login History in one batch (and its pages), the setting, and — only when there are such logins —
- * the usernames and the org's apps.
+ * the usernames and the org's apps. The retirement's date and days left are the same for every org: the caller's.
  */
 export const reportPasswordFlow = async (
   conn: Connection,
   request: { days: number; targetOrg: string },
 ): Promise<PasswordFlowReport> => {
-  const query = oauthLoginsQuery(request.days);
-  const [[first], allowed] = await Promise.all([
-    batchQuery(conn, [query]),
-    passwordFlowAllowed(conn).catch(asNotAdmin),
-  ]);
-  const uses = await passwordFlowUses(conn, first, query);
+  const [uses, allowed] = await readUsesAndSetting(conn, request.days);
   const apps = uses.length > 0 ? await inventoryApps(conn).catch(asNotAdmin) : [];
   const myDomain = conn.instanceUrl.replace(/\/$/, '');
   return {
     allowed,
-    retirementDate: RETIREMENT_DATE,
-    daysLeft: daysToRetirement(clock.now()),
-    windowDays: request.days,
     uses: uses.map((use) => {
-      const found = apps.find(
-        ({ snapshot }) => sameName(snapshot.label, use.application) || sameName(snapshot.name, use.application),
-      );
+      const found = apps.find(({ snapshot }) => namesApp(use.application, snapshot));
       const app = found
         ? {
             kind: found.kind,
@@ -131,8 +112,9 @@ export const blockPasswordFlow = async (
   conn: Connection,
   request: { days: number; targetOrg: string; dryRun: boolean },
 ): Promise<PasswordFlowSettingResult> => {
-  const report = await reportPasswordFlow(conn, request);
-  const used = report.uses.filter((u) => u.succeeded > 0);
+  // Only who and whether: the apps behind the uses (and their fixes) are the report's business, not the refusal's.
+  const [uses, allowed] = await readUsesAndSetting(conn, request.days);
+  const used = uses.filter((u) => u.succeeded > 0);
   if (used.length > 0) {
     const named = used.map((u) =>
       messages.getMessage(
@@ -155,7 +137,7 @@ export const blockPasswordFlow = async (
       )
       .setData({ uses: used });
   }
-  if (!report.allowed) return { allowed: false, changed: false, dryRun: request.dryRun, windowDays: request.days };
+  if (!allowed) return { allowed: false, changed: false, dryRun: request.dryRun, windowDays: request.days };
   if (!request.dryRun) await setPasswordFlowAllowed(conn, false).catch(asNotAdmin);
   return { allowed: request.dryRun, changed: !request.dryRun, dryRun: request.dryRun, windowDays: request.days };
 };

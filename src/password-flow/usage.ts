@@ -2,23 +2,11 @@ import type { Connection } from '@salesforce/core';
 import { allRecords, batchQuery, queryRefused, soqlString, type BatchAnswer } from '../org/query.js';
 
 /**
- * Salesforce retires the OAuth 2.0 username-password flow for Connected Apps on this day: "Identify affected
- * integrations and migrate … before February 20, 2027 … Salesforce doesn't offer an extension or exception
- * process" (Knowledge article 005461976, https://help.salesforce.com/s/articleView?id=005461976&type=1).
+ * Whether Login History's `Application` names this app: its label (what Setup shows, and what the emulator
+ * records [unconfirmed]) or its API name, in any case.
  */
-export const RETIREMENT_DATE = '2027-02-20';
-
-const DAY_MS = 86_400_000;
-
-/** Whole days from `now` to the retirement (0 on the day, negative after it). */
-export const daysToRetirement = (now: number): number =>
-  Math.ceil((Date.parse(`${RETIREMENT_DATE}T00:00:00Z`) - now) / DAY_MS);
-
-/**
- * The window of Login History read: 30 days unless asked; at most about six months, what Login History keeps
- * (docs/research/password-flow.md §4: the common claim, no Salesforce page states it).
- */
-export const LOGIN_WINDOW_DAYS = { default: 30, max: 180 };
+export const namesApp = (application: string, app: { label: string; name: string }): boolean =>
+  [app.label, app.name].some((n) => n.toLowerCase() === application.toLowerCase());
 
 /** One app and user that logged in (or tried to) with the username-password flow in the window. */
 export type PasswordFlowUse = {

@@ -5,7 +5,7 @@ import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import PasswordFlowReport, { type PasswordFlowReportResult } from '../../src/commands/jwtapp/password-flow/report.js';
 import PasswordFlowBlock, { type PasswordFlowSettingResult } from '../../src/commands/jwtapp/password-flow/block.js';
 import PasswordFlowAllow from '../../src/commands/jwtapp/password-flow/allow.js';
-import { daysToRetirement } from '../../src/password-flow/usage.js';
+import { daysToRetirement } from '../../src/password-flow/retirement.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, createUser, metadataOf, storeAdminLogin, testKey } from '../helpers/org.js';
 import { jwtLogin } from '../helpers/token.js';

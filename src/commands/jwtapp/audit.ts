@@ -6,8 +6,7 @@ import type { AuditResult } from '../../audit/run.js';
 import { EXIT_CODES } from '../../exit-codes.js';
 import { exitCodesHelp } from '../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../cli/command.js';
-import { scopesFlag } from '../../cli/flags.js';
-import { LOGIN_WINDOW_DAYS } from '../../password-flow/usage.js';
+import { loginWindowFlag, orgsFlags, scopesFlag } from '../../cli/flags.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'jwtapp.audit');
@@ -28,10 +27,7 @@ export default class Audit extends JwtappCommand<AuditResult> {
   public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused', 'stillFailing');
 
   public static readonly flags = {
-    // A list of orgs, not one: Flags.requiredOrg cannot repeat, and a fleet audit must not stop at the first unreachable org.
-    // eslint-disable-next-line sf-plugin/dash-o
-    'target-org': Flags.string({ char: 'o', summary: messages.getMessage('flags.target-org.summary'), multiple: true }),
-    'all-orgs': Flags.boolean({ summary: messages.getMessage('flags.all-orgs.summary'), exclusive: ['target-org'] }),
+    ...orgsFlags(messages),
     'api-version': Flags.orgApiVersion(),
     name: Flags.string({ char: 'n', summary: messages.getMessage('flags.name.summary') }),
     username: Flags.string({ summary: messages.getMessage('flags.username.summary') }),
@@ -48,12 +44,7 @@ export default class Audit extends JwtappCommand<AuditResult> {
       min: 0,
       max: 3650,
     }),
-    days: Flags.integer({
-      summary: messages.getMessage('flags.days.summary'),
-      default: LOGIN_WINDOW_DAYS.default,
-      min: 1,
-      max: LOGIN_WINDOW_DAYS.max,
-    }),
+    days: loginWindowFlag(messages),
     verify: Flags.boolean({
       summary: messages.getMessage('flags.verify.summary'),
       description: messages.getMessage('flags.verify.description'),

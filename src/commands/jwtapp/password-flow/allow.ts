@@ -1,7 +1,7 @@
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { allowPasswordFlow, type PasswordFlowSettingResult } from '../../../password-flow/report.js';
-import { RETIREMENT_DATE } from '../../../password-flow/usage.js';
+import { RETIREMENT_DATE } from '../../../password-flow/retirement.js';
 import { targetOrgFlag } from '../../../cli/flags.js';
 import { exitCodesHelp } from '../../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../../cli/command.js';

@@ -1,8 +1,7 @@
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { blockPasswordFlow, type PasswordFlowSettingResult } from '../../../password-flow/report.js';
-import { LOGIN_WINDOW_DAYS } from '../../../password-flow/usage.js';
-import { targetOrgFlag } from '../../../cli/flags.js';
+import { loginWindowFlag, targetOrgFlag } from '../../../cli/flags.js';
 import { exitCodesHelp } from '../../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../../cli/command.js';
 
@@ -20,12 +19,7 @@ export default class PasswordFlowBlock extends JwtappCommand<PasswordFlowSetting
   public static readonly flags = {
     'target-org': targetOrgFlag,
     'api-version': Flags.orgApiVersion(),
-    days: Flags.integer({
-      summary: messages.getMessage('flags.days.summary'),
-      default: LOGIN_WINDOW_DAYS.default,
-      min: 1,
-      max: LOGIN_WINDOW_DAYS.max,
-    }),
+    days: loginWindowFlag(messages),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
   };
 

@@ -2,7 +2,8 @@ import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { forEachOrg, selectOrgs } from '../../../org/fleet.js';
 import { reportPasswordFlow, type PasswordFlowMove } from '../../../password-flow/report.js';
-import { daysToRetirement, LOGIN_WINDOW_DAYS, RETIREMENT_DATE } from '../../../password-flow/usage.js';
+import { daysToRetirement, RETIREMENT_DATE } from '../../../password-flow/retirement.js';
+import { loginWindowFlag, orgsFlags } from '../../../cli/flags.js';
 import { clock } from '../../../retry/clock.js';
 import { EXIT_CODES } from '../../../exit-codes.js';
 import { exitCodesHelp } from '../../../cli/exit-codes-help.js';
@@ -34,17 +35,9 @@ export default class PasswordFlowReport extends JwtappCommand<PasswordFlowReport
   public static readonly errorCodes = exitCodesHelp('ok', 'invalidFlags', 'localInput', 'orgRefused', 'stillFailing');
 
   public static readonly flags = {
-    // A list of orgs, as audit's: a fleet's report must not stop at the first unreachable org.
-    // eslint-disable-next-line sf-plugin/dash-o
-    'target-org': Flags.string({ char: 'o', summary: messages.getMessage('flags.target-org.summary'), multiple: true }),
-    'all-orgs': Flags.boolean({ summary: messages.getMessage('flags.all-orgs.summary'), exclusive: ['target-org'] }),
+    ...orgsFlags(messages),
     'api-version': Flags.orgApiVersion(),
-    days: Flags.integer({
-      summary: messages.getMessage('flags.days.summary'),
-      default: LOGIN_WINDOW_DAYS.default,
-      min: 1,
-      max: LOGIN_WINDOW_DAYS.max,
-    }),
+    days: loginWindowFlag(messages),
   };
 
   public async run(): Promise<PasswordFlowReportResult> {
