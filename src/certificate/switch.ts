@@ -158,10 +158,13 @@ export const repairInterruptedSwitch = async (
   const journal = await readJournal(folder);
   if (!journal) return 'none';
   const startedAt = journal.startedAt || '?';
-  const currentCertificate = await readFile(folder.certificateFile, 'utf8').catch(() => undefined);
+  // The folder's files as a pair: a run killed between writing the new key and the new certificate leaves the
+  // new key beside the old certificate, which the app still holds. Only a key and certificate that belong
+  // together are kept; otherwise the pair the journal kept goes back.
+  const current = await readPair(folder.keyFile, folder.certificateFile);
   const previous = await readPair(journal.previous.keyFile, journal.previous.certificateFile);
-  // No app to compare with (it was removed meanwhile), or the folder already holds what the app holds.
-  if (!appCertificate || (currentCertificate && sameCertificate(currentCertificate, appCertificate))) {
+  // No app to compare with (it was removed meanwhile), or the folder already holds the pair the app holds.
+  if (!appCertificate || (current && sameCertificate(current.certificate, appCertificate))) {
     await rm(journalPath(folder), { force: true });
     await Lifecycle.getInstance().emitWarning(
       messages.getMessage('warning.InterruptedSwitchKept', [folder.dir, startedAt, journal.app]),
