@@ -51,10 +51,19 @@ export const readKeyText = async (source: KeySource): Promise<string> => {
   const value = process.env[source.variable];
   if (!value?.trim()) throw localError('KeyVariableEmpty', [source.variable]);
   registerSecret(value);
-  // CI secret stores often flatten the PEM's line breaks into literal "\n".
-  const pem = value.replace(/\\n/g, '\n');
+  // CI secret stores often flatten the PEM's line breaks into literal "\n"; GitLab masks only one-line values, so
+  // pipelines keep the key there base64-encoded.
+  const pem = value.includes('-----BEGIN') ? value.replace(/\\n/g, '\n') : fromBase64Pem(value);
   registerSecret(pem);
   return pem;
+};
+
+/** The PEM a base64 value encodes, or the value as it is when it encodes none (then refused as not PEM). */
+const fromBase64Pem = (value: string): string => {
+  const compact = value.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return value;
+  const decoded = Buffer.from(compact, 'base64').toString('utf8');
+  return decoded.includes('-----BEGIN') ? decoded : value;
 };
 
 const PEM_LABEL = /-----BEGIN ([A-Z0-9 ]+)-----/;

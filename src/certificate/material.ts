@@ -3,7 +3,7 @@ import { Lifecycle, Messages } from '@salesforce/core';
 import { pluralKey } from '../output/plural.js';
 import { exists } from '../output/files.js';
 import { certificateForKey, DEFAULT_SUBJECT, generateKeyAndCertificate } from './generate.js';
-import { describeCertificate, type CertificateInfo } from './inspect.js';
+import { describeCertificate, storedCertificate, type CertificateInfo } from './inspect.js';
 import { keyPairPaths } from './files.js';
 import {
   assertCertificateAcceptable,
@@ -12,6 +12,7 @@ import {
   parsePrivateKey,
   readCertificate,
   readKeyText,
+  type KeySource,
 } from './keys.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -40,7 +41,10 @@ const warnIfExpiresSoon = async (certificate: X509Certificate, path: string, now
 export type KeyMaterial = {
   origin: 'generated' | 'reused' | 'brought';
   keyFile: string | undefined;
-  certificateFile: string;
+  /** Undefined for a key from a variable: nothing of the pair is written, the certificate lives in the app alone. */
+  certificateFile: string | undefined;
+  /** The certificate was made this run for a brought key (none was given): the app's may serve in its place. */
+  certificateMade?: boolean;
   key: KeyObject | undefined;
   privateKeyPem: string | undefined;
   certificatePem: string;
@@ -54,14 +58,17 @@ export type PendingFile = { path: string; text: string; mode: number; what: 'pri
 export type KeyMaterialRequest = {
   outputDir: string;
   privateKeyFile?: string;
+  /** The environment variable holding the key (PEM, or PEM in base64), as a CI's secret gives it; never written. */
+  privateKeyVariable?: string;
   certificateFile?: string;
   certDays: number;
   force: boolean;
   now: Date;
 };
 
-const readKey = async (path: string): Promise<{ key: KeyObject; pem: string }> => {
-  const source = { kind: 'file' as const, path };
+const readKey = async (path: string): Promise<{ key: KeyObject; pem: string }> => readKeyFrom({ kind: 'file', path });
+
+const readKeyFrom = async (source: KeySource): Promise<{ key: KeyObject; pem: string }> => {
   const pem = await readKeyText(source);
   return { key: parsePrivateKey(pem, source), pem };
 };
@@ -88,7 +95,11 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
   if (request.certificateFile) {
     const certificate = await readCertificate(request.certificateFile);
     const certificatePem = certificate.toString();
-    const brought = request.privateKeyFile ? await readKey(request.privateKeyFile) : undefined;
+    const brought = request.privateKeyVariable
+      ? await readKeyFrom({ kind: 'env', variable: request.privateKeyVariable })
+      : request.privateKeyFile
+        ? await readKey(request.privateKeyFile)
+        : undefined;
     if (brought) await assertCertificateUsable(brought.key, certificate, request.certificateFile, now);
     else {
       // Alone, it is checked as a pair's certificate is: setup never uploads one it could not have made.
@@ -109,6 +120,26 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
     };
   }
 
+  if (request.privateKeyVariable) {
+    const brought = await readKeyFrom({ kind: 'env', variable: request.privateKeyVariable });
+    const certificatePem = await certificateForKey(brought.key, {
+      subject: DEFAULT_SUBJECT,
+      days: request.certDays,
+      notBefore: now,
+    });
+    return {
+      origin: 'brought',
+      keyFile: undefined,
+      certificateFile: undefined,
+      certificateMade: true,
+      key: brought.key,
+      privateKeyPem: brought.pem,
+      certificatePem,
+      certificate: describeCertificate(certificatePem),
+      pendingFiles: [],
+    };
+  }
+
   if (request.privateKeyFile) {
     const brought = await readKey(request.privateKeyFile);
     const reusable = await reusableCertificate(paths.certificateFile, brought.key, request);
@@ -122,6 +153,7 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
       origin: 'brought',
       keyFile: request.privateKeyFile,
       certificateFile: paths.certificateFile,
+      certificateMade: !reusable,
       key: brought.key,
       privateKeyPem: brought.pem,
       certificatePem,
@@ -186,4 +218,33 @@ const reusableCertificate = async (
   } catch {
     return undefined;
   }
+};
+
+/**
+ * The certificate the app already holds, in place of one made this run for a brought key, when it is that key's
+ * and still valid: a pipeline's runner keeps no files between runs, and without this every run of the same key
+ * would upload a new certificate. A folder's file still to be written then holds the app's certificate.
+ */
+export const keepHeldCertificate = async (
+  material: KeyMaterial,
+  held: string | undefined,
+  now: Date,
+): Promise<KeyMaterial> => {
+  if (!material.certificateMade || !material.key || !held) return material;
+  let certificate: X509Certificate;
+  try {
+    certificate = storedCertificate(held);
+  } catch {
+    return material;
+  }
+  if (!certificate.checkPrivateKey(material.key) || new Date(certificate.validTo) <= now) return material;
+  const certificatePem = certificate.toString();
+  await warnIfExpiresSoon(certificate, 'the app holds', now);
+  return {
+    ...material,
+    certificateMade: false,
+    certificatePem,
+    certificate: describeCertificate(certificatePem),
+    pendingFiles: material.pendingFiles.map((f) => (f.what === 'certificate' ? { ...f, text: certificatePem } : f)),
+  };
 };

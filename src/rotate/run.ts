@@ -157,7 +157,7 @@ const plannedResult = (run: RotateRun, kind: AppKind, material: KeyMaterial): Ro
     dryRun: run.dryRun,
     app: { kind, name: run.name },
     ...(material.keyFile ? { keyFile: brought ? paths.keyFile : material.keyFile } : {}),
-    certificateFile: brought ? paths.certificateFile : material.certificateFile,
+    certificateFile: brought ? paths.certificateFile : (material.certificateFile ?? paths.certificateFile),
     certificateExpires: material.certificate.notAfter,
     certificateFingerprint: material.certificate.sha256Fingerprint,
     keptFiles: [],

@@ -6,7 +6,12 @@ import { asNotAdmin } from '../apps/not-admin.js';
 import { resilientConnection } from '../connection/resilient.js';
 import { RetryLog, type RetriedCall } from '../retry/outage.js';
 import { openKeyFolder, type KeyFolder } from '../certificate/folder.js';
-import { resolveKeyMaterial, type KeyMaterial, type KeyMaterialRequest } from '../certificate/material.js';
+import {
+  keepHeldCertificate,
+  resolveKeyMaterial,
+  type KeyMaterial,
+  type KeyMaterialRequest,
+} from '../certificate/material.js';
 import { sameCertificate, describeCertificate } from '../certificate/inspect.js';
 import { beginPairSwitch } from '../certificate/switch.js';
 import { EXIT_CODES } from '../exit-codes.js';
@@ -145,7 +150,12 @@ export const runSetup = async (options: SetupOptions, progress: SetupProgress): 
 const setupWith = async (run: SetupRun, progress: SetupProgress): Promise<SetupResult> => {
   // CI files that are not ours, or that are one file with another output of the run, stop it before anything.
   await assertCiFilesOurs(run.ciFiles, true, { ...run.keys, username: run.request.username });
-  const usesFolder = run.keys !== undefined && !run.dryRun && !(run.keys.privateKeyFile && run.keys.certificateFile);
+  // A key from a variable writes nothing; a key and certificate both named are only read.
+  const usesFolder =
+    run.keys !== undefined &&
+    !run.dryRun &&
+    !run.keys.privateKeyVariable &&
+    !(run.keys.privateKeyFile && run.keys.certificateFile);
   const folder =
     usesFolder && run.keys
       ? await openKeyFolder(run.keys.outputDir, {
@@ -244,16 +254,23 @@ const setupHeld = async (
 ): Promise<SetupResult> => {
   const log = new RetryLog();
   const conn = resilientConnection(run.conn, log);
-  const material = await keyMaterialFor(run, conn, folder);
+  const made = await keyMaterialFor(run, conn, folder);
   progress.reading();
-  const { request, state, plan } = await readForRun(
+  const read = await readForRun(
     conn,
-    { ...run.request, certificatePem: material?.certificatePem },
-    material,
+    { ...run.request, certificatePem: made?.certificatePem },
+    made,
     log,
     String(run.conn.getUsername()),
   );
   progress.done();
+  const { state } = read;
+  // A brought key the app already holds a certificate for keeps it: the same key changes nothing in the app.
+  const material = made
+    ? await keepHeldCertificate(made, state.apps[read.plan.appKind]?.snapshot.certificate, new Date(clock.now()))
+    : undefined;
+  const request = material === made ? read.request : { ...read.request, certificatePem: material?.certificatePem };
+  const plan = material === made ? read.plan : planFromState(state, request, material);
 
   const planned = plannedResult({ ...run, request }, material, plan, conn.instanceUrl.replace(/\/$/, ''));
   await assertNothingStopsTheRun({ ...run, request }, conn, { state, plan }, material, planned);
@@ -428,7 +445,7 @@ const plannedResult = (run: SetupRun, material: KeyMaterial | undefined, plan: P
     ...(material?.keyFile ? { keyFile: resolve(material.keyFile) } : {}),
     ...(material
       ? {
-          certificateFile: resolve(material.certificateFile),
+          ...(material.certificateFile ? { certificateFile: resolve(material.certificateFile) } : {}),
           certificateExpires: material.certificate.notAfter,
           certificateFingerprint: material.certificate.sha256Fingerprint,
         }

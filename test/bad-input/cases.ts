@@ -76,6 +76,8 @@ export type BadInput = {
     | 'password-flow block'
     | 'password-flow allow';
   args: (ctx: BadInputContext) => string[];
+  /** Environment variables set while the command runs (a CI's secret it reads). */
+  env?: Record<string, string>;
   /** The error's name in `--json`, and the exit code. */
   name: string;
   exitCode: number;
@@ -351,6 +353,27 @@ export const BAD_INPUTS: BadInput[] = [
     name: 'NoTargetOrgError',
     exitCode: 3,
     says: 'sf config set target-org',
+  },
+  {
+    id: 'F27',
+    area: 'flags',
+    shown: 'sf jwtapp setup --jwt-key-env EMPTY_VARIABLE',
+    command: 'setup',
+    args: (c) => ['-o', c.admin, '-n', 'Empty_Key', '--jwt-key-env', 'JWTAPP_EMPTY_VARIABLE'],
+    name: 'KeyVariableEmptyError',
+    exitCode: 3,
+    says: 'JWTAPP_EMPTY_VARIABLE',
+  },
+  {
+    id: 'F28',
+    area: 'flags',
+    shown: 'sf jwtapp setup --jwt-key-env <a variable holding base64 that is no key>',
+    command: 'setup',
+    args: (c) => ['-o', c.admin, '-n', 'Not_A_Key', '--jwt-key-env', 'JWTAPP_NOT_A_KEY'],
+    env: { JWTAPP_NOT_A_KEY: Buffer.from('just some text, no PEM').toString('base64') },
+    name: 'NotPemError',
+    exitCode: 3,
+    says: 'JWTAPP_NOT_A_KEY',
   },
   // ---- files ---------------------------------------------------------------------------------------
   {

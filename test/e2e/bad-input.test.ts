@@ -221,10 +221,11 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
         row.network ? emu.answerNext({ ...row.network, count: -1 }) : undefined;
       const stopAnswering = async (): Promise<void> =>
         row.network ? emu.answerNext({ status: 200, count: 0 }) : undefined;
+      Object.assign(process.env, row.env);
       await answering();
       const json = await unprivileged(row, () =>
         outageTime(row, () => runCommand(command, [...row.args(ctx), '--json'])),
-      );
+      ).finally(() => Object.keys(row.env ?? {}).forEach((name) => delete process.env[name]));
       await stopAnswering();
       expect({ name: json.json?.name, exitCode: json.exitCode }, json.stdout).to.deep.equal({
         name: row.name,
@@ -232,8 +233,11 @@ describe(`bad input: ${BAD_INPUTS.length} rows, each a named error with what to 
       });
       const text = `${json.json?.message ?? ''} ${(json.json?.actions ?? []).join(' ')}`;
       expect(text.toLowerCase(), json.stdout).to.include(row.says.toLowerCase());
+      Object.assign(process.env, row.env);
       await answering();
-      const human = await unprivileged(row, () => outageTime(row, () => runCommand(command, row.args(ctx))));
+      const human = await unprivileged(row, () => outageTime(row, () => runCommand(command, row.args(ctx)))).finally(
+        () => Object.keys(row.env ?? {}).forEach((name) => delete process.env[name]),
+      );
       await stopAnswering();
       expect(human.exitCode).to.equal(row.exitCode);
       expect(`${human.stdout}${human.stderr}`, 'a stack trace').not.to.match(/\n\s+at .+:\d+:\d+\)?\n/);

@@ -1,5 +1,5 @@
-import { randomBytes, type X509Certificate } from 'node:crypto';
-import type { ComponentVersion, MetadataBody, MetadataValue, OrgState } from './org.js';
+import type { X509Certificate } from 'node:crypto';
+import { newConsumerKey, OrgState, type ComponentVersion, type MetadataBody, type MetadataValue } from './org.js';
 import {
   certificateBody,
   ecaComponents,
@@ -10,8 +10,11 @@ import {
 } from './apps.js';
 import { asBody, asStrings, refuse } from './metadata-xml.js';
 
-/** A component ready to store, and the permission sets it pre-authorizes (undefined: it cannot). */
-export type Prepared = { body: MetadataBody; accessNames: string[] | undefined };
+/**
+ * A component ready to store, and the permission sets it pre-authorizes (undefined: it cannot); `consumerSecret`
+ * is one a create brought (an ECA restored with its credentials).
+ */
+export type Prepared = { body: MetadataBody; accessNames: string[] | undefined; consumerSecret?: string };
 
 /**
  * What Salesforce checks and fills in when a Connected App or an External Client App (or one of its components) is
@@ -127,8 +130,14 @@ export class AppRules {
     creating: boolean,
   ): Prepared {
     const { consumerSecret, commaSeparatedPermissionSet, ...body } = given;
-    void consumerSecret;
     this.checkEcaLink(type, fullName, body, previous);
+    // A create may bring the consumer secret with the key: sfdx-hardis restores an ECA after a sandbox refresh by
+    // deploying its saved `consumerKey` and `consumerSecret` in the global OAuth settings (after-refresh.ts,
+    // deployExternalClientApps) [reported]. An update never changes the secret.
+    const kept =
+      type === 'ExtlClntAppGlobalOauthSettings' && creating && typeof consumerSecret === 'string' && consumerSecret
+        ? { consumerSecret }
+        : {};
     if (type === 'ExtlClntAppGlobalOauthSettings') {
       // "Three files, deployed together — the global OAuth file alone fails" (a public MCP runbook).
       if (
@@ -169,6 +178,7 @@ export class AppRules {
       return {
         body: commaSeparatedPermissionSet === undefined ? body : { ...body, commaSeparatedPermissionSet },
         accessNames: undefined,
+        ...kept,
       };
     }
     if (body.isClientCredentialsFlowEnabled === true) this.checkRunAsUser(body.clientCredentialsFlowUser);
@@ -226,20 +236,12 @@ export class AppRules {
           ['consumerKey'],
         );
       }
-      if (this.consumerKeyInUse(key)) {
+      if (OrgState.consumerKeyHeld(key)) {
         refuse('DUPLICATE_VALUE', 'This consumer key is already in use. Enter a unique consumer key.', ['consumerKey']);
       }
       return { consumerKey: key };
     }
-    return { consumerKey: `3MVG9${randomBytes(60).toString('base64url').replace(/-/g, '.').slice(0, 80)}` };
-  }
-
-  private consumerKeyInUse(key: string): boolean {
-    const keys = [
-      ...this.org.componentsOf('ConnectedApp').map((c) => asBody(c.body?.oauthConfig)?.consumerKey),
-      ...this.org.componentsOf('ExtlClntAppGlobalOauthSettings').map((c) => c.body?.consumerKey),
-    ];
-    return keys.includes(key);
+    return { consumerKey: newConsumerKey() };
   }
 
   /**

@@ -1,6 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import type { KeyPrefixedObject } from './ids.js';
-import type { ComponentVersion, MetadataBody, OrgState, PermissionSet } from './org.js';
+import {
+  newConsumerSecret,
+  type ComponentVersion,
+  type MetadataBody,
+  type OrgState,
+  type PermissionSet,
+} from './org.js';
 import { ecaComponents, setupEntityTypeOf } from './apps.js';
 import { developerNameProblem, permissionSetTooLong } from './names.js';
 import { ECA_TYPES, METADATA_TYPES, SETTINGS_NAME } from './metadata-types.js';
@@ -212,7 +217,7 @@ export class ComponentStore {
     const previous = this.org.component(type, fullName);
     // An update replaces the component: what the request omits is gone, except what Salesforce keeps itself.
     const stored: MetadataBody = { ...given, fullName: previous?.fullName ?? fullName };
-    const { body, accessNames } =
+    const { body, accessNames, consumerSecret } =
       type === 'ConnectedApp'
         ? this.rules.prepareConnectedApp(stored, previous, creating)
         : type === 'ExternalClientApplication'
@@ -250,7 +255,7 @@ export class ComponentStore {
           ? body.consumerKey
           : undefined;
     if (typeof consumerKey === 'string' && !this.org.consumerSecrets.has(consumerKey)) {
-      this.org.consumerSecrets.set(consumerKey, randomBytes(32).toString('hex').toUpperCase());
+      this.org.consumerSecrets.set(consumerKey, consumerSecret ?? newConsumerSecret());
     }
     if (accessNames !== undefined)
       this.replaceAccess(

@@ -104,6 +104,12 @@ export class Sessions {
     return this.byToken.delete(token);
   }
 
+  /** The org was refreshed: a new org, where no session of the old one is valid. */
+  public clear(): void {
+    this.byToken.clear();
+    this.refreshTokensRevoked.length = 0;
+  }
+
   /** Every access token issued and not expired: a test scans outputs and logs for them. */
   public tokens(): string[] {
     return [...this.byToken.keys()];

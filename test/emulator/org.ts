@@ -31,6 +31,25 @@ export const INTEGRATION_PROFILE = 'Minimum Access - API Only Integrations';
  */
 const TAKEN_USERNAMES = new Set<string>();
 
+/**
+ * Every org alive in this process. Consumer keys, like usernames, are unique across Salesforce: a key another org's
+ * app holds is "already in use" here too. An org that stops, or a sandbox refreshed, lets go of its keys.
+ */
+const LIVE_ORGS = new Set<OrgState>();
+
+/** A consumer key as Salesforce generates one: `3MVG9` and base64url with `.` (retrieved files hold `.` and `_`). */
+export const newConsumerKey = (): string =>
+  `3MVG9${randomBytes(60).toString('base64url').replace(/-/g, '.').slice(0, 80)}`;
+
+/** A consumer secret as Setup shows one: 64 hex digits. */
+export const newConsumerSecret = (): string => randomBytes(32).toString('hex').toUpperCase();
+
+/**
+ * A sandbox's name: "alphanumeric characters only … must begin with a letter … 10 characters or fewer" (Help,
+ * Create a Sandbox) [doc].
+ */
+export const SANDBOX_NAME = /^[A-Za-z][A-Za-z0-9]{0,9}$/;
+
 export type User = {
   Id: string;
   Username: string;
@@ -177,7 +196,8 @@ export const USERNAME_DOMAIN = 'emulator.jwtapp.test';
  * components with their history (the token endpoint sees the history `propagationMs` late).
  */
 export class OrgState {
-  public readonly orgId: string;
+  /** A refresh makes a new org: "The org ID of the sandbox changes each time it's refreshed" (Help) [doc]. */
+  public orgId: string;
   public readonly orgName = 'jwtapp Emulator';
   public readonly ids: IdFactory;
   public readonly profiles: Profile[] = [];
@@ -210,6 +230,88 @@ export class OrgState {
     this.ids = new IdFactory(randomBytes(2).toString('hex').slice(0, 3).toUpperCase());
     this.orgId = this.ids.next('Organization');
     this.seed();
+    LIVE_ORGS.add(this);
+  }
+
+  /** Whether an app of any org alive in this process holds the consumer key. */
+  public static consumerKeyHeld(key: string): boolean {
+    return [...LIVE_ORGS].some((org) => org.consumerKeys().includes(key));
+  }
+
+  /** The org is gone (its emulator stopped): its usernames and consumer keys are free again. */
+  public close(): void {
+    LIVE_ORGS.delete(this);
+    for (const u of this.users) TAKEN_USERNAMES.delete(u.Username.toLowerCase());
+  }
+
+  /** The consumer keys of the org's apps, both kinds. */
+  public consumerKeys(): string[] {
+    const keyOf = (v: MetadataValue | undefined): string[] => (typeof v === 'string' ? [v] : []);
+    return [
+      ...this.componentsOf('ConnectedApp').flatMap((c) => {
+        const oauth = c.body?.oauthConfig;
+        return oauth && typeof oauth === 'object' && !Array.isArray(oauth) ? keyOf(oauth.consumerKey) : [];
+      }),
+      ...this.componentsOf('ExtlClntAppGlobalOauthSettings').flatMap((c) => keyOf(c.body?.consumerKey)),
+    ];
+  }
+
+  /**
+   * A sandbox create or refresh: the org becomes a new copy of `production` (docs/emulator.md, "Sandbox create and
+   * refresh", each rule graded there). What the sandbox held before is gone, its usernames and consumer keys with
+   * it; production's users come over with `.<sandbox>` after the username and `.invalid` after the email, with their
+   * profiles, permission sets and assignments; its metadata comes over, a Connected App with its consumer key and
+   * secret, an External Client App with new ones [unconfirmed]. Nothing of Login History, passwords or queued
+   * refusals. Every component is new to the token endpoint: a login right after waits for propagation (cli#1640).
+   */
+  public refreshFrom(production: OrgState, sandboxName: string): void {
+    const copy = <T>(rows: T[]): T[] => rows.map((r) => structuredClone(r));
+    const replace = <T>(target: T[], rows: T[]): void => {
+      target.splice(0, target.length, ...rows);
+    };
+    for (const u of this.users) TAKEN_USERNAMES.delete(u.Username.toLowerCase());
+    this.orgId = this.ids.next('Organization');
+    replace(this.licenses, copy(production.licenses));
+    replace(this.profiles, copy(production.profiles));
+    this.users.length = 0;
+    for (const u of production.users) {
+      this.addUser({ ...u, Username: this.sandboxUsername(u.Username, sandboxName), Email: `${u.Email}.invalid` });
+    }
+    replace(this.permissionSets, copy(production.permissionSets));
+    replace(this.assignments, copy(production.assignments));
+    replace(this.setupEntityAccess, copy(production.setupEntityAccess));
+    this.permissionSetContent.clear();
+    production.permissionSetContent.forEach((v, k) => this.permissionSetContent.set(k, structuredClone(v)));
+    this.passwords.clear();
+    this.loginHistory.length = 0;
+    this.refusals.length = 0;
+    this.consumerSecrets.clear();
+    this.components.clear();
+    const at = this.now();
+    for (const [key, versions] of production.components) {
+      const current = versions.at(-1);
+      if (!current?.body) continue;
+      const body = structuredClone(current.body);
+      if (current.type === 'ExtlClntAppGlobalOauthSettings') {
+        body.consumerKey = newConsumerKey();
+        this.consumerSecrets.set(body.consumerKey, newConsumerSecret());
+      }
+      this.components.set(key, [{ ...current, at, body }]);
+    }
+    for (const key of this.consumerKeys()) {
+      const secret = production.consumerSecrets.get(key);
+      if (secret && !this.consumerSecrets.has(key)) this.consumerSecrets.set(key, secret);
+    }
+    const { passwordFlowBlocked, consumerSecretApiAccess, metadataSecretsProtection, clientSecretRestAccess } =
+      production.options;
+    Object.assign(this.options, {
+      sandbox: true,
+      devHub: false,
+      passwordFlowBlocked,
+      consumerSecretApiAccess,
+      metadataSecretsProtection,
+      clientSecretRestAccess,
+    });
   }
 
   /**
@@ -404,6 +506,17 @@ export class OrgState {
       saved.components.forEach((v, k) => this.components.set(k, v));
       Object.assign(this.options, saved.options);
     };
+  }
+
+  /**
+   * "First, the sandbox name is appended to the username … If the resulting username isn't unique, a second
+   * modification is performed in which some characters and digits are prepended" (Help, Users and Contacts) [doc].
+   */
+  private sandboxUsername(username: string, sandboxName: string): string {
+    const suffixed = `${username}.${sandboxName.toLowerCase()}`;
+    return this.usernameTaken(suffixed)
+      ? `00x${randomBytes(3).toString('base64url').slice(0, 4)}${suffixed}`
+      : suffixed;
   }
 
   private seed(): void {

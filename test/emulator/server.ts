@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { bearerToken, json, readRequest, restError, writeReply, type Reply, type Request } from './http.js';
 import {
   OrgState,
+  SANDBOX_NAME,
   type LoginHistoryRow,
   type MetadataBody,
   type OrgOptions,
@@ -107,6 +108,9 @@ export type ReadyLine = {
 
 const CONTROL_PREFIX = '/__emulator/';
 
+/** The emulators running in this process, by instance URL: a sandbox is refreshed from one of them. */
+const RUNNING = new Map<string, Emulator>();
+
 /** A loopback Salesforce org: OAuth, REST and the SOAP Metadata API over one HTTP server. */
 export class Emulator {
   public readonly org: OrgState;
@@ -200,10 +204,13 @@ export class Emulator {
     });
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     this.adminSession = this.sessions.issue(this.user('admin'), ['full'], undefined);
+    RUNNING.set(this.url, this);
     return this.readyLine();
   }
 
   public async stop(): Promise<void> {
+    RUNNING.delete(this.url);
+    this.org.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -335,6 +342,21 @@ export class Emulator {
           });
         }
         return { status: 204 };
+      },
+      // A sandbox create or refresh (`sf org create|refresh sandbox`), done: this org becomes a new copy of the
+      // production org at `production` (an emulator of this process). The answer is the new org's ready line, its
+      // admin's session being the one sf gets by logging in to the new sandbox.
+      'POST sandbox/refresh': ({ production, name }): Reply => {
+        const source = typeof production === 'string' ? RUNNING.get(production.replace(/\/$/, '')) : undefined;
+        if (!source || source === this)
+          return restError(400, 'MALFORMED_REQUEST', 'production must be the instance URL of another running emulator');
+        if (typeof name !== 'string' || !SANDBOX_NAME.test(name))
+          return restError(400, 'MALFORMED_REQUEST', 'name: letters and digits, starting with a letter, at most 10');
+        if (!this.org.options.sandbox) return restError(400, 'MALFORMED_REQUEST', 'this emulator is not a sandbox');
+        this.org.refreshFrom(source.org, name);
+        this.sessions.clear();
+        this.adminSession = this.sessions.issue(this.user('admin'), ['full'], undefined);
+        return json(200, this.readyLine());
       },
       'GET requests': () => json(200, this.requests),
       'DELETE requests': (): Reply => {

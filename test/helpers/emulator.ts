@@ -37,6 +37,11 @@ export type RunningEmulator = {
   }) => Promise<void>;
   /** POST /__emulator/sessions/expire: the session times out, as an idle one does. */
   expireSession: (accessToken: string) => Promise<void>;
+  /**
+   * POST /__emulator/sandbox/refresh: this sandbox becomes a new copy of `production`, as a sandbox create or
+   * refresh makes it; `ready` then names the new org, its users and the admin's new session.
+   */
+  refreshFrom: (production: RunningEmulator, sandboxName: string) => Promise<ReadyLine>;
   stop: () => Promise<void>;
 };
 
@@ -76,6 +81,14 @@ export const emulatorAt = (
     },
     expireSession: async (accessToken: string): Promise<void> => {
       await fetch(`${url}/__emulator/sessions/expire`, { method: 'POST', body: JSON.stringify({ accessToken }) });
+    },
+    refreshFrom: async (production: RunningEmulator, sandboxName: string): Promise<ReadyLine> => {
+      const response = await fetch(`${url}/__emulator/sandbox/refresh`, {
+        method: 'POST',
+        body: JSON.stringify({ production: production.url, name: sandboxName }),
+      });
+      if (!response.ok) throw new Error(`sandbox refresh refused: ${await response.text()}`);
+      return Object.assign(ready, (await response.json()) as ReadyLine);
     },
     setLatency: async (ms: number, metadataMs?: number): Promise<void> => {
       await fetch(`${url}/__emulator/latency`, { method: 'POST', body: JSON.stringify({ ms, metadataMs }) });

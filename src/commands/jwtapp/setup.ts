@@ -56,6 +56,11 @@ export default class Setup extends JwtappCommand<SetupResult> {
       default: 'auto' as const,
     })(),
     ...keyPairFlags(messages),
+    'jwt-key-env': Flags.string({
+      summary: messages.getMessage('flags.jwt-key-env.summary'),
+      description: messages.getMessage('flags.jwt-key-env.description'),
+      exclusive: ['private-key-file'],
+    }),
     wait: waitFlag({ summary: messages.getMessage('flags.wait.summary'), defaultValue: 10 }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
     force: Flags.boolean({ summary: messages.getMessage('flags.force.summary'), default: false }),
@@ -94,6 +99,7 @@ export default class Setup extends JwtappCommand<SetupResult> {
         keyFiles: {
           outputDir: flags['output-dir'],
           privateKeyFile: flags['private-key-file'],
+          privateKeyVariable: flags['jwt-key-env'],
           certificateFile: flags['certificate-file'],
           certDays: flags['cert-days'],
           force: flags.force,
