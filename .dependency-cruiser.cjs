@@ -8,8 +8,9 @@ const SRC_LAYERS = [
   ['src/retry/', 'src/exit-codes\\.ts$', 'src/output/(redact|plural|error-payload)\\.ts$'],
   // A connection that rides out an outage; redirects; raw HTTP.
   ['src/connection/'],
-  // Keys and certificates; OAuth token requests and their diagnosis; files written safely, the CI files.
-  ['src/certificate/', 'src/oauth/', 'src/output/(files|ci)\\.ts$'],
+  // Keys and certificates; OAuth token requests and their diagnosis; files written safely, the CI files, the CI's
+  // secret stores (GitHub, GitLab).
+  ['src/certificate/', 'src/oauth/', 'src/output/(files|ci)\\.ts$', 'src/ci-secrets/'],
   // The gateway to the org: the Metadata API, queries, inserts.
   ['src/org/'],
   // What an org holds: the app kinds, access (permission sets, assignments), users.

@@ -60,6 +60,8 @@ export type KeyMaterialRequest = {
   privateKeyFile?: string;
   /** The environment variable holding the key (PEM, or PEM in base64), as a CI's secret gives it; never written. */
   privateKeyVariable?: string;
+  /** A new pair made in memory and written nowhere (its key goes only to a CI's secret store). */
+  inMemory?: boolean;
   certificateFile?: string;
   certDays: number;
   force: boolean;
@@ -161,6 +163,24 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
       pendingFiles: reusable
         ? []
         : [{ path: paths.certificateFile, text: certificatePem, mode: 0o644, what: 'certificate' }],
+    };
+  }
+
+  if (request.inMemory) {
+    const generated = await generateKeyAndCertificate(2048, {
+      subject: DEFAULT_SUBJECT,
+      days: request.certDays,
+      notBefore: now,
+    });
+    return {
+      origin: 'generated',
+      keyFile: undefined,
+      certificateFile: undefined,
+      key: createPrivateKey(generated.privateKeyPem),
+      privateKeyPem: generated.privateKeyPem,
+      certificatePem: generated.certificatePem,
+      certificate: generated.certificate,
+      pendingFiles: [],
     };
   }
 

@@ -9,6 +9,8 @@ import type { LoginCheckRequest } from '../oauth/login-check.js';
 import { DEFAULT_VALIDITY_DAYS } from '../certificate/generate.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { LOGIN_WINDOW_DAYS } from '../password-flow/retirement.js';
+import { SECRET_NAMINGS, type SecretNaming } from '../ci-secrets/names.js';
+import type { CiSecretsRequest } from '../ci-secrets/stores.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'flags');
@@ -153,6 +155,75 @@ export const ciFileFlags = (own: Summaries) => ({
     summary: summaryOf(own, 'settings-file'),
     description: messages.getMessage('settings-file.description'),
   }),
+});
+
+/**
+ * Where setup and cert rotate write the login's secrets: a GitHub repository (or one of its environments), a GitLab
+ * project; how the secrets are named; and whether the key is kept only there.
+ */
+// eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's flag types with their options, inferred
+export const ciSecretFlags = () => ({
+  'github-repo': Flags.string({
+    summary: messages.getMessage('github-repo.summary'),
+    description: messages.getMessage('github-repo.description'),
+  }),
+  'github-environment': Flags.string({
+    summary: messages.getMessage('github-environment.summary'),
+    dependsOn: ['github-repo'],
+  }),
+  'gitlab-project': Flags.string({
+    summary: messages.getMessage('gitlab-project.summary'),
+    description: messages.getMessage('gitlab-project.description'),
+  }),
+  'gitlab-environment-scope': Flags.string({
+    summary: messages.getMessage('gitlab-environment-scope.summary'),
+    default: '*',
+  }),
+  'gitlab-protected': Flags.boolean({
+    summary: messages.getMessage('gitlab-protected.summary'),
+    default: true,
+    allowNo: true,
+  }),
+  'ci-secret-suffix': Flags.string({ summary: messages.getMessage('ci-secret-suffix.summary') }),
+  'ci-secret-naming': Flags.option({
+    summary: messages.getMessage('ci-secret-naming.summary'),
+    description: messages.getMessage('ci-secret-naming.description'),
+    options: SECRET_NAMINGS,
+    default: 'sf' as const,
+  })(),
+  'key-in-ci-only': Flags.boolean({
+    summary: messages.getMessage('key-in-ci-only.summary'),
+    description: messages.getMessage('key-in-ci-only.description'),
+    default: false,
+  }),
+});
+
+type CiSecretFlagValues = {
+  'github-repo'?: string;
+  'github-environment'?: string;
+  'gitlab-project'?: string;
+  'gitlab-environment-scope': string;
+  'gitlab-protected': boolean;
+  'ci-secret-suffix'?: string;
+  'ci-secret-naming': SecretNaming;
+};
+
+/** The secret stores the flags name. */
+export const ciSecretsRequest = (flags: CiSecretFlagValues): CiSecretsRequest => ({
+  ...(flags['github-repo']
+    ? { github: { repository: flags['github-repo'], environment: flags['github-environment'] } }
+    : {}),
+  ...(flags['gitlab-project']
+    ? {
+        gitlab: {
+          project: flags['gitlab-project'],
+          environmentScope: flags['gitlab-environment-scope'],
+          protected: flags['gitlab-protected'],
+        },
+      }
+    : {}),
+  naming: flags['ci-secret-naming'],
+  suffix: flags['ci-secret-suffix'],
 });
 
 /**

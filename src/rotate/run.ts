@@ -4,7 +4,7 @@ import { findApp } from '../apps/kinds.js';
 import { keyPairPaths } from '../certificate/files.js';
 import { openKeyFolder, type KeyFolder } from '../certificate/folder.js';
 import { resolveKeyMaterial, type KeyMaterial } from '../certificate/material.js';
-import { beginPairSwitch, keepDatedCopy, type FileToWrite } from '../certificate/switch.js';
+import { beginPairSwitch, keepDatedCopy, type FileToWrite, type PairSwitch } from '../certificate/switch.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { withResult } from '../output/error-payload.js';
 import { defaultAudience } from '../oauth/audience.js';
@@ -14,6 +14,16 @@ import { inRounds, isTransient, RetryLog, type RetriedCall } from '../retry/outa
 import { checkLoginWithKey, loginFailure, type LoginReport } from '../oauth/verify.js';
 import { assertCiFilesOurs, writeCiFiles, type CiFilesRequest } from '../output/ci.js';
 import { repairKeyFolder, settleKeyFolder } from '../apps/key-folder.js';
+import {
+  assertKeyHasAStore,
+  checkStores,
+  openStores,
+  writeLogin,
+  type CiSecretsRequest,
+  type WrittenSecrets,
+} from '../ci-secrets/stores.js';
+import type { SecretStore } from '../ci-secrets/store.js';
+import type { LoginValues } from '../ci-secrets/names.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
 const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'rotate');
@@ -25,13 +35,16 @@ export type RotateResult = {
   dryRun: boolean;
   app: { kind: AppKind; name: string };
   keyFile?: string;
-  certificateFile: string;
+  /** Absent when the key is kept only in the CI (--key-in-ci-only): no file of the pair is written. */
+  certificateFile?: string;
   certificateExpires: string;
   certificateFingerprint: string;
   /** The files the new pair replaced, kept as dated copies. */
   keptFiles: string[];
   verification?: LoginReport;
   files: { envFile?: string; settingsFile?: string };
+  /** The CI secret stores given the new key once it logged in, and the names written (never the values). */
+  ciSecrets?: WrittenSecrets[];
   /** Calls an outage answered and that were tried again. */
   retries?: RetriedCall[];
 };
@@ -48,6 +61,8 @@ export type RotateRun = {
   waitMs: number;
   dryRun: boolean;
   ciFiles: CiFilesRequest;
+  /** The CI secret stores to give the new key once it has logged in, and whether the key is kept only there. */
+  ciSecrets?: CiSecretsRequest & { keyInCiOnly: boolean };
 };
 
 export type RotateProgress = {
@@ -114,20 +129,34 @@ export const runRotate = async (run: RotateRun, progress: RotateProgress): Promi
   if ((run.ciFiles.envFile ?? run.ciFiles.settingsFile) && !run.username) {
     throw messages.createError('error.CiFilesNeedUsername', [], [], EXIT_CODES.localInput);
   }
+  const stores = rotationStores(run);
   await assertCiFilesOurs(run.ciFiles, false, run);
   if (run.dryRun) {
     const material = await resolveRotationKeys(run, run.outputDir);
-    return plannedResult(run, (await appToRotate(conn, run.name)).kind, material);
+    const planned = plannedResult(run, (await appToRotate(conn, run.name)).kind, material);
+    await checkStores(stores);
+    return planned;
   }
+  if (run.ciSecrets?.keyInCiOnly) return rotateHeld(run, conn, undefined, { log, stores }, progress);
   const folder = await openKeyFolder(run.outputDir, {
     waitMs: run.waitMs,
     onWait: () => progress.step(certificateMessages.getMessage('step.waitForFolder', [run.outputDir])),
   });
   try {
-    return await rotateHeld(run, conn, folder, log, progress);
+    return await rotateHeld(run, conn, folder, { log, stores }, progress);
   } finally {
     await folder.release();
   }
+};
+
+/** The CI's secret stores, their tokens read. Only a login of the new key lets them change: it needs the user and a wait. */
+const rotationStores = (run: RotateRun): SecretStore[] => {
+  const stores = run.ciSecrets ? openStores(run.ciSecrets) : [];
+  assertKeyHasAStore(run.ciSecrets?.keyInCiOnly ?? false, stores);
+  if (stores.length > 0 && (!run.username || run.waitMs === 0)) {
+    throw messages.createError('error.CiSecretsNeedLogin', [], [], EXIT_CODES.localInput);
+  }
+  return stores;
 };
 
 const resolveRotationKeys = (run: RotateRun, outputDir: string): Promise<KeyMaterial> =>
@@ -135,10 +164,22 @@ const resolveRotationKeys = (run: RotateRun, outputDir: string): Promise<KeyMate
     outputDir,
     privateKeyFile: run.privateKeyFile,
     certificateFile: run.certificateFile,
+    inMemory: run.ciSecrets?.keyInCiOnly,
     certDays: run.certDays,
     force: true,
     now: new Date(clock.now()),
   });
+
+/** The folder's switch to the new pair; a key kept only in the CI has no folder: nothing to keep, put back or finish. */
+const beginSwitch = (
+  folder: KeyFolder | undefined,
+  name: string,
+  material: KeyMaterial,
+  now: Date,
+): Promise<PairSwitch> =>
+  folder
+    ? beginPairSwitch(folder, name, folderFiles(material, folder), now)
+    : Promise.resolve({ kept: [], rollBack: async () => {}, finish: async () => {} });
 
 /** The app to rotate, which must hold a certificate (it is set up for the JWT bearer flow). */
 const appToRotate = async (conn: Connection, name: string): Promise<{ kind: AppKind; app: BoundApp }> => {
@@ -157,7 +198,11 @@ const plannedResult = (run: RotateRun, kind: AppKind, material: KeyMaterial): Ro
     dryRun: run.dryRun,
     app: { kind, name: run.name },
     ...(material.keyFile ? { keyFile: brought ? paths.keyFile : material.keyFile } : {}),
-    certificateFile: brought ? paths.certificateFile : (material.certificateFile ?? paths.certificateFile),
+    ...(brought
+      ? { certificateFile: paths.certificateFile }
+      : material.certificateFile
+        ? { certificateFile: material.certificateFile }
+        : {}),
     certificateExpires: material.certificate.notAfter,
     certificateFingerprint: material.certificate.sha256Fingerprint,
     keptFiles: [],
@@ -168,20 +213,22 @@ const plannedResult = (run: RotateRun, kind: AppKind, material: KeyMaterial): Ro
 const rotateHeld = async (
   run: RotateRun,
   conn: Connection,
-  folder: KeyFolder,
-  log: RetryLog,
+  folder: KeyFolder | undefined,
+  { log, stores }: { log: RetryLog; stores: SecretStore[] },
   progress: RotateProgress,
 ): Promise<RotateResult> => {
   // A switch an earlier run left half done is repaired first, from the app as it is now.
-  const repairedFrom = await repairKeyFolder(conn, run.name, folder);
+  const repairedFrom = folder ? await repairKeyFolder(conn, run.name, folder) : undefined;
   // Everything local next: a bad key or certificate ends the run before any request (but the repair's read).
-  const material = await resolveRotationKeys(run, folder.dir);
+  const material = await resolveRotationKeys(run, folder?.dir ?? run.outputDir);
   const { kind, app } = repairedFrom?.app.snapshot.certificate ? repairedFrom : await appToRotate(conn, run.name);
   const previousCertificate = app.snapshot.certificate ?? '';
   const result = plannedResult(run, kind, material);
   const now = new Date(clock.now());
+  // The stores reached and writable before the app changes.
+  await checkStores(stores);
 
-  const pairSwitch = await beginPairSwitch(folder, run.name, folderFiles(material, folder), now);
+  const pairSwitch = await beginSwitch(folder, run.name, material, now);
   for (const { path, copy } of pairSwitch.kept) {
     result.keptFiles.push(copy);
     progress.step(messages.getMessage('step.keepFile', [path, copy]));
@@ -191,7 +238,7 @@ const rotateHeld = async (
   await uploadConverging(conn, run.name, app, material.certificatePem, log).catch(async (e: unknown) => {
     // Uploaded or not, the folder takes the pair the app holds now; if the app cannot be read, the journal
     // stays and the next run repairs it.
-    await settleKeyFolder(conn, run.name, folder);
+    if (folder) await settleKeyFolder(conn, run.name, folder);
     throw e;
   });
   progress.done();
@@ -208,7 +255,7 @@ const rotateHeld = async (
         loginUrl,
         instanceUrl: result.verification?.instanceUrl,
         audience: defaultAudience(loginUrl),
-        keyFile: folder.keyFile,
+        keyFile: folder?.keyFile,
         apiVersion: conn.getApiVersion(),
       },
       material,
@@ -237,11 +284,12 @@ const rotateHeld = async (
     result.verification = report;
     if (!report.success) {
       const error = loginFailure(report);
-      if (report.error.persistence === 'permanent') {
+      // With CI secrets the CI keeps the old key until the new one logs in: the app must keep the old certificate.
+      if (report.error.persistence === 'permanent' || stores.length > 0) {
         // Refused for a reason propagation does not explain: the old key must keep working.
         await app.replaceCertificate(previousCertificate);
         await pairSwitch.rollBack();
-        error.actions = [messages.getMessage('rotate.putBack', [run.name]), ...(error.actions ?? [])];
+        error.actions = [...putBack(run.name, stores), ...(error.actions ?? [])];
       } else {
         // Not active yet when the wait ran out: the app holds the new certificate, and so do the folder and
         // the CI files, so everything agrees once Salesforce has caught up.
@@ -259,6 +307,34 @@ const rotateHeld = async (
   }
   await pairSwitch.finish();
   await writeFiles();
+  if (result.verification?.success && run.username && clientId) {
+    result.ciSecrets = await writeNewKey(
+      stores,
+      run,
+      { username: run.username, clientId, loginUrl, privateKeyPem: material.privateKeyPem },
+      progress,
+    );
+  }
   result.status = 'rotated';
   return result;
 };
+
+/** The new key into the CI's secret stores, once it has logged in. */
+const writeNewKey = async (
+  stores: SecretStore[],
+  run: RotateRun,
+  values: LoginValues,
+  progress: RotateProgress,
+): Promise<WrittenSecrets[] | undefined> => {
+  if (stores.length === 0 || !run.ciSecrets) return undefined;
+  progress.step(messages.getMessage('step.writeSecrets', [stores.map((s) => s.label).join(', ')]));
+  const written = await writeLogin(stores, values, run.ciSecrets);
+  progress.done();
+  return written;
+};
+
+/** What a refused new key leaves: the old certificate, the old files, and the CI's secrets as they were. */
+const putBack = (name: string, stores: SecretStore[]): string[] => [
+  messages.getMessage('rotate.putBack', [name]),
+  ...(stores.length > 0 ? [messages.getMessage('rotate.ciSecretsKept', [stores.map((s) => s.label).join(', ')])] : []),
+];

@@ -36,6 +36,15 @@ import {
   type PipelineLogin,
 } from '../output/ci.js';
 import { repairKeyFolder, settleKeyFolder } from '../apps/key-folder.js';
+import {
+  assertKeyHasAStore,
+  checkStores,
+  openStores,
+  writeLogin,
+  type CiSecretsRequest,
+  type WrittenSecrets,
+} from '../ci-secrets/stores.js';
+import type { SecretStore } from '../ci-secrets/store.js';
 import { publicChange, type SetupChange } from './render.js';
 import { buildSetupRequest, type SetupInput } from './request.js';
 import { appKindLabel, type Plan } from './plan.js';
@@ -89,6 +98,8 @@ export type SetupResult = {
     verification?: LoginReport;
   };
   files: { envFile?: string; settingsFile?: string };
+  /** The CI secret stores written, and the names written to each (never the values). */
+  ciSecrets?: WrittenSecrets[];
   /** Calls an outage answered and that were tried again (a read, or the whole apply after a fresh read). */
   retries?: RetriedCall[];
 };
@@ -106,6 +117,8 @@ export type SetupOptions = {
   /** How long the login check waits for Salesforce's propagation; 0 skips the check. */
   waitMs: number;
   ciFiles: CiFilesRequest;
+  /** The CI secret stores to write once the login works (--github-repo, --gitlab-project), and the key kept only there. */
+  ciSecrets?: CiSecretsRequest & { keyInCiOnly: boolean };
 };
 
 type SetupRun = {
@@ -120,6 +133,9 @@ type SetupRun = {
   /** The consumer secret the admin copied from Setup (--client-secret-env), already read and checked. */
   clientSecret?: string;
   ciFiles: CiFilesRequest;
+  /** The CI secret stores, their tokens read; written once the login works. */
+  stores: SecretStore[];
+  ciSecrets: CiSecretsRequest | undefined;
 };
 
 /** What a run reports as it goes, so the command decides how to show it (a spinner; nothing under --json). */
@@ -139,12 +155,16 @@ export type SetupProgress = {
  * or writes its pair, is held for the whole run (see openKeyFolder).
  */
 export const runSetup = async (options: SetupOptions, progress: SetupProgress): Promise<SetupResult> => {
-  const { conn, input, keyFiles, clientSecretEnv, ...rest } = options;
-  // Checked before anything is read: names Salesforce would refuse, then the secret's variable.
+  const { conn, input, keyFiles, clientSecretEnv, ciSecrets, ...rest } = options;
+  // Checked before anything is read: names Salesforce would refuse, the secret's variable, the stores' tokens.
   const request = buildSetupRequest({ ...input, adminUsername: conn.getUsername() ?? '' });
   const clientSecret = clientSecretEnv ? secretFromVariable(clientSecretEnv) : undefined;
-  const keys = request.flows.includes('jwt') ? { ...keyFiles, now: new Date(clock.now()) } : undefined;
-  return setupWith({ ...rest, conn, request, keys, clientSecret }, progress);
+  const stores = ciSecrets ? openStores(ciSecrets) : [];
+  assertKeyHasAStore(ciSecrets?.keyInCiOnly ?? false, stores);
+  const keys = request.flows.includes('jwt')
+    ? { ...keyFiles, inMemory: ciSecrets?.keyInCiOnly, now: new Date(clock.now()) }
+    : undefined;
+  return setupWith({ ...rest, conn, request, keys, clientSecret, stores, ciSecrets }, progress);
 };
 
 const setupWith = async (run: SetupRun, progress: SetupProgress): Promise<SetupResult> => {
@@ -155,6 +175,7 @@ const setupWith = async (run: SetupRun, progress: SetupProgress): Promise<SetupR
     run.keys !== undefined &&
     !run.dryRun &&
     !run.keys.privateKeyVariable &&
+    !run.keys.inMemory &&
     !(run.keys.privateKeyFile && run.keys.certificateFile);
   const folder =
     usesFolder && run.keys
@@ -204,6 +225,8 @@ const assertNothingStopsTheRun = async (
     { privateKeyPem: material?.privateKeyPem, clientSecret: secretBefore },
     run.ciFiles,
   );
+  // The stores reached and writable with their tokens, before the org is written.
+  await checkStores(run.stores);
   // A run-as user who can also log in interactively holds more than an integration needs.
   const user = state.current.access.user;
   if (result.clientCredentials && user && !user.apiOnly) {
@@ -325,6 +348,12 @@ const setupHeld = async (
     { privateKeyPem: material?.privateKeyPem, clientSecret: run.ciFiles.includeSecretInEnvFile ? secret : undefined },
     run.ciFiles,
   );
+  const ciSecrets = await writeStores(
+    run,
+    done,
+    material?.privateKeyPem,
+    planned.clientCredentials ? secret : undefined,
+  );
   return {
     ...done,
     ...jwt,
@@ -332,8 +361,27 @@ const setupHeld = async (
     instanceUrl: verifiedInstance ?? planned.instanceUrl,
     retries: log.calls,
     files,
+    ...(ciSecrets ? { ciSecrets } : {}),
   };
 };
+
+/**
+ * The login's values into the CI's secret stores, once every login asked for works: a CI holding values that do not
+ * log in would break the pipeline.
+ */
+const writeStores = async (
+  run: SetupRun,
+  done: SetupResult,
+  privateKeyPem: string | undefined,
+  clientSecret: string | undefined,
+): Promise<WrittenSecrets[] | undefined> =>
+  run.ciSecrets && run.stores.length > 0 && done.clientId
+    ? writeLogin(
+        run.stores,
+        { username: done.username, clientId: done.clientId, loginUrl: done.loginUrl, privateKeyPem, clientSecret },
+        run.ciSecrets,
+      )
+    : undefined;
 
 /** The JWT bearer part of a run: the login command, and the login checked; a refusal ends the run with `done` and the report. */
 const jwtPart = async (

@@ -4,7 +4,15 @@ import { runSetup, type SetupResult } from '../../setup/run.js';
 import type { SetupChange } from '../../setup/render.js';
 import { exitCodesHelp } from '../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../cli/command.js';
-import { ciFileFlags, keyPairFlags, scopesFlag, targetOrgFlag, waitFlag } from '../../cli/flags.js';
+import {
+  ciFileFlags,
+  ciSecretFlags,
+  ciSecretsRequest,
+  keyPairFlags,
+  scopesFlag,
+  targetOrgFlag,
+  waitFlag,
+} from '../../cli/flags.js';
 import { pluralKey } from '../../output/plural.js';
 
 Messages.importMessagesDirectoryFromMetaUrl(import.meta.url);
@@ -69,6 +77,7 @@ export default class Setup extends JwtappCommand<SetupResult> {
       default: false,
     }),
     ...ciFileFlags(messages),
+    ...ciSecretFlags(),
     'dotenv-include-secret': Flags.boolean({
       summary: messages.getMessage('flags.dotenv-include-secret.summary'),
       dependsOn: ['dotenv-file'],
@@ -114,6 +123,7 @@ export default class Setup extends JwtappCommand<SetupResult> {
           settingsFile: flags['settings-file'],
           force: flags.force || flags['replace-ci-files'],
         },
+        ciSecrets: { ...ciSecretsRequest(flags), keyInCiOnly: flags['key-in-ci-only'] },
       },
       {
         reading: () => this.spinner.start(messages.getMessage('spinner.reading', [adminUsername])),
@@ -169,6 +179,9 @@ export default class Setup extends JwtappCommand<SetupResult> {
           : []),
       ],
     });
+    for (const written of result.ciSecrets ?? []) {
+      this.log(messages.getMessage('info.ciSecrets', [written.store, written.names.join(', ')]));
+    }
     if (result.loginCommand) this.log(`\n${messages.getMessage('info.loginCommand')}\n  ${result.loginCommand}`);
   }
 }

@@ -1,7 +1,7 @@
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { runRotate, type RotateResult } from '../../../rotate/run.js';
-import { appFlags, ciFileFlags, keyPairFlags, waitFlag } from '../../../cli/flags.js';
+import { appFlags, ciFileFlags, ciSecretFlags, ciSecretsRequest, keyPairFlags, waitFlag } from '../../../cli/flags.js';
 import { exitCodesHelp } from '../../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../../cli/command.js';
 
@@ -23,6 +23,7 @@ export default class CertRotate extends JwtappCommand<RotateResult> {
     wait: waitFlag({ summary: messages.getMessage('flags.wait.summary'), defaultValue: 10 }),
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
     ...ciFileFlags(messages),
+    ...ciSecretFlags(),
   };
 
   public async run(): Promise<RotateResult> {
@@ -43,6 +44,7 @@ export default class CertRotate extends JwtappCommand<RotateResult> {
           includeKeyInEnvFile: flags['dotenv-include-key'] ?? false,
           settingsFile: flags['settings-file'],
         },
+        ciSecrets: { ...ciSecretsRequest(flags), keyInCiOnly: flags['key-in-ci-only'] },
       },
       {
         step: (description) => this.spinner.start(description),
@@ -60,6 +62,9 @@ export default class CertRotate extends JwtappCommand<RotateResult> {
     }
     this.logSuccess(messages.getMessage('done', [result.app.name, result.certificateExpires]));
     result.keptFiles.forEach((f) => this.log(messages.getMessage('info.kept', [f])));
+    for (const written of result.ciSecrets ?? []) {
+      this.log(messages.getMessage('info.ciSecrets', [written.store, written.names.join(', ')]));
+    }
     this.log(messages.getMessage('info.oneCertificate'));
     return result;
   }
