@@ -8,7 +8,8 @@
  * take BENCH_PROPAGATION_S (default 60) to reach its token endpoint, the time from the app becoming usable to
  * `setup --wait` and `verify --wait` seeing the login accepted. Once: the start-up of `sf jwtapp verify --help`
  * and `sf jwtapp setup --help` against `sf org login jwt --help` (no request), and a fleet audit of 20 orgs
- * against one (20 aliases of the same emulator org). The logins go through an HTTPS proxy
+ * against one (20 aliases of the same emulator org); a scratch-org bootstrap (`setup --create-user` on a new org
+ * whose app changes take BENCH_PROPAGATION_S) from start to a verified login. The logins go through an HTTPS proxy
  * (test/helpers/proxy.ts) that carries login.salesforce.com and test.salesforce.com to the emulator: a
  * refused `sf org login jwt` tries login/audience pairs there too, each at the played latency, as on a real org.
  */
@@ -114,6 +115,39 @@ const auditOfMany = async (latencyMs: number): Promise<string> => {
     return `${shown(count)}; ${ms(wall)}`;
   } finally {
     await many.stop();
+  }
+};
+
+/**
+ * A scratch-org bootstrap, right after `sf org create scratch`: `setup --create-user` on a new org (a sandbox-kind
+ * emulator, whose logins go through test.salesforce.com, with the admin logged in as sf leaves it) whose app changes
+ * take PROPAGATION_S to reach its token endpoint: the wall time from the command's start to its exit with the login
+ * verified, and its requests. One run per latency: each needs a new org.
+ */
+const scratchBootstrap = async (latencyMs: number): Promise<string> => {
+  const scratch = await startEmulator({ sandbox: true, propagationMs: PROPAGATION_S * 1000, latencyMs });
+  try {
+    const home = await sfWithAdmin(scratch, 'scratch');
+    const username = `ci@${scratch.ready.admin.username.split('@')[1]}`;
+    await scratch.clearRequests();
+    const start = performance.now();
+    const run = await runSf(
+      ['jwtapp', 'setup', '--target-org', 'scratch', '--name', 'Ci_Integration', '--username', username].concat([
+        '--create-user',
+        '--output-dir',
+        'certs',
+        '--wait',
+        '5',
+        '--json',
+      ]),
+      { home },
+    );
+    const wall = performance.now() - start;
+    const verified = (run.json?.result as { verification?: { success?: boolean } } | undefined)?.verification;
+    if (run.status !== 0 || !verified?.success) throw new Error(`scratch-org bootstrap: ${run.stdout}`);
+    return `${ms(wall)}; ${shown(await countOf(scratch))}`;
+  } finally {
+    await scratch.stop();
   }
 };
 
@@ -330,6 +364,11 @@ const main = async (): Promise<void> => {
     const manyApps: string[] = [];
     for (const latency of LATENCIES) manyApps.push(await auditOfMany(latency)); // eslint-disable-line no-await-in-loop
     perLatency[`audit of an org of ${MANY_APPS} apps, --username: requests; wall time`] = manyApps;
+    const bootstraps: string[] = [];
+    for (const latency of LATENCIES) bootstraps.push(await scratchBootstrap(latency)); // eslint-disable-line no-await-in-loop
+    perLatency[
+      `scratch-org bootstrap (setup --create-user; app changes take ${PROPAGATION_S} s): start -> verified login; requests`
+    ] = bootstraps;
     row('round-trip latency (REST; Metadata API twice it)', ...LATENCIES.map((l) => `${l} ms`));
     for (const [label, values] of Object.entries(perLatency)) row(label, ...values);
 

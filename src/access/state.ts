@@ -38,6 +38,8 @@ export type AccessState = {
   appAccess: Array<{ id: string; setupEntityId: string; setupEntityType: string }>;
   /** The External Client App of that name, if one exists: what its header would say, without reading it. */
   externalClientApp: { id: string; name: string; label: string } | undefined;
+  /** The org is a Dev Hub: only a Dev Hub has ScratchOrgInfo (elsewhere the query is INVALID_TYPE). */
+  devHub: boolean;
 };
 
 type UserRow = {
@@ -73,6 +75,7 @@ export const readAccessState = async (
     `SELECT Id, SetupEntityId, SetupEntityType FROM SetupEntityAccess WHERE Parent.Name = ${ps}`,
     `SELECT Id, DeveloperName, MasterLabel FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(names.appName)}`,
     `SELECT Assignee.Username FROM PermissionSetAssignment WHERE PermissionSet.Name = ${ps} AND Assignee.Username != ${u} LIMIT ${SHOWN_ASSIGNEES}`,
+    'SELECT Id FROM ScratchOrgInfo LIMIT 1',
   ];
   const answers = await batchQuery(conn, queries);
   const records = <T>(index: number): T[] => {
@@ -120,5 +123,6 @@ export const readAccessState = async (
       setupEntityType: r.SetupEntityType,
     })),
     externalClientApp: eca ? { id: eca.Id, name: eca.DeveloperName, label: eca.MasterLabel } : undefined,
+    devHub: answers[6].ok,
   };
 };

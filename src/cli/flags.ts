@@ -158,8 +158,8 @@ export const ciFileFlags = (own: Summaries) => ({
 });
 
 /**
- * Where setup and cert rotate write the login's secrets: a GitHub repository (or one of its environments), a GitLab
- * project; how the secrets are named; and whether the key is kept only there.
+ * Where setup, cert rotate and credentials rotate write the login's secrets: a GitHub repository (or one of its
+ * environments), a GitLab project; and how the secrets are named.
  */
 // eslint-disable-next-line @typescript-eslint/explicit-function-return-type -- oclif's flag types with their options, inferred
 export const ciSecretFlags = () => ({
@@ -191,11 +191,13 @@ export const ciSecretFlags = () => ({
     options: SECRET_NAMINGS,
     default: 'sf' as const,
   })(),
-  'key-in-ci-only': Flags.boolean({
-    summary: messages.getMessage('key-in-ci-only.summary'),
-    description: messages.getMessage('key-in-ci-only.description'),
-    default: false,
-  }),
+});
+
+/** setup's and cert rotate's: the key made in memory and kept only in the CI's secrets. */
+export const keyInCiOnlyFlag = Flags.boolean({
+  summary: messages.getMessage('key-in-ci-only.summary'),
+  description: messages.getMessage('key-in-ci-only.description'),
+  default: false,
 });
 
 type CiSecretFlagValues = {

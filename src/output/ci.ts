@@ -22,6 +22,8 @@ export type PipelineLogin = {
   audience: string;
   keyFile: string | undefined;
   apiVersion: string;
+  /** A Dev Hub logged in through an External Client App: the app scratch-org signup uses instead (SF_SCRATCH_SIGNUP_*). */
+  scratchSignup?: { connectedApp: string; callbackUrl: string };
 };
 
 /** Stands, before the org is written, for a value the org has not assigned yet: it differs from any value a file holds. */
@@ -61,6 +63,12 @@ const envFileFields = (
   ...(login.keyFile ? { SF_JWT_KEY_FILE: resolve(login.keyFile) } : {}),
   ...(privateKeyPem ? { SF_JWT_KEY: privateKeyPem.trim().replace(/\r\n/g, '\n') } : {}),
   ...(clientSecret ? { SF_CLIENT_SECRET: clientSecret } : {}),
+  ...(login.scratchSignup
+    ? {
+        SF_SCRATCH_SIGNUP_CONNECTED_APP: login.scratchSignup.connectedApp,
+        SF_SCRATCH_SIGNUP_CALLBACK_URL: login.scratchSignup.callbackUrl,
+      }
+    : {}),
 });
 
 /*
@@ -118,8 +126,20 @@ const assertDotenvValues = (path: string, fields: Fields): void => {
   }
 };
 
+/** Said in the file above the variables it explains. */
+const DOTENV_COMMENTS: Record<string, string> = {
+  SF_SCRATCH_SIGNUP_CONNECTED_APP:
+    '# A Dev Hub logged in through an External Client App: sf org create scratch signs up with this app instead (sf 2.147.7 and later; C-1016, forcedotcom/cli#3515). Do not also export SFDX_CLIENT_SECRET.',
+};
+
 const envFileOf = (fields: Fields): string =>
-  `${[DOTENV_HEADER, ...Object.entries(fields).map(([name, value]) => `${name}=${dotenvValue(name, value ?? '')}`)].join('\n')}\n`;
+  `${[
+    DOTENV_HEADER,
+    ...Object.entries(fields).flatMap(([name, value]) => [
+      ...(DOTENV_COMMENTS[name] ? [DOTENV_COMMENTS[name]] : []),
+      `${name}=${dotenvValue(name, value ?? '')}`,
+    ]),
+  ].join('\n')}\n`;
 
 export const envFileText = (login: PipelineLogin, privateKeyPem: string | undefined, clientSecret?: string): string =>
   envFileOf(envFileFields(login, privateKeyPem, clientSecret));
@@ -342,10 +362,20 @@ const USERNAME_FIELDS = new Set(['SF_USERNAME', 'Username']);
 const sameValue = (name: string, a: string | undefined, b: string | undefined): boolean =>
   a === b || (USERNAME_FIELDS.has(name) && a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase());
 
-/** The entries an existing file holds with other values than the run's (entries not known yet are skipped). */
+/** Entries that make a file hold a secret it did not hold: adding one is a change the file's owner must ask for. */
+const SECRET_FIELDS: ReadonlySet<string> = new Set(['SF_JWT_KEY', 'SF_CLIENT_SECRET', 'PrivateKey']);
+
+/**
+ * The entries an existing file holds with other values than the run's (entries not known yet are skipped). An
+ * entry the file lacks and the run adds (a Dev Hub's scratch signup variables) changes nothing a reader of the file
+ * read before, so it is no difference, unless it puts a secret into the file.
+ */
 const differing = (existing: Fields, wanted: Fields): string[] =>
   [...new Set([...Object.keys(existing), ...Object.keys(wanted)])].filter(
-    (name) => !(name in wanted && wanted[name] === undefined) && !sameValue(name, existing[name], wanted[name]),
+    (name) =>
+      !(name in wanted && wanted[name] === undefined) &&
+      (name in existing || SECRET_FIELDS.has(name)) &&
+      !sameValue(name, existing[name], wanted[name]),
   );
 
 /** The entries that say the org's instance. */

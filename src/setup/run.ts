@@ -100,9 +100,25 @@ export type SetupResult = {
   files: { envFile?: string; settingsFile?: string };
   /** The CI secret stores written, and the names written to each (never the values). */
   ciSecrets?: WrittenSecrets[];
+  /**
+   * On a Dev Hub whose login goes through an External Client App: what `sf org create scratch` needs to sign up
+   * scratch orgs with it (the dotenv file carries it as SF_SCRATCH_SIGNUP_CONNECTED_APP and _CALLBACK_URL).
+   */
+  scratchSignup?: typeof SCRATCH_SIGNUP;
   /** Calls an outage answered and that were tried again (a read, or the whole apply after a fresh read). */
   retries?: RetriedCall[];
 };
+
+/**
+ * Scratch-org signup replicates the Dev Hub session's Connected App into the new org, and an External Client App
+ * cannot be replicated: `sf org create scratch` fails with C-1016 (forcedotcom/cli#3515). `@salesforce/core` 9.1.0
+ * (sf 2.147.7 and later) signs up with the app these variables name instead; these are the values its C-1016 message
+ * gives (messages/scratchOrgErrorCodes.md). docs/research/pipeline-life.md §2.
+ */
+export const SCRATCH_SIGNUP = {
+  connectedApp: 'PlatformCLI',
+  callbackUrl: 'http://localhost:1717/OauthRedirect',
+} as const;
 
 /** What the command asks for: its flags, as given. */
 export type SetupOptions = {
@@ -295,7 +311,21 @@ const setupHeld = async (
   const request = material === made ? read.request : { ...read.request, certificatePem: material?.certificatePem };
   const plan = material === made ? read.plan : planFromState(state, request, material);
 
-  const planned = plannedResult({ ...run, request }, material, plan, conn.instanceUrl.replace(/\/$/, ''));
+  const planned = plannedResult(
+    { ...run, request },
+    material,
+    { plan, devHub: state.current.access.devHub },
+    conn.instanceUrl.replace(/\/$/, ''),
+  );
+  if (planned.scratchSignup) {
+    await Lifecycle.getInstance().emitWarning(
+      messages.getMessage('warning.DevHubScratchSignup', [
+        request.name,
+        SCRATCH_SIGNUP.connectedApp,
+        SCRATCH_SIGNUP.callbackUrl,
+      ]),
+    );
+  }
   await assertNothingStopsTheRun({ ...run, request }, conn, { state, plan }, material, planned);
   progress.planned(planned.changes, run.dryRun);
   if (run.dryRun) return planned;
@@ -475,11 +505,18 @@ const pipelineLogin = (result: SetupResult, clientId: string | undefined, apiVer
   audience: result.audience,
   keyFile: result.keyFile,
   apiVersion,
+  scratchSignup: result.scratchSignup,
 });
 
 /** What the run will do, before it does it: the --dry-run result, and the start of the applied run's. */
-const plannedResult = (run: SetupRun, material: KeyMaterial | undefined, plan: Plan, loginUrl: string): SetupResult => {
+const plannedResult = (
+  run: SetupRun,
+  material: KeyMaterial | undefined,
+  { plan, devHub }: { plan: Plan; devHub: boolean },
+  loginUrl: string,
+): SetupResult => {
   const { request } = run;
+  const scratchSignup = devHub && plan.appKind === 'external-client-app' && request.flows.includes('jwt');
   return {
     status: 'planned',
     dryRun: run.dryRun,
@@ -509,6 +546,7 @@ const plannedResult = (run: SetupRun, material: KeyMaterial | undefined, plan: P
       : {}),
     changes: plan.changes.map(publicChange),
     files: {},
+    ...(scratchSignup ? { scratchSignup: SCRATCH_SIGNUP } : {}),
   };
 };
 

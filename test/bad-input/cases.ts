@@ -74,7 +74,8 @@ export type BadInput = {
     | 'user create'
     | 'password-flow report'
     | 'password-flow block'
-    | 'password-flow allow';
+    | 'password-flow allow'
+    | 'credentials rotate';
   args: (ctx: BadInputContext) => string[];
   /** Environment variables set while the command runs (a CI's secret it reads). */
   env?: Record<string, string>;
@@ -417,6 +418,26 @@ export const BAD_INPUTS: BadInput[] = [
     name: 'CiSecretsNeedLoginError',
     exitCode: 3,
     says: '--wait',
+  },
+  {
+    id: 'F33',
+    area: 'flags',
+    shown: 'sf jwtapp credentials rotate -o no-such-alias',
+    command: 'credentials rotate',
+    args: () => ['-o', 'no-such-alias', '-n', 'Any_App', '--github-repo', 'acme/app'],
+    name: 'NamedOrgNotFoundError',
+    exitCode: 2,
+    says: 'no-such-alias',
+  },
+  {
+    id: 'F34',
+    area: 'flags',
+    shown: 'sf jwtapp credentials rotate (no --github-repo or --gitlab-project)',
+    command: 'credentials rotate',
+    args: (c) => ['-o', c.admin, '-n', c.app],
+    name: 'CredentialsNeedStoreError',
+    exitCode: 3,
+    says: '--github-repo',
   },
   // ---- files ---------------------------------------------------------------------------------------
   {
@@ -915,6 +936,17 @@ export const BAD_INPUTS: BadInput[] = [
     exitCode: 4,
     says: 'No_Such_App',
   },
+  {
+    id: 'N11',
+    area: 'names',
+    shown: 'sf jwtapp credentials rotate --name No_Such_App',
+    command: 'credentials rotate',
+    args: (c) => ['-o', c.admin, '-n', 'No_Such_App', '--github-repo', 'acme/app'],
+    env: { GITHUB_TOKEN: 'a-token' },
+    name: 'UnknownAppError',
+    exitCode: 4,
+    says: 'No_Such_App',
+  },
 
   // ---- orgs ----------------------------------------------------------------------------------------
   {
@@ -1344,6 +1376,18 @@ export const BAD_INPUTS: BadInput[] = [
     shown: 'sf jwtapp password-flow allow, the org down for maintenance (every call answered 503)',
     command: 'password-flow allow',
     args: (c) => ['-o', c.admin],
+    network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE },
+    name: 'OrgNotAnsweringError',
+    exitCode: 5,
+    says: '503',
+  },
+  {
+    id: 'W18',
+    area: 'network',
+    shown: 'sf jwtapp credentials rotate, the org down for maintenance (every call answered 503)',
+    command: 'credentials rotate',
+    args: (c) => ['-o', c.admin, '-n', c.app, '--github-repo', 'acme/app'],
+    env: { GITHUB_TOKEN: 'a-token' },
     network: { status: 503, contentType: 'text/html', body: MAINTENANCE_PAGE },
     name: 'OrgNotAnsweringError',
     exitCode: 5,

@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { SfCommand } from '@salesforce/sf-plugins-core';
+import CredentialsRotate from '../../src/commands/jwtapp/credentials/rotate.js';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import Verify from '../../src/commands/jwtapp/verify.js';
 import Token from '../../src/commands/jwtapp/token.js';
@@ -48,6 +49,7 @@ const COMMANDS: Record<BadInput['command'], AnyCommand> = {
   'password-flow report': PasswordFlowReport as AnyCommand,
   'password-flow block': PasswordFlowBlock as AnyCommand,
   'password-flow allow': PasswordFlowAllow as AnyCommand,
+  'credentials rotate': CredentialsRotate as AnyCommand,
 };
 
 const fixtures = async (dir: string): Promise<Record<FixtureName, string>> => {

@@ -229,6 +229,20 @@ export class OAuthEndpoints {
   }
 
   /**
+   * The app a client id names as the token endpoint sees it (`propagationMs` late), and the secret that goes with
+   * it: the app's primary key, or a staged pair of an External Client App (docs/emulator.md, "Staged credentials").
+   */
+  private appOf(clientId: string | null | undefined): { app: OAuthApp | undefined; secret: string | undefined } {
+    const seenAt = this.org.now() - this.org.options.propagationMs;
+    const apps = appsAsOf(this.org, seenAt);
+    const staged = this.org.stagedCredential(clientId, seenAt);
+    const app = apps.find((a) =>
+      staged ? a.id === staged.appId : a.consumerKey !== undefined && a.consumerKey === clientId,
+    );
+    return { app, secret: staged ? staged.secret : this.org.consumerSecrets.get(app?.consumerKey ?? '') };
+  }
+
+  /**
    * The client credentials flow: consumer key and secret (form fields or HTTP Basic), only at the org's
    * My Domain, issuing a token for the app's run-as user.
    */
@@ -238,14 +252,11 @@ export class OAuthEndpoints {
     const [basicId, basicSecret] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':') : [];
     const clientId = params.get('client_id') ?? (basicId ? decodeURIComponent(basicId) : undefined);
     const clientSecret = params.get('client_secret') ?? (basicSecret ? decodeURIComponent(basicSecret) : undefined);
-    const apps = appsAsOf(this.org, this.org.now() - this.org.options.propagationMs);
-    const app = apps.find((a) => a.consumerKey !== undefined && a.consumerKey === clientId);
+    const { app, secret } = this.appOf(clientId);
     if (!app) return refuse(OAUTH_ERRORS.invalidClientId);
     const unusable = this.appRefusal(app);
     if (unusable) return refuse(unusable);
-    if (!clientSecret || this.org.consumerSecrets.get(app.consumerKey ?? '') !== clientSecret) {
-      return refuse(OAUTH_ERRORS.invalidClientCredentials);
-    }
+    if (!clientSecret || secret !== clientSecret) return refuse(OAUTH_ERRORS.invalidClientCredentials);
     const runAs =
       app.clientCredentials.enabled && app.clientCredentials.runAs
         ? this.org.findUserByUsername(app.clientCredentials.runAs)
@@ -305,8 +316,7 @@ export class OAuthEndpoints {
     const { iss, sub, aud, exp } = jwt.claims;
 
     // The token endpoint sees app changes only once they have propagated.
-    const apps = appsAsOf(this.org, now - this.org.options.propagationMs);
-    const app = apps.find((a) => a.consumerKey !== undefined && a.consumerKey === iss);
+    const { app } = this.appOf(typeof iss === 'string' ? iss : undefined);
     if (!app) return refuse(OAUTH_ERRORS.invalidClientId);
     // An External Client App is known only at its org's My Domain: the generic login hosts cannot tell
     // which org it belongs to (forcedotcom/cli#3482, sfdx-hardis#1979).

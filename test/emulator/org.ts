@@ -41,6 +41,9 @@ const LIVE_ORGS = new Set<OrgState>();
 export const newConsumerKey = (): string =>
   `3MVG9${randomBytes(60).toString('base64url').replace(/-/g, '.').slice(0, 80)}`;
 
+/** "Staged credentials are valid for 30 days unless they're deleted before then" (Connect REST, App OAuth Staged Credentials) [doc]. */
+export const STAGED_CREDENTIAL_DAYS = 30;
+
 /** A consumer secret as Setup shows one: 64 hex digits. */
 export const newConsumerSecret = (): string => randomBytes(32).toString('hex').toUpperCase();
 
@@ -213,6 +216,28 @@ export class OrgState {
   public readonly permissionSetContent = new Map<string, MetadataBody>();
   /** Consumer secrets by consumer key: Salesforce makes them, Setup shows them, the Metadata API never returns them. */
   public readonly consumerSecrets = new Map<string, string>();
+  /**
+   * An External Client App's staged OAuth credentials, by the app's Id (one per consumer): a second key and secret,
+   * `active` (valid beside the primary pair) or `rotated` (the former primary, valid until deleted or 30 days
+   * pass). `since` is when it was staged or rotated. docs/emulator.md, "Staged credentials".
+   */
+  public readonly stagedCredentials = new Map<
+    string,
+    { id: string; key: string; secret: string; state: 'active' | 'rotated'; since: number }
+  >();
+  /**
+   * The key and secret pairs the token endpoint takes besides an app's primary one (a staged pair, the pair a
+   * rotation replaced), each from a point in time (as the lagging token endpoint sees it) until revoked, for at most
+   * 30 days.
+   */
+  public readonly extraCredentials: Array<{
+    appId: string;
+    key: string;
+    secret: string;
+    from: number;
+    to: number;
+    expires: number;
+  }> = [];
   /** Users' passwords and security tokens, by user Id: set by an admin (a test), never returned by any API. */
   public readonly passwords = new Map<string, { password: string; securityToken: string }>();
   /** Every login attempt of a known user, newest last: what LoginHistory answers (docs/research/password-flow.md). */
@@ -244,10 +269,25 @@ export class OrgState {
     for (const u of this.users) TAKEN_USERNAMES.delete(u.Username.toLowerCase());
   }
 
-  /** The consumer keys of the org's apps, both kinds. */
+  /**
+   * The staged credential a token request's client id names, if it is usable at `at`: staged (or rotated) long
+   * enough ago to have propagated, and not past its 30 days.
+   */
+  public stagedCredential(
+    clientId: string | null | undefined,
+    at: number,
+  ): { appId: string; secret: string } | undefined {
+    const found = this.extraCredentials.find(
+      (c) => c.key === clientId && c.from <= at && at < c.to && this.now() < c.expires,
+    );
+    return found ? { appId: found.appId, secret: found.secret } : undefined;
+  }
+
+  /** The consumer keys of the org's apps, both kinds, staged ones included. */
   public consumerKeys(): string[] {
     const keyOf = (v: MetadataValue | undefined): string[] => (typeof v === 'string' ? [v] : []);
     return [
+      ...[...this.stagedCredentials.values()].map((c) => c.key),
       ...this.componentsOf('ConnectedApp').flatMap((c) => {
         const oauth = c.body?.oauthConfig;
         return oauth && typeof oauth === 'object' && !Array.isArray(oauth) ? keyOf(oauth.consumerKey) : [];
@@ -286,6 +326,8 @@ export class OrgState {
     this.loginHistory.length = 0;
     this.refusals.length = 0;
     this.consumerSecrets.clear();
+    this.stagedCredentials.clear();
+    this.extraCredentials.length = 0;
     this.components.clear();
     const at = this.now();
     for (const [key, versions] of production.components) {

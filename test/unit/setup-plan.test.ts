@@ -35,6 +35,7 @@ const access = (overrides: Partial<AccessState> = {}): AccessState => ({
   assignmentId: undefined,
   appAccess: [],
   externalClientApp: undefined,
+  devHub: false,
   ...overrides,
 });
 const configured: AppSnapshot = {

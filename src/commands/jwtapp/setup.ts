@@ -8,6 +8,7 @@ import {
   ciFileFlags,
   ciSecretFlags,
   ciSecretsRequest,
+  keyInCiOnlyFlag,
   keyPairFlags,
   scopesFlag,
   targetOrgFlag,
@@ -78,6 +79,7 @@ export default class Setup extends JwtappCommand<SetupResult> {
     }),
     ...ciFileFlags(messages),
     ...ciSecretFlags(),
+    'key-in-ci-only': keyInCiOnlyFlag,
     'dotenv-include-secret': Flags.boolean({
       summary: messages.getMessage('flags.dotenv-include-secret.summary'),
       dependsOn: ['dotenv-file'],

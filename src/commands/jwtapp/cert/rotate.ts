@@ -1,7 +1,15 @@
 import { Flags } from '@salesforce/sf-plugins-core';
 import { Messages } from '@salesforce/core';
 import { runRotate, type RotateResult } from '../../../rotate/run.js';
-import { appFlags, ciFileFlags, ciSecretFlags, ciSecretsRequest, keyPairFlags, waitFlag } from '../../../cli/flags.js';
+import {
+  appFlags,
+  ciFileFlags,
+  ciSecretFlags,
+  ciSecretsRequest,
+  keyInCiOnlyFlag,
+  keyPairFlags,
+  waitFlag,
+} from '../../../cli/flags.js';
 import { exitCodesHelp } from '../../../cli/exit-codes-help.js';
 import { JwtappCommand } from '../../../cli/command.js';
 
@@ -24,6 +32,7 @@ export default class CertRotate extends JwtappCommand<RotateResult> {
     'dry-run': Flags.boolean({ summary: messages.getMessage('flags.dry-run.summary'), default: false }),
     ...ciFileFlags(messages),
     ...ciSecretFlags(),
+    'key-in-ci-only': keyInCiOnlyFlag,
   };
 
   public async run(): Promise<RotateResult> {

@@ -1,0 +1,208 @@
+import { expect } from 'chai';
+import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
+import CredentialsRotate, { type CredentialsRotationResult } from '../../src/commands/jwtapp/credentials/rotate.js';
+import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
+import { storeAdminLogin } from '../helpers/org.js';
+import { runCommand, type CommandRun } from '../helpers/command.js';
+import { tempDir } from '../helpers/temp.js';
+import { postToken } from '../helpers/token.js';
+import { LocalGitHub } from '../helpers/ci-servers.js';
+
+const REPO = 'acme/sync';
+
+/** A client credentials integration's consumer key and secret rotated end to end, into a (local) GitHub. */
+describe('sf jwtapp credentials rotate', () => {
+  let emu: RunningEmulator;
+  let github: LocalGitHub;
+  let integration: string;
+  let env: Record<string, string>;
+
+  const secretsOf = async (name: string): Promise<{ key: string; secret: string }> => {
+    const app = (await emu.state()).apps.find((a) => a.name === name);
+    return { key: String(app?.consumerKey), secret: String(app?.consumerSecret) };
+  };
+  /** A client credentials login, as a pipeline makes it: the token endpoint's status and error. */
+  const login = async (pair: { key: string; secret: string }): Promise<string> => {
+    const answer = await postToken(emu.url, {
+      // eslint-disable-next-line camelcase
+      grant_type: 'client_credentials',
+      // eslint-disable-next-line camelcase
+      client_id: pair.key,
+      // eslint-disable-next-line camelcase
+      client_secret: pair.secret,
+    });
+    return answer.status === 200 ? 'ok' : `${answer.body.error}`;
+  };
+  const rotate = async (...args: string[]): Promise<CommandRun<CredentialsRotationResult>> => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      return await runCommand<CredentialsRotationResult>(CredentialsRotate, [
+        '--target-org',
+        'cred-admin',
+        '--json',
+        ...args,
+      ]);
+    } finally {
+      for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
+    }
+  };
+  const setupApp = async (name: string, ...args: string[]): Promise<void> => {
+    const run = await runCommand<SetupResult>(Setup, [
+      '--target-org',
+      'cred-admin',
+      '--name',
+      name,
+      '--username',
+      integration,
+      '--output-dir',
+      await tempDir('jwtapp-cred-'),
+      '--json',
+      ...args,
+    ]);
+    expect(run.exitCode, run.stdout).to.equal(0);
+  };
+
+  before(async () => {
+    emu = await startEmulator({ clientSecretRestAccess: true, allowConnectedAppCreation: true });
+    await storeAdminLogin(emu, 'cred-admin');
+    integration = emu.ready.integrationUser.username;
+    github = await LocalGitHub.start();
+    github.addRepo(REPO);
+    github.addToken('cred-gh', [REPO]);
+    env = { GITHUB_API_URL: github.url, GITHUB_TOKEN: 'cred-gh' };
+    await setupApp('Sync_App', '--flow', 'client-credentials');
+  });
+  after(async () => {
+    await emu.stop();
+    await github.stop();
+  });
+
+  it('rotates the key and secret, writes the new pair to the CI, and keeps the previous one working for the overlap', async () => {
+    const before = await secretsOf('Sync_App');
+    expect(await login(before)).to.equal('ok');
+    const run = await rotate('--name', 'Sync_App', '--github-repo', REPO);
+    expect(run.exitCode, run.stdout).to.equal(0);
+    const after = await secretsOf('Sync_App');
+    expect(after.key).to.not.equal(before.key);
+    expect(after.secret).to.not.equal(before.secret);
+    expect(run.json?.result).to.include({ clientId: after.key, previousClientId: before.key, previous: 'kept' });
+    expect(run.json?.result?.verification).to.include({ success: true });
+    expect(github.secrets(REPO)).to.deep.equal({
+      SF_USERNAME: integration,
+      SF_CLIENT_ID: after.key,
+      SF_LOGIN_URL: emu.url,
+      SF_CLIENT_SECRET: after.secret,
+    });
+    expect(run.stdout).to.not.include(after.secret).and.not.include(before.secret);
+    expect(await login(after)).to.equal('ok');
+    expect(await login(before)).to.equal('ok');
+  });
+
+  it('with --revoke-previous, the previous pair is refused afterwards; the new one, from the CI, logs in', async () => {
+    const before = await secretsOf('Sync_App');
+    const run = await rotate('--name', 'Sync_App', '--github-repo', REPO, '--revoke-previous');
+    expect(run.exitCode, run.stdout).to.equal(0);
+    expect(run.json?.result).to.include({ previous: 'revoked' });
+    expect(run.json?.result?.previousRefused).to.match(/^invalid_client/);
+    expect(await login(before)).to.equal('invalid_client_id');
+    const fromCi = github.secrets(REPO);
+    expect(await login({ key: fromCi.SF_CLIENT_ID, secret: fromCi.SF_CLIENT_SECRET })).to.equal('ok');
+  });
+
+  it('discards a new pair that is refused: the app and the CI keep what they had', async () => {
+    const before = await secretsOf('Sync_App');
+    const ciBefore = github.secrets(REPO);
+    await emu.answerNext({
+      status: 400,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: 'invalid_grant', error_description: 'ip restricted' }),
+      path: '/services/oauth2/token',
+      count: -1,
+    });
+    let run: CommandRun<CredentialsRotationResult>;
+    try {
+      run = await rotate('--name', 'Sync_App', '--github-repo', REPO);
+    } finally {
+      await emu.answerNext({ status: 200, count: 0 });
+    }
+    expect({ name: run.json?.name, exitCode: run.exitCode }, run.stdout).to.deep.equal({
+      name: 'IpRestrictedError',
+      exitCode: 4,
+    });
+    expect((run.json?.actions ?? []).join(' ')).to.include('it was discarded');
+    expect(await secretsOf('Sync_App')).to.deep.equal(before);
+    expect(github.secrets(REPO)).to.deep.equal(ciBefore);
+    expect(await login(before)).to.equal('ok');
+    // Nothing staged is left behind: a next rotation needs no --replace-staged.
+    const again = await rotate('--name', 'Sync_App', '--github-repo', REPO);
+    expect(again.exitCode, again.stdout).to.equal(0);
+  });
+
+  describe('refuses, changing nothing', () => {
+    const refused = async (args: string[], expected: { name: string; exitCode: number }): Promise<void> => {
+      const before = await emu.state();
+      const run = await rotate(...args);
+      expect({ name: run.json?.name, exitCode: run.exitCode }, run.stdout).to.deep.equal(expected);
+      expect((await emu.state()).apps).to.deep.equal(before.apps);
+    };
+
+    it('without a store for the new secret', () =>
+      refused(['--name', 'Sync_App'], { name: 'CredentialsNeedStoreError', exitCode: 3 }));
+
+    it('an app without the client credentials flow', async () => {
+      await setupApp('Jwt_Only_App');
+      await refused(['--name', 'Jwt_Only_App', '--github-repo', REPO], {
+        name: 'NoClientCredentialsFlowError',
+        exitCode: 4,
+      });
+    });
+
+    it('a Connected App', async () => {
+      await setupApp('Legacy_Cc_App', '--app-type', 'connected-app', '--flow', 'client-credentials');
+      await refused(['--name', 'Legacy_Cc_App', '--github-repo', REPO], {
+        name: 'NotExternalClientAppError',
+        exitCode: 4,
+      });
+    });
+  });
+
+  it('says which setting refuses staged credentials, changing nothing', async () => {
+    const strict = await startEmulator({ clientSecretRestAccess: false });
+    try {
+      await storeAdminLogin(strict, 'cred-strict');
+      const made = await runCommand<SetupResult>(Setup, [
+        '--target-org',
+        'cred-strict',
+        '--name',
+        'Strict_App',
+        '--username',
+        strict.ready.integrationUser.username,
+        '--flow',
+        'client-credentials',
+        '--json',
+      ]);
+      expect(made.exitCode, made.stdout).to.equal(0);
+      const before = (await strict.state()).apps;
+      const saved = { ...process.env };
+      Object.assign(process.env, env);
+      const run = await runCommand<CredentialsRotationResult>(CredentialsRotate, [
+        '--target-org',
+        'cred-strict',
+        '--name',
+        'Strict_App',
+        '--github-repo',
+        REPO,
+        '--json',
+      ]).finally(() => Object.keys(env).forEach((k) => saved[k] === undefined && delete process.env[k]));
+      expect({ name: run.json?.name, exitCode: run.exitCode }, run.stdout).to.deep.equal({
+        name: 'StagedRefusedError',
+        exitCode: 4,
+      });
+      expect((run.json?.actions ?? []).join(' ')).to.include('consumer secrets via REST API');
+      expect((await strict.state()).apps).to.deep.equal(before);
+    } finally {
+      await strict.stop();
+    }
+  });
+});
