@@ -198,6 +198,8 @@ export const keyInCiOnlyFlag = Flags.boolean({
   summary: messages.getMessage('key-in-ci-only.summary'),
   description: messages.getMessage('key-in-ci-only.description'),
   default: false,
+  // A key it makes, never one brought: a brought key already lives somewhere.
+  exclusive: ['private-key-file', 'certificate-file', 'jwt-key-env'],
 });
 
 type CiSecretFlagValues = {

@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
-import { storeAdminLogin } from '../helpers/org.js';
+import { adminConnection, configureJwtApp, storeAdminLogin, testKey } from '../helpers/org.js';
+import { LocalGitHub, LocalGitLab } from '../helpers/ci-servers.js';
 import { runCommand, type CommandRun } from '../helpers/command.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -124,5 +125,139 @@ describe('a sandbox refresh, and the pipeline step after it', () => {
     expect(run.json?.result?.changes).to.deep.equal([]);
     expect(await sandbox.writes()).to.deep.equal([]);
     expect(await readdir(runner)).to.deep.equal([]);
+  });
+});
+
+/**
+ * Where the CI's key cannot be had again: production has an External Client App of the pipeline's name, so the
+ * refreshed sandbox holds production's copy with a consumer key of its own. The step says so, and run without the
+ * CI's key it keeps the app's new one and puts the new values into the CI, whose login then works.
+ */
+describe("a sandbox refresh where the CI's consumer key cannot be had again", () => {
+  let production: RunningEmulator;
+  let sandbox: RunningEmulator;
+  let github: LocalGitHub;
+  let gitlab: LocalGitLab;
+  const ci: Record<string, string> = {};
+  let stores: Record<string, string>;
+
+  const setup = (...args: string[]): Promise<CommandRun<SetupResult>> =>
+    runCommand<SetupResult>(Setup, ['--target-org', 'shared-admin', '--json', ...args]);
+  const withEnv = async <T>(vars: Record<string, string>, run: () => Promise<T>): Promise<T> => {
+    Object.assign(process.env, vars);
+    try {
+      return await run();
+    } finally {
+      Object.keys(vars).forEach((k) => delete process.env[k]);
+    }
+  };
+
+  before(async () => {
+    production = await startEmulator();
+    await configureJwtApp(await adminConnection(production), {
+      name: 'Shared_App',
+      certificatePem: (await testKey()).certificatePem,
+      username: production.ready.integrationUser.username,
+    });
+    sandbox = await startEmulator({ sandbox: true });
+    await sandbox.refreshFrom(production, 'qa');
+    await storeAdminLogin(sandbox, 'shared-admin');
+    github = await LocalGitHub.start();
+    github.addRepo('acme/app');
+    github.addToken('gh', ['acme/app']);
+    gitlab = await LocalGitLab.start();
+    gitlab.addProject(3, 'acme/app');
+    gitlab.addToken('gl', 3);
+    stores = {
+      GITHUB_API_URL: github.url,
+      GITHUB_TOKEN: 'gh',
+      CI_API_V4_URL: `${gitlab.url}/api/v4`,
+      GITLAB_TOKEN: 'gl',
+    };
+    // The pipeline set up production's copy in the sandbox, and the CI holds its values.
+    const first = await tempDir('jwtapp-shared-first-');
+    const run = await setup(
+      '--name',
+      'Shared_App',
+      '--username',
+      sandbox.ready.integrationUser.username,
+      '--output-dir',
+      first,
+    );
+    expect(run.exitCode, run.stdout).to.equal(0);
+    Object.assign(ci, {
+      SF_USERNAME: sandbox.ready.integrationUser.username,
+      SF_CLIENT_ID: String(run.json?.result?.clientId),
+      SF_JWT_KEY: await readFile(join(first, 'server.key'), 'utf8'),
+    });
+    await rm(first, { recursive: true });
+    await sandbox.refreshFrom(production, 'qa');
+    await storeAdminLogin(sandbox, 'shared-admin');
+  });
+  after(async () => {
+    await sandbox.stop();
+    await production.stop();
+    await github.stop();
+    await gitlab.stop();
+  });
+
+  it("says that the app's key is not the CI's, writing nothing", async () => {
+    await sandbox.clearRequests();
+    const run = await withEnv({ SF_JWT_KEY: ci.SF_JWT_KEY }, () =>
+      setup(
+        '--name',
+        'Shared_App',
+        '--username',
+        ci.SF_USERNAME,
+        '--consumer-key',
+        ci.SF_CLIENT_ID,
+        '--jwt-key-env',
+        'SF_JWT_KEY',
+      ),
+    );
+    expect({ name: run.json?.name, exitCode: run.exitCode }, run.stdout).to.deep.equal({
+      name: 'ConsumerKeyImmutableError',
+      exitCode: 4,
+    });
+    expect((run.json?.actions ?? []).join(' ')).to.include('sandbox refresh');
+    expect(await sandbox.writes()).to.deep.equal([]);
+  });
+
+  it('puts the new values into GitHub and GitLab, and the pipeline logs in with what they hold', async () => {
+    const run = await withEnv({ ...stores, SF_JWT_KEY: ci.SF_JWT_KEY }, () =>
+      setup(
+        '--name',
+        'Shared_App',
+        '--username',
+        ci.SF_USERNAME,
+        '--jwt-key-env',
+        'SF_JWT_KEY',
+        '--github-repo',
+        'acme/app',
+        '--gitlab-project',
+        'acme/app',
+      ),
+    );
+    expect(run.exitCode, run.stdout).to.equal(0);
+    const newKey = String(run.json?.result?.clientId);
+    expect(newKey).to.not.equal(ci.SF_CLIENT_ID);
+    const held = github.secrets('acme/app');
+    expect(held).to.include({ SF_CLIENT_ID: newKey, SF_USERNAME: ci.SF_USERNAME, SF_LOGIN_URL: sandbox.url });
+    expect(held.SF_JWT_KEY.trim()).to.equal(ci.SF_JWT_KEY.trim());
+    expect(gitlab.variables(3).find((v) => v.key === 'SF_CLIENT_ID')?.value).to.equal(newKey);
+    const login = await withEnv({ SF_JWT_KEY: held.SF_JWT_KEY }, () =>
+      runCommand<VerifyResult>(Verify, [
+        '--username',
+        held.SF_USERNAME,
+        '--client-id',
+        held.SF_CLIENT_ID,
+        '--jwt-key-env',
+        'SF_JWT_KEY',
+        '--instance-url',
+        held.SF_LOGIN_URL,
+        '--json',
+      ]),
+    );
+    expect(login.json?.result?.success, login.stdout).to.equal(true);
   });
 });

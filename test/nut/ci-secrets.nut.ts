@@ -62,7 +62,7 @@ const runScript = async (script: string, env: Record<string, string>): Promise<S
 
 /** The real sf writing a login to GitHub and GitLab, and the README's pipeline snippets logging in with what they hold. */
 describe('CI secrets through the real sf, and the README snippets logging in with them', () => {
-  const nut = nutBench();
+  const nut = nutBench({ emulator: { clientSecretRestAccess: true } });
   let github: LocalGitHub;
   let gitlab: LocalGitLab;
   let env: Record<string, string>;
@@ -154,5 +154,38 @@ describe('CI secrets through the real sf, and the README snippets logging in wit
     });
     expect(run.status, run.output).to.equal(0);
     expect(run.output).to.include(`Successfully authorized ${nut.integration}`);
+  });
+
+  it("rotates a client credentials app's key and secret through the real sf, into GitHub, the previous pair refused", async () => {
+    const made = await nut.sf(
+      ['jwtapp', 'setup', '--target-org', 'emu', '--name', 'Nut_Cc_App', '--username', nut.integration].concat([
+        '--flow',
+        'client-credentials',
+        '--json',
+      ]),
+      { env },
+    );
+    expect(made.status, made.stdout + made.stderr).to.equal(0);
+    const before = (await nut.emu.state()).apps.find((a) => a.name === 'Nut_Cc_App');
+    const run = await nut.sf(
+      ['jwtapp', 'credentials', 'rotate', '--target-org', 'emu', '--name', 'Nut_Cc_App'].concat([
+        '--github-repo',
+        REPO,
+        '--ci-secret-suffix',
+        'sync',
+        '--revoke-previous',
+        '--json',
+      ]),
+      { env },
+    );
+    expect(run.status, run.stdout + run.stderr).to.equal(0);
+    const after = (await nut.emu.state()).apps.find((a) => a.name === 'Nut_Cc_App');
+    expect(after?.consumerKey).to.not.equal(before?.consumerKey);
+    expect(github.secrets(REPO)).to.include({
+      SF_CLIENT_ID_SYNC: after?.consumerKey,
+      SF_CLIENT_SECRET_SYNC: after?.consumerSecret,
+    });
+    expect(run.stdout).to.not.include(String(after?.consumerSecret));
+    expect((run.json?.result as { previousRefused?: string }).previousRefused).to.match(/^invalid_client/);
   });
 });
