@@ -166,23 +166,7 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
     };
   }
 
-  if (request.inMemory) {
-    const generated = await generateKeyAndCertificate(2048, {
-      subject: DEFAULT_SUBJECT,
-      days: request.certDays,
-      notBefore: now,
-    });
-    return {
-      origin: 'generated',
-      keyFile: undefined,
-      certificateFile: undefined,
-      key: createPrivateKey(generated.privateKeyPem),
-      privateKeyPem: generated.privateKeyPem,
-      certificatePem: generated.certificatePem,
-      certificate: generated.certificate,
-      pendingFiles: [],
-    };
-  }
+  if (request.inMemory) return generatedPair(request, undefined);
 
   const [keyExists, certExists] = await Promise.all([exists(paths.keyFile), exists(paths.certificateFile)]);
   if (!request.force && (keyExists || certExists)) {
@@ -205,22 +189,33 @@ export const resolveKeyMaterial = async (request: KeyMaterialRequest): Promise<K
       pendingFiles: [],
     };
   }
+  return generatedPair(request, paths);
+};
+
+/** A new pair: to be written into the folder's files, or (no paths: --key-in-ci-only) kept in memory only. */
+const generatedPair = async (
+  request: KeyMaterialRequest,
+  paths: { keyFile: string; certificateFile: string } | undefined,
+): Promise<KeyMaterial> => {
   const generated = await generateKeyAndCertificate(2048, {
     subject: DEFAULT_SUBJECT,
     days: request.certDays,
-    notBefore: now,
+    notBefore: request.now,
   });
   return {
     origin: 'generated',
-    ...paths,
+    keyFile: paths?.keyFile,
+    certificateFile: paths?.certificateFile,
     key: createPrivateKey(generated.privateKeyPem),
     privateKeyPem: generated.privateKeyPem,
     certificatePem: generated.certificatePem,
     certificate: generated.certificate,
-    pendingFiles: [
-      { path: paths.keyFile, text: generated.privateKeyPem, mode: 0o600, what: 'private key' },
-      { path: paths.certificateFile, text: generated.certificatePem, mode: 0o644, what: 'certificate' },
-    ],
+    pendingFiles: paths
+      ? [
+          { path: paths.keyFile, text: generated.privateKeyPem, mode: 0o600, what: 'private key' },
+          { path: paths.certificateFile, text: generated.certificatePem, mode: 0o644, what: 'certificate' },
+        ]
+      : [],
   };
 };
 

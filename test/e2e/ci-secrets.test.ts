@@ -5,28 +5,15 @@ import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
 import CertRotate, { type RotateResult } from '../../src/commands/jwtapp/cert/rotate.js';
-import { orgOf, startEmulator, type RunningEmulator } from '../helpers/emulator.js';
+import { orgOf, startEmulator, withLoginsRefused, type RunningEmulator } from '../helpers/emulator.js';
 import { storeAdminLogin } from '../helpers/org.js';
-import { runCommand, type CommandRun } from '../helpers/command.js';
+import { runCommand, withEnv, type CommandRun } from '../helpers/command.js';
 import { tempDir } from '../helpers/temp.js';
 import { LocalGitHub, LocalGitLab } from '../helpers/ci-servers.js';
 
 const REPO = 'acme/salesforce-app';
 const PROJECT_ID = 42;
 const PROJECT = 'acme/salesforce-app';
-
-/** The variables a run reads its stores from, set for one test and put back after. */
-const withEnv = async <T>(vars: Record<string, string | undefined>, run: () => Promise<T>): Promise<T> => {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  const apply = (values: Record<string, string | undefined>): void =>
-    Object.entries(values).forEach(([k, v]) => (v === undefined ? delete process.env[k] : (process.env[k] = v)));
-  apply(vars);
-  try {
-    return await run();
-  } finally {
-    apply(saved);
-  }
-};
 
 describe('setup writing the login to GitHub and GitLab', () => {
   let emu: RunningEmulator;
@@ -225,19 +212,7 @@ describe('setup writing the login to GitHub and GitLab', () => {
       const certificateBefore = await appCertificate();
       const writesBefore = [...github.requests, ...gitlab.requests].filter((r) => r.method !== 'GET').length;
       // The runner's address is outside the user's trusted range: every login of the new key is refused.
-      await emu.answerNext({
-        status: 400,
-        contentType: 'application/json',
-        body: JSON.stringify({ error: 'invalid_grant', error_description: 'ip restricted' }),
-        path: '/services/oauth2/token',
-        count: -1,
-      });
-      let refused: CommandRun<RotateResult>;
-      try {
-        refused = await rotate();
-      } finally {
-        await emu.answerNext({ status: 200, count: 0 });
-      }
+      const refused = await withLoginsRefused(emu, () => rotate());
       expect({ name: refused.json?.name, exitCode: refused.exitCode }, refused.stdout).to.deep.equal({
         name: 'IpRestrictedError',
         exitCode: 4,

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import CredentialsRotate, { type CredentialsRotationResult } from '../../src/commands/jwtapp/credentials/rotate.js';
-import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
+import { startEmulator, withLoginsRefused, type RunningEmulator } from '../helpers/emulator.js';
 import { storeAdminLogin } from '../helpers/org.js';
-import { runCommand, type CommandRun } from '../helpers/command.js';
+import { runCommand, withEnv, type CommandRun } from '../helpers/command.js';
 import { tempDir } from '../helpers/temp.js';
 import { postToken } from '../helpers/token.js';
 import { LocalGitHub } from '../helpers/ci-servers.js';
@@ -33,20 +33,10 @@ describe('sf jwtapp credentials rotate', () => {
     });
     return answer.status === 200 ? 'ok' : `${answer.body.error}`;
   };
-  const rotate = async (...args: string[]): Promise<CommandRun<CredentialsRotationResult>> => {
-    const saved = { ...process.env };
-    Object.assign(process.env, env);
-    try {
-      return await runCommand<CredentialsRotationResult>(CredentialsRotate, [
-        '--target-org',
-        'cred-admin',
-        '--json',
-        ...args,
-      ]);
-    } finally {
-      for (const k of Object.keys(env)) if (saved[k] === undefined) delete process.env[k];
-    }
-  };
+  const rotate = (...args: string[]): Promise<CommandRun<CredentialsRotationResult>> =>
+    withEnv(env, () =>
+      runCommand<CredentialsRotationResult>(CredentialsRotate, ['--target-org', 'cred-admin', '--json', ...args]),
+    );
   const setupApp = async (name: string, ...args: string[]): Promise<void> => {
     const run = await runCommand<SetupResult>(Setup, [
       '--target-org',
@@ -113,19 +103,7 @@ describe('sf jwtapp credentials rotate', () => {
   it('discards a new pair that is refused: the app and the CI keep what they had', async () => {
     const before = await secretsOf('Sync_App');
     const ciBefore = github.secrets(REPO);
-    await emu.answerNext({
-      status: 400,
-      contentType: 'application/json',
-      body: JSON.stringify({ error: 'invalid_grant', error_description: 'ip restricted' }),
-      path: '/services/oauth2/token',
-      count: -1,
-    });
-    let run: CommandRun<CredentialsRotationResult>;
-    try {
-      run = await rotate('--name', 'Sync_App', '--github-repo', REPO);
-    } finally {
-      await emu.answerNext({ status: 200, count: 0 });
-    }
+    const run = await withLoginsRefused(emu, () => rotate('--name', 'Sync_App', '--github-repo', REPO));
     expect({ name: run.json?.name, exitCode: run.exitCode }, run.stdout).to.deep.equal({
       name: 'IpRestrictedError',
       exitCode: 4,
@@ -184,17 +162,17 @@ describe('sf jwtapp credentials rotate', () => {
       ]);
       expect(made.exitCode, made.stdout).to.equal(0);
       const before = (await strict.state()).apps;
-      const saved = { ...process.env };
-      Object.assign(process.env, env);
-      const run = await runCommand<CredentialsRotationResult>(CredentialsRotate, [
-        '--target-org',
-        'cred-strict',
-        '--name',
-        'Strict_App',
-        '--github-repo',
-        REPO,
-        '--json',
-      ]).finally(() => Object.keys(env).forEach((k) => saved[k] === undefined && delete process.env[k]));
+      const run = await withEnv(env, () =>
+        runCommand<CredentialsRotationResult>(CredentialsRotate, [
+          '--target-org',
+          'cred-strict',
+          '--name',
+          'Strict_App',
+          '--github-repo',
+          REPO,
+          '--json',
+        ]),
+      );
       expect({ name: run.json?.name, exitCode: run.exitCode }, run.stdout).to.deep.equal({
         name: 'StagedRefusedError',
         exitCode: 4,

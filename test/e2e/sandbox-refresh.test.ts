@@ -6,7 +6,7 @@ import Verify, { type VerifyResult } from '../../src/commands/jwtapp/verify.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { adminConnection, configureJwtApp, storeAdminLogin, testKey } from '../helpers/org.js';
 import { LocalGitHub, LocalGitLab } from '../helpers/ci-servers.js';
-import { runCommand, type CommandRun } from '../helpers/command.js';
+import { runCommand, withEnv, type CommandRun } from '../helpers/command.js';
 import { tempDir } from '../helpers/temp.js';
 
 /**
@@ -143,15 +143,6 @@ describe("a sandbox refresh where the CI's consumer key cannot be had again", ()
 
   const setup = (...args: string[]): Promise<CommandRun<SetupResult>> =>
     runCommand<SetupResult>(Setup, ['--target-org', 'shared-admin', '--json', ...args]);
-  const withEnv = async <T>(vars: Record<string, string>, run: () => Promise<T>): Promise<T> => {
-    Object.assign(process.env, vars);
-    try {
-      return await run();
-    } finally {
-      Object.keys(vars).forEach((k) => delete process.env[k]);
-    }
-  };
-
   before(async () => {
     production = await startEmulator();
     await configureJwtApp(await adminConnection(production), {

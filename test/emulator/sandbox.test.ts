@@ -35,6 +35,33 @@ describe("the emulator's sandbox refresh", () => {
   const login = (emu: RunningEmulator, iss: string, sub: string, host = emu.url): Promise<TokenAnswer> =>
     jwtLogin(host, { iss, sub, aud: SANDBOX_LOGIN, exp: Math.floor(clock.now() / 1000) + 120 }, key.privateKeyPem);
 
+  /**
+   * An External Client App created in three saves (header, OAuth settings, global OAuth settings) with the given
+   * consumer key (and secret), as a restore deploys it: the global settings' save result.
+   */
+  const ecaWithKey = async (
+    conn: Connection,
+    name: string,
+    credentials: { consumerKey: string; consumerSecret?: string },
+  ): Promise<{ success: boolean; errors?: { statusCode: string } | Array<{ statusCode: string }> }> => {
+    const api = metadataOf(conn);
+    const header = { fullName: name, label: name, contactEmail: 'admin@example.com', distributionState: 'Local' };
+    expect(((await api.create('ExternalClientApplication', header)) as { success: boolean }).success).to.equal(true);
+    const oauth = { externalClientApplication: name, label: name };
+    await api.create('ExtlClntAppOauthSettings', {
+      fullName: `${name}_oauth`,
+      ...oauth,
+      commaSeparatedOauthScopes: 'Api',
+    });
+    return (await api.create('ExtlClntAppGlobalOauthSettings', {
+      fullName: `${name}_glbloauth`,
+      ...oauth,
+      callbackUrl: 'http://localhost:1717/OauthRedirect',
+      ...credentials,
+      certificate: key.certificatePem,
+    })) as { success: boolean; errors?: { statusCode: string } | Array<{ statusCode: string }> };
+  };
+
   before(async () => {
     key = await testKey();
     clock = new FakeClock();
@@ -138,28 +165,7 @@ describe("the emulator's sandbox refresh", () => {
       username: sandboxUser,
     });
     // Held: no other org may take the key, production included.
-    const header = (await metadataOf(prodConn).create('ExternalClientApplication', {
-      fullName: 'Taker',
-      label: 'Taker',
-      contactEmail: 'admin@example.com',
-      distributionState: 'Local',
-    })) as { success: boolean };
-    expect(header.success).to.equal(true);
-    const taken = await metadataOf(prodConn).create('ExtlClntAppOauthSettings', {
-      fullName: 'Taker_oauth',
-      externalClientApplication: 'Taker',
-      label: 'Taker',
-      commaSeparatedOauthScopes: 'Api',
-    });
-    expect((taken as { success: boolean }).success).to.equal(true);
-    const duplicate = (await metadataOf(prodConn).create('ExtlClntAppGlobalOauthSettings', {
-      fullName: 'Taker_glbloauth',
-      externalClientApplication: 'Taker',
-      label: 'Taker',
-      callbackUrl: 'http://localhost:1717/OauthRedirect',
-      consumerKey: made.consumerKey,
-      certificate: key.certificatePem,
-    })) as { success: boolean; errors?: { statusCode: string } | Array<{ statusCode: string }> };
+    const duplicate = await ecaWithKey(prodConn, 'Taker', { consumerKey: made.consumerKey });
     expect(duplicate.success).to.equal(false);
     expect([duplicate.errors].flat().map((e) => e?.statusCode)).to.deep.equal(['DUPLICATE_VALUE']);
 
@@ -170,28 +176,10 @@ describe("the emulator's sandbox refresh", () => {
       .and.not.include('Ci_App');
     expect(after.users.map((u) => u.Username)).to.not.include(sandboxUser);
     // The key the old sandbox held is free: the new copy takes it back, with the secret the pipeline kept.
-    const newConn = await adminConnection(box);
-    await metadataOf(newConn).create('ExternalClientApplication', {
-      fullName: 'Ci_App',
-      label: 'Ci_App',
-      contactEmail: 'admin@example.com',
-      distributionState: 'Local',
-    });
-    await metadataOf(newConn).create('ExtlClntAppOauthSettings', {
-      fullName: 'Ci_App_oauth',
-      externalClientApplication: 'Ci_App',
-      label: 'Ci_App',
-      commaSeparatedOauthScopes: 'Api',
-    });
-    const restored = (await metadataOf(newConn).create('ExtlClntAppGlobalOauthSettings', {
-      fullName: 'Ci_App_glbloauth',
-      externalClientApplication: 'Ci_App',
-      label: 'Ci_App',
-      callbackUrl: 'http://localhost:1717/OauthRedirect',
+    const restored = await ecaWithKey(await adminConnection(box), 'Ci_App', {
       consumerKey: made.consumerKey,
       consumerSecret: 'KeptSecret0123456789',
-      certificate: key.certificatePem,
-    })) as { success: boolean };
+    });
     expect(restored.success).to.equal(true);
     const app = (await box.state()).apps.find((a) => a.name === 'Ci_App');
     expect(app?.consumerKey).to.equal(made.consumerKey);
@@ -204,27 +192,7 @@ describe("the emulator's sandbox refresh", () => {
     const app = await configureJwtApp(conn, { name: 'Gone_App', certificatePem: key.certificatePem });
     await gone(other);
     const box = await start();
-    const fresh = await adminConnection(box);
-    await metadataOf(fresh).create('ExternalClientApplication', {
-      fullName: 'Back',
-      label: 'Back',
-      contactEmail: 'admin@example.com',
-      distributionState: 'Local',
-    });
-    await metadataOf(fresh).create('ExtlClntAppOauthSettings', {
-      fullName: 'Back_oauth',
-      externalClientApplication: 'Back',
-      label: 'Back',
-      commaSeparatedOauthScopes: 'Api',
-    });
-    const saved = (await metadataOf(fresh).create('ExtlClntAppGlobalOauthSettings', {
-      fullName: 'Back_glbloauth',
-      externalClientApplication: 'Back',
-      label: 'Back',
-      callbackUrl: 'http://localhost:1717/OauthRedirect',
-      consumerKey: app.consumerKey,
-      certificate: key.certificatePem,
-    })) as { success: boolean };
+    const saved = await ecaWithKey(await adminConnection(box), 'Back', { consumerKey: app.consumerKey });
     expect(saved.success).to.equal(true);
   });
 

@@ -64,3 +64,16 @@ export const runCommand = async <T>(command: CommandClass<T>, argv: string[]): P
   }
   return { exitCode, stdout, stderr, json, error };
 };
+
+/** Runs with these environment variables set (undefined: unset), each put back as it was afterwards. */
+export const withEnv = async <T>(vars: Record<string, string | undefined>, run: () => Promise<T>): Promise<T> => {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const apply = (values: Record<string, string | undefined>): void =>
+    Object.entries(values).forEach(([k, v]) => (v === undefined ? delete process.env[k] : (process.env[k] = v)));
+  apply(vars);
+  try {
+    return await run();
+  } finally {
+    apply(saved);
+  }
+};

@@ -119,3 +119,22 @@ export const orgOf = (state: EmulatorState): unknown => ({
   permissionSetAssignments: state.permissionSetAssignments,
   users: state.users,
 });
+
+/**
+ * While `run` runs, every token request is refused as Salesforce refuses a login from outside the user's trusted
+ * IP ranges (`invalid_grant` "ip restricted", a refusal no wait explains): a new key or secret that does not work.
+ */
+export const withLoginsRefused = async <T>(emu: RunningEmulator, run: () => Promise<T>): Promise<T> => {
+  await emu.answerNext({
+    status: 400,
+    contentType: 'application/json',
+    body: JSON.stringify({ error: 'invalid_grant', error_description: 'ip restricted' }),
+    path: '/services/oauth2/token',
+    count: -1,
+  });
+  try {
+    return await run();
+  } finally {
+    await emu.answerNext({ status: 200, count: 0 });
+  }
+};
