@@ -81,12 +81,27 @@ export const answerText = (body: unknown): string => {
 export const refused = (store: string, what: string, status: number, body: unknown): Error =>
   messages.createError('error.CiStoreRefused', [store, what, status, answerText(body)], [], EXIT_CODES.orgRefused);
 
+/** A store refused a write after others took it: the error says which hold the new values, and `written` lists them. */
+export type PartlyWritten = Error & { written?: WrittenSecrets[] };
+
 /** Writes the secrets to every store, in turn; the names written, by store. */
 export const writeSecrets = async (stores: SecretStore[], secrets: CiSecret[]): Promise<WrittenSecrets[]> => {
   const written: WrittenSecrets[] = [];
   for (const store of stores) {
-    // eslint-disable-next-line no-await-in-loop
-    await store.write(secrets);
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      await store.write(secrets);
+    } catch (e) {
+      if (written.length > 0 && e instanceof Error) {
+        const partly = e as PartlyWritten & { actions?: string[] };
+        partly.written = written;
+        partly.actions = [
+          messages.getMessage('partlyWritten', [written.map((w) => w.store).join(', '), store.label]),
+          ...(partly.actions ?? []),
+        ];
+      }
+      throw e;
+    }
     written.push({ store: store.label, names: secrets.map((s) => s.name) });
   }
   return written;

@@ -8,6 +8,7 @@ import {
   type CiSecretsRequest,
   type WrittenSecrets,
 } from '../ci-secrets/stores.js';
+import type { PartlyWritten } from '../ci-secrets/store.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { withResult } from '../output/error-payload.js';
 import { checkClientCredentialsLogin, loginFailure, type LoginReport } from '../oauth/verify.js';
@@ -131,7 +132,14 @@ export const rotateCredentials = async (
     stores,
     { username: runAs, clientId: staged.key, loginUrl, clientSecret: staged.secret },
     run.ciSecrets,
-  ).catch(discard);
+  ).catch(async (e: PartlyWritten) => {
+    // No store took it: discarded, nothing changed. Some did: it becomes the primary pair (their pipelines use it)
+    // and the previous one, which the others hold, keeps its 30 days, whatever --revoke-previous says.
+    if (!e.written?.length) return discard(e);
+    await promote(conn, consumer, staged);
+    (e as PartlyWritten & { actions?: string[] }).actions?.push(messages.getMessage('credentials.partlyWritten'));
+    throw withResult(e, { ...result, ciSecrets: e.written });
+  });
   progress.done();
 
   progress.step(messages.getMessage('step.promote', [name]));

@@ -6,7 +6,7 @@ import { storeAdminLogin } from '../helpers/org.js';
 import { runCommand, withEnv, type CommandRun } from '../helpers/command.js';
 import { tempDir } from '../helpers/temp.js';
 import { postToken } from '../helpers/token.js';
-import { LocalGitHub } from '../helpers/ci-servers.js';
+import { LocalGitHub, LocalGitLab } from '../helpers/ci-servers.js';
 
 const REPO = 'acme/sync';
 
@@ -115,6 +115,33 @@ describe('sf jwtapp credentials rotate', () => {
     // Nothing staged is left behind: a next rotation needs no --replace-staged.
     const again = await rotate('--name', 'Sync_App', '--github-repo', REPO);
     expect(again.exitCode, again.stdout).to.equal(0);
+  });
+
+  it('when one store takes the new pair and another fails, makes it primary and keeps the previous pair for the other', async () => {
+    const gitlab = await LocalGitLab.start();
+    try {
+      gitlab.addProject(9, 'acme/sync');
+      gitlab.addToken('cred-gl', 9);
+      gitlab.failWrites = true;
+      const before = await secretsOf('Sync_App');
+      const run = await withEnv({ CI_API_V4_URL: `${gitlab.url}/api/v4`, GITLAB_TOKEN: 'cred-gl' }, () =>
+        rotate('--name', 'Sync_App', '--github-repo', REPO, '--gitlab-project', 'acme/sync', '--revoke-previous'),
+      );
+      expect({ name: run.json?.name, exitCode: run.exitCode }, run.stdout).to.deep.equal({
+        name: 'CiStoreRefusedError',
+        exitCode: 4,
+      });
+      const actions = (run.json?.actions ?? []).join(' ');
+      expect(actions).to.include(`Written with the new values: GitHub ${REPO}; not written: GitLab acme/sync.`);
+      const after = await secretsOf('Sync_App');
+      expect(after.key).to.not.equal(before.key);
+      expect(github.secrets(REPO)).to.include({ SF_CLIENT_ID: after.key, SF_CLIENT_SECRET: after.secret });
+      // Both pipelines keep logging in: GitHub's with the new pair, GitLab's with the previous one.
+      expect(await login(after)).to.equal('ok');
+      expect(await login(before)).to.equal('ok');
+    } finally {
+      await gitlab.stop();
+    }
   });
 
   describe('refuses, changing nothing', () => {

@@ -172,6 +172,8 @@ export type GitLabVariable = {
 
 /** GitLab CI/CD variables of projects, found by ID or path; a token has a role (access level) in each project. */
 export class LocalGitLab extends LocalApi {
+  /** Every variable write answered 500, as a GitLab in trouble answers: what a run does when a store fails late. */
+  public failWrites = false;
   private readonly projects = new Map<number, { path: string; variables: GitLabVariable[] }>();
   private readonly tokens = new Map<string, Map<number, number>>();
 
@@ -222,6 +224,7 @@ export class LocalGitLab extends LocalApi {
         },
       };
     if (role < 40) return { status: 403, body: { message: '403 Forbidden' } };
+    if (this.failWrites) return { status: 500, body: { message: '500 Internal Server Error' } };
     return this.variableCall(method, url, project.variables, match[3], body);
   }
 
