@@ -439,6 +439,17 @@ export const BAD_INPUTS: BadInput[] = [
     exitCode: 3,
     says: '--github-repo',
   },
+  {
+    id: 'F35',
+    area: 'flags',
+    shown: 'sf jwtapp setup --github-repo acme/app --ci-secret-suffix "UAT EU"',
+    command: 'setup',
+    args: (c) => ['-o', c.admin, '-n', 'Bad_Suffix', '--github-repo', 'acme/app', '--ci-secret-suffix', 'UAT EU'],
+    env: { GITHUB_TOKEN: 'a-token' },
+    name: 'CiSecretSuffixInvalidError',
+    exitCode: 3,
+    says: 'UAT EU',
+  },
   // ---- files ---------------------------------------------------------------------------------------
   {
     id: 'K1',
