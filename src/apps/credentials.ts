@@ -18,6 +18,36 @@ const refusalOf = (e: unknown): SecretRefusal | undefined => {
   return undefined;
 };
 
+/** An app's (first) OAuth consumer as the credentials resource lists it, and the consumer's own URL. */
+export type RestConsumer = { appId: string; id: string | undefined; key: string | undefined; url: string };
+
+/**
+ * The app's first OAuth consumer (`GET /apps/oauth/credentials/{appId}`), the app's Id taken from the caller when an
+ * earlier query found it, else from one query; undefined when the org has no External Client App of that name.
+ */
+export const restConsumer = async (
+  conn: Connection,
+  name: string,
+  knownAppId?: string,
+): Promise<RestConsumer | undefined> => {
+  const appId =
+    knownAppId ??
+    (
+      await conn.query<{ Id: string }>(
+        `SELECT Id FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(name)}`,
+      )
+    ).records[0]?.Id;
+  if (!appId) return undefined;
+  const base = `/services/data/v${conn.getApiVersion()}/apps/oauth/credentials/${encodeURIComponent(appId)}`;
+  const consumer = (await conn.request<Consumers>({ method: 'GET', url: base })).consumers?.[0];
+  return {
+    appId,
+    id: consumer?.id,
+    key: consumer?.key,
+    url: `${base}/${encodeURIComponent(consumer?.id ?? '')}`,
+  };
+};
+
 /**
  * An External Client App's consumer key, and its secret when asked, through Connect REST's credentials
  * resource (`GET /apps/oauth/credentials/{appId}`, then `…/{consumerId}?part=keyandsecret`), as sfdx-hardis
@@ -37,22 +67,10 @@ export const readRestCredentials = async (
       consumerSecret: undefined,
       ...(wanted.secret ? { secretRefused: 'api-version' as const } : {}),
     };
-  const appId =
-    wanted.appId ??
-    (
-      await conn.query<{ Id: string }>(
-        `SELECT Id FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(name)}`,
-      )
-    ).records[0]?.Id;
-  if (!appId) return { consumerKey: undefined, consumerSecret: undefined };
-  const base = `/services/data/v${version}/apps/oauth/credentials/${encodeURIComponent(appId)}`;
-  const consumer = (await conn.request<Consumers>({ method: 'GET', url: base })).consumers?.[0];
+  const consumer = await restConsumer(conn, name, wanted.appId);
   if (!consumer?.id || !wanted.secret) return { consumerKey: consumer?.key, consumerSecret: undefined };
   try {
-    const both = await conn.request<Credential>({
-      method: 'GET',
-      url: `${base}/${encodeURIComponent(consumer.id)}?part=keyandsecret`,
-    });
+    const both = await conn.request<Credential>({ method: 'GET', url: `${consumer.url}?part=keyandsecret` });
     registerSecret(both.secret);
     return { consumerKey: both.key ?? consumer.key, consumerSecret: both.secret };
   } catch (e) {

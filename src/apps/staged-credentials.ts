@@ -7,8 +7,8 @@
  * `key ?? consumerKey`, `secret ?? consumerSecret`, `id ?? stagedCredentialId ?? the URL's last segment`.
  */
 import type { Connection } from '@salesforce/core';
-import { soqlString } from '../org/query.js';
 import { registerSecret } from '../output/redact.js';
+import { restConsumer } from './credentials.js';
 
 export const STAGED_MIN_VERSION = 65;
 
@@ -44,21 +44,11 @@ const firstStaged = (body: unknown): StagedCredential | undefined => {
   return Array.isArray(wrapped) ? asStaged(wrapped[0]) : asStaged(body as RawStaged);
 };
 
-/** The app's (first) consumer; undefined when the org has no External Client App of that name. */
+/** The app's (first) consumer and its staged credentials' URL; undefined when it has none (or no such app). */
 export const consumerOf = async (conn: Connection, name: string): Promise<Consumer | undefined> => {
-  const version = conn.getApiVersion();
-  const appId = (
-    await conn.query<{ Id: string }>(
-      `SELECT Id FROM ExternalClientApplication WHERE DeveloperName = ${soqlString(name)}`,
-    )
-  ).records[0]?.Id;
-  if (!appId) return undefined;
-  const base = `/services/data/v${version}/apps/oauth/credentials/${encodeURIComponent(appId)}`;
-  const consumer = (
-    await conn.request<{ consumers?: Array<{ id?: string; key?: string }> }>({ method: 'GET', url: base })
-  ).consumers?.[0];
+  const consumer = await restConsumer(conn, name);
   return consumer?.id
-    ? { appId, consumerId: consumer.id, key: consumer.key, base: `${base}/${encodeURIComponent(consumer.id)}/staged` }
+    ? { appId: consumer.appId, consumerId: consumer.id, key: consumer.key, base: `${consumer.url}/staged` }
     : undefined;
 };
 

@@ -8,10 +8,6 @@ import { EXIT_CODES } from '../exit-codes.js';
 import type { CiSecret } from './names.js';
 import { apiBase, messages, refused, storeRequest, tokenFrom, type SecretStore } from './store.js';
 
-/** "Can only contain alphanumeric characters … or underscores … Must not start with the GITHUB_ prefix. Must not start with a number." */
-const SECRET_NAME = /^(?!GITHUB_)[A-Z_][A-Z0-9_]*$/i;
-/** "Secrets are limited to 48 KB in size." */
-const MAX_SECRET_BYTES = 48 * 1024;
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 export type GitHubTarget = { repository: string; environment?: string };
@@ -55,7 +51,6 @@ export const githubStore = (target: GitHubTarget): SecretStore => {
       publicKey = await readPublicKey();
     },
     write: async (secrets: CiSecret[]): Promise<void> => {
-      for (const secret of secrets) assertWritable(secret, label);
       const { key, keyId } = publicKey ?? (await readPublicKey());
       const sodium = (await import('libsodium-wrappers')).default;
       await sodium.ready;
@@ -78,11 +73,4 @@ export const githubStore = (target: GitHubTarget): SecretStore => {
       }
     },
   };
-};
-
-const assertWritable = (secret: CiSecret, label: string): void => {
-  if (!SECRET_NAME.test(secret.name))
-    throw messages.createError('error.CiSecretNameInvalid', [secret.name, label], [], EXIT_CODES.localInput);
-  if (Buffer.byteLength(secret.value) > MAX_SECRET_BYTES)
-    throw messages.createError('error.CiSecretTooLarge', [secret.name, label], [], EXIT_CODES.localInput);
 };

@@ -8,8 +8,6 @@ import { EXIT_CODES } from '../exit-codes.js';
 import type { CiSecret } from './names.js';
 import { apiBase, messages, refused, storeRequest, tokenFrom, type SecretStore } from './store.js';
 
-/** "must have no more than 255 characters; only A-Z, a-z, 0-9, and _ are allowed". */
-const VARIABLE_KEY = /^[A-Za-z0-9_]{1,255}$/;
 /** "Maintainer": the least role that may manage a project's variables (`access_level` 40). */
 const MAINTAINER = 40;
 
@@ -38,8 +36,6 @@ export const gitlabStore = (target: GitLabTarget): SecretStore => {
     },
     write: async (secrets: CiSecret[]): Promise<void> => {
       for (const secret of secrets) {
-        if (!VARIABLE_KEY.test(secret.name))
-          throw messages.createError('error.CiSecretNameInvalid', [secret.name, label], [], EXIT_CODES.localInput);
         /* eslint-disable camelcase -- GitLab's attribute names */
         const attributes = {
           value: secret.value,

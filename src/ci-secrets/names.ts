@@ -29,7 +29,11 @@ export type SecretNaming = 'sf' | 'sfdx-hardis';
 
 export const SECRET_NAMINGS: readonly SecretNaming[] = ['sf', 'sfdx-hardis'];
 
-/** A suffix names one org's secrets among several (`SF_CLIENT_ID_UAT`): letters, digits and `_`, stored upper case. */
+/**
+ * A suffix names one org's secrets among several (`SF_CLIENT_ID_UAT`): letters, digits and `_`, stored upper case.
+ * With it every name keeps both stores' rules: GitHub's ("alphanumeric characters … or underscores", not starting
+ * with `GITHUB_` or a digit) and GitLab's (at most 255 of `A-Z a-z 0-9 _`). A PEM is far below GitHub's 48 KB.
+ */
 export const SECRET_SUFFIX = /^[A-Za-z0-9_]{1,40}$/;
 
 /** The secrets of a login, named by the convention asked for; a suffix is upper-cased as GitHub stores names. */

@@ -1,6 +1,15 @@
 import { Messages, type Connection } from '@salesforce/core';
 import { findApp } from '../apps/kinds.js';
-import { consumerOf, promote, readStaged, revoke, stage, type StagedCredential } from '../apps/staged-credentials.js';
+import {
+  consumerOf,
+  promote,
+  readStaged,
+  revoke,
+  stage,
+  STAGED_MIN_VERSION,
+  type Consumer,
+  type StagedCredential,
+} from '../apps/staged-credentials.js';
 import {
   checkStores,
   openStores,
@@ -81,7 +90,7 @@ export const rotateCredentials = async (
   const runAs = app.snapshot.policies.clientCredentials.runAs;
   if (!app.snapshot.policies.clientCredentials.enabled || !runAs) throw orgError('NoClientCredentialsFlow', [name]);
   if (conn.getAuthInfoFields().clientId === app.snapshot.consumerKey) throw orgError('RotatingOwnLogin', [name]);
-  if (Number(conn.getApiVersion()) < 65) throw orgError('StagedNeedsApi65', [conn.getApiVersion()]);
+  if (Number(conn.getApiVersion()) < STAGED_MIN_VERSION) throw orgError('StagedNeedsApi65', [conn.getApiVersion()]);
   await checkStores(stores);
   const consumer = await consumerOf(conn, name).catch(asStagedRefusal);
   if (!consumer?.key) throw orgError('NoConsumer', [name]);
@@ -152,7 +161,7 @@ export const rotateCredentials = async (
 /** The pair the rotation replaced, revoked at once, and the token endpoint's answer to it afterwards. */
 const revokePrevious = async (
   conn: Connection,
-  consumer: NonNullable<Awaited<ReturnType<typeof consumerOf>>>,
+  consumer: Consumer,
   loginUrl: string,
   progress: CredentialsRotationProgress,
 ): Promise<Pick<CredentialsRotationResult, 'previous' | 'previousRefused'>> => {

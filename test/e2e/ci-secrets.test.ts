@@ -162,6 +162,8 @@ describe('setup writing the login to GitHub and GitLab', () => {
 
     it('a re-run with the key from the CI changes nothing in the org and writes the same values', async () => {
       const before = github.secrets(REPO);
+      const puts = (): number => [...github.requests, ...gitlab.requests].filter((r) => r.method === 'PUT').length;
+      const putsBefore = puts();
       await emu.clearRequests();
       const again = await withEnv({ SF_JWT_KEY: before.SF_JWT_KEY }, () =>
         setup(
@@ -182,6 +184,8 @@ describe('setup writing the login to GitHub and GitLab', () => {
       expect(again.json?.result?.status).to.equal('unchanged');
       expect(await emu.writes()).to.deep.equal([]);
       expect(github.secrets(REPO)).to.deep.equal(before);
+      // Written again (four secrets in each store, GitLab's replaced in place), to the same values.
+      expect(puts() - putsBefore).to.equal(8);
       expect(gitlab.variables(PROJECT_ID).filter((v) => v.key === 'SF_JWT_KEY')).to.have.length(1);
     });
 
