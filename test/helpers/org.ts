@@ -1,4 +1,4 @@
-import { AuthInfo, Connection } from '@salesforce/core';
+import { AuthInfo, Connection, StateAggregator } from '@salesforce/core';
 import { COMPLEX_TYPES } from '../emulator/metadata-types.js';
 import { generateKeyAndCertificate, type KeyAndCertificate } from '../../src/certificate/generate.js';
 import type { RunningEmulator } from './emulator.js';
@@ -11,9 +11,16 @@ export const storeAdminLogin = (emu: RunningEmulator, alias: string): Promise<vo
   storeLogin(emu, emu.ready.admin.accessToken, alias);
 
 export const storeLogin = async (emu: RunningEmulator, accessToken: string, alias: string): Promise<void> => {
-  const authInfo = await AuthInfo.create({
-    accessTokenOptions: { accessToken, instanceUrl: emu.url, loginUrl: emu.url },
-  });
+  const login = (): Promise<AuthInfo> =>
+    AuthInfo.create({ accessTokenOptions: { accessToken, instanceUrl: emu.url, loginUrl: emu.url } });
+  // A login stored again for the same user (a refreshed sandbox's admin) replaces the file, not merges into it.
+  // @salesforce/core merges a write with the file, the newer of each field winning: the file's by its mtime (the
+  // wall clock), ours by the process's monotonic clock since start. In a test process that has run for minutes,
+  // the wall clock may have moved ahead of the other, and the old session in the file then wins. (sf runs each
+  // command in a new process, where the two clocks agree.)
+  const username = (await login()).getUsername();
+  if (username) await (await StateAggregator.getInstance()).orgs.remove(username);
+  const authInfo = await login();
   await authInfo.save();
   await authInfo.handleAliasAndDefaultSettings({ alias, setDefault: false, setDefaultDevHub: false });
 };
