@@ -13,7 +13,10 @@ const MAINTAINER = 40;
 
 export type GitLabTarget = { project: string; environmentScope: string; protected: boolean };
 
-/** Whether GitLab can mask the value: "a single line with no spaces … 8 characters or longer". */
+/**
+ * Whether GitLab can mask the value sent raw: "a single line with no spaces … 8 characters or longer" (its
+ * `Ci::Maskable::MASK_AND_RAW_REGEX`). Consumer keys and secrets also pass the stricter rule for expanded values.
+ */
 export const maskable = (value: string): boolean => value.length >= 8 && !/\s/.test(value);
 
 export const gitlabStore = (target: GitLabTarget): SecretStore => {

@@ -36,9 +36,13 @@ export const SECRET_NAMINGS: readonly SecretNaming[] = ['sf', 'sfdx-hardis'];
  */
 export const SECRET_SUFFIX = /^[A-Za-z0-9_]{1,40}$/;
 
-/** The secrets of a login, named by the convention asked for; a suffix is upper-cased as GitHub stores names. */
+/** A secret's name: the base, and the suffix upper-cased as GitHub stores names (`SF_CLIENT_ID_UAT`). */
+export const secretName = (base: string, suffix: string | undefined): string =>
+  suffix ? `${base}_${suffix.toUpperCase()}` : base;
+
+/** The secrets of a login, named by the convention asked for. */
 export const loginSecrets = (values: LoginValues, naming: SecretNaming, suffix: string | undefined): CiSecret[] => {
-  const named = (base: string): string => (suffix ? `${base}_${suffix.toUpperCase()}` : base);
+  const named = (base: string): string => secretName(base, suffix);
   if (naming === 'sfdx-hardis') {
     return [
       { name: named('SFDX_CLIENT_ID'), value: values.clientId, secret: true, file: false },

@@ -45,6 +45,7 @@ import {
   type WrittenSecrets,
 } from '../ci-secrets/stores.js';
 import type { SecretStore } from '../ci-secrets/store.js';
+import { secretName } from '../ci-secrets/names.js';
 import { publicChange, type SetupChange } from './render.js';
 import { buildSetupRequest, type SetupInput } from './request.js';
 import { appKindLabel, type Plan } from './plan.js';
@@ -378,12 +379,11 @@ const setupHeld = async (
     { privateKeyPem: material?.privateKeyPem, clientSecret: run.ciFiles.includeSecretInEnvFile ? secret : undefined },
     run.ciFiles,
   );
-  const ciSecrets = await writeStores(
-    run,
-    done,
-    material?.privateKeyPem,
-    planned.clientCredentials ? secret : undefined,
-  );
+  const ciSecrets = await writeStores(run, done, material?.privateKeyPem, {
+    wanted: Boolean(planned.clientCredentials),
+    secret,
+    refused: applied.secretRefused,
+  });
   return {
     ...done,
     ...jwt,
@@ -403,15 +403,28 @@ const writeStores = async (
   run: SetupRun,
   done: SetupResult,
   privateKeyPem: string | undefined,
-  clientSecret: string | undefined,
-): Promise<WrittenSecrets[] | undefined> =>
-  run.ciSecrets && run.stores.length > 0 && done.clientId
-    ? writeLogin(
-        run.stores,
-        { username: done.username, clientId: done.clientId, loginUrl: done.loginUrl, privateKeyPem, clientSecret },
-        run.ciSecrets,
-      )
-    : undefined;
+  clientSecret: { wanted: boolean; secret: string | undefined; refused: SecretRefusal | undefined },
+): Promise<WrittenSecrets[] | undefined> => {
+  if (!run.ciSecrets || run.stores.length === 0 || !done.clientId) return undefined;
+  const secret = clientSecret.wanted ? clientSecret.secret : undefined;
+  const written = await writeLogin(
+    run.stores,
+    { username: done.username, clientId: done.clientId, loginUrl: done.loginUrl, privateKeyPem, clientSecret: secret },
+    run.ciSecrets,
+  );
+  // A client credentials pipeline cannot log in without the secret the org would not give: say where it is.
+  if (clientSecret.wanted && !secret && run.ciSecrets.naming === 'sf') {
+    await Lifecycle.getInstance().emitWarning(
+      messages.getMessage('warning.SecretNotInCiStores', [
+        run.stores.map((store) => store.label).join(' and '),
+        secretName('SF_CLIENT_SECRET', run.ciSecrets.suffix),
+        secretUnreadable(clientSecret.refused),
+        done.clientCredentials?.secretPath ?? run.request.name,
+      ]),
+    );
+  }
+  return written;
+};
 
 /** The JWT bearer part of a run: the login command, and the login checked; a refusal ends the run with `done` and the report. */
 const jwtPart = async (
@@ -553,6 +566,10 @@ const plannedResult = (
 /** The client credentials flow wants the secret from the org: the pipeline did not bring it (--client-secret-env). */
 const secretFromOrg = (run: SetupRun): boolean => Boolean(run.request.clientCredentialsUser) && !run.clientSecret;
 
+/** Said in every warning about a missing secret: which setting or permission withheld it, where known. */
+const secretUnreadable = (refused: SecretRefusal | undefined): string =>
+  messages.getMessage(refused ? `secretUnreadable.${refused}` : 'secretUnreadable');
+
 /** The client credentials part of a run: where the secret came from, and the login checked; a refusal ends the run with `refused`'s result. */
 const checkClientCredentials = async (
   result: AppLogin & Pick<SetupResult, 'clientCredentials'>,
@@ -561,8 +578,7 @@ const checkClientCredentials = async (
   progress: SetupProgress,
   refusedResult: (cc: ClientCredentialsPart) => SetupResult,
 ): Promise<ClientCredentialsPart | undefined> => {
-  // Said in every warning about a missing secret: which setting or permission withheld it, where known.
-  const unreadable = messages.getMessage(refused ? `secretUnreadable.${refused}` : 'secretUnreadable');
+  const unreadable = secretUnreadable(refused);
   if (run.ciFiles.includeSecretInEnvFile && !secret) {
     await Lifecycle.getInstance().emitWarning(
       messages.getMessage('warning.SecretNotInEnvFile', [

@@ -291,6 +291,64 @@ describe('setup writing the login to GitHub and GitLab', () => {
     expect(await readdir(dir)).to.include('server.key');
   });
 
+  it("masks a client credentials app's id and secret on a GitLab older than raw values, by its stricter rule", async () => {
+    // An org that lets the API read the app's consumer secret, so setup has it to store.
+    const open = await startEmulator({ consumerSecretApiAccess: true });
+    const older = await LocalGitLab.start();
+    older.withoutRaw = true;
+    older.addProject(PROJECT_ID, PROJECT);
+    older.addToken('gl-maintainer', PROJECT_ID, 40);
+    try {
+      await storeAdminLogin(open, 'ci-older-gitlab-admin');
+      const run = await withEnv({ ...stores, CI_API_V4_URL: `${older.url}/api/v4` }, () =>
+        runCommand<SetupResult>(Setup, [
+          '--target-org',
+          'ci-older-gitlab-admin',
+          '--json',
+          '--name',
+          'Ci_Older_GitLab_App',
+          '--flow',
+          'client-credentials',
+          '--username',
+          open.ready.integrationUser.username,
+          '--gitlab-project',
+          PROJECT,
+        ]),
+      );
+      expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
+      const app = (await open.state()).apps.find((a) => a.name === 'Ci_Older_GitLab_App');
+      const byKey = Object.fromEntries(older.variables(PROJECT_ID).map((v) => [v.key, v]));
+      expect(byKey.SF_CLIENT_ID).to.include({ value: app?.consumerKey, masked: true, raw: false });
+      expect(byKey.SF_CLIENT_SECRET).to.include({ value: app?.consumerSecret, masked: true, raw: false });
+    } finally {
+      await older.stop();
+      await open.stop();
+    }
+  });
+
+  it('says which store got no consumer secret, and where to find it, when the org would not give it', async () => {
+    const run = await setup(
+      stores,
+      '--name',
+      'Ci_Secretless_App',
+      '--flow',
+      'client-credentials',
+      '--username',
+      integration,
+      '--github-repo',
+      REPO,
+      '--ci-secret-suffix',
+      'cc',
+    );
+    expect(run.exitCode, run.stdout + run.stderr).to.equal(0);
+    const secrets = github.secrets(REPO);
+    expect(secrets.SF_CLIENT_ID_CC).to.equal(run.json?.result?.clientId);
+    expect(secrets).to.not.have.property('SF_CLIENT_SECRET_CC');
+    const warning = run.json?.warnings?.find((w) => w.includes('SF_CLIENT_SECRET_CC')) ?? '';
+    expect(warning).to.include(`GitHub ${REPO} got no SF_CLIENT_SECRET_CC`);
+    expect(warning).to.include('External Client App Manager > Ci_Secretless_App').and.include('--client-secret-env');
+  });
+
   describe('refuses before writing anything to the org', () => {
     const refusedWith = async (
       env: Record<string, string | undefined>,

@@ -174,6 +174,11 @@ export type GitLabVariable = {
 export class LocalGitLab extends LocalApi {
   /** Every variable write answered 500, as a GitLab in trouble answers: what a run does when a store fails late. */
   public failWrites = false;
+  /**
+   * A GitLab older than the `raw` attribute: it ignores `raw` and validates every masked value by `REGEX`, the
+   * stricter rule.
+   */
+  public withoutRaw = false;
   private readonly projects = new Map<number, { path: string; variables: GitLabVariable[] }>();
   private readonly tokens = new Map<string, Map<number, number>>();
 
@@ -238,10 +243,10 @@ export class LocalGitLab extends LocalApi {
   ): Reply {
     const input = JSON.parse(body || '{}') as Partial<GitLabVariable>;
     const scope = url.searchParams.get('filter[environment_scope]') ?? input.environment_scope ?? '*';
-    const invalid = this.invalid(input);
     if (key && method === 'PUT') {
       const existing = variables.find((v) => v.key === key && v.environment_scope === scope);
       if (!existing) return { status: 404, body: { message: '404 Variable Not Found' } };
+      const invalid = this.invalid(input, existing);
       if (invalid) return invalid;
       Object.assign(existing, this.attributes(input, existing));
       return { status: 200, body: { ...existing, value: existing.hidden ? null : existing.value } };
@@ -251,6 +256,7 @@ export class LocalGitLab extends LocalApi {
         return { status: 400, body: { message: { key: ["can contain only letters, digits and '_'."] } } };
       if (variables.some((v) => v.key === input.key && v.environment_scope === scope))
         return { status: 400, body: { message: { key: [`(${input.key}) has already been taken`] } } };
+      const invalid = this.invalid(input, undefined);
       if (invalid) return invalid;
       const created: GitLabVariable = {
         key: input.key,
@@ -264,11 +270,17 @@ export class LocalGitLab extends LocalApi {
     return { status: 404, body: { error: '404 Not Found' } };
   }
 
-  /** "The value of the variable must: Be a single line with no spaces. Be 8 characters or longer." */
-  private invalid(input: Partial<GitLabVariable>): Reply | undefined {
+  /**
+   * GitLab's own validation of a masked value (gitlabhq/gitlabhq, app/models/concerns/ci/maskable.rb): a raw one is
+   * `MASK_AND_RAW_REGEX` (8 or more characters, no whitespace); an expanded one, and every masked value of a GitLab
+   * older than the `raw` attribute, is `REGEX`: the Base64 alphabet, URL-safe `-` and `_` included, plus `@ : . ~`.
+   */
+  private invalid(input: Partial<GitLabVariable>, existing: GitLabVariable | undefined): Reply | undefined {
     if (typeof input.value !== 'string') return { status: 400, body: { error: 'value is missing' } };
-    if (input.masked && (input.value.length < 8 || /\s/.test(input.value)))
-      return { status: 400, body: { message: { value: ['is invalid'] } } };
+    const masked = input.masked ?? existing?.masked ?? false;
+    const raw = !this.withoutRaw && (input.raw ?? existing?.raw ?? false);
+    const rule = raw ? /^\S{8,}$/ : /^[a-zA-Z0-9_+=/@:.~-]{8,}$/;
+    if (masked && !rule.test(input.value)) return { status: 400, body: { message: { value: ['is invalid'] } } };
     return undefined;
   }
 
@@ -281,7 +293,7 @@ export class LocalGitLab extends LocalApi {
       variable_type: input.variable_type ?? existing?.variable_type ?? 'env_var',
       masked: input.masked ?? existing?.masked ?? false,
       protected: input.protected ?? existing?.protected ?? false,
-      raw: input.raw ?? existing?.raw ?? false,
+      raw: !this.withoutRaw && (input.raw ?? existing?.raw ?? false),
     };
   }
 }
