@@ -10,6 +10,8 @@ export const messages = Messages.loadMessages('@jwtapp/plugin-jwtapp', 'ci-secre
 export type SecretStore = {
   /** How messages and results name it: `GitHub acme/app (environment uat)`, `GitLab group/app`. */
   label: string;
+  /** It takes the plugin's own names (`SF_CLIENT_ID`), whatever naming and suffix the run asked of the others. */
+  fixedNames?: boolean;
   /** The token reaches the repository or project and may write its secrets; nothing is written. */
   check(): Promise<void>;
   /** Creates or replaces each secret. */
@@ -84,10 +86,14 @@ export const refused = (store: string, what: string, status: number, body: unkno
 /** A store refused a write after others took it: the error says which hold the new values, and `written` lists them. */
 export type PartlyWritten = Error & { written?: WrittenSecrets[] };
 
-/** Writes the secrets to every store, in turn; the names written, by store. */
-export const writeSecrets = async (stores: SecretStore[], secrets: CiSecret[]): Promise<WrittenSecrets[]> => {
+/** Writes each store its secrets, in turn; the names written, by store. */
+export const writeSecrets = async (
+  stores: SecretStore[],
+  secretsOf: (store: SecretStore) => CiSecret[],
+): Promise<WrittenSecrets[]> => {
   const written: WrittenSecrets[] = [];
   for (const store of stores) {
+    const secrets = secretsOf(store);
     try {
       // eslint-disable-next-line no-await-in-loop
       await store.write(secrets);

@@ -34,7 +34,10 @@ export const writeLogin = (
   stores: SecretStore[],
   values: LoginValues,
   request: CiSecretsRequest,
-): Promise<WrittenSecrets[]> => writeSecrets(stores, loginSecrets(values, request.naming, request.suffix));
+): Promise<WrittenSecrets[]> =>
+  writeSecrets(stores, (store) =>
+    store.fixedNames ? loginSecrets(values, 'sf', undefined) : loginSecrets(values, request.naming, request.suffix),
+  );
 
 /** --key-in-ci-only without a store would keep the key nowhere. */
 export const assertKeyHasAStore = (keyInCiOnly: boolean, stores: SecretStore[]): void => {

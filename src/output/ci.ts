@@ -357,6 +357,32 @@ export const assertCiFilesOurs = async (
   }
 };
 
+/**
+ * A dotenv file's variables, when sf jwtapp wrote it; undefined when there is none. One another program wrote is
+ * refused: its entries would be replaced. For a command that writes into the file it is given (credentials rotate).
+ */
+export const readOurEnvFile = async (path: string): Promise<Record<string, string | undefined> | undefined> => {
+  const at = resolve(path);
+  const text = await currentText(at);
+  if (text === undefined) return undefined;
+  const fields = parseEnvFile(text);
+  if (fields) return fields;
+  const error = messages.createError('error.CiFileNotOurs', [at], [], EXIT_CODES.localInput);
+  error.actions = [messages.getMessage('action.another', ['--dotenv-file', at])];
+  throw error;
+};
+
+/**
+ * Replaces (or adds) the entries in a dotenv file sf jwtapp wrote, or in a new one, keeping every other entry as
+ * it was: 0600, atomically, through a symbolic link. A value the file cannot carry is refused before writing.
+ */
+export const writeEnvEntries = async (path: string, entries: Record<string, string>): Promise<void> => {
+  const at = resolve(path);
+  const fields = { ...(await readOurEnvFile(at)), ...entries };
+  assertDotenvValues(at, fields);
+  await writeSecretFile(at, envFileOf(fields));
+};
+
 /** Entries naming a user: Salesforce matches usernames in any case, so a file differing only in case agrees. */
 const USERNAME_FIELDS = new Set(['SF_USERNAME', 'Username']);
 const sameValue = (name: string, a: string | undefined, b: string | undefined): boolean =>

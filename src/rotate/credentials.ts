@@ -18,6 +18,8 @@ import {
   type WrittenSecrets,
 } from '../ci-secrets/stores.js';
 import type { PartlyWritten } from '../ci-secrets/store.js';
+import { envFileStore } from '../ci-secrets/env-file.js';
+import { readOurEnvFile } from '../output/ci.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { withResult } from '../output/error-payload.js';
 import { checkClientCredentialsLogin, loginFailure, type LoginReport } from '../oauth/verify.js';
@@ -46,6 +48,8 @@ export type CredentialsRotationRun = {
   conn: Connection;
   name: string;
   ciSecrets: CiSecretsRequest;
+  /** A dotenv file to write the new pair into (SF_CLIENT_ID, SF_CLIENT_SECRET), as the other stores. */
+  envFile?: string;
   revokePrevious: boolean;
   /** Discard a staged pair an earlier run left pending. */
   replaceStaged: boolean;
@@ -83,7 +87,10 @@ export const rotateCredentials = async (
 ): Promise<CredentialsRotationResult> => {
   const stores = openStores(run.ciSecrets);
   // The new secret must go somewhere before the old one can go.
-  if (stores.length === 0) throw messages.createError('error.CredentialsNeedStore', [], [], EXIT_CODES.localInput);
+  if (stores.length === 0 && !run.envFile)
+    throw messages.createError('error.CredentialsNeedStore', [], [], EXIT_CODES.localInput);
+  // A file another program wrote, or a folder, is refused before anything is asked of the org.
+  if (run.envFile) await readOurEnvFile(run.envFile);
   const { conn, name } = run;
   const { kind, app } = await findApp(conn, name);
   if (kind !== 'external-client-app') throw orgError('NotExternalClientApp', [name]);
@@ -91,9 +98,11 @@ export const rotateCredentials = async (
   if (!app.snapshot.policies.clientCredentials.enabled || !runAs) throw orgError('NoClientCredentialsFlow', [name]);
   if (conn.getAuthInfoFields().clientId === app.snapshot.consumerKey) throw orgError('RotatingOwnLogin', [name]);
   if (Number(conn.getApiVersion()) < STAGED_MIN_VERSION) throw orgError('StagedNeedsApi65', [conn.getApiVersion()]);
-  await checkStores(stores);
   const consumer = await consumerOf(conn, name).catch(asStagedRefusal);
   if (!consumer?.key) throw orgError('NoConsumer', [name]);
+  // The env file must be this login's (or new): known once the app's run-as user and key are.
+  if (run.envFile) stores.push(envFileStore(run.envFile, { username: runAs, clientId: consumer.key }));
+  await checkStores(stores);
   const loginUrl = conn.instanceUrl.replace(/\/$/, '');
 
   const pending = await readStaged(conn, consumer).catch(asStagedRefusal);

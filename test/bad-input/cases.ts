@@ -432,7 +432,7 @@ export const BAD_INPUTS: BadInput[] = [
   {
     id: 'F34',
     area: 'flags',
-    shown: 'sf jwtapp credentials rotate (no --github-repo or --gitlab-project)',
+    shown: 'sf jwtapp credentials rotate (no --github-repo, --gitlab-project or --dotenv-file)',
     command: 'credentials rotate',
     args: (c) => ['-o', c.admin, '-n', c.app],
     name: 'CredentialsNeedStoreError',
@@ -748,6 +748,16 @@ export const BAD_INPUTS: BadInput[] = [
     name: 'NotPemError',
     exitCode: 3,
     says: 'PEM',
+  },
+  {
+    id: 'K22',
+    area: 'files',
+    shown: 'sf jwtapp credentials rotate --dotenv-file <a .env another program wrote>',
+    command: 'credentials rotate',
+    args: (c) => ['-o', c.admin, '-n', c.app, '--dotenv-file', c.files.foreignEnvFile],
+    name: 'CiFileNotOursError',
+    exitCode: 3,
+    says: 'did not write it',
   },
   // ---- certificates brought alone: checked as a pair's certificate is --------------------------------
   {

@@ -1,3 +1,5 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import CredentialsRotate, { type CredentialsRotationResult } from '../../src/commands/jwtapp/credentials/rotate.js';
@@ -169,6 +171,82 @@ describe('sf jwtapp credentials rotate', () => {
         name: 'NotExternalClientAppError',
         exitCode: 4,
       });
+    });
+  });
+
+  describe('into an env file, for a CI that takes a file of variables', () => {
+    let dir: string;
+    let file: string;
+    /** The file's entries, as the dotenv readers read them (the values here are all bare). */
+    const entriesOf = async (path: string): Promise<Record<string, string>> =>
+      Object.fromEntries(
+        (await readFile(path, 'utf8'))
+          .split('\n')
+          .filter((line) => /^[A-Z_]+=/.test(line))
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      );
+    before(async () => {
+      dir = await tempDir('jwtapp-cred-env-');
+      file = join(dir, '.env.jwt');
+      await setupApp('File_Sync_App', '--flow', 'client-credentials', '--dotenv-file', file, '--dotenv-include-secret');
+    });
+
+    it('replaces the client id and secret once the new pair logs in, every other entry kept, 0600', async () => {
+      const before = await entriesOf(file);
+      const old = await secretsOf('File_Sync_App');
+      expect(before).to.include({ SF_CLIENT_ID: old.key, SF_CLIENT_SECRET: old.secret });
+      const run = await rotate('--name', 'File_Sync_App', '--dotenv-file', file, '--revoke-previous');
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const after = await secretsOf('File_Sync_App');
+      expect(after.key).to.not.equal(old.key);
+      expect(await entriesOf(file)).to.deep.equal({
+        ...before,
+        SF_CLIENT_ID: after.key,
+        SF_CLIENT_SECRET: after.secret,
+      });
+      expect((await stat(file)).mode & 0o777).to.equal(0o600);
+      expect(run.json?.result?.ciSecrets).to.deep.equal([
+        { store: `env file ${file}`, names: ['SF_USERNAME', 'SF_CLIENT_ID', 'SF_LOGIN_URL', 'SF_CLIENT_SECRET'] },
+      ]);
+      expect(run.stdout).to.not.include(after.secret);
+      const fromFile = await entriesOf(file);
+      expect(await login({ key: fromFile.SF_CLIENT_ID, secret: fromFile.SF_CLIENT_SECRET })).to.equal('ok');
+      expect(await login(old)).to.equal('invalid_client_id');
+    });
+
+    it("keeps the file's names when the other stores' secrets take a suffix", async () => {
+      const run = await rotate(
+        '--name',
+        'File_Sync_App',
+        '--dotenv-file',
+        file,
+        '--github-repo',
+        REPO,
+        '--ci-secret-suffix',
+        'file',
+      );
+      expect(run.exitCode, run.stdout).to.equal(0);
+      const after = await secretsOf('File_Sync_App');
+      expect(await entriesOf(file)).to.include({ SF_CLIENT_ID: after.key, SF_CLIENT_SECRET: after.secret });
+      expect(github.secrets(REPO)).to.include({ SF_CLIENT_ID_FILE: after.key, SF_CLIENT_SECRET_FILE: after.secret });
+    });
+
+    it("refuses another login's file before anything changes: no write to the org, the file as it was", async () => {
+      const other = join(dir, '.env.other');
+      const text =
+        '# Written by sf jwtapp setup. Keep this file out of version control.\nSF_USERNAME=someone@example.com\nSF_CLIENT_ID=3MVG9AnotherAppsKey\n';
+      await writeFile(other, text, { mode: 0o600 });
+      const before = await emu.state();
+      await emu.clearRequests();
+      const run = await rotate('--name', 'File_Sync_App', '--dotenv-file', other);
+      expect({ name: run.json?.name, exitCode: run.exitCode }, run.stdout).to.deep.equal({
+        name: 'EnvFileOtherLoginError',
+        exitCode: 3,
+      });
+      expect(run.json?.message).to.include('SF_CLIENT_ID and SF_USERNAME');
+      expect((await emu.state()).apps).to.deep.equal(before.apps);
+      expect(await emu.writes()).to.deep.equal([]);
+      expect(await readFile(other, 'utf8')).to.equal(text);
     });
   });
 

@@ -19,6 +19,10 @@ export default class CredentialsRotate extends JwtappCommand<CredentialsRotation
   public static readonly flags = {
     ...appFlags,
     ...ciSecretFlags(),
+    'dotenv-file': Flags.file({
+      summary: messages.getMessage('flags.dotenv-file.summary'),
+      description: messages.getMessage('flags.dotenv-file.description'),
+    }),
     'revoke-previous': Flags.boolean({
       summary: messages.getMessage('flags.revoke-previous.summary'),
       default: false,
@@ -37,6 +41,7 @@ export default class CredentialsRotate extends JwtappCommand<CredentialsRotation
         conn: flags['target-org'].getConnection(flags['api-version']),
         name: flags.name,
         ciSecrets: ciSecretsRequest(flags),
+        envFile: flags['dotenv-file'],
         revokePrevious: flags['revoke-previous'],
         replaceStaged: flags['replace-staged'],
         waitMs: flags.wait.milliseconds,
