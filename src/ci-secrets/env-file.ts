@@ -8,8 +8,8 @@ import { EXIT_CODES } from '../exit-codes.js';
 import { readOurEnvFile, writeEnvEntries } from '../output/ci.js';
 import { messages, type SecretStore } from './store.js';
 
-/** Whose login the file holds: a file of another app or user is not this rotation's to write. */
-export type EnvFileOwner = { username: string; clientId: string };
+/** Whose login the file may hold (the app's client ids, current and staged): another app's or user's is not this rotation's to write. */
+export type EnvFileOwner = { username: string; clientIds: string[] };
 
 export const envFileStore = (path: string, owner: EnvFileOwner): SecretStore => {
   const at = resolve(path);
@@ -21,7 +21,9 @@ export const envFileStore = (path: string, owner: EnvFileOwner): SecretStore => 
       const existing = await readOurEnvFile(at);
       if (!existing) return;
       const others = [
-        ...(existing.SF_CLIENT_ID !== undefined && existing.SF_CLIENT_ID !== owner.clientId ? ['SF_CLIENT_ID'] : []),
+        ...(existing.SF_CLIENT_ID !== undefined && !owner.clientIds.includes(existing.SF_CLIENT_ID)
+          ? ['SF_CLIENT_ID']
+          : []),
         ...(existing.SF_USERNAME !== undefined && existing.SF_USERNAME.toLowerCase() !== owner.username.toLowerCase()
           ? ['SF_USERNAME']
           : []),

@@ -100,13 +100,17 @@ export const rotateCredentials = async (
   if (Number(conn.getApiVersion()) < STAGED_MIN_VERSION) throw orgError('StagedNeedsApi65', [conn.getApiVersion()]);
   const consumer = await consumerOf(conn, name).catch(asStagedRefusal);
   if (!consumer?.key) throw orgError('NoConsumer', [name]);
-  // The env file must be this login's (or new): known once the app's run-as user and key are.
-  if (run.envFile) stores.push(envFileStore(run.envFile, { username: runAs, clientId: consumer.key }));
+  const pending = await readStaged(conn, consumer).catch(asStagedRefusal);
+  if (pending?.state === 'active' && !run.replaceStaged) throw orgError('StagedPending', [name]);
+  // The env file must hold this app's login, or be new: its run-as user, and its client id or the staged pair's (a
+  // rotation's previous pair, or one a stopped run wrote to the file before making it primary).
+  if (run.envFile) {
+    const clientIds = [consumer.key, ...(pending?.key ? [pending.key] : [])];
+    stores.push(envFileStore(run.envFile, { username: runAs, clientIds }));
+  }
   await checkStores(stores);
   const loginUrl = conn.instanceUrl.replace(/\/$/, '');
 
-  const pending = await readStaged(conn, consumer).catch(asStagedRefusal);
-  if (pending?.state === 'active' && !run.replaceStaged) throw orgError('StagedPending', [name]);
   // A pending pair (asked to be replaced), or the pair the last rotation replaced: one staged pair per consumer.
   if (pending) await revoke(conn, consumer, pending);
 

@@ -231,6 +231,17 @@ describe('sf jwtapp credentials rotate', () => {
       expect(github.secrets(REPO)).to.include({ SF_CLIENT_ID_FILE: after.key, SF_CLIENT_SECRET_FILE: after.secret });
     });
 
+    it('takes the file that still holds the previous client id, after a rotation that did not write it', async () => {
+      const held = await entriesOf(file);
+      const run = await rotate('--name', 'File_Sync_App', '--github-repo', REPO);
+      expect(run.exitCode, run.stdout).to.equal(0);
+      expect(await entriesOf(file)).to.deep.equal(held);
+      const next = await rotate('--name', 'File_Sync_App', '--dotenv-file', file);
+      expect(next.exitCode, next.stdout).to.equal(0);
+      const after = await secretsOf('File_Sync_App');
+      expect(await entriesOf(file)).to.include({ SF_CLIENT_ID: after.key, SF_CLIENT_SECRET: after.secret });
+    });
+
     it("refuses another login's file before anything changes: no write to the org, the file as it was", async () => {
       const other = join(dir, '.env.other');
       const text =
