@@ -1,6 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { parse } from 'dotenv';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import CredentialsRotate, { type CredentialsRotationResult } from '../../src/commands/jwtapp/credentials/rotate.js';
 import { startEmulator, withLoginsRefused, type RunningEmulator } from '../helpers/emulator.js';
@@ -177,14 +178,8 @@ describe('sf jwtapp credentials rotate', () => {
   describe('into an env file, for a CI that takes a file of variables', () => {
     let dir: string;
     let file: string;
-    /** The file's entries, as the dotenv readers read them (the values here are all bare). */
-    const entriesOf = async (path: string): Promise<Record<string, string>> =>
-      Object.fromEntries(
-        (await readFile(path, 'utf8'))
-          .split('\n')
-          .filter((line) => /^[A-Z_]+=/.test(line))
-          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-      );
+    /** The file's entries, as the dotenv package reads them. */
+    const entriesOf = async (path: string): Promise<Record<string, string>> => parse(await readFile(path, 'utf8'));
     before(async () => {
       dir = await tempDir('jwtapp-cred-env-');
       file = join(dir, '.env.jwt');
