@@ -29,8 +29,8 @@ const EMULATOR_LAYERS = [
   ['test/emulator/(http|soap|ids|faults|metadata-types)\\.ts$', 'test/emulator/schema/'],
   // The org's state and its queries (SOQL), its apps, its naming rules, Metadata XML decoding.
   ['test/emulator/(org|soql|apps|names|metadata-xml)\\.ts$'],
-  // Rules and stores: app rules, components, credentials.
-  ['test/emulator/(app-rules|components|credentials)\\.ts$'],
+  // Rules and stores: app rules, components, credentials, a Dev Hub's scratch org signups.
+  ['test/emulator/(app-rules|components|credentials|scratch)\\.ts$'],
   // The APIs an org answers: OAuth (and its usage), REST, the Metadata API and its deploys.
   ['test/emulator/(oauth|usage|rest|metadata|deploy|retrieve)\\.ts$'],
   // The server, and the org it is seeded with.

@@ -2,10 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'dotenv';
+import { Duration } from '@salesforce/kit';
+import { Org, scratchOrgCreate, type SfError } from '@salesforce/core';
 import Setup, { type SetupResult } from '../../src/commands/jwtapp/setup.js';
 import { startEmulator, type RunningEmulator } from '../helpers/emulator.js';
 import { storeAdminLogin } from '../helpers/org.js';
-import { runCommand, type CommandRun } from '../helpers/command.js';
+import { runCommand, withEnv, type CommandRun } from '../helpers/command.js';
+import { saveJwtLogin } from '../../src/oauth/store.js';
 import { tempDir } from '../helpers/temp.js';
 
 const SIGNUP = {
@@ -102,5 +105,104 @@ describe('setup on a Dev Hub', () => {
     expect(parse(await readFile(join(dir, 'Plain_Eca.env'), 'utf8'))).to.not.have.property(
       'SF_SCRATCH_SIGNUP_CONNECTED_APP',
     );
+  });
+});
+
+/**
+ * A scratch org requested through @salesforce/core's own signup (what `sf org create scratch` runs), from a Dev Hub
+ * logged in as a pipeline logs in: through the External Client App setup made, with the env file it wrote.
+ */
+describe('a scratch org from a Dev Hub logged in through the External Client App setup made', () => {
+  let hub: RunningEmulator;
+  let dir: string;
+  let env: Record<string, string>;
+  let hubOrg: Org;
+  const definitionjson = JSON.stringify({ edition: 'Developer', orgName: 'Pipeline' });
+
+  before(async () => {
+    hub = await startEmulator({ devHub: true });
+    await storeAdminLogin(hub, 'scratch-hub-admin');
+    dir = await tempDir('jwtapp-scratch-');
+    // The pipeline's Dev Hub login is an admin's, who may request scratch orgs.
+    const made = await runCommand<SetupResult>(Setup, [
+      '--target-org',
+      'scratch-hub-admin',
+      '--name',
+      'Ci_Dev_Hub',
+      '--username',
+      hub.ready.admin.username,
+      '--output-dir',
+      dir,
+      '--dotenv-file',
+      join(dir, 'hub.env'),
+      '--json',
+    ]);
+    expect(made.exitCode, made.stdout).to.equal(0);
+    env = parse(await readFile(join(dir, 'hub.env'), 'utf8'));
+    // `sf org login jwt` with what the file says, as the pipeline's job runs it.
+    await saveJwtLogin({
+      username: env.SF_USERNAME,
+      clientId: env.SF_CLIENT_ID,
+      keyFile: env.SF_JWT_KEY_FILE,
+      loginUrl: env.SF_LOGIN_URL,
+      alias: 'ci-dev-hub',
+    });
+    hubOrg = await Org.create({ aliasOrUsername: 'ci-dev-hub' });
+  });
+  after(() => hub.stop());
+
+  it('fails with C-1016 without the signup variables, as forcedotcom/cli#3515 reports', async () => {
+    const failed = await scratchOrgCreate({ hubOrg, definitionjson, wait: Duration.minutes(1) }).then(
+      () => undefined,
+      (e: SfError) => e,
+    );
+    // sf's own answer to the signup's error code: its message, and the workaround as an action.
+    expect(failed?.name).to.equal('RemoteOrgSignupFailed');
+    expect(failed?.message).to.include('configure and approve the Connected App');
+    const actions = (failed?.actions ?? []).join(' ');
+    expect(actions).to.include('error code C-1016').and.include('SF_SCRATCH_SIGNUP_CONNECTED_APP=PlatformCLI');
+    const request = (
+      await hubOrg
+        .getConnection()
+        .query<{ Status: string; ErrorCode: string }>(
+          'SELECT Status, ErrorCode, ConnectedAppConsumerKey FROM ScratchOrgInfo',
+        )
+    ).records;
+    expect(request).to.have.length(1);
+    expect(request[0]).to.include({ Status: 'Error', ErrorCode: 'C-1016', ConnectedAppConsumerKey: env.SF_CLIENT_ID });
+  });
+
+  it("signs up with the env file's variables, and the bootstrap sets up a verified login in the new org in one step", async () => {
+    const created = await withEnv(
+      {
+        SF_SCRATCH_SIGNUP_CONNECTED_APP: env.SF_SCRATCH_SIGNUP_CONNECTED_APP,
+        SF_SCRATCH_SIGNUP_CALLBACK_URL: env.SF_SCRATCH_SIGNUP_CALLBACK_URL,
+      },
+      () => scratchOrgCreate({ hubOrg, definitionjson, wait: Duration.minutes(1), alias: 'ci-scratch' }),
+    );
+    expect(created.authFields).to.include({
+      clientId: 'PlatformCLI',
+      isScratch: true,
+      devHubUsername: env.SF_USERNAME,
+    });
+    expect(created.scratchOrgInfo).to.include({ Status: 'Active', ConnectedAppConsumerKey: 'PlatformCLI' });
+    const scratchUrl = String(created.authFields?.instanceUrl);
+    expect(scratchUrl).to.not.equal(hub.url);
+
+    const bootstrap = await runCommand<SetupResult>(Setup, [
+      '--target-org',
+      'ci-scratch',
+      '--name',
+      'Ci_Integration',
+      '--username',
+      `ci.${Date.now()}@example.com`,
+      '--create-user',
+      '--output-dir',
+      join(dir, 'scratch'),
+      '--json',
+    ]);
+    expect(bootstrap.exitCode, bootstrap.stdout).to.equal(0);
+    expect(bootstrap.json?.result?.verification).to.include({ success: true });
+    expect(bootstrap.json?.result?.loginUrl).to.equal(scratchUrl);
   });
 });

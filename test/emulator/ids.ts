@@ -21,6 +21,8 @@ export const KEY_PREFIX = {
   // sf project retrieve start prints "Retrieve ID: 09S…" (forcedotcom/cli issue threads quote such Ids).
   RetrieveRequest: '09S',
   LoginHistory: '0Ya',
+  // sf org create scratch prints "ScratchOrgInfo 2SR…" Ids (forcedotcom/cli issue threads quote them).
+  ScratchOrgInfo: '2SR',
 } as const;
 
 export type KeyPrefixedObject = keyof typeof KEY_PREFIX;

@@ -28,10 +28,14 @@ export const OAUTH_ERRORS = {
   domainNotSupported: { error: 'invalid_grant', error_description: 'request not supported on this domain' },
   expiredAssertion: { error: 'invalid_grant', error_description: 'expired authorization code' },
   appBlocked: { error: 'app_blocked', error_description: 'this app is blocked by admin' },
+  redirectUriMismatch: { error: 'redirect_uri_mismatch', error_description: 'redirect_uri must match configuration' },
+  expiredAccessOrRefresh: { error: 'invalid_grant', error_description: 'expired access/refresh token' },
 } as const;
 
 export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
 export const PASSWORD_GRANT = 'password';
+export const AUTHORIZATION_CODE_GRANT = 'authorization_code';
+export const REFRESH_TOKEN_GRANT = 'refresh_token';
 
 /**
  * LoginHistory's record of each grant (docs/research/password-flow.md §4): LoginType "Remote Access 2.0" for
@@ -170,7 +174,14 @@ const signatureMatches = (jwt: Jwt, certificatePem: string | undefined): boolean
  */
 const expiryValid = (exp: unknown, now: number): boolean => typeof exp === 'number' && exp * 1000 > now;
 
+/** One authorization code: the app and callback URL it was issued for, and the user it logs in. */
+type AuthorizationCode = { clientId: string; redirectUri: string; userId: string };
+
 export class OAuthEndpoints {
+  private readonly authorizationCodes = new Map<string, AuthorizationCode>();
+  /** Refresh tokens issued with a code's exchange: the app (client id) and the user each renews a session for. */
+  private readonly refreshTokens = new Map<string, { clientId: string; userId: string }>();
+
   public constructor(
     private readonly org: OrgState,
     private readonly sessions: Sessions,
@@ -189,7 +200,20 @@ export class OAuthEndpoints {
     if (grantType === JWT_BEARER_GRANT) return this.jwtBearer(params.get('assertion') ?? '', req);
     if (grantType === CLIENT_CREDENTIALS_GRANT) return this.clientCredentials(req, params);
     if (grantType === PASSWORD_GRANT) return this.password(req, params);
+    if (grantType === AUTHORIZATION_CODE_GRANT) return this.authorizationCode(params);
+    if (grantType === REFRESH_TOKEN_GRANT) return this.refreshToken(params);
     return refuse(OAUTH_ERRORS.unsupportedGrant);
+  }
+
+  /**
+   * A one-time code for the web server flow's exchange. Only a scratch org's signup issues them here
+   * (ScratchOrgInfo.AuthCode, "a one-time authorization code that can be exchanged for an OAuth access token and
+   * refresh token" [doc]); the code's form is a real one's (base64, about 100 characters, `==` at the end).
+   */
+  public issueAuthorizationCode(clientId: string, redirectUri: string, user: User): string {
+    const code = `${randomBytes(72).toString('base64').replace(/\//g, '_').replace(/\+/g, '.')}==`;
+    this.authorizationCodes.set(code, { clientId, redirectUri, userId: user.Id });
+    return code;
   }
 
   public userinfo(session: Session): Reply {
@@ -367,6 +391,48 @@ export class OAuthEndpoints {
       LoginSubType: subType,
       LoginUrl: (req.headers.host ?? '').split(':')[0],
       SourceIp: req.remoteAddress,
+    });
+  }
+
+  /**
+   * The web server flow's code exchange: the code once [doc], with the client id and callback URL it was issued for
+   * (`redirect_uri_mismatch` otherwise [doc]). PlatformCLI is a public client with no secret anyone holds: a
+   * `client_secret` sent with it is refused as a wrong one [unconfirmed; forcedotcom/cli#3515's workaround says not to
+   * export SFDX_CLIENT_SECRET beside it]. A code used or unknown is "expired authorization code" [reported].
+   */
+  private authorizationCode(params: URLSearchParams): Reply {
+    const code = params.get('code') ?? '';
+    const issued = this.authorizationCodes.get(code);
+    if (!issued) return refuse(OAUTH_ERRORS.expiredAssertion);
+    if (params.get('client_id') !== issued.clientId) return refuse(OAUTH_ERRORS.invalidClientId);
+    if (params.get('redirect_uri') !== issued.redirectUri) return refuse(OAUTH_ERRORS.redirectUriMismatch);
+    if (params.get('client_secret')) return refuse(OAUTH_ERRORS.invalidClientCredentials);
+    this.authorizationCodes.delete(code);
+    return this.codeGrant(issued.clientId, issued.userId, true);
+  }
+
+  /** A refresh token of a code's exchange renews the session, for the app it was issued to. */
+  private refreshToken(params: URLSearchParams): Reply {
+    const held = this.refreshTokens.get(params.get('refresh_token') ?? '');
+    if (!held || params.get('client_id') !== held.clientId) return refuse(OAUTH_ERRORS.expiredAccessOrRefresh);
+    return this.codeGrant(held.clientId, held.userId, false);
+  }
+
+  /** A session for a code's user, with a refresh token on the exchange; the answer's fields as the JWT flow's. */
+  private codeGrant(clientId: string, userId: string, withRefreshToken: boolean): Reply {
+    const user = this.org.findUser(userId);
+    if (!user?.IsActive) return refuse(OAUTH_ERRORS.authenticationFailure);
+    const scopes = ['refresh_token', 'full'];
+    const session = this.sessions.issue(user, scopes, undefined);
+    const refreshToken = withRefreshToken ? randomBytes(64).toString('hex') : undefined;
+    if (refreshToken) this.refreshTokens.set(refreshToken, { clientId, userId });
+    return json(200, {
+      access_token: session.token,
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+      scope: scopes.join(' '),
+      instance_url: this.baseUrl(),
+      id: this.identityUrl(user),
+      token_type: 'Bearer',
     });
   }
 

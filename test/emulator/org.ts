@@ -439,6 +439,13 @@ export class OrgState {
     this.users.push(user);
   }
 
+  /** A user's username and email changed, as a scratch org's signup names its admin. */
+  public renameUser(user: User, username: string, email: string): void {
+    TAKEN_USERNAMES.delete(user.Username.toLowerCase());
+    Object.assign(user, { Username: username, Email: email });
+    TAKEN_USERNAMES.add(username.toLowerCase());
+  }
+
   public isAdmin(user: User): boolean {
     return this.profileOf(user).isAdmin;
   }

@@ -4,6 +4,12 @@ import type { OrgState, SObjectRow, User } from './org.js';
 import { currentApps, setupEntityTypeOf } from './apps.js';
 import { runQuery, SoqlError, type ObjectDefinition } from './soql.js';
 import { developerNameProblem, permissionSetTooLong } from './names.js';
+import {
+  SCRATCH_ORG_INFO_CREATABLE,
+  SCRATCH_ORG_INFO_FIELDS,
+  SCRATCH_ORG_INFO_REQUIRED,
+  type ScratchSignups,
+} from './scratch.js';
 
 /** API versions the emulator serves: the current release (Winter '27, v68.0) and older ones. */
 export const API_VERSIONS = Array.from({ length: 68 - 31 + 1 }, (_, i) => `${31 + i}.0`);
@@ -12,11 +18,15 @@ export const LATEST_API_VERSION = API_VERSIONS[API_VERSIONS.length - 1];
 /** How long LoginHistory keeps a login: about six months [unconfirmed]. */
 const LOGIN_HISTORY_KEPT_MS = 183 * 86_400_000;
 
-type WritableObject = 'PermissionSet' | 'PermissionSetAssignment' | 'SetupEntityAccess' | 'User';
+type WritableObject = 'PermissionSet' | 'PermissionSetAssignment' | 'SetupEntityAccess' | 'User' | 'ScratchOrgInfo';
 
 /** The REST data API (`/services/data/vNN.N/...`) over the org's objects. */
 export class RestApi {
-  public constructor(private readonly org: OrgState) {}
+  /** `signups`: a Dev Hub's scratch org requests (ScratchOrgInfo). */
+  public constructor(
+    private readonly org: OrgState,
+    private readonly signups?: ScratchSignups,
+  ) {}
 
   public latestVersion(): string {
     return LATEST_API_VERSION;
@@ -299,7 +309,17 @@ export class RestApi {
         return this.insertAccess(fields);
       case 'User':
         return this.insertUser(fields);
+      case 'ScratchOrgInfo':
+        return this.insertScratchOrgInfo(fields, user);
     }
+  }
+
+  /** A scratch org request on a Dev Hub: saved, and its signup started (scratch.ts). */
+  private insertScratchOrgInfo(fields: Record<string, unknown>, user: User): SaveResult {
+    if (!this.signups) return saveError('INVALID_TYPE', "sObject type 'ScratchOrgInfo' is not supported.", []);
+    const refused = this.signups.refusal(fields);
+    if (refused) return saveError(refused.errorCode, refused.message, ['ConnectedAppConsumerKey']);
+    return saved(this.signups.request(fields, user));
   }
 
   private insertPermissionSet(fields: Record<string, unknown>): SaveResult {
@@ -655,13 +675,13 @@ export class RestApi {
             .filter((r) => Date.parse(r.LoginTime) >= org.now() - LOGIN_HISTORY_KEPT_MS)
             .map((r) => ({ ...r }) as SObjectRow),
       },
-      // Only a Dev Hub has the scratch org requests; no scratch org was ever requested from this one.
+      // Only a Dev Hub has the scratch org requests.
       ...(org.options.devHub
         ? [
             {
               name: 'ScratchOrgInfo',
-              fields: ['Id', 'OrgName', 'Status', 'SignupUsername'],
-              rows: (): SObjectRow[] => [],
+              fields: SCRATCH_ORG_INFO_FIELDS,
+              rows: (): SObjectRow[] => this.signups?.rows() ?? [],
             },
           ]
         : []),
@@ -715,6 +735,7 @@ const WRITABLE: Record<WritableObject, { fields: string[]; required: string[] }>
   PermissionSetAssignment: { fields: ['AssigneeId', 'PermissionSetId'], required: ['AssigneeId', 'PermissionSetId'] },
   SetupEntityAccess: { fields: ['ParentId', 'SetupEntityId'], required: ['ParentId', 'SetupEntityId'] },
   // The User object reference's required fields on create.
+  ScratchOrgInfo: { fields: SCRATCH_ORG_INFO_CREATABLE, required: SCRATCH_ORG_INFO_REQUIRED },
   User: {
     fields: [
       'Username',

@@ -16,6 +16,7 @@ import {
 } from './org.js';
 import { GENERIC_LOGIN_HOST, OAuthEndpoints, Sessions, type Session } from './oauth.js';
 import { RestApi } from './rest.js';
+import { ScratchSignups, type ScratchOrgMade, type StartScratchOrg } from './scratch.js';
 import { OAuthUsageApi } from './usage.js';
 import { OAuthCredentialsApi } from './credentials.js';
 import { MetadataApi } from './metadata.js';
@@ -127,6 +128,8 @@ export class Emulator {
   private cannedAnswers: { reply: Reply; left: number; path: string | undefined } | undefined;
   private latency: { ms: number; metadataMs: number };
   private url = '';
+  /** The scratch orgs this Dev Hub's signups made: they stop with it. */
+  private readonly scratchOrgs: Emulator[] = [];
 
   public constructor(private readonly options: EmulatorOptions = {}) {
     this.org = new OrgState({
@@ -145,7 +148,7 @@ export class Emulator {
     });
     this.sessions = new Sessions(this.org);
     this.oauth = new OAuthEndpoints(this.org, this.sessions, () => this.url);
-    this.rest = new RestApi(this.org);
+    this.rest = new RestApi(this.org, new ScratchSignups(this.org, (request) => this.startScratchOrg(request)));
     this.usage = new OAuthUsageApi(this.org, this.sessions);
     this.credentials = new OAuthCredentialsApi(this.org);
     const components = new ComponentStore(this.org);
@@ -209,6 +212,7 @@ export class Emulator {
   }
 
   public async stop(): Promise<void> {
+    await Promise.all(this.scratchOrgs.splice(0).map((scratch) => scratch.stop()));
     RUNNING.delete(this.url);
     this.org.close();
     this.server.closeAllConnections();
@@ -268,6 +272,34 @@ export class Emulator {
       accessTokens: this.sessions.tokens(),
       passwordFlowBlocked: org.options.passwordFlowBlocked,
       loginHistory: org.loginHistory,
+    };
+  }
+
+  /**
+   * A scratch org for a Dev Hub's signup: a new org, as fast to propagate as the Dev Hub, whose admin has the
+   * signup's username and email, and whose token endpoint takes the signup's AuthCode once, for the app and
+   * callback URL the request named.
+   */
+  private async startScratchOrg(request: Parameters<StartScratchOrg>[0]): Promise<ScratchOrgMade> {
+    const scratch = new Emulator({
+      propagationMs: this.org.options.propagationMs,
+      latencyMs: this.latency.ms,
+      metadataLatencyMs: this.latency.metadataMs,
+      now: () => this.org.now(),
+    });
+    this.scratchOrgs.push(scratch);
+    await scratch.start();
+    return scratch.signedUp(request);
+  }
+
+  private signedUp(request: Parameters<StartScratchOrg>[0]): ScratchOrgMade {
+    const admin = this.user('admin');
+    this.org.renameUser(admin, request.username, request.email);
+    return {
+      instanceUrl: this.url,
+      orgId: this.org.orgId,
+      username: admin.Username,
+      authCode: this.oauth.issueAuthorizationCode(request.consumerKey, request.callbackUrl, admin),
     };
   }
 
