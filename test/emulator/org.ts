@@ -155,6 +155,12 @@ export type OrgOptions = {
    * Flows to Improve Security) [doc].
    */
   passwordFlowBlocked: boolean;
+  /**
+   * A scratch org's end (`Organization.TrialExpirationDate`); a scratch org is also a sandbox-kind org
+   * (`IsSandbox` true, logins through test.salesforce.com), which sfdx-core reads as a scratch org [code:
+   * `determineOrg`, `IsSandbox && TrialExpirationDate`]. Undefined for other orgs.
+   */
+  trialExpirationDate?: string;
 };
 
 /**

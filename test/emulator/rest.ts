@@ -536,7 +536,7 @@ export class RestApi {
             OrganizationType: 'Developer Edition',
             InstanceName: 'EMU1',
             NamespacePrefix: null,
-            TrialExpirationDate: null,
+            TrialExpirationDate: org.options.trialExpirationDate ?? null,
           },
         ],
       },

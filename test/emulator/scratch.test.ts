@@ -116,6 +116,15 @@ describe("the emulator's scratch org signup", () => {
         })
       ).json()) as { preferred_username: string };
       expect(userinfo.preferred_username).to.equal(record.SignupUsername);
+      // A scratch org as sfdx-core tells one: IsSandbox, with a trial end.
+      const organization = (await (
+        await fetch(
+          `${scratchUrl}${V}/query?q=${encodeURIComponent('SELECT IsSandbox, TrialExpirationDate FROM Organization')}`,
+          { headers: { authorization: `Bearer ${exchanged.body.access_token}` } },
+        )
+      ).json()) as { records: Array<{ IsSandbox: boolean; TrialExpirationDate: string }> };
+      expect(organization.records[0].IsSandbox).to.equal(true);
+      expect(organization.records[0].TrialExpirationDate).to.match(new RegExp(`^${String(record.ExpirationDate)}T`));
 
       const again = await postToken(scratchUrl, { ...form, redirect_uri: CALLBACK });
       expect(again.body).to.include({ error: 'invalid_grant', error_description: 'expired authorization code' });

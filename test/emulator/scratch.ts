@@ -27,6 +27,8 @@ export type ScratchOrgMade = { instanceUrl: string; orgId: string; username: str
 export type StartScratchOrg = (request: {
   username: string;
   email: string;
+  /** `Organization.TrialExpirationDate`, as a datetime. */
+  expires: string;
   consumerKey: string;
   callbackUrl: string;
 }) => Promise<ScratchOrgMade>;
@@ -181,13 +183,14 @@ export class ScratchSignups {
       Object.assign(record, { Status: 'Error', ErrorCode: 'C-1007' });
       return;
     }
+    const expires = new Date(this.org.now() + Number(record.SignupTrialDays) * 86_400_000);
     const made = await this.start({
       username,
       email: String(record.SignupEmail),
+      expires: expires.toISOString().replace('Z', '+0000'),
       consumerKey,
       callbackUrl: String(record.ConnectedAppCallbackUrl),
     });
-    const expires = new Date(this.org.now() + Number(record.SignupTrialDays) * 86_400_000);
     Object.assign(record, {
       Status: 'Active',
       SignupUsername: made.username,

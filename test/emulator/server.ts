@@ -144,6 +144,7 @@ export class Emulator {
       clientSecretRestAccess: options.clientSecretRestAccess ?? false,
       adminViewsClientSecret: options.adminViewsClientSecret ?? true,
       jwtAccessTokens: options.jwtAccessTokens ?? false,
+      trialExpirationDate: options.trialExpirationDate,
       now: options.now ?? Date.now,
     });
     this.sessions = new Sessions(this.org);
@@ -276,12 +277,14 @@ export class Emulator {
   }
 
   /**
-   * A scratch org for a Dev Hub's signup: a new org, as fast to propagate as the Dev Hub, whose admin has the
+   * A scratch org for a Dev Hub's signup: a new sandbox-kind org with the signup's end, as fast to propagate as the Dev Hub, whose admin has the
    * signup's username and email, and whose token endpoint takes the signup's AuthCode once, for the app and
    * callback URL the request named.
    */
   private async startScratchOrg(request: Parameters<StartScratchOrg>[0]): Promise<ScratchOrgMade> {
     const scratch = new Emulator({
+      sandbox: true,
+      trialExpirationDate: request.expires,
       propagationMs: this.org.options.propagationMs,
       latencyMs: this.latency.ms,
       metadataLatencyMs: this.latency.metadataMs,
