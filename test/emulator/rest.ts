@@ -22,10 +22,10 @@ type WritableObject = 'PermissionSet' | 'PermissionSetAssignment' | 'SetupEntity
 
 /** The REST data API (`/services/data/vNN.N/...`) over the org's objects. */
 export class RestApi {
-  /** `signups`: a Dev Hub's scratch org requests (ScratchOrgInfo). */
+  /** `signups`: the scratch org requests (ScratchOrgInfo), which only a Dev Hub has. */
   public constructor(
     private readonly org: OrgState,
-    private readonly signups?: ScratchSignups,
+    private readonly signups: ScratchSignups,
   ) {}
 
   public latestVersion(): string {
@@ -316,7 +316,6 @@ export class RestApi {
 
   /** A scratch org request on a Dev Hub: saved, and its signup started (scratch.ts). */
   private insertScratchOrgInfo(fields: Record<string, unknown>, user: User): SaveResult {
-    if (!this.signups) return saveError('INVALID_TYPE', "sObject type 'ScratchOrgInfo' is not supported.", []);
     const refused = this.signups.refusal(fields);
     if (refused) return saveError(refused.errorCode, refused.message, ['ConnectedAppConsumerKey']);
     return saved(this.signups.request(fields, user));
@@ -681,7 +680,7 @@ export class RestApi {
             {
               name: 'ScratchOrgInfo',
               fields: SCRATCH_ORG_INFO_FIELDS,
-              rows: (): SObjectRow[] => this.signups?.rows() ?? [],
+              rows: (): SObjectRow[] => this.signups.rows(),
             },
           ]
         : []),
@@ -734,8 +733,8 @@ const WRITABLE: Record<WritableObject, { fields: string[]; required: string[] }>
   PermissionSet: { fields: ['Name', 'Label', 'Description'], required: ['Name', 'Label'] },
   PermissionSetAssignment: { fields: ['AssigneeId', 'PermissionSetId'], required: ['AssigneeId', 'PermissionSetId'] },
   SetupEntityAccess: { fields: ['ParentId', 'SetupEntityId'], required: ['ParentId', 'SetupEntityId'] },
-  // The User object reference's required fields on create.
   ScratchOrgInfo: { fields: SCRATCH_ORG_INFO_CREATABLE, required: SCRATCH_ORG_INFO_REQUIRED },
+  // The User object reference's required fields on create.
   User: {
     fields: [
       'Username',

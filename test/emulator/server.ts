@@ -277,9 +277,9 @@ export class Emulator {
   }
 
   /**
-   * A scratch org for a Dev Hub's signup: a new sandbox-kind org with the signup's end, as fast to propagate as the Dev Hub, whose admin has the
-   * signup's username and email, and whose token endpoint takes the signup's AuthCode once, for the app and
-   * callback URL the request named.
+   * A scratch org for a Dev Hub's signup: a new sandbox-kind org with the signup's end, as fast to propagate and
+   * answer as the Dev Hub, whose admin has the signup's username and email, and whose token endpoint takes the
+   * signup's AuthCode once, for the app and callback URL the request named.
    */
   private async startScratchOrg(request: Parameters<StartScratchOrg>[0]): Promise<ScratchOrgMade> {
     const scratch = new Emulator({
