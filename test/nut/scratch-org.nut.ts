@@ -13,6 +13,14 @@ describe('sf org create scratch from a Dev Hub logged in through the app setup m
   const nut = nutBench({ emulator: { devHub: true } });
   let env: Record<string, string>;
   let signup: Record<string, string>;
+  /** `sf org create scratch` from the pipeline's Dev Hub login, as its scratch-org job runs it. */
+  const createScratch = (args: string[], variables: Record<string, string> = {}): ReturnType<typeof nut.sf> =>
+    nut.sf(
+      ['org', 'create', 'scratch', '--target-dev-hub', 'ci-dev-hub', '--edition', 'developer', '--wait', '2']
+        .concat(args)
+        .concat('--json'),
+      { env: variables },
+    );
 
   before(async () => {
     const made = await nut.sf([
@@ -56,18 +64,7 @@ describe('sf org create scratch from a Dev Hub logged in through the app setup m
   });
 
   it('fails with C-1016 without the signup variables, and sf says what to set', async () => {
-    const failed = await nut.sf([
-      'org',
-      'create',
-      'scratch',
-      '--target-dev-hub',
-      'ci-dev-hub',
-      '--edition',
-      'developer',
-      '--wait',
-      '2',
-      '--json',
-    ]);
+    const failed = await createScratch([]);
     expect(failed.status, failed.stdout).to.not.equal(0);
     expect(failed.json?.message).to.include('configure and approve the Connected App');
     expect((failed.json?.actions ?? []).join(' '))
@@ -76,23 +73,7 @@ describe('sf org create scratch from a Dev Hub logged in through the app setup m
   });
 
   it('signs up with the variables setup wrote, and the bootstrap sets up a verified login in the new org', async () => {
-    const created = await nut.sf(
-      [
-        'org',
-        'create',
-        'scratch',
-        '--target-dev-hub',
-        'ci-dev-hub',
-        '--edition',
-        'developer',
-        '--alias',
-        'ci-scratch',
-        '--wait',
-        '2',
-        '--json',
-      ],
-      { env: signup },
-    );
+    const created = await createScratch(['--alias', 'ci-scratch'], signup);
     expect(created.status, created.stdout + created.stderr).to.equal(0);
     const result = created.json?.result as { authFields?: Record<string, unknown> } | undefined;
     expect(result?.authFields).to.include({ clientId: 'PlatformCLI', isScratch: true });
