@@ -157,7 +157,8 @@ export class ScratchSignups {
       SignupTrialDays: Number(value('DurationDays') ?? DEFAULT_DURATION_DAYS),
     });
     this.records.push(record);
-    void this.signup(record);
+    // A scratch org the emulator could not start (no free port) ends the signup as Salesforce's fatal error does.
+    this.signup(record).catch(() => Object.assign(record, { Status: 'Error', ErrorCode: 'C-9999' }));
     return Id;
   }
 
