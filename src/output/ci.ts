@@ -344,33 +344,28 @@ export const assertCiFilesOurs = async (
     });
   }
   if (request.force) return;
-  for (const { kind, path } of requested(request)) {
-    // eslint-disable-next-line no-await-in-loop
-    const text = await currentText(path);
-    if (text !== undefined && FORMATS[kind].parse(text) === undefined) {
-      const error = messages.createError('error.CiFileNotOurs', [path], [], EXIT_CODES.localInput);
-      error.actions = [
-        messages.getMessage(canForce ? 'action.forceOrAnother' : 'action.another', [FORMATS[kind].flag, path]),
-      ];
-      throw error;
-    }
-  }
+  // eslint-disable-next-line no-await-in-loop
+  for (const { kind, path } of requested(request)) await ourFile(kind, path, canForce);
 };
 
 /**
- * A dotenv file's variables, when sf jwtapp wrote it; undefined when there is none. One another program wrote is
- * refused: its entries would be replaced. For a command that writes into the file it is given (credentials rotate).
+ * A CI file's entries, when sf jwtapp wrote it; undefined when there is none. One another program wrote is refused
+ * (`canForce`: the command's --replace-ci-files may replace it), since its entries would be replaced.
  */
-export const readOurEnvFile = async (path: string): Promise<Record<string, string | undefined> | undefined> => {
-  const at = resolve(path);
-  const text = await currentText(at);
+const ourFile = async (kind: CiFileKind, path: string, canForce: boolean): Promise<Fields | undefined> => {
+  const text = await currentText(path);
   if (text === undefined) return undefined;
-  const fields = parseEnvFile(text);
+  const fields = FORMATS[kind].parse(text);
   if (fields) return fields;
-  const error = messages.createError('error.CiFileNotOurs', [at], [], EXIT_CODES.localInput);
-  error.actions = [messages.getMessage('action.another', ['--dotenv-file', at])];
+  const error = messages.createError('error.CiFileNotOurs', [path], [], EXIT_CODES.localInput);
+  error.actions = [
+    messages.getMessage(canForce ? 'action.forceOrAnother' : 'action.another', [FORMATS[kind].flag, path]),
+  ];
   throw error;
 };
+
+/** A dotenv file's variables, for a command that writes into the one it is given (credentials rotate). */
+export const readOurEnvFile = (path: string): Promise<Fields | undefined> => ourFile('envFile', resolve(path), false);
 
 /**
  * Replaces (or adds) the entries in a dotenv file sf jwtapp wrote, or in a new one, keeping every other entry as
